@@ -1,0 +1,64 @@
+# CQAR: two commands do all set-up on a fresh machine with only Python 3.11.
+#   make run   - install into .venv, start on embedded defaults with demo data
+#   make test  - install, check (and start) the services, lint, run the whole suite
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The services the test suite talks to (see README "Configuration").
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cqar
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+TEST_NATS_URL ?= nats://127.0.0.1:4222
+
+.PHONY: install run test lint format lock services clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py ensure_admin
+	@echo ""
+	@echo "  CQAR is starting on http://$(HOST):$(PORT)/"
+	@echo "    admin:   http://$(HOST):$(PORT)/admin/"
+	@echo "    health:  http://$(HOST):$(PORT)/healthz"
+	@echo ""
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+services:
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	NATS_URL=$${NATS_URL:-$(TEST_NATS_URL)} \
+	$(BIN)/python scripts/ensure_services.py
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install services lint
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	NATS_URL=$${NATS_URL:-$(TEST_NATS_URL)} \
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Regenerate the pinned versions after changing dependencies in pyproject.toml.
+lock: install
+	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
+		--no-emit-find-links -o requirements/constraints.txt pyproject.toml
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

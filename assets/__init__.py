@@ -1,0 +1,1 @@
+"""Assets and what hangs off them: identifiers, deployments, relationships, groups."""

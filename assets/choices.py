@@ -1,0 +1,36 @@
+"""Enumerations of the assets app. Names and order follow the CQC v0.4.0 contracts."""
+
+from django.db import models
+
+
+class AssetType(models.TextChoices):
+    NATIVE = "NATIVE", "Native"
+    ERC20 = "ERC20", "ERC-20"
+    SPL = "SPL", "SPL"
+    ERC721 = "ERC721", "ERC-721"
+    ERC1155 = "ERC1155", "ERC-1155"
+    SYNTHETIC = "SYNTHETIC", "Synthetic"
+    LP_TOKEN = "LP_TOKEN", "LP token"
+    RECEIPT_TOKEN = "RECEIPT_TOKEN", "Receipt token"
+    WRAPPED = "WRAPPED", "Wrapped"
+
+
+class IdentifierSource(models.TextChoices):
+    COINGECKO = "COINGECKO", "CoinGecko"
+    COINMARKETCAP = "COINMARKETCAP", "CoinMarketCap"
+    DEFILLAMA = "DEFILLAMA", "DefiLlama"
+    MESSARI = "MESSARI", "Messari"
+    INTERNAL = "INTERNAL", "Internal"
+
+
+class RelationshipType(models.TextChoices):
+    """How a child asset (the variant) relates to its parent (the underlying)."""
+
+    WRAPS = "WRAPS", "wraps"
+    BRIDGES = "BRIDGES", "bridges"
+    STAKES = "STAKES", "stakes"
+    SYNTHETIC_OF = "SYNTHETIC_OF", "synthetic of"
+    LIQUIDITY_PAIR = "LIQUIDITY_PAIR", "liquidity pair"
+    MIGRATES_TO = "MIGRATES_TO", "migrates to"
+    FORKS_FROM = "FORKS_FROM", "forks from"
+    REBASES_WITH = "REBASES_WITH", "rebases with"

@@ -1,0 +1,311 @@
+"""Asset and the entities that describe it.
+
+Symbols are not unique: many assets share "USDC". An asset is identified by its
+``asset_id``; it is found by its deployments ``(chain, address)``, its identifiers
+``(source, external_id)`` and the venue tickers that map to it.
+"""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower, Upper
+
+from assets.choices import AssetType, IdentifierSource, RelationshipType
+from assets.querysets import AssetDeploymentQuerySet, AssetQuerySet, AssetRelationshipQuerySet
+from chains.addresses import ADDRESS_MAX_LENGTH
+from registry.models import LiveManager, RegistryModel, SoftDeleteModel
+from registry.text import NAME_MAX_LENGTH, SYMBOL_MAX_LENGTH, normalize_name, normalize_symbol
+from registry.validators import SLUG_PATTERN, validate_registry_slug
+
+
+class Asset(SoftDeleteModel, RegistryModel):
+    asset_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    symbol = models.CharField(
+        max_length=SYMBOL_MAX_LENGTH, help_text="Display form, e.g. 'stETH'. Not unique."
+    )
+    # Lookups compare on this key; the database computes it, so no write path can
+    # store a key that disagrees with the symbol.
+    symbol_key = models.GeneratedField(
+        expression=Upper("symbol"), output_field=models.TextField(), db_persist=True
+    )
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    asset_type = models.CharField(max_length=20, choices=AssetType.choices)
+    category = models.CharField(max_length=64, blank=True, help_text="e.g. 'stablecoin'.")
+    description = models.TextField(blank=True)
+    logo_url = models.URLField(max_length=500, blank=True)
+    website_url = models.URLField(max_length=500, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    objects = LiveManager.from_queryset(AssetQuerySet)()
+    all_objects = models.Manager.from_queryset(AssetQuerySet)()
+
+    normalizers = {"symbol": normalize_symbol, "name": normalize_name}
+
+    class Meta:
+        ordering = ["symbol_key", "asset_id"]
+        indexes = [
+            models.Index(
+                fields=["symbol_key"],
+                condition=Q(deleted_at__isnull=True),
+                name="asset_live_symbol_key_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} ({self.name})"
+
+
+class AssetIdentifier(RegistryModel):
+    """The asset's id in an external catalogue (CoinGecko 'usd-coin')."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="identifiers")
+    source = models.CharField(max_length=20, choices=IdentifierSource.choices)
+    external_id = models.CharField(max_length=200)
+    is_primary = models.BooleanField(default=False)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    normalizers = {"external_id": str.strip}
+
+    class Meta:
+        ordering = ["source", "external_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                name="identifier_unique_source_external_id",
+                violation_error_message="This external id is already assigned to an asset.",
+            ),
+            models.UniqueConstraint(
+                fields=["asset", "source"],
+                condition=Q(is_primary=True),
+                name="identifier_one_primary_per_asset_source",
+                violation_error_message="The asset already has a primary id from this source.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(external_id=""), name="identifier_external_id_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+
+class AssetDeployment(RegistryModel):
+    """Where an asset lives on a chain: its contract address (or native status) and decimals."""
+
+    deployment_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="deployments")
+    chain = models.ForeignKey("chains.Chain", on_delete=models.PROTECT, related_name="deployments")
+    address = models.CharField(
+        max_length=ADDRESS_MAX_LENGTH,
+        blank=True,
+        help_text="Contract or mint address; empty only for a native asset without one.",
+    )
+    decimals = models.PositiveSmallIntegerField(validators=[MaxValueValidator(255)])
+    is_native = models.BooleanField(default=False)
+    is_canonical = models.BooleanField(
+        default=False, help_text="The asset's reference deployment (at most one per asset)."
+    )
+    deployment_block = models.PositiveBigIntegerField(null=True, blank=True)
+    deployment_tx = models.CharField(max_length=128, blank=True)
+    deployer_address = models.CharField(max_length=ADDRESS_MAX_LENGTH, blank=True)
+    is_verified = models.BooleanField(default=False)
+    deployed_at = models.DateTimeField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    objects = AssetDeploymentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["chain_id", "address", "deployment_id"]
+        constraints = [
+            # Case-insensitive, so two spellings of one EVM address are one deployment.
+            # Base58 is case-sensitive, but two valid 32-byte keys that differ only in
+            # letter case are not a collision any real chain will produce.
+            models.UniqueConstraint(
+                F("chain"),
+                Lower("address"),
+                name="deployment_unique_chain_address",
+                violation_error_message="This chain already has a deployment at this address.",
+            ),
+            models.UniqueConstraint(
+                fields=["asset", "chain"],
+                name="deployment_unique_asset_chain",
+                violation_error_message="The asset already has a deployment on this chain.",
+            ),
+            models.UniqueConstraint(
+                fields=["asset"],
+                condition=Q(is_canonical=True),
+                name="deployment_one_canonical_per_asset",
+                violation_error_message="The asset already has a canonical deployment.",
+            ),
+            models.UniqueConstraint(
+                fields=["chain"],
+                condition=Q(is_native=True),
+                name="deployment_one_native_per_chain",
+                violation_error_message="The chain already has a native asset deployment.",
+            ),
+            models.CheckConstraint(
+                condition=Q(decimals__gte=0, decimals__lte=255),
+                name="deployment_decimals_0_255",
+                violation_error_message="Decimals must be between 0 and 255.",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_native=True) | ~Q(address=""),
+                name="deployment_address_unless_native",
+                violation_error_message="A deployment that is not native needs an address.",
+            ),
+        ]
+        indexes = [
+            # (chain, address) lookups use the unique index above; this one serves an
+            # address looked up without its chain.
+            models.Index(Lower("address"), name="deployment_address_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} on {self.chain_id} at {self.address or 'native'}"
+
+    @property
+    def caip19(self) -> str | None:
+        """CAIP-19 id: ``eip155:1/erc20:0xA0b8…``, ``slip44`` for natives; None without CAIP-2."""
+        caip2 = self.chain.caip2
+        if caip2 is None:
+            return None
+        if self.is_native and not self.address:
+            coin_type = self.chain.metadata.get("slip44")
+            return f"{caip2}/slip44:{coin_type}" if coin_type is not None else None
+        namespace = {"eip155": "erc20", "solana": "token"}.get(caip2.split(":")[0], "token")
+        return f"{caip2}/{namespace}:{self.address}"
+
+    def normalize(self) -> None:
+        errors = {}
+        if self.chain_id is not None:
+            for field in ("address", "deployer_address"):
+                value = getattr(self, field)
+                if value:
+                    try:
+                        setattr(self, field, self.chain.normalize_address(value))
+                    except ValidationError as error:
+                        errors[field] = error.error_list
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self) -> None:
+        if not self.is_native and not self.address:
+            raise ValidationError({"address": "A deployment that is not native needs an address."})
+
+
+class AssetRelationship(RegistryModel):
+    """A directed link from an underlying asset (parent: ETH) to its variant (child: WETH).
+
+    In CQC terms ``from_asset_id`` is the child and ``to_asset_id`` the parent. The graph
+    has no cycles; services refuse an edge that would close one.
+    """
+
+    relationship_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    parent_asset = models.ForeignKey(
+        Asset, on_delete=models.PROTECT, related_name="relationships_as_parent"
+    )
+    child_asset = models.ForeignKey(
+        Asset, on_delete=models.PROTECT, related_name="relationships_as_child"
+    )
+    relationship_type = models.CharField(max_length=20, choices=RelationshipType.choices)
+    conversion_rate = models.DecimalField(
+        max_digits=36,
+        decimal_places=18,
+        null=True,
+        blank=True,
+        help_text="Units of parent per unit of child, when fixed (1 for WETH).",
+    )
+    protocol = models.CharField(max_length=100, blank=True, help_text="e.g. 'lido'.")
+    description = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    objects = AssetRelationshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["parent_asset_id", "relationship_type", "child_asset_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent_asset", "child_asset", "relationship_type"],
+                name="relationship_unique_parent_child_type",
+                violation_error_message="This relationship already exists.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent_asset=F("child_asset")),
+                name="relationship_parent_is_not_child",
+                violation_error_message="An asset cannot be related to itself.",
+            ),
+            models.CheckConstraint(
+                condition=Q(conversion_rate__isnull=True) | Q(conversion_rate__gt=0),
+                name="relationship_conversion_rate_positive",
+                violation_error_message="A conversion rate must be greater than zero.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child_asset_id} {self.relationship_type} {self.parent_asset_id}"
+
+
+class AssetGroup(RegistryModel):
+    """Assets that are "the same thing" for aggregation: the ETH group holds ETH, WETH, stETH…"""
+
+    group_id = models.CharField(
+        primary_key=True, max_length=64, validators=[validate_registry_slug]
+    )
+    canonical_symbol = models.CharField(max_length=SYMBOL_MAX_LENGTH)
+    issuer = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    normalizers = {"canonical_symbol": normalize_symbol}
+
+    class Meta:
+        ordering = ["group_id"]
+        constraints = [
+            models.UniqueConstraint(
+                Upper("canonical_symbol"),
+                name="group_unique_canonical_symbol",
+                violation_error_message="Another group already has this canonical symbol.",
+            ),
+            models.CheckConstraint(
+                condition=Q(group_id__regex=SLUG_PATTERN), name="group_id_is_slug"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.canonical_symbol
+
+
+class AssetGroupMember(RegistryModel):
+    group = models.ForeignKey(AssetGroup, on_delete=models.CASCADE, related_name="members")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="group_memberships")
+    is_canonical = models.BooleanField(default=False)
+    weight = models.DecimalField(max_digits=36, decimal_places=18, default=1)
+
+    class Meta:
+        ordering = ["group_id", "-is_canonical", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "asset"],
+                name="group_member_unique_group_asset",
+                violation_error_message="The asset is already a member of this group.",
+            ),
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=Q(is_canonical=True),
+                name="group_member_one_canonical_per_group",
+                violation_error_message="The group already has a canonical member.",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=0), name="group_member_weight_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} in {self.group_id}"
+
+    @property
+    def added_at(self):
+        return self.created_at

@@ -1,0 +1,1 @@
+"""Chains, and the address rules of each chain type."""

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ChainsConfig(AppConfig):
+    name = "chains"
+
+    def ready(self) -> None:
+        from chains.demo import load_demo_chains
+        from registry.demo import register_demo_loader
+
+        register_demo_loader("chains", load_demo_chains)

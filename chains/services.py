@@ -1,0 +1,36 @@
+"""Write operations on chains. API, admin, importers and the demo loader all call these."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from chains.models import Chain
+from registry.services import validated_create, validated_update
+
+
+@transaction.atomic
+def chain_create(
+    *,
+    chain_id: str,
+    name: str,
+    chain_type: str,
+    network_id: int | None = None,
+    **fields: Any,
+) -> Chain:
+    """Register a chain.
+
+    Other fields: caip2_reference, rpc_url, explorer_url, is_testnet, metadata.
+    """
+    chain = Chain(
+        chain_id=chain_id, name=name, chain_type=chain_type, network_id=network_id, **fields
+    )
+    return validated_create(chain)
+
+
+@transaction.atomic
+def chain_update(
+    *, chain: Chain, changes: Mapping[str, Any], expected_version: int | None = None
+) -> list[str]:
+    """Change a chain's fields; returns the names of the fields that changed."""
+    return validated_update(chain, changes, expected_version=expected_version)

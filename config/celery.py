@@ -1,0 +1,11 @@
+"""The Celery application. Tasks live in the apps and are found by autodiscovery."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("cqar")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class QualityConfig(AppConfig):
+    name = "quality"
+
+    def ready(self) -> None:
+        from quality.demo import load_demo_flags
+        from registry.demo import register_demo_loader
+
+        register_demo_loader("quality", load_demo_flags)

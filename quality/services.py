@@ -1,0 +1,52 @@
+"""Raising and resolving quality flags."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assets.models import Asset
+from quality.models import AssetQualityFlag
+from registry.exceptions import AssetNotFoundError
+from registry.services import validated_create, validated_update
+
+
+@transaction.atomic
+def flag_raise(
+    *,
+    asset: Asset,
+    flag_type: str,
+    severity: int,
+    reason: str,
+    actor: str,
+    source: str = "manual",
+    **fields: Any,
+) -> AssetQualityFlag:
+    """Raise a flag on an asset. Other fields: evidence_url, metadata."""
+    if asset.deleted_at is not None:
+        raise AssetNotFoundError(f"Asset {asset.asset_id} is deleted; restore it first.")
+    flag = AssetQualityFlag(
+        asset=asset,
+        flag_type=flag_type,
+        severity=severity,
+        reason=reason,
+        source=source,
+        raised_by=actor,
+        **fields,
+    )
+    return validated_create(flag)
+
+
+@transaction.atomic
+def flag_resolve(*, flag: AssetQualityFlag, actor: str, notes: str) -> AssetQualityFlag:
+    """Close an active flag with the resolver's notes."""
+    if flag.resolved_at is not None:
+        raise ValidationError({"resolved_at": "The flag is already resolved."})
+    if not notes.strip():
+        raise ValidationError({"resolution_notes": "Say why the flag no longer applies."})
+    validated_update(
+        flag,
+        {"resolved_at": timezone.now(), "resolved_by": actor, "resolution_notes": notes.strip()},
+    )
+    return flag

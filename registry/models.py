@@ -1,0 +1,155 @@
+"""Abstract base models. Each adds one feature; entity models stack them.
+
+- ``RegistryModel``: timestamps, an optimistic-locking ``version``, and a ``normalize()``
+  hook that runs before field validation. Use it for every entity.
+- ``SoftDeleteModel``: ``deleted_at`` with managers that hide deleted rows by default.
+  Use it for entities that must stay restorable (assets).
+"""
+
+from collections.abc import Callable, Iterable
+from typing import ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F
+from django.utils import timezone
+
+from registry.exceptions import StaleVersionError
+
+
+class RegistryQuerySet(models.QuerySet):
+    """QuerySet of a RegistryModel: ``update()`` also bumps ``version`` and ``updated_at``.
+
+    Bulk writes (importers, ``bulk_update``) go through ``update()`` and skip ``save()``;
+    doing the bump here keeps "version increments on every update" true for them too.
+    """
+
+    def update(self, **kwargs):
+        kwargs.setdefault("version", F("version") + 1)
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
+
+class RegistryModel(models.Model):
+    """Timestamps, a version for optimistic locking, and normalization before validation.
+
+    ``version`` starts at 1 and grows by one on every update, whichever path makes it:
+    ``save()``, ``save_changes()`` or ``QuerySet.update()``. Services write updates with
+    ``save_changes()``, one ``UPDATE ... WHERE version = <expected>`` that refuses to
+    overwrite a change the caller has not seen.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    # Field name -> function returning the stored form or raising ValidationError.
+    normalizers: ClassVar[dict[str, Callable[[str], str]]] = {}
+
+    objects = RegistryQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+            self.updated_at = timezone.now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
+        super().save(*args, **kwargs)
+
+    def save_changes(self, fields: Iterable[str], *, expected_version: int | None = None) -> None:
+        """Write ``fields`` if the row is still at ``expected_version`` (default: the loaded one).
+
+        Raises StaleVersionError when another write came first; nothing is written then.
+        """
+        expected = self.version if expected_version is None else expected_version
+        now = timezone.now()
+        values = {self._meta.get_field(name).attname: getattr(self, name) for name in fields}
+        updated = (
+            type(self)
+            ._base_manager.filter(pk=self.pk, version=expected)
+            .update(**values, version=expected + 1, updated_at=now)
+        )
+        if not updated:
+            current = type(self)._base_manager.filter(pk=self.pk).values_list("version", flat=True)
+            raise StaleVersionError(
+                f"{self._meta.verbose_name} {self.pk} was changed by someone else "
+                f"(you have version {expected}, it is at version {current.first()}); "
+                "reload it and apply your change again.",
+                expected_version=expected,
+                current_version=current.first(),
+            )
+        self.version = expected + 1
+        self.updated_at = now
+
+    def normalize(self) -> None:
+        """Put fields in their stored form; raise ValidationError({field: [reasons]}).
+
+        Applies ``normalizers`` to non-empty string values; override to add rules that
+        need other fields (an address needs its chain's type) and call super().
+        """
+        errors = {}
+        for name, normalizer in self.normalizers.items():
+            value = getattr(self, name)
+            if not isinstance(value, str) or (value == "" and self._meta.get_field(name).blank):
+                continue
+            try:
+                setattr(self, name, normalizer(value))
+            except ValidationError as error:
+                errors[name] = error.error_list
+        if errors:
+            raise ValidationError(errors)
+
+    def clean_fields(self, exclude=None):
+        # Normalize first, so length and choice checks see the stored form, and report
+        # normalization errors beside the field errors in one ValidationError.
+        errors: dict = {}
+        try:
+            self.normalize()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        try:
+            super().clean_fields(exclude={*(exclude or ()), *errors})
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class SoftDeleteQuerySet(RegistryQuerySet):
+    def live(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class LiveManager(models.Manager.from_queryset(SoftDeleteQuerySet)):
+    """Default manager of a soft-deletable model: deleted rows are not there."""
+
+    def get_queryset(self):
+        return super().get_queryset().live()
+
+
+class SoftDeleteModel(models.Model):
+    """Soft delete: ``deleted_at`` set means hidden from ``objects``, still in ``all_objects``.
+
+    Foreign keys still reach a deleted row (Django follows them with the base manager),
+    so history and restore keep working; rows that resolve *through* it (deployments,
+    venue symbols) filter on their asset being live.
+    """
+
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = LiveManager()
+    all_objects = models.Manager.from_queryset(SoftDeleteQuerySet)()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

@@ -1,0 +1,82 @@
+"""Address rules per chain type, on real addresses."""
+
+import base58
+import pytest
+from django.core.exceptions import ValidationError
+
+from chains.addresses import normalize_address
+from chains.choices import ChainType
+
+USDC_ETHEREUM = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+USDC_SOLANA_MINT = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+
+
+def reason_code(chain_type: str, address: str) -> str:
+    with pytest.raises(ValidationError) as raised:
+        normalize_address(chain_type, address)
+    return raised.value.error_list[0].code
+
+
+def test_checksummed_evm_address_is_accepted_as_is():
+    assert normalize_address(ChainType.EVM, USDC_ETHEREUM) == USDC_ETHEREUM
+
+
+@pytest.mark.parametrize(
+    "spelling", [USDC_ETHEREUM.lower(), "0x" + USDC_ETHEREUM[2:].upper(), f"  {USDC_ETHEREUM} "]
+)
+def test_every_spelling_of_an_evm_address_is_stored_in_eip55_form(spelling):
+    assert normalize_address(ChainType.EVM, spelling) == USDC_ETHEREUM
+
+
+def test_mixed_case_evm_address_with_a_wrong_checksum_is_refused():
+    # One letter's case flipped: still mixed case, no longer the EIP-55 spelling.
+    wrong = "0xa0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+    assert reason_code(ChainType.EVM, wrong) == "bad_checksum"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB4",  # 39 hex digits
+        "A0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",  # no 0x
+        "0xG0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",  # not hex
+    ],
+)
+def test_malformed_evm_address_is_refused(address):
+    assert reason_code(ChainType.EVM, address) == "invalid_address"
+
+
+def test_solana_mint_address_is_accepted():
+    assert normalize_address(ChainType.SOLANA, USDC_SOLANA_MINT) == USDC_SOLANA_MINT
+
+
+def test_base58_string_of_31_bytes_is_refused():
+    short = base58.b58encode(bytes(range(1, 32))).decode()
+    assert len(base58.b58decode(short)) == 31
+    with pytest.raises(ValidationError, match="decodes to 31 bytes"):
+        normalize_address(ChainType.SOLANA, short)
+
+
+def test_solana_address_outside_the_base58_alphabet_is_refused():
+    # '0', 'O', 'I' and 'l' are not in base58.
+    assert reason_code(ChainType.SOLANA, "0" + USDC_SOLANA_MINT[1:]) == "invalid_address"
+
+
+def test_evm_address_is_not_a_solana_address():
+    assert reason_code(ChainType.SOLANA, USDC_ETHEREUM) == "invalid_address"
+
+
+def test_cosmos_denominations_are_accepted():
+    ibc_atom = "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2"
+    assert normalize_address(ChainType.COSMOS, ibc_atom) == ibc_atom
+    assert normalize_address(ChainType.COSMOS, "uatom") == "uatom"
+    assert reason_code(ChainType.COSMOS, "1atom") == "invalid_address"
+
+
+def test_other_chain_types_pass_through_but_refuse_whitespace():
+    assert normalize_address(ChainType.BITCOIN, " 840000:3 ") == "840000:3"
+    assert reason_code(ChainType.OTHER, "two words") == "invalid_address"
+
+
+def test_empty_address_is_refused():
+    assert reason_code(ChainType.EVM, "   ") == "required"

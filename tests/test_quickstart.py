@@ -1,0 +1,107 @@
+"""Smoke test of the quick start: `make run` on embedded defaults, then the pages it serves.
+
+Runs the real `make run` with no DATABASE_URL, REDIS_URL or broker, so it starts the
+embedded PostgreSQL, migrates, loads the demo data, creates the admin account and
+serves; the test logs in with the printed credentials.
+"""
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+STARTUP_SECONDS = 120
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_serving(base_url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"make run exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            urllib.request.urlopen(f"{base_url}/healthz", timeout=2)
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.5)
+    pytest.fail(f"make run did not serve within {STARTUP_SECONDS}s:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen, var_dir: Path) -> None:
+    # SIGINT, like Ctrl-C, lets the embedded PostgreSQL shut down with the server.
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    pid_file = var_dir / "pgdata" / "postmaster.pid"
+    if pid_file.exists():  # never leave a stray server behind, whatever happened
+        subprocess.run(["kill", pid_file.read_text().split()[0]], check=False)
+
+
+@pytest.fixture
+def quickstart(tmp_path):
+    port = free_port()
+    var_dir = tmp_path / "var"
+    log = tmp_path / "make-run.log"
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "NATS_URL"}
+        and not key.startswith(("DJANGO_", "PYTEST_", "MAKE", "MFLAGS"))
+    }
+    environment.update(CQAR_VAR_DIR=str(var_dir), CQAR_ADMIN_PASSWORD="")
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            ["make", "run", f"PORT={port}"],
+            cwd=REPOSITORY,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base_url, process, log)
+        yield base_url, log.read_text()
+    finally:
+        stop(process, var_dir)
+
+
+@pytest.mark.smoke
+def test_make_run_serves_admin_and_healthz_with_demo_data(quickstart):
+    base_url, output = quickstart
+    health = urllib.request.urlopen(f"{base_url}/healthz", timeout=5)
+    assert health.status == 200
+    assert f"{base_url}/admin/" in output
+
+    username, password = re.search(r"username '([^']+)', password '([^']+)'", output).groups()
+    cookies = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
+    login_page = browser.open(f"{base_url}/admin/login/", timeout=5).read().decode()
+    assert "CQAR" in login_page
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+    form = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": csrf, "username": username, "password": password, "next": "/admin/"}
+    ).encode()
+    browser.open(urllib.request.Request(f"{base_url}/admin/login/", data=form), timeout=5)
+    assets_page = browser.open(f"{base_url}/admin/assets/asset/?q=steth", timeout=5).read().decode()
+    assert "wstETH" in assets_page
+    styles = browser.open(f"{base_url}/static/admin/css/base.css", timeout=5)
+    assert styles.status == 200

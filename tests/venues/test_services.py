@@ -1,0 +1,39 @@
+"""Venue tickers keep their history: delisting closes a mapping, never overwrites it."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from registry.exceptions import ConflictError
+from tests.factories import AssetFactory, VenueFactory
+from venues.models import VenueSymbol
+from venues.services import venue_symbol_create, venue_symbol_delist
+
+
+@pytest.mark.django_db
+def test_reused_ticker_answers_what_it_meant_at_a_date():
+    venue = VenueFactory()
+    luna_classic, luna_new = AssetFactory(symbol="LUNC"), AssetFactory(symbol="LUNA")
+    old = venue_symbol_create(
+        venue=venue,
+        symbol="LUNAUSDT",
+        asset=luna_classic,
+        listed_at=datetime(2020, 8, 21, tzinfo=UTC),
+    )
+    with pytest.raises(ConflictError):
+        venue_symbol_create(venue=venue, symbol="LUNAUSDT", asset=luna_new)
+    venue_symbol_delist(venue_symbol=old, at=datetime(2022, 5, 13, tzinfo=UTC))
+    venue_symbol_create(
+        venue=venue, symbol="LUNAUSDT", asset=luna_new, listed_at=datetime(2022, 5, 31, tzinfo=UTC)
+    )
+    tickers = VenueSymbol.objects.filter(venue=venue, symbol="LUNAUSDT")
+    assert tickers.as_of(datetime(2022, 5, 1, tzinfo=UTC)).get().asset == luna_classic
+    assert tickers.resolvable().get().asset == luna_new
+
+
+@pytest.mark.django_db
+def test_quote_asset_must_differ_from_base():
+    asset = AssetFactory()
+    with pytest.raises(ValidationError, match="quote asset must differ"):
+        venue_symbol_create(venue=VenueFactory(), symbol="BTCBTC", asset=asset, quote_asset=asset)

@@ -1,0 +1,1 @@
+"""Trading venues, their currency codes and their tickers."""

@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from registry.admin import RegistryModelAdmin
+from venues.models import Venue, VenueAsset, VenueSymbol
+
+
+@admin.register(Venue)
+class VenueAdmin(RegistryModelAdmin):
+    list_display = ("venue_id", "name", "venue_type", "chain", "is_active")
+    list_filter = ("venue_type", "is_active", "chain")
+    search_fields = ("venue_id", "name")
+    autocomplete_fields = ("chain",)
+
+
+@admin.register(VenueAsset)
+class VenueAssetAdmin(RegistryModelAdmin):
+    list_display = ("venue", "venue_asset_symbol", "asset", "trading_enabled", "is_active")
+    list_filter = ("venue", "is_active", "trading_enabled")
+    search_fields = ("venue_asset_symbol", "asset__symbol_key")
+    autocomplete_fields = ("venue", "asset")
+    list_select_related = ("venue", "asset")
+
+
+@admin.register(VenueSymbol)
+class VenueSymbolAdmin(RegistryModelAdmin):
+    list_display = (
+        "venue",
+        "symbol",
+        "market_type",
+        "asset",
+        "quote_asset",
+        "is_active",
+        "delisted_at",
+    )
+    list_filter = ("venue", "market_type", "is_active")
+    search_fields = ("symbol", "asset__symbol_key")
+    autocomplete_fields = ("venue", "asset", "quote_asset")
+    list_select_related = ("venue", "asset", "quote_asset")

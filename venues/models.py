@@ -1,0 +1,164 @@
+"""Venue, VenueAsset (a venue's own currency code) and VenueSymbol (a venue ticker)."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from registry.models import RegistryModel
+from registry.text import normalize_name
+from registry.validators import SLUG_PATTERN, validate_registry_slug
+from venues.choices import MarketType, VenueType
+from venues.querysets import VenueSymbolQuerySet
+
+
+class Venue(RegistryModel):
+    venue_id = models.CharField(
+        primary_key=True,
+        max_length=64,
+        validators=[validate_registry_slug],
+        help_text="Stable slug, e.g. 'binance', 'uniswap-v3'.",
+    )
+    name = models.CharField(max_length=200)
+    venue_type = models.CharField(max_length=20, choices=VenueType.choices)
+    chain = models.ForeignKey(
+        "chains.Chain",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="venues",
+        help_text="The chain of an on-chain venue (DEX, bridge, lending).",
+    )
+    protocol_address = models.CharField(max_length=128, blank=True)
+    website_url = models.URLField(max_length=500, blank=True)
+    api_url = models.URLField(max_length=500, blank=True)
+    is_active = models.BooleanField(default=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    normalizers = {"name": normalize_name}
+
+    class Meta:
+        ordering = ["venue_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(venue_id__regex=SLUG_PATTERN), name="venue_id_is_slug"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.venue_id
+
+    def normalize(self) -> None:
+        super().normalize()
+        if self.protocol_address and self.chain_id is not None:
+            try:
+                self.protocol_address = self.chain.normalize_address(self.protocol_address)
+            except ValidationError as error:
+                raise ValidationError({"protocol_address": error.error_list}) from None
+
+
+class VenueAsset(RegistryModel):
+    """The venue's own code for an asset: Kraken 'XXBT' is BTC."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="venue_assets")
+    asset = models.ForeignKey("assets.Asset", on_delete=models.PROTECT, related_name="venue_assets")
+    venue_asset_symbol = models.CharField(max_length=64)
+    deposit_enabled = models.BooleanField(default=True)
+    withdraw_enabled = models.BooleanField(default=True)
+    trading_enabled = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    normalizers = {"venue_asset_symbol": str.strip}
+
+    class Meta:
+        ordering = ["venue_id", "venue_asset_symbol"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["venue", "venue_asset_symbol"],
+                name="venue_asset_unique_venue_code",
+                violation_error_message="The venue already uses this code for an asset.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(venue_asset_symbol=""), name="venue_asset_code_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id}:{self.venue_asset_symbol}"
+
+
+class VenueSymbol(RegistryModel):
+    """A venue ticker and the asset it means, for as long as it means it.
+
+    A delisted mapping is closed (``delisted_at``), never overwritten, so a reused
+    ticker keeps its history.
+    """
+
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="venue_symbols")
+    symbol = models.CharField(
+        max_length=100, help_text="Venue-native ticker, exactly as the venue spells it."
+    )
+    market_type = models.CharField(
+        max_length=16, choices=MarketType.choices, default=MarketType.SPOT
+    )
+    asset = models.ForeignKey(
+        "assets.Asset",
+        on_delete=models.PROTECT,
+        related_name="venue_symbols",
+        help_text="The base asset the ticker resolves to.",
+    )
+    quote_asset = models.ForeignKey(
+        "assets.Asset",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quoted_venue_symbols",
+    )
+    is_active = models.BooleanField(default=True)
+    listed_at = models.DateTimeField(null=True, blank=True)
+    delisted_at = models.DateTimeField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    objects = VenueSymbolQuerySet.as_manager()
+
+    normalizers = {"symbol": str.strip}
+
+    class Meta:
+        ordering = ["venue_id", "symbol", "market_type", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["venue", "market_type", "symbol"],
+                condition=Q(delisted_at__isnull=True),
+                name="venue_symbol_unique_current",
+                violation_error_message="The venue already has a current mapping for this "
+                "ticker and market type.",
+            ),
+            models.CheckConstraint(condition=~Q(symbol=""), name="venue_symbol_not_empty"),
+            models.CheckConstraint(
+                condition=Q(quote_asset__isnull=True) | ~Q(quote_asset=F("asset")),
+                name="venue_symbol_quote_differs_from_base",
+                violation_error_message="The quote asset must differ from the base asset.",
+            ),
+            models.CheckConstraint(
+                condition=Q(listed_at__isnull=True)
+                | Q(delisted_at__isnull=True)
+                | Q(delisted_at__gte=F("listed_at")),
+                name="venue_symbol_delisted_after_listed",
+                violation_error_message="A ticker cannot be delisted before it was listed.",
+            ),
+        ]
+        indexes = [
+            # Ticker resolution: (venue, symbol) among current mappings, any market type.
+            models.Index(
+                fields=["venue", "symbol"],
+                condition=Q(delisted_at__isnull=True),
+                name="venue_symbol_current_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id}:{self.symbol} ({self.market_type})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.delisted_at is None
