@@ -1,5 +1,8 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
+from assets import services
 from assets.models import (
     Asset,
     AssetDeployment,
@@ -24,10 +27,35 @@ class AssetIdentifierInline(admin.TabularInline):
     extra = 0
 
 
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return (("no", "Live"), ("yes", "Deleted"), ("all", "All"))
+
+    def choices(self, changelist):
+        # "Live" is the default, so Django's own "All" entry would repeat it.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "no") == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "no"
+        if value == "no":
+            return queryset.live()
+        if value == "yes":
+            return queryset.deleted()
+        return queryset
+
+
 @admin.register(Asset)
 class AssetAdmin(RegistryModelAdmin):
-    list_display = ("symbol", "name", "asset_type", "category", "updated_at")
-    list_filter = ("asset_type", "category")
+    list_display = ("symbol", "name", "asset_type", "category", "updated_at", "deleted_at")
+    list_filter = (DeletedFilter, "asset_type", "category")
     search_fields = (
         "symbol_key",
         "name",
@@ -37,6 +65,29 @@ class AssetAdmin(RegistryModelAdmin):
     )
     readonly_fields = ("asset_id", "symbol_key", "deleted_at")
     inlines = (AssetDeploymentInline, AssetIdentifierInline)
+    actions = ("restore_selected",)
+
+    def get_queryset(self, request):
+        """Deleted assets too (the list shows live ones unless filtered), to restore them."""
+        return Asset.all_objects.get_queryset()
+
+    def get_deleted_objects(self, objs, request):
+        """Deleting is soft: nothing else is removed and nothing blocks it."""
+        return [str(obj) for obj in objs], {}, set(), []
+
+    def delete_model(self, request, obj):
+        """Soft delete through the service, like the API."""
+        if not obj.is_deleted:
+            services.asset_soft_delete(asset=obj)
+
+    def delete_queryset(self, request, queryset):
+        for asset in queryset.live():
+            services.asset_soft_delete(asset=asset)
+
+    @admin.action(description="Restore selected deleted assets", permissions=["change"])
+    def restore_selected(self, request, queryset):
+        restored = [services.asset_restore(asset=asset) for asset in queryset.deleted()]
+        self.message_user(request, f"Restored {len(restored)} assets.", messages.SUCCESS)
 
 
 @admin.register(AssetIdentifier)
@@ -56,8 +107,36 @@ class AssetDeploymentAdmin(RegistryModelAdmin):
     list_select_related = ("asset", "chain")
 
 
+class AssetRelationshipForm(forms.ModelForm):
+    class Meta:
+        model = AssetRelationship
+        fields = (
+            "parent_asset",
+            "child_asset",
+            "relationship_type",
+            "conversion_rate",
+            "protocol",
+            "description",
+            "metadata",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        parent, child = cleaned.get("parent_asset"), cleaned.get("child_asset")
+        adding = self.instance._state.adding and parent and child and parent != child
+        if adding and AssetRelationship.objects.would_create_cycle(
+            parent_id=parent.pk, child_id=child.pk
+        ):
+            raise ValidationError(
+                f"{parent.symbol} is already reachable from {child.symbol}: this link "
+                "would close a cycle."
+            )
+        return cleaned
+
+
 @admin.register(AssetRelationship)
 class AssetRelationshipAdmin(RegistryModelAdmin):
+    form = AssetRelationshipForm
     list_display = (
         "child_asset",
         "relationship_type",
@@ -69,6 +148,27 @@ class AssetRelationshipAdmin(RegistryModelAdmin):
     search_fields = ("child_asset__symbol_key", "parent_asset__symbol_key", "protocol")
     autocomplete_fields = ("parent_asset", "child_asset")
     list_select_related = ("parent_asset", "child_asset")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The ends and type of a link are what it is; change them by a new link.
+        ends = ("parent_asset", "child_asset", "relationship_type") if obj else ()
+        return (*super().get_readonly_fields(request, obj), *ends)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # Through the service (graph lock, cycle check), keeping the form's primary key
+        # so the admin's redirect and log entry name the row that was written.
+        fields = {name: form.cleaned_data[name] for name in ("protocol", "description", "metadata")}
+        created = services.relationship_create(
+            parent_asset=obj.parent_asset,
+            child_asset=obj.child_asset,
+            relationship_type=obj.relationship_type,
+            conversion_rate=obj.conversion_rate,
+            relationship_id=obj.relationship_id,
+            **fields,
+        )
+        obj._state = created._state
 
 
 class AssetGroupMemberInline(admin.TabularInline):

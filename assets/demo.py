@@ -1,7 +1,7 @@
 """Demo assets: real tokens with their real contract addresses and decimals.
 
-Assets are keyed by their CoinGecko id, deployments by (chain, address) or, for a
-native asset, by (chain, native), so the loader finds what an earlier run created.
+Assets are keyed by their CoinGecko id and deployments by (asset, chain), so the loader
+finds what an earlier run created; a demo asset a steward soft-deleted stays deleted.
 """
 
 from decimal import Decimal
@@ -234,9 +234,10 @@ DEMO_NATIVE_ASSETS = {
 }
 
 
-def demo_asset(source: str, external_id: str) -> Asset:
-    """The demo asset known to ``source`` as ``external_id``."""
-    return Asset.objects.with_identifier(source, external_id).get()
+def demo_asset(source: str, external_id: str) -> Asset | None:
+    """The demo asset known to ``source`` as ``external_id``; None if a steward deleted it."""
+    asset = Asset.all_objects.with_identifier(source, external_id).get()
+    return None if asset.is_deleted else asset
 
 
 def load_demo_assets(log: DemoLog) -> dict[str, int]:
@@ -246,7 +247,7 @@ def load_demo_assets(log: DemoLog) -> dict[str, int]:
         spec = dict(spec)
         source, external_id = spec.pop("key")
         deployments = spec.pop("deployments")
-        asset = Asset.objects.with_identifier(source, external_id).first()
+        asset = Asset.all_objects.with_identifier(source, external_id).first()
         if asset is None:
             asset = asset_create(**spec)
             asset_identifier_create(
@@ -254,6 +255,8 @@ def load_demo_assets(log: DemoLog) -> dict[str, int]:
             )
             log(f"asset {asset.symbol} ({external_id})")
             created["assets"] += 1
+        elif asset.is_deleted:
+            continue
         for deployment in deployments:
             chain = chains[deployment["chain"]]
             existing = AssetDeployment.objects.filter(asset=asset, chain=chain)
@@ -264,10 +267,13 @@ def load_demo_assets(log: DemoLog) -> dict[str, int]:
             created["deployments"] += 1
     for chain_id, coingecko_id in DEMO_NATIVE_ASSETS.items():
         native = demo_asset(IdentifierSource.COINGECKO, coingecko_id)
-        chain_update(chain=chains[chain_id], changes={"native_asset": native})
+        if native is not None:
+            chain_update(chain=chains[chain_id], changes={"native_asset": native})
     for child_id, relationship_type, parent_id, rate, protocol in DEMO_RELATIONSHIPS:
         child = demo_asset(IdentifierSource.COINGECKO, child_id)
         parent = demo_asset(IdentifierSource.COINGECKO, parent_id)
+        if child is None or parent is None:
+            continue
         if AssetRelationship.objects.filter(
             parent_asset=parent, child_asset=child, relationship_type=relationship_type
         ).exists():
@@ -293,7 +299,7 @@ def load_demo_assets(log: DemoLog) -> dict[str, int]:
         members = [(spec["canonical"], True)] + [(member, False) for member in spec["members"]]
         for coingecko_id, is_canonical in members:
             asset = demo_asset(IdentifierSource.COINGECKO, coingecko_id)
-            if AssetGroupMember.objects.filter(group=group, asset=asset).exists():
+            if asset is None or AssetGroupMember.objects.filter(group=group, asset=asset).exists():
                 continue
             group_member_add(group=group, asset=asset, is_canonical=is_canonical)
             created["group members"] += 1

@@ -16,9 +16,19 @@ from django.db.models.functions import Lower, Upper
 from assets.choices import AssetType, IdentifierSource, RelationshipType
 from assets.querysets import AssetDeploymentQuerySet, AssetQuerySet, AssetRelationshipQuerySet
 from chains.addresses import ADDRESS_MAX_LENGTH
+from chains.choices import ChainType
 from registry.models import LiveManager, RegistryModel, SoftDeleteModel
-from registry.text import NAME_MAX_LENGTH, SYMBOL_MAX_LENGTH, normalize_name, normalize_symbol
+from registry.text import (
+    NAME_MAX_LENGTH,
+    SYMBOL_MAX_LENGTH,
+    normalize_code,
+    normalize_name,
+    normalize_symbol,
+)
 from registry.validators import SLUG_PATTERN, validate_registry_slug
+
+# CAIP-19 asset namespaces of EVM token standards.
+CAIP19_EVM_NAMESPACES = {AssetType.ERC721: "erc721", AssetType.ERC1155: "erc1155"}
 
 
 class Asset(SoftDeleteModel, RegistryModel):
@@ -46,6 +56,10 @@ class Asset(SoftDeleteModel, RegistryModel):
 
     class Meta:
         ordering = ["symbol_key", "asset_id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(symbol=""), name="asset_symbol_not_empty"),
+            models.CheckConstraint(condition=~Q(name=""), name="asset_name_not_empty"),
+        ]
         indexes = [
             models.Index(
                 fields=["symbol_key"],
@@ -67,7 +81,7 @@ class AssetIdentifier(RegistryModel):
     is_primary = models.BooleanField(default=False)
     metadata = models.JSONField(default=dict, blank=True)
 
-    normalizers = {"external_id": str.strip}
+    normalizers = {"external_id": normalize_code}
 
     class Meta:
         ordering = ["source", "external_id"]
@@ -168,17 +182,27 @@ class AssetDeployment(RegistryModel):
 
     @property
     def caip19(self) -> str | None:
-        """CAIP-19 id: ``eip155:1/erc20:0xA0b8…``, ``slip44`` for natives; None without CAIP-2."""
+        """The CAIP-19 asset id, or None where no standard namespace names this token.
+
+        ``eip155:1/erc20:0xa0b8…`` (EVM addresses lower-case, as consumers join on
+        them), ``solana:5eykt…/token:EPjF…``, and ``<caip2>/slip44:<coin type>`` for a
+        native asset without an address.
+        """
         caip2 = self.chain.caip2
         if caip2 is None:
             return None
         if self.is_native and not self.address:
             coin_type = self.chain.metadata.get("slip44")
             return f"{caip2}/slip44:{coin_type}" if coin_type is not None else None
-        namespace = {"eip155": "erc20", "solana": "token"}.get(caip2.split(":")[0], "token")
-        return f"{caip2}/{namespace}:{self.address}"
+        if self.chain.chain_type == ChainType.EVM:
+            namespace = CAIP19_EVM_NAMESPACES.get(self.asset.asset_type, "erc20")
+            return f"{caip2}/{namespace}:{self.address.lower()}"
+        if self.chain.chain_type == ChainType.SOLANA:
+            return f"{caip2}/token:{self.address}"
+        return None
 
     def normalize(self) -> None:
+        super().normalize()
         errors = {}
         if self.chain_id is not None:
             for field in ("address", "deployer_address"):

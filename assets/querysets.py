@@ -1,13 +1,13 @@
 """Reads over many rows of the assets app, as QuerySet methods."""
 
-import unicodedata
-
 from django.db import connections
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Lower, Upper
 
 from chains.addresses import address_lookup_key
+from chains.choices import ChainType
 from registry.models import RegistryQuerySet, SoftDeleteQuerySet
+from registry.text import lookup_form
 
 
 class AssetQuerySet(SoftDeleteQuerySet):
@@ -17,8 +17,7 @@ class AssetQuerySet(SoftDeleteQuerySet):
         Upper-cases on the database side, so the comparison uses the same function as
         the generated ``symbol_key`` column and its index.
         """
-        stored_form = unicodedata.normalize("NFKC", symbol).strip()
-        return self.filter(symbol_key=Upper(Value(stored_form)))
+        return self.filter(symbol_key=Upper(Value(lookup_form(symbol))))
 
     def with_identifier(self, source: str, external_id: str):
         """The asset known to ``source`` as ``external_id`` (at most one: the pair is unique)."""
@@ -31,9 +30,14 @@ class AssetDeploymentQuerySet(RegistryQuerySet):
         return self.filter(asset__deleted_at__isnull=True)
 
     def at_address(self, address: str, chain_id: str | None = None):
-        """Deployments at ``address`` in any letter case, on ``chain_id`` or on any chain."""
+        """Deployments at ``address``, on ``chain_id`` or on any chain.
+
+        EVM addresses match in any letter case; others (base58 is case-sensitive) only
+        exactly. The case-folded comparison uses the (chain, lower(address)) index.
+        """
         queryset = self.alias(address_key=Lower("address")).filter(
-            address_key=address_lookup_key(address)
+            Q(chain__chain_type=ChainType.EVM) | Q(address=address.strip()),
+            address_key=address_lookup_key(address),
         )
         return queryset.filter(chain_id=chain_id) if chain_id is not None else queryset
 

@@ -28,12 +28,20 @@ from registry.exceptions import (
 )
 from registry.services import validated_create, validated_update
 
+DEPLOYMENT_CONFLICTS = {
+    "deployment_unique_chain_address": DeploymentExistsError,
+    "deployment_unique_asset_chain": DeploymentExistsError,
+}
+RELATIONSHIP_CONFLICTS = {"relationship_unique_parent_child_type": InvalidRelationshipError}
+
 # Serializes writers of the relationship graph, so two concurrent edges cannot close a
 # cycle that neither would close alone. Any constant unique to this use will do.
 _RELATIONSHIP_GRAPH_LOCK = 0x43514152_0001
 
 
 def _require_live(asset: Asset) -> None:
+    """Writes to a soft-deleted asset itself are refused (references to one are refused
+    by registry.services for every model)."""
     if asset.deleted_at is not None:
         raise AssetNotFoundError(
             f"Asset {asset.asset_id} is deleted; restore it first.", asset_id=str(asset.asset_id)
@@ -79,7 +87,6 @@ def asset_identifier_create(
     *, asset: Asset, source: str, external_id: str, is_primary: bool = False, **fields: Any
 ) -> AssetIdentifier:
     """Record the asset's id in an external catalogue; ``(source, external_id)`` is unique."""
-    _require_live(asset)
     identifier = AssetIdentifier(
         asset=asset, source=source, external_id=external_id, is_primary=is_primary, **fields
     )
@@ -102,7 +109,6 @@ def deployment_create(
     Raises DeploymentExistsError when the chain already has a deployment at this
     address (in any letter case), or the asset already has one on this chain.
     """
-    _require_live(asset)
     deployment = AssetDeployment(
         asset=asset,
         chain=chain,
@@ -112,7 +118,7 @@ def deployment_create(
         is_canonical=is_canonical,
         **fields,
     )
-    return validated_create(deployment, conflict_error=DeploymentExistsError)
+    return validated_create(deployment, conflict_errors=DEPLOYMENT_CONFLICTS)
 
 
 @transaction.atomic
@@ -125,7 +131,7 @@ def deployment_update(
         deployment,
         changes,
         expected_version=expected_version,
-        conflict_error=DeploymentExistsError,
+        conflict_errors=DEPLOYMENT_CONFLICTS,
     )
 
 
@@ -143,8 +149,6 @@ def relationship_create(
     Raises InvalidRelationshipError for a self link, a repeat of an existing link or a
     link that would close a cycle. Other fields: protocol, description, metadata.
     """
-    _require_live(parent_asset)
-    _require_live(child_asset)
     if parent_asset.pk == child_asset.pk:
         raise InvalidRelationshipError("An asset cannot be related to itself.")
     with connection.cursor() as cursor:
@@ -165,7 +169,7 @@ def relationship_create(
         conversion_rate=conversion_rate,
         **fields,
     )
-    return validated_create(relationship, conflict_error=InvalidRelationshipError)
+    return validated_create(relationship, conflict_errors=RELATIONSHIP_CONFLICTS)
 
 
 @transaction.atomic
@@ -186,7 +190,6 @@ def group_member_add(
     *, group: AssetGroup, asset: Asset, is_canonical: bool = False, weight: Decimal | int = 1
 ) -> AssetGroupMember:
     """Add an asset to a group; a group has at most one canonical member."""
-    _require_live(asset)
     member = AssetGroupMember(group=group, asset=asset, is_canonical=is_canonical, weight=weight)
     return validated_create(member)
 

@@ -10,11 +10,10 @@ from registry.demo import DemoLog
 
 def load_demo_flags(log: DemoLog) -> dict[str, int]:
     counterfeit = demo_asset(IdentifierSource.INTERNAL, "demo-counterfeit-usdc")
-    if (
-        AssetQualityFlag.objects.active()
-        .filter(asset=counterfeit, flag_type=FlagType.SCAM)
-        .exists()
-    ):
+    already_flagged = AssetQualityFlag.objects.active().filter(
+        asset=counterfeit, flag_type=FlagType.SCAM
+    )
+    if counterfeit is None or already_flagged.exists():
         return {"quality flags": 0}
     flag_raise(
         asset=counterfeit,

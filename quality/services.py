@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from assets.models import Asset
 from quality.models import AssetQualityFlag
-from registry.exceptions import AssetNotFoundError
 from registry.services import validated_create, validated_update
 
 
@@ -24,8 +23,6 @@ def flag_raise(
     **fields: Any,
 ) -> AssetQualityFlag:
     """Raise a flag on an asset. Other fields: evidence_url, metadata."""
-    if asset.deleted_at is not None:
-        raise AssetNotFoundError(f"Asset {asset.asset_id} is deleted; restore it first.")
     flag = AssetQualityFlag(
         asset=asset,
         flag_type=flag_type,

@@ -30,6 +30,22 @@ class RegistryQuerySet(models.QuerySet):
         return super().update(**kwargs)
 
 
+def stale_version_error(instance: models.Model, expected: int) -> StaleVersionError:
+    """The error for a write that expected ``expected``, naming the version actually stored."""
+    current = (
+        type(instance)
+        ._base_manager.filter(pk=instance.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    return StaleVersionError(
+        f"{instance._meta.verbose_name} {instance.pk} is at version {current}, not {expected}: "
+        "someone else changed it; reload it and apply your change again.",
+        expected_version=expected,
+        current_version=current,
+    )
+
+
 class RegistryModel(models.Model):
     """Timestamps, a version for optimistic locking, and normalization before validation.
 
@@ -74,25 +90,29 @@ class RegistryModel(models.Model):
             .update(**values, version=expected + 1, updated_at=now)
         )
         if not updated:
-            current = type(self)._base_manager.filter(pk=self.pk).values_list("version", flat=True)
-            raise StaleVersionError(
-                f"{self._meta.verbose_name} {self.pk} was changed by someone else "
-                f"(you have version {expected}, it is at version {current.first()}); "
-                "reload it and apply your change again.",
-                expected_version=expected,
-                current_version=current.first(),
-            )
+            raise stale_version_error(self, expected)
         self.version = expected + 1
         self.updated_at = now
+        generated = [f.attname for f in self._meta.concrete_fields if f.generated]
+        if generated:
+            self.refresh_from_db(fields=generated)
 
     def normalize(self) -> None:
         """Put fields in their stored form; raise ValidationError({field: [reasons]}).
 
-        Applies ``normalizers`` to non-empty string values; override to add rules that
-        need other fields (an address needs its chain's type) and call super().
+        Refuses NUL characters in every text and JSON field (PostgreSQL cannot store
+        them), then applies ``normalizers`` to non-empty string values. Override to add
+        rules that need other fields (an address needs its chain's type); call super().
         """
-        errors = {}
+        errors = {
+            field.name: ["Must not contain NUL (\\x00) characters."]
+            for field in self._meta.concrete_fields
+            if isinstance(field, models.CharField | models.TextField | models.JSONField)
+            and _contains_nul(getattr(self, field.attname))
+        }
         for name, normalizer in self.normalizers.items():
+            if name in errors:
+                continue
             value = getattr(self, name)
             if not isinstance(value, str) or (value == "" and self._meta.get_field(name).blank):
                 continue
@@ -117,6 +137,16 @@ class RegistryModel(models.Model):
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+
+def _contains_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_contains_nul(item) for item in value)
+    return False
 
 
 class SoftDeleteQuerySet(RegistryQuerySet):

@@ -1,9 +1,10 @@
 """The write machinery every app's ``services.py`` builds on.
 
 ``validated_create`` and ``validated_update`` run the model's normalization and
-validation, turn a broken uniqueness rule into the app's conflict error (a 409 later)
-and other invalid values into ``ValidationError`` (a 400), and write in a savepoint so
-a failed write leaves the caller's transaction usable and the database unchanged.
+validation, refuse references to soft-deleted rows, turn a broken uniqueness rule into
+a conflict error (a 409 later) and other invalid values into ``ValidationError`` (a
+400), and write in a savepoint so a failed write leaves the caller's transaction
+usable and the database unchanged.
 """
 
 from collections.abc import Mapping
@@ -11,25 +12,27 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import UniqueConstraint
 
-from registry.exceptions import ConflictError, NotFoundError, StaleVersionError
-from registry.models import RegistryModel
+from registry.exceptions import ConflictError
+from registry.models import RegistryModel, SoftDeleteModel, stale_version_error
 
 ModelT = TypeVar("ModelT", bound=RegistryModel)
+ConflictErrors = Mapping[str, type[ConflictError]]
 
-# PostgreSQL SQLSTATEs (https://www.postgresql.org/docs/current/errcodes-appendix.html)
+# PostgreSQL SQLSTATE of a unique violation.
 _UNIQUE_VIOLATION = "23505"
-_FOREIGN_KEY_VIOLATION = "23503"
 
 
-def validated_create(
-    instance: ModelT, *, conflict_error: type[ConflictError] = ConflictError
-) -> ModelT:
-    """Validate ``instance`` and INSERT it. Returns it, saved."""
-    _validate(instance, conflict_error)
-    with transaction.atomic(), _database_errors(instance, conflict_error):
+def validated_create(instance: ModelT, *, conflict_errors: ConflictErrors | None = None) -> ModelT:
+    """Validate ``instance`` and INSERT it. Returns it, saved.
+
+    ``conflict_errors`` maps a unique constraint's name to the error its violation
+    raises (default ConflictError).
+    """
+    _validate(instance, conflict_errors or {}, references=_foreign_keys(instance))
+    with transaction.atomic(), _database_errors(instance, conflict_errors or {}):
         instance.save(force_insert=True)
     return instance
 
@@ -39,72 +42,99 @@ def validated_update(
     changes: Mapping[str, Any],
     *,
     expected_version: int | None = None,
-    conflict_error: type[ConflictError] = ConflictError,
+    conflict_errors: ConflictErrors | None = None,
 ) -> list[str]:
-    """Apply ``changes`` to ``instance``, validate, and write the changed fields.
+    """Apply ``changes`` to ``instance``, validate, and write the fields that changed.
 
     The write is one ``UPDATE ... WHERE version = expected_version`` (default: the
     version ``instance`` was read at); StaleVersionError if someone wrote in between.
-    Returns the names of the fields that changed: an empty list means nothing was
-    written and the version did not move.
+    Returns the names of the changed fields, those normalization changed included: an
+    empty list means nothing was written and the version did not move.
     """
     if expected_version is not None and expected_version != instance.version:
-        raise StaleVersionError(
-            f"{instance._meta.verbose_name} {instance.pk} is at version {instance.version}, "
-            f"not {expected_version}; reload it and apply your change again.",
-            expected_version=expected_version,
-            current_version=instance.version,
-        )
-    editable = {field.name for field in instance._meta.concrete_fields if field.editable}
-    unknown = set(changes) - editable
+        raise stale_version_error(instance, expected_version)
+    editable = [field for field in instance._meta.concrete_fields if field.editable]
+    unknown = set(changes) - {field.name for field in editable}
     if unknown:
         raise ValueError(f"Not editable on {instance._meta.label}: {', '.join(sorted(unknown))}")
-    before = {name: getattr(instance, name) for name in changes}
+    before = {field.attname: getattr(instance, field.attname) for field in editable}
     for name, value in changes.items():
         setattr(instance, name, value)
-    _validate(instance, conflict_error)
-    # Compare after normalization: sending the same address in other letter case is no change.
-    changed = [name for name in changes if getattr(instance, name) != before[name]]
+    changed_references = [field for field in _foreign_keys(instance) if field.name in changes]
+    _validate(instance, conflict_errors or {}, references=changed_references)
+    changed = [
+        field.name
+        for field in editable
+        if getattr(instance, field.attname) != before[field.attname]
+    ]
     if changed:
-        with transaction.atomic(), _database_errors(instance, conflict_error):
+        with transaction.atomic(), _database_errors(instance, conflict_errors or {}):
             instance.save_changes(changed)
     return changed
 
 
-def _validate(instance: RegistryModel, conflict_error: type[ConflictError]) -> None:
-    instance.full_clean(validate_unique=False, validate_constraints=False)
+def _foreign_keys(instance: models.Model) -> list[models.ForeignKey]:
+    return [
+        field for field in instance._meta.concrete_fields if isinstance(field, models.ForeignKey)
+    ]
+
+
+def _refuse_deleted_references(instance: models.Model, references) -> dict:
+    """A new link to a soft-deleted row (a deployment of a deleted asset) is refused.
+
+    Django validates foreign keys with the base manager, which sees deleted rows, so
+    the check is made here, against the database rather than an in-memory copy.
+    """
+    errors = {}
+    for field in references:
+        target = field.related_model
+        value = getattr(instance, field.attname)
+        if value is None or not issubclass(target, SoftDeleteModel):
+            continue
+        if target._base_manager.filter(pk=value, deleted_at__isnull=False).exists():
+            errors[field.name] = [
+                f"{target._meta.verbose_name.capitalize()} {value} is deleted; restore it first."
+            ]
+    return errors
+
+
+def _validate(instance: RegistryModel, conflict_errors: ConflictErrors, *, references) -> None:
+    errors: dict = {}
+    try:
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    errors.update(_refuse_deleted_references(instance, references))
+    if errors:
+        raise ValidationError(errors)
     # Uniqueness is a conflict with existing data (409), not a malformed value (400).
-    errors: list[ValidationError] = []
+    broken: list[ValidationError] = []
     for model_class, constraints in instance.get_constraints():
         for constraint in constraints:
             try:
                 constraint.validate(model_class, instance)
             except ValidationError as error:
                 if isinstance(constraint, UniqueConstraint):
-                    raise conflict_error(error.messages[0], constraint=constraint.name) from None
-                errors.append(error)
-    if errors:
-        raise ValidationError({NON_FIELD_ERRORS: errors})
+                    conflict = conflict_errors.get(constraint.name, ConflictError)
+                    raise conflict(error.messages[0], constraint=constraint.name) from None
+                broken.append(error)
+    if broken:
+        raise ValidationError({NON_FIELD_ERRORS: broken})
 
 
 @contextmanager
-def _database_errors(instance: RegistryModel, conflict_error: type[ConflictError]):
+def _database_errors(instance: RegistryModel, conflict_errors: ConflictErrors):
     """Translate an IntegrityError that slipped past validation (a concurrent write)."""
     try:
         yield
     except IntegrityError as error:
         cause = error.__cause__
         constraint = getattr(getattr(cause, "diag", None), "constraint_name", None)
-        sqlstate = getattr(cause, "sqlstate", None)
         label = instance._meta.verbose_name
-        if sqlstate == _UNIQUE_VIOLATION:
-            raise conflict_error(
-                f"Another {label} was written with the same key ({constraint}).",
-                constraint=constraint,
-            ) from error
-        if sqlstate == _FOREIGN_KEY_VIOLATION:
-            raise NotFoundError(
-                f"The {label} refers to an object that does not exist ({constraint}).",
+        if getattr(cause, "sqlstate", None) == _UNIQUE_VIOLATION:
+            conflict = conflict_errors.get(constraint, ConflictError)
+            raise conflict(
+                f"Another {label} was just written with the same key ({constraint}).",
                 constraint=constraint,
             ) from error
         raise ValidationError(f"The {label} breaks the database rule {constraint}.") from error

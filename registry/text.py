@@ -38,11 +38,16 @@ def _refuse_invisible(value: str, what: str) -> None:
         )
 
 
+def lookup_form(value: str) -> str:
+    """NFKC and trimmed: the form a looked-up symbol is compared in."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
 def normalize_symbol(value: str) -> str:
     """Return the stored form of a ticker symbol, or raise ValidationError saying why not."""
     if not isinstance(value, str):
         raise ValidationError("Symbol must be a string.", code="invalid")
-    symbol = unicodedata.normalize("NFKC", value).strip()
+    symbol = lookup_form(value)
     _refuse_invisible(symbol, "Symbol")
     if not symbol:
         raise ValidationError("Symbol must not be empty.", code="required")
@@ -70,3 +75,20 @@ def normalize_name(value: str) -> str:
             code="max_length",
         )
     return name
+
+
+def normalize_code(value: str) -> str:
+    """Return the stored form of a code kept exactly as its owner spells it.
+
+    External ids, venue currency codes and venue tickers: trimmed, but neither
+    case-folded nor NFKC-normalized; whitespace and invisible characters are refused.
+    """
+    if not isinstance(value, str):
+        raise ValidationError("Must be a string.", code="invalid")
+    code = value.strip()
+    _refuse_invisible(code, "Code")
+    if not code:
+        raise ValidationError("Must not be empty.", code="required")
+    if _WHITESPACE_RUN.search(code):
+        raise ValidationError("Must not contain whitespace.", code="whitespace")
+    return code

@@ -1,7 +1,8 @@
 """The database itself refuses what it must, even when Python validation is bypassed.
 
-Each case writes with ``bulk_create`` or ``QuerySet.update``, which skip ``full_clean``
-and the services, and expects PostgreSQL to refuse by naming the constraint.
+Each case writes with ``bulk_create``, ``QuerySet.update`` or a factory's plain
+``save()``, all of which skip ``full_clean`` and the services, and expects PostgreSQL
+to refuse by naming the constraint.
 """
 
 import uuid
@@ -216,3 +217,36 @@ def test_a_delisted_ticker_may_be_mapped_again():
 def test_symbol_key_is_computed_by_the_database_even_for_bulk_inserts():
     Asset.objects.bulk_create([Asset(symbol="stETH", name="Lido Staked Ether", asset_type="ERC20")])
     assert Asset.objects.get(symbol="stETH").symbol_key == "STETH"
+
+
+def test_asset_twice_in_one_group_is_refused():
+    member = AssetGroupMemberFactory()
+    assert_refused(
+        "group_member_unique_group_asset",
+        lambda: AssetGroupMemberFactory(group=member.group, asset=member.asset),
+    )
+
+
+def test_second_primary_identifier_from_one_source_is_refused():
+    primary = AssetIdentifierFactory(is_primary=True)
+    assert_refused(
+        "identifier_one_primary_per_asset_source",
+        lambda: AssetIdentifierFactory(asset=primary.asset, is_primary=True),
+    )
+
+
+def test_ticker_quoted_in_its_own_base_asset_is_refused():
+    asset = AssetFactory()
+    assert_refused(
+        "venue_symbol_quote_differs_from_base",
+        lambda: VenueSymbolFactory(asset=asset, quote_asset=asset),
+    )
+
+
+def test_two_chains_with_one_network_id_are_refused():
+    ChainFactory(network_id=42161)
+    assert_refused("network_id", lambda: ChainFactory(network_id=42161))
+
+
+def test_empty_symbol_is_refused():
+    assert_refused("asset_symbol_not_empty", lambda: AssetFactory(symbol=""))

@@ -84,15 +84,19 @@ def load_demo_venues(log: DemoLog) -> dict[str, int]:
             created["venues"] += 1
         venues[venue.venue_id] = venue
     for venue_id, code, coingecko_id in DEMO_VENUE_ASSETS:
-        if VenueAsset.objects.filter(venue_id=venue_id, venue_asset_symbol=code).exists():
+        asset = demo_asset(IdentifierSource.COINGECKO, coingecko_id)
+        if (
+            asset is None
+            or VenueAsset.objects.filter(venue_id=venue_id, venue_asset_symbol=code).exists()
+        ):
             continue
-        venue_asset_create(
-            venue=venues[venue_id],
-            asset=demo_asset(IdentifierSource.COINGECKO, coingecko_id),
-            venue_asset_symbol=code,
-        )
+        venue_asset_create(venue=venues[venue_id], asset=asset, venue_asset_symbol=code)
         created["venue assets"] += 1
     for venue_id, ticker, market_type, base_id, quote_id, fiat_quote in DEMO_VENUE_SYMBOLS:
+        base = demo_asset(IdentifierSource.COINGECKO, base_id)
+        quote = demo_asset(IdentifierSource.COINGECKO, quote_id) if quote_id else None
+        if base is None or (quote_id and quote is None):
+            continue
         if (
             VenueSymbol.objects.current()
             .filter(venue_id=venue_id, symbol=ticker, market_type=market_type)
@@ -103,8 +107,8 @@ def load_demo_venues(log: DemoLog) -> dict[str, int]:
             venue=venues[venue_id],
             symbol=ticker,
             market_type=market_type,
-            asset=demo_asset(IdentifierSource.COINGECKO, base_id),
-            quote_asset=demo_asset(IdentifierSource.COINGECKO, quote_id) if quote_id else None,
+            asset=base,
+            quote_asset=quote,
             metadata={"quote_currency": fiat_quote} if fiat_quote else {},
         )
         log(f"venue symbol {venue_id}:{ticker} ({market_type})")

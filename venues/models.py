@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from registry.models import RegistryModel
-from registry.text import normalize_name
+from registry.text import normalize_code, normalize_name
 from registry.validators import SLUG_PATTERN, validate_registry_slug
 from venues.choices import MarketType, VenueType
 from venues.querysets import VenueSymbolQuerySet
@@ -68,7 +68,7 @@ class VenueAsset(RegistryModel):
     is_active = models.BooleanField(default=True)
     metadata = models.JSONField(default=dict, blank=True)
 
-    normalizers = {"venue_asset_symbol": str.strip}
+    normalizers = {"venue_asset_symbol": normalize_code}
 
     class Meta:
         ordering = ["venue_id", "venue_asset_symbol"]
@@ -121,7 +121,7 @@ class VenueSymbol(RegistryModel):
 
     objects = VenueSymbolQuerySet.as_manager()
 
-    normalizers = {"symbol": str.strip}
+    normalizers = {"symbol": normalize_code}
 
     class Meta:
         ordering = ["venue_id", "symbol", "market_type", "id"]

@@ -4,18 +4,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset
-from registry.exceptions import AssetNotFoundError
 from registry.services import validated_create, validated_update
 from venues.models import Venue, VenueAsset, VenueSymbol
 
-
-def _require_live(asset: Asset | None) -> None:
-    if asset is not None and asset.deleted_at is not None:
-        raise AssetNotFoundError(f"Asset {asset.asset_id} is deleted; restore it first.")
+# What a mapping means: changing any of these would rewrite history, so a new
+# meaning is a new mapping (delist the old one first).
+VENUE_SYMBOL_KEY_FIELDS = ("venue", "symbol", "market_type", "asset", "quote_asset")
 
 
 @transaction.atomic
@@ -39,7 +38,6 @@ def venue_asset_create(
     *, venue: Venue, asset: Asset, venue_asset_symbol: str, **fields: Any
 ) -> VenueAsset:
     """Record the venue's own code for an asset (Kraken 'XXBT' for BTC)."""
-    _require_live(asset)
     return validated_create(
         VenueAsset(venue=venue, asset=asset, venue_asset_symbol=venue_asset_symbol, **fields)
     )
@@ -56,8 +54,6 @@ def venue_symbol_create(
     **fields: Any,
 ) -> VenueSymbol:
     """Map a venue ticker to its base (and quote) asset."""
-    _require_live(asset)
-    _require_live(quote_asset)
     venue_symbol = VenueSymbol(
         venue=venue,
         symbol=symbol,
@@ -73,14 +69,31 @@ def venue_symbol_create(
 def venue_symbol_update(
     *, venue_symbol: VenueSymbol, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
+    """Change what does not alter the mapping's meaning: is_active, listed_at, metadata."""
+    rewritten = {
+        name: "Fixed once mapped: delist this mapping and map the ticker anew."
+        for name in VENUE_SYMBOL_KEY_FIELDS
+        if name in changes and changes[name] != getattr(venue_symbol, name)
+    }
+    if "delisted_at" in changes and changes["delisted_at"] != venue_symbol.delisted_at:
+        rewritten["delisted_at"] = "Set by delisting, once."
+    if rewritten:
+        raise ValidationError(rewritten)
     return validated_update(venue_symbol, changes, expected_version=expected_version)
 
 
 @transaction.atomic
-def venue_symbol_delist(*, venue_symbol: VenueSymbol, at: datetime | None = None) -> VenueSymbol:
+def venue_symbol_delist(
+    *, venue_symbol: VenueSymbol, at: datetime | None = None, expected_version: int | None = None
+) -> VenueSymbol:
     """Close the mapping: the ticker no longer means this asset, and may be mapped anew."""
-    venue_symbol_update(
-        venue_symbol=venue_symbol,
-        changes={"delisted_at": at or timezone.now(), "is_active": False},
+    if venue_symbol.delisted_at is not None:
+        raise ValidationError(
+            {"delisted_at": f"Already delisted at {venue_symbol.delisted_at.isoformat()}."}
+        )
+    validated_update(
+        venue_symbol,
+        {"delisted_at": at or timezone.now(), "is_active": False},
+        expected_version=expected_version,
     )
     return venue_symbol

@@ -109,10 +109,42 @@ class TestSoftDelete:
     def test_deleted_asset_cannot_get_new_deployments(self):
         asset = AssetFactory()
         services.asset_soft_delete(asset=asset)
-        with pytest.raises(AssetNotFoundError):
+        with pytest.raises(ValidationError, match="is deleted"):
             services.deployment_create(
                 asset=asset, chain=ChainFactory(), address=USDC_ETHEREUM, decimals=6
             )
+        assert not AssetDeployment.objects.exists()
+
+    def test_deployment_cannot_be_moved_to_a_deleted_asset(self):
+        """The check reads the database, not a stale in-memory copy of the asset."""
+        deployment = AssetDeploymentFactory()
+        target = AssetFactory()
+        stale_copy = Asset.objects.get(pk=target.pk)
+        services.asset_soft_delete(asset=target)
+        with pytest.raises(ValidationError, match="is deleted"):
+            services.deployment_update(deployment=deployment, changes={"asset": stale_copy})
+
+    def test_writes_to_a_deleted_asset_are_refused(self):
+        asset = AssetFactory()
+        services.asset_soft_delete(asset=asset)
+        with pytest.raises(AssetNotFoundError):
+            services.asset_update(asset=asset, changes={"name": "Back?"})
+
+
+class TestTextRules:
+    @pytest.mark.parametrize("field", ["description", "category"])
+    def test_nul_character_in_any_text_field_is_a_field_error(self, field):
+        with pytest.raises(ValidationError) as raised:
+            services.asset_create(symbol="X", name="X", asset_type="ERC20", **{field: "a\x00b"})
+        assert field in raised.value.message_dict
+        assert Asset.all_objects.count() == 0
+
+    def test_nul_character_inside_metadata_is_a_field_error(self):
+        with pytest.raises(ValidationError) as raised:
+            services.asset_create(
+                symbol="X", name="X", asset_type="ERC20", metadata={"notes": ["ok", "a\x00"]}
+            )
+        assert "metadata" in raised.value.message_dict
 
 
 class TestDeployments:
@@ -131,6 +163,25 @@ class TestDeployments:
             asset=AssetFactory(), chain=ChainFactory(), address=USDC_ETHEREUM.lower(), decimals=6
         )
         deployment.refresh_from_db()
+        assert deployment.address == USDC_ETHEREUM
+
+    def test_evm_address_resolves_in_any_case_but_solana_only_exactly(self):
+        evm = AssetDeploymentFactory(address=USDC_ETHEREUM)
+        solana = ChainFactory(chain_type="SOLANA", network_id=None)
+        mint = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+        AssetDeploymentFactory(chain=solana, address=mint)
+        assert AssetDeployment.objects.at_address(USDC_ETHEREUM.lower(), evm.chain_id).exists()
+        assert AssetDeployment.objects.at_address(mint, solana.chain_id).exists()
+        assert not AssetDeployment.objects.at_address(mint.lower(), solana.chain_id).exists()
+
+    def test_moving_a_deployment_to_another_chain_renormalizes_its_address(self):
+        other = ChainFactory(chain_type="OTHER", network_id=None)
+        deployment = AssetDeploymentFactory(chain=other, address=USDC_ETHEREUM.lower())
+        changed = services.deployment_update(
+            deployment=deployment, changes={"chain": ChainFactory()}
+        )
+        deployment.refresh_from_db()
+        assert set(changed) == {"chain", "address"}
         assert deployment.address == USDC_ETHEREUM
 
     def test_bad_checksum_is_a_field_error(self):

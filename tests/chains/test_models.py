@@ -26,7 +26,14 @@ def test_deployment_caip19_names_the_token_on_its_chain():
     deployment = AssetDeploymentFactory(
         chain=ChainFactory(network_id=1), address="0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
     )
-    assert deployment.caip19 == "eip155:1/erc20:0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+    assert deployment.caip19 == "eip155:1/erc20:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"
+
+
+def test_nft_deployment_caip19_uses_its_token_standard():
+    deployment = AssetDeploymentFactory(
+        chain=ChainFactory(network_id=1), asset__asset_type="ERC721", address="0x" + "ab" * 20
+    )
+    assert deployment.caip19.startswith("eip155:1/erc721:0xabab")
 
 
 def test_native_deployment_caip19_uses_slip44():

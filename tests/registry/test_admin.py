@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
 
-from assets.models import Asset
+from assets.models import Asset, AssetRelationship
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +52,48 @@ def test_asset_change_page_renders_with_its_inlines(demo_admin_client):
     response = demo_admin_client.get(reverse("admin:assets_asset_change", args=[eth.pk]))
     assert response.status_code == 200
     assert b"arbitrum" in response.content
+
+
+def relationship_form(parent, child, relationship_type):
+    return {
+        "parent_asset": parent.pk,
+        "child_asset": child.pk,
+        "relationship_type": relationship_type,
+        "metadata": "{}",
+    }
+
+
+def test_admin_refuses_a_relationship_that_closes_a_cycle(demo_admin_client):
+    steth = Asset.objects.with_identifier("COINGECKO", "staked-ether").get()
+    wsteth = Asset.objects.with_identifier("COINGECKO", "wrapped-steth").get()
+    before = AssetRelationship.objects.count()
+    response = demo_admin_client.post(
+        reverse("admin:assets_assetrelationship_add"), relationship_form(wsteth, steth, "WRAPS")
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert b"would close a cycle" in response.content
+    assert AssetRelationship.objects.count() == before
+
+
+def test_admin_adds_a_relationship_through_the_service(demo_admin_client):
+    btc = Asset.objects.with_identifier("COINGECKO", "bitcoin").get()
+    usdt = Asset.objects.with_identifier("COINGECKO", "tether").get()
+    response = demo_admin_client.post(
+        reverse("admin:assets_assetrelationship_add"),
+        {**relationship_form(btc, usdt, "SYNTHETIC_OF"), "_continue": "1"},
+    )
+    assert response.status_code == 302
+    created = AssetRelationship.objects.get(parent_asset=btc, child_asset=usdt)
+    assert response.url == reverse("admin:assets_assetrelationship_change", args=[created.pk])
+
+
+def test_admin_delete_of_an_asset_is_soft_and_restorable(demo_admin_client):
+    weth = Asset.objects.with_identifier("COINGECKO", "weth").get()
+    demo_admin_client.post(reverse("admin:assets_asset_delete", args=[weth.pk]), {"post": "yes"})
+    assert Asset.all_objects.get(pk=weth.pk).is_deleted
+    assert weth.deployments.count() == 5  # nothing else was removed
+    demo_admin_client.post(
+        reverse("admin:assets_asset_changelist") + "?deleted=yes",
+        {"action": "restore_selected", "_selected_action": [weth.pk]},
+    )
+    assert not Asset.all_objects.get(pk=weth.pk).is_deleted

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db.models import Max
 
 from assets.models import Asset, AssetDeployment, AssetRelationship
+from assets.services import asset_soft_delete
 from quality.models import AssetQualityFlag
 from venues.models import VenueSymbol
 
@@ -73,3 +74,12 @@ def test_demo_set_holds_the_assets_of_the_quick_start():
     assert critical.flag_type == "SCAM"
     # The counterfeit shares its symbol with the real USDC: a collision, not a merge.
     assert Asset.objects.with_symbol("USDC").count() == 2
+
+
+def test_demo_asset_a_steward_deleted_stays_deleted_on_reload():
+    load_demo()
+    weth = Asset.objects.with_identifier("COINGECKO", "weth").get()
+    asset_soft_delete(asset=weth)
+    load_demo()
+    assert not Asset.objects.with_identifier("COINGECKO", "weth").exists()
+    assert Asset.all_objects.with_identifier("COINGECKO", "weth").get().is_deleted
