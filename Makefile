@@ -14,7 +14,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cqar
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_NATS_URL ?= nats://127.0.0.1:4222
 
-.PHONY: install run test lint format lock services clean
+.PHONY: install run test lint format lock schema services clean
 
 install: $(STAMP)
 
@@ -31,6 +31,7 @@ run: install
 	@echo ""
 	@echo "  CQAR is starting on http://$(HOST):$(PORT)/"
 	@echo "    admin:   http://$(HOST):$(PORT)/admin/"
+	@echo "    api:     http://$(HOST):$(PORT)/api/v1/   (docs: /api/docs/; token: POST /api/v1/auth/tokens/)"
 	@echo "    health:  http://$(HOST):$(PORT)/healthz"
 	@echo ""
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -54,6 +55,11 @@ test: install services lint
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	NATS_URL=$${NATS_URL:-$(TEST_NATS_URL)} \
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Write the OpenAPI document clients are generated from; fails on any schema warning.
+schema: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
 # Regenerate the pinned versions after changing dependencies in pyproject.toml.
 lock: install

@@ -7,6 +7,7 @@ Symbols are not unique: many assets share "USDC". An asset is identified by its
 
 import uuid
 
+from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -61,11 +62,15 @@ class Asset(SoftDeleteModel, RegistryModel):
             models.CheckConstraint(condition=~Q(name=""), name="asset_name_not_empty"),
         ]
         indexes = [
+            # Exact symbol lookups and symbol-prefix search (LIKE 'US%') over live assets;
+            # text_pattern_ops serves both whatever the database collation.
             models.Index(
-                fields=["symbol_key"],
+                OpClass("symbol_key", name="text_pattern_ops"),
                 condition=Q(deleted_at__isnull=True),
                 name="asset_live_symbol_key_idx",
             ),
+            # Name search (ILIKE '%coin%') also has a trigram index where the server has
+            # pg_trgm; migration 0003 creates it outside the model state for that reason.
         ]
 
     def __str__(self) -> str:

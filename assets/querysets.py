@@ -1,13 +1,23 @@
 """Reads over many rows of the assets app, as QuerySet methods."""
 
+import re
+from collections import defaultdict
+from decimal import Decimal
+
 from django.db import connections
-from django.db.models import Q, Value
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Lower, Upper
 
 from chains.addresses import address_lookup_key
 from chains.choices import ChainType
 from registry.models import RegistryQuerySet, SoftDeleteQuerySet
 from registry.text import lookup_form
+
+# What a search term must look like to be tried as an address (EVM hex or base58).
+_ADDRESS_LIKE = re.compile(r"^(0x[0-9a-fA-F]{40}|[1-9A-HJ-NP-Za-km-z]{32,44})$")
+
+# Relationship types along which value flows to a variant (used for variant closures).
+VARIANT_RELATIONSHIP_TYPES = ("WRAPS", "BRIDGES", "STAKES", "SYNTHETIC_OF", "REBASES_WITH")
 
 
 class AssetQuerySet(SoftDeleteQuerySet):
@@ -22,6 +32,54 @@ class AssetQuerySet(SoftDeleteQuerySet):
     def with_identifier(self, source: str, external_id: str):
         """The asset known to ``source`` as ``external_id`` (at most one: the pair is unique)."""
         return self.filter(identifiers__source=source, identifiers__external_id=external_id.strip())
+
+    def search(self, term: str):
+        """Assets matching ``term``, annotated with ``search_rank``.
+
+        Rank 0: the symbol, in any case, or a deployment address; 1: a symbol that
+        starts with the term; 2: a name that contains it.
+        """
+        from assets.models import AssetDeployment
+
+        term = lookup_form(term)
+        exact = Q(symbol_key=Upper(Value(term)))
+        if _ADDRESS_LIKE.match(term):
+            deployed_at = AssetDeployment.objects.at_address(term).values("asset_id")
+            exact |= Q(asset_id__in=deployed_at)
+        prefix = Q(symbol_key__startswith=term.upper())
+        by_name = Q(name__icontains=term)
+        return self.filter(exact | prefix | by_name).annotate(
+            search_rank=Case(
+                When(exact, then=Value(0)),
+                When(prefix, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+
+    def collision_sets(self, symbol_keys) -> dict[str, list[dict]]:
+        """For each symbol key, every live asset that has it, with the chains it is on.
+
+        Two queries for any number of keys, so a page of results pays once.
+        """
+        from assets.models import AssetDeployment
+
+        keys = set(symbol_keys)
+        assets = self.live().filter(symbol_key__in=keys).order_by("symbol_key", "asset_id")
+        chains = defaultdict(list)
+        for asset_id, chain_id in (
+            AssetDeployment.objects.resolvable()
+            .filter(asset__symbol_key__in=keys)
+            .order_by("chain_id")
+            .values_list("asset_id", "chain_id")
+        ):
+            chains[asset_id].append(chain_id)
+        sets = defaultdict(list)
+        for asset_id, symbol_key, name in assets.values_list("asset_id", "symbol_key", "name"):
+            sets[symbol_key].append(
+                {"asset_id": asset_id, "name": name, "chains": chains.get(asset_id, [])}
+            )
+        return dict(sets)
 
 
 class AssetDeploymentQuerySet(RegistryQuerySet):
@@ -60,3 +118,47 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
         with connections[self.db].cursor() as cursor:
             cursor.execute(sql, {"child": child_id, "parent": parent_id})
             return bool(cursor.fetchone()[0])
+
+    def variant_paths(self, root_id, types=VARIANT_RELATIONSHIP_TYPES) -> list[dict]:
+        """Every live asset reachable from ``root_id`` through ``types``, by its shortest path.
+
+        One recursive query. Each row: ``asset_id``, ``depth``, ``path`` (the asset ids
+        from the root, root first), ``relationship_types`` (one per edge) and
+        ``conversion_rate``: units of the root per unit of the variant, the product of
+        the rates along the path, or None where a rate on it is unknown.
+        """
+        relationships = self.model._meta.db_table
+        assets = self.model._meta.get_field("parent_asset").related_model._meta.db_table
+        sql = f"""
+            WITH RECURSIVE walk(asset_id, depth, path, kinds, rate) AS (
+                SELECT r.child_asset_id, 1, ARRAY[r.parent_asset_id, r.child_asset_id],
+                       ARRAY[r.relationship_type::text], r.conversion_rate::numeric
+                FROM {relationships} r
+                JOIN {assets} a ON a.asset_id = r.child_asset_id AND a.deleted_at IS NULL
+                WHERE r.parent_asset_id = %(root)s AND r.relationship_type = ANY(%(types)s)
+                UNION ALL
+                SELECT r.child_asset_id, w.depth + 1, w.path || r.child_asset_id,
+                       w.kinds || r.relationship_type::text, w.rate * r.conversion_rate::numeric
+                FROM walk w
+                JOIN {relationships} r ON r.parent_asset_id = w.asset_id
+                JOIN {assets} a ON a.asset_id = r.child_asset_id AND a.deleted_at IS NULL
+                WHERE r.relationship_type = ANY(%(types)s)
+                  AND NOT r.child_asset_id = ANY(w.path) AND w.depth < 32
+            )
+            SELECT DISTINCT ON (asset_id) asset_id, depth, path, kinds, rate
+            FROM walk ORDER BY asset_id, depth, path
+        """
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, {"root": root_id, "types": list(types)})
+            rows = cursor.fetchall()
+        paths = [
+            {
+                "asset_id": asset_id,
+                "depth": depth,
+                "path": path,
+                "relationship_types": kinds,
+                "conversion_rate": Decimal(rate).normalize() if rate is not None else None,
+            }
+            for asset_id, depth, path, kinds, rate in rows
+        ]
+        return sorted(paths, key=lambda row: (row["depth"], str(row["asset_id"])))

@@ -94,6 +94,11 @@ def asset_identifier_create(
 
 
 @transaction.atomic
+def asset_identifier_delete(*, identifier: AssetIdentifier) -> None:
+    identifier.delete()
+
+
+@transaction.atomic
 def deployment_create(
     *,
     asset: Asset,
@@ -136,6 +141,12 @@ def deployment_update(
 
 
 @transaction.atomic
+def deployment_delete(*, deployment: AssetDeployment) -> None:
+    """Remove a deployment recorded by mistake (a real one that ended keeps its row)."""
+    deployment.delete()
+
+
+@transaction.atomic
 def relationship_create(
     *,
     parent_asset: Asset,
@@ -173,6 +184,22 @@ def relationship_create(
 
 
 @transaction.atomic
+def relationship_update(
+    *,
+    relationship: AssetRelationship,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> list[str]:
+    """Change a relationship's rate, protocol, description or metadata (not its ends)."""
+    return validated_update(
+        relationship,
+        changes,
+        expected_version=expected_version,
+        conflict_errors=RELATIONSHIP_CONFLICTS,
+    )
+
+
+@transaction.atomic
 def relationship_delete(*, relationship: AssetRelationship) -> None:
     relationship.delete()
 
@@ -183,6 +210,19 @@ def group_create(*, group_id: str, canonical_symbol: str, **fields: Any) -> Asse
     return validated_create(
         AssetGroup(group_id=group_id, canonical_symbol=canonical_symbol, **fields)
     )
+
+
+@transaction.atomic
+def group_update(
+    *, group: AssetGroup, changes: Mapping[str, Any], expected_version: int | None = None
+) -> list[str]:
+    return validated_update(group, changes, expected_version=expected_version)
+
+
+@transaction.atomic
+def group_delete(*, group: AssetGroup) -> None:
+    """Remove a group and its memberships; the assets themselves stay."""
+    group.delete()
 
 
 @transaction.atomic

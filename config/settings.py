@@ -5,6 +5,7 @@ Unset variables fall back to the quick-start defaults: an embedded PostgreSQL, t
 local-memory cache and eager Celery, so ``make run`` needs nothing but Python.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -29,7 +30,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
+    "knox",
     "django_filters",
     "drf_spectacular",
     # Ours, in dependency order: registry is the shared core, then each app builds on
@@ -121,16 +124,59 @@ CELERY_TIMEZONE = "UTC"
 # --- Events -----------------------------------------------------------------------
 NATS_URL = env.str("NATS_URL", default="")
 
+
 # --- API --------------------------------------------------------------------------
+def _throttle_rates(spec: str) -> dict[str, str | None]:
+    """'read=6000/min,write=600/min' -> {'read': '6000/min', 'write': '600/min'}."""
+    rates: dict[str, str | None] = {"read": None, "write": None, "login": "20/min"}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        scope, _, rate = item.partition("=")
+        rates[scope.strip()] = rate.strip() or None
+    return rates
+
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["registry.api.permissions.RegistryModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # The API speaks JSON; form encodings would only add ways to send the same data.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.KeysetPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["registry.api.throttling.RegistryScopedThrottle"],
+    "DEFAULT_THROTTLE_RATES": _throttle_rates(env.str("API_THROTTLE_RATES", default="")),
+    "EXCEPTION_HANDLER": "registry.api.exceptions.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+REST_KNOX = {
+    "TOKEN_PREFIX": "cqar_",
+    "TOKEN_TTL": timedelta(hours=env.float("API_TOKEN_TTL_HOURS", default=10)),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CQAR API",
-    "DESCRIPTION": "The Crypto Quant Asset Registry: canonical assets, deployments, "
-    "venue symbols, variants and quality flags.",
+    "DESCRIPTION": (
+        "The Crypto Quant Asset Registry: canonical assets, their deployments on chains, "
+        "the venue tickers that mean them, their variants and their quality flags.\n\n"
+        "Authenticate with `Authorization: Token <token>` (POST /api/v1/auth/tokens/, or "
+        "`manage.py create_service_account`). Lists are paginated by `page_size` and the "
+        'opaque `page_token`; every error has the shape `{"error": {"code", '
+        '"message", "fields"}}`; a GET of one object returns its `ETag`, and '
+        "`If-Match` makes a write conditional."
+    ),
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "registry.api.schema.add_shared_responses",
+    ],
 }
 
 # --- Auth, i18n, static -----------------------------------------------------------

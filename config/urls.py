@@ -1,15 +1,40 @@
-"""Top-level URL configuration."""
+"""Top-level URL configuration: the admin, the API under /api/v1/, its schema and docs."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
 
+from assets.api.urls import router as assets_router
+from chains.api.urls import router as chains_router
+from quality.api.urls import router as quality_router
+from registry.api import auth
 from registry.health import healthz
+from venues.api.urls import router as venues_router
 
 admin.site.site_header = "CQAR: Crypto Quant Asset Registry"
 admin.site.site_title = "CQAR"
 admin.site.index_title = "Reference data"
 
+# One router, so /api/v1/ lists every resource; each app declares its own routes.
+api_router = DefaultRouter()
+for app_router in (chains_router, assets_router, venues_router, quality_router):
+    api_router.registry.extend(app_router.registry)
+
+api_v1 = [
+    path("auth/tokens/", auth.TokenCreateView.as_view(), name="token-create"),
+    path("auth/tokens/current/", auth.TokenRevokeView.as_view(), name="token-revoke"),
+    path("auth/tokens/all/", auth.TokenRevokeAllView.as_view(), name="token-revoke-all"),
+    path("", include(api_router.urls)),
+]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
+
+handler404 = "registry.api.exceptions.api_not_found"

@@ -36,7 +36,9 @@ def flag_raise(
 
 
 @transaction.atomic
-def flag_resolve(*, flag: AssetQualityFlag, actor: str, notes: str) -> AssetQualityFlag:
+def flag_resolve(
+    *, flag: AssetQualityFlag, actor: str, notes: str, expected_version: int | None = None
+) -> AssetQualityFlag:
     """Close an active flag with the resolver's notes."""
     if flag.resolved_at is not None:
         raise ValidationError({"resolved_at": "The flag is already resolved."})
@@ -45,5 +47,6 @@ def flag_resolve(*, flag: AssetQualityFlag, actor: str, notes: str) -> AssetQual
     validated_update(
         flag,
         {"resolved_at": timezone.now(), "resolved_by": actor, "resolution_notes": notes.strip()},
+        expected_version=expected_version,
     )
     return flag

@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class RegistryConfig(AppConfig):
     name = "registry"
     verbose_name = "Registry core"
+
+    def ready(self) -> None:
+        from registry.roles import sync_roles
+
+        post_migrate.connect(sync_roles, dispatch_uid="registry.sync_roles")

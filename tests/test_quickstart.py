@@ -44,12 +44,13 @@ def wait_until_serving(base_url: str, process: subprocess.Popen, log: Path) -> N
 
 def stop(process: subprocess.Popen, var_dir: Path) -> None:
     # SIGINT, like Ctrl-C, lets the embedded PostgreSQL shut down with the server.
-    os.killpg(process.pid, signal.SIGINT)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
     pid_file = var_dir / "pgdata" / "postmaster.pid"
     if pid_file.exists():  # never leave a stray server behind, whatever happened
         subprocess.run(["kill", pid_file.read_text().split()[0]], check=False)

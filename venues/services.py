@@ -44,6 +44,13 @@ def venue_asset_create(
 
 
 @transaction.atomic
+def venue_asset_update(
+    *, venue_asset: VenueAsset, changes: Mapping[str, Any], expected_version: int | None = None
+) -> list[str]:
+    return validated_update(venue_asset, changes, expected_version=expected_version)
+
+
+@transaction.atomic
 def venue_symbol_create(
     *,
     venue: Venue,

@@ -1,0 +1,195 @@
+"""Serializers of the assets API. Field names match the model fields (and CSV exports)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from assets.models import (
+    Asset,
+    AssetDeployment,
+    AssetGroup,
+    AssetGroupMember,
+    AssetIdentifier,
+    AssetRelationship,
+)
+from registry.api.serializers import RegistryModelSerializer
+
+BOOKKEEPING = ("created_at", "updated_at", "version")
+
+
+class AssetSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Asset
+        fields = ("asset_id", "symbol", "name", "asset_type")
+        read_only_fields = fields
+
+
+class CollidingAssetSerializer(serializers.Serializer):
+    asset_id = serializers.UUIDField()
+    name = serializers.CharField()
+    chains = serializers.ListField(child=serializers.CharField())
+
+
+class SymbolCollisionsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Live assets with this symbol, this one included.")
+    assets = CollidingAssetSerializer(many=True)
+
+
+class DeploymentSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AssetDeployment
+        fields = ("deployment_id", "chain", "address", "decimals", "is_native", "is_canonical")
+        read_only_fields = fields
+
+
+class AssetSerializer(RegistryModelSerializer):
+    symbol_collisions = serializers.SerializerMethodField(
+        help_text="Every live asset that shares this symbol, with the chains each is on: "
+        "a symbol alone never names one asset."
+    )
+    deployments = DeploymentSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Asset
+        fields = (
+            "asset_id",
+            "symbol",
+            "name",
+            "asset_type",
+            "category",
+            "description",
+            "logo_url",
+            "website_url",
+            "metadata",
+            "deployments",
+            "symbol_collisions",
+            *BOOKKEEPING,
+        )
+        read_only_fields = ("asset_id", *BOOKKEEPING)
+
+    @extend_schema_field(SymbolCollisionsSerializer)
+    def get_symbol_collisions(self, asset):
+        sets = self.context.get("collision_sets")
+        if sets is None or asset.symbol_key not in sets:
+            sets = Asset.objects.collision_sets([asset.symbol_key])
+        colliding = sets.get(asset.symbol_key, [])
+        return SymbolCollisionsSerializer({"count": len(colliding), "assets": colliding}).data
+
+
+class AssetSearchResultSerializer(AssetSerializer):
+    search_rank = serializers.IntegerField(
+        read_only=True, help_text="0: symbol or address match, 1: symbol prefix, 2: name."
+    )
+
+    class Meta(AssetSerializer.Meta):
+        fields = ("search_rank", *AssetSerializer.Meta.fields)
+
+
+class AssetIdentifierSerializer(RegistryModelSerializer):
+    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all())
+
+    class Meta:
+        model = AssetIdentifier
+        fields = ("id", "asset", "source", "external_id", "is_primary", "metadata", *BOOKKEEPING)
+        read_only_fields = ("id", *BOOKKEEPING)
+
+
+class AssetDeploymentSerializer(RegistryModelSerializer):
+    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all())
+    caip19 = serializers.CharField(read_only=True, allow_null=True, help_text="CAIP-19 asset id.")
+
+    class Meta:
+        model = AssetDeployment
+        fields = (
+            "deployment_id",
+            "asset",
+            "chain",
+            "address",
+            "decimals",
+            "is_native",
+            "is_canonical",
+            "deployment_block",
+            "deployment_tx",
+            "deployer_address",
+            "is_verified",
+            "deployed_at",
+            "metadata",
+            "caip19",
+            *BOOKKEEPING,
+        )
+        read_only_fields = ("deployment_id", *BOOKKEEPING)
+        create_only_fields = ("asset", "chain")
+
+
+class AssetRelationshipSerializer(RegistryModelSerializer):
+    parent_asset = serializers.PrimaryKeyRelatedField(
+        queryset=Asset.objects.all(), help_text="The underlying (ETH)."
+    )
+    child_asset = serializers.PrimaryKeyRelatedField(
+        queryset=Asset.objects.all(), help_text="The variant (WETH)."
+    )
+
+    class Meta:
+        model = AssetRelationship
+        fields = (
+            "relationship_id",
+            "parent_asset",
+            "child_asset",
+            "relationship_type",
+            "conversion_rate",
+            "protocol",
+            "description",
+            "metadata",
+            *BOOKKEEPING,
+        )
+        read_only_fields = ("relationship_id", *BOOKKEEPING)
+        create_only_fields = ("parent_asset", "child_asset", "relationship_type")
+
+
+class VariantStepSerializer(serializers.Serializer):
+    asset = AssetSummarySerializer()
+    relationship_type = serializers.CharField(
+        allow_null=True, help_text="The edge into this asset; null for the root."
+    )
+
+
+class VariantSerializer(serializers.Serializer):
+    asset = AssetSummarySerializer()
+    depth = serializers.IntegerField(help_text="Edges from the root asset.")
+    relationship_type = serializers.CharField(help_text="The last edge of the path.")
+    conversion_rate = serializers.DecimalField(
+        max_digits=72,
+        decimal_places=36,
+        allow_null=True,
+        coerce_to_string=True,
+        normalize_output=True,
+        help_text="Units of the root per unit of this variant, if every rate on the path is known.",
+    )
+    path = VariantStepSerializer(many=True, help_text="From the root to this variant.")
+
+
+class AssetGroupMemberSerializer(RegistryModelSerializer):
+    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all())
+    added_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = AssetGroupMember
+        fields = ("asset", "is_canonical", "weight", "added_at")
+        read_only_fields = ("added_at",)
+
+
+class AssetGroupSerializer(RegistryModelSerializer):
+    members = AssetGroupMemberSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AssetGroup
+        fields = (
+            "group_id",
+            "canonical_symbol",
+            "issuer",
+            "description",
+            "metadata",
+            "members",
+            *BOOKKEEPING,
+        )
+        read_only_fields = BOOKKEEPING
+        create_only_fields = ("group_id",)

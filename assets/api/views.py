@@ -1,0 +1,424 @@
+"""Viewsets of the assets API: thin, every write handed to assets.services."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from assets import services
+from assets.api.serializers import (
+    AssetDeploymentSerializer,
+    AssetGroupMemberSerializer,
+    AssetGroupSerializer,
+    AssetIdentifierSerializer,
+    AssetRelationshipSerializer,
+    AssetSearchResultSerializer,
+    AssetSerializer,
+    VariantSerializer,
+)
+from assets.choices import IdentifierSource, RelationshipType
+from assets.filtersets import (
+    AssetDeploymentFilterSet,
+    AssetFilterSet,
+    AssetGroupFilterSet,
+    AssetGroupMemberFilterSet,
+    AssetIdentifierFilterSet,
+    AssetRelationshipFilterSet,
+)
+from assets.models import (
+    Asset,
+    AssetDeployment,
+    AssetGroup,
+    AssetGroupMember,
+    AssetIdentifier,
+    AssetRelationship,
+)
+from assets.querysets import VARIANT_RELATIONSHIP_TYPES
+from chains.models import Chain
+from registry.api.viewsets import (
+    CreateMixin,
+    RegistryViewSet,
+    RetrieveMixin,
+    UpdateMixin,
+    required_query_params,
+)
+
+UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+class AssetListMixin:
+    """Lists of assets carry their collision sets, fetched once per page."""
+
+    def asset_page(self, queryset, serializer_class=AssetSerializer):
+        page = self.paginate_queryset(queryset)
+        context = {
+            **self.get_serializer_context(),
+            "collision_sets": Asset.objects.collision_sets(asset.symbol_key for asset in page),
+        }
+        serializer = serializer_class(page, many=True, context=context)
+        return self.get_paginated_response(serializer.data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List assets"),
+    retrieve=extend_schema(summary="Get an asset"),
+    create=extend_schema(summary="Create an asset"),
+    update=extend_schema(summary="Replace an asset's fields"),
+    partial_update=extend_schema(summary="Change some of an asset's fields"),
+    destroy=extend_schema(summary="Soft-delete an asset (restorable)"),
+)
+class AssetViewSet(
+    AssetListMixin,
+    RetrieveMixin,
+    CreateMixin,
+    UpdateMixin,
+    mixins.ListModelMixin,
+    RegistryViewSet,
+):
+    queryset = Asset.objects.prefetch_related(
+        Prefetch("deployments", queryset=AssetDeployment.objects.order_by("chain_id"))
+    )
+    serializer_class = AssetSerializer
+    filterset_class = AssetFilterSet
+    lookup_value_regex = UUID_PATTERN
+    ordering_fields = ["symbol_key", "name", "created_at", "updated_at"]
+    ordering = ["symbol_key"]
+    action_permissions = {"restore": ["assets.change_asset"]}
+
+    def list(self, request, *args, **kwargs):
+        return self.asset_page(self.filter_queryset(self.get_queryset()))
+
+    def perform_create(self, serializer):
+        serializer.instance = services.asset_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        services.asset_update(
+            asset=serializer.instance,
+            changes=serializer.validated_data,
+            expected_version=self.expected_version(),
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        services.asset_soft_delete(
+            asset=self.get_object(), expected_version=self.expected_version()
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Restore a soft-deleted asset", request=None, responses={200: AssetSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        asset = get_object_or_404(Asset.all_objects.deleted(), pk=pk)
+        services.asset_restore(asset=asset)
+        return self.versioned_response(
+            asset, AssetSerializer(asset, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(
+        summary="Search assets by symbol, name or address",
+        description="Exact symbol (any case) or deployment address first, then symbols that "
+        "start with `q`, then names that contain it. Every result carries its symbol "
+        "collisions. Takes the filters of the asset list too.",
+        parameters=[
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, required=True, pattern=r"\S", description="Search term."
+            )
+        ],
+        responses={200: AssetSearchResultSerializer(many=True)},
+    )
+    @action(
+        detail=False, methods=["get"], ordering=["search_rank", "symbol_key"], ordering_fields=[]
+    )
+    def search(self, request):
+        term = request.query_params.get("q", "").strip()
+        if not term:
+            raise serializers.ValidationError({"q": ["Give a search term."]})
+        queryset = self.filter_queryset(self.get_queryset().search(term))
+        return self.asset_page(queryset, AssetSearchResultSerializer)
+
+    @extend_schema(
+        summary="Get the asset an external catalogue id names",
+        parameters=[
+            OpenApiParameter(
+                "source", OpenApiTypes.STR, required=True, enum=IdentifierSource.values
+            ),
+            OpenApiParameter("external_id", OpenApiTypes.STR, required=True, pattern=r"\S"),
+        ],
+        responses={200: AssetSerializer},
+    )
+    @action(detail=False, methods=["get"], url_path="by-identifier", filter_backends=[])
+    def by_identifier(self, request):
+        params = required_query_params(request, "source", "external_id")
+        asset = get_object_or_404(
+            self.get_queryset().with_identifier(params["source"], params["external_id"])
+        )
+        return self.versioned_response(asset, self.get_serializer(asset).data)
+
+    @extend_schema(
+        summary="Every variant of an asset, transitively, with its path",
+        description="All live assets reachable from this one through the given relationship "
+        "types (default: WRAPS, BRIDGES, STAKES, SYNTHETIC_OF, REBASES_WITH), each by its "
+        "shortest path, with the product of the conversion rates along it.",
+        parameters=[
+            OpenApiParameter(
+                "types",
+                OpenApiTypes.STR,
+                many=True,
+                explode=False,
+                enum=RelationshipType.values,
+                description="Comma-separated relationship types to follow.",
+            )
+        ],
+        responses={200: VariantSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def variants(self, request, pk=None):
+        root = self.get_object()
+        types = _relationship_types(request)
+        paths = AssetRelationship.objects.variant_paths(root.pk, types)
+        summaries = {
+            asset.pk: asset
+            for asset in Asset.objects.filter(
+                pk__in={asset_id for row in paths for asset_id in row["path"]}
+            )
+        }
+        variants = [
+            {
+                "asset": summaries[row["asset_id"]],
+                "depth": row["depth"],
+                "relationship_type": row["relationship_types"][-1],
+                "conversion_rate": row["conversion_rate"],
+                "path": [
+                    {"asset": summaries[asset_id], "relationship_type": kind}
+                    for asset_id, kind in zip(
+                        row["path"], [None, *row["relationship_types"]], strict=True
+                    )
+                ],
+            }
+            for row in paths
+        ]
+        variants.sort(key=lambda variant: (variant["depth"], variant["asset"].symbol_key))
+        return Response(VariantSerializer(variants, many=True).data)
+
+
+def _relationship_types(request) -> list[str]:
+    raw = request.query_params.get("types")
+    if not raw:
+        return list(VARIANT_RELATIONSHIP_TYPES)
+    types = [part.strip().upper() for part in raw.split(",") if part.strip()]
+    unknown = sorted(set(types) - set(RelationshipType.values))
+    if unknown:
+        raise serializers.ValidationError(
+            {"types": [f"Unknown relationship types: {', '.join(unknown)}."]}
+        )
+    return types
+
+
+class AssetDeploymentViewSet(
+    RetrieveMixin,
+    CreateMixin,
+    UpdateMixin,
+    mixins.ListModelMixin,
+    RegistryViewSet,
+):
+    queryset = AssetDeployment.objects.resolvable().select_related("chain")
+    serializer_class = AssetDeploymentSerializer
+    filterset_class = AssetDeploymentFilterSet
+    lookup_value_regex = UUID_PATTERN
+    ordering_fields = ["chain_id", "created_at", "updated_at"]
+    ordering = ["chain_id", "address"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.deployment_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        services.deployment_update(
+            deployment=serializer.instance,
+            changes=serializer.validated_data,
+            expected_version=self.expected_version(),
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        services.deployment_delete(deployment=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Get the deployment at (chain, address), in any letter case",
+        parameters=[
+            OpenApiParameter(
+                "chain", OpenApiTypes.STR, required=True, pattern=r"\S", description="chain_id"
+            ),
+            OpenApiParameter("address", OpenApiTypes.STR, required=True, pattern=r"\S"),
+        ],
+        responses={200: AssetDeploymentSerializer},
+    )
+    @action(detail=False, methods=["get"], url_path="by-address", filter_backends=[])
+    def by_address(self, request):
+        params = required_query_params(request, "chain", "address")
+        chain = get_object_or_404(Chain, pk=params["chain"])
+        try:
+            address = chain.normalize_address(params["address"])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"address": error.messages}) from None
+        deployment = get_object_or_404(self.get_queryset().at_address(address, chain.pk))
+        return self.versioned_response(deployment, self.get_serializer(deployment).data)
+
+
+class AssetIdentifierViewSet(RetrieveMixin, CreateMixin, mixins.ListModelMixin, RegistryViewSet):
+    queryset = AssetIdentifier.objects.filter(asset__deleted_at__isnull=True)
+    serializer_class = AssetIdentifierSerializer
+    filterset_class = AssetIdentifierFilterSet
+    ordering_fields = ["source", "external_id", "created_at"]
+    ordering = ["source", "external_id"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.asset_identifier_create(**serializer.validated_data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.asset_identifier_delete(identifier=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AssetRelationshipViewSet(
+    RetrieveMixin, CreateMixin, UpdateMixin, mixins.ListModelMixin, RegistryViewSet
+):
+    queryset = AssetRelationship.objects.filter(
+        parent_asset__deleted_at__isnull=True, child_asset__deleted_at__isnull=True
+    )
+    serializer_class = AssetRelationshipSerializer
+    filterset_class = AssetRelationshipFilterSet
+    lookup_value_regex = UUID_PATTERN
+    ordering_fields = ["created_at", "updated_at", "relationship_type"]
+    ordering = ["created_at"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.relationship_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        services.relationship_update(
+            relationship=serializer.instance,
+            changes=serializer.validated_data,
+            expected_version=self.expected_version(),
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        services.relationship_delete(relationship=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AssetGroupViewSet(
+    RetrieveMixin, CreateMixin, UpdateMixin, mixins.ListModelMixin, RegistryViewSet
+):
+    queryset = AssetGroup.objects.prefetch_related(
+        Prefetch(
+            "members", queryset=AssetGroupMember.objects.filter(asset__deleted_at__isnull=True)
+        )
+    )
+    serializer_class = AssetGroupSerializer
+    filterset_class = AssetGroupFilterSet
+    ordering_fields = ["group_id", "canonical_symbol"]
+    ordering = ["group_id"]
+    action_permissions = {
+        "members": ["assets.view_assetgroupmember"],
+        "add_member": ["assets.add_assetgroupmember"],
+        "remove_member": ["assets.delete_assetgroupmember"],
+    }
+
+    def perform_create(self, serializer):
+        serializer.instance = services.group_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        services.group_update(
+            group=serializer.instance,
+            changes=serializer.validated_data,
+            expected_version=self.expected_version(),
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        services.group_delete(group=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Get a group by its canonical symbol (any case)",
+        responses={200: AssetGroupSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"by-symbol/(?P<canonical_symbol>[^/]+)",
+        filter_backends=[],
+    )
+    def by_symbol(self, request, canonical_symbol=None):
+        group = get_object_or_404(self.get_queryset(), canonical_symbol__iexact=canonical_symbol)
+        return self.versioned_response(group, self.get_serializer(group).data)
+
+    @extend_schema(
+        summary="List a group's members",
+        parameters=[OpenApiParameter("is_canonical", OpenApiTypes.BOOL)],
+        responses={200: AssetGroupMemberSerializer(many=True)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        serializer_class=AssetGroupMemberSerializer,
+        filter_backends=[],
+        ordering=["-is_canonical", "created_at"],
+    )
+    def members(self, request, pk=None):
+        group = self.get_object()
+        members = AssetGroupMemberFilterSet(
+            request.query_params,
+            queryset=AssetGroupMember.objects.filter(group=group, asset__deleted_at__isnull=True),
+        )
+        if not members.is_valid():
+            raise serializers.ValidationError(members.errors)
+        page = self.paginate_queryset(members.qs)
+        return self.get_paginated_response(AssetGroupMemberSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Add a member to a group",
+        request=AssetGroupMemberSerializer,
+        responses={201: AssetGroupMemberSerializer},
+    )
+    @members.mapping.post
+    def add_member(self, request, pk=None):
+        group = self.get_object()
+        serializer = AssetGroupMemberSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member = services.group_member_add(group=group, **serializer.validated_data)
+        return Response(AssetGroupMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Remove a member from a group", request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=rf"members/(?P<asset_id>{UUID_PATTERN})")
+    def remove_member(self, request, pk=None, asset_id=None):
+        group = self.get_object()
+        asset = get_object_or_404(Asset.all_objects, pk=asset_id)
+        services.group_member_remove(group=group, asset=asset)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Every live asset deployed on a chain",
+        parameters=[OpenApiParameter("chain_id", OpenApiTypes.STR, OpenApiParameter.PATH)],
+    )
+)
+class ChainAssetViewSet(AssetListMixin, mixins.ListModelMixin, RegistryViewSet):
+    """/chains/{chain_id}/assets/: served by the assets app, which builds on chains."""
+
+    queryset = Asset.objects.prefetch_related(
+        Prefetch("deployments", queryset=AssetDeployment.objects.order_by("chain_id"))
+    )
+    serializer_class = AssetSerializer
+    filter_backends = []
+    ordering = ["symbol_key"]
+
+    def list(self, request, chain_id=None):
+        chain = get_object_or_404(Chain, pk=chain_id)
+        queryset = self.get_queryset().filter(deployments__chain=chain).distinct()
+        return self.asset_page(queryset)

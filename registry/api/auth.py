@@ -1,0 +1,78 @@
+"""Token endpoints: a user trades a password for a token, and revokes it.
+
+Tokens are django-rest-knox tokens: only a hash is stored, each can be revoked on its
+own, and they expire (API_TOKEN_TTL_HOURS). Service accounts get long-lived tokens
+from ``manage.py create_service_account`` instead.
+"""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
+from knox.settings import knox_settings
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from registry.api.exceptions import error_body
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as 'Authorization: Token <token>'. Shown once.")
+    expiry = serializers.DateTimeField(allow_null=True)
+
+
+class TokenCreateView(APIView):
+    authentication_classes = []
+    permission_classes = []
+    throttle_scope = "login"
+
+    @extend_schema(
+        summary="Create a token from a username and password",
+        request=CredentialsSerializer,
+        responses={201: TokenSerializer},
+        auth=[],
+    )
+    def post(self, request):
+        credentials = CredentialsSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        user = authenticate(request, **credentials.validated_data)
+        if user is None or not user.is_active:
+            return Response(
+                error_body("authentication_failed", "Wrong username or password."),
+                status=status.HTTP_401_UNAUTHORIZED,
+                headers={"WWW-Authenticate": knox_settings.AUTH_HEADER_PREFIX},
+            )
+        instance, token = AuthToken.objects.create(user=user)
+        return Response(
+            TokenSerializer({"token": token, "expiry": instance.expiry}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class TokenRevokeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Revoke the token this request was made with", request=None, responses={204: None}
+    )
+    def delete(self, request):
+        if isinstance(request.auth, AuthToken):
+            request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenRevokeAllView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Revoke every token of the calling account", request=None, responses={204: None}
+    )
+    def delete(self, request):
+        request.user.auth_token_set.all().delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

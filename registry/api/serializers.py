@@ -1,0 +1,54 @@
+"""The base serializer of every entity.
+
+Serializers check the *shape* of input (types, required fields, known choices); the
+services own the rules. So the base drops DRF's uniqueness validators: a duplicate is
+a conflict with existing data, which the service reports as a 409, not a 400.
+"""
+
+from django.db import models
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class MetadataField(serializers.JSONField):
+    """Free-form metadata: any JSON object (not a list, string or null)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        return value
+
+
+class RegistryModelSerializer(serializers.ModelSerializer):
+    """Also enforces ``Meta.create_only_fields``: set on create, refused on update."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.JSONField: MetadataField,
+    }
+
+    def get_validators(self):
+        return []
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        kwargs["validators"] = [
+            validator
+            for validator in kwargs.get("validators", [])
+            if not isinstance(validator, UniqueValidator)
+        ]
+        return field_class, kwargs
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            frozen = {
+                name: "Cannot be changed after creation."
+                for name in getattr(self.Meta, "create_only_fields", ())
+                if name in attrs and attrs[name] != getattr(self.instance, name)
+            }
+            if frozen:
+                raise serializers.ValidationError(frozen)
+        return attrs

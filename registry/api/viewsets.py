@@ -1,0 +1,89 @@
+"""The base viewset and mixins of every entity endpoint.
+
+Viewsets stay thin: a queryset, a serializer, a filterset, and ``perform_*`` methods
+that hand validated data to the app's services. This module adds what every one of
+them shares: permissions, filtering, keyset pagination, and versions as HTTP
+validators (``ETag`` on reads; ``If-Match`` on writes becomes the service's
+``expected_version``, checked by one conditional UPDATE).
+"""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from registry.actors import actor_id
+from registry.api.pagination import KeysetPagination
+from registry.api.permissions import RegistryModelPermissions
+from registry.exceptions import StaleVersionError
+
+
+def required_query_params(request, *names: str) -> dict[str, str]:
+    """The named query parameters, trimmed; a 400 naming each one that is missing."""
+    values = {name: request.query_params.get(name, "").strip() for name in names}
+    missing = {name: ["This parameter is required."] for name, value in values.items() if not value}
+    if missing:
+        raise serializers.ValidationError(missing)
+    return values
+
+
+def etag_of(instance) -> str:
+    return f'"{instance.version}"'
+
+
+class RegistryViewSet(viewsets.GenericViewSet):
+    permission_classes = [RegistryModelPermissions]
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    pagination_class = KeysetPagination
+
+    @property
+    def actor(self) -> str:
+        return actor_id(self.request.user)
+
+    def expected_version(self) -> int | None:
+        """The version named by ``If-Match``, or None when the write is unconditional."""
+        header = self.request.headers.get("If-Match", "").strip()
+        if not header or header == "*":
+            return None
+        tag = header.removeprefix("W/").strip('"')
+        if not tag.isdigit():
+            raise StaleVersionError(f"If-Match {header} names no version of this object.")
+        return int(tag)
+
+    def versioned_response(self, instance, data, status_code=status.HTTP_200_OK) -> Response:
+        return Response(data, status=status_code, headers={"ETag": etag_of(instance)})
+
+
+class RetrieveMixin:
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        if request.headers.get("If-None-Match") == etag_of(instance):
+            return Response(
+                status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag_of(instance)}
+            )
+        return self.versioned_response(instance, self.get_serializer(instance).data)
+
+
+class CreateMixin(mixins.CreateModelMixin):
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        instance = serializer.instance
+        return self.versioned_response(instance, serializer.data, status.HTTP_201_CREATED)
+
+
+class UpdateMixin:
+    """PUT and PATCH; both honour If-Match. PUT needs every required field."""
+
+    def update(self, request, *args, partial=False, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return self.versioned_response(
+            serializer.instance, self.get_serializer(serializer.instance).data
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)

@@ -1,0 +1,275 @@
+"""Every API error has one shape: {"error": {"code", "message", "fields"}}; none is a 500."""
+
+import base64
+import json
+
+import pytest
+
+from chains.models import Chain
+from tests.api.conftest import assert_error
+from tests.factories import AssetQualityFlagFactory, ChainFactory
+
+pytestmark = pytest.mark.django_db
+
+CHAINS = "/api/v1/chains/"
+FLAGS = "/api/v1/quality-flags/"
+
+
+def new_chain(**overrides) -> dict:
+    return {"chain_id": "fresh", "name": "Fresh", "chain_type": "OTHER", **overrides}
+
+
+def test_400_has_the_error_shape_with_field_reasons(steward):
+    """Invalid input is a 400 whose fields map each bad field to a list of reasons."""
+    response = steward.post(CHAINS, new_chain(chain_type="PLASMA", network_id="abc"), format="json")
+
+    error = assert_error(response, 400, "invalid")
+    assert set(error["fields"]) >= {"chain_type", "network_id"}
+    assert all(
+        isinstance(reasons, list) and reasons and all(isinstance(r, str) for r in reasons)
+        for reasons in error["fields"].values()
+    )
+    assert error["message"]
+    assert not Chain.objects.exists()
+
+
+def test_400_for_a_missing_required_field(steward):
+    """A missing required field is named in fields."""
+    response = steward.post(CHAINS, {"chain_id": "x"}, format="json")
+
+    error = assert_error(response, 400, "invalid")
+    assert {"name", "chain_type"} <= set(error["fields"])
+
+
+def test_400_for_a_rule_about_the_whole_object(steward):
+    """A broken rule of the object as a whole is reported under non_field_errors."""
+    response = steward.post(CHAINS, new_chain(chain_type="EVM"), format="json")
+
+    error = assert_error(response, 400, "invalid", "non_field_errors")
+    assert error["fields"]["non_field_errors"]
+
+
+def test_401_has_the_error_shape(anonymous):
+    """No token: a 401 in the error shape, with empty fields."""
+    error = assert_error(anonymous.get(CHAINS), 401, "not_authenticated")
+    assert error["fields"] == {}
+    assert error["message"]
+
+
+def test_403_has_the_error_shape(viewer):
+    """A read-only token writing: a 403 in the error shape."""
+    error = assert_error(viewer.post(CHAINS, new_chain(), format="json"), 403, "permission_denied")
+    assert error["fields"] == {}
+
+
+def test_404_has_the_error_shape(viewer):
+    """An unknown object: a 404 in the error shape."""
+    error = assert_error(viewer.get(f"{CHAINS}missing/"), 404, "not_found")
+    assert error["fields"] == {}
+
+
+def test_404_for_a_malformed_uuid_in_the_path(viewer):
+    """A flag id that is not a UUID is a 404, not a 400 or a 500."""
+    assert_error(viewer.get(f"{FLAGS}not-a-uuid/"), 404)
+
+
+def test_405_has_the_error_shape(steward):
+    """A method the endpoint does not offer: a 405 in the error shape."""
+    chain = ChainFactory()
+
+    assert_error(steward.delete(f"{CHAINS}{chain.chain_id}/"), 405, "method_not_allowed")
+    assert_error(steward.put(CHAINS, new_chain(), format="json"), 405, "method_not_allowed")
+    assert Chain.objects.filter(pk=chain.pk).exists()
+
+
+def test_409_has_the_error_shape(steward):
+    """A duplicate key: a 409 in the error shape with a machine code and a message."""
+    ChainFactory(chain_id="fresh")
+
+    error = assert_error(steward.post(CHAINS, new_chain(), format="json"), 409)
+    assert error["code"]
+    assert error["message"]
+
+
+def test_412_for_a_stale_if_match(steward):
+    """If-Match naming an old version: 412, code stale_version, the header named in fields."""
+    chain = ChainFactory(name="Before")
+    Chain.objects.filter(pk=chain.pk).update(name="Meanwhile")
+
+    response = steward.patch(
+        f"{CHAINS}{chain.chain_id}/", {"name": "Mine"}, format="json", HTTP_IF_MATCH='"1"'
+    )
+
+    assert_error(response, 412, "stale_version", "If-Match")
+    chain.refresh_from_db()
+    assert chain.name == "Meanwhile"
+
+
+@pytest.mark.parametrize("header", ["abc", '"v1"', '"1.5"', '"-1"'])
+def test_412_for_an_if_match_that_is_not_a_version(steward, header):
+    """An If-Match that is not a version number is a 412 and writes nothing."""
+    chain = ChainFactory(name="Before")
+
+    response = steward.patch(
+        f"{CHAINS}{chain.chain_id}/", {"name": "Mine"}, format="json", HTTP_IF_MATCH=header
+    )
+
+    assert_error(response, 412, "stale_version", "If-Match")
+    chain.refresh_from_db()
+    assert chain.name == "Before"
+
+
+@pytest.mark.parametrize("header", ["*", 'W/"1"', "1", '"1"'])
+def test_if_match_star_weak_and_bare_forms_are_accepted(steward, header):
+    """If-Match * is unconditional; W/"1", "1" and 1 name version 1 and let the write through."""
+    chain = ChainFactory(name="Before")
+
+    response = steward.patch(
+        f"{CHAINS}{chain.chain_id}/", {"name": "After"}, format="json", HTTP_IF_MATCH=header
+    )
+
+    assert response.status_code == 200, response.content
+    chain.refresh_from_db()
+    assert chain.name == "After"
+
+
+def test_415_for_an_xml_body(steward):
+    """A body in a media type the API does not parse (XML) is a 415 in the error shape."""
+    response = steward.post(
+        CHAINS,
+        data="<chain><chain_id>xml</chain_id></chain>",
+        content_type="application/xml",
+    )
+
+    assert_error(response, 415, "unsupported_media_type")
+    assert not Chain.objects.filter(chain_id="xml").exists()
+
+
+def test_406_for_an_unservable_accept_header(viewer):
+    """Asking for a representation the API cannot give is a 406, still in the JSON shape."""
+    response = viewer.get(CHAINS, HTTP_ACCEPT="application/xml")
+
+    assert_error(response, 406, "not_acceptable")
+
+
+def test_malformed_json_is_400(steward):
+    """A body that is not valid JSON is a 400 in the error shape; nothing is written."""
+    response = steward.post(
+        CHAINS, data='{"chain_id": "broken", "name": ', content_type="application/json"
+    )
+
+    assert_error(response, 400, "parse_error")
+    assert not Chain.objects.filter(chain_id="broken").exists()
+
+
+def test_json_body_that_is_not_an_object_is_400(steward):
+    """A JSON list where an object is expected is a 400, not a 500."""
+    response = steward.post(CHAINS, data="[1, 2, 3]", content_type="application/json")
+
+    assert_error(response, 400, "invalid")
+
+
+def test_unknown_api_path_is_a_json_404(viewer):
+    """A path under /api/v1/ that names no endpoint answers JSON 404 in the error shape."""
+    response = viewer.get("/api/v1/no-such-endpoint/")
+
+    assert response["Content-Type"].startswith("application/json")
+    assert_error(response, 404, "not_found")
+
+
+def test_unknown_api_path_is_a_json_404_even_anonymously(anonymous):
+    """The JSON 404 does not depend on authentication."""
+    response = anonymous.get("/api/v1/chains/a/b/c/")
+
+    assert response["Content-Type"].startswith("application/json")
+    assert_error(response, 404)
+
+
+def test_non_api_404_is_not_forced_into_json(anonymous):
+    """Outside /api/ a missing page is an ordinary (HTML) 404."""
+    response = anonymous.get("/definitely-not-here/")
+
+    assert response.status_code == 404
+    assert not response["Content-Type"].startswith("application/json")
+
+
+def test_out_of_range_integer_is_400_not_500(steward):
+    """A network_id beyond the database's 64-bit range is invalid input, not a server error."""
+    response = steward.post(CHAINS, new_chain(chain_type="EVM", network_id=2**64), format="json")
+
+    assert_error(response, 400, "invalid", "network_id")
+    assert not Chain.objects.exists()
+
+
+def test_nul_character_in_text_is_400_not_500(steward):
+    """A NUL character (which PostgreSQL cannot store) in a text field is a 400."""
+    response = steward.post(CHAINS, new_chain(name="bad\x00name"), format="json")
+
+    assert_error(response, 400, "invalid", "name")
+    assert not Chain.objects.exists()
+
+
+def test_metadata_that_is_not_an_object_is_400(steward):
+    """metadata must be a JSON object."""
+    response = steward.post(CHAINS, new_chain(metadata=[1, 2]), format="json")
+
+    assert_error(response, 400, "invalid", "metadata")
+
+
+@pytest.mark.parametrize("size", ["0", "1001", "abc", "-5"])
+def test_bad_page_size_is_400(viewer, size):
+    """page_size must be an integer from 1 to 1000."""
+    assert_error(viewer.get(CHAINS, {"page_size": size}), 400, "invalid", "page_size")
+
+
+def test_page_size_of_1000_is_accepted(viewer):
+    """The maximum page_size is allowed."""
+    assert viewer.get(CHAINS, {"page_size": 1000}).status_code == 200
+
+
+@pytest.mark.parametrize("token", ["garbage!!", "bm90LWpzb24", "W10"])
+def test_a_page_token_the_api_did_not_issue_is_400(viewer, token):
+    """A page_token that is not one of ours is a 400 on page_token."""
+    assert_error(viewer.get(CHAINS, {"page_token": token}), 400, "invalid", "page_token")
+
+
+def test_a_page_token_of_another_ordering_is_400(viewer):
+    """A token issued for one ordering is refused for another."""
+    ChainFactory.create_batch(3)
+    token = viewer.get(CHAINS, {"page_size": 1}).json()["next_page_token"]
+    assert token
+
+    response = viewer.get(CHAINS, {"page_size": 1, "page_token": token, "ordering": "-name"})
+
+    assert_error(response, 400, "invalid", "page_token")
+
+
+def test_a_tampered_page_token_is_400_not_500(viewer):
+    """A well-formed token whose key values have the wrong types is a 400, not a 500."""
+    AssetQualityFlagFactory.create_batch(2)
+    ordering = ["-severity", "-raised_at", "flag_id"]
+    payload = json.dumps({"o": ordering, "k": ["high", "yesterday", "not-a-uuid"]})
+    token = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+    assert_error(viewer.get(FLAGS, {"page_token": token}), 400, "invalid", "page_token")
+
+
+def test_bad_filter_value_is_400(viewer):
+    """A filter value of the wrong type is a 400 naming the filter, not a 500."""
+    assert_error(viewer.get(CHAINS, {"network_id": "one"}), 400, "invalid", "network_id")
+    assert_error(viewer.get(FLAGS, {"asset": "not-a-uuid"}), 400, "invalid", "asset")
+
+
+def test_failed_write_leaves_the_database_unchanged(steward):
+    """A write refused halfway (invalid change among valid ones) changes nothing."""
+    chain = ChainFactory(name="Stable", network_id=4242)
+
+    response = steward.patch(
+        f"{CHAINS}{chain.chain_id}/",
+        {"name": "Half written", "network_id": None},
+        format="json",
+    )
+
+    assert_error(response, 400)
+    chain.refresh_from_db()
+    assert (chain.name, chain.network_id, chain.version) == ("Stable", 4242, 1)

@@ -1,0 +1,80 @@
+from rest_framework import serializers
+
+from assets.models import Asset
+from registry.api.serializers import RegistryModelSerializer
+from venues.models import Venue, VenueAsset, VenueSymbol
+
+BOOKKEEPING = ("created_at", "updated_at", "version")
+
+
+class VenueSerializer(RegistryModelSerializer):
+    class Meta:
+        model = Venue
+        fields = (
+            "venue_id",
+            "name",
+            "venue_type",
+            "chain",
+            "protocol_address",
+            "website_url",
+            "api_url",
+            "is_active",
+            "metadata",
+            *BOOKKEEPING,
+        )
+        read_only_fields = BOOKKEEPING
+        create_only_fields = ("venue_id",)
+
+
+class VenueAssetSerializer(RegistryModelSerializer):
+    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all())
+
+    class Meta:
+        model = VenueAsset
+        fields = (
+            "id",
+            "venue",
+            "asset",
+            "venue_asset_symbol",
+            "deposit_enabled",
+            "withdraw_enabled",
+            "trading_enabled",
+            "is_active",
+            "metadata",
+            *BOOKKEEPING,
+        )
+        read_only_fields = ("id", *BOOKKEEPING)
+        create_only_fields = ("venue",)
+
+
+class VenueSymbolSerializer(RegistryModelSerializer):
+    asset = serializers.PrimaryKeyRelatedField(
+        queryset=Asset.objects.all(), help_text="The base asset the ticker resolves to."
+    )
+    quote_asset = serializers.PrimaryKeyRelatedField(
+        queryset=Asset.objects.all(), allow_null=True, required=False
+    )
+    is_current = serializers.BooleanField(read_only=True, help_text="Not delisted.")
+
+    class Meta:
+        model = VenueSymbol
+        fields = (
+            "id",
+            "venue",
+            "symbol",
+            "market_type",
+            "asset",
+            "quote_asset",
+            "is_active",
+            "listed_at",
+            "delisted_at",
+            "is_current",
+            "metadata",
+            *BOOKKEEPING,
+        )
+        read_only_fields = ("id", "delisted_at", *BOOKKEEPING)
+        create_only_fields = ("venue", "symbol", "market_type", "asset", "quote_asset")
+
+
+class VenueSymbolDelistSerializer(serializers.Serializer):
+    delisted_at = serializers.DateTimeField(required=False, help_text="Default: now.")
