@@ -58,8 +58,16 @@ class Asset(SoftDeleteModel, RegistryModel):
     class Meta:
         ordering = ["symbol_key", "asset_id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(symbol=""), name="asset_symbol_not_empty"),
-            models.CheckConstraint(condition=~Q(name=""), name="asset_name_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(symbol=""),
+                name="asset_symbol_not_empty",
+                violation_error_message="Symbol must not be empty.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="asset_name_not_empty",
+                violation_error_message="Name must not be empty.",
+            ),
         ]
         indexes = [
             # Exact symbol lookups and symbol-prefix search (LIKE 'US%') over live assets;
@@ -103,7 +111,9 @@ class AssetIdentifier(RegistryModel):
                 violation_error_message="The asset already has a primary id from this source.",
             ),
             models.CheckConstraint(
-                condition=~Q(external_id=""), name="identifier_external_id_not_empty"
+                condition=~Q(external_id=""),
+                name="identifier_external_id_not_empty",
+                violation_error_message="External id must not be empty.",
             ),
         ]
 
@@ -299,7 +309,9 @@ class AssetGroup(RegistryModel):
                 violation_error_message="Another group already has this canonical symbol.",
             ),
             models.CheckConstraint(
-                condition=Q(group_id__regex=SLUG_PATTERN), name="group_id_is_slug"
+                condition=Q(group_id__regex=SLUG_PATTERN),
+                name="group_id_is_slug",
+                violation_error_message="group_id must be a lower-case slug.",
             ),
         ]
 
@@ -328,7 +340,9 @@ class AssetGroupMember(RegistryModel):
                 violation_error_message="The group already has a canonical member.",
             ),
             models.CheckConstraint(
-                condition=Q(weight__gte=0), name="group_member_weight_not_negative"
+                condition=Q(weight__gte=0),
+                name="group_member_weight_not_negative",
+                violation_error_message="A member's weight cannot be negative.",
             ),
         ]
 

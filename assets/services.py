@@ -26,7 +26,7 @@ from registry.exceptions import (
     InvalidRelationshipError,
     NotFoundError,
 )
-from registry.services import validated_create, validated_update
+from registry.services import validated_create, validated_delete, validated_update
 
 DEPLOYMENT_CONFLICTS = {
     "deployment_unique_chain_address": DeploymentExistsError,
@@ -95,7 +95,7 @@ def asset_identifier_create(
 
 @transaction.atomic
 def asset_identifier_delete(*, identifier: AssetIdentifier) -> None:
-    identifier.delete()
+    validated_delete(identifier)
 
 
 @transaction.atomic
@@ -143,7 +143,7 @@ def deployment_update(
 @transaction.atomic
 def deployment_delete(*, deployment: AssetDeployment) -> None:
     """Remove a deployment recorded by mistake (a real one that ended keeps its row)."""
-    deployment.delete()
+    validated_delete(deployment)
 
 
 @transaction.atomic
@@ -201,7 +201,7 @@ def relationship_update(
 
 @transaction.atomic
 def relationship_delete(*, relationship: AssetRelationship) -> None:
-    relationship.delete()
+    validated_delete(relationship)
 
 
 @transaction.atomic
@@ -222,7 +222,7 @@ def group_update(
 @transaction.atomic
 def group_delete(*, group: AssetGroup) -> None:
     """Remove a group and its memberships; the assets themselves stay."""
-    group.delete()
+    validated_delete(group)
 
 
 @transaction.atomic

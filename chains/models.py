@@ -49,7 +49,9 @@ class Chain(RegistryModel):
         ordering = ["chain_id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(chain_id__regex=SLUG_PATTERN), name="chain_id_is_slug"
+                condition=Q(chain_id__regex=SLUG_PATTERN),
+                name="chain_id_is_slug",
+                violation_error_message="chain_id must be a lower-case slug.",
             ),
             models.CheckConstraint(
                 condition=~Q(chain_type=ChainType.EVM) | Q(network_id__isnull=False),

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from chains.models import Chain
-from registry.services import validated_create, validated_update
+from registry.services import validated_create, validated_delete, validated_update
 
 
 @transaction.atomic
@@ -34,3 +34,9 @@ def chain_update(
 ) -> list[str]:
     """Change a chain's fields; returns the names of the fields that changed."""
     return validated_update(chain, changes, expected_version=expected_version)
+
+
+@transaction.atomic
+def chain_delete(*, chain: Chain) -> None:
+    """Remove a chain registered by mistake; refused while deployments or venues use it."""
+    validated_delete(chain)

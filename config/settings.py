@@ -144,7 +144,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["registry.api.permissions.RegistryModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # The API speaks JSON; form encodings would only add ways to send the same data.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["registry.api.parsers.RegistryJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.KeysetPagination",
     "DEFAULT_THROTTLE_CLASSES": ["registry.api.throttling.RegistryScopedThrottle"],
     "DEFAULT_THROTTLE_RATES": _throttle_rates(env.str("API_THROTTLE_RATES", default="")),

@@ -26,3 +26,7 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
     search_fields = ("asset__symbol_key", "asset__name", "reason", "source")
     autocomplete_fields = ("asset",)
     list_select_related = ("asset",)
+
+    def has_delete_permission(self, request, obj=None):
+        """Flags are history: resolve them, never delete them."""
+        return False

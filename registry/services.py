@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import UniqueConstraint
+from django.db.models import F, ProtectedError, Q, RestrictedError, UniqueConstraint
+from django.db.models.constants import LOOKUP_SEP
 
 from registry.exceptions import ConflictError
 from registry.models import RegistryModel, SoftDeleteModel, stale_version_error
@@ -73,6 +74,25 @@ def validated_update(
     return changed
 
 
+def validated_delete(instance: models.Model) -> None:
+    """Delete ``instance``; a ConflictError naming what still refers to it if anything does."""
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except (ProtectedError, RestrictedError) as error:
+        blocking = (
+            error.protected_objects
+            if isinstance(error, ProtectedError)
+            else error.restricted_objects
+        )
+        referrers = sorted({str(obj._meta.verbose_name_plural) for obj in blocking})
+        raise ConflictError(
+            f"{instance._meta.verbose_name.capitalize()} {instance.pk} is still referred to by "
+            f"{', '.join(referrers)}; remove those first.",
+            referrers=referrers,
+        ) from None
+
+
 def _foreign_keys(instance: models.Model) -> list[models.ForeignKey]:
     return [
         field for field in instance._meta.concrete_fields if isinstance(field, models.ForeignKey)
@@ -108,7 +128,7 @@ def _validate(instance: RegistryModel, conflict_errors: ConflictErrors, *, refer
     if errors:
         raise ValidationError(errors)
     # Uniqueness is a conflict with existing data (409), not a malformed value (400).
-    broken: list[ValidationError] = []
+    broken: dict[str, list[ValidationError]] = {}
     for model_class, constraints in instance.get_constraints():
         for constraint in constraints:
             try:
@@ -117,9 +137,24 @@ def _validate(instance: RegistryModel, conflict_errors: ConflictErrors, *, refer
                 if isinstance(constraint, UniqueConstraint):
                     conflict = conflict_errors.get(constraint.name, ConflictError)
                     raise conflict(error.messages[0], constraint=constraint.name) from None
-                broken.append(error)
+                broken.setdefault(_blamed_field(constraint), []).append(error)
     if broken:
-        raise ValidationError({NON_FIELD_ERRORS: broken})
+        raise ValidationError(broken)
+
+
+def _blamed_field(constraint) -> str:
+    """The one field a check constraint is about, or NON_FIELD_ERRORS if it spans several."""
+    names = set()
+    pending = [getattr(constraint, "condition", None)]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, Q):
+            pending.extend(node.children)
+        elif isinstance(node, tuple):
+            names.add(node[0].split(LOOKUP_SEP)[0])
+            if isinstance(node[1], F):
+                names.add(node[1].name)
+    return names.pop() if len(names) == 1 else NON_FIELD_ERRORS
 
 
 @contextmanager

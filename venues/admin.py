@@ -36,3 +36,7 @@ class VenueSymbolAdmin(RegistryModelAdmin):
     search_fields = ("symbol", "asset__symbol_key")
     autocomplete_fields = ("venue", "asset", "quote_asset")
     list_select_related = ("venue", "asset", "quote_asset")
+
+    def has_delete_permission(self, request, obj=None):
+        """A ticker's mappings are its history: delist them, never delete them."""
+        return False

@@ -40,7 +40,9 @@ class Venue(RegistryModel):
         ordering = ["venue_id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(venue_id__regex=SLUG_PATTERN), name="venue_id_is_slug"
+                condition=Q(venue_id__regex=SLUG_PATTERN),
+                name="venue_id_is_slug",
+                violation_error_message="venue_id must be a lower-case slug.",
             ),
         ]
 
@@ -79,7 +81,9 @@ class VenueAsset(RegistryModel):
                 violation_error_message="The venue already uses this code for an asset.",
             ),
             models.CheckConstraint(
-                condition=~Q(venue_asset_symbol=""), name="venue_asset_code_not_empty"
+                condition=~Q(venue_asset_symbol=""),
+                name="venue_asset_code_not_empty",
+                violation_error_message="The venue's code must not be empty.",
             ),
         ]
 
@@ -133,7 +137,11 @@ class VenueSymbol(RegistryModel):
                 violation_error_message="The venue already has a current mapping for this "
                 "ticker and market type.",
             ),
-            models.CheckConstraint(condition=~Q(symbol=""), name="venue_symbol_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(symbol=""),
+                name="venue_symbol_not_empty",
+                violation_error_message="Ticker must not be empty.",
+            ),
             models.CheckConstraint(
                 condition=Q(quote_asset__isnull=True) | ~Q(quote_asset=F("asset")),
                 name="venue_symbol_quote_differs_from_base",

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset
-from registry.services import validated_create, validated_update
+from registry.services import validated_create, validated_delete, validated_update
 from venues.models import Venue, VenueAsset, VenueSymbol
 
 # What a mapping means: changing any of these would rewrite history, so a new
@@ -34,6 +34,12 @@ def venue_update(
 
 
 @transaction.atomic
+def venue_delete(*, venue: Venue) -> None:
+    """Remove a venue registered by mistake; refused while it has codes or tickers."""
+    validated_delete(venue)
+
+
+@transaction.atomic
 def venue_asset_create(
     *, venue: Venue, asset: Asset, venue_asset_symbol: str, **fields: Any
 ) -> VenueAsset:
@@ -48,6 +54,11 @@ def venue_asset_update(
     *, venue_asset: VenueAsset, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
     return validated_update(venue_asset, changes, expected_version=expected_version)
+
+
+@transaction.atomic
+def venue_asset_delete(*, venue_asset: VenueAsset) -> None:
+    validated_delete(venue_asset)
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from assets.models import (
     AssetIdentifier,
     AssetRelationship,
 )
-from registry.api.serializers import RegistryModelSerializer
+from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
 
 BOOKKEEPING = ("created_at", "updated_at", "version")
 
@@ -85,7 +85,7 @@ class AssetSearchResultSerializer(AssetSerializer):
 
 
 class AssetIdentifierSerializer(RegistryModelSerializer):
-    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all())
+    asset = RegistryPrimaryKeyRelatedField(queryset=Asset.objects.all())
 
     class Meta:
         model = AssetIdentifier
@@ -94,7 +94,7 @@ class AssetIdentifierSerializer(RegistryModelSerializer):
 
 
 class AssetDeploymentSerializer(RegistryModelSerializer):
-    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all())
+    asset = RegistryPrimaryKeyRelatedField(queryset=Asset.objects.all())
     caip19 = serializers.CharField(read_only=True, allow_null=True, help_text="CAIP-19 asset id.")
 
     class Meta:
@@ -121,10 +121,10 @@ class AssetDeploymentSerializer(RegistryModelSerializer):
 
 
 class AssetRelationshipSerializer(RegistryModelSerializer):
-    parent_asset = serializers.PrimaryKeyRelatedField(
+    parent_asset = RegistryPrimaryKeyRelatedField(
         queryset=Asset.objects.all(), help_text="The underlying (ETH)."
     )
-    child_asset = serializers.PrimaryKeyRelatedField(
+    child_asset = RegistryPrimaryKeyRelatedField(
         queryset=Asset.objects.all(), help_text="The variant (WETH)."
     )
 
@@ -168,7 +168,7 @@ class VariantSerializer(serializers.Serializer):
 
 
 class AssetGroupMemberSerializer(RegistryModelSerializer):
-    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all())
+    asset = RegistryPrimaryKeyRelatedField(queryset=Asset.objects.all())
     added_at = serializers.DateTimeField(source="created_at", read_only=True)
 
     class Meta:

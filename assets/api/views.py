@@ -41,6 +41,7 @@ from assets.querysets import VARIANT_RELATIONSHIP_TYPES
 from chains.models import Chain
 from registry.api.viewsets import (
     CreateMixin,
+    DestroyMixin,
     RegistryViewSet,
     RetrieveMixin,
     UpdateMixin,
@@ -76,6 +77,7 @@ class AssetViewSet(
     RetrieveMixin,
     CreateMixin,
     UpdateMixin,
+    DestroyMixin,
     mixins.ListModelMixin,
     RegistryViewSet,
 ):
@@ -87,26 +89,16 @@ class AssetViewSet(
     lookup_value_regex = UUID_PATTERN
     ordering_fields = ["symbol_key", "name", "created_at", "updated_at"]
     ordering = ["symbol_key"]
+    create_service = staticmethod(services.asset_create)
+    update_service = staticmethod(services.asset_update)
+    service_instance_name = "asset"
     action_permissions = {"restore": ["assets.change_asset"]}
 
     def list(self, request, *args, **kwargs):
         return self.asset_page(self.filter_queryset(self.get_queryset()))
 
-    def perform_create(self, serializer):
-        serializer.instance = services.asset_create(**serializer.validated_data)
-
-    def perform_update(self, serializer):
-        services.asset_update(
-            asset=serializer.instance,
-            changes=serializer.validated_data,
-            expected_version=self.expected_version(),
-        )
-
-    def destroy(self, request, *args, **kwargs):
-        services.asset_soft_delete(
-            asset=self.get_object(), expected_version=self.expected_version()
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def perform_destroy(self, instance):
+        services.asset_soft_delete(asset=instance, expected_version=self.expected_version())
 
     @extend_schema(
         summary="Restore a soft-deleted asset", request=None, responses={200: AssetSerializer}
@@ -223,6 +215,7 @@ class AssetDeploymentViewSet(
     RetrieveMixin,
     CreateMixin,
     UpdateMixin,
+    DestroyMixin,
     mixins.ListModelMixin,
     RegistryViewSet,
 ):
@@ -232,20 +225,10 @@ class AssetDeploymentViewSet(
     lookup_value_regex = UUID_PATTERN
     ordering_fields = ["chain_id", "created_at", "updated_at"]
     ordering = ["chain_id", "address"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.deployment_create(**serializer.validated_data)
-
-    def perform_update(self, serializer):
-        services.deployment_update(
-            deployment=serializer.instance,
-            changes=serializer.validated_data,
-            expected_version=self.expected_version(),
-        )
-
-    def destroy(self, request, *args, **kwargs):
-        services.deployment_delete(deployment=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    create_service = staticmethod(services.deployment_create)
+    update_service = staticmethod(services.deployment_update)
+    delete_service = staticmethod(services.deployment_delete)
+    service_instance_name = "deployment"
 
     @extend_schema(
         summary="Get the deployment at (chain, address), in any letter case",
@@ -269,23 +252,26 @@ class AssetDeploymentViewSet(
         return self.versioned_response(deployment, self.get_serializer(deployment).data)
 
 
-class AssetIdentifierViewSet(RetrieveMixin, CreateMixin, mixins.ListModelMixin, RegistryViewSet):
+class AssetIdentifierViewSet(
+    RetrieveMixin, CreateMixin, DestroyMixin, mixins.ListModelMixin, RegistryViewSet
+):
     queryset = AssetIdentifier.objects.filter(asset__deleted_at__isnull=True)
     serializer_class = AssetIdentifierSerializer
     filterset_class = AssetIdentifierFilterSet
     ordering_fields = ["source", "external_id", "created_at"]
     ordering = ["source", "external_id"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.asset_identifier_create(**serializer.validated_data)
-
-    def destroy(self, request, *args, **kwargs):
-        services.asset_identifier_delete(identifier=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    create_service = staticmethod(services.asset_identifier_create)
+    delete_service = staticmethod(services.asset_identifier_delete)
+    service_instance_name = "identifier"
 
 
 class AssetRelationshipViewSet(
-    RetrieveMixin, CreateMixin, UpdateMixin, mixins.ListModelMixin, RegistryViewSet
+    RetrieveMixin,
+    CreateMixin,
+    UpdateMixin,
+    DestroyMixin,
+    mixins.ListModelMixin,
+    RegistryViewSet,
 ):
     queryset = AssetRelationship.objects.filter(
         parent_asset__deleted_at__isnull=True, child_asset__deleted_at__isnull=True
@@ -295,24 +281,19 @@ class AssetRelationshipViewSet(
     lookup_value_regex = UUID_PATTERN
     ordering_fields = ["created_at", "updated_at", "relationship_type"]
     ordering = ["created_at"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.relationship_create(**serializer.validated_data)
-
-    def perform_update(self, serializer):
-        services.relationship_update(
-            relationship=serializer.instance,
-            changes=serializer.validated_data,
-            expected_version=self.expected_version(),
-        )
-
-    def destroy(self, request, *args, **kwargs):
-        services.relationship_delete(relationship=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    create_service = staticmethod(services.relationship_create)
+    update_service = staticmethod(services.relationship_update)
+    delete_service = staticmethod(services.relationship_delete)
+    service_instance_name = "relationship"
 
 
 class AssetGroupViewSet(
-    RetrieveMixin, CreateMixin, UpdateMixin, mixins.ListModelMixin, RegistryViewSet
+    RetrieveMixin,
+    CreateMixin,
+    UpdateMixin,
+    DestroyMixin,
+    mixins.ListModelMixin,
+    RegistryViewSet,
 ):
     queryset = AssetGroup.objects.prefetch_related(
         Prefetch(
@@ -323,25 +304,15 @@ class AssetGroupViewSet(
     filterset_class = AssetGroupFilterSet
     ordering_fields = ["group_id", "canonical_symbol"]
     ordering = ["group_id"]
+    create_service = staticmethod(services.group_create)
+    update_service = staticmethod(services.group_update)
+    delete_service = staticmethod(services.group_delete)
+    service_instance_name = "group"
     action_permissions = {
         "members": ["assets.view_assetgroupmember"],
         "add_member": ["assets.add_assetgroupmember"],
         "remove_member": ["assets.delete_assetgroupmember"],
     }
-
-    def perform_create(self, serializer):
-        serializer.instance = services.group_create(**serializer.validated_data)
-
-    def perform_update(self, serializer):
-        services.group_update(
-            group=serializer.instance,
-            changes=serializer.validated_data,
-            expected_version=self.expected_version(),
-        )
-
-    def destroy(self, request, *args, **kwargs):
-        services.group_delete(group=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         summary="Get a group by its canonical symbol (any case)",

@@ -2,11 +2,11 @@ from rest_framework import serializers
 
 from assets.models import Asset
 from quality.models import AssetQualityFlag
-from registry.api.serializers import RegistryModelSerializer
+from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
 
 
 class AssetQualityFlagSerializer(RegistryModelSerializer):
-    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all())
+    asset = RegistryPrimaryKeyRelatedField(queryset=Asset.objects.all())
     severity_name = serializers.CharField(source="get_severity_display", read_only=True)
     is_active = serializers.BooleanField(read_only=True)
 

@@ -22,9 +22,19 @@ class MetadataField(serializers.JSONField):
         return value
 
 
+class RegistryPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by primary key that refuses a NUL character before it reaches the database."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", pk_value=data.replace("\x00", "\\x00"))
+        return super().to_internal_value(data)
+
+
 class RegistryModelSerializer(serializers.ModelSerializer):
     """Also enforces ``Meta.create_only_fields``: set on create, refused on update."""
 
+    serializer_related_field = RegistryPrimaryKeyRelatedField
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.JSONField: MetadataField,

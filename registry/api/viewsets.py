@@ -32,9 +32,21 @@ def etag_of(instance) -> str:
 
 
 class RegistryViewSet(viewsets.GenericViewSet):
+    """Writes go through the app's services, named here by each viewset.
+
+    ``create_service(**validated_data)``, ``update_service(<instance_name>=…, changes=…,
+    expected_version=…)`` and ``delete_service(<instance_name>=…)``, declared with
+    ``staticmethod``; ``service_instance_name`` is the keyword the services take the
+    object as ("deployment").
+    """
+
     permission_classes = [RegistryModelPermissions]
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     pagination_class = KeysetPagination
+    create_service = None
+    update_service = None
+    delete_service = None
+    service_instance_name: str = ""
 
     @property
     def actor(self) -> str:
@@ -65,6 +77,9 @@ class RetrieveMixin:
 
 
 class CreateMixin(mixins.CreateModelMixin):
+    def perform_create(self, serializer):
+        serializer.instance = self.create_service(**serializer.validated_data)
+
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -87,3 +102,15 @@ class UpdateMixin:
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
+
+    def perform_update(self, serializer):
+        self.update_service(
+            **{self.service_instance_name: serializer.instance},
+            changes=serializer.validated_data,
+            expected_version=self.expected_version(),
+        )
+
+
+class DestroyMixin(mixins.DestroyModelMixin):
+    def perform_destroy(self, instance):
+        self.delete_service(**{self.service_instance_name: instance})

@@ -63,3 +63,18 @@ def assert_error(response, status: int, code: str | None = None, field: str | No
     if field is not None:
         assert field in body["error"]["fields"], body
     return body["error"]
+
+
+def walk_pages(client, url, **params) -> tuple[list[dict], list[int]]:
+    """Every row of a list, following next_page_token; also each page's total_count."""
+    rows, totals, token = [], [], params.pop("page_token", None)
+    for _ in range(100):
+        response = client.get(url, {**params, **({"page_token": token} if token else {})})
+        assert response.status_code == 200, response.content
+        body = response.json()
+        rows.extend(body["results"])
+        totals.append(body["total_count"])
+        token = body["next_page_token"]
+        if token is None:
+            return rows, totals
+    raise AssertionError("pagination does not end")

@@ -7,7 +7,8 @@ import pytest
 
 from chains.models import Chain
 from tests.api.conftest import assert_error
-from tests.factories import AssetQualityFlagFactory, ChainFactory
+from tests.factories import AssetQualityFlagFactory, ChainFactory, VenueSymbolFactory
+from venues.models import VenueSymbol
 
 pytestmark = pytest.mark.django_db
 
@@ -74,12 +75,16 @@ def test_404_for_a_malformed_uuid_in_the_path(viewer):
 
 
 def test_405_has_the_error_shape(steward):
-    """A method the endpoint does not offer: a 405 in the error shape."""
-    chain = ChainFactory()
+    """A method the endpoint does not offer: a 405 in the error shape.
 
-    assert_error(steward.delete(f"{CHAINS}{chain.chain_id}/"), 405, "method_not_allowed")
+    Venue tickers are history: they are delisted, never deleted.
+    """
+    mapping = VenueSymbolFactory()
+
+    deleted = steward.delete(f"/api/v1/venue-symbols/{mapping.pk}/")
+    assert_error(deleted, 405, "method_not_allowed")
     assert_error(steward.put(CHAINS, new_chain(), format="json"), 405, "method_not_allowed")
-    assert Chain.objects.filter(pk=chain.pk).exists()
+    assert VenueSymbol.objects.filter(pk=mapping.pk).exists()
 
 
 def test_409_has_the_error_shape(steward):

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from assets.models import Asset
-from registry.api.serializers import RegistryModelSerializer
+from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
 from venues.models import Venue, VenueAsset, VenueSymbol
 
 BOOKKEEPING = ("created_at", "updated_at", "version")
@@ -27,7 +27,7 @@ class VenueSerializer(RegistryModelSerializer):
 
 
 class VenueAssetSerializer(RegistryModelSerializer):
-    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all())
+    asset = RegistryPrimaryKeyRelatedField(queryset=Asset.objects.all())
 
     class Meta:
         model = VenueAsset
@@ -48,10 +48,10 @@ class VenueAssetSerializer(RegistryModelSerializer):
 
 
 class VenueSymbolSerializer(RegistryModelSerializer):
-    asset = serializers.PrimaryKeyRelatedField(
+    asset = RegistryPrimaryKeyRelatedField(
         queryset=Asset.objects.all(), help_text="The base asset the ticker resolves to."
     )
-    quote_asset = serializers.PrimaryKeyRelatedField(
+    quote_asset = RegistryPrimaryKeyRelatedField(
         queryset=Asset.objects.all(), allow_null=True, required=False
     )
     is_current = serializers.BooleanField(read_only=True, help_text="Not delisted.")

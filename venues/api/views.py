@@ -10,6 +10,7 @@ from assets.api.views import AssetListMixin
 from assets.models import Asset, AssetDeployment
 from registry.api.viewsets import (
     CreateMixin,
+    DestroyMixin,
     RegistryViewSet,
     RetrieveMixin,
     UpdateMixin,
@@ -28,24 +29,24 @@ from venues.models import Venue, VenueAsset, VenueSymbol
 
 
 class VenueViewSet(
-    AssetListMixin, RetrieveMixin, CreateMixin, UpdateMixin, mixins.ListModelMixin, RegistryViewSet
+    AssetListMixin,
+    RetrieveMixin,
+    CreateMixin,
+    UpdateMixin,
+    DestroyMixin,
+    mixins.ListModelMixin,
+    RegistryViewSet,
 ):
     queryset = Venue.objects.all()
     serializer_class = VenueSerializer
     filterset_class = VenueFilterSet
     ordering_fields = ["venue_id", "name", "created_at", "updated_at"]
     ordering = ["venue_id"]
+    create_service = staticmethod(services.venue_create)
+    update_service = staticmethod(services.venue_update)
+    delete_service = staticmethod(services.venue_delete)
+    service_instance_name = "venue"
     action_permissions = {"assets": ["venues.view_venue", "assets.view_asset"]}
-
-    def perform_create(self, serializer):
-        serializer.instance = services.venue_create(**serializer.validated_data)
-
-    def perform_update(self, serializer):
-        services.venue_update(
-            venue=serializer.instance,
-            changes=serializer.validated_data,
-            expected_version=self.expected_version(),
-        )
 
     @extend_schema(
         summary="Every asset tradeable on the venue",
@@ -65,23 +66,22 @@ class VenueViewSet(
 
 
 class VenueAssetViewSet(
-    RetrieveMixin, CreateMixin, UpdateMixin, mixins.ListModelMixin, RegistryViewSet
+    RetrieveMixin,
+    CreateMixin,
+    UpdateMixin,
+    DestroyMixin,
+    mixins.ListModelMixin,
+    RegistryViewSet,
 ):
     queryset = VenueAsset.objects.filter(asset__deleted_at__isnull=True)
     serializer_class = VenueAssetSerializer
     filterset_class = VenueAssetFilterSet
     ordering_fields = ["venue_id", "venue_asset_symbol", "created_at"]
     ordering = ["venue_id", "venue_asset_symbol"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.venue_asset_create(**serializer.validated_data)
-
-    def perform_update(self, serializer):
-        services.venue_asset_update(
-            venue_asset=serializer.instance,
-            changes=serializer.validated_data,
-            expected_version=self.expected_version(),
-        )
+    create_service = staticmethod(services.venue_asset_create)
+    update_service = staticmethod(services.venue_asset_update)
+    delete_service = staticmethod(services.venue_asset_delete)
+    service_instance_name = "venue_asset"
 
 
 class VenueSymbolViewSet(
@@ -92,17 +92,10 @@ class VenueSymbolViewSet(
     filterset_class = VenueSymbolFilterSet
     ordering_fields = ["venue_id", "symbol", "created_at", "updated_at"]
     ordering = ["venue_id", "symbol", "market_type"]
+    create_service = staticmethod(services.venue_symbol_create)
+    update_service = staticmethod(services.venue_symbol_update)
+    service_instance_name = "venue_symbol"
     action_permissions = {"delist": ["venues.change_venuesymbol"]}
-
-    def perform_create(self, serializer):
-        serializer.instance = services.venue_symbol_create(**serializer.validated_data)
-
-    def perform_update(self, serializer):
-        services.venue_symbol_update(
-            venue_symbol=serializer.instance,
-            changes=serializer.validated_data,
-            expected_version=self.expected_version(),
-        )
 
     @extend_schema(
         summary="Get the current mapping of a venue ticker",
