@@ -9,3 +9,7 @@ class AssetsConfig(AppConfig):
         from registry.demo import register_demo_loader
 
         register_demo_loader("assets", load_demo_assets)
+
+        from assets import lookups
+
+        lookups.register()

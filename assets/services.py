@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from assets import lookups
 from assets.models import (
     Asset,
     AssetDeployment,
@@ -20,6 +21,7 @@ from assets.models import (
     AssetRelationship,
 )
 from chains.models import Chain
+from registry.cache import invalidate
 from registry.exceptions import (
     AssetNotFoundError,
     DeploymentExistsError,
@@ -51,7 +53,10 @@ def _require_live(asset: Asset) -> None:
 @transaction.atomic
 def asset_create(*, symbol: str, name: str, asset_type: str, **fields: Any) -> Asset:
     """Create an asset. Other fields: category, description, logo_url, website_url, metadata."""
-    return validated_create(Asset(symbol=symbol, name=name, asset_type=asset_type, **fields))
+    asset = validated_create(Asset(symbol=symbol, name=name, asset_type=asset_type, **fields))
+    # A new asset joins its symbol's collision set, which other answers show.
+    invalidate(lookups.keys_for_symbols({asset.symbol_key}))
+    return asset
 
 
 @transaction.atomic
@@ -60,15 +65,21 @@ def asset_update(
 ) -> list[str]:
     """Change an asset's fields; returns the names of the fields that changed."""
     _require_live(asset)
-    return validated_update(asset, changes, expected_version=expected_version)
+    symbol_before = asset.symbol_key
+    changed = validated_update(asset, changes, expected_version=expected_version)
+    if changed:
+        invalidate(lookups.keys_for_symbols({symbol_before, asset.symbol_key}))
+    return changed
 
 
 @transaction.atomic
 def asset_soft_delete(*, asset: Asset, expected_version: int | None = None) -> Asset:
     """Hide the asset from every default query; its deployments and tickers stop resolving."""
     _require_live(asset)
+    affected = lookups.keys_for_symbols({asset.symbol_key})  # while it still shows
     asset.deleted_at = timezone.now()
     asset.save_changes(["deleted_at"], expected_version=expected_version)
+    invalidate(affected)
     return asset
 
 
@@ -79,6 +90,7 @@ def asset_restore(*, asset: Asset) -> Asset:
         return asset
     asset.deleted_at = None
     asset.save_changes(["deleted_at"])
+    invalidate(lookups.keys_for_symbols({asset.symbol_key}))
     return asset
 
 
@@ -123,7 +135,9 @@ def deployment_create(
         is_canonical=is_canonical,
         **fields,
     )
-    return validated_create(deployment, conflict_errors=DEPLOYMENT_CONFLICTS)
+    validated_create(deployment, conflict_errors=DEPLOYMENT_CONFLICTS)
+    invalidate(_deployment_keys(deployment))
+    return deployment
 
 
 @transaction.atomic
@@ -132,18 +146,33 @@ def deployment_update(
 ) -> list[str]:
     """Change a deployment's fields; returns the names of the fields that changed."""
     _require_live(deployment.asset)
-    return validated_update(
+    before = _deployment_keys(deployment)
+    changed = validated_update(
         deployment,
         changes,
         expected_version=expected_version,
         conflict_errors=DEPLOYMENT_CONFLICTS,
     )
+    if changed:
+        invalidate(before | _deployment_keys(deployment))
+    return changed
 
 
 @transaction.atomic
 def deployment_delete(*, deployment: AssetDeployment) -> None:
     """Remove a deployment recorded by mistake (a real one that ended keeps its row)."""
+    affected = _deployment_keys(deployment)
     validated_delete(deployment)
+    invalidate(affected)
+
+
+def _deployment_keys(deployment: AssetDeployment) -> set[str]:
+    """Its own key (a miss may be cached there) and every answer that shows its asset,
+    whose collision set lists the chains it is on."""
+    keys = lookups.keys_for_symbols({deployment.asset.symbol_key})
+    if deployment.address:
+        keys.add(lookups.deployment_key(deployment.chain_id, deployment.address))
+    return keys
 
 
 @transaction.atomic
@@ -180,7 +209,9 @@ def relationship_create(
         conversion_rate=conversion_rate,
         **fields,
     )
-    return validated_create(relationship, conflict_errors=RELATIONSHIP_CONFLICTS)
+    validated_create(relationship, conflict_errors=RELATIONSHIP_CONFLICTS)
+    invalidate(lookups.aggregation_keys({parent_asset.pk}))
+    return relationship
 
 
 @transaction.atomic
@@ -191,38 +222,50 @@ def relationship_update(
     expected_version: int | None = None,
 ) -> list[str]:
     """Change a relationship's rate, protocol, description or metadata (not its ends)."""
-    return validated_update(
+    changed = validated_update(
         relationship,
         changes,
         expected_version=expected_version,
         conflict_errors=RELATIONSHIP_CONFLICTS,
     )
+    if changed:
+        invalidate(lookups.aggregation_keys({relationship.parent_asset_id}))
+    return changed
 
 
 @transaction.atomic
 def relationship_delete(*, relationship: AssetRelationship) -> None:
+    affected = lookups.aggregation_keys({relationship.parent_asset_id})
     validated_delete(relationship)
+    invalidate(affected)
 
 
 @transaction.atomic
 def group_create(*, group_id: str, canonical_symbol: str, **fields: Any) -> AssetGroup:
     """Create an aggregation group. Other fields: issuer, description, metadata."""
-    return validated_create(
+    group = validated_create(
         AssetGroup(group_id=group_id, canonical_symbol=canonical_symbol, **fields)
     )
+    invalidate({lookups.group_key(group.canonical_symbol)})  # a cached miss
+    return group
 
 
 @transaction.atomic
 def group_update(
     *, group: AssetGroup, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
-    return validated_update(group, changes, expected_version=expected_version)
+    symbol_before = group.canonical_symbol
+    changed = validated_update(group, changes, expected_version=expected_version)
+    if changed:
+        invalidate({lookups.group_key(symbol_before), lookups.group_key(group.canonical_symbol)})
+    return changed
 
 
 @transaction.atomic
 def group_delete(*, group: AssetGroup) -> None:
     """Remove a group and its memberships; the assets themselves stay."""
     validated_delete(group)
+    invalidate({lookups.group_key(group.canonical_symbol)})
 
 
 @transaction.atomic
@@ -231,7 +274,9 @@ def group_member_add(
 ) -> AssetGroupMember:
     """Add an asset to a group; a group has at most one canonical member."""
     member = AssetGroupMember(group=group, asset=asset, is_canonical=is_canonical, weight=weight)
-    return validated_create(member)
+    validated_create(member)
+    invalidate({lookups.group_key(group.canonical_symbol)})
+    return member
 
 
 @transaction.atomic
@@ -239,3 +284,4 @@ def group_member_remove(*, group: AssetGroup, asset: Asset) -> None:
     deleted, _ = AssetGroupMember.objects.filter(group=group, asset=asset).delete()
     if not deleted:
         raise NotFoundError(f"{asset.symbol} is not a member of group {group.group_id}.")
+    invalidate({lookups.group_key(group.canonical_symbol)})

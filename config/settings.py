@@ -111,6 +111,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Seconds a process leaves Redis alone after a failure before trying it again.
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
+# Seconds a hot-path token check is remembered (revocation is immediate regardless).
+HOT_AUTH_CACHE_SECONDS = env.int("HOT_AUTH_CACHE_SECONDS", default=60)
+# Serve /bench/floor, the benchmark's constant-bytes view (make bench sets it).
+BENCH_FLOOR = env.bool("BENCH_FLOOR", default=False)
+
 # --- Celery -----------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # Without a broker, tasks run inline in the process that schedules them.

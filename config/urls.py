@@ -1,5 +1,6 @@
 """Top-level URL configuration: the admin, the API under /api/v1/, its schema and docs."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -9,6 +10,7 @@ from assets.api.urls import router as assets_router
 from chains.api.urls import router as chains_router
 from quality.api.urls import router as quality_router
 from registry.api import auth
+from registry.api import resolve as hot
 from registry.health import healthz
 from venues.api.urls import router as venues_router
 
@@ -21,7 +23,17 @@ api_router = DefaultRouter()
 for app_router in (chains_router, assets_router, venues_router, quality_router):
     api_router.registry.extend(app_router.registry)
 
+resolve = [
+    path("venue-symbol/", hot.venue_symbol, name="resolve-venue-symbol"),
+    path("deployment/", hot.deployment, name="resolve-deployment"),
+    path("pretrade/", hot.pretrade, name="resolve-pretrade"),
+    path("aggregate/", hot.aggregate, name="resolve-aggregate"),
+    path("symbol/", hot.symbol, name="resolve-symbol"),
+    path("batch/", hot.batch, name="resolve-batch"),
+]
+
 api_v1 = [
+    path("resolve/", include(resolve)),
     path("auth/tokens/", auth.TokenCreateView.as_view(), name="token-create"),
     path("auth/tokens/current/", auth.TokenRevokeView.as_view(), name="token-revoke"),
     path("auth/tokens/all/", auth.TokenRevokeAllView.as_view(), name="token-revoke-all"),
@@ -36,5 +48,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
+
+if settings.BENCH_FLOOR:
+    urlpatterns.append(path("bench/floor", hot.floor))
 
 handler404 = "registry.api.exceptions.api_not_found"

@@ -9,3 +9,7 @@ class QualityConfig(AppConfig):
         from registry.demo import register_demo_loader
 
         register_demo_loader("quality", load_demo_flags)
+
+        from quality import lookups
+
+        lookups.register()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from assets.models import Asset
 from quality.models import AssetQualityFlag
+from registry.cache import invalidate, keys_for_assets
 from registry.services import validated_create, validated_update
 
 
@@ -32,7 +33,9 @@ def flag_raise(
         raised_by=actor,
         **fields,
     )
-    return validated_create(flag)
+    validated_create(flag)
+    invalidate(keys_for_assets({flag.asset_id}))  # its pre-trade key, tickers, deployments …
+    return flag
 
 
 @transaction.atomic
@@ -49,4 +52,5 @@ def flag_resolve(
         {"resolved_at": timezone.now(), "resolved_by": actor, "resolution_notes": notes.strip()},
         expected_version=expected_version,
     )
+    invalidate(keys_for_assets({flag.asset_id}))
     return flag

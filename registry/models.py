@@ -183,3 +183,17 @@ class SoftDeleteModel(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class PendingCacheInvalidation(models.Model):
+    """A hot-cache key a committed write could not invalidate because Redis was away.
+
+    Written in the write's own transaction; ``registry.cache.replay_pending`` deletes
+    the key from Redis once it answers again, then the row.
+    """
+
+    key = models.CharField(max_length=500, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key

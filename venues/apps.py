@@ -9,3 +9,7 @@ class VenuesConfig(AppConfig):
         from venues.demo import load_demo_venues
 
         register_demo_loader("venues", load_demo_venues)
+
+        from venues import lookups
+
+        lookups.register()

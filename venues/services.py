@@ -9,7 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset
+from registry.cache import invalidate
 from registry.services import validated_create, validated_delete, validated_update
+from venues.lookups import ticker_keys
 from venues.models import Venue, VenueAsset, VenueSymbol
 
 # What a mapping means: changing any of these would rewrite history, so a new
@@ -80,7 +82,9 @@ def venue_symbol_create(
         quote_asset=quote_asset,
         **fields,
     )
-    return validated_create(venue_symbol)
+    validated_create(venue_symbol)
+    invalidate(ticker_keys(venue_symbol.venue_id, venue_symbol.symbol))  # a cached miss
+    return venue_symbol
 
 
 @transaction.atomic
@@ -97,7 +101,10 @@ def venue_symbol_update(
         rewritten["delisted_at"] = "Set by delisting, once."
     if rewritten:
         raise ValidationError(rewritten)
-    return validated_update(venue_symbol, changes, expected_version=expected_version)
+    changed = validated_update(venue_symbol, changes, expected_version=expected_version)
+    if changed:
+        invalidate(ticker_keys(venue_symbol.venue_id, venue_symbol.symbol))
+    return changed
 
 
 @transaction.atomic
@@ -114,4 +121,5 @@ def venue_symbol_delist(
         {"delisted_at": at or timezone.now(), "is_active": False},
         expected_version=expected_version,
     )
+    invalidate(ticker_keys(venue_symbol.venue_id, venue_symbol.symbol))
     return venue_symbol

@@ -1,5 +1,7 @@
 """API test fixtures: clients that authenticate with real knox tokens, one per role."""
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
@@ -48,8 +50,10 @@ def service(db):
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo")
+def demo(db, django_capture_on_commit_callbacks):
+    """The demo data, committed as far as the cache can tell (its after-commit hooks ran)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=StringIO())
 
 
 def assert_error(response, status: int, code: str | None = None, field: str | None = None):

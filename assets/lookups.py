@@ -1,0 +1,339 @@
+"""Hot lookups of the assets app: cache keys, answers built from PostgreSQL, and the keys
+a write affects. The protocol (read-through, invalidation) is registry.cache's.
+
+Answers embed an *asset summary* (id, symbol, name, type, active flags), so anything that
+changes a summary invalidates every key embedding it (``registry.cache.keys_for_assets``).
+"""
+
+import re
+
+import orjson
+from django.db import connection
+from django.db.models.functions import Lower
+
+from assets.models import Asset, AssetDeployment, AssetGroup, AssetGroupMember, AssetRelationship
+from assets.querysets import VARIANT_RELATIONSHIP_TYPES
+from registry import cache
+from registry.api.exceptions import error_body
+from registry.text import lookup_form
+
+_EVM_SHAPED = re.compile(r"^0x[0-9a-fA-F]{40}$")
+
+
+def dumps(value) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_UTC_Z)
+
+
+def not_found(reason: str) -> cache.Answer:
+    return False, dumps(error_body("not_found", reason))
+
+
+# --- keys ------------------------------------------------------------------------------
+
+
+def symbol_lookup_key(symbol: str) -> str:
+    return lookup_form(symbol).upper()
+
+
+def address_lookup_form(address: str) -> str:
+    """EVM addresses compare in any case; everything else exactly (base58 is case-sensitive)."""
+    address = address.strip()
+    return address.lower() if _EVM_SHAPED.match(address) else address
+
+
+def deployment_key(chain_id: str, address: str) -> str:
+    return f"v1:deployment:{chain_id}:{address_lookup_form(address)}"
+
+
+def asset_key(asset_id) -> str:
+    return f"v1:asset:id:{asset_id}"
+
+
+def symbol_key(symbol_key_value: str) -> str:
+    return f"v1:asset:symbol:{symbol_key_value}:*"
+
+
+def group_key(canonical_symbol: str) -> str:
+    return f"v1:group:{symbol_lookup_key(canonical_symbol)}:members"
+
+
+def variants_key(asset_id) -> str:
+    return f"v1:variants:{asset_id}"
+
+
+# --- answers ---------------------------------------------------------------------------
+
+
+def asset_summaries(asset_ids) -> dict:
+    """Summaries of live assets by id, with their active flags: two queries for any number."""
+    ids = set(asset_ids)
+    summaries = {
+        row["asset_id"]: {**row, "highest_active_severity": 0, "active_flags": []}
+        for row in Asset.objects.filter(pk__in=ids).values(
+            "asset_id", "symbol", "name", "asset_type"
+        )
+    }
+    flags = Asset._meta.get_field("quality_flags").related_model._default_manager
+    for flag in (
+        flags.filter(asset_id__in=summaries, resolved_at__isnull=True)
+        .order_by("-severity", "raised_at")
+        .values("asset_id", "flag_id", "flag_type", "severity", "source", "reason")
+    ):
+        summary = summaries[flag.pop("asset_id")]
+        summary["active_flags"].append(flag)
+        summary["highest_active_severity"] = max(
+            summary["highest_active_severity"], flag["severity"]
+        )
+    return summaries
+
+
+def collision_set(symbol_key_value: str, sets: dict) -> dict:
+    colliding = sets.get(symbol_key_value, [])
+    return {"count": len(colliding), "assets": colliding}
+
+
+def load_deployments(requests: list[dict]) -> list[cache.Answer]:
+    wanted = {(r["chain"], address_lookup_form(r["address"])) for r in requests}
+    rows = (
+        AssetDeployment.objects.resolvable()
+        .alias(address_key=Lower("address"))
+        .filter(
+            chain_id__in={chain for chain, _ in wanted},
+            address_key__in={a.lower() for _, a in wanted},
+        )
+        .select_related("asset")
+    )
+    found = {}
+    for deployment in rows:
+        found[(deployment.chain_id, address_lookup_form(deployment.address))] = deployment
+    summaries = asset_summaries(d.asset_id for d in found.values())
+    sets = Asset.objects.collision_sets(d.asset.symbol_key for d in found.values())
+    answers = []
+    for request in requests:
+        deployment = found.get((request["chain"], address_lookup_form(request["address"])))
+        if deployment is None:
+            answers.append(
+                not_found(f"No deployment at {request['address']} on {request['chain']}.")
+            )
+            continue
+        answers.append(
+            (
+                True,
+                dumps(
+                    {
+                        "deployment": {
+                            "deployment_id": deployment.deployment_id,
+                            "chain": deployment.chain_id,
+                            "address": deployment.address,
+                            "decimals": deployment.decimals,
+                            "is_native": deployment.is_native,
+                            "is_canonical": deployment.is_canonical,
+                        },
+                        "asset": summaries[deployment.asset_id],
+                        "symbol_collisions": collision_set(deployment.asset.symbol_key, sets),
+                    }
+                ),
+            )
+        )
+    return answers
+
+
+def load_assets(requests: list[dict]) -> list[cache.Answer]:
+    """Asset summaries (with active flags) by id: the answer of the flags family too."""
+    summaries = asset_summaries(r["asset"] for r in requests)
+    return [
+        (True, dumps(summaries[r["asset"]]))
+        if r["asset"] in summaries
+        else not_found(f"No live asset {r['asset']}.")
+        for r in requests
+    ]
+
+
+def load_symbols(requests: list[dict]) -> list[cache.Answer]:
+    keys = {symbol_lookup_key(r["symbol"]) for r in requests}
+    sets = Asset.objects.collision_sets(keys)
+    summaries = asset_summaries(a["asset_id"] for members in sets.values() for a in members)
+    answers = []
+    for request in requests:
+        key = symbol_lookup_key(request["symbol"])
+        members = sets.get(key)
+        if not members:
+            answers.append(not_found(f"No live asset has the symbol {request['symbol']!r}."))
+            continue
+        assets = [{**summaries[m["asset_id"]], "chains": m["chains"]} for m in members]
+        answers.append((True, dumps({"symbol": key, "count": len(assets), "assets": assets})))
+    return answers
+
+
+def _variants_of(root_ids) -> list[dict]:
+    """The variant closure of several roots, each variant once, by its shortest path."""
+    best: dict = {}
+    for root in root_ids:
+        for row in AssetRelationship.objects.variant_paths(root, VARIANT_RELATIONSHIP_TYPES):
+            current = best.get(row["asset_id"])
+            if current is None or row["depth"] < current["depth"]:
+                best[row["asset_id"]] = row
+    return sorted(best.values(), key=lambda row: (row["depth"], str(row["asset_id"])))
+
+
+def _variant_entries(rows: list[dict], exclude=()) -> list[dict]:
+    summaries = asset_summaries({asset for row in rows for asset in row["path"]})
+    return [
+        {
+            "asset": summaries[row["asset_id"]],
+            "depth": row["depth"],
+            "relationship_types": row["relationship_types"],
+            "conversion_rate": str(row["conversion_rate"])
+            if row["conversion_rate"] is not None
+            else None,
+            "path": [str(asset) for asset in row["path"]],
+        }
+        for row in rows
+        if row["asset_id"] not in exclude and row["asset_id"] in summaries
+    ]
+
+
+def load_groups(requests: list[dict]) -> list[cache.Answer]:
+    answers = []
+    for request in requests:
+        group = AssetGroup.objects.filter(
+            canonical_symbol__iexact=lookup_form(request["group"])
+        ).first()
+        if group is None:
+            answers.append(not_found(f"No group with the canonical symbol {request['group']!r}."))
+            continue
+        members = list(
+            AssetGroupMember.objects.filter(group=group, asset__deleted_at__isnull=True)
+            .order_by("-is_canonical", "created_at", "id")
+            .values("asset_id", "is_canonical", "weight")
+        )
+        member_ids = [m["asset_id"] for m in members]
+        summaries = asset_summaries(member_ids)
+        body = {
+            "group": {"group_id": group.group_id, "canonical_symbol": group.canonical_symbol},
+            "members": [
+                {
+                    **summaries[m["asset_id"]],
+                    "is_canonical": m["is_canonical"],
+                    "weight": str(m["weight"].normalize()),
+                }
+                for m in members
+                if m["asset_id"] in summaries
+            ],
+            "variants": _variant_entries(_variants_of(member_ids), exclude=set(member_ids)),
+        }
+        answers.append((True, dumps(body)))
+    return answers
+
+
+def load_variants(requests: list[dict]) -> list[cache.Answer]:
+    answers = []
+    for request in requests:
+        root = asset_summaries([request["asset"]]).get(request["asset"])
+        if root is None:
+            answers.append(not_found(f"No live asset {request['asset']}."))
+            continue
+        variants = _variant_entries(_variants_of([request["asset"]]))
+        answers.append((True, dumps({"root": root, "variants": variants})))
+    return answers
+
+
+# --- keys a write affects ----------------------------------------------------------------
+
+
+def ancestor_ids(asset_ids) -> set:
+    """The assets and every asset they are (transitively) a variant of."""
+    ids = [str(asset_id) for asset_id in asset_ids]
+    if not ids:
+        return set()
+    table = AssetRelationship._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE up(asset_id) AS (
+                SELECT unnest(%s::uuid[])
+                UNION
+                SELECT r.parent_asset_id FROM {table} r JOIN up ON r.child_asset_id = up.asset_id
+            )
+            SELECT asset_id FROM up
+            """,
+            [ids],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def aggregation_keys(asset_ids) -> set[str]:
+    """Group and variant answers that can show these assets: theirs and their ancestors'."""
+    roots = ancestor_ids(asset_ids)
+    symbols = AssetGroup.objects.filter(members__asset_id__in=roots).values_list(
+        "canonical_symbol", flat=True
+    )
+    return {variants_key(root) for root in roots} | {group_key(symbol) for symbol in symbols}
+
+
+def asset_keys(asset_ids: set) -> set[str]:
+    """The assets app's share of registry.cache.keys_for_assets."""
+    keys = {asset_key(asset_id) for asset_id in asset_ids}
+    for chain_id, address in AssetDeployment.objects.filter(asset_id__in=asset_ids).values_list(
+        "chain_id", "address"
+    ):
+        if address:
+            keys.add(deployment_key(chain_id, address))
+    for value in Asset.all_objects.filter(pk__in=asset_ids).values_list("symbol_key", flat=True):
+        keys.add(symbol_key(value))
+    return keys | aggregation_keys(asset_ids)
+
+
+def keys_for_symbols(symbol_key_values) -> set[str]:
+    """Everything that shows the collision set of these symbols (who shares them, where)."""
+    values = set(symbol_key_values)
+    ids = set(Asset.objects.filter(symbol_key__in=values).values_list("asset_id", flat=True))
+    return cache.keys_for_assets(ids) | {symbol_key(value) for value in values}
+
+
+def register() -> None:
+    """Called from AssetsConfig.ready()."""
+    cache.register_asset_keys(asset_keys)
+    lookups = {
+        "deployment": (
+            "deployment",
+            lambda p: {
+                "chain": cache.text_param(p, "chain"),
+                "address": cache.text_param(p, "address"),
+            },
+            lambda r: deployment_key(r["chain"], r["address"]),
+            load_deployments,
+        ),
+        "asset": (
+            "asset",
+            lambda p: {"asset": cache.uuid_param(p, "asset")},
+            lambda r: asset_key(r["asset"]),
+            load_assets,
+        ),
+        "symbol": (
+            "symbol",
+            lambda p: {"symbol": cache.text_param(p, "symbol")},
+            lambda r: symbol_key(symbol_lookup_key(r["symbol"])),
+            load_symbols,
+        ),
+        "group": (
+            "group",
+            lambda p: {"group": cache.text_param(p, "group")},
+            lambda r: group_key(r["group"]),
+            load_groups,
+        ),
+        "variants": (
+            "variants",
+            lambda p: {"asset": cache.uuid_param(p, "asset")},
+            lambda r: variants_key(r["asset"]),
+            load_variants,
+        ),
+    }
+    for lookup_type, (family, parse, key_of, load) in lookups.items():
+        cache.register_lookup(
+            lookup_type,
+            parse=parse,
+            resolve=lambda requests, family=family, key_of=key_of, load=load: cache.read_requests(
+                family, requests, key_of, load
+            ),
+        )

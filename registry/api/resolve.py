@@ -1,0 +1,222 @@
+"""The hot lookups as lean Django views: /api/v1/resolve/…
+
+Three platform services call these on every tick and every order, so they skip what the
+numbers showed they do not need: DRF's request, renderer and serializers, and a
+database query for authentication. A cached answer is returned as the bytes Redis
+holds. The rest of the API stays DRF.
+
+- ``venue-symbol``: ``venue``, ``symbol``, ``market_type`` (default SPOT)
+- ``deployment``: ``chain``, ``address`` (any letter case for EVM)
+- ``pretrade``: ``asset`` | ``venue`` + ``symbol`` [+ ``market_type``] | ``chain`` +
+  ``address``; ``min_severity`` (default 5, CRITICAL)
+- ``aggregate``: ``group`` (canonical symbol) | ``asset``
+- ``symbol``: ``symbol``
+- ``batch`` (POST): ``{"lookups": [{"type": …, …params}, …]}``, at most 1,000
+"""
+
+import orjson
+from django.db import DatabaseError
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from registry import cache
+from registry.api.exceptions import error_body
+from registry.api.fastauth import authenticate
+
+READ_PERMISSION = "assets.view_asset"
+BATCH_LIMIT = 1000
+DEFAULT_MIN_SEVERITY = 5  # CRITICAL
+
+# The hot lookups by URL name, and pretrade's input forms: (lookup, parameters it needs).
+PRETRADE_INPUTS = (
+    ("flags", ("asset",)),
+    ("venue_symbol", ("venue", "symbol")),
+    ("deployment", ("chain", "address")),
+)
+
+
+def _json(body: bytes, status: int = 200) -> HttpResponse:
+    return HttpResponse(body, status=status, content_type="application/json")
+
+
+def _error(status: int, code: str, message: str, fields: dict | None = None) -> HttpResponse:
+    return _json(orjson.dumps(error_body(code, message, fields)), status)
+
+
+def _guarded(method: str):
+    """One HTTP method; token authentication (no cookies, so no CSRF); the read
+    permission; and a 503 when PostgreSQL cannot answer."""
+
+    def decorate(view):
+        @csrf_exempt
+        def wrapper(request, *args, **kwargs):
+            if request.method != method:
+                response = _error(405, "method_not_allowed", f"Use {method}.")
+                response["Allow"] = method
+                return response
+            return _answer(view, request, *args, **kwargs)
+
+        wrapper.__name__ = view.__name__
+        wrapper.__doc__ = view.__doc__
+        return wrapper
+
+    return decorate
+
+
+def _answer(view, request, *args, **kwargs):
+    """Authenticate, authorize, run the view, and turn its failures into answers."""
+    caller = authenticate(request)
+    if caller is None:
+        response = _error(401, "not_authenticated", "Send a valid 'Authorization: Token …'.")
+        response["WWW-Authenticate"] = "Token"
+        return response
+    if not caller.has_perm(READ_PERMISSION):
+        return _error(403, "permission_denied", "The token's account may not read the registry.")
+    try:
+        return view(request, *args, **kwargs)
+    except ValueError as error:
+        name, _, reason = str(error).partition(": ")
+        return _error(400, "invalid", str(error), {name: [reason or str(error)]})
+    except DatabaseError:
+        # Never guess: with neither Redis nor PostgreSQL, there is no answer.
+        return _error(503, "unavailable", "The registry cannot reach its database; retry.")
+
+
+def _single(lookup_type: str, params) -> HttpResponse:
+    lookup = cache.lookup(lookup_type)
+    found, body = lookup.resolve([lookup.parse(params)])[0]
+    return _json(body, 200 if found else 404)
+
+
+def _pretrade_input(params) -> tuple[str, dict]:
+    for lookup_type, needed in PRETRADE_INPUTS:
+        if all(params.get(name) for name in needed):
+            return lookup_type, cache.lookup(lookup_type).parse(params)
+    raise ValueError("asset: give asset, or venue and symbol, or chain and address.")
+
+
+def _min_severity(params) -> int:
+    raw = params.get("min_severity", DEFAULT_MIN_SEVERITY)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= 5:
+        raise ValueError("min_severity: an integer from 1 (info) to 5 (critical).")
+    return value
+
+
+def pretrade_answer(
+    lookup_type: str, found: bool, body: bytes, min_severity: int
+) -> tuple[bool, dict]:
+    """Tradeable or not, from any answer that shows the asset (and its active flags)."""
+    answer = orjson.loads(body)
+    if not found:
+        return False, answer
+    summary = answer if lookup_type == "flags" else answer["asset"]
+    blocking = [flag for flag in summary["active_flags"] if flag["severity"] >= min_severity]
+    return True, {
+        "asset": {key: summary[key] for key in ("asset_id", "symbol", "name")},
+        "tradeable": not blocking,
+        "min_severity": min_severity,
+        "highest_active_severity": summary["highest_active_severity"],
+        "blocking_flags": blocking,
+    }
+
+
+@_guarded("GET")
+def venue_symbol(request):
+    """Venue ticker -> the asset it means, its quote, and the asset's symbol collisions."""
+    return _single("venue_symbol", request.GET)
+
+
+@_guarded("GET")
+def deployment(request):
+    """(chain, address) -> the deployment and its asset."""
+    return _single("deployment", request.GET)
+
+
+@_guarded("GET")
+def symbol(request):
+    """Symbol -> every live asset that has it, with the chains each is on."""
+    return _single("symbol", request.GET)
+
+
+@_guarded("GET")
+def aggregate(request):
+    """A group by canonical symbol, or an asset -> every variant, with paths and rates."""
+    lookup_type = "group" if request.GET.get("group") else "variants"
+    return _single(lookup_type, request.GET)
+
+
+@_guarded("GET")
+def pretrade(request):
+    """May this asset be traded? Not while it has an active flag of min_severity or more."""
+    lookup_type, parsed = _pretrade_input(request.GET)
+    min_severity = _min_severity(request.GET)
+    found, body = cache.lookup(lookup_type).resolve([parsed])[0]
+    found, answer = pretrade_answer(lookup_type, found, body, min_severity)
+    return _json(orjson.dumps(answer), 200 if found else 404)
+
+
+@_guarded("POST")
+def batch(request):
+    """Up to 1,000 mixed lookups in one request, answered in order (null and a reason
+    for each unknown one). Cached answers come from one Redis round trip per type."""
+    try:
+        payload = orjson.loads(request.body)
+    except orjson.JSONDecodeError:
+        raise ValueError("lookups: the body is not JSON.") from None
+    items = payload.get("lookups") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ValueError('lookups: give {"lookups": [{"type": …, …}, …]}.')
+    if len(items) > BATCH_LIMIT:
+        raise ValueError(f"lookups: at most {BATCH_LIMIT} per request, not {len(items)}.")
+    planned = []  # (index, lookup type, parsed request, min_severity for pretrade)
+    errors = {}
+    for index, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise ValueError("must be an object with a type.")
+            kind = item.get("type")
+            if kind == "pretrade":
+                lookup_type, parsed = _pretrade_input(item)
+                planned.append((index, lookup_type, parsed, _min_severity(item)))
+            elif kind == "aggregate":
+                lookup_type = "group" if item.get("group") else "variants"
+                planned.append((index, lookup_type, cache.lookup(lookup_type).parse(item), None))
+            elif kind in PUBLIC_TYPES:
+                planned.append((index, kind, cache.lookup(kind).parse(item), None))
+            else:
+                raise ValueError(
+                    f"type: one of {', '.join(sorted({*PUBLIC_TYPES, 'pretrade', 'aggregate'}))}."
+                )
+        except ValueError as error:
+            errors[f"lookups[{index}]"] = [str(error)]
+    if errors:
+        return _error(400, "invalid", next(iter(errors.values()))[0], errors)
+    by_type: dict[str, list] = {}
+    for entry in planned:
+        by_type.setdefault(entry[1], []).append(entry)
+    results: list[bytes] = [b""] * len(items)
+    for lookup_type, entries in by_type.items():
+        answers = cache.lookup(lookup_type).resolve([entry[2] for entry in entries])
+        for (index, _, _, min_severity), (found, body) in zip(entries, answers, strict=True):
+            if min_severity is not None:
+                found, answer = pretrade_answer(lookup_type, found, body, min_severity)
+                body = orjson.dumps(answer)
+            if found:
+                results[index] = b'{"found":true,"result":' + body + b"}"
+            else:
+                reason = orjson.dumps(orjson.loads(body)["error"]["message"])
+                results[index] = b'{"found":false,"result":null,"reason":' + reason + b"}"
+    return _json(b'{"results":[' + b",".join(results) + b"]}")
+
+
+# Lookups a batch may name directly (pretrade and aggregate are composed above).
+PUBLIC_TYPES = ("venue_symbol", "deployment", "symbol", "asset")
+
+
+def floor(request):
+    """The benchmark's floor: constant bytes, no middleware work, no I/O."""
+    return HttpResponse(b'{"ok":true}', content_type="application/json")

@@ -1,0 +1,94 @@
+"""Hot lookup of the venues app: venue ticker -> asset, and the ticker keys a write affects."""
+
+from django.db.models import Q
+
+from assets.lookups import asset_summaries, collision_set, dumps, not_found
+from assets.models import Asset
+from registry import cache
+from venues.choices import MarketType
+from venues.models import VenueSymbol
+
+
+def ticker_key(venue_id: str, symbol: str, market_type: str) -> str:
+    return f"v1:venue:{venue_id}:symbol:{symbol}:{market_type}"
+
+
+def ticker_keys(venue_id: str, symbol: str) -> set[str]:
+    """The keys of one ticker in every market type (a mapping's type is part of its key)."""
+    return {ticker_key(venue_id, symbol, market_type) for market_type in MarketType.values}
+
+
+def load_tickers(requests: list[dict]) -> list[cache.Answer]:
+    condition = Q()
+    for request in requests:
+        condition |= Q(
+            venue_id=request["venue"], symbol=request["symbol"], market_type=request["market_type"]
+        )
+    mappings = {
+        (m.venue_id, m.symbol, m.market_type): m
+        for m in VenueSymbol.objects.resolvable().filter(condition).select_related("asset")
+    }
+    asset_ids = {m.asset_id for m in mappings.values()} | {
+        m.quote_asset_id for m in mappings.values() if m.quote_asset_id
+    }
+    summaries = asset_summaries(asset_ids)
+    sets = Asset.objects.collision_sets(m.asset.symbol_key for m in mappings.values())
+    answers = []
+    for request in requests:
+        mapping = mappings.get((request["venue"], request["symbol"], request["market_type"]))
+        if mapping is None:
+            answers.append(
+                not_found(
+                    f"{request['venue']} has no current {request['market_type']} ticker "
+                    f"{request['symbol']!r}."
+                )
+            )
+            continue
+        body = {
+            "venue": mapping.venue_id,
+            "symbol": mapping.symbol,
+            "market_type": mapping.market_type,
+            "is_active": mapping.is_active,
+            "asset": summaries[mapping.asset_id],
+            "quote_asset": summaries.get(mapping.quote_asset_id),
+            "quote_currency": mapping.metadata.get("quote_currency"),
+            "symbol_collisions": collision_set(mapping.asset.symbol_key, sets),
+        }
+        answers.append((True, dumps(body)))
+    return answers
+
+
+def ticker_keys_for_assets(asset_ids: set) -> set[str]:
+    """Tickers whose answer shows one of these assets, as base or as quote."""
+    keys = set()
+    for venue_id, symbol in VenueSymbol.objects.filter(
+        Q(asset_id__in=asset_ids) | Q(quote_asset_id__in=asset_ids)
+    ).values_list("venue_id", "symbol"):
+        keys |= ticker_keys(venue_id, symbol)
+    return keys
+
+
+def parse_ticker(params: dict) -> dict:
+    market_type = cache.text_param(params, "market_type", MarketType.SPOT).upper()
+    if market_type not in MarketType.values:
+        raise ValueError(f"market_type: one of {', '.join(MarketType.values)}.")
+    return {
+        "venue": cache.text_param(params, "venue"),
+        "symbol": cache.text_param(params, "symbol"),
+        "market_type": market_type,
+    }
+
+
+def register() -> None:
+    """Called from VenuesConfig.ready()."""
+    cache.register_asset_keys(ticker_keys_for_assets)
+    cache.register_lookup(
+        "venue_symbol",
+        parse=parse_ticker,
+        resolve=lambda requests: cache.read_requests(
+            "venue",
+            requests,
+            lambda r: ticker_key(r["venue"], r["symbol"], r["market_type"]),
+            load_tickers,
+        ),
+    )
