@@ -88,8 +88,7 @@ def asset_summaries(asset_ids) -> dict:
 
 
 def collision_set(symbol_key_value: str, sets: dict) -> dict:
-    colliding = sets.get(symbol_key_value, [])
-    return {"count": len(colliding), "assets": colliding}
+    return sets.get(symbol_key_value, {"count": 0, "assets": []})
 
 
 def load_deployments(requests: list[dict]) -> list[cache.Answer]:
@@ -152,16 +151,18 @@ def load_assets(requests: list[dict]) -> list[cache.Answer]:
 def load_symbols(requests: list[dict]) -> list[cache.Answer]:
     keys = {symbol_lookup_key(r["symbol"]) for r in requests}
     sets = Asset.objects.collision_sets(keys)
-    summaries = asset_summaries(a["asset_id"] for members in sets.values() for a in members)
+    summaries = asset_summaries(a["asset_id"] for c in sets.values() for a in c["assets"])
     answers = []
     for request in requests:
         key = symbol_lookup_key(request["symbol"])
-        members = sets.get(key)
-        if not members:
+        collisions = sets.get(key)
+        if not collisions:
             answers.append(not_found(f"No live asset has the symbol {request['symbol']!r}."))
             continue
-        assets = [{**summaries[m["asset_id"]], "chains": m["chains"]} for m in members]
-        answers.append((True, dumps({"symbol": key, "count": len(assets), "assets": assets})))
+        assets = [{**summaries[m["asset_id"]], "chains": m["chains"]} for m in collisions["assets"]]
+        answers.append(
+            (True, dumps({"symbol": key, "count": collisions["count"], "assets": assets}))
+        )
     return answers
 
 

@@ -5,8 +5,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connections
-from django.db.models import Case, IntegerField, Q, Value, When
-from django.db.models.functions import Lower, Upper
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
+from django.db.models.functions import Lower, RowNumber, Upper
 
 from chains.addresses import address_lookup_key
 from chains.choices import ChainType
@@ -15,6 +15,9 @@ from registry.text import lookup_form
 
 # What a search term must look like to be tried as an address (EVM hex or base58).
 _ADDRESS_LIKE = re.compile(r"^(0x[0-9a-fA-F]{40}|[1-9A-HJ-NP-Za-km-z]{32,44})$")
+
+# How many colliding assets an answer lists (its count is always the full number).
+COLLISION_SAMPLE = 25
 
 # Relationship types along which value flows to a variant (used for variant closures).
 VARIANT_RELATIONSHIP_TYPES = ("WRAPS", "BRIDGES", "STAKES", "SYNTHETIC_OF", "REBASES_WITH")
@@ -57,29 +60,47 @@ class AssetQuerySet(SoftDeleteQuerySet):
             )
         )
 
-    def collision_sets(self, symbol_keys) -> dict[str, list[dict]]:
-        """For each symbol key, every live asset that has it, with the chains it is on.
+    def collision_sets(self, symbol_keys, sample: int = COLLISION_SAMPLE) -> dict[str, dict]:
+        """For each symbol key: how many live assets have it, and the oldest ``sample`` of
+        them with the chains each is on.
 
-        Two queries for any number of keys, so a page of results pays once.
+        Three queries for any number of keys, so a page of results pays once; a symbol
+        thousands of tokens copy ("USDC") costs a sample, not thousands of rows.
         """
         from assets.models import AssetDeployment
 
         keys = set(symbol_keys)
-        assets = self.live().filter(symbol_key__in=keys).order_by("symbol_key", "asset_id")
+        live = self.live().filter(symbol_key__in=keys)
+        counts = dict(
+            live.order_by()
+            .values("symbol_key")
+            .annotate(total=Count("pk"))
+            .values_list("symbol_key", "total")
+        )
+        oldest_first = Window(
+            RowNumber(),
+            partition_by=[F("symbol_key")],
+            order_by=[F("created_at").asc(), F("asset_id").asc()],
+        )
+        rows = list(
+            live.annotate(position=oldest_first)
+            .filter(position__lte=sample)
+            .order_by("symbol_key", "position")
+            .values_list("asset_id", "symbol_key", "name")
+        )
         chains = defaultdict(list)
         for asset_id, chain_id in (
-            AssetDeployment.objects.resolvable()
-            .filter(asset__symbol_key__in=keys)
+            AssetDeployment.objects.filter(asset_id__in=[row[0] for row in rows])
             .order_by("chain_id")
             .values_list("asset_id", "chain_id")
         ):
             chains[asset_id].append(chain_id)
-        sets = defaultdict(list)
-        for asset_id, symbol_key, name in assets.values_list("asset_id", "symbol_key", "name"):
-            sets[symbol_key].append(
+        sets = {key: {"count": total, "assets": []} for key, total in counts.items()}
+        for asset_id, symbol_key, name in rows:
+            sets[symbol_key]["assets"].append(
                 {"asset_id": asset_id, "name": name, "chains": chains.get(asset_id, [])}
             )
-        return dict(sets)
+        return sets
 
 
 class AssetDeploymentQuerySet(RegistryQuerySet):

@@ -31,7 +31,9 @@ class CollidingAssetSerializer(serializers.Serializer):
 
 class SymbolCollisionsSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Live assets with this symbol, this one included.")
-    assets = CollidingAssetSerializer(many=True)
+    assets = CollidingAssetSerializer(
+        many=True, help_text="The oldest 25 of them (all, when there are fewer)."
+    )
 
 
 class DeploymentSummarySerializer(serializers.ModelSerializer):
@@ -71,8 +73,8 @@ class AssetSerializer(RegistryModelSerializer):
         sets = self.context.get("collision_sets")
         if sets is None or asset.symbol_key not in sets:
             sets = Asset.objects.collision_sets([asset.symbol_key])
-        colliding = sets.get(asset.symbol_key, [])
-        return SymbolCollisionsSerializer({"count": len(colliding), "assets": colliding}).data
+        collisions = sets.get(asset.symbol_key, {"count": 0, "assets": []})
+        return SymbolCollisionsSerializer(collisions).data
 
 
 class AssetSearchResultSerializer(AssetSerializer):

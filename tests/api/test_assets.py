@@ -736,17 +736,14 @@ def test_search_carries_symbol_collisions_with_chains(demo, viewer):
     response = viewer.get(SEARCH, {"q": "usdc"})
     results = {row["asset_id"]: row for row in response.json()["results"]}
     assert [row["search_rank"] for row in response.json()["results"]][:2] == [0, 0]
-    expected = sorted(
-        [
-            {
-                "asset_id": str(real.asset_id),
-                "name": "USD Coin",
-                "chains": ["arbitrum", "base", "ethereum", "optimism", "polygon", "solana"],
-            },
-            {"asset_id": str(fake.asset_id), "name": "Counterfeit USD Coin (demo)", "chains": []},
-        ],
-        key=lambda row: row["asset_id"],
-    )
+    expected = [  # oldest first: the demo creates the real USDC before the counterfeit
+        {
+            "asset_id": str(real.asset_id),
+            "name": "USD Coin",
+            "chains": ["arbitrum", "base", "ethereum", "optimism", "polygon", "solana"],
+        },
+        {"asset_id": str(fake.asset_id), "name": "Counterfeit USD Coin (demo)", "chains": []},
+    ]
     for asset in (real, fake):
         collisions = results[str(asset.asset_id)]["symbol_collisions"]
         assert collisions == {"count": 2, "assets": expected}

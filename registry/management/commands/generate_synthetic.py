@@ -1,0 +1,124 @@
+"""manage.py generate_synthetic: a registry of a given size, for benchmarks.
+
+Symbols follow a Zipf-like law over a vocabulary, so popular symbols collide the way
+"USDC" and "ETH" do in real lists (DESIGN.md: collisions are reported, never merged);
+every asset has one deployment on an EVM chain, one in ten a venue ticker, one in a
+hundred an active quality flag. Rows are bulk-inserted in batches (the generator
+writes no events: it is benchmark fixture data, not curation), so a million assets
+take a few minutes.
+"""
+
+import random
+import string
+import uuid
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.utils import timezone
+from eth_utils import to_checksum_address
+
+BATCH = 5000
+POPULAR = ["USDC", "USDT", "ETH", "WETH", "WBTC", "DAI", "SOL", "LINK", "UNI", "AAVE", "ARB", "OP"]
+SYNTHETIC_CHAINS = 8
+
+
+class Command(BaseCommand):
+    help = "Add N synthetic assets (with deployments, tickers and flags) for benchmarks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--assets", type=int, default=10_000)
+        parser.add_argument("--seed", type=int, default=20261201)
+
+    def handle(self, *args, assets: int, seed: int, **options) -> None:
+        rng = random.Random(seed)
+        Chain = apps.get_model("chains", "Chain")
+        Asset = apps.get_model("assets", "Asset")
+        Deployment = apps.get_model("assets", "AssetDeployment")
+        Venue = apps.get_model("venues", "Venue")
+        VenueSymbol = apps.get_model("venues", "VenueSymbol")
+        Flag = apps.get_model("quality", "AssetQualityFlag")
+        start = Asset.all_objects.count()
+        chains = []
+        for index in range(SYNTHETIC_CHAINS):
+            chain, _ = Chain.objects.get_or_create(
+                chain_id=f"synthetic-{index}",
+                defaults={
+                    "name": f"Synthetic {index}",
+                    "chain_type": "EVM",
+                    "network_id": 990_000 + index,
+                },
+            )
+            chains.append(chain.chain_id)
+        venue, _ = Venue.objects.get_or_create(
+            venue_id="synthetic-exchange",
+            defaults={"name": "Synthetic Exchange", "venue_type": "CEX"},
+        )
+        vocabulary = POPULAR + [
+            "".join(rng.choices(string.ascii_uppercase, k=rng.randint(3, 5)))
+            for _ in range(assets // 3 + 1)
+        ]
+        weights = [1 / (rank + 1) ** 1.1 for rank in range(len(vocabulary))]
+        now = timezone.now()
+        made = 0
+        while made < assets:
+            size = min(BATCH, assets - made)
+            symbols = rng.choices(vocabulary, weights=weights, k=size)
+            rows, deployments, tickers, flags = [], [], [], []
+            for offset, symbol in enumerate(symbols):
+                number = start + made + offset
+                asset = Asset(
+                    asset_id=uuid.uuid4(),
+                    symbol=symbol,
+                    name=f"{symbol} Token {number}",
+                    asset_type="ERC20",
+                    created_at=now,
+                    updated_at=now,
+                )
+                rows.append(asset)
+                address = to_checksum_address(f"0x{rng.getrandbits(160):040x}")
+                deployments.append(
+                    Deployment(
+                        asset=asset,
+                        chain_id=rng.choice(chains),
+                        address=address,
+                        decimals=18,
+                        is_canonical=True,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                if number % 10 == 0:
+                    tickers.append(
+                        VenueSymbol(
+                            venue=venue,
+                            symbol=f"{symbol}{number}USDT",
+                            asset=asset,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                if number % 100 == 0:
+                    flags.append(
+                        Flag(
+                            asset=asset,
+                            flag_type="UNVERIFIED",
+                            severity=rng.randint(1, 5),
+                            reason="synthetic",
+                            source="synthetic",
+                            raised_at=now,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+            with transaction.atomic():
+                Asset.objects.bulk_create(rows)
+                Deployment.objects.bulk_create(deployments)
+                VenueSymbol.objects.bulk_create(tickers)
+                Flag.objects.bulk_create(flags)
+            made += size
+            if made % 100_000 == 0 or made == assets:
+                self.stdout.write(f"{made} assets")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh statistics, so plans match the new size
+        self.stdout.write(self.style.SUCCESS(f"Added {assets} synthetic assets."))
