@@ -14,7 +14,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cqar
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_NATS_URL ?= nats://127.0.0.1:4222
 
-.PHONY: install run test lint format lock schema services clean
+.PHONY: install run test lint format lock schema services bench clean
 
 install: $(STAMP)
 
@@ -60,6 +60,11 @@ test: install services lint
 schema: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
+
+# Hot paths against a floor on the real stack (gunicorn, PostgreSQL, Redis, wrk); see
+# docs/PERFORMANCE.md. BENCH_LARGE=100000 for a shorter run.
+bench: install services
+	$(BIN)/python scripts/bench.py
 
 # Regenerate the pinned versions after changing dependencies in pyproject.toml.
 lock: install

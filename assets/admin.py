@@ -11,18 +11,26 @@ from assets.models import (
     AssetIdentifier,
     AssetRelationship,
 )
-from registry.admin import RegistryModelAdmin
+from registry.admin import RegistryInline, RegistryModelAdmin
 
 
-class AssetDeploymentInline(admin.TabularInline):
+class AssetDeploymentInline(RegistryInline, admin.TabularInline):
     model = AssetDeployment
+    create_service = staticmethod(services.deployment_create)
+    update_service = staticmethod(services.deployment_update)
+    delete_service = staticmethod(services.deployment_delete)
+    service_instance_name = "deployment"
     fields = ("chain", "address", "decimals", "is_native", "is_canonical")
     autocomplete_fields = ("chain",)
     extra = 0
 
 
-class AssetIdentifierInline(admin.TabularInline):
+class AssetIdentifierInline(RegistryInline, admin.TabularInline):
     model = AssetIdentifier
+    create_service = staticmethod(services.asset_identifier_create)
+    update_service = staticmethod(services.asset_identifier_update)
+    delete_service = staticmethod(services.asset_identifier_delete)
+    service_instance_name = "identifier"
     fields = ("source", "external_id", "is_primary")
     extra = 0
 
@@ -66,6 +74,9 @@ class AssetAdmin(RegistryModelAdmin):
     readonly_fields = ("asset_id", "symbol_key", "deleted_at")
     inlines = (AssetDeploymentInline, AssetIdentifierInline)
     actions = ("restore_selected",)
+    create_service = staticmethod(services.asset_create)
+    update_service = staticmethod(services.asset_update)
+    service_instance_name = "asset"
 
     def get_queryset(self, request):
         """Deleted assets too (the list shows live ones unless filtered), to restore them."""
@@ -75,14 +86,10 @@ class AssetAdmin(RegistryModelAdmin):
         """Deleting is soft: nothing else is removed and nothing blocks it."""
         return [str(obj) for obj in objs], {}, set(), []
 
-    def delete_model(self, request, obj):
+    def service_delete(self, instance):
         """Soft delete through the service, like the API."""
-        if not obj.is_deleted:
-            services.asset_soft_delete(asset=obj)
-
-    def delete_queryset(self, request, queryset):
-        for asset in queryset.live():
-            services.asset_soft_delete(asset=asset)
+        if not instance.is_deleted:
+            services.asset_soft_delete(asset=instance)
 
     @admin.action(description="Restore selected deleted assets", permissions=["change"])
     def restore_selected(self, request, queryset):
@@ -92,6 +99,10 @@ class AssetAdmin(RegistryModelAdmin):
 
 @admin.register(AssetIdentifier)
 class AssetIdentifierAdmin(RegistryModelAdmin):
+    create_service = staticmethod(services.asset_identifier_create)
+    update_service = staticmethod(services.asset_identifier_update)
+    delete_service = staticmethod(services.asset_identifier_delete)
+    service_instance_name = "identifier"
     list_display = ("source", "external_id", "asset", "is_primary")
     list_filter = ("source", "is_primary")
     search_fields = ("external_id", "asset__symbol_key")
@@ -100,6 +111,10 @@ class AssetIdentifierAdmin(RegistryModelAdmin):
 
 @admin.register(AssetDeployment)
 class AssetDeploymentAdmin(RegistryModelAdmin):
+    create_service = staticmethod(services.deployment_create)
+    update_service = staticmethod(services.deployment_update)
+    delete_service = staticmethod(services.deployment_delete)
+    service_instance_name = "deployment"
     list_display = ("asset", "chain", "address", "decimals", "is_native", "is_canonical")
     list_filter = ("chain", "is_native", "is_canonical", "is_verified")
     search_fields = ("address", "asset__symbol_key", "asset__name")
@@ -137,6 +152,10 @@ class AssetRelationshipForm(forms.ModelForm):
 @admin.register(AssetRelationship)
 class AssetRelationshipAdmin(RegistryModelAdmin):
     form = AssetRelationshipForm
+    create_service = staticmethod(services.relationship_create)
+    update_service = staticmethod(services.relationship_update)
+    delete_service = staticmethod(services.relationship_delete)
+    service_instance_name = "relationship"
     list_display = (
         "child_asset",
         "relationship_type",
@@ -154,25 +173,13 @@ class AssetRelationshipAdmin(RegistryModelAdmin):
         ends = ("parent_asset", "child_asset", "relationship_type") if obj else ()
         return (*super().get_readonly_fields(request, obj), *ends)
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            return super().save_model(request, obj, form, change)
-        # Through the service (graph lock, cycle check), keeping the form's primary key
-        # so the admin's redirect and log entry name the row that was written.
-        fields = {name: form.cleaned_data[name] for name in ("protocol", "description", "metadata")}
-        created = services.relationship_create(
-            parent_asset=obj.parent_asset,
-            child_asset=obj.child_asset,
-            relationship_type=obj.relationship_type,
-            conversion_rate=obj.conversion_rate,
-            relationship_id=obj.relationship_id,
-            **fields,
-        )
-        obj._state = created._state
 
-
-class AssetGroupMemberInline(admin.TabularInline):
+class AssetGroupMemberInline(RegistryInline, admin.TabularInline):
     model = AssetGroupMember
+    create_service = staticmethod(services.group_member_add)
+    update_service = staticmethod(services.group_member_update)
+    delete_service = staticmethod(services.group_member_delete)
+    service_instance_name = "member"
     fields = ("asset", "is_canonical", "weight")
     autocomplete_fields = ("asset",)
     extra = 0
@@ -180,6 +187,10 @@ class AssetGroupMemberInline(admin.TabularInline):
 
 @admin.register(AssetGroup)
 class AssetGroupAdmin(RegistryModelAdmin):
+    create_service = staticmethod(services.group_create)
+    update_service = staticmethod(services.group_update)
+    delete_service = staticmethod(services.group_delete)
+    service_instance_name = "group"
     list_display = ("group_id", "canonical_symbol", "issuer")
     search_fields = ("group_id", "canonical_symbol", "issuer")
     inlines = (AssetGroupMemberInline,)
@@ -187,6 +198,10 @@ class AssetGroupAdmin(RegistryModelAdmin):
 
 @admin.register(AssetGroupMember)
 class AssetGroupMemberAdmin(RegistryModelAdmin):
+    create_service = staticmethod(services.group_member_add)
+    update_service = staticmethod(services.group_member_update)
+    delete_service = staticmethod(services.group_member_delete)
+    service_instance_name = "member"
     list_display = ("group", "asset", "is_canonical", "weight", "created_at")
     list_filter = ("group", "is_canonical")
     search_fields = ("group__group_id", "asset__symbol_key")

@@ -17,7 +17,7 @@ from registry import cache
 from registry.api.exceptions import error_body
 from registry.text import lookup_form
 
-_EVM_SHAPED = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_EVM_SHAPED = re.compile(r"^0[xX][0-9a-fA-F]{40}$")
 
 
 def dumps(value) -> bytes:
@@ -62,6 +62,10 @@ def variants_key(asset_id) -> str:
 
 
 # --- answers ---------------------------------------------------------------------------
+
+
+# The asset fields an asset summary shows: a change to any other field is in no hot answer.
+SUMMARY_FIELDS = {"symbol", "name", "asset_type"}
 
 
 def asset_summaries(asset_ids) -> dict:
@@ -299,7 +303,7 @@ def register() -> None:
         "deployment": (
             "deployment",
             lambda p: {
-                "chain": cache.text_param(p, "chain"),
+                "chain": cache.slug_param(p, "chain"),
                 "address": cache.text_param(p, "address"),
             },
             lambda r: deployment_key(r["chain"], r["address"]),

@@ -16,8 +16,9 @@ from registry.text import lookup_form
 # What a search term must look like to be tried as an address (EVM hex or base58).
 _ADDRESS_LIKE = re.compile(r"^(0x[0-9a-fA-F]{40}|[1-9A-HJ-NP-Za-km-z]{32,44})$")
 
-# How many colliding assets an answer lists (its count is always the full number).
-COLLISION_SAMPLE = 25
+# How many colliding assets an answer lists (its count is always the full number): enough
+# to tell the usual few apart, small enough that a page of "USDC" results stays small.
+COLLISION_SAMPLE = 5
 
 # Relationship types along which value flows to a variant (used for variant closures).
 VARIANT_RELATIONSHIP_TYPES = ("WRAPS", "BRIDGES", "STAKES", "SYNTHETIC_OF", "REBASES_WITH")

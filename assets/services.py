@@ -41,6 +41,14 @@ RELATIONSHIP_CONFLICTS = {"relationship_unique_parent_child_type": InvalidRelati
 _RELATIONSHIP_GRAPH_LOCK = 0x43514152_0001
 
 
+def _invalidate_symbols(symbol_keys: set[str]) -> None:
+    """Every answer showing these symbols' collision sets, now and again after commit."""
+    invalidate(
+        lookups.keys_for_symbols(symbol_keys),
+        recompute=lambda: lookups.keys_for_symbols(symbol_keys),
+    )
+
+
 def _require_live(asset: Asset) -> None:
     """Writes to a soft-deleted asset itself are refused (references to one are refused
     by registry.services for every model)."""
@@ -55,7 +63,7 @@ def asset_create(*, symbol: str, name: str, asset_type: str, **fields: Any) -> A
     """Create an asset. Other fields: category, description, logo_url, website_url, metadata."""
     asset = validated_create(Asset(symbol=symbol, name=name, asset_type=asset_type, **fields))
     # A new asset joins its symbol's collision set, which other answers show.
-    invalidate(lookups.keys_for_symbols({asset.symbol_key}))
+    _invalidate_symbols({asset.symbol_key})
     return asset
 
 
@@ -67,8 +75,8 @@ def asset_update(
     _require_live(asset)
     symbol_before = asset.symbol_key
     changed = validated_update(asset, changes, expected_version=expected_version)
-    if changed:
-        invalidate(lookups.keys_for_symbols({symbol_before, asset.symbol_key}))
+    if set(changed) & lookups.SUMMARY_FIELDS:  # a description or logo is in no hot answer
+        _invalidate_symbols({symbol_before, asset.symbol_key})
     return changed
 
 
@@ -79,7 +87,7 @@ def asset_soft_delete(*, asset: Asset, expected_version: int | None = None) -> A
     affected = lookups.keys_for_symbols({asset.symbol_key})  # while it still shows
     asset.deleted_at = timezone.now()
     asset.save_changes(["deleted_at"], expected_version=expected_version)
-    invalidate(affected)
+    invalidate(affected, recompute=lambda: lookups.keys_for_symbols({asset.symbol_key}))
     return asset
 
 
@@ -90,7 +98,7 @@ def asset_restore(*, asset: Asset) -> Asset:
         return asset
     asset.deleted_at = None
     asset.save_changes(["deleted_at"])
-    invalidate(lookups.keys_for_symbols({asset.symbol_key}))
+    _invalidate_symbols({asset.symbol_key})
     return asset
 
 
@@ -103,6 +111,14 @@ def asset_identifier_create(
         asset=asset, source=source, external_id=external_id, is_primary=is_primary, **fields
     )
     return validated_create(identifier)
+
+
+@transaction.atomic
+def asset_identifier_update(
+    *, identifier: AssetIdentifier, changes: Mapping[str, Any], expected_version: int | None = None
+) -> list[str]:
+    """Change an identifier (no hot answer shows identifiers)."""
+    return validated_update(identifier, changes, expected_version=expected_version)
 
 
 @transaction.atomic
@@ -146,15 +162,18 @@ def deployment_update(
 ) -> list[str]:
     """Change a deployment's fields; returns the names of the fields that changed."""
     _require_live(deployment.asset)
-    before = _deployment_keys(deployment)
+    before = _deployment_keys(deployment, own_only=True)
+    symbol_before = deployment.asset.symbol_key
     changed = validated_update(
         deployment,
         changes,
         expected_version=expected_version,
         conflict_errors=DEPLOYMENT_CONFLICTS,
     )
+    if {"chain", "asset"} & set(changed):  # the collision sets list chains
+        _invalidate_symbols({symbol_before, deployment.asset.symbol_key})
     if changed:
-        invalidate(before | _deployment_keys(deployment))
+        invalidate(before | _deployment_keys(deployment, own_only=True))
     return changed
 
 
@@ -166,10 +185,10 @@ def deployment_delete(*, deployment: AssetDeployment) -> None:
     invalidate(affected)
 
 
-def _deployment_keys(deployment: AssetDeployment) -> set[str]:
-    """Its own key (a miss may be cached there) and every answer that shows its asset,
-    whose collision set lists the chains it is on."""
-    keys = lookups.keys_for_symbols({deployment.asset.symbol_key})
+def _deployment_keys(deployment: AssetDeployment, own_only: bool = False) -> set[str]:
+    """Its own key (a miss may be cached there) and, unless ``own_only``, every answer
+    that shows its asset, whose collision set lists the chains it is on."""
+    keys = set() if own_only else lookups.keys_for_symbols({deployment.asset.symbol_key})
     if deployment.address:
         keys.add(lookups.deployment_key(deployment.chain_id, deployment.address))
     return keys
@@ -210,7 +229,8 @@ def relationship_create(
         **fields,
     )
     validated_create(relationship, conflict_errors=RELATIONSHIP_CONFLICTS)
-    invalidate(lookups.aggregation_keys({parent_asset.pk}))
+    affected = lookups.aggregation_keys({parent_asset.pk})
+    invalidate(affected, recompute=lambda: lookups.aggregation_keys({parent_asset.pk}))
     return relationship
 
 
@@ -285,3 +305,19 @@ def group_member_remove(*, group: AssetGroup, asset: Asset) -> None:
     if not deleted:
         raise NotFoundError(f"{asset.symbol} is not a member of group {group.group_id}.")
     invalidate({lookups.group_key(group.canonical_symbol)})
+
+
+@transaction.atomic
+def group_member_update(
+    *, member: AssetGroupMember, changes: Mapping[str, Any], expected_version: int | None = None
+) -> list[str]:
+    """Change a member's weight or canonical flag."""
+    changed = validated_update(member, changes, expected_version=expected_version)
+    if changed:
+        invalidate({lookups.group_key(member.group.canonical_symbol)})
+    return changed
+
+
+@transaction.atomic
+def group_member_delete(*, member: AssetGroupMember) -> None:
+    group_member_remove(group=member.group, asset=member.asset)

@@ -1,11 +1,16 @@
 from django.contrib import admin
 
+from chains import services
 from chains.models import Chain
 from registry.admin import RegistryModelAdmin
 
 
 @admin.register(Chain)
 class ChainAdmin(RegistryModelAdmin):
+    create_service = staticmethod(services.chain_create)
+    update_service = staticmethod(services.chain_update)
+    delete_service = staticmethod(services.chain_delete)
+    service_instance_name = "chain"
     list_display = (
         "chain_id",
         "name",

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
+from quality import services
 from quality.models import AssetQualityFlag
+from registry.actors import actor_id
 from registry.admin import RegistryModelAdmin
 
 
@@ -30,3 +32,39 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
     def has_delete_permission(self, request, obj=None):
         """Flags are history: resolve them, never delete them."""
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        """A raised flag is fixed; writing resolution notes on an active one resolves it."""
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is None:
+            return (*readonly, "raised_by", "resolved_at", "resolved_by", "resolution_notes")
+        fixed = [f.name for f in obj._meta.concrete_fields if f.editable]
+        if obj.is_active:
+            fixed.remove("resolution_notes")
+        return (*readonly, *fixed)
+
+    def save_model(self, request, obj, form, change):
+        """Raise (add) or resolve (notes on an active flag) through the services."""
+        actor = actor_id(request.user)
+        if not change:
+            fields = {
+                name: value
+                for name, value in form.cleaned_data.items()
+                if name not in ("asset", "flag_type", "severity", "reason", "source")
+            }
+            created = services.flag_raise(
+                asset=form.cleaned_data["asset"],
+                flag_type=form.cleaned_data["flag_type"],
+                severity=form.cleaned_data["severity"],
+                reason=form.cleaned_data["reason"],
+                source=form.cleaned_data.get("source") or "manual",
+                actor=actor,
+                **fields,
+            )
+            obj.__dict__.update(created.__dict__)
+        elif form.cleaned_data.get("resolution_notes", "").strip():
+            stored = AssetQualityFlag.objects.get(pk=obj.pk)
+            services.flag_resolve(
+                flag=stored, actor=actor, notes=form.cleaned_data["resolution_notes"]
+            )
+            obj.__dict__.update(stored.__dict__)

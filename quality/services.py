@@ -34,7 +34,8 @@ def flag_raise(
         **fields,
     )
     validated_create(flag)
-    invalidate(keys_for_assets({flag.asset_id}))  # its pre-trade key, tickers, deployments …
+    # Its pre-trade key, tickers, deployments …; again after commit, for rows made meanwhile.
+    invalidate(keys_for_assets({flag.asset_id}), recompute=lambda: keys_for_assets({flag.asset_id}))
     return flag
 
 
@@ -52,5 +53,5 @@ def flag_resolve(
         {"resolved_at": timezone.now(), "resolved_by": actor, "resolution_notes": notes.strip()},
         expected_version=expected_version,
     )
-    invalidate(keys_for_assets({flag.asset_id}))
+    invalidate(keys_for_assets({flag.asset_id}), recompute=lambda: keys_for_assets({flag.asset_id}))
     return flag

@@ -24,14 +24,16 @@ load their answers (``<app>/lookups.py``), this module owns the protocol:
 - Without REDIS_URL (the quick start) there is no hot cache: lookups read PostgreSQL.
 """
 
+import contextlib
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ LOADING = b"\x00L"
 TOMBSTONE_MS = 60_000  # outlives any transaction it guards; expires if the writer dies
 LOADING_MS = 2_000
 WAIT_STEPS = (0.001, 0.002, 0.004)  # seconds a reader waits for another's load
+REPLAY_SECONDS = 5.0  # how often each process looks for invalidations Redis missed
 
 
 @dataclass(frozen=True)
@@ -82,18 +85,23 @@ class CacheUnavailable(Exception):
     """Redis is not configured, or the breaker is open after a failure."""
 
 
+class NoRedis(CacheUnavailable):
+    """No Redis is configured (the quick start): there is no hot cache to keep."""
+
+
 class _Redis:
     """The raw Redis client behind django-redis, with the circuit breaker."""
 
     def __init__(self) -> None:
         self.down_until = 0.0
         self.recovering = False
+        self.next_replay = 0.0
         self._client = None
         self._cas = None
 
     def client(self):
         if not settings.CACHES["default"]["BACKEND"].startswith("django_redis"):
-            raise CacheUnavailable("no Redis configured")
+            raise NoRedis("no Redis configured")
         if self.down_until:
             if time.monotonic() < self.down_until:
                 raise CacheUnavailable("Redis failed recently")
@@ -104,10 +112,15 @@ class _Redis:
 
             self._client = get_redis_connection("default")
             self._cas = self._client.register_script(_CAS_SCRIPT)
-        if self.recovering:
-            # Writes made while Redis was away left their invalidations in PostgreSQL.
+        now = time.monotonic()
+        if self.recovering or now >= self.next_replay:
+            # Writes made while Redis was away (in this process or any other) left their
+            # invalidations in PostgreSQL: every process replays them, right after its
+            # own outage and every few seconds, before it reads anything.
             self.recovering = False
-            replay_pending()
+            self.next_replay = now + REPLAY_SECONDS
+            with contextlib.suppress(DatabaseError):  # PostgreSQL away too: retry later
+                replay_pending()
         return self._client
 
     def cas(self):
@@ -123,6 +136,7 @@ class _Redis:
         """Forget the client and the breaker (settings changed, or a test wants it)."""
         self.down_until = 0.0
         self.recovering = False
+        self.next_replay = 0.0
         self._client = None
         self._cas = None
 
@@ -130,7 +144,7 @@ class _Redis:
 redis_state = _Redis()
 
 
-def _redis_errors():
+def redis_errors():
     import redis
 
     return (redis.exceptions.RedisError, OSError)
@@ -161,23 +175,27 @@ def read_through_many(
 
     ``load_many(missing_keys)`` answers the keys Redis did not, from PostgreSQL.
     """
-    errors = _redis_errors()
+    errors = redis_errors()
     answers: dict[str, Answer] = {}
     claimed: dict[str, bytes] = {}
     try:
         client = redis_state.client()
         values = client.mget(keys) if len(keys) > 1 else [client.get(keys[0])]
-        pending = []
+        absent, loading = [], []
         for key, value in zip(keys, values, strict=True):
             decoded = _decode(value)
             if decoded is not None:
                 answers[key] = decoded
             elif value is None:
-                pending.append(key)
-        if pending:
-            claimed = _claim(client, pending)
-            waiting = [key for key in set(keys) - answers.keys() - claimed.keys()]
-            answers.update(_wait_for(client, waiting))
+                absent.append(key)
+            elif value.startswith(LOADING):
+                loading.append(key)
+            # A tombstone: a write is in flight; read PostgreSQL, store nothing.
+        if absent:
+            claimed = _claim(client, absent)
+            loading += [key for key in absent if key not in claimed]  # lost the race
+        if loading:
+            answers.update(_wait_for(client, list(dict.fromkeys(loading))))
     except CacheUnavailable:
         pass
     except errors as error:
@@ -234,7 +252,7 @@ def _store(claimed: dict[str, bytes], loaded: dict[str, Answer], family: Family)
         pipe.execute()
     except CacheUnavailable:
         pass
-    except _redis_errors() as error:
+    except redis_errors() as error:
         redis_state.trip(error)
 
 
@@ -262,13 +280,17 @@ def read_requests(
 # --- invalidation -------------------------------------------------------------------
 
 
-def invalidate(keys: Iterable[str]) -> None:
+def invalidate(keys: Iterable[str], recompute: Callable[[], Iterable[str]] | None = None) -> None:
     """Make ``keys`` unreadable now and delete them once the current transaction commits.
 
-    Call inside the write's transaction (services do). If Redis cannot be reached, the
+    Call inside the write's transaction (services do). ``recompute()`` runs again after
+    commit and its keys are deleted too: a row another transaction committed meanwhile
+    (a new ticker of the flagged asset) is then seen. If Redis cannot be reached, the
     keys are recorded in PostgreSQL with the write and deleted when Redis is back.
     """
     keys = sorted(set(keys))
+    if recompute is not None:
+        transaction.on_commit(lambda: _delete_after_commit(sorted(set(recompute()) - set(keys))))
     if not keys:
         return
     try:
@@ -277,12 +299,12 @@ def invalidate(keys: Iterable[str]) -> None:
         for key in keys:
             pipe.set(key, TOMBSTONE, px=TOMBSTONE_MS)
         pipe.execute()
-    except CacheUnavailable as unavailable:
-        if "no Redis" in str(unavailable):
-            return
+    except NoRedis:
+        return
+    except CacheUnavailable:
         _record_pending(keys)
         return
-    except _redis_errors() as error:
+    except redis_errors() as error:
         redis_state.trip(error)
         _record_pending(keys)
         return
@@ -290,11 +312,15 @@ def invalidate(keys: Iterable[str]) -> None:
 
 
 def _delete_after_commit(keys: list[str]) -> None:
+    if not keys:
+        return
     try:
         redis_state.client().delete(*keys)
+    except NoRedis:
+        return
     except CacheUnavailable:
         _record_pending(keys)  # the tombstones still guard them until they expire
-    except _redis_errors() as error:
+    except redis_errors() as error:
         redis_state.trip(error)
         _record_pending(keys)
 
@@ -302,9 +328,13 @@ def _delete_after_commit(keys: list[str]) -> None:
 def _record_pending(keys: list[str]) -> None:
     from registry.models import PendingCacheInvalidation
 
-    PendingCacheInvalidation.objects.bulk_create(
-        [PendingCacheInvalidation(key=key) for key in keys], ignore_conflicts=True
-    )
+    try:
+        PendingCacheInvalidation.objects.bulk_create(
+            [PendingCacheInvalidation(key=key) for key in keys]
+        )
+    except Exception:  # an after-commit hook must not stop the hooks after it
+        logger.exception("could not queue %d cache invalidations", len(keys))
+        return
     logger.warning("Redis unreachable: %d cache keys queued for invalidation", len(keys))
 
 
@@ -318,7 +348,7 @@ def replay_pending(limit: int = 10_000) -> int:
     try:
         client = redis_state._client if redis_state._client is not None else redis_state.client()
         client.delete(*[key for _, key in pending])
-    except (CacheUnavailable, *_redis_errors()):
+    except (CacheUnavailable, *redis_errors()):
         return 0
     PendingCacheInvalidation.objects.filter(id__in=[pk for pk, _ in pending]).delete()
     return len(pending)
@@ -379,6 +409,17 @@ def text_param(params: dict, name: str, default: str | None = None) -> str:
     if "\x00" in value:
         raise ValueError(f"{name}: must not contain NUL characters.")
     return value.strip()
+
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+
+
+def slug_param(params: dict, name: str) -> str:
+    """A chain_id or venue_id: a slug, so it cannot smuggle a ':' into a cache key."""
+    value = text_param(params, name)
+    if not _SLUG.match(value):
+        raise ValueError(f"{name}: not a {name} (lower-case letters, digits, '-' and '_').")
+    return value
 
 
 def uuid_param(params: dict, name: str) -> uuid.UUID:

@@ -192,7 +192,7 @@ class PendingCacheInvalidation(models.Model):
     the key from Redis once it answers again, then the row.
     """
 
-    key = models.CharField(max_length=500, unique=True)
+    key = models.CharField(max_length=500, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -1,8 +1,16 @@
 """Test set-up: the suite runs against the real PostgreSQL and Redis, never stand-ins."""
 
 import os
+from io import StringIO
 
 import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from registry.actors import SERVICE_ACCOUNTS_GROUP
+from registry.roles import AUDITOR, STEWARD, VIEWER
 
 REQUIRED_SERVICES = {
     "DATABASE_URL": "PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/cqar",
@@ -29,3 +37,47 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def token_client(username: str, *groups: str, service: bool = False) -> APIClient:
+    user = User.objects.create_user(username=username)
+    names = [*groups, *([SERVICE_ACCOUNTS_GROUP] if service else [])]
+    user.groups.set(Group.objects.filter(name__in=names))
+    _, token = AuthToken.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def anonymous():
+    return APIClient()
+
+
+@pytest.fixture
+def viewer(db):
+    return token_client("viewer", VIEWER)
+
+
+@pytest.fixture
+def steward(db):
+    return token_client("steward", VIEWER, STEWARD)
+
+
+@pytest.fixture
+def auditor(db):
+    return token_client("auditor", VIEWER, AUDITOR)
+
+
+@pytest.fixture
+def service(db):
+    """A service account with every role, as `create_service_account --role …` makes."""
+    return token_client("market-data", VIEWER, STEWARD, AUDITOR, service=True)
+
+
+@pytest.fixture
+def demo(db, django_capture_on_commit_callbacks):
+    """The demo data, committed as far as the cache can tell (its after-commit hooks ran)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=StringIO())

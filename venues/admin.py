@@ -1,11 +1,17 @@
 from django.contrib import admin
 
 from registry.admin import RegistryModelAdmin
+from venues import services
 from venues.models import Venue, VenueAsset, VenueSymbol
+from venues.services import VENUE_SYMBOL_KEY_FIELDS
 
 
 @admin.register(Venue)
 class VenueAdmin(RegistryModelAdmin):
+    create_service = staticmethod(services.venue_create)
+    update_service = staticmethod(services.venue_update)
+    delete_service = staticmethod(services.venue_delete)
+    service_instance_name = "venue"
     list_display = ("venue_id", "name", "venue_type", "chain", "is_active")
     list_filter = ("venue_type", "is_active", "chain")
     search_fields = ("venue_id", "name")
@@ -14,6 +20,10 @@ class VenueAdmin(RegistryModelAdmin):
 
 @admin.register(VenueAsset)
 class VenueAssetAdmin(RegistryModelAdmin):
+    create_service = staticmethod(services.venue_asset_create)
+    update_service = staticmethod(services.venue_asset_update)
+    delete_service = staticmethod(services.venue_asset_delete)
+    service_instance_name = "venue_asset"
     list_display = ("venue", "venue_asset_symbol", "asset", "trading_enabled", "is_active")
     list_filter = ("venue", "is_active", "trading_enabled")
     search_fields = ("venue_asset_symbol", "asset__symbol_key")
@@ -23,6 +33,9 @@ class VenueAssetAdmin(RegistryModelAdmin):
 
 @admin.register(VenueSymbol)
 class VenueSymbolAdmin(RegistryModelAdmin):
+    create_service = staticmethod(services.venue_symbol_create)
+    update_service = staticmethod(services.venue_symbol_update)
+    service_instance_name = "venue_symbol"
     list_display = (
         "venue",
         "symbol",
@@ -40,3 +53,8 @@ class VenueSymbolAdmin(RegistryModelAdmin):
     def has_delete_permission(self, request, obj=None):
         """A ticker's mappings are its history: delist them, never delete them."""
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # What a mapping means is fixed once mapped (venues.services); delisting is the API's.
+        fixed = (*VENUE_SYMBOL_KEY_FIELDS, "delisted_at") if obj else ()
+        return (*super().get_readonly_fields(request, obj), *fixed)

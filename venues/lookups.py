@@ -19,14 +19,17 @@ def ticker_keys(venue_id: str, symbol: str) -> set[str]:
 
 
 def load_tickers(requests: list[dict]) -> list[cache.Answer]:
-    condition = Q()
-    for request in requests:
-        condition |= Q(
-            venue_id=request["venue"], symbol=request["symbol"], market_type=request["market_type"]
-        )
+    wanted = {(r["venue"], r["symbol"], r["market_type"]) for r in requests}
+    # IN lists per column (index-friendly for a batch of 1,000), exact triples kept below.
+    candidates = VenueSymbol.objects.resolvable().filter(
+        venue_id__in={venue for venue, _, _ in wanted},
+        symbol__in={symbol for _, symbol, _ in wanted},
+        market_type__in={market_type for _, _, market_type in wanted},
+    )
     mappings = {
         (m.venue_id, m.symbol, m.market_type): m
-        for m in VenueSymbol.objects.resolvable().filter(condition).select_related("asset")
+        for m in candidates.select_related("asset")
+        if (m.venue_id, m.symbol, m.market_type) in wanted
     }
     asset_ids = {m.asset_id for m in mappings.values()} | {
         m.quote_asset_id for m in mappings.values() if m.quote_asset_id
@@ -73,7 +76,7 @@ def parse_ticker(params: dict) -> dict:
     if market_type not in MarketType.values:
         raise ValueError(f"market_type: one of {', '.join(MarketType.values)}.")
     return {
-        "venue": cache.text_param(params, "venue"),
+        "venue": cache.slug_param(params, "venue"),
         "symbol": cache.text_param(params, "symbol"),
         "market_type": market_type,
     }

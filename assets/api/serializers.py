@@ -32,7 +32,7 @@ class CollidingAssetSerializer(serializers.Serializer):
 class SymbolCollisionsSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Live assets with this symbol, this one included.")
     assets = CollidingAssetSerializer(
-        many=True, help_text="The oldest 25 of them (all, when there are fewer)."
+        many=True, help_text="The oldest 5 of them (all, when there are fewer)."
     )
 
 

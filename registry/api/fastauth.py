@@ -1,21 +1,23 @@
 """Token authentication for the hot paths, without a database query on every call.
 
 The first call with a token authenticates it the way the DRF API does (knox: digest
-lookup, expiry, active user) and caches who it is and what it may do for
-``HOT_AUTH_CACHE_SECONDS`` (60 s), keyed by the token's digest. Revoking a token
-deletes that entry at once (a post_delete signal); a permission or user change takes
-effect within the cache time.
+lookup, expiry, active user) and keeps who it is and what it may do in Redis for
+``HOT_AUTH_CACHE_SECONDS`` (60 s), keyed by the token's digest, behind the same circuit
+breaker as the answers. Revoking a token deletes that entry at once and again after
+commit (a post_delete signal); a permission or user change takes effect within the
+cache time.
 """
 
-import contextlib
 import time
 
+import orjson
 from django.conf import settings
-from django.core.cache import cache
+from django.db import transaction
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
 from rest_framework.exceptions import AuthenticationFailed
 
+from registry import cache
 from registry.actors import actor_id
 
 
@@ -32,18 +34,34 @@ def _auth_key(digest: str) -> str:
     return f"v1:auth:{digest}"
 
 
+def _remembered(key: str) -> dict | None:
+    try:
+        value = cache.redis_state.client().get(key)
+    except cache.CacheUnavailable:
+        return None
+    except cache.redis_errors() as error:
+        cache.redis_state.trip(error)
+        return None
+    return orjson.loads(value) if value else None
+
+
+def _remember(key: str, entry: dict, ttl: int) -> None:
+    try:
+        cache.redis_state.client().set(key, orjson.dumps(entry), ex=ttl)
+    except cache.CacheUnavailable:
+        pass
+    except cache.redis_errors() as error:
+        cache.redis_state.trip(error)
+
+
 def authenticate(request) -> Caller | None:
     """The caller of ``request`` by its ``Authorization: Token …`` header, or None."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
     prefix, _, token = header.partition(" ")
     if prefix != "Token" or not token or "\x00" in token:
         return None
-    digest = hash_token(token)
-    key = _auth_key(digest)
-    try:
-        entry = cache.get(key)
-    except Exception:  # a cache outage must not lock callers out
-        entry = None
+    key = _auth_key(hash_token(token))
+    entry = _remembered(key)
     now = time.time()
     if entry and (entry["expiry"] is None or entry["expiry"] > now):
         return Caller(entry["actor"], set(entry["permissions"]))
@@ -60,12 +78,22 @@ def authenticate(request) -> Caller | None:
     ttl = settings.HOT_AUTH_CACHE_SECONDS
     if expiry is not None:
         ttl = max(1, min(ttl, int(expiry - now)))
-    with contextlib.suppress(Exception):
-        cache.set(key, entry, timeout=ttl)
+    _remember(key, entry, ttl)
     return Caller(entry["actor"], set(entry["permissions"]))
 
 
+def _forget(key: str) -> None:
+    try:
+        cache.redis_state.client().delete(key)
+    except cache.CacheUnavailable:
+        pass
+    except cache.redis_errors() as error:
+        cache.redis_state.trip(error)
+
+
 def forget_token(sender, instance, **kwargs) -> None:
-    """post_delete of a knox token: its cached identity goes with it."""
-    with contextlib.suppress(Exception):
-        cache.delete(_auth_key(instance.digest))
+    """post_delete of a knox token: its remembered identity goes with it, now and once the
+    deletion commits (a request in between may have remembered it again)."""
+    key = _auth_key(instance.digest)
+    _forget(key)
+    transaction.on_commit(lambda: _forget(key))

@@ -65,14 +65,16 @@ def _guarded(method: str):
 
 def _answer(view, request, *args, **kwargs):
     """Authenticate, authorize, run the view, and turn its failures into answers."""
-    caller = authenticate(request)
-    if caller is None:
-        response = _error(401, "not_authenticated", "Send a valid 'Authorization: Token …'.")
-        response["WWW-Authenticate"] = "Token"
-        return response
-    if not caller.has_perm(READ_PERMISSION):
-        return _error(403, "permission_denied", "The token's account may not read the registry.")
     try:
+        caller = authenticate(request)
+        if caller is None:
+            response = _error(401, "not_authenticated", "Send a valid 'Authorization: Token …'.")
+            response["WWW-Authenticate"] = "Token"
+            return response
+        if not caller.has_perm(READ_PERMISSION):
+            return _error(
+                403, "permission_denied", "The token's account may not read the registry."
+            )
         return view(request, *args, **kwargs)
     except ValueError as error:
         name, _, reason = str(error).partition(": ")

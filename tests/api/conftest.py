@@ -1,59 +1,9 @@
-"""API test fixtures: clients that authenticate with real knox tokens, one per role."""
+"""API test helpers: the one error shape, and walking every page of a list.
 
-from io import StringIO
+The clients per role (``viewer``, ``steward`` …) live in tests/conftest.py.
+"""
 
-import pytest
-from django.contrib.auth.models import Group, User
-from django.core.management import call_command
-from knox.models import AuthToken
-from rest_framework.test import APIClient
-
-from registry.actors import SERVICE_ACCOUNTS_GROUP
-from registry.roles import AUDITOR, STEWARD, VIEWER
-
-
-def token_client(username: str, *groups: str, service: bool = False) -> APIClient:
-    user = User.objects.create_user(username=username)
-    names = [*groups, *([SERVICE_ACCOUNTS_GROUP] if service else [])]
-    user.groups.set(Group.objects.filter(name__in=names))
-    _, token = AuthToken.objects.create(user=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    client.user = user
-    return client
-
-
-@pytest.fixture
-def anonymous():
-    return APIClient()
-
-
-@pytest.fixture
-def viewer(db):
-    return token_client("viewer", VIEWER)
-
-
-@pytest.fixture
-def steward(db):
-    return token_client("steward", VIEWER, STEWARD)
-
-
-@pytest.fixture
-def auditor(db):
-    return token_client("auditor", VIEWER, AUDITOR)
-
-
-@pytest.fixture
-def service(db):
-    """A service account with every role, as `create_service_account --role …` makes."""
-    return token_client("market-data", VIEWER, STEWARD, AUDITOR, service=True)
-
-
-@pytest.fixture
-def demo(db, django_capture_on_commit_callbacks):
-    """The demo data, committed as far as the cache can tell (its after-commit hooks ran)."""
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", stdout=StringIO())
+from tests.conftest import token_client  # noqa: F401  (tests import it from here)
 
 
 def assert_error(response, status: int, code: str | None = None, field: str | None = None):

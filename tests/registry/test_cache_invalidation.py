@@ -206,6 +206,35 @@ WRITES = {
         ),
         ["ticker BTC", "deployment WETH", "variants ETH", "flags BTC"],
     ),
+    "add a group member": (
+        lambda ids: asset_services.group_member_add(
+            group=AssetGroup.objects.get(pk="eth"), asset=Asset.objects.get(pk=ids["bitcoin"])
+        ),
+        ["ticker BTC", "deployment USDC", "variants ETH", "flags BTC"],
+    ),
+    "rename a group's symbol": (
+        lambda ids: asset_services.group_update(
+            group=AssetGroup.objects.get(pk="eth"), changes={"canonical_symbol": "ETHER"}
+        ),
+        ["ticker BTC", "deployment USDC", "variants ETH", "group BTC (none)"],
+    ),
+    "delete a group": (
+        lambda ids: asset_services.group_delete(group=AssetGroup.objects.get(pk="eth")),
+        ["ticker BTC", "deployment WETH", "variants ETH", "flags BTC"],
+    ),
+    "change a ticker's activity": (
+        lambda ids: venue_services.venue_symbol_update(
+            venue_symbol=VenueSymbol.objects.get(venue="kraken", symbol="XXBTZUSD"),
+            changes={"is_active": False},
+        ),
+        ["ticker ETH", "deployment USDC", "group ETH", "flags BTC", "symbol BTC"],
+    ),
+    "change an asset's description (in no hot answer)": (
+        lambda ids: asset_services.asset_update(
+            asset=Asset.objects.get(pk=ids["bitcoin"]), changes={"description": "Digital gold"}
+        ),
+        ["ticker BTC", "asset BTC", "flags BTC", "symbol BTC", "deployment USDC", "group ETH"],
+    ),
     "create a group": (
         lambda ids: asset_services.group_create(group_id="btc", canonical_symbol="BTC"),
         ["ticker BTC", "group ETH", "deployment USDC"],

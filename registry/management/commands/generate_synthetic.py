@@ -1,7 +1,7 @@
 """manage.py generate_synthetic: a registry of a given size, for benchmarks.
 
-Symbols follow a Zipf-like law over a vocabulary, so popular symbols collide the way
-"USDC" and "ETH" do in real lists (DESIGN.md: collisions are reported, never merged);
+Symbols are mostly a long tail, with a Zipf share of popular ones, so popular symbols
+collide the way "USDC" and "ETH" do in real lists (collisions are reported, never merged);
 every asset has one deployment on an EVM chain, one in ten a venue ticker, one in a
 hundred an active quality flag. Rows are bulk-inserted in batches (the generator
 writes no events: it is benchmark fixture data, not curation), so a million assets
@@ -54,11 +54,17 @@ class Command(BaseCommand):
             venue_id="synthetic-exchange",
             defaults={"name": "Synthetic Exchange", "venue_type": "CEX"},
         )
-        vocabulary = POPULAR + [
+        # Long-tail symbols of 3-5 letters (they collide now and then, as in real lists),
+        # plus a Zipf share of popular ones: about 1 asset in 200 copies a popular symbol,
+        # so a million assets hold ~1,600 "USDC"s, like the fakes real chains are full of.
+        long_tail = [
             "".join(rng.choices(string.ascii_uppercase, k=rng.randint(3, 5)))
             for _ in range(assets // 3 + 1)
         ]
-        weights = [1 / (rank + 1) ** 1.1 for rank in range(len(vocabulary))]
+        vocabulary = POPULAR + long_tail
+        zipf = [1 / (rank + 1) ** 1.1 for rank in range(len(POPULAR))]
+        weights = [0.005 * weight / sum(zipf) for weight in zipf]
+        weights += [0.995 / len(long_tail)] * len(long_tail)
         now = timezone.now()
         made = 0
         while made < assets:
