@@ -8,8 +8,10 @@ changes a summary invalidates every key embedding it (``registry.cache.keys_for_
 import re
 
 import orjson
+from django.contrib.postgres.aggregates import JSONBAgg
 from django.db import connection
-from django.db.models.functions import Lower
+from django.db.models import F, JSONField, Q, Value
+from django.db.models.functions import JSONObject, Lower
 
 from assets.models import Asset, AssetDeployment, AssetGroup, AssetGroupMember, AssetRelationship
 from assets.querysets import VARIANT_RELATIONSHIP_TYPES
@@ -69,25 +71,39 @@ SUMMARY_FIELDS = {"symbol", "name", "asset_type"}
 
 
 def asset_summaries(asset_ids) -> dict:
-    """Summaries of live assets by id, with their active flags: two queries for any number."""
-    ids = set(asset_ids)
-    summaries = {
-        row["asset_id"]: {**row, "highest_active_severity": 0, "active_flags": []}
-        for row in Asset.objects.filter(pk__in=ids).values(
-            "asset_id", "symbol", "name", "asset_type"
+    """Summaries of live assets by id, with their active flags: one query for any number."""
+    active = Q(quality_flags__resolved_at__isnull=True, quality_flags__flag_id__isnull=False)
+    flag = JSONObject(
+        flag_id="quality_flags__flag_id",
+        flag_type="quality_flags__flag_type",
+        severity="quality_flags__severity",
+        source="quality_flags__source",
+        reason="quality_flags__reason",
+    )
+    rows = (
+        Asset.objects.filter(pk__in=set(asset_ids))
+        .values("asset_id", "symbol", "name", "asset_type")
+        .annotate(
+            active_flags=JSONBAgg(
+                flag,
+                filter=active,
+                order_by=(F("quality_flags__severity").desc(), F("quality_flags__raised_at")),
+                default=Value([], output_field=JSONField()),
+            )
         )
-    }
-    flags = Asset._meta.get_field("quality_flags").related_model._default_manager
-    for flag in (
-        flags.filter(asset_id__in=summaries, resolved_at__isnull=True)
-        .order_by("-severity", "raised_at")
-        .values("asset_id", "flag_id", "flag_type", "severity", "source", "reason")
-    ):
-        summary = summaries[flag.pop("asset_id")]
-        summary["active_flags"].append(flag)
-        summary["highest_active_severity"] = max(
-            summary["highest_active_severity"], flag["severity"]
-        )
+    )
+    summaries = {}
+    for row in rows:
+        flags = row["active_flags"]
+        row["highest_active_severity"] = max((f["severity"] for f in flags), default=0)
+        summaries[row["asset_id"]] = {
+            "asset_id": row["asset_id"],
+            "symbol": row["symbol"],
+            "name": row["name"],
+            "asset_type": row["asset_type"],
+            "highest_active_severity": row["highest_active_severity"],
+            "active_flags": flags,
+        }
     return summaries
 
 
@@ -335,10 +351,4 @@ def register() -> None:
         ),
     }
     for lookup_type, (family, parse, key_of, load) in lookups.items():
-        cache.register_lookup(
-            lookup_type,
-            parse=parse,
-            resolve=lambda requests, family=family, key_of=key_of, load=load: cache.read_requests(
-                family, requests, key_of, load
-            ),
-        )
+        cache.register_lookup(lookup_type, family=family, parse=parse, key_of=key_of, load=load)

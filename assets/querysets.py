@@ -1,12 +1,11 @@
 """Reads over many rows of the assets app, as QuerySet methods."""
 
 import re
-from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connections
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
-from django.db.models.functions import Lower, RowNumber, Upper
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.functions import Lower, Upper
 
 from chains.addresses import address_lookup_key
 from chains.choices import ChainType
@@ -65,42 +64,42 @@ class AssetQuerySet(SoftDeleteQuerySet):
         """For each symbol key: how many live assets have it, and the oldest ``sample`` of
         them with the chains each is on.
 
-        Three queries for any number of keys, so a page of results pays once; a symbol
+        One query for any number of keys, so a page of results pays once; a symbol that
         thousands of tokens copy ("USDC") costs a sample, not thousands of rows.
         """
         from assets.models import AssetDeployment
 
-        keys = set(symbol_keys)
-        live = self.live().filter(symbol_key__in=keys)
-        counts = dict(
-            live.order_by()
-            .values("symbol_key")
-            .annotate(total=Count("pk"))
-            .values_list("symbol_key", "total")
-        )
-        oldest_first = Window(
-            RowNumber(),
-            partition_by=[F("symbol_key")],
-            order_by=[F("created_at").asc(), F("asset_id").asc()],
-        )
-        rows = list(
-            live.annotate(position=oldest_first)
-            .filter(position__lte=sample)
-            .order_by("symbol_key", "position")
-            .values_list("asset_id", "symbol_key", "name")
-        )
-        chains = defaultdict(list)
-        for asset_id, chain_id in (
-            AssetDeployment.objects.filter(asset_id__in=[row[0] for row in rows])
-            .order_by("chain_id")
-            .values_list("asset_id", "chain_id")
-        ):
-            chains[asset_id].append(chain_id)
-        sets = {key: {"count": total, "assets": []} for key, total in counts.items()}
-        for asset_id, symbol_key, name in rows:
-            sets[symbol_key]["assets"].append(
-                {"asset_id": asset_id, "name": name, "chains": chains.get(asset_id, [])}
+        keys = sorted(set(symbol_keys))
+        if not keys:
+            return {}
+        assets, deployments = self.model._meta.db_table, AssetDeployment._meta.db_table
+        sql = f"""
+            WITH live AS (
+                SELECT asset_id, symbol_key, name, created_at FROM {assets}
+                WHERE deleted_at IS NULL AND symbol_key = ANY(%(keys)s)
+            ), ranked AS (
+                SELECT live.*,
+                       row_number() OVER (
+                           PARTITION BY symbol_key ORDER BY created_at, asset_id
+                       ) AS position,
+                       count(*) OVER (PARTITION BY symbol_key) AS total
+                FROM live
             )
+            SELECT r.symbol_key, r.total, r.asset_id, r.name,
+                   array_remove(array_agg(DISTINCT d.chain_id), NULL)
+            FROM ranked r LEFT JOIN {deployments} d ON d.asset_id = r.asset_id
+            WHERE r.position <= %(sample)s
+            GROUP BY r.symbol_key, r.total, r.asset_id, r.name, r.position
+            ORDER BY r.symbol_key, r.position
+        """
+        sets: dict[str, dict] = {}
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, {"keys": keys, "sample": sample})
+            for symbol_key, total, asset_id, name, chains in cursor.fetchall():
+                entry = sets.setdefault(symbol_key, {"count": total, "assets": []})
+                entry["assets"].append(
+                    {"asset_id": asset_id, "name": name, "chains": sorted(chains)}
+                )
         return sets
 
 

@@ -14,8 +14,8 @@ def register() -> None:
     # The answer is the asset summary, which carries the active flags.
     cache.register_lookup(
         "flags",
+        family="flags",
         parse=lambda params: {"asset": cache.uuid_param(params, "asset")},
-        resolve=lambda requests: cache.read_requests(
-            "flags", requests, lambda r: flags_key(r["asset"]), load_assets
-        ),
+        key_of=lambda r: flags_key(r["asset"]),
+        load=load_assets,
     )

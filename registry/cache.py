@@ -155,7 +155,7 @@ def encode(answer: Answer) -> bytes:
     return (FOUND if found else MISSING) + body
 
 
-def _decode(value: bytes | None) -> Answer | None:
+def decode(value: bytes | None) -> Answer | None:
     if value and value[:1] == FOUND:
         return True, value[1:]
     if value and value[:1] == MISSING:
@@ -183,7 +183,7 @@ def read_through_many(
         values = client.mget(keys) if len(keys) > 1 else [client.get(keys[0])]
         absent, loading = [], []
         for key, value in zip(keys, values, strict=True):
-            decoded = _decode(value)
+            decoded = decode(value)
             if decoded is not None:
                 answers[key] = decoded
             elif value is None:
@@ -230,7 +230,7 @@ def _wait_for(client, keys: list[str]) -> dict[str, Answer]:
         time.sleep(pause)
         remaining = [key for key in keys if key not in found]
         for key, value in zip(remaining, client.mget(remaining), strict=True):
-            decoded = _decode(value)
+            decoded = decode(value)
             if decoded is not None:
                 found[key] = decoded
         if len(found) == len(keys):
@@ -242,14 +242,14 @@ def _store(claimed: dict[str, bytes], loaded: dict[str, Answer], family: Family)
     """Compare-and-set each loaded answer over our marker (never over a tombstone)."""
     try:
         cas = redis_state.cas()
-        pipe = redis_state.client().pipeline(transaction=False)
-        for key, marker in claimed.items():
-            answer = loaded.get(key)
-            if answer is None:
-                continue
+        stores = [(key, marker, loaded[key]) for key, marker in claimed.items() if key in loaded]
+        # One key: EVALSHA alone (a pipeline would first ask SCRIPT EXISTS).
+        pipe = redis_state.client().pipeline(transaction=False) if len(stores) > 1 else None
+        for key, marker, answer in stores:
             ttl_ms = (family.ttl if answer[0] else family.miss_ttl) * 1000
             cas(keys=[key], args=[marker, encode(answer), ttl_ms], client=pipe)
-        pipe.execute()
+        if pipe is not None:
+            pipe.execute()
     except CacheUnavailable:
         pass
     except redis_errors() as error:
@@ -379,18 +379,27 @@ def keys_for_assets(asset_ids: Iterable) -> set[str]:
 
 @dataclass(frozen=True)
 class Lookup:
-    """A hot lookup: ``parse(params) -> request`` (ValueError names what is wrong) and
-    ``resolve(requests) -> answers`` in order, for one request or a batch."""
+    """A hot lookup of one key family.
 
+    ``parse(params) -> request`` (a ValueError names what is wrong), ``key_of(request)``
+    its cache key, ``load(requests) -> answers`` from PostgreSQL in order.
+    """
+
+    family: str
     parse: Callable[[dict], dict]
-    resolve: Callable[[list[dict]], list[Answer]]
+    key_of: Callable[[dict], str]
+    load: Callable[[list[dict]], list[Answer]]
+
+    def resolve(self, requests: list[dict]) -> list[Answer]:
+        """Answers in order, for one request or a batch, through the cache."""
+        return read_requests(self.family, requests, self.key_of, self.load)
 
 
 _lookups: dict[str, Lookup] = {}
 
 
-def register_lookup(lookup_type: str, *, parse, resolve) -> None:
-    _lookups[lookup_type] = Lookup(parse=parse, resolve=resolve)
+def register_lookup(lookup_type: str, *, family: str, parse, key_of, load) -> None:
+    _lookups[lookup_type] = Lookup(family=family, parse=parse, key_of=key_of, load=load)
 
 
 def lookup(lookup_type: str) -> Lookup | None:

@@ -87,11 +87,8 @@ def register() -> None:
     cache.register_asset_keys(ticker_keys_for_assets)
     cache.register_lookup(
         "venue_symbol",
+        family="venue",
         parse=parse_ticker,
-        resolve=lambda requests: cache.read_requests(
-            "venue",
-            requests,
-            lambda r: ticker_key(r["venue"], r["symbol"], r["market_type"]),
-            load_tickers,
-        ),
+        key_of=lambda r: ticker_key(r["venue"], r["symbol"], r["market_type"]),
+        load=load_tickers,
     )

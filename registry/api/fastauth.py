@@ -54,11 +54,33 @@ def _remember(key: str, entry: dict, ttl: int) -> None:
         cache.redis_state.trip(error)
 
 
+def _token(request) -> str | None:
+    prefix, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if prefix != "Token" or not token or "\x00" in token:
+        return None
+    return token
+
+
+def auth_key_of(request) -> str | None:
+    """The cache key of the request's token, to read along with an answer."""
+    token = _token(request)
+    return _auth_key(hash_token(token)) if token else None
+
+
+def remembered_caller(value: bytes | None) -> Caller | None:
+    """The caller a remembered entry names, if it is still valid."""
+    if not value:
+        return None
+    entry = orjson.loads(value)
+    if entry["expiry"] is not None and entry["expiry"] <= time.time():
+        return None
+    return Caller(entry["actor"], set(entry["permissions"]))
+
+
 def authenticate(request) -> Caller | None:
     """The caller of ``request`` by its ``Authorization: Token …`` header, or None."""
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    prefix, _, token = header.partition(" ")
-    if prefix != "Token" or not token or "\x00" in token:
+    token = _token(request)
+    if token is None:
         return None
     key = _auth_key(hash_token(token))
     entry = _remembered(key)

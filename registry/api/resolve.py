@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from registry import cache
 from registry.api.exceptions import error_body
-from registry.api.fastauth import authenticate
+from registry.api.fastauth import auth_key_of, authenticate, remembered_caller
 
 READ_PERMISSION = "assets.view_asset"
 BATCH_LIMIT = 1000
@@ -43,9 +43,13 @@ def _error(status: int, code: str, message: str, fields: dict | None = None) -> 
     return _json(orjson.dumps(error_body(code, message, fields)), status)
 
 
-def _guarded(method: str):
+def _guarded(method: str, fast=None):
     """One HTTP method; token authentication (no cookies, so no CSRF); the read
-    permission; and a 503 when PostgreSQL cannot answer."""
+    permission; and a 503 when PostgreSQL cannot answer.
+
+    ``fast(params) -> lookup type`` enables the one-round-trip path: when the token's
+    caller and the answer are both in Redis, the view gets the answer as ``cached``.
+    """
 
     def decorate(view):
         @csrf_exempt
@@ -54,6 +58,11 @@ def _guarded(method: str):
                 response = _error(405, "method_not_allowed", f"Use {method}.")
                 response["Allow"] = method
                 return response
+            if fast is not None:
+                lookup_type = fast(request.GET)
+                cached = lookup_type and cached_fast_path(request, lookup_type, request.GET)
+                if cached:
+                    return _answer(view, request, cached=cached)
             return _answer(view, request, *args, **kwargs)
 
         wrapper.__name__ = view.__name__
@@ -64,8 +73,11 @@ def _guarded(method: str):
 
 
 def _answer(view, request, *args, **kwargs):
-    """Authenticate, authorize, run the view, and turn its failures into answers."""
+    """Authenticate (unless the fast path did), authorize, run the view, and turn its
+    failures into answers."""
     try:
+        if "cached" in kwargs:
+            return view(request, *args, **kwargs)
         caller = authenticate(request)
         if caller is None:
             response = _error(401, "not_authenticated", "Send a valid 'Authorization: Token …'.")
@@ -84,10 +96,46 @@ def _answer(view, request, *args, **kwargs):
         return _error(503, "unavailable", "The registry cannot reach its database; retry.")
 
 
-def _single(lookup_type: str, params) -> HttpResponse:
-    lookup = cache.lookup(lookup_type)
-    found, body = lookup.resolve([lookup.parse(params)])[0]
+def _single(lookup_type: str, params, cached: cache.Answer | None = None) -> HttpResponse:
+    if cached is None:
+        lookup = cache.lookup(lookup_type)
+        cached = lookup.resolve([lookup.parse(params)])[0]
+    found, body = cached
     return _json(body, 200 if found else 404)
+
+
+def cached_fast_path(request, lookup_type: str, params):
+    """The whole request in one Redis round trip: the token's remembered caller and the
+    cached answer in one MGET. None when either is missing (the full path takes over)."""
+    auth_key = auth_key_of(request)
+    if auth_key is None:
+        return None
+    try:
+        lookup = cache.lookup(lookup_type)
+        parsed = lookup.parse(params)
+        client = cache.redis_state.client()
+        remembered, value = client.mget([auth_key, lookup.key_of(parsed)])
+    except (ValueError, cache.CacheUnavailable):
+        return None
+    except cache.redis_errors() as error:
+        cache.redis_state.trip(error)
+        return None
+    caller = remembered_caller(remembered)
+    answer = cache.decode(value)
+    if caller is None or answer is None or not caller.has_perm(READ_PERMISSION):
+        return None
+    return answer
+
+
+def _pretrade_type(params) -> str | None:
+    for lookup_type, needed in PRETRADE_INPUTS:
+        if all(params.get(name) for name in needed):
+            return lookup_type
+    return None
+
+
+def _aggregate_type(params) -> str:
+    return "group" if params.get("group") else "variants"
 
 
 def _pretrade_input(params) -> tuple[str, dict]:
@@ -126,37 +174,36 @@ def pretrade_answer(
     }
 
 
-@_guarded("GET")
-def venue_symbol(request):
+@_guarded("GET", fast=lambda params: "venue_symbol")
+def venue_symbol(request, cached=None):
     """Venue ticker -> the asset it means, its quote, and the asset's symbol collisions."""
-    return _single("venue_symbol", request.GET)
+    return _single("venue_symbol", request.GET, cached)
 
 
-@_guarded("GET")
-def deployment(request):
+@_guarded("GET", fast=lambda params: "deployment")
+def deployment(request, cached=None):
     """(chain, address) -> the deployment and its asset."""
-    return _single("deployment", request.GET)
+    return _single("deployment", request.GET, cached)
 
 
-@_guarded("GET")
-def symbol(request):
+@_guarded("GET", fast=lambda params: "symbol")
+def symbol(request, cached=None):
     """Symbol -> every live asset that has it, with the chains each is on."""
-    return _single("symbol", request.GET)
+    return _single("symbol", request.GET, cached)
 
 
-@_guarded("GET")
-def aggregate(request):
+@_guarded("GET", fast=_aggregate_type)
+def aggregate(request, cached=None):
     """A group by canonical symbol, or an asset -> every variant, with paths and rates."""
-    lookup_type = "group" if request.GET.get("group") else "variants"
-    return _single(lookup_type, request.GET)
+    return _single(_aggregate_type(request.GET), request.GET, cached)
 
 
-@_guarded("GET")
-def pretrade(request):
+@_guarded("GET", fast=_pretrade_type)
+def pretrade(request, cached=None):
     """May this asset be traded? Not while it has an active flag of min_severity or more."""
     lookup_type, parsed = _pretrade_input(request.GET)
     min_severity = _min_severity(request.GET)
-    found, body = cache.lookup(lookup_type).resolve([parsed])[0]
+    found, body = cached or cache.lookup(lookup_type).resolve([parsed])[0]
     found, answer = pretrade_answer(lookup_type, found, body, min_severity)
     return _json(orjson.dumps(answer), 200 if found else 404)
 

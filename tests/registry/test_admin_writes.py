@@ -29,6 +29,13 @@ def ticker(client, venue, symbol) -> dict:
     return orjson.loads(response.content)
 
 
+def initial_form(client, url) -> dict:
+    """The change form's current values, as the browser would send them back."""
+    page = client.get(url)
+    initial = page.context["adminform"].form.initial
+    return {key: value for key, value in initial.items() if value is not None}
+
+
 def test_a_flag_raised_in_the_admin_blocks_trading_at_once(
     demo, viewer, admin_client, django_capture_on_commit_callbacks
 ):
@@ -74,12 +81,7 @@ def test_renaming_an_asset_in_the_admin_shows_in_its_tickers(
     btc = Asset.objects.with_identifier("COINGECKO", "bitcoin").get()
     assert ticker(viewer, "kraken", "XXBTZUSD")["asset"]["name"] == "Bitcoin"
     change = reverse("admin:assets_asset_change", args=[btc.pk])
-    page = admin_client.get(change)
-    form = {
-        key: value
-        for key, value in page.context["adminform"].form.initial.items()
-        if value is not None
-    }
+    form = initial_form(admin_client, change)
     form.update(
         name="Bitcoin (renamed)",
         metadata="{}",
@@ -98,12 +100,7 @@ def test_renaming_an_asset_in_the_admin_shows_in_its_tickers(
 def test_a_deployment_added_inline_is_normalized_by_the_service(demo, admin_client):
     btc = Asset.objects.with_identifier("COINGECKO", "wrapped-bitcoin").get()
     change = reverse("admin:assets_asset_change", args=[btc.pk])
-    page = admin_client.get(change)
-    form = {
-        key: value
-        for key, value in page.context["adminform"].form.initial.items()
-        if value is not None
-    }
+    form = initial_form(admin_client, change)
     existing = list(btc.deployments.all())
     form.update(metadata="{}")
     form.update(
