@@ -125,3 +125,23 @@ def test_a_batch_reads_all_cached_answers_in_one_round_trip(demo_world, viewer, 
     response = viewer.post("/api/v1/resolve/batch/", {"lookups": lookups}, format="json")
     assert response.status_code == 200
     assert len(calls) == 2  # one per lookup type, however many items
+
+
+def test_a_cached_lookup_is_one_redis_round_trip(demo_world, viewer, monkeypatch):
+    """Token check and answer come back in one MGET: the fast path."""
+    params = {"venue": "kraken", "symbol": "XXBTZUSD"}
+    viewer.get("/api/v1/resolve/venue-symbol/", params)  # remembers the token, caches it
+    client = cache.redis_state.client()
+    calls = []
+    for name in ("get", "mget", "set", "pipeline"):
+        original = getattr(type(client), name)
+        monkeypatch.setattr(
+            type(client),
+            name,
+            lambda self, *a, _name=name, _original=original, **k: (
+                calls.append(_name) or _original(self, *a, **k)
+            ),
+        )
+    response = viewer.get("/api/v1/resolve/venue-symbol/", params)
+    assert response.status_code == 200
+    assert calls == ["mget"]
