@@ -4,7 +4,7 @@ import re
 from decimal import Decimal
 
 from django.db import connections
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 from django.db.models.functions import Lower, Upper
 
 from chains.addresses import address_lookup_key
@@ -31,6 +31,14 @@ class AssetQuerySet(SoftDeleteQuerySet):
         the generated ``symbol_key`` column and its index.
         """
         return self.filter(symbol_key=Upper(Value(lookup_form(symbol))))
+
+    def with_deployments(self):
+        """Prefetch each asset's deployments, by chain (the API shows them with the asset)."""
+        from assets.models import AssetDeployment
+
+        return self.prefetch_related(
+            Prefetch("deployments", queryset=AssetDeployment.objects.order_by("chain_id"))
+        )
 
     def with_identifier(self, source: str, external_id: str):
         """The asset known to ``source`` as ``external_id`` (at most one: the pair is unique)."""

@@ -81,9 +81,7 @@ class AssetViewSet(
     mixins.ListModelMixin,
     RegistryViewSet,
 ):
-    queryset = Asset.objects.prefetch_related(
-        Prefetch("deployments", queryset=AssetDeployment.objects.order_by("chain_id"))
-    )
+    queryset = Asset.objects.with_deployments()
     serializer_class = AssetSerializer
     filterset_class = AssetFilterSet
     lookup_value_regex = UUID_PATTERN
@@ -382,9 +380,7 @@ class AssetGroupViewSet(
 class ChainAssetViewSet(AssetListMixin, mixins.ListModelMixin, RegistryViewSet):
     """/chains/{chain_id}/assets/: served by the assets app, which builds on chains."""
 
-    queryset = Asset.objects.prefetch_related(
-        Prefetch("deployments", queryset=AssetDeployment.objects.order_by("chain_id"))
-    )
+    queryset = Asset.objects.with_deployments()
     serializer_class = AssetSerializer
     filter_backends = []
     ordering = ["symbol_key"]

@@ -1,4 +1,4 @@
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 
 from assets.api.serializers import AssetSerializer
 from assets.api.views import AssetListMixin
-from assets.models import Asset, AssetDeployment
+from assets.models import Asset
 from registry.api.viewsets import (
     CreateMixin,
     DestroyMixin,
@@ -59,9 +59,7 @@ class VenueViewSet(
         tickers = VenueSymbol.objects.current().filter(venue=venue, is_active=True)
         queryset = Asset.objects.filter(
             Q(pk__in=tickers.values("asset_id")) | Q(pk__in=tickers.values("quote_asset_id"))
-        ).prefetch_related(
-            Prefetch("deployments", queryset=AssetDeployment.objects.order_by("chain_id"))
-        )
+        ).with_deployments()
         return self.asset_page(queryset)
 
 
