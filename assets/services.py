@@ -301,10 +301,10 @@ def group_member_add(
 
 @transaction.atomic
 def group_member_remove(*, group: AssetGroup, asset: Asset) -> None:
-    deleted, _ = AssetGroupMember.objects.filter(group=group, asset=asset).delete()
-    if not deleted:
+    member = AssetGroupMember.objects.filter(group=group, asset=asset).first()
+    if member is None:
         raise NotFoundError(f"{asset.symbol} is not a member of group {group.group_id}.")
-    invalidate({lookups.group_key(group.canonical_symbol)})
+    group_member_delete(member=member)
 
 
 @transaction.atomic
@@ -320,4 +320,5 @@ def group_member_update(
 
 @transaction.atomic
 def group_member_delete(*, member: AssetGroupMember) -> None:
-    group_member_remove(group=member.group, asset=member.asset)
+    validated_delete(member)
+    invalidate({lookups.group_key(member.group.canonical_symbol)})

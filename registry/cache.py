@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
+from registry.validators import SLUG_PATTERN
+
 logger = logging.getLogger(__name__)
 
 FOUND = b"+"
@@ -354,6 +356,25 @@ def replay_pending(limit: int = 10_000) -> int:
     return len(pending)
 
 
+def flush_hot_keys() -> int:
+    """Delete every hot-path key (``v1:*``). For bulk fixture loads such as
+    generate_synthetic, whose writes are not curation and not invalidated one by one."""
+    try:
+        client = redis_state.client()
+    except CacheUnavailable:
+        return 0
+    deleted = 0
+    batch = []
+    for key in client.scan_iter(match="v1:*", count=1000):
+        batch.append(key)
+        if len(batch) == 1000:
+            deleted += client.delete(*batch)
+            batch = []
+    if batch:
+        deleted += client.delete(*batch)
+    return deleted
+
+
 # --- which keys a write affects --------------------------------------------------------
 
 AssetKeyProvider = Callable[[set], set[str]]
@@ -420,7 +441,7 @@ def text_param(params: dict, name: str, default: str | None = None) -> str:
     return value.strip()
 
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+_SLUG = re.compile(SLUG_PATTERN)
 
 
 def slug_param(params: dict, name: str) -> str:

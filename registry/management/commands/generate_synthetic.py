@@ -3,9 +3,10 @@
 Symbols are mostly a long tail, with a Zipf share of popular ones, so popular symbols
 collide the way "USDC" and "ETH" do in real lists (collisions are reported, never merged);
 every asset has one deployment on an EVM chain, one in ten a venue ticker, one in a
-hundred an active quality flag. Rows are bulk-inserted in batches (the generator
-writes no events: it is benchmark fixture data, not curation), so a million assets
-take a few minutes.
+hundred an active quality flag. Chains and the venue go through their services; the
+assets and what hangs off them are bulk-inserted in batches (benchmark fixture data, not
+curation: no events, and the hot cache is flushed at the end instead of invalidated
+key by key), so a million assets take a few minutes.
 """
 
 import random
@@ -17,6 +18,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 from eth_utils import to_checksum_address
+
+from registry import cache
 
 BATCH = 5000
 POPULAR = ["USDC", "USDT", "ETH", "WETH", "WBTC", "DAI", "SOL", "LINK", "UNI", "AAVE", "ARB", "OP"]
@@ -39,20 +42,22 @@ class Command(BaseCommand):
         VenueSymbol = apps.get_model("venues", "VenueSymbol")
         Flag = apps.get_model("quality", "AssetQualityFlag")
         start = Asset.all_objects.count()
+        from chains.services import chain_create
+        from venues.services import venue_create
+
         chains = []
         for index in range(SYNTHETIC_CHAINS):
-            chain, _ = Chain.objects.get_or_create(
-                chain_id=f"synthetic-{index}",
-                defaults={
-                    "name": f"Synthetic {index}",
-                    "chain_type": "EVM",
-                    "network_id": 990_000 + index,
-                },
-            )
-            chains.append(chain.chain_id)
-        venue, _ = Venue.objects.get_or_create(
-            venue_id="synthetic-exchange",
-            defaults={"name": "Synthetic Exchange", "venue_type": "CEX"},
+            chain_id = f"synthetic-{index}"
+            if not Chain.objects.filter(pk=chain_id).exists():
+                chain_create(
+                    chain_id=chain_id,
+                    name=f"Synthetic {index}",
+                    chain_type="EVM",
+                    network_id=990_000 + index,
+                )
+            chains.append(chain_id)
+        venue = Venue.objects.filter(pk="synthetic-exchange").first() or venue_create(
+            venue_id="synthetic-exchange", name="Synthetic Exchange", venue_type="CEX"
         )
         # Long-tail symbols of 3-5 letters (they collide now and then, as in real lists),
         # plus a Zipf share of popular ones: about 1 asset in 200 copies a popular symbol,
@@ -127,4 +132,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{made} assets")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh statistics, so plans match the new size
+        # Bulk rows are not invalidated one by one: collision counts of existing answers
+        # changed, so the hot cache starts over.
+        flushed = cache.flush_hot_keys()
+        self.stdout.write(f"flushed {flushed} hot cache keys")
         self.stdout.write(self.style.SUCCESS(f"Added {assets} synthetic assets."))

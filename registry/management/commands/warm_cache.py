@@ -26,7 +26,7 @@ class Command(BaseCommand):
         except cache.CacheUnavailable as unavailable:
             self.stderr.write(f"Nothing to warm: {unavailable}.")
             return
-        replayed = cache.replay_pending()
+        # client() has just replayed the invalidations Redis missed, before any read.
         VenueSymbol = apps.get_model("venues", "VenueSymbol")
         AssetDeployment = apps.get_model("assets", "AssetDeployment")
         AssetGroup = apps.get_model("assets", "AssetGroup")
@@ -68,5 +68,3 @@ class Command(BaseCommand):
                 lookup.resolve(chunk)
                 count += len(chunk)
             self.stdout.write(f"{lookup_type}: {count} keys")
-        if replayed:
-            self.stdout.write(f"replayed {replayed} pending invalidations")
