@@ -79,7 +79,10 @@ class KeysetPagination(BasePagination):
         if len(rows) > self.page_size:
             rows = rows[: self.page_size]
             last = rows[-1]
-            values = [getattr(last, term.lstrip("-")) for term in ordering]
+            values = [
+                last[field] if isinstance(last, dict) else getattr(last, field)
+                for field in (term.lstrip("-") for term in ordering)
+            ]
             self.next_page_token = _encode(ordering, values)
         return rows
 

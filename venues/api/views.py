@@ -37,6 +37,8 @@ class VenueViewSet(
     mixins.ListModelMixin,
     RegistryViewSet,
 ):
+    """Venues: the exchanges and protocols whose tickers the registry maps."""
+
     queryset = Venue.objects.all()
     serializer_class = VenueSerializer
     filterset_class = VenueFilterSet
