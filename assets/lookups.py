@@ -188,13 +188,7 @@ def load_symbols(requests: list[dict]) -> list[cache.Answer]:
 
 def _variants_of(root_ids) -> list[dict]:
     """The variant closure of several roots, each variant once, by its shortest path."""
-    best: dict = {}
-    for root in root_ids:
-        for row in AssetRelationship.objects.variant_paths(root, VARIANT_RELATIONSHIP_TYPES):
-            current = best.get(row["asset_id"])
-            if current is None or row["depth"] < current["depth"]:
-                best[row["asset_id"]] = row
-    return sorted(best.values(), key=lambda row: (row["depth"], str(row["asset_id"])))
+    return AssetRelationship.objects.variant_paths(root_ids, VARIANT_RELATIONSHIP_TYPES)
 
 
 def _variant_entries(rows: list[dict], exclude=()) -> list[dict]:

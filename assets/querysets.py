@@ -148,13 +148,14 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
             cursor.execute(sql, {"child": child_id, "parent": parent_id})
             return bool(cursor.fetchone()[0])
 
-    def variant_paths(self, root_id, types=VARIANT_RELATIONSHIP_TYPES) -> list[dict]:
-        """Every live asset reachable from ``root_id`` through ``types``, by its shortest path.
+    def variant_paths(self, root_ids, types=VARIANT_RELATIONSHIP_TYPES) -> list[dict]:
+        """Every live asset reachable from any of ``root_ids`` through ``types``, each once,
+        by its shortest path.
 
-        One recursive query. Each row: ``asset_id``, ``depth``, ``path`` (the asset ids
-        from the root, root first), ``relationship_types`` (one per edge) and
-        ``conversion_rate``: units of the root per unit of the variant, the product of
-        the rates along the path, or None where a rate on it is unknown.
+        One recursive query for any number of roots. Each row: ``asset_id``, ``depth``,
+        ``path`` (the asset ids from its root, root first), ``relationship_types`` (one per
+        edge) and ``conversion_rate``: units of the root per unit of the variant, the
+        product of the rates along the path, or None where a rate on it is unknown.
         """
         relationships = self.model._meta.db_table
         assets = self.model._meta.get_field("parent_asset").related_model._meta.db_table
@@ -164,7 +165,8 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
                        ARRAY[r.relationship_type::text], r.conversion_rate::numeric
                 FROM {relationships} r
                 JOIN {assets} a ON a.asset_id = r.child_asset_id AND a.deleted_at IS NULL
-                WHERE r.parent_asset_id = %(root)s AND r.relationship_type = ANY(%(types)s)
+                WHERE r.parent_asset_id = ANY(%(roots)s::uuid[])
+                  AND r.relationship_type = ANY(%(types)s)
                 UNION ALL
                 SELECT r.child_asset_id, w.depth + 1, w.path || r.child_asset_id,
                        w.kinds || r.relationship_type::text, w.rate * r.conversion_rate::numeric
@@ -178,7 +180,8 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
             FROM walk ORDER BY asset_id, depth, path
         """
         with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, {"root": root_id, "types": list(types)})
+            roots = [str(root) for root in root_ids]
+            cursor.execute(sql, {"roots": roots, "types": list(types)})
             rows = cursor.fetchall()
         paths = [
             {

@@ -226,7 +226,7 @@ class AssetViewSet(
     def variants(self, request, pk=None):
         root = self.get_object()
         types = _relationship_types(request)
-        paths = AssetRelationship.objects.variant_paths(root.pk, types)
+        paths = AssetRelationship.objects.variant_paths([root.pk], types)
         summaries = {
             asset.pk: asset
             for asset in Asset.objects.filter(
