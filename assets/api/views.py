@@ -57,18 +57,13 @@ from registry.api.viewsets import (
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
 
-# The fields of AssetSerializer a list shows, in its order (the representation is the same;
-# only the way it is built differs).
-ASSET_LIST_FIELDS = (
-    "asset_id",
-    "symbol",
-    "name",
-    "asset_type",
-    "category",
-    "description",
-    "logo_url",
-    "website_url",
-    "metadata",
+# AssetSerializer's plain model fields, in its order: a list builds the same
+# representation, only without the serializer (deployments, collisions and bookkeeping
+# are added around them).
+ASSET_LIST_FIELDS = tuple(
+    name
+    for name in AssetSerializer.Meta.fields
+    if name not in ("deployments", "symbol_collisions", *BOOKKEEPING)
 )
 DEPLOYMENT_SUMMARY_FIELDS = DeploymentSummarySerializer.Meta.fields
 
