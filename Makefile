@@ -13,8 +13,14 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cqar
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_NATS_URL ?= nats://127.0.0.1:4222
+TEST_CELERY_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
+TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	NATS_URL=$${NATS_URL:-$(TEST_NATS_URL)} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_CELERY_BROKER_URL)}
+PROTOS = $(shell cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 
-.PHONY: install run test lint format lock schema services bench clean
+.PHONY: install run test lint format lock schema proto services bench bench-events worker clean
 
 install: $(STAMP)
 
@@ -37,10 +43,7 @@ run: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 services:
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
-	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	NATS_URL=$${NATS_URL:-$(TEST_NATS_URL)} \
-	$(BIN)/python scripts/ensure_services.py
+	$(TEST_ENV) $(BIN)/python scripts/ensure_services.py
 
 lint: install
 	$(BIN)/ruff check .
@@ -51,20 +54,36 @@ format: install
 	$(BIN)/ruff format .
 
 test: install services lint
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
-	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	NATS_URL=$${NATS_URL:-$(TEST_NATS_URL)} \
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 # Write the OpenAPI document clients are generated from; fails on any schema warning.
 schema: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
+# Regenerate registry/events/pb from proto/ (protoc from grpcio-tools; protoletariat
+# makes the generated imports relative). A test fails when the two disagree.
+proto: install
+	rm -rf registry/events/pb && mkdir -p registry/events/pb
+	cd proto && ../$(BIN)/python -m grpc_tools.protoc -I . --python_out=../registry/events/pb \
+		--pyi_out=../registry/events/pb $(PROTOS)
+	$(BIN)/protol --create-package --in-place --python-out registry/events/pb protoc \
+		--protoc-path "$(CURDIR)/$(BIN)/python -m grpc_tools.protoc" --proto-path=proto \
+		$(addprefix proto/,$(PROTOS))
+
+# A Celery worker with the beat schedule (outbox sweep, cache replay) embedded, against
+# the services of `make test` unless the variables say otherwise.
+worker: install
+	$(TEST_ENV) $(BIN)/celery -A config worker --beat --loglevel=INFO
+
 # Hot paths against a floor on the real stack (gunicorn, PostgreSQL, Redis, wrk); see
 # docs/PERFORMANCE.md. BENCH_LARGE=100000 for a shorter run.
 bench: install services
 	$(BIN)/python scripts/bench.py
+
+# Commit-to-consumer latency and backlog throughput of events (real worker and NATS).
+bench-events: install services
+	$(TEST_ENV) $(BIN)/python scripts/bench_events.py
 
 # Regenerate the pinned versions after changing dependencies in pyproject.toml.
 lock: install

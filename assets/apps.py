@@ -13,3 +13,7 @@ class AssetsConfig(AppConfig):
         from assets import lookups
 
         lookups.register()
+
+        from assets import events
+
+        events.register()

@@ -1,7 +1,7 @@
 """Write operations on assets and what hangs off them.
 
 Every write path (API, admin, management commands, importers, the shell) calls these,
-so validation, domain errors and, later, events and cache invalidation happen once.
+so validation, domain errors, events and cache invalidation happen once.
 """
 
 from collections.abc import Mapping
@@ -22,6 +22,7 @@ from assets.models import (
 )
 from chains.models import Chain
 from registry.cache import invalidate
+from registry.events.outbox import record
 from registry.exceptions import (
     AssetNotFoundError,
     DeploymentExistsError,
@@ -64,6 +65,7 @@ def asset_create(*, symbol: str, name: str, asset_type: str, **fields: Any) -> A
     asset = validated_create(Asset(symbol=symbol, name=name, asset_type=asset_type, **fields))
     # A new asset joins its symbol's collision set, which other answers show.
     _invalidate_symbols({asset.symbol_key})
+    record("asset_created", asset)
     return asset
 
 
@@ -77,6 +79,8 @@ def asset_update(
     changed = validated_update(asset, changes, expected_version=expected_version)
     if set(changed) & lookups.SUMMARY_FIELDS:  # a description or logo is in no hot answer
         _invalidate_symbols({symbol_before, asset.symbol_key})
+    if changed:
+        record("asset_updated", asset, changed_fields=changed)
     return changed
 
 
@@ -88,6 +92,7 @@ def asset_soft_delete(*, asset: Asset, expected_version: int | None = None) -> A
     asset.deleted_at = timezone.now()
     asset.save_changes(["deleted_at"], expected_version=expected_version)
     invalidate(affected, recompute=lambda: lookups.keys_for_symbols({asset.symbol_key}))
+    record("asset_deleted", asset)
     return asset
 
 
@@ -99,6 +104,7 @@ def asset_restore(*, asset: Asset) -> Asset:
     asset.deleted_at = None
     asset.save_changes(["deleted_at"])
     _invalidate_symbols({asset.symbol_key})
+    record("asset_restored", asset)
     return asset
 
 
@@ -110,7 +116,9 @@ def asset_identifier_create(
     identifier = AssetIdentifier(
         asset=asset, source=source, external_id=external_id, is_primary=is_primary, **fields
     )
-    return validated_create(identifier)
+    validated_create(identifier)
+    record("asset_identifier_created", identifier)
+    return identifier
 
 
 @transaction.atomic
@@ -118,11 +126,15 @@ def asset_identifier_update(
     *, identifier: AssetIdentifier, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
     """Change an identifier (no hot answer shows identifiers)."""
-    return validated_update(identifier, changes, expected_version=expected_version)
+    changed = validated_update(identifier, changes, expected_version=expected_version)
+    if changed:
+        record("asset_identifier_updated", identifier, changed_fields=changed)
+    return changed
 
 
 @transaction.atomic
 def asset_identifier_delete(*, identifier: AssetIdentifier) -> None:
+    record("asset_identifier_deleted", identifier)
     validated_delete(identifier)
 
 
@@ -153,6 +165,7 @@ def deployment_create(
     )
     validated_create(deployment, conflict_errors=DEPLOYMENT_CONFLICTS)
     invalidate(_deployment_keys(deployment))
+    record("asset_deployment_created", deployment)
     return deployment
 
 
@@ -174,6 +187,7 @@ def deployment_update(
         _invalidate_symbols({symbol_before, deployment.asset.symbol_key})
     if changed:
         invalidate(before | _deployment_keys(deployment, own_only=True))
+        record("asset_deployment_updated", deployment, changed_fields=changed)
     return changed
 
 
@@ -181,6 +195,7 @@ def deployment_update(
 def deployment_delete(*, deployment: AssetDeployment) -> None:
     """Remove a deployment recorded by mistake (a real one that ended keeps its row)."""
     affected = _deployment_keys(deployment)
+    record("asset_deployment_deleted", deployment)
     validated_delete(deployment)
     invalidate(affected)
 
@@ -231,6 +246,7 @@ def relationship_create(
     validated_create(relationship, conflict_errors=RELATIONSHIP_CONFLICTS)
     affected = lookups.aggregation_keys({parent_asset.pk})
     invalidate(affected, recompute=lambda: lookups.aggregation_keys({parent_asset.pk}))
+    record("relationship_established", relationship)
     return relationship
 
 
@@ -250,12 +266,14 @@ def relationship_update(
     )
     if changed:
         invalidate(lookups.aggregation_keys({relationship.parent_asset_id}))
+        record("relationship_updated", relationship, changed_fields=changed)
     return changed
 
 
 @transaction.atomic
 def relationship_delete(*, relationship: AssetRelationship) -> None:
     affected = lookups.aggregation_keys({relationship.parent_asset_id})
+    record("relationship_removed", relationship)
     validated_delete(relationship)
     invalidate(affected)
 
@@ -267,6 +285,7 @@ def group_create(*, group_id: str, canonical_symbol: str, **fields: Any) -> Asse
         AssetGroup(group_id=group_id, canonical_symbol=canonical_symbol, **fields)
     )
     invalidate({lookups.group_key(group.canonical_symbol)})  # a cached miss
+    record("asset_group_created", group)
     return group
 
 
@@ -278,12 +297,14 @@ def group_update(
     changed = validated_update(group, changes, expected_version=expected_version)
     if changed:
         invalidate({lookups.group_key(symbol_before), lookups.group_key(group.canonical_symbol)})
+        record("asset_group_updated", group, changed_fields=changed)
     return changed
 
 
 @transaction.atomic
 def group_delete(*, group: AssetGroup) -> None:
     """Remove a group and its memberships; the assets themselves stay."""
+    record("asset_group_deleted", group)
     validated_delete(group)
     invalidate({lookups.group_key(group.canonical_symbol)})
 
@@ -296,6 +317,7 @@ def group_member_add(
     member = AssetGroupMember(group=group, asset=asset, is_canonical=is_canonical, weight=weight)
     validated_create(member)
     invalidate({lookups.group_key(group.canonical_symbol)})
+    record("group_member_added", member)
     return member
 
 
@@ -315,10 +337,12 @@ def group_member_update(
     changed = validated_update(member, changes, expected_version=expected_version)
     if changed:
         invalidate({lookups.group_key(member.group.canonical_symbol)})
+        record("group_member_updated", member, changed_fields=changed)
     return changed
 
 
 @transaction.atomic
 def group_member_delete(*, member: AssetGroupMember) -> None:
+    record("group_member_removed", member)
     validated_delete(member)
     invalidate({lookups.group_key(member.group.canonical_symbol)})

@@ -9,3 +9,7 @@ class ChainsConfig(AppConfig):
         from registry.demo import register_demo_loader
 
         register_demo_loader("chains", load_demo_chains)
+
+        from chains import events
+
+        events.register()

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from chains.models import Chain
+from registry.events.outbox import record
 from registry.services import validated_create, validated_delete, validated_update
 
 
@@ -25,7 +26,9 @@ def chain_create(
     chain = Chain(
         chain_id=chain_id, name=name, chain_type=chain_type, network_id=network_id, **fields
     )
-    return validated_create(chain)
+    validated_create(chain)
+    record("chain_registered", chain)
+    return chain
 
 
 @transaction.atomic
@@ -33,10 +36,14 @@ def chain_update(
     *, chain: Chain, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
     """Change a chain's fields; returns the names of the fields that changed."""
-    return validated_update(chain, changes, expected_version=expected_version)
+    changed = validated_update(chain, changes, expected_version=expected_version)
+    if changed:
+        record("chain_updated", chain, changed_fields=changed)
+    return changed
 
 
 @transaction.atomic
 def chain_delete(*, chain: Chain) -> None:
     """Remove a chain registered by mistake; refused while deployments or venues use it."""
+    record("chain_deleted", chain)
     validated_delete(chain)

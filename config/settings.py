@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "registry.actors.ChangeContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -119,17 +120,58 @@ HOT_AUTH_CACHE_SECONDS = env.int("HOT_AUTH_CACHE_SECONDS", default=60)
 BENCH_FLOOR = env.bool("BENCH_FLOOR", default=False)
 
 # --- Celery -----------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # Without a broker, tasks run inline in the process that schedules them.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker died is handed to another worker, never dropped.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="cqar")
+# An unreachable broker must not hold up the write that scheduled a task: the outbox
+# sweep publishes what the task would have.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE = {
+    "publish-outbox": {
+        "task": "registry.tasks.sweep_outbox",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+    },
+    "replay-cache-invalidations": {
+        "task": "registry.tasks.replay_cache_invalidations",
+        "schedule": CACHE_RETRY_SECONDS,
+    },
+}
 
 # --- Events -----------------------------------------------------------------------
+# Writes outside a request (shell, commands) are attributed to this actor unless
+# wrapped in registry.actors.acting_as(...).
+CQAR_DEFAULT_ACTOR = env.str("CQAR_DEFAULT_ACTOR", default="service:cqar")
 NATS_URL = env.str("NATS_URL", default="")
+EVENTS_STREAM = env.str("EVENTS_STREAM", default="CQC_EVENTS")
+EVENTS_SUBJECT_PREFIX = env.str("EVENTS_SUBJECT_PREFIX", default="cqc.events.v1")
+# "protobuf" (the platform contracts) or "json" (their proto3 JSON mapping).
+EVENTS_ENCODING = env.str("EVENTS_ENCODING", default="protobuf")
+# JetStream drops a repeated Nats-Msg-Id seen within this window. It must outlast the
+# longest time an event can wait between a publish whose ack was lost and its retry
+# (EVENTS_RETRY_MAX_SECONDS, plus a worker outage), so it is a day, not the default 2 min.
+EVENTS_DUPLICATE_WINDOW_SECONDS = env.int("EVENTS_DUPLICATE_WINDOW_SECONDS", default=86400)
+EVENTS_STREAM_MAX_AGE_DAYS = env.int("EVENTS_STREAM_MAX_AGE_DAYS", default=30)
+EVENTS_PUBLISH_TIMEOUT_SECONDS = env.float("EVENTS_PUBLISH_TIMEOUT_SECONDS", default=5.0)
+EVENTS_PUBLISH_BATCH = env.int("EVENTS_PUBLISH_BATCH", default=500)
+# Retries back off 1 s, 2 s, 4 s … up to this; after EVENTS_FAILED_AFTER_ATTEMPTS an
+# event is marked failed (and alarms in /metrics) but is still retried at that pace.
+EVENTS_RETRY_MAX_SECONDS = env.int("EVENTS_RETRY_MAX_SECONDS", default=300)
+EVENTS_FAILED_AFTER_ATTEMPTS = env.int("EVENTS_FAILED_AFTER_ATTEMPTS", default=10)
+# The sweep publishes what no post-commit task did after this long.
+EVENTS_SWEEP_AFTER_SECONDS = env.float("EVENTS_SWEEP_AFTER_SECONDS", default=5.0)
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
 
 
 # --- API --------------------------------------------------------------------------

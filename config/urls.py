@@ -11,7 +11,9 @@ from chains.api.urls import router as chains_router
 from quality.api.urls import router as quality_router
 from registry.api import auth
 from registry.api import resolve as hot
+from registry.api.events import EventFeedView
 from registry.health import healthz
+from registry.metrics import metrics
 from venues.api.urls import router as venues_router
 
 admin.site.site_header = "CQAR: Crypto Quant Asset Registry"
@@ -37,12 +39,14 @@ api_v1 = [
     path("auth/tokens/", auth.TokenCreateView.as_view(), name="token-create"),
     path("auth/tokens/current/", auth.TokenRevokeView.as_view(), name="token-revoke"),
     path("auth/tokens/all/", auth.TokenRevokeAllView.as_view(), name="token-revoke-all"),
+    path("events/", EventFeedView.as_view(), name="event-feed"),
     path("", include(api_router.urls)),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

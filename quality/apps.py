@@ -13,3 +13,7 @@ class QualityConfig(AppConfig):
         from quality import lookups
 
         lookups.register()
+
+        from quality import events
+
+        events.register()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from assets.models import Asset
 from quality.models import AssetQualityFlag
 from registry.cache import invalidate, keys_for_assets
+from registry.events.outbox import record
 from registry.services import validated_create, validated_update
 
 
@@ -36,6 +37,7 @@ def flag_raise(
     validated_create(flag)
     # Its pre-trade key, tickers, deployments …; again after commit, for rows made meanwhile.
     invalidate(keys_for_assets({flag.asset_id}), recompute=lambda: keys_for_assets({flag.asset_id}))
+    record("quality_flag_raised", flag)
     return flag
 
 
@@ -48,10 +50,11 @@ def flag_resolve(
         raise ValidationError({"resolved_at": "The flag is already resolved."})
     if not notes.strip():
         raise ValidationError({"resolution_notes": "Say why the flag no longer applies."})
-    validated_update(
+    changed = validated_update(
         flag,
         {"resolved_at": timezone.now(), "resolved_by": actor, "resolution_notes": notes.strip()},
         expected_version=expected_version,
     )
     invalidate(keys_for_assets({flag.asset_id}), recompute=lambda: keys_for_assets({flag.asset_id}))
+    record("quality_flag_resolved", flag, changed_fields=changed)
     return flag

@@ -1,7 +1,7 @@
 """The base admin every entity admin builds on.
 
 Admins write through the app's services, the same functions the API and importers call,
-so a change made in the admin is validated, invalidates the hot cache and (later) emits
+so a change made in the admin is validated, invalidates the hot cache and records
 its events exactly as any other. Each admin names its services like a viewset does:
 ``create_service(**fields)``, ``update_service(<instance_name>=…, changes=…)``,
 ``delete_service(<instance_name>=…)``; inlines (``RegistryInline``) do the same.
@@ -9,6 +9,8 @@ its events exactly as any other. Each admin names its services like a viewset do
 
 from django.contrib import admin
 from django.db import models
+
+from registry.models import OutboxEvent
 
 
 def _form_fields(instance: models.Model, form) -> dict:
@@ -108,3 +110,32 @@ class RegistryInline(ServiceWrites):
         formset = super().get_formset(request, obj, **kwargs)
         formset.inline_admin = self
         return formset
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    """The outbox, read only: what was recorded, and whether it reached the bus."""
+
+    list_display = (
+        "sequence",
+        "event_type",
+        "status",
+        "attempts",
+        "actor_id",
+        "entity_id",
+        "occurred_at",
+        "published_at",
+    )
+    list_filter = ("status", "event_type")
+    search_fields = ("=event_id", "=entity_id", "actor_id")
+    ordering = ("-id",)
+    readonly_fields = [field.name for field in OutboxEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -9,9 +9,11 @@
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from registry.exceptions import StaleVersionError
@@ -197,3 +199,68 @@ class PendingCacheInvalidation(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class OutboxEvent(models.Model):
+    """A change, recorded in the transaction that made it, until it is on the bus.
+
+    ``id`` orders rows by insertion, which is not commit order: a transaction that
+    began first may commit last. ``sequence`` is the commit order: it is handed out,
+    under a lock, only to rows already committed (``registry.events.outbox``), so a
+    reader that has seen sequence N will never later find a row below N. The feed and
+    the publisher both go by it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "pending"
+        PUBLISHED = "PUBLISHED", "published"
+        # Still in line and retried; alarms in /metrics.
+        FAILED = "FAILED", "failing"
+        # Refused by the bus as it is (too large): out of line until requeued; alarms.
+        REJECTED = "REJECTED", "rejected"
+
+    id = models.BigAutoField(primary_key=True)
+    event_id = models.UUIDField(unique=True, editable=False)
+    event_type = models.CharField(max_length=64)
+    message_type = models.CharField(max_length=128, help_text="Full protobuf message name.")
+    entity_id = models.CharField(max_length=200, help_text="Primary key of the changed row.")
+    asset_ids = ArrayField(models.UUIDField(), default=list, blank=True)
+    actor_id = models.CharField(max_length=200)
+    # The message in the proto3 JSON mapping (original field names); the protobuf bytes
+    # are encoded from it when published.
+    payload = models.JSONField()
+    occurred_at = models.DateTimeField()
+    sequence = models.BigIntegerField(null=True, blank=True, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    stream_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "outbox event"
+        indexes = [
+            # The sequencer's work list.
+            models.Index(
+                fields=["id"], name="outbox_unsequenced", condition=Q(sequence__isnull=True)
+            ),
+            # The publisher's work list.
+            models.Index(
+                fields=["sequence"],
+                name="outbox_unpublished",
+                condition=Q(status__in=["PENDING", "FAILED"], sequence__isnull=False),
+            ),
+            models.Index(fields=["event_type", "sequence"], name="outbox_type_sequence"),
+            GinIndex(fields=["asset_ids"], name="outbox_asset_ids"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="PUBLISHED", published_at__isnull=False)
+                | (~Q(status="PUBLISHED") & Q(published_at__isnull=True)),
+                name="outbox_published_when_published_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"

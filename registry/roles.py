@@ -4,7 +4,7 @@
 permissions of every model that exists, including models added later; a one-off data
 migration would miss permissions that did not exist yet when it ran.
 
-- Viewer: reads everything.
+- Viewer: reads everything, the event feed included.
 - Steward: Viewer, plus creates, changes and deletes reference data (not flags).
 - Auditor: Viewer, plus raises (add) and resolves (change) quality flags.
 """
@@ -27,8 +27,15 @@ def _permissions(apps: tuple[str, ...], actions: tuple[str, ...]):
     return [p for p in permissions if p.codename.split("_", 1)[0] in actions]
 
 
+# Reading the event feed (GET /api/v1/events/) is reading the registry.
+EVENT_FEED_PERMISSION = ("registry", "view_outboxevent")
+
+
 def role_permissions() -> dict[str, list[Permission]]:
-    view = _permissions(ALL_APPS, ("view",))
+    feed = Permission.objects.filter(
+        content_type__app_label=EVENT_FEED_PERMISSION[0], codename=EVENT_FEED_PERMISSION[1]
+    )
+    view = _permissions(ALL_APPS, ("view",)) + list(feed)
     return {
         VIEWER: view,
         STEWARD: view + _permissions(REFERENCE_DATA_APPS, ("add", "change", "delete")),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Make sure the services the test suite talks to are reachable; start them if we can.
 
-Reads DATABASE_URL, REDIS_URL and NATS_URL (the Makefile sets local defaults). A
+Reads DATABASE_URL, REDIS_URL, NATS_URL and CELERY_BROKER_URL (the Makefile sets local defaults). A
 service on this machine that is down is started with its usual command; one that
 cannot be reached or started fails with a message naming the variable to set.
 Standard library only: this runs before anything else is known to work.
@@ -65,11 +65,18 @@ def _nats_start() -> list[str] | None:
     ]
 
 
+def _rabbitmq_start() -> list[str] | None:
+    if not shutil.which("rabbitmq-server"):
+        return None
+    return ["rabbitmq-server", "-detached"]
+
+
 SERVICES = [
     # (name, variable, default port, start command factory)
     ("PostgreSQL", "DATABASE_URL", 5432, _postgres_start),
     ("Redis", "REDIS_URL", 6379, _redis_start),
     ("NATS JetStream", "NATS_URL", 4222, _nats_start),
+    ("RabbitMQ (Celery broker)", "CELERY_BROKER_URL", 5672, _rabbitmq_start),
 ]
 
 
@@ -98,7 +105,7 @@ def ensure(name: str, variable: str, default_port: int, start_command) -> str | 
         )
     print(f"{name} is down at {host}:{port}; starting it: {' '.join(command)}")
     subprocess.run(command, check=False)
-    for _ in range(30):
+    for _ in range(120):  # RabbitMQ takes a while
         if _reachable(host, port):
             return None
         time.sleep(0.5)

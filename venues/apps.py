@@ -13,3 +13,7 @@ class VenuesConfig(AppConfig):
         from venues import lookups
 
         lookups.register()
+
+        from venues import events
+
+        events.register()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from assets.models import Asset
 from registry.cache import invalidate
+from registry.events.outbox import record
 from registry.services import validated_create, validated_delete, validated_update
 from venues.lookups import ticker_keys
 from venues.models import Venue, VenueAsset, VenueSymbol
@@ -25,19 +26,25 @@ def venue_create(*, venue_id: str, name: str, venue_type: str, **fields: Any) ->
 
     Other fields: chain, protocol_address, website_url, api_url, is_active, metadata.
     """
-    return validated_create(Venue(venue_id=venue_id, name=name, venue_type=venue_type, **fields))
+    venue = validated_create(Venue(venue_id=venue_id, name=name, venue_type=venue_type, **fields))
+    record("venue_created", venue)
+    return venue
 
 
 @transaction.atomic
 def venue_update(
     *, venue: Venue, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
-    return validated_update(venue, changes, expected_version=expected_version)
+    changed = validated_update(venue, changes, expected_version=expected_version)
+    if changed:
+        record("venue_updated", venue, changed_fields=changed)
+    return changed
 
 
 @transaction.atomic
 def venue_delete(*, venue: Venue) -> None:
     """Remove a venue registered by mistake; refused while it has codes or tickers."""
+    record("venue_deleted", venue)
     validated_delete(venue)
 
 
@@ -46,20 +53,26 @@ def venue_asset_create(
     *, venue: Venue, asset: Asset, venue_asset_symbol: str, **fields: Any
 ) -> VenueAsset:
     """Record the venue's own code for an asset (Kraken 'XXBT' for BTC)."""
-    return validated_create(
+    venue_asset = validated_create(
         VenueAsset(venue=venue, asset=asset, venue_asset_symbol=venue_asset_symbol, **fields)
     )
+    record("venue_asset_listed", venue_asset)
+    return venue_asset
 
 
 @transaction.atomic
 def venue_asset_update(
     *, venue_asset: VenueAsset, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
-    return validated_update(venue_asset, changes, expected_version=expected_version)
+    changed = validated_update(venue_asset, changes, expected_version=expected_version)
+    if changed:
+        record("venue_asset_updated", venue_asset, changed_fields=changed)
+    return changed
 
 
 @transaction.atomic
 def venue_asset_delete(*, venue_asset: VenueAsset) -> None:
+    record("venue_asset_removed", venue_asset)
     validated_delete(venue_asset)
 
 
@@ -84,6 +97,7 @@ def venue_symbol_create(
     )
     validated_create(venue_symbol)
     invalidate(ticker_keys(venue_symbol.venue_id, venue_symbol.symbol))  # a cached miss
+    record("venue_symbol_mapped", venue_symbol)
     return venue_symbol
 
 
@@ -104,6 +118,7 @@ def venue_symbol_update(
     changed = validated_update(venue_symbol, changes, expected_version=expected_version)
     if changed:
         invalidate(ticker_keys(venue_symbol.venue_id, venue_symbol.symbol))
+        record("venue_symbol_updated", venue_symbol, changed_fields=changed)
     return changed
 
 
@@ -116,10 +131,11 @@ def venue_symbol_delist(
         raise ValidationError(
             {"delisted_at": f"Already delisted at {venue_symbol.delisted_at.isoformat()}."}
         )
-    validated_update(
+    changed = validated_update(
         venue_symbol,
         {"delisted_at": at or timezone.now(), "is_active": False},
         expected_version=expected_version,
     )
     invalidate(ticker_keys(venue_symbol.venue_id, venue_symbol.symbol))
+    record("venue_symbol_delisted", venue_symbol, changed_fields=changed)
     return venue_symbol

@@ -1,0 +1,176 @@
+"""The assets app's event types and the protobuf form of its entities."""
+
+from assets.models import (
+    Asset,
+    AssetDeployment,
+    AssetGroup,
+    AssetGroupMember,
+    AssetIdentifier,
+    AssetRelationship,
+)
+from registry.events import encoding as enc
+from registry.events.pb.cqar.events.v1 import events_pb2 as cqar_events
+from registry.events.pb.cqar.registry.v1 import registry_pb2
+from registry.events.pb.cqc.assets.v1 import assets_pb2
+from registry.events.pb.cqc.events.v1 import events_pb2 as cqc_events
+from registry.events.types import EventType, register_event_type
+
+
+def asset_message(asset: Asset) -> assets_pb2.Asset:
+    return enc.fill(
+        assets_pb2.Asset(),
+        asset_id=str(asset.asset_id),
+        symbol=asset.symbol,
+        name=asset.name,
+        asset_type=assets_pb2.AssetType.Value(f"ASSET_TYPE_{asset.asset_type}"),
+        category=asset.category,
+        description=asset.description,
+        logo_url=asset.logo_url,
+        website_url=asset.website_url,
+        created_at=enc.timestamp(asset.created_at),
+        updated_at=enc.timestamp(asset.updated_at),
+        metadata=enc.struct(asset.metadata),
+    )
+
+
+def deployment_message(deployment: AssetDeployment) -> assets_pb2.AssetDeployment:
+    return enc.fill(
+        assets_pb2.AssetDeployment(),
+        deployment_id=str(deployment.deployment_id),
+        asset_id=str(deployment.asset_id),
+        chain_id=deployment.chain_id,
+        chain_name=deployment.chain.name,
+        address=deployment.address,
+        decimals=deployment.decimals,
+        deployed_at=enc.timestamp(deployment.deployed_at),
+        created_at=enc.timestamp(deployment.created_at),
+        updated_at=enc.timestamp(deployment.updated_at),
+        # What the contract has no field for rides in metadata, under cqar_ names.
+        metadata=enc.struct(
+            {
+                **deployment.metadata,
+                "cqar_is_native": deployment.is_native,
+                "cqar_is_canonical": deployment.is_canonical,
+                "cqar_is_verified": deployment.is_verified,
+            }
+        ),
+    )
+
+
+def relationship_message(relationship: AssetRelationship) -> assets_pb2.AssetRelationship:
+    return enc.fill(
+        assets_pb2.AssetRelationship(),
+        relationship_id=str(relationship.relationship_id),
+        from_asset_id=str(relationship.child_asset_id),
+        to_asset_id=str(relationship.parent_asset_id),
+        relationship_type=assets_pb2.RelationshipType.Value(
+            f"RELATIONSHIP_TYPE_{relationship.relationship_type}"
+        ),
+        conversion_rate=enc.text(relationship.conversion_rate),
+        protocol=relationship.protocol,
+        description=relationship.description,
+        created_at=enc.timestamp(relationship.created_at),
+        updated_at=enc.timestamp(relationship.updated_at),
+        metadata=enc.struct(relationship.metadata),
+    )
+
+
+def identifier_message(identifier: AssetIdentifier) -> registry_pb2.AssetIdentifier:
+    return enc.fill(
+        registry_pb2.AssetIdentifier(),
+        identifier_id=str(identifier.pk),
+        asset_id=str(identifier.asset_id),
+        source=identifier.source,
+        external_id=identifier.external_id,
+        is_primary=identifier.is_primary,
+        created_at=enc.timestamp(identifier.created_at),
+        updated_at=enc.timestamp(identifier.updated_at),
+        metadata=enc.struct(identifier.metadata),
+    )
+
+
+def group_message(group: AssetGroup) -> registry_pb2.AssetGroup:
+    return enc.fill(
+        registry_pb2.AssetGroup(),
+        group_id=group.group_id,
+        canonical_symbol=group.canonical_symbol,
+        issuer=group.issuer,
+        description=group.description,
+        created_at=enc.timestamp(group.created_at),
+        updated_at=enc.timestamp(group.updated_at),
+        metadata=enc.struct(group.metadata),
+    )
+
+
+def member_message(member: AssetGroupMember) -> registry_pb2.AssetGroupMember:
+    return enc.fill(
+        registry_pb2.AssetGroupMember(),
+        member_id=str(member.pk),
+        group_id=member.group_id,
+        asset_id=str(member.asset_id),
+        is_canonical=member.is_canonical,
+        weight=enc.text(member.weight),
+        added_at=enc.timestamp(member.created_at),
+        updated_at=enc.timestamp(member.updated_at),
+    )
+
+
+def _own_asset(entity) -> list:
+    return [entity.asset_id]
+
+
+def _relationship_assets(relationship: AssetRelationship) -> list:
+    return [relationship.parent_asset_id, relationship.child_asset_id]
+
+
+def register() -> None:
+    asset = {"entity_field": "asset", "entity": asset_message, "asset_ids": lambda a: [a.pk]}
+    deployment = {
+        "entity_field": "deployment",
+        "entity": deployment_message,
+        "asset_ids": _own_asset,
+    }
+    relationship = {
+        "entity_field": "relationship",
+        "entity": relationship_message,
+        "asset_ids": _relationship_assets,
+    }
+    identifier = {
+        "entity_field": "identifier",
+        "entity": identifier_message,
+        "asset_ids": _own_asset,
+    }
+    group = {"entity_field": "group", "entity": group_message, "asset_ids": lambda g: []}
+    member = {"entity_field": "member", "entity": member_message, "asset_ids": _own_asset}
+    for name, message, shape, extra in [
+        ("asset_created", cqc_events.AssetCreated, asset, None),
+        ("asset_updated", cqar_events.AssetEvent, asset, None),
+        ("asset_deleted", cqar_events.AssetEvent, asset, None),
+        ("asset_restored", cqar_events.AssetEvent, asset, None),
+        (
+            "asset_deployment_created",
+            cqc_events.AssetDeploymentCreated,
+            deployment,
+            lambda d: {"auto_detected": False},  # a person or a list said so; no scanner yet
+        ),
+        ("asset_deployment_updated", cqar_events.AssetDeploymentEvent, deployment, None),
+        ("asset_deployment_deleted", cqar_events.AssetDeploymentEvent, deployment, None),
+        ("asset_identifier_created", cqar_events.AssetIdentifierEvent, identifier, None),
+        ("asset_identifier_updated", cqar_events.AssetIdentifierEvent, identifier, None),
+        ("asset_identifier_deleted", cqar_events.AssetIdentifierEvent, identifier, None),
+        (
+            "relationship_established",
+            cqc_events.RelationshipEstablished,
+            relationship,
+            lambda r: {"protocol": r.protocol},
+        ),
+        ("relationship_updated", cqar_events.RelationshipEvent, relationship, None),
+        ("relationship_removed", cqar_events.RelationshipEvent, relationship, None),
+        ("asset_group_created", cqar_events.AssetGroupEvent, group, None),
+        ("asset_group_updated", cqar_events.AssetGroupEvent, group, None),
+        ("asset_group_deleted", cqar_events.AssetGroupEvent, group, None),
+        ("group_member_added", cqar_events.GroupMemberEvent, member, None),
+        ("group_member_updated", cqar_events.GroupMemberEvent, member, None),
+        ("group_member_removed", cqar_events.GroupMemberEvent, member, None),
+    ]:
+        register_event_type(EventType(name=name, message=message, extra=extra, **shape))

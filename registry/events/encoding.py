@@ -1,0 +1,61 @@
+"""Model values to protobuf fields: times, JSON metadata, ids, decimals."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from google.protobuf import json_format
+from google.protobuf.message import Message
+from google.protobuf.struct_pb2 import Struct
+from google.protobuf.timestamp_pb2 import Timestamp
+
+
+def timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def struct(value: dict | None) -> Struct | None:
+    """JSON metadata as a Struct. Numbers become doubles, as Struct has no integers."""
+    if not value:
+        return None
+    message = Struct()
+    message.update(value)
+    return message
+
+
+def text(value: Any) -> str:
+    """Ids, decimals and optional strings as the contracts' strings ('' for none)."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def fill(message: Message, **values: Any) -> Message:
+    """Set fields by name, skipping None; message fields are copied in."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, Message):
+            getattr(message, name).CopyFrom(value)
+        elif isinstance(value, list | tuple):
+            getattr(message, name).extend(value)
+        else:
+            setattr(message, name, value)
+    return message
+
+
+def to_json(message: Message) -> dict:
+    """The proto3 JSON mapping, with the .proto field names (also valid proto3 JSON)."""
+    return json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+
+
+def from_json(payload: dict, message_class: type[Message]) -> Message:
+    return json_format.ParseDict(payload, message_class())

@@ -1,0 +1,172 @@
+"""Publishing outbox rows to NATS JetStream.
+
+One connection per process, on a private event loop that the synchronous publisher
+drives (Celery tasks are synchronous). The stream is created when missing, with a
+duplicate window long enough that a republished event (its ack was lost, or the
+worker died before marking it) is dropped by its ``Nats-Msg-Id``.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+
+import nats
+import orjson
+from django.conf import settings
+from nats.errors import MaxPayloadError
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from registry.events import encoding
+from registry.events.types import event_type
+from registry.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+PROTOBUF_CONTENT_TYPE = "application/protobuf"
+JSON_CONTENT_TYPE = "application/json"
+
+
+class PublishRefused(Exception):
+    """The bus will never take this message as it is (larger than its max payload)."""
+
+
+def encode(row: OutboxEvent) -> tuple[bytes, dict[str, str]]:
+    """The message body and headers of an outbox row, in the configured encoding."""
+    headers = {
+        "Nats-Msg-Id": str(row.event_id),
+        "Cqc-Event-Type": row.event_type,
+        "Cqc-Message-Type": row.message_type,
+        "Cqc-Sequence": str(row.sequence),
+    }
+    if settings.EVENTS_ENCODING == "json":
+        headers["Content-Type"] = f"{JSON_CONTENT_TYPE}; proto={row.message_type}"
+        return orjson.dumps(row.payload), headers
+    message = encoding.from_json(row.payload, event_type(row.event_type).message)
+    headers["Content-Type"] = f"{PROTOBUF_CONTENT_TYPE}; proto={row.message_type}"
+    return message.SerializeToString(deterministic=True), headers
+
+
+def stream_config() -> StreamConfig:
+    return StreamConfig(
+        name=settings.EVENTS_STREAM,
+        subjects=[f"{settings.EVENTS_SUBJECT_PREFIX}.>"],
+        storage=StorageType.FILE,
+        duplicate_window=float(settings.EVENTS_DUPLICATE_WINDOW_SECONDS),
+        max_age=float(settings.EVENTS_STREAM_MAX_AGE_DAYS * 86400),
+    )
+
+
+class JetStreamPublisher:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._loop = asyncio.new_event_loop()
+        self._nc = None
+        self._js = None
+
+    def publish(self, rows: list[OutboxEvent]) -> list[int | Exception]:
+        """Publish ``rows`` in order; per row its stream sequence, or the error."""
+        return self._loop.run_until_complete(self._publish(rows))
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._close())
+
+    async def _close(self) -> None:
+        nc, self._nc, self._js = self._nc, None, None
+        if nc is not None and not nc.is_closed:
+            with contextlib.suppress(Exception):  # already broken; nothing to flush
+                await nc.close()
+
+    async def _connect(self) -> None:
+        # No background reconnects: a broken connection fails this run, and the next
+        # run (post-commit task or sweep) connects afresh.
+        self._nc = await nats.connect(
+            self.url,
+            connect_timeout=2,
+            allow_reconnect=False,
+            max_reconnect_attempts=0,
+            name=f"cqar-publisher-{os.getpid()}",
+            error_cb=self._on_error,
+        )
+        self._js = self._nc.jetstream(timeout=settings.EVENTS_PUBLISH_TIMEOUT_SECONDS)
+        await ensure_stream(self._js)
+
+    async def _on_error(self, error: Exception) -> None:
+        logger.warning("NATS connection error: %s", error)
+
+    async def _publish(self, rows: list[OutboxEvent]) -> list[int | Exception]:
+        try:
+            if self._nc is None or self._nc.is_closed:
+                await self._connect()
+        except Exception as error:
+            await self._close()
+            return [error] * len(rows)
+        futures: list[asyncio.Future | Exception] = []
+        for row in rows:
+            try:
+                body, headers = encode(row)
+                subject = event_type(row.event_type).subject
+                if len(body) > self._nc.max_payload:
+                    raise PublishRefused(
+                        f"{len(body)} bytes, more than the server's max payload of "
+                        f"{self._nc.max_payload}"
+                    )
+                futures.append(
+                    await self._js.publish_async(
+                        subject, body, headers=headers, stream=settings.EVENTS_STREAM
+                    )
+                )
+            except (PublishRefused, MaxPayloadError) as error:
+                futures.append(PublishRefused(str(error)))
+            except Exception as error:
+                futures.append(error)
+        timeout = settings.EVENTS_PUBLISH_TIMEOUT_SECONDS
+        results: list[int | Exception] = []
+        broken = False
+        for future in futures:
+            if isinstance(future, Exception):
+                results.append(future)
+                broken = broken or not isinstance(future, PublishRefused)
+                continue
+            try:
+                ack = await asyncio.wait_for(future, timeout=timeout)
+                results.append(ack.seq)
+            except Exception as error:
+                broken = True
+                results.append(error if str(error) else TimeoutError("no ack from JetStream"))
+        if broken:
+            await self._close()
+        return results
+
+
+async def ensure_stream(js) -> None:
+    """Create the stream if missing; widen its duplicate window if it is too short."""
+    wanted = stream_config()
+    try:
+        info = await js.stream_info(wanted.name)
+    except NotFoundError:
+        await js.add_stream(wanted)
+        logger.info("Created JetStream stream %s for %s", wanted.name, wanted.subjects)
+        return
+    config = info.config
+    if (config.duplicate_window or 0) < wanted.duplicate_window or not set(wanted.subjects) <= set(
+        config.subjects or []
+    ):
+        config.duplicate_window = max(config.duplicate_window or 0, wanted.duplicate_window)
+        config.subjects = sorted(set(config.subjects or []) | set(wanted.subjects))
+        await js.update_stream(config)
+        logger.info("Updated JetStream stream %s: %s", wanted.name, config)
+
+
+_publisher: JetStreamPublisher | None = None
+_publisher_pid: int | None = None
+
+
+def publisher() -> JetStreamPublisher:
+    """This process's publisher (a forked worker child makes its own)."""
+    global _publisher, _publisher_pid
+    if _publisher is None or _publisher_pid != os.getpid() or _publisher.url != settings.NATS_URL:
+        _publisher = JetStreamPublisher(settings.NATS_URL)
+        _publisher_pid = os.getpid()
+    return _publisher

@@ -1,0 +1,331 @@
+"""The transactional outbox: recording events, ordering them, publishing them.
+
+``record`` runs inside the write's transaction, so the event commits or rolls back
+with the change. After commit one Celery task per transaction (``publish_outbox``)
+runs ``publish_pending``; the beat ``sweep_outbox`` runs it too, for whatever a dead
+broker or worker left behind.
+
+Order. Row ids are handed out at INSERT, so a transaction that began first can commit
+last, after a reader has already moved past its ids. ``sequence_pending`` therefore
+numbers only rows that are already committed, one sequencer at a time, and feed and
+publisher go by that number: nothing ever appears below a sequence someone has read.
+Two writes of one entity are serialized by its row lock, so their events are numbered
+in the order they happened.
+
+Delivery. Events go out in sequence order. A publish that fails for want of a bus
+stops the run and backs off the head of the line (1 s, 2 s, 4 s … up to
+EVENTS_RETRY_MAX_SECONDS); nothing behind it overtakes it. After
+EVENTS_FAILED_AFTER_ATTEMPTS the head is marked FAILED (it alarms) and is still
+retried. An event the bus refuses outright (larger than its max payload) is marked
+REJECTED and stops blocking the line; ``manage.py outbox requeue`` sends it again.
+A worker killed between JetStream's ack and marking the row published sends it again
+on the next run; JetStream drops it by its Nats-Msg-Id.
+"""
+
+import logging
+import uuid
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from registry.actors import current_actor, current_source
+from registry.events import encoding
+from registry.events.types import EventType, event_type
+from registry.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+OUTBOX_SEQUENCE = "registry_outbox_sequence"
+# Advisory lock keys; any constants unique to these uses.
+_SEQUENCER_LOCK = 0x43514152_0002
+_PUBLISHER_LOCK = 0x43514152_0003
+_SEQUENCE_BATCH = 10_000
+
+IN_LINE = (OutboxEvent.Status.PENDING, OutboxEvent.Status.FAILED)
+
+
+def _build(kind: EventType, entity, occurred_at, changed_fields: Iterable[str]) -> OutboxEvent:
+    event_id = uuid.uuid4()
+    message = kind.message()
+    encoding.fill(
+        message,
+        event_id=str(event_id),
+        timestamp=encoding.timestamp(occurred_at),
+        actor_id=current_actor(),
+        source=current_source(),
+        **{kind.entity_field: kind.entity(entity)},
+    )
+    if kind.has_change_fields:
+        encoding.fill(
+            message,
+            changed_fields=sorted(changed_fields),
+            entity_version=getattr(entity, "version", None),
+        )
+    if kind.extra is not None:
+        encoding.fill(message, **kind.extra(entity))
+    return OutboxEvent(
+        event_id=event_id,
+        event_type=kind.name,
+        message_type=kind.message_type,
+        entity_id=str(entity.pk),
+        asset_ids=sorted({uuid.UUID(str(pk)) for pk in kind.asset_ids(entity) if pk}),
+        actor_id=message.actor_id,
+        payload=encoding.to_json(message),
+        occurred_at=occurred_at,
+        next_attempt_at=occurred_at,
+    )
+
+
+def record(name: str, entity, *, changed_fields: Iterable[str] = ()) -> OutboxEvent:
+    """Record that ``entity`` was changed (as it is now; as it was, for a removal)."""
+    return record_many(name, [entity], changed_fields=changed_fields)[0]
+
+
+def record_many(
+    name: str, entities: Iterable, *, changed_fields: Iterable[str] = ()
+) -> list[OutboxEvent]:
+    """Record one event per entity with one INSERT (bulk imports)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("Events are recorded inside the write's transaction.")
+    kind = event_type(name)
+    now = timezone.now()
+    changed = list(changed_fields)
+    rows = OutboxEvent.objects.bulk_create([_build(kind, e, now, changed) for e in entities])
+    _publish_after_commit()
+    return rows
+
+
+def _publish_after_commit() -> None:
+    """Schedule one publishing task for the current transaction, however many events."""
+    if any(callback is _enqueue_publish for _, callback, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(_enqueue_publish, robust=True)
+
+
+def _enqueue_publish() -> None:
+    from registry.tasks import publish_outbox
+
+    try:
+        publish_outbox.apply_async()
+    except Exception as error:  # the broker is down: the sweep will publish
+        logger.warning("Could not schedule publishing (%s); the outbox sweep will.", error)
+
+
+def sequence_pending() -> int:
+    """Number the committed rows that have no sequence yet, in id order."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEQUENCER_LOCK])
+        table = OutboxEvent._meta.db_table
+        cursor.execute(
+            f"""
+            UPDATE {table} AS o SET sequence = numbered.seq
+            FROM (
+                SELECT id, nextval('{OUTBOX_SEQUENCE}') AS seq
+                FROM (SELECT id FROM {table} WHERE sequence IS NULL ORDER BY id LIMIT %s) ids
+            ) numbered
+            WHERE o.id = numbered.id
+            """,
+            [_SEQUENCE_BATCH],
+        )
+        return cursor.rowcount
+
+
+@contextmanager
+def _publisher_lock():
+    """One publisher at a time, so events leave in sequence order. A session lock, so
+    each batch can commit on its own; a dead worker's connection releases it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_PUBLISHER_LOCK])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_PUBLISHER_LOCK])
+
+
+@dataclass
+class PublishReport:
+    published: int = 0
+    rejected: int = 0
+    blocked_by: str = ""  # why the run stopped short, if it did
+    skipped_unconfigured: bool = False
+    batches: list[int] = field(default_factory=list)
+
+
+_warned_unconfigured = False
+
+
+def publish_pending() -> PublishReport:
+    """Publish every event that is due, in sequence order; returns what happened."""
+    global _warned_unconfigured
+    report = PublishReport()
+    while True:
+        while sequence_pending() == _SEQUENCE_BATCH:
+            pass
+        if not settings.NATS_URL:
+            report.skipped_unconfigured = True
+            if not _warned_unconfigured:
+                _warned_unconfigured = True
+                logger.warning(
+                    "NATS_URL is not set: events stay in the outbox and the feed "
+                    "(/api/v1/events/). With NATS_URL they go to stream %s, subjects %s.<type>.",
+                    settings.EVENTS_STREAM,
+                    settings.EVENTS_SUBJECT_PREFIX,
+                )
+            return report
+        with _publisher_lock() as acquired:
+            if not acquired:  # the holder looks again after releasing the lock
+                return report
+            _publish_line(report)
+        if report.blocked_by or not _due_exists():
+            return report
+
+
+def _due_exists() -> bool:
+    return (
+        OutboxEvent.objects.filter(sequence__isnull=True).exists()
+        or _line().filter(next_attempt_at__lte=timezone.now()).exists()
+    )
+
+
+def _line():
+    return OutboxEvent.objects.filter(status__in=IN_LINE, sequence__isnull=False)
+
+
+def _publish_line(report: PublishReport) -> None:
+    from registry.events.jetstream import PublishRefused, publisher
+
+    while True:
+        now = timezone.now()
+        batch = list(_line().order_by("sequence")[: settings.EVENTS_PUBLISH_BATCH])
+        if not batch:
+            return
+        due = []
+        for row in batch:
+            if row.next_attempt_at > now:
+                break
+            due.append(row)
+        if not due:
+            report.blocked_by = f"event {batch[0].event_id} waits to be retried"
+            return
+        results = publisher().publish(due)
+        published, failed = [], None
+        rejected = []
+        for row, result in zip(due, results, strict=True):
+            if isinstance(result, PublishRefused):
+                rejected.append((row, result))
+            elif isinstance(result, Exception):
+                failed = failed or (row, result)
+            else:
+                row.stream_sequence = result
+                published.append(row)
+        _mark(published, rejected, failed)
+        report.published += len(published)
+        report.rejected += len(rejected)
+        report.batches.append(len(published))
+        if failed is not None:
+            report.blocked_by = f"{type(failed[1]).__name__}: {failed[1]}"
+            return
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), settings.EVENTS_RETRY_MAX_SECONDS))
+
+
+def _mark(published, rejected, failed) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        if published:
+            for row in published:
+                row.status = OutboxEvent.Status.PUBLISHED
+                row.published_at = now
+                row.attempts += 1
+                row.last_error = ""
+            OutboxEvent.objects.bulk_update(
+                published,
+                ["status", "published_at", "attempts", "last_error", "stream_sequence"],
+                batch_size=1000,
+            )
+        for row, error in rejected:
+            OutboxEvent.objects.filter(pk=row.pk).update(
+                status=OutboxEvent.Status.REJECTED,
+                attempts=row.attempts + 1,
+                last_error=str(error)[:2000],
+            )
+            logger.error("Event %s rejected by the bus: %s", row.event_id, error)
+        if failed is not None:
+            row, error = failed
+            attempts = row.attempts + 1
+            status = (
+                OutboxEvent.Status.FAILED
+                if attempts >= settings.EVENTS_FAILED_AFTER_ATTEMPTS
+                else OutboxEvent.Status.PENDING
+            )
+            OutboxEvent.objects.filter(pk=row.pk).update(
+                status=status,
+                attempts=attempts,
+                last_error=f"{type(error).__name__}: {error}"[:2000],
+                next_attempt_at=now + retry_delay(attempts),
+            )
+            log = logger.error if status == OutboxEvent.Status.FAILED else logger.warning
+            log("Publishing event %s failed (attempt %d): %s", row.event_id, attempts, error)
+
+
+def outbox_status() -> dict:
+    """Counts by status, the head of the line, and the oldest unpublished event's age."""
+    from django.db.models import Count, Max, Min
+
+    counts = dict(
+        OutboxEvent.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    unpublished = OutboxEvent.objects.exclude(status=OutboxEvent.Status.PUBLISHED)
+    oldest = unpublished.aggregate(oldest=Min("occurred_at"))["oldest"]
+    head = _line().order_by("sequence").first()
+    return {
+        "counts": {status: counts.get(status, 0) for status in OutboxEvent.Status.values},
+        "unsequenced": OutboxEvent.objects.filter(sequence__isnull=True).count(),
+        "oldest_unpublished_seconds": (
+            round((timezone.now() - oldest).total_seconds(), 3) if oldest else 0.0
+        ),
+        "last_sequence": OutboxEvent.objects.aggregate(last=Max("sequence"))["last"] or 0,
+        "head": None
+        if head is None
+        else {
+            "sequence": head.sequence,
+            "event_id": str(head.event_id),
+            "event_type": head.event_type,
+            "status": head.status,
+            "attempts": head.attempts,
+            "next_attempt_at": head.next_attempt_at.isoformat(),
+            "last_error": head.last_error,
+        },
+    }
+
+
+def stale_count(after_seconds: float) -> int:
+    """Events still unpublished this long after they were recorded."""
+    cutoff = timezone.now() - timedelta(seconds=after_seconds)
+    return OutboxEvent.objects.filter(status__in=IN_LINE, occurred_at__lt=cutoff).count()
+
+
+def requeue_rejected() -> int:
+    """Put events the bus refused back in line (after its limits were raised)."""
+    return OutboxEvent.objects.filter(status=OutboxEvent.Status.REJECTED).update(
+        status=OutboxEvent.Status.PENDING, next_attempt_at=timezone.now()
+    )
+
+
+def prune_published(older_than: timedelta) -> int:
+    """Delete published events older than ``older_than`` (the feed then starts later)."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = OutboxEvent.objects.filter(
+        status=OutboxEvent.Status.PUBLISHED, published_at__lt=cutoff
+    ).delete()
+    return deleted

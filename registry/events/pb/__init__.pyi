@@ -1,0 +1,2 @@
+from . import cqar
+from . import cqc

@@ -1,0 +1,2 @@
+from . import events
+from . import registry

@@ -1,0 +1,1 @@
+from . import assets_pb2

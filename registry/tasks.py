@@ -1,0 +1,39 @@
+"""Celery tasks of the registry core. All are idempotent and safe to run twice."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def publish_outbox() -> int:
+    """Scheduled after every commit that recorded events: publish what is due."""
+    from registry.events.outbox import publish_pending
+
+    return publish_pending().published
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_outbox() -> int:
+    """Every OUTBOX_SWEEP_SECONDS (beat): publish what no post-commit task did."""
+    from registry.events.outbox import publish_pending, stale_count
+
+    stale = stale_count(settings.EVENTS_SWEEP_AFTER_SECONDS)
+    if stale:
+        logger.warning(
+            "Outbox sweep: %d events still unpublished after %ss",
+            stale,
+            settings.EVENTS_SWEEP_AFTER_SECONDS,
+        )
+    return publish_pending().published
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def replay_cache_invalidations() -> int:
+    """Every CACHE_RETRY_SECONDS (beat): delete hot keys a write could not reach."""
+    from registry.cache import replay_pending
+
+    return replay_pending()
