@@ -65,6 +65,7 @@ class EventFeedView(GenericAPIView):
     pagination_class = None
 
     @extend_schema(
+        operation_id="events_feed",
         summary="Registry events in commit order (cursor feed)",
         parameters=[
             OpenApiParameter("after", int, description="Events after this sequence (default 0)."),

@@ -81,13 +81,18 @@ class JetStreamPublisher:
     async def _connect(self) -> None:
         # No background reconnects: a broken connection fails this run, and the next
         # run (post-commit task or sweep) connects afresh.
-        self._nc = await nats.connect(
-            self.url,
-            connect_timeout=2,
-            allow_reconnect=False,
-            max_reconnect_attempts=0,
-            name=f"cqar-publisher-{os.getpid()}",
-            error_cb=self._on_error,
+        # (nats-py reads max_reconnect_attempts=0 as "forever", also for the first connect.)
+        self._nc = await asyncio.wait_for(
+            nats.connect(
+                self.url,
+                connect_timeout=2,
+                allow_reconnect=False,
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0.2,
+                name=f"cqar-publisher-{os.getpid()}",
+                error_cb=self._on_error,
+            ),
+            timeout=5,
         )
         self._js = self._nc.jetstream(timeout=settings.EVENTS_PUBLISH_TIMEOUT_SECONDS)
         await ensure_stream(self._js)

@@ -1,0 +1,283 @@
+"""Fixtures of the event tests: a real Celery worker, a JetStream reader, a TCP gate.
+
+The tests commit (``transaction=True``): the worker is another process and sees only
+committed rows. Nothing here is eager or mocked: the post-commit hook sends a task
+through RabbitMQ, the worker publishes to NATS JetStream, and the reader consumes from
+the stream as a downstream service would.
+"""
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nats
+import pytest
+from django.conf import settings
+from django.db import connection
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from registry.events.jetstream import ensure_stream
+
+ROOT = Path(__file__).resolve().parents[2]
+NEEDED = {
+    "NATS_URL": "NATS with JetStream, e.g. nats://127.0.0.1:4222",
+    "CELERY_BROKER_URL": "the Celery broker, e.g. amqp://guest:guest@127.0.0.1:5672//",
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _event_services():
+    missing = [f"{name} ({what})" for name, what in NEEDED.items() if not os.environ.get(name)]
+    if missing:
+        pytest.fail("The event tests need " + "; ".join(missing) + ". `make test` sets them.")
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"Timed out after {timeout} s waiting for {what}")
+
+
+class Worker:
+    """``celery -A config worker --beat`` in its own process group, logging to a file."""
+
+    def __init__(self, log_path: Path, env: dict[str, str]) -> None:
+        self.log_path = log_path
+        self.env = env
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "Worker":
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--beat",
+                "--schedule",
+                str(self.log_path.with_suffix(".beat")),
+                "--concurrency=1",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(
+            lambda: b"ready." in self.log_path.read_bytes() or self.process.poll() is not None,
+            60,
+            "the Celery worker to start",
+        )
+        if self.process.poll() is not None:
+            raise AssertionError(f"The worker exited: {self.log()}")
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+    def kill(self) -> None:
+        """SIGKILL the whole group: the pool child dies mid-task, as on a crash."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+
+@pytest.fixture
+def start_worker(tmp_path, transactional_db):
+    """Start a worker on the test database; keyword arguments override its environment."""
+    workers: list[Worker] = []
+    database = settings.DATABASES["default"]
+
+    def start(**overrides: str) -> Worker:
+        env = {
+            **os.environ,
+            "DATABASE_URL": (
+                f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+                f"{database['PORT'] or 5432}/{connection.settings_dict['NAME']}"
+            ),
+            "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            "OUTBOX_SWEEP_SECONDS": "1",
+            "EVENTS_SWEEP_AFTER_SECONDS": "0",
+            "EVENTS_RETRY_MAX_SECONDS": "1",
+            "CACHE_RETRY_SECONDS": "5",
+            **overrides,
+        }
+        worker = Worker(tmp_path / f"worker-{len(workers)}.log", env).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def _drain_queue(transactional_db):
+    """Tasks a previous test queued but no worker ran must not leak into this one."""
+    from config.celery import app
+
+    with contextlib.suppress(Exception):
+        app.control.purge()
+    yield
+
+
+class StreamReader:
+    """Reads the events stream from the point the test began, like a new consumer."""
+
+    def __init__(self, url: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.url = url
+        self.start_sequence = self.loop.run_until_complete(self._open())
+        self.messages: list = []
+        self._subscription = None
+
+    async def _open(self) -> int:
+        self.nc = await nats.connect(self.url, connect_timeout=5)
+        self.js = self.nc.jetstream()
+        await ensure_stream(self.js)
+        info = await self.js.stream_info(settings.EVENTS_STREAM)
+        return info.state.last_seq
+
+    async def _fetch(self, wait: float) -> list:
+        if self._subscription is None:
+            self._subscription = await self.js.pull_subscribe(
+                f"{settings.EVENTS_SUBJECT_PREFIX}.>",
+                stream=settings.EVENTS_STREAM,
+                config=ConsumerConfig(
+                    deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                    opt_start_seq=self.start_sequence + 1,
+                    ack_policy=AckPolicy.NONE,
+                    inactive_threshold=120,
+                ),
+            )
+        try:
+            return await self._subscription.fetch(batch=1000, timeout=wait)
+        except nats.errors.TimeoutError:
+            return []
+
+    def read(self, event_ids, timeout: float = 60, settle: float = 0.5) -> list:
+        """Messages with these Nats-Msg-Ids, once all have arrived (plus ``settle`` s, so
+        a late duplicate would be seen too)."""
+        wanted = {str(event_id) for event_id in event_ids}
+        deadline = time.monotonic() + timeout
+
+        def ours():
+            return [m for m in self.messages if (m.headers or {}).get("Nats-Msg-Id") in wanted]
+
+        while time.monotonic() < deadline:
+            self.messages.extend(self.loop.run_until_complete(self._fetch(0.5)))
+            if {m.headers["Nats-Msg-Id"] for m in ours()} >= wanted:
+                break
+        settle_until = time.monotonic() + settle
+        while time.monotonic() < settle_until:
+            self.messages.extend(self.loop.run_until_complete(self._fetch(0.2)))
+        return ours()
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.nc.close())
+        self.loop.close()
+
+
+@pytest.fixture
+def stream():
+    reader = StreamReader(os.environ["NATS_URL"])
+    yield reader
+    reader.close()
+
+
+class TcpGate:
+    """A TCP forwarder to NATS that can be shut: while shut, the port refuses
+    connections and open ones are cut, as when NATS is down or unreachable."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self._server: socket.socket | None = None
+        self._connections: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def open(self) -> None:
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", self.port))
+        server.listen(16)
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def shut(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        with self._lock:
+            for conn in self._connections:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+                    conn.close()
+            self._connections.clear()
+
+    def _accept(self, server: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            with self._lock:
+                self._connections += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.fixture
+def nats_gate():
+    from urllib.parse import urlsplit
+
+    target = urlsplit(os.environ["NATS_URL"])
+    gate = TcpGate(target.hostname or "127.0.0.1", target.port or 4222)
+    yield gate
+    gate.shut()
