@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -22,14 +23,19 @@ from assets.models import (
 )
 from chains.models import Chain
 from registry.cache import invalidate
-from registry.events.outbox import record
+from registry.events.outbox import record, record_many
 from registry.exceptions import (
     AssetNotFoundError,
     DeploymentExistsError,
     InvalidRelationshipError,
     NotFoundError,
 )
-from registry.services import validated_create, validated_delete, validated_update
+from registry.services import (
+    validated_bulk_create,
+    validated_create,
+    validated_delete,
+    validated_update,
+)
 
 DEPLOYMENT_CONFLICTS = {
     "deployment_unique_chain_address": DeploymentExistsError,
@@ -67,6 +73,18 @@ def asset_create(*, symbol: str, name: str, asset_type: str, **fields: Any) -> A
     _invalidate_symbols({asset.symbol_key})
     record("asset_created", asset)
     return asset
+
+
+@transaction.atomic
+def asset_bulk_create(assets: list[Asset]) -> tuple[list[Asset], dict[int, ValidationError]]:
+    """Create many assets at once (an import batch): one INSERT, one INSERT of their
+    events, one invalidation of their symbols. Returns the created ones and the refused
+    ones' errors by index; the caller has checked natural keys."""
+    created, errors = validated_bulk_create(assets)
+    if created:
+        _invalidate_symbols({asset.symbol_key for asset in created})
+        record_many("asset_created", created)
+    return created, errors
 
 
 @transaction.atomic
@@ -167,6 +185,20 @@ def deployment_create(
     invalidate(_deployment_keys(deployment))
     record("asset_deployment_created", deployment)
     return deployment
+
+
+@transaction.atomic
+def deployment_bulk_create(
+    deployments: list[AssetDeployment],
+) -> tuple[list[AssetDeployment], dict[int, ValidationError]]:
+    """Create many deployments at once, as ``asset_bulk_create`` does assets."""
+    created, errors = validated_bulk_create(deployments, conflict_errors=DEPLOYMENT_CONFLICTS)
+    if created:
+        keys = lookups.keys_for_symbols({d.asset.symbol_key for d in created})
+        keys |= {lookups.deployment_key(d.chain_id, d.address) for d in created if d.address}
+        invalidate(keys)
+        record_many("asset_deployment_created", created)
+    return created, errors
 
 
 @transaction.atomic

@@ -173,3 +173,59 @@ def _database_errors(instance: RegistryModel, conflict_errors: ConflictErrors):
                 constraint=constraint,
             ) from error
         raise ValidationError(f"The {label} breaks the database rule {constraint}.") from error
+
+
+def validated_bulk_create(
+    instances: list[ModelT], *, conflict_errors: ConflictErrors | None = None
+) -> tuple[list[ModelT], dict[int, ValidationError]]:
+    """Validate each instance and INSERT the valid ones with one statement per batch.
+
+    For bulk imports: per-instance field rules and deleted-reference checks as in
+    ``validated_create`` (the reference check is one query per foreign key for the
+    whole list), but uniqueness is left to the caller, which looks up natural keys in
+    bulk, and to the database, whose violation fails the whole call as a ConflictError.
+    Returns the created instances and the refused ones' errors by index.
+    """
+    errors: dict[int, ValidationError] = {}
+    for index, instance in enumerate(instances):
+        try:
+            instance.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            errors[index] = error
+    if instances:
+        for field in _foreign_keys(instances[0]):
+            target = field.related_model
+            if not issubclass(target, SoftDeleteModel):
+                continue
+            values = {getattr(i, field.attname) for i in instances} - {None}
+            deleted = set(
+                target._base_manager.filter(pk__in=values, deleted_at__isnull=False).values_list(
+                    "pk", flat=True
+                )
+            )
+            for index, instance in enumerate(instances):
+                value = getattr(instance, field.attname)
+                if value in deleted and index not in errors:
+                    errors[index] = ValidationError(
+                        {
+                            field.name: [
+                                f"{target._meta.verbose_name.capitalize()} {value} is "
+                                "deleted; restore it first."
+                            ]
+                        }
+                    )
+    valid = [instance for index, instance in enumerate(instances) if index not in errors]
+    if valid:
+        model = type(valid[0])
+        with transaction.atomic(), _database_errors(valid[0], conflict_errors or {}):
+            model.objects.bulk_create(valid)
+        generated = [f.attname for f in model._meta.concrete_fields if f.generated]
+        if generated:  # bulk_create does not read generated columns back
+            stored = model._base_manager.filter(pk__in=[i.pk for i in valid]).values_list(
+                "pk", *generated
+            )
+            by_pk = {row[0]: row[1:] for row in stored}
+            for instance in valid:
+                for name, value in zip(generated, by_pk[instance.pk], strict=True):
+                    setattr(instance, name, value)
+    return valid, errors
