@@ -226,9 +226,10 @@ class OutboxEvent(models.Model):
     entity_id = models.CharField(max_length=200, help_text="Primary key of the changed row.")
     asset_ids = ArrayField(models.UUIDField(), default=list, blank=True)
     actor_id = models.CharField(max_length=200)
-    # The message in the proto3 JSON mapping (original field names); the protobuf bytes
-    # are encoded from it when published.
+    # The message twice: in the proto3 JSON mapping (original field names), for the feed,
+    # the JSON encoding and people; and as protobuf bytes, encoded once when recorded.
     payload = models.JSONField()
+    body = models.BinaryField()
     occurred_at = models.DateTimeField()
     sequence = models.BigIntegerField(null=True, blank=True, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)

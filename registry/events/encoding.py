@@ -55,7 +55,3 @@ def to_json(message: Message) -> dict:
     return json_format.MessageToDict(
         message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
-
-
-def from_json(payload: dict, message_class: type[Message]) -> Message:
-    return json_format.ParseDict(payload, message_class())

@@ -18,7 +18,6 @@ from nats.errors import MaxPayloadError
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from registry.events import encoding
 from registry.events.types import event_type
 from registry.models import OutboxEvent
 
@@ -43,9 +42,8 @@ def encode(row: OutboxEvent) -> tuple[bytes, dict[str, str]]:
     if settings.EVENTS_ENCODING == "json":
         headers["Content-Type"] = f"{JSON_CONTENT_TYPE}; proto={row.message_type}"
         return orjson.dumps(row.payload), headers
-    message = encoding.from_json(row.payload, event_type(row.event_type).message)
     headers["Content-Type"] = f"{PROTOBUF_CONTENT_TYPE}; proto={row.message_type}"
-    return message.SerializeToString(deterministic=True), headers
+    return bytes(row.body), headers
 
 
 def stream_config() -> StreamConfig:

@@ -47,6 +47,15 @@ _PUBLISHER_LOCK = 0x43514152_0003
 _SEQUENCE_BATCH = 10_000
 
 IN_LINE = (OutboxEvent.Status.PENDING, OutboxEvent.Status.FAILED)
+_PUBLISH_FIELDS = (
+    "id",
+    "event_id",
+    "event_type",
+    "message_type",
+    "sequence",
+    "attempts",
+    "next_attempt_at",
+)
 
 
 def _build(kind: EventType, entity, occurred_at, changed_fields: Iterable[str]) -> OutboxEvent:
@@ -76,6 +85,7 @@ def _build(kind: EventType, entity, occurred_at, changed_fields: Iterable[str]) 
         asset_ids=sorted({uuid.UUID(str(pk)) for pk in kind.asset_ids(entity) if pk}),
         actor_id=message.actor_id,
         payload=encoding.to_json(message),
+        body=message.SerializeToString(deterministic=True),
         occurred_at=occurred_at,
         next_attempt_at=occurred_at,
     )
@@ -204,7 +214,13 @@ def _publish_line(report: PublishReport) -> None:
 
     while True:
         now = timezone.now()
-        batch = list(_line().order_by("sequence")[: settings.EVENTS_PUBLISH_BATCH])
+        batch = list(
+            _line()
+            .order_by("sequence")
+            .only(*_PUBLISH_FIELDS, "payload" if settings.EVENTS_ENCODING == "json" else "body")[
+                : settings.EVENTS_PUBLISH_BATCH
+            ]
+        )
         if not batch:
             return
         due = []
@@ -243,16 +259,22 @@ def _mark(published, rejected, failed) -> None:
     now = timezone.now()
     with transaction.atomic():
         if published:
-            for row in published:
-                row.status = OutboxEvent.Status.PUBLISHED
-                row.published_at = now
-                row.attempts += 1
-                row.last_error = ""
-            OutboxEvent.objects.bulk_update(
-                published,
-                ["status", "published_at", "attempts", "last_error", "stream_sequence"],
-                batch_size=1000,
-            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    UPDATE {OutboxEvent._meta.db_table} AS o
+                    SET status = %s, published_at = %s, attempts = o.attempts + 1,
+                        last_error = '', stream_sequence = acked.stream_sequence
+                    FROM unnest(%s::bigint[], %s::bigint[]) AS acked(id, stream_sequence)
+                    WHERE o.id = acked.id
+                    """,
+                    [
+                        OutboxEvent.Status.PUBLISHED,
+                        now,
+                        [row.pk for row in published],
+                        [row.stream_sequence for row in published],
+                    ],
+                )
         for row, error in rejected:
             OutboxEvent.objects.filter(pk=row.pk).update(
                 status=OutboxEvent.Status.REJECTED,

@@ -33,6 +33,7 @@ class Migration(migrations.Migration):
                 ),
                 ("actor_id", models.CharField(max_length=200)),
                 ("payload", models.JSONField()),
+                ("body", models.BinaryField()),
                 ("occurred_at", models.DateTimeField()),
                 ("sequence", models.BigIntegerField(blank=True, null=True, unique=True)),
                 (

@@ -9,13 +9,9 @@ the stream as a downstream service would.
 import asyncio
 import contextlib
 import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import nats
 import pytest
@@ -24,8 +20,8 @@ from django.db import connection
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from registry.events.jetstream import ensure_stream
+from tests.events.worker import Worker
 
-ROOT = Path(__file__).resolve().parents[2]
 NEEDED = {
     "NATS_URL": "NATS with JetStream, e.g. nats://127.0.0.1:4222",
     "CELERY_BROKER_URL": "the Celery broker, e.g. amqp://guest:guest@127.0.0.1:5672//",
@@ -37,76 +33,6 @@ def _event_services():
     missing = [f"{name} ({what})" for name, what in NEEDED.items() if not os.environ.get(name)]
     if missing:
         pytest.fail("The event tests need " + "; ".join(missing) + ". `make test` sets them.")
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"Timed out after {timeout} s waiting for {what}")
-
-
-class Worker:
-    """``celery -A config worker --beat`` in its own process group, logging to a file."""
-
-    def __init__(self, log_path: Path, env: dict[str, str]) -> None:
-        self.log_path = log_path
-        self.env = env
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> "Worker":
-        self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--beat",
-                "--schedule",
-                str(self.log_path.with_suffix(".beat")),
-                "--concurrency=1",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_for(
-            lambda: b"ready." in self.log_path.read_bytes() or self.process.poll() is not None,
-            60,
-            "the Celery worker to start",
-        )
-        if self.process.poll() is not None:
-            raise AssertionError(f"The worker exited: {self.log()}")
-        return self
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-5000:]
-
-    def kill(self) -> None:
-        """SIGKILL the whole group: the pool child dies mid-task, as on a crash."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._log.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from assets import services as asset_services
 from registry.actors import acting_as
 from registry.models import OutboxEvent
 from tests.contracts.loader import contract_message
-from tests.events.conftest import wait_for
+from tests.events.worker import wait_for
 from tests.factories import ChainFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
