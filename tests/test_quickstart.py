@@ -6,6 +6,7 @@ serves; the test logs in with the printed credentials.
 """
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -56,8 +57,10 @@ def stop(process: subprocess.Popen, var_dir: Path) -> None:
         subprocess.run(["kill", pid_file.read_text().split()[0]], check=False)
 
 
-@pytest.fixture
-def quickstart(tmp_path):
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory):
+    """One `make run` for the module's tests (it takes a while to start)."""
+    tmp_path = tmp_path_factory.mktemp("quickstart")
     port = free_port()
     var_dir = tmp_path / "var"
     log = tmp_path / "make-run.log"
@@ -106,3 +109,24 @@ def test_make_run_serves_admin_and_healthz_with_demo_data(quickstart):
     assert "wstETH" in assets_page
     styles = browser.open(f"{base_url}/static/admin/css/base.css", timeout=5)
     assert styles.status == 200
+
+
+@pytest.mark.smoke
+def test_make_run_keeps_events_in_the_outbox_and_the_feed_without_broker_or_nats(quickstart):
+    base_url, output = quickstart
+    username, password = re.search(r"username '([^']+)', password '([^']+)'", output).groups()
+    token_request = urllib.request.Request(
+        f"{base_url}/api/v1/auth/tokens/",
+        data=json.dumps({"username": username, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    token = json.load(urllib.request.urlopen(token_request, timeout=5))["token"]
+    feed = urllib.request.Request(
+        f"{base_url}/api/v1/events/?type=asset_created&limit=1000",
+        headers={"Authorization": f"Token {token}"},
+    )
+    events = json.load(urllib.request.urlopen(feed, timeout=5))["results"]
+    symbols = {event["payload"]["asset"]["symbol"] for event in events}
+    assert {"BTC", "ETH", "USDC", "wstETH"} <= symbols
+    assert {event["status"] for event in events} == {"PENDING"}
+    assert "NATS_URL is not set: events stay in the outbox" in output
