@@ -16,11 +16,10 @@ import time
 import nats
 import pytest
 from django.conf import settings
-from django.db import connection
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from registry.events.jetstream import ensure_stream
-from tests.events.worker import Worker
+from tests.events.worker import Worker, session_database_url
 
 NEEDED = {
     "NATS_URL": "NATS with JetStream, e.g. nats://127.0.0.1:4222",
@@ -39,15 +38,11 @@ def _event_services():
 def start_worker(tmp_path, transactional_db):
     """Start a worker on the test database; keyword arguments override its environment."""
     workers: list[Worker] = []
-    database = settings.DATABASES["default"]
 
     def start(**overrides: str) -> Worker:
         env = {
             **os.environ,
-            "DATABASE_URL": (
-                f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-                f"{database['PORT'] or 5432}/{connection.settings_dict['NAME']}"
-            ),
+            "DATABASE_URL": session_database_url(),
             "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
             "OUTBOX_SWEEP_SECONDS": "1",
             "EVENTS_SWEEP_AFTER_SECONDS": "0",

@@ -7,12 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from assets.models import Asset
 from registry.models import OutboxEvent
-from tests.events.worker import ROOT
+from tests.events.worker import ROOT, session_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,13 +24,9 @@ print("written")
 def test_a_write_succeeds_with_the_broker_down_and_its_event_waits_in_the_outbox(
     start_worker, stream
 ):
-    database = settings.DATABASES["default"]
     env = {
         **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{connection.settings_dict['NAME']}"
-        ),
+        "DATABASE_URL": session_database_url(),
         "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:1//",  # nothing listens
     }
     result = subprocess.run(
