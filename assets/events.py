@@ -3,12 +3,11 @@
 from assets.models import (
     Asset,
     AssetDeployment,
-    AssetGroup,
     AssetGroupMember,
     AssetIdentifier,
     AssetRelationship,
 )
-from registry.events import encoding as enc
+from registry.events.encoding import message_from
 from registry.events.pb.cqar.events.v1 import events_pb2 as cqar_events
 from registry.events.pb.cqar.registry.v1 import registry_pb2
 from registry.events.pb.cqc.assets.v1 import assets_pb2
@@ -17,102 +16,52 @@ from registry.events.types import EventType, register_event_type
 
 
 def asset_message(asset: Asset) -> assets_pb2.Asset:
-    return enc.fill(
-        assets_pb2.Asset(),
-        asset_id=str(asset.asset_id),
-        symbol=asset.symbol,
-        name=asset.name,
+    return message_from(
+        asset,
+        assets_pb2.Asset,
         asset_type=assets_pb2.AssetType.Value(f"ASSET_TYPE_{asset.asset_type}"),
-        category=asset.category,
-        description=asset.description,
-        logo_url=asset.logo_url,
-        website_url=asset.website_url,
-        created_at=enc.timestamp(asset.created_at),
-        updated_at=enc.timestamp(asset.updated_at),
-        metadata=enc.struct(asset.metadata),
     )
 
 
 def deployment_message(deployment: AssetDeployment) -> assets_pb2.AssetDeployment:
-    return enc.fill(
-        assets_pb2.AssetDeployment(),
-        deployment_id=str(deployment.deployment_id),
-        asset_id=str(deployment.asset_id),
-        chain_id=deployment.chain_id,
+    return message_from(
+        deployment,
+        assets_pb2.AssetDeployment,
         chain_name=deployment.chain.name,
-        address=deployment.address,
-        decimals=deployment.decimals,
-        deployed_at=enc.timestamp(deployment.deployed_at),
-        created_at=enc.timestamp(deployment.created_at),
-        updated_at=enc.timestamp(deployment.updated_at),
         # What the contract has no field for rides in metadata, under cqar_ names.
-        metadata=enc.struct(
-            {
-                **deployment.metadata,
-                "cqar_is_native": deployment.is_native,
-                "cqar_is_canonical": deployment.is_canonical,
-                "cqar_is_verified": deployment.is_verified,
-            }
-        ),
+        metadata={
+            **deployment.metadata,
+            "cqar_is_native": deployment.is_native,
+            "cqar_is_canonical": deployment.is_canonical,
+            "cqar_is_verified": deployment.is_verified,
+        },
     )
 
 
 def relationship_message(relationship: AssetRelationship) -> assets_pb2.AssetRelationship:
-    return enc.fill(
-        assets_pb2.AssetRelationship(),
-        relationship_id=str(relationship.relationship_id),
-        from_asset_id=str(relationship.child_asset_id),
-        to_asset_id=str(relationship.parent_asset_id),
+    return message_from(
+        relationship,
+        assets_pb2.AssetRelationship,
+        from_asset_id=relationship.child_asset_id,
+        to_asset_id=relationship.parent_asset_id,
         relationship_type=assets_pb2.RelationshipType.Value(
             f"RELATIONSHIP_TYPE_{relationship.relationship_type}"
         ),
-        conversion_rate=enc.text(relationship.conversion_rate),
-        protocol=relationship.protocol,
-        description=relationship.description,
-        created_at=enc.timestamp(relationship.created_at),
-        updated_at=enc.timestamp(relationship.updated_at),
-        metadata=enc.struct(relationship.metadata),
     )
 
 
 def identifier_message(identifier: AssetIdentifier) -> registry_pb2.AssetIdentifier:
-    return enc.fill(
-        registry_pb2.AssetIdentifier(),
-        identifier_id=str(identifier.pk),
-        asset_id=str(identifier.asset_id),
-        source=identifier.source,
-        external_id=identifier.external_id,
-        is_primary=identifier.is_primary,
-        created_at=enc.timestamp(identifier.created_at),
-        updated_at=enc.timestamp(identifier.updated_at),
-        metadata=enc.struct(identifier.metadata),
-    )
-
-
-def group_message(group: AssetGroup) -> registry_pb2.AssetGroup:
-    return enc.fill(
-        registry_pb2.AssetGroup(),
-        group_id=group.group_id,
-        canonical_symbol=group.canonical_symbol,
-        issuer=group.issuer,
-        description=group.description,
-        created_at=enc.timestamp(group.created_at),
-        updated_at=enc.timestamp(group.updated_at),
-        metadata=enc.struct(group.metadata),
-    )
+    return message_from(identifier, registry_pb2.AssetIdentifier, identifier_id=identifier.pk)
 
 
 def member_message(member: AssetGroupMember) -> registry_pb2.AssetGroupMember:
-    return enc.fill(
-        registry_pb2.AssetGroupMember(),
-        member_id=str(member.pk),
-        group_id=member.group_id,
-        asset_id=str(member.asset_id),
-        is_canonical=member.is_canonical,
-        weight=enc.text(member.weight),
-        added_at=enc.timestamp(member.created_at),
-        updated_at=enc.timestamp(member.updated_at),
+    return message_from(
+        member, registry_pb2.AssetGroupMember, member_id=member.pk, added_at=member.created_at
     )
+
+
+def group_message(group) -> registry_pb2.AssetGroup:
+    return message_from(group, registry_pb2.AssetGroup)
 
 
 def _own_asset(entity) -> list:

@@ -336,6 +336,9 @@ def group_update(
 @transaction.atomic
 def group_delete(*, group: AssetGroup) -> None:
     """Remove a group and its memberships; the assets themselves stay."""
+    members = list(group.members.all())
+    if members:  # removed by the cascade, so said here
+        record_many("group_member_removed", members)
     record("asset_group_deleted", group)
     validated_delete(group)
     invalidate({lookups.group_key(group.canonical_symbol)})

@@ -4,6 +4,7 @@ JSON mapping; ``after`` is the last ``sequence`` the consumer has seen."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -85,6 +86,8 @@ class EventFeedView(GenericAPIView):
         ),
     )
     def get(self, request):
+        if request.query_params.get("type", None) == "":  # DRF would read it as absent
+            raise ValidationError({"type": ["Name at least one event type, or leave it out."]})
         query = EventFeedQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data

@@ -50,6 +50,40 @@ def fill(message: Message, **values: Any) -> Message:
     return message
 
 
+_MISSING = object()
+
+
+def message_from(instance, message_class: type[Message], **values: Any) -> Message:
+    """The message whose fields take the instance's attributes of the same names.
+
+    ``values`` supply what the instance names differently or an enum needs; ids and
+    decimals become strings, datetimes Timestamps, dicts Structs, None stays unset.
+    """
+    message = message_class()
+    for field in message_class.DESCRIPTOR.fields:
+        value = values.pop(field.name, _MISSING)
+        if value is _MISSING:
+            value = getattr(instance, field.name, None)
+        if value is None:
+            continue
+        if field.message_type is not None:
+            name = field.message_type.full_name
+            if name == "google.protobuf.Timestamp" and isinstance(value, datetime):
+                value = timestamp(value)
+            elif name == "google.protobuf.Struct" and isinstance(value, dict):
+                value = struct(value)
+            if value is None:
+                continue
+            getattr(message, field.name).CopyFrom(value)
+        elif field.type == field.TYPE_STRING:
+            setattr(message, field.name, text(value))
+        else:
+            setattr(message, field.name, value)
+    if values:
+        raise TypeError(f"{message_class.__name__} has no fields {', '.join(sorted(values))}")
+    return message
+
+
 def to_json(message: Message) -> dict:
     """The proto3 JSON mapping, with the .proto field names (also valid proto3 JSON)."""
     return json_format.MessageToDict(

@@ -56,12 +56,22 @@ def stream_config() -> StreamConfig:
     )
 
 
+def wire_size(body: bytes, headers: dict[str, str]) -> int:
+    """What NATS counts against its limits: the body and the header block."""
+    block = len(b"NATS/1.0\r\n\r\n") + sum(
+        len(key.encode()) + len(value.encode()) + 4 for key, value in headers.items()
+    )
+    return len(body) + block
+
+
 class JetStreamPublisher:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, stream: str) -> None:
         self.url = url
+        self.stream = stream
         self._loop = asyncio.new_event_loop()
         self._nc = None
         self._js = None
+        self._max_size = 0
 
     def publish(self, rows: list[OutboxEvent]) -> list[int | Exception]:
         """Publish ``rows`` in order; per row its stream sequence, or the error."""
@@ -93,7 +103,11 @@ class JetStreamPublisher:
             timeout=5,
         )
         self._js = self._nc.jetstream(timeout=settings.EVENTS_PUBLISH_TIMEOUT_SECONDS)
-        await ensure_stream(self._js)
+        stream_limit = (await ensure_stream(self._js)).max_msg_size or 0
+        # The server's limit and the stream's, if it sets one (-1: none).
+        self._max_size = min(
+            self._nc.max_payload, stream_limit if stream_limit > 0 else self._nc.max_payload
+        )
 
     async def _on_error(self, error: Exception) -> None:
         logger.warning("NATS connection error: %s", error)
@@ -110,15 +124,15 @@ class JetStreamPublisher:
             try:
                 body, headers = encode(row)
                 subject = event_type(row.event_type).subject
-                if len(body) > self._nc.max_payload:
+                size = wire_size(body, {**headers, "Nats-Expected-Stream": self.stream})
+                if size > self._max_size:
+                    # The bus would drop the connection or never ack: refuse it here.
                     raise PublishRefused(
-                        f"{len(body)} bytes, more than the server's max payload of "
-                        f"{self._nc.max_payload}"
+                        f"{size} bytes with headers, more than the max payload of "
+                        f"{self._max_size} (server and stream limits)"
                     )
                 futures.append(
-                    await self._js.publish_async(
-                        subject, body, headers=headers, stream=settings.EVENTS_STREAM
-                    )
+                    await self._js.publish_async(subject, body, headers=headers, stream=self.stream)
                 )
             except (PublishRefused, MaxPayloadError) as error:
                 futures.append(PublishRefused(str(error)))
@@ -143,15 +157,16 @@ class JetStreamPublisher:
         return results
 
 
-async def ensure_stream(js) -> None:
-    """Create the stream if missing; widen its duplicate window if it is too short."""
+async def ensure_stream(js) -> StreamConfig:
+    """Create the stream if missing; widen its duplicate window if it is too short.
+    Returns the stream's configuration."""
     wanted = stream_config()
     try:
         info = await js.stream_info(wanted.name)
     except NotFoundError:
-        await js.add_stream(wanted)
+        info = await js.add_stream(wanted)
         logger.info("Created JetStream stream %s for %s", wanted.name, wanted.subjects)
-        return
+        return info.config
     config = info.config
     if (config.duplicate_window or 0) < wanted.duplicate_window or not set(wanted.subjects) <= set(
         config.subjects or []
@@ -160,6 +175,7 @@ async def ensure_stream(js) -> None:
         config.subjects = sorted(set(config.subjects or []) | set(wanted.subjects))
         await js.update_stream(config)
         logger.info("Updated JetStream stream %s: %s", wanted.name, config)
+    return config
 
 
 _publisher: JetStreamPublisher | None = None
@@ -169,7 +185,14 @@ _publisher_pid: int | None = None
 def publisher() -> JetStreamPublisher:
     """This process's publisher (a forked worker child makes its own)."""
     global _publisher, _publisher_pid
-    if _publisher is None or _publisher_pid != os.getpid() or _publisher.url != settings.NATS_URL:
-        _publisher = JetStreamPublisher(settings.NATS_URL)
+    current = (settings.NATS_URL, settings.EVENTS_STREAM)
+    if (
+        _publisher is None
+        or _publisher_pid != os.getpid()
+        or (_publisher.url, _publisher.stream) != current
+    ):
+        if _publisher is not None and _publisher_pid == os.getpid():
+            _publisher.close()
+        _publisher = JetStreamPublisher(*current)
         _publisher_pid = os.getpid()
     return _publisher
