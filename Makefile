@@ -17,7 +17,8 @@ TEST_CELERY_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	NATS_URL=$${NATS_URL:-$(TEST_NATS_URL)} \
-	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_CELERY_BROKER_URL)}
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_CELERY_BROKER_URL)} \
+	CELERY_QUEUE=$${CELERY_QUEUE:-cqar-test-$$$$}
 PROTOS = $(shell cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 
 .PHONY: install run test lint format lock schema proto services bench bench-events worker clean

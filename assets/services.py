@@ -31,6 +31,7 @@ from registry.exceptions import (
     NotFoundError,
 )
 from registry.services import (
+    lock_for_removal,
     validated_bulk_create,
     validated_create,
     validated_delete,
@@ -152,8 +153,7 @@ def asset_identifier_update(
 
 @transaction.atomic
 def asset_identifier_delete(*, identifier: AssetIdentifier) -> None:
-    record("asset_identifier_deleted", identifier)
-    validated_delete(identifier)
+    validated_delete(identifier, event="asset_identifier_deleted")
 
 
 @transaction.atomic
@@ -227,8 +227,7 @@ def deployment_update(
 def deployment_delete(*, deployment: AssetDeployment) -> None:
     """Remove a deployment recorded by mistake (a real one that ended keeps its row)."""
     affected = _deployment_keys(deployment)
-    record("asset_deployment_deleted", deployment)
-    validated_delete(deployment)
+    validated_delete(deployment, event="asset_deployment_deleted")
     invalidate(affected)
 
 
@@ -305,8 +304,7 @@ def relationship_update(
 @transaction.atomic
 def relationship_delete(*, relationship: AssetRelationship) -> None:
     affected = lookups.aggregation_keys({relationship.parent_asset_id})
-    record("relationship_removed", relationship)
-    validated_delete(relationship)
+    validated_delete(relationship, event="relationship_removed")
     invalidate(affected)
 
 
@@ -336,11 +334,13 @@ def group_update(
 @transaction.atomic
 def group_delete(*, group: AssetGroup) -> None:
     """Remove a group and its memberships; the assets themselves stay."""
+    # Locked first: no member can join (its foreign key check waits) while the
+    # members the cascade removes are listed.
+    lock_for_removal(group)
     members = list(group.members.all())
     if members:  # removed by the cascade, so said here
         record_many("group_member_removed", members)
-    record("asset_group_deleted", group)
-    validated_delete(group)
+    validated_delete(group, event="asset_group_deleted")
     invalidate({lookups.group_key(group.canonical_symbol)})
 
 
@@ -378,6 +378,5 @@ def group_member_update(
 
 @transaction.atomic
 def group_member_delete(*, member: AssetGroupMember) -> None:
-    record("group_member_removed", member)
-    validated_delete(member)
+    validated_delete(member, event="group_member_removed")
     invalidate({lookups.group_key(member.group.canonical_symbol)})

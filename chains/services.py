@@ -45,5 +45,4 @@ def chain_update(
 @transaction.atomic
 def chain_delete(*, chain: Chain) -> None:
     """Remove a chain registered by mistake; refused while deployments or venues use it."""
-    record("chain_deleted", chain)
-    validated_delete(chain)
+    validated_delete(chain, event="chain_deleted")

@@ -83,6 +83,11 @@ else:
     DATABASES = {"default": embedded_database(VAR_DIR)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# TCP keepalives: a host that vanishes (and the event publisher's advisory lock its
+# session holds) is noticed in about a minute, not after the kernel's two hours.
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3
+)
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise environ.ImproperlyConfigured(
         "DATABASE_URL must point at PostgreSQL (postgres://...): the registry's "
@@ -154,6 +159,12 @@ CELERY_BEAT_SCHEDULE = {
 # wrapped in registry.actors.acting_as(...).
 CQAR_DEFAULT_ACTOR = env.str("CQAR_DEFAULT_ACTOR", default="service:cqar")
 NATS_URL = env.str("NATS_URL", default="")
+if NATS_URL and CELERY_TASK_ALWAYS_EAGER:
+    raise environ.ImproperlyConfigured(
+        "NATS_URL is set but CELERY_BROKER_URL is not: events are published by a Celery "
+        "worker, never inside a web request. Set CELERY_BROKER_URL (RabbitMQ), or unset "
+        "NATS_URL to keep events in the outbox and the feed."
+    )
 EVENTS_STREAM = env.str("EVENTS_STREAM", default="CQC_EVENTS")
 EVENTS_SUBJECT_PREFIX = env.str("EVENTS_SUBJECT_PREFIX", default="cqc.events.v1")
 # "protobuf" (the platform contracts) or "json" (their proto3 JSON mapping).

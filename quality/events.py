@@ -2,7 +2,7 @@
 
 from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
-from registry.events import encoding as enc
+from registry.events.encoding import message_from
 from registry.events.pb.cqar.events.v1 import events_pb2 as cqar_events
 from registry.events.pb.cqc.assets.v1 import assets_pb2
 from registry.events.pb.cqc.events.v1 import events_pb2 as cqc_events
@@ -23,22 +23,12 @@ def contract_flag_type(flag_type: str) -> int:
 
 
 def flag_message(flag: AssetQualityFlag) -> assets_pb2.AssetQualityFlag:
-    return enc.fill(
-        assets_pb2.AssetQualityFlag(),
-        flag_id=str(flag.flag_id),
-        asset_id=str(flag.asset_id),
+    return message_from(
+        flag,
+        assets_pb2.AssetQualityFlag,
         flag_type=contract_flag_type(flag.flag_type),
         severity=int(flag.severity),
-        source=flag.source,
-        reason=flag.reason,
-        evidence_url=flag.evidence_url,
-        raised_at=enc.timestamp(flag.raised_at),
-        resolved_at=enc.timestamp(flag.resolved_at),
-        resolved_by=flag.resolved_by,
-        resolution_notes=flag.resolution_notes,
-        metadata=enc.struct(
-            {**flag.metadata, "flag_type": flag.flag_type, "raised_by": flag.raised_by}
-        ),
+        metadata={**flag.metadata, "flag_type": flag.flag_type, "raised_by": flag.raised_by},
     )
 
 

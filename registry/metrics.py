@@ -16,9 +16,11 @@ class OutboxCollector:
     def collect(self):
         from registry.events.outbox import outbox_status
 
-        status = outbox_status()
+        status = outbox_status(count_published=False)
         events = GaugeMetricFamily(
-            "cqar_outbox_events", "Outbox events by publishing status.", labels=["status"]
+            "cqar_outbox_events",
+            "Outbox events not yet published, by status.",
+            labels=["status"],
         )
         for name, count in status["counts"].items():
             events.add_metric([name], count)

@@ -14,6 +14,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from registry.exceptions import StaleVersionError
@@ -234,7 +235,9 @@ class OutboxEvent(models.Model):
     sequence = models.BigIntegerField(null=True, blank=True, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
+    # The database's clock, like every comparison with it: web and worker hosts may
+    # disagree about the time.
+    next_attempt_at = models.DateTimeField(db_default=Now())
     last_error = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     stream_sequence = models.PositiveBigIntegerField(null=True, blank=True)
@@ -251,6 +254,12 @@ class OutboxEvent(models.Model):
                 fields=["sequence"],
                 name="outbox_unpublished",
                 condition=Q(status__in=["PENDING", "FAILED"], sequence__isnull=False),
+            ),
+            # Status counts and the oldest unpublished event, for /metrics.
+            models.Index(
+                fields=["status", "occurred_at"],
+                name="outbox_not_published",
+                condition=~Q(status="PUBLISHED"),
             ),
             models.Index(fields=["event_type", "sequence"], name="outbox_type_sequence"),
             GinIndex(fields=["asset_ids"], name="outbox_asset_ids"),

@@ -74,10 +74,27 @@ def validated_update(
     return changed
 
 
-def validated_delete(instance: models.Model) -> None:
-    """Delete ``instance``; a ConflictError naming what still refers to it if anything does."""
+def lock_for_removal(instance: models.Model) -> None:
+    """Lock the row and reload it. A removal's event then shows the last committed state
+    and is recorded after the events of every write that came before it."""
+    fresh = type(instance)._base_manager.select_for_update().get(pk=instance.pk)
+    for field in instance._meta.concrete_fields:
+        setattr(instance, field.attname, getattr(fresh, field.attname))
+
+
+def validated_delete(instance: models.Model, *, event: str | None = None) -> None:
+    """Delete ``instance``, recording ``event`` about it (as it was) first.
+
+    A ConflictError naming what still refers to it if anything does; the event is then
+    rolled back with the savepoint.
+    """
+    from registry.events.outbox import record
+
     try:
         with transaction.atomic():
+            if event is not None:
+                lock_for_removal(instance)
+                record(event, instance)
             instance.delete()
     except (ProtectedError, RestrictedError) as error:
         blocking = (

@@ -8,7 +8,9 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+# A hard limit: a stuck run is killed, its task redelivered, and JetStream drops what it
+# had already sent.
+@shared_task(acks_late=True, ignore_result=True, time_limit=900)
 def publish_outbox() -> int:
     """Scheduled after every commit that recorded events: publish what is due."""
     from registry.events.outbox import publish_pending
@@ -16,7 +18,7 @@ def publish_outbox() -> int:
     return publish_pending().published
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(acks_late=True, ignore_result=True, time_limit=900)
 def sweep_outbox() -> int:
     """Every OUTBOX_SWEEP_SECONDS (beat): publish what no post-commit task did."""
     from registry.events.outbox import publish_pending, stale_count

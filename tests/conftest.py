@@ -1,5 +1,6 @@
 """Test set-up: the suite runs against the real PostgreSQL and Redis, never stand-ins."""
 
+import contextlib
 import os
 from io import StringIO
 
@@ -27,6 +28,20 @@ def pytest_configure(config):
             "The tests need real services; set " + "; ".join(missing) + ". `make test` sets "
             "local defaults and starts the services where it can."
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _celery_queue():
+    """The run's own broker queue (make test names one per run) goes when the run ends."""
+    yield
+    from django.conf import settings
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    from config.celery import app
+
+    with contextlib.suppress(Exception), app.connection_for_write() as connection:
+        connection.default_channel.queue_delete(settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
 @pytest.fixture(autouse=True)

@@ -44,8 +44,7 @@ def venue_update(
 @transaction.atomic
 def venue_delete(*, venue: Venue) -> None:
     """Remove a venue registered by mistake; refused while it has codes or tickers."""
-    record("venue_deleted", venue)
-    validated_delete(venue)
+    validated_delete(venue, event="venue_deleted")
 
 
 @transaction.atomic
@@ -72,8 +71,7 @@ def venue_asset_update(
 
 @transaction.atomic
 def venue_asset_delete(*, venue_asset: VenueAsset) -> None:
-    record("venue_asset_removed", venue_asset)
-    validated_delete(venue_asset)
+    validated_delete(venue_asset, event="venue_asset_removed")
 
 
 @transaction.atomic

@@ -82,6 +82,11 @@ class EventFeedView(GenericAPIView):
                     help_text="Pass as ``after`` for the next page."
                 ),
                 "has_more": serializers.BooleanField(),
+                "oldest_sequence": serializers.IntegerField(
+                    allow_null=True,
+                    help_text="The oldest event still kept (older ones were pruned): a "
+                    "consumer whose ``after`` is below it has missed events.",
+                ),
             },
         ),
     )
@@ -107,5 +112,9 @@ class EventFeedView(GenericAPIView):
                 "results": EventSerializer(rows, many=True).data,
                 "next_after": rows[-1].sequence if rows else params["after"],
                 "has_more": has_more,
+                "oldest_sequence": OutboxEvent.objects.filter(sequence__isnull=False)
+                .order_by("sequence")
+                .values_list("sequence", flat=True)
+                .first(),
             }
         )

@@ -18,12 +18,14 @@ def timestamp(value: datetime | None) -> Timestamp | None:
     return stamp
 
 
-def struct(value: dict | None) -> Struct | None:
-    """JSON metadata as a Struct. Numbers become doubles, as Struct has no integers."""
-    if not value:
+def struct(value: Any) -> Struct | None:
+    """JSON metadata as a Struct. Numbers become doubles, as Struct has no integers; a
+    value that is not an object (the API refuses those, older rows may hold one) is
+    wrapped as {"cqar_value": value} rather than failing the write."""
+    if value is None or value == {}:
         return None
     message = Struct()
-    message.update(value)
+    message.update(value if isinstance(value, dict) else {"cqar_value": value})
     return message
 
 
@@ -70,7 +72,7 @@ def message_from(instance, message_class: type[Message], **values: Any) -> Messa
             name = field.message_type.full_name
             if name == "google.protobuf.Timestamp" and isinstance(value, datetime):
                 value = timestamp(value)
-            elif name == "google.protobuf.Struct" and isinstance(value, dict):
+            elif name == "google.protobuf.Struct" and not isinstance(value, Struct):
                 value = struct(value)
             if value is None:
                 continue

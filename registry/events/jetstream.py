@@ -112,15 +112,27 @@ class JetStreamPublisher:
     async def _on_error(self, error: Exception) -> None:
         logger.warning("NATS connection error: %s", error)
 
+    async def _ensure_connection(self) -> None:
+        """Connect, or check that the connection still answers: between runs nothing
+        drives this loop, so the server may have dropped it as stale unnoticed."""
+        if self._nc is not None and not self._nc.is_closed:
+            try:
+                await self._nc.flush(timeout=1)
+                return
+            except Exception:
+                await self._close()
+        await self._connect()
+
     async def _publish(self, rows: list[OutboxEvent]) -> list[int | Exception]:
         try:
-            if self._nc is None or self._nc.is_closed:
-                await self._connect()
+            await self._ensure_connection()
         except Exception as error:
             await self._close()
             return [error] * len(rows)
-        futures: list[asyncio.Future | Exception] = []
-        for row in rows:
+        sent: list[asyncio.Future] = []
+        refused: dict[int, PublishRefused] = {}
+        failed: Exception | None = None
+        for index, row in enumerate(rows):
             try:
                 body, headers = encode(row)
                 subject = event_type(row.event_type).subject
@@ -131,27 +143,35 @@ class JetStreamPublisher:
                         f"{size} bytes with headers, more than the max payload of "
                         f"{self._max_size} (server and stream limits)"
                     )
-                futures.append(
+                sent.append(
                     await self._js.publish_async(subject, body, headers=headers, stream=self.stream)
                 )
             except (PublishRefused, MaxPayloadError) as error:
-                futures.append(PublishRefused(str(error)))
-            except Exception as error:
-                futures.append(error)
-        timeout = settings.EVENTS_PUBLISH_TIMEOUT_SECONDS
+                refused[index] = PublishRefused(str(error))
+                sent.append(None)
+            except Exception as error:  # stop here: nothing may overtake this row
+                failed = error
+                break
+        # One deadline for the whole batch: a dead connection never completes its futures.
+        pending = [future for future in sent if future is not None]
+        if pending:
+            await asyncio.wait(pending, timeout=settings.EVENTS_PUBLISH_TIMEOUT_SECONDS)
         results: list[int | Exception] = []
-        broken = False
-        for future in futures:
-            if isinstance(future, Exception):
-                results.append(future)
-                broken = broken or not isinstance(future, PublishRefused)
-                continue
-            try:
-                ack = await asyncio.wait_for(future, timeout=timeout)
-                results.append(ack.seq)
-            except Exception as error:
+        broken = failed is not None
+        for index, future in enumerate(sent):
+            if future is None:
+                results.append(refused[index])
+            elif future.done() and not future.cancelled() and future.exception() is None:
+                results.append(future.result().seq)
+            else:
                 broken = True
-                results.append(error if str(error) else TimeoutError("no ack from JetStream"))
+                error = future.exception() if future.done() and not future.cancelled() else None
+                results.append(error or TimeoutError("no ack from JetStream in time"))
+                if not future.done():
+                    future.cancel()
+        if failed is not None:
+            results.append(failed)
+        results.extend([failed or TimeoutError("not sent")] * (len(rows) - len(results)))
         if broken:
             await self._close()
         return results

@@ -23,6 +23,7 @@ on the next run; JetStream drops it by its Nats-Msg-Id.
 """
 
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -31,6 +32,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import BooleanField, DateTimeField, ExpressionWrapper, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from registry.actors import current_actor, current_source
@@ -52,9 +55,9 @@ _PUBLISH_FIELDS = (
     "event_id",
     "event_type",
     "message_type",
+    "entity_id",
     "sequence",
     "attempts",
-    "next_attempt_at",
 )
 
 
@@ -87,7 +90,6 @@ def _build(kind: EventType, entity, occurred_at, changed_fields: Iterable[str]) 
         payload=encoding.to_json(message),
         body=message.SerializeToString(deterministic=True),
         occurred_at=occurred_at,
-        next_attempt_at=occurred_at,
     )
 
 
@@ -117,13 +119,27 @@ def _publish_after_commit() -> None:
     transaction.on_commit(_enqueue_publish, robust=True)
 
 
+_enqueue_suspended_until = 0.0
+
+
 def _enqueue_publish() -> None:
+    """After commit: hand publishing to a worker. If the broker cannot be reached, the
+    events wait for the sweep, and this process stops trying for a sweep interval, so
+    an outage costs one write the broker's connect timeout, not every write."""
+    global _enqueue_suspended_until
     from registry.tasks import publish_outbox
 
+    if time.monotonic() < _enqueue_suspended_until:
+        return
     try:
         publish_outbox.apply_async()
     except Exception as error:  # the broker is down: the sweep will publish
-        logger.warning("Could not schedule publishing (%s); the outbox sweep will.", error)
+        _enqueue_suspended_until = time.monotonic() + settings.OUTBOX_SWEEP_SECONDS
+        logger.warning(
+            "Could not schedule publishing (%s); the outbox sweep will. Not trying again for %ss.",
+            error,
+            settings.OUTBOX_SWEEP_SECONDS,
+        )
 
 
 def sequence_pending() -> int:
@@ -201,7 +217,7 @@ def publish_pending() -> PublishReport:
 def _due_exists() -> bool:
     return (
         OutboxEvent.objects.filter(sequence__isnull=True).exists()
-        or _line().filter(next_attempt_at__lte=timezone.now()).exists()
+        or _line().filter(next_attempt_at__lte=Now()).exists()
     )
 
 
@@ -212,21 +228,23 @@ def _line():
 def _publish_line(report: PublishReport) -> None:
     from registry.events.jetstream import PublishRefused, publisher
 
+    encoded = "payload" if settings.EVENTS_ENCODING == "json" else "body"
     while True:
-        now = timezone.now()
         batch = list(
             _line()
             .order_by("sequence")
-            .only(*_PUBLISH_FIELDS, "payload" if settings.EVENTS_ENCODING == "json" else "body")[
-                : settings.EVENTS_PUBLISH_BATCH
-            ]
+            .annotate(due=ExpressionWrapper(Q(next_attempt_at__lte=Now()), BooleanField()))
+            .only(*_PUBLISH_FIELDS, encoded)[: settings.EVENTS_PUBLISH_BATCH]
         )
         if not batch:
             return
-        due = []
+        due, entities = [], set()
         for row in batch:
-            if row.next_attempt_at > now:
+            # The batch is pipelined: two events of one entity in flight together could
+            # be reordered by a failure between them, so the second waits for the next.
+            if not row.due or row.entity_id in entities:
                 break
+            entities.add(row.entity_id)
             due.append(row)
         if not due:
             report.blocked_by = f"event {batch[0].event_id} waits to be retried"
@@ -294,24 +312,32 @@ def _mark(published, rejected, failed) -> None:
                 status=status,
                 attempts=attempts,
                 last_error=f"{type(error).__name__}: {error}"[:2000],
-                next_attempt_at=now + retry_delay(attempts),
+                next_attempt_at=ExpressionWrapper(
+                    Now() + retry_delay(attempts), output_field=DateTimeField()
+                ),
             )
             log = logger.error if status == OutboxEvent.Status.FAILED else logger.warning
             log("Publishing event %s failed (attempt %d): %s", row.event_id, attempts, error)
 
 
-def outbox_status() -> dict:
-    """Counts by status, the head of the line, and the oldest unpublished event's age."""
+def outbox_status(*, count_published: bool = True) -> dict:
+    """Counts by status, the head of the line, and the oldest unpublished event's age.
+
+    Counting published events reads the whole table; /metrics leaves them out.
+    """
     from django.db.models import Count, Max, Min
 
-    counts = dict(
-        OutboxEvent.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
     unpublished = OutboxEvent.objects.exclude(status=OutboxEvent.Status.PUBLISHED)
+    counted = OutboxEvent.objects.all() if count_published else unpublished
+    counts = dict(counted.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     oldest = unpublished.aggregate(oldest=Min("occurred_at"))["oldest"]
     head = _line().order_by("sequence").first()
     return {
-        "counts": {status: counts.get(status, 0) for status in OutboxEvent.Status.values},
+        "counts": {
+            status: counts.get(status, 0)
+            for status in OutboxEvent.Status.values
+            if count_published or status != OutboxEvent.Status.PUBLISHED
+        },
         "unsequenced": OutboxEvent.objects.filter(sequence__isnull=True).count(),
         "oldest_unpublished_seconds": (
             round((timezone.now() - oldest).total_seconds(), 3) if oldest else 0.0
@@ -340,7 +366,7 @@ def stale_count(after_seconds: float) -> int:
 def requeue_rejected() -> int:
     """Put events the bus refused back in line (after its limits were raised)."""
     return OutboxEvent.objects.filter(status=OutboxEvent.Status.REJECTED).update(
-        status=OutboxEvent.Status.PENDING, next_attempt_at=timezone.now()
+        status=OutboxEvent.Status.PENDING, next_attempt_at=Now()
     )
 
 

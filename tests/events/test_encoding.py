@@ -299,3 +299,14 @@ def test_the_generated_modules_are_what_make_proto_generates_from_proto(tmp_path
     assert sorted(generated) == sorted(committed), "run `make proto`"
     stale = [name for name in generated if generated[name] != committed[name]]
     assert stale == [], f"stale generated modules (run `make proto`): {stale}"
+
+
+def test_metadata_that_is_not_an_object_is_wrapped_rather_than_failing_the_write():
+    """The API refuses such metadata; a shell write or an old row must still record."""
+    with acting_as("service:test"):
+        asset = asset_services.asset_create(
+            symbol="ODD", name="Odd metadata", asset_type="ERC20", metadata=["a", 1]
+        )
+    event = OutboxEvent.objects.get(entity_id=str(asset.pk))
+    decoded = contract_message("cqc.events.v1.AssetCreated").FromString(bytes(event.body))
+    assert dict(decoded.asset.metadata) == {"cqar_value": ["a", 1.0]}

@@ -87,7 +87,24 @@ def test_after_pages_through_without_gaps_or_repeats(viewer, five_events):
     assert pages == [(2, True), (2, True), (1, False)]
     assert seen == list(OutboxEvent.objects.order_by("sequence").values_list("sequence", flat=True))
     last = feed(viewer, after=after, limit=2)
-    assert last == {"results": [], "next_after": after, "has_more": False}
+    assert last == {
+        "results": [],
+        "next_after": after,
+        "has_more": False,
+        "oldest_sequence": seen[0],
+    }
+
+
+def test_the_feed_says_when_pruning_took_events_a_consumer_had_not_read(viewer, five_events):
+    """A consumer whose ``after`` is below ``oldest_sequence`` knows it missed events."""
+    sequence_pending()
+    first, second, *_ = OutboxEvent.objects.order_by("sequence")
+    OutboxEvent.objects.filter(pk__in=[first.pk, second.pk]).delete()  # as prune would
+
+    body = feed(viewer, after=0, limit=10)
+
+    assert body["oldest_sequence"] > first.sequence
+    assert body["results"][0]["sequence"] == body["oldest_sequence"]
 
 
 def test_type_filter_takes_a_comma_separated_list(viewer, five_events):

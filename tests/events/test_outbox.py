@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assets import services as asset_services
+from assets.models import AssetRelationship
 from chains import services as chain_services
 from quality import services as quality_services
 from registry.actors import acting_as
@@ -520,6 +521,66 @@ def test_sequence_follows_commit_order_and_never_numbers_below_what_was_read():
     assert slow_event.sequence > fast_event.sequence
     below_or_at_read = OutboxEvent.objects.filter(sequence__lte=fast_event.sequence)
     assert list(below_or_at_read.values_list("pk", flat=True)) == [fast_event.pk]
+
+
+def test_a_removal_waits_for_a_concurrent_update_and_is_recorded_after_it():
+    """The delete locks the row before recording, so its event follows the update's
+    (in id, hence sequence, order) and shows the updated state."""
+    parent, child = new_asset("PAR"), new_asset("CHI")
+    with acting_as("service:test"):
+        relationship = asset_services.relationship_create(
+            parent_asset=parent, child_asset=child, relationship_type="WRAPS"
+        )
+    updated, may_commit, done = threading.Event(), threading.Event(), threading.Event()
+    outcome: dict = {}
+
+    def updater():
+        try:
+            with transaction.atomic():
+                mine = AssetRelationship.objects.get(pk=relationship.pk)
+                asset_services.relationship_update(
+                    relationship=mine, changes={"description": "after the update"}
+                )
+                updated.set()
+                assert may_commit.wait(60)
+        except BaseException as error:
+            outcome["error"] = error
+        finally:
+            updated.set()
+            connection.close()
+
+    def deleter():
+        try:
+            stale = AssetRelationship.objects.get(pk=relationship.pk)  # read before the update
+            assert updated.wait(60)
+            asset_services.relationship_delete(relationship=stale)
+        except BaseException as error:
+            outcome["delete_error"] = error
+        finally:
+            done.set()
+            connection.close()
+
+    threads = [threading.Thread(target=updater), threading.Thread(target=deleter)]
+    for thread in threads:
+        thread.start()
+    try:
+        assert updated.wait(60)
+        assert not done.wait(1), "the delete did not wait for the open update"
+    finally:
+        may_commit.set()
+        for thread in threads:
+            thread.join(60)
+    assert not outcome, outcome
+
+    update_event, removal_event = OutboxEvent.objects.filter(
+        entity_id=str(relationship.pk),
+        event_type__in=["relationship_updated", "relationship_removed"],
+    ).order_by("id")
+    assert (update_event.event_type, removal_event.event_type) == (
+        "relationship_updated",
+        "relationship_removed",
+    )
+    assert removal_event.payload["relationship"]["description"] == "after the update"
 
 
 # --- publishing ----------------------------------------------------------------------

@@ -162,7 +162,8 @@ def test_metrics_report_the_outbox(anonymous):
 
     events = samples["cqar_outbox_events"]
     assert events[(("status", "PENDING"),)] == 2
-    assert events[(("status", "PUBLISHED"),)] == 1
+    # Published events are not counted on every scrape (that reads the whole table).
+    assert (("status", "PUBLISHED"),) not in events
     assert events[(("status", "FAILED"),)] == 0
     assert events[(("status", "REJECTED"),)] == 0
     assert samples["cqar_outbox_oldest_unpublished_seconds"][()] >= 120
