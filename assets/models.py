@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower, Upper
+from django.utils import timezone
 
 from assets.choices import AssetType, IdentifierSource, RelationshipType
 from assets.querysets import AssetDeploymentQuerySet, AssetQuerySet, AssetRelationshipQuerySet
@@ -26,7 +27,7 @@ from registry.text import (
     normalize_name,
     normalize_symbol,
 )
-from registry.validators import SLUG_PATTERN, validate_registry_slug
+from registry.validators import SLUG_PATTERN, validate_logo_url, validate_registry_slug
 
 # CAIP-19 asset namespaces of EVM token standards.
 CAIP19_EVM_NAMESPACES = {AssetType.ERC721: "erc721", AssetType.ERC1155: "erc1155"}
@@ -46,7 +47,7 @@ class Asset(SoftDeleteModel, RegistryModel):
     asset_type = models.CharField(max_length=20, choices=AssetType.choices)
     category = models.CharField(max_length=64, blank=True, help_text="e.g. 'stablecoin'.")
     description = models.TextField(blank=True)
-    logo_url = models.URLField(max_length=500, blank=True)
+    logo_url = models.CharField(max_length=500, blank=True, validators=[validate_logo_url])
     website_url = models.URLField(max_length=500, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
 
@@ -352,3 +353,25 @@ class AssetGroupMember(RegistryModel):
     @property
     def added_at(self):
         return self.created_at
+
+
+class AssetFieldSource(models.Model):
+    """Which source last set a field of an asset: a person ("manual") or an import
+    ("import:tokenlist:Uniswap Labs Default@22.21.0"). Imports consult it so that a
+    field a steward fixed by hand is not overwritten by the next run of a list
+    (assets.provenance). Kept beside the asset, not in it, so recording a source
+    neither bumps the asset's version nor announces a change."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="field_sources")
+    field = models.CharField(max_length=64)
+    source = models.CharField(max_length=300)
+    actor = models.CharField(max_length=200)
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "field"], name="asset_field_source_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id}.{self.field} <- {self.source}"

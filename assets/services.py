@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from assets import lookups
+from assets import lookups, provenance
 from assets.models import (
     Asset,
     AssetDeployment,
@@ -73,7 +73,13 @@ def asset_create(*, symbol: str, name: str, asset_type: str, **fields: Any) -> A
     # A new asset joins its symbol's collision set, which other answers show.
     _invalidate_symbols({asset.symbol_key})
     record("asset_created", asset)
+    provenance.record_sources({asset.pk: _fields_set(asset)})
     return asset
+
+
+def _fields_set(asset: Asset) -> list[str]:
+    """The tracked fields a new asset has a value for."""
+    return [name for name in provenance.TRACKED_FIELDS if getattr(asset, name) not in ("", {})]
 
 
 @transaction.atomic
@@ -85,6 +91,7 @@ def asset_bulk_create(assets: list[Asset]) -> tuple[list[Asset], dict[int, Valid
     if created:
         _invalidate_symbols({asset.symbol_key for asset in created})
         record_many("asset_created", created)
+        provenance.record_sources({asset.pk: _fields_set(asset) for asset in created})
     return created, errors
 
 
@@ -100,6 +107,7 @@ def asset_update(
         _invalidate_symbols({symbol_before, asset.symbol_key})
     if changed:
         record("asset_updated", asset, changed_fields=changed)
+        provenance.record_sources({asset.pk: changed})
     return changed
 
 

@@ -185,6 +185,23 @@ EVENTS_SWEEP_AFTER_SECONDS = env.float("EVENTS_SWEEP_AFTER_SECONDS", default=5.0
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
 
 
+# --- Imports ----------------------------------------------------------------------
+# Whose word wins when an import meets a field set before (assets.provenance), strongest
+# first: a person, then a CSV a steward prepared, then the published lists. An import
+# replaces a field only when the field's source ranks no higher than its own.
+IMPORT_SOURCE_PRECEDENCE = env.list(
+    "IMPORT_SOURCE_PRECEDENCE",
+    default=["manual", "import:csv", "import:tokenlist", "import:markets", "import:chains"],
+)
+# Token list chainIds that are not EIP-155 network ids: the registry chain they mean.
+TOKENLIST_CHAIN_IDS = {
+    101: "solana",
+    102: "solana-testnet",
+    103: "solana-devnet",
+    501000101: "solana",
+}
+
+
 # --- API --------------------------------------------------------------------------
 def _throttle_rates(spec: str) -> dict[str, str | None]:
     """'read=6000/min,write=600/min' -> {'read': '6000/min', 'write': '600/min'}."""

@@ -12,3 +12,19 @@ validate_registry_slug = RegexValidator(
 
 # RPC endpoints are often websockets.
 validate_rpc_url = URLValidator(schemes=["http", "https", "ws", "wss"])
+
+
+_web_url = URLValidator(schemes=["http", "https"])
+_content_address = RegexValidator(
+    r"^(ipfs|ipns|ar)://[A-Za-z0-9._~/-]+$",
+    "Enter an http(s), ipfs://, ipns:// or ar:// URL.",
+    code="invalid",
+)
+
+
+def validate_logo_url(value: str) -> None:
+    """Token lists point logos at IPFS and Arweave as often as at the web."""
+    if value.startswith(("ipfs://", "ipns://", "ar://")):
+        _content_address(value)
+    else:
+        _web_url(value)
