@@ -299,10 +299,18 @@ def asset_keys(asset_ids: set) -> set[str]:
     return keys | aggregation_keys(asset_ids)
 
 
-def keys_for_symbols(symbol_key_values) -> set[str]:
-    """Everything that shows the collision set of these symbols (who shares them, where)."""
+def keys_for_symbols(symbol_key_values, fresh_asset_ids=()) -> set[str]:
+    """Everything that shows the collision set of these symbols (who shares them, where).
+
+    ``fresh_asset_ids``: assets created in the current transaction, which no cached
+    answer can show yet, so their own keys are left out (a bulk import's thousands).
+    """
     values = set(symbol_key_values)
-    ids = set(Asset.objects.filter(symbol_key__in=values).values_list("asset_id", flat=True))
+    ids = set(
+        Asset.objects.filter(symbol_key__in=values)
+        .exclude(pk__in=list(fresh_asset_ids))
+        .values_list("asset_id", flat=True)
+    )
     return cache.keys_for_assets(ids) | {symbol_key(value) for value in values}
 
 

@@ -49,11 +49,11 @@ RELATIONSHIP_CONFLICTS = {"relationship_unique_parent_child_type": InvalidRelati
 _RELATIONSHIP_GRAPH_LOCK = 0x43514152_0001
 
 
-def _invalidate_symbols(symbol_keys: set[str]) -> None:
+def _invalidate_symbols(symbol_keys: set[str], fresh_asset_ids=()) -> None:
     """Every answer showing these symbols' collision sets, now and again after commit."""
     invalidate(
-        lookups.keys_for_symbols(symbol_keys),
-        recompute=lambda: lookups.keys_for_symbols(symbol_keys),
+        lookups.keys_for_symbols(symbol_keys, fresh_asset_ids),
+        recompute=lambda: lookups.keys_for_symbols(symbol_keys, fresh_asset_ids),
     )
 
 
@@ -89,7 +89,9 @@ def asset_bulk_create(assets: list[Asset]) -> tuple[list[Asset], dict[int, Valid
     ones' errors by index; the caller has checked natural keys."""
     created, errors = validated_bulk_create(assets)
     if created:
-        _invalidate_symbols({asset.symbol_key for asset in created})
+        _invalidate_symbols(
+            {asset.symbol_key for asset in created}, fresh_asset_ids=[a.pk for a in created]
+        )
         record_many("asset_created", created)
         provenance.record_sources({asset.pk: _fields_set(asset) for asset in created})
     return created, errors
@@ -149,6 +151,17 @@ def asset_identifier_create(
 
 
 @transaction.atomic
+def asset_identifier_bulk_create(
+    identifiers: list[AssetIdentifier],
+) -> tuple[list[AssetIdentifier], dict[int, ValidationError]]:
+    """Create many identifiers at once (an import batch); the caller checked their keys."""
+    created, errors = validated_bulk_create(identifiers)
+    if created:
+        record_many("asset_identifier_created", created)
+    return created, errors
+
+
+@transaction.atomic
 def asset_identifier_update(
     *, identifier: AssetIdentifier, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
@@ -197,12 +210,15 @@ def deployment_create(
 
 @transaction.atomic
 def deployment_bulk_create(
-    deployments: list[AssetDeployment],
+    deployments: list[AssetDeployment], *, fresh_asset_ids=()
 ) -> tuple[list[AssetDeployment], dict[int, ValidationError]]:
-    """Create many deployments at once, as ``asset_bulk_create`` does assets."""
+    """Create many deployments at once, as ``asset_bulk_create`` does assets.
+
+    ``fresh_asset_ids``: the assets this transaction created (see keys_for_symbols).
+    """
     created, errors = validated_bulk_create(deployments, conflict_errors=DEPLOYMENT_CONFLICTS)
     if created:
-        keys = lookups.keys_for_symbols({d.asset.symbol_key for d in created})
+        keys = lookups.keys_for_symbols({d.asset.symbol_key for d in created}, fresh_asset_ids)
         keys |= {lookups.deployment_key(d.chain_id, d.address) for d in created if d.address}
         invalidate(keys)
         record_many("asset_deployment_created", created)

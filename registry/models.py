@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from registry.exceptions import StaleVersionError
 
@@ -227,9 +228,8 @@ class OutboxEvent(models.Model):
     entity_id = models.CharField(max_length=200, help_text="Primary key of the changed row.")
     asset_ids = ArrayField(models.UUIDField(), default=list, blank=True)
     actor_id = models.CharField(max_length=200)
-    # The message twice: in the proto3 JSON mapping (original field names), for the feed,
-    # the JSON encoding and people; and as protobuf bytes, encoded once when recorded.
-    payload = models.JSONField()
+    # The message as protobuf bytes, encoded once when recorded; ``payload`` is its proto3
+    # JSON mapping, derived when read (feed, JSON encoding), not paid for by every write.
     body = models.BinaryField()
     occurred_at = models.DateTimeField()
     sequence = models.BigIntegerField(null=True, blank=True, unique=True)
@@ -274,3 +274,11 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+    @cached_property
+    def payload(self) -> dict:
+        """The message in the proto3 JSON mapping, with the .proto field names."""
+        from registry.events.encoding import to_json
+        from registry.events.types import event_type
+
+        return to_json(event_type(self.event_type).message.FromString(bytes(self.body)))

@@ -35,6 +35,9 @@ class EventFeedQuery(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     subject = serializers.SerializerMethodField()
+    payload = serializers.JSONField(
+        read_only=True, help_text="The message in the proto3 JSON mapping (.proto field names)."
+    )
 
     class Meta:
         model = OutboxEvent

@@ -87,7 +87,6 @@ def _build(kind: EventType, entity, occurred_at, changed_fields: Iterable[str]) 
         entity_id=str(entity.pk),
         asset_ids=sorted({uuid.UUID(str(pk)) for pk in kind.asset_ids(entity) if pk}),
         actor_id=message.actor_id,
-        payload=encoding.to_json(message),
         body=message.SerializeToString(deterministic=True),
         occurred_at=occurred_at,
     )
@@ -107,9 +106,39 @@ def record_many(
     kind = event_type(name)
     now = timezone.now()
     changed = list(changed_fields)
-    rows = OutboxEvent.objects.bulk_create([_build(kind, e, now, changed) for e in entities])
+    rows = [_build(kind, e, now, changed) for e in entities]
+    _copy_in(rows)
     _publish_after_commit()
     return rows
+
+
+_COPIED_FIELDS = (
+    "event_id",
+    "event_type",
+    "message_type",
+    "entity_id",
+    "asset_ids",
+    "actor_id",
+    "body",
+    "occurred_at",
+    "status",
+    "attempts",
+    "last_error",
+)
+
+
+def _copy_in(rows: list[OutboxEvent]) -> None:
+    """INSERT the rows with COPY: an import's tens of thousands of events cost a
+    fraction of what bulk_create's per-value preparation does. The rows come back
+    without ids (nothing needs them: the sequence is what orders events)."""
+    if not rows:
+        return
+    columns = ", ".join(_COPIED_FIELDS)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
+        with raw.copy(f"COPY {OutboxEvent._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([getattr(row, name) for name in _COPIED_FIELDS])
 
 
 def _publish_after_commit() -> None:
@@ -228,13 +257,12 @@ def _line():
 def _publish_line(report: PublishReport) -> None:
     from registry.events.jetstream import PublishRefused, publisher
 
-    encoded = "payload" if settings.EVENTS_ENCODING == "json" else "body"
     while True:
         batch = list(
             _line()
             .order_by("sequence")
             .annotate(due=ExpressionWrapper(Q(next_attempt_at__lte=Now()), BooleanField()))
-            .only(*_PUBLISH_FIELDS, encoded)[: settings.EVENTS_PUBLISH_BATCH]
+            .only(*_PUBLISH_FIELDS, "body")[: settings.EVENTS_PUBLISH_BATCH]
         )
         if not batch:
             return
