@@ -127,7 +127,7 @@ BENCH_FLOOR = env.bool("BENCH_FLOOR", default=False)
 # --- Celery -----------------------------------------------------------------------
 # Without a broker, tasks run inline in the process that schedules them.
 CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 # A task whose worker died is handed to another worker, never dropped.
@@ -193,12 +193,14 @@ IMPORT_SOURCE_PRECEDENCE = env.list(
     "IMPORT_SOURCE_PRECEDENCE",
     default=["manual", "import:csv", "import:tokenlist", "import:markets", "import:chains"],
 )
-# Token list chainIds that are not EIP-155 network ids: the registry chain they mean.
+# Token list chainIds that are not EIP-155 network ids: the registry chain they mean
+# (chain_id, chain_type, name, is_testnet), used to find it and, with --create-chains,
+# to register it. 101-103 are the Solana registry's; 501000101 is Uniswap's Solana.
 TOKENLIST_CHAIN_IDS = {
-    101: "solana",
-    102: "solana-testnet",
-    103: "solana-devnet",
-    501000101: "solana",
+    101: ("solana", "SOLANA", "Solana", False),
+    102: ("solana-testnet", "SOLANA", "Solana Testnet", True),
+    103: ("solana-devnet", "SOLANA", "Solana Devnet", True),
+    501000101: ("solana", "SOLANA", "Solana", False),
 }
 
 

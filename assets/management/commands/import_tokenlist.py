@@ -1,0 +1,36 @@
+"""manage.py import_tokenlist PATH_OR_URL: a token list into assets and deployments."""
+
+from assets.tokenlist import import_tokenlist
+from registry.importing import ImportCommand, read_json
+
+
+class Command(ImportCommand):
+    help = (
+        "Import a token list (tokenlists.org / Uniswap format) from a file or URL: one asset "
+        "per token (chain, address), bridgeInfo addresses as deployments of the same asset. "
+        "Bad tokens are reported with their index and skipped; --strict imports nothing then."
+    )
+    source_kind = "tokenlist"
+
+    def add_source_arguments(self, parser) -> None:
+        parser.add_argument("source", help="Path or http(s) URL of the token list JSON.")
+        parser.add_argument(
+            "--create-chains",
+            action="store_true",
+            help="Register chains the list names by chainId but the registry lacks.",
+        )
+
+    def describe_source(self, options: dict) -> str:
+        return options["source"]
+
+    def run(self, options, report, progress) -> None:
+        import_tokenlist(
+            read_json(options["source"]),
+            report,
+            dry_run=options["dry_run"],
+            strict=options["strict"],
+            overwrite=options["overwrite"],
+            create_chains=options["create_chains"],
+            batch_size=options["batch_size"],
+            progress=progress,
+        )
