@@ -21,7 +21,7 @@ TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	CELERY_QUEUE=$${CELERY_QUEUE:-cqar-test-$$$$}
 PROTOS = $(shell cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 
-.PHONY: install run test lint format lock schema proto services bench bench-events worker clean
+.PHONY: install run test lint format lock schema proto services bench bench-events bench-import worker clean
 
 install: $(STAMP)
 
@@ -81,6 +81,10 @@ worker: install
 # docs/PERFORMANCE.md. BENCH_LARGE=100000 for a shorter run.
 bench: install services
 	$(BIN)/python scripts/bench.py
+
+# Token lists into an empty registry and again unchanged (tokens/s); docs/IMPORT.md.
+bench-import: install services
+	$(BIN)/python scripts/bench_import.py
 
 # Commit-to-consumer latency and backlog throughput of events (real worker and NATS).
 bench-events: install services

@@ -6,6 +6,7 @@ from assets import services
 from assets.models import (
     Asset,
     AssetDeployment,
+    AssetFieldSource,
     AssetGroup,
     AssetGroupMember,
     AssetIdentifier,
@@ -207,3 +208,23 @@ class AssetGroupMemberAdmin(RegistryModelAdmin):
     search_fields = ("group__group_id", "asset__symbol_key")
     autocomplete_fields = ("group", "asset")
     list_select_related = ("group", "asset")
+
+
+@admin.register(AssetFieldSource)
+class AssetFieldSourceAdmin(admin.ModelAdmin):
+    """Which source last set each field of an asset (read only: writes record it)."""
+
+    list_display = ("asset", "field", "source", "actor", "set_at")
+    list_filter = ("field", "source")
+    search_fields = ("=asset__asset_id", "asset__symbol", "source", "actor")
+    list_select_related = ("asset",)
+    readonly_fields = ("asset", "field", "source", "actor", "set_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

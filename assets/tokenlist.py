@@ -702,6 +702,7 @@ def import_tokenlist(
 ) -> None:
     warnings = Warnings()
     raw_tokens = check_list(data, warnings)
+    report.items = len(raw_tokens)
     label = list_label(data)
     report.source = f"token list {label}"
     source = f"import:tokenlist:{label}"

@@ -362,6 +362,7 @@ def plan_chain_import(
         )
     if not any(isinstance(item, dict) for item in items):
         raise SourceError("not a chain list: the array holds no chain objects.")
+    report.items = len(items)
 
     entries: list[ChainEntry] = []  # every valid item (family roots look at them all)
     selected: list[ChainEntry] = []

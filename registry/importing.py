@@ -17,6 +17,7 @@ terminal.
 
 import json
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -63,6 +64,8 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     # Fields an import left alone because a person set them (see assets.provenance).
     kept: Counter = field(default_factory=Counter)
+    items: int = 0  # how many items (tokens, chains, markets, lines) the source holds
+    seconds: float = 0.0
 
     def reject(self, item: str, reason: str) -> None:
         self.rejected.append(Rejection(item, reason))
@@ -81,6 +84,9 @@ class ImportReport:
             "kept_manual_fields": dict(self.kept),
             "rejected": [{"item": r.item, "reason": r.reason} for r in self.rejected],
             "warnings": self.warnings,
+            "items": self.items,
+            "seconds": round(self.seconds, 3),
+            "items_per_second": round(self.items / self.seconds) if self.seconds else None,
         }
 
     def summary(self) -> list[str]:
@@ -88,8 +94,10 @@ class ImportReport:
             return ", ".join(f"{n} {kind}" for kind, n in sorted(counter.items()) if n) or "none"
 
         verb = "would be " if self.dry_run else ""
+        rate = f", {self.items / self.seconds:,.0f}/s" if self.seconds else ""
         lines = [
             f"{self.source}{' (dry run: nothing written)' if self.dry_run else ''}",
+            f"  {self.items:,} items in {self.seconds:.2f} s{rate}",
             f"  {verb}created: {counts(self.created)}",
             f"  {verb}updated: {counts(self.updated)}",
             f"  unchanged: {counts(self.unchanged)}",
@@ -220,6 +228,7 @@ class ImportCommand(BaseCommand):
         report = ImportReport(source=self.describe_source(options), dry_run=options["dry_run"])
         show = not options["no_progress"] and not options["json"] and sys.stderr.isatty()
         progress = Progress(enabled=show)
+        started = time.perf_counter()
         try:
             with acting_as(options["actor"], source=f"import:{self.source_kind}"):
                 if options["strict"]:
@@ -242,6 +251,7 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"Import stopped: {error_text(error)}") from None
         finally:
             progress.close()
+            report.seconds = time.perf_counter() - started
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2, default=str))
         else:

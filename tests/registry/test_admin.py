@@ -36,7 +36,9 @@ def test_admin_pages_render_for_every_model(demo_admin_client, page):
     for model in registry_models():
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{page}")
         response = demo_admin_client.get(url, {"q": "usdc"} if page == "changelist" else {})
-        assert response.status_code == 200, url
+        # Read-only bookkeeping (field sources) has no add page: writes record it.
+        read_only = not admin.site._registry[model].has_add_permission(response.wsgi_request)
+        assert response.status_code == (403 if page == "add" and read_only else 200), url
 
 
 def test_asset_search_finds_by_symbol_in_any_case_and_by_address(demo_admin_client):

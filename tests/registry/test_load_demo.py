@@ -23,6 +23,9 @@ def snapshot() -> dict[str, tuple]:
     for label in REGISTRY_APPS:
         for model in apps.get_app_config(label).get_models():
             manager = getattr(model, "all_objects", model.objects)
+            if not hasattr(model, "version"):  # bookkeeping rows (field sources)
+                state[model._meta.label] = (manager.count(),)
+                continue
             aggregate = manager.aggregate(Max("version"), Max("updated_at"))
             state[model._meta.label] = (manager.count(), *aggregate.values())
     return state

@@ -1,0 +1,496 @@
+"""Import of CCXT market snapshots: a venue's tickers and its own currency codes.
+
+A snapshot is what ccxt's ``load_markets()`` returns for one exchange: a JSON object
+keyed by unified symbol ("BTC/USD"), each value a Market with the venue-native ``id``
+("XXBTZUSD"), the unified currency codes ``base``/``quote``/``settle`` and the venue's
+own codes for them ``baseId``/``quoteId``/``settleId`` ("XXBT", "ZUSD").
+
+Each market becomes a VenueSymbol keyed by (venue, market type, native id) among the
+current mappings, and each native currency code a VenueAsset of its asset. A currency
+is resolved to an asset without guessing, in this order:
+
+1. the venue's recorded code for it (an existing VenueAsset with that native code);
+2. the asset group whose canonical symbol is the unified code, by its canonical member;
+3. the one live asset whose symbol is the unified code.
+
+Several live assets with that symbol and nothing of the above to decide between them
+make the market ambiguous; no asset makes it unknown. Both are rejected, naming the
+currency, and the rest of the snapshot imports. A current mapping that means something
+else (another base or quote asset) is never rewritten: it is reported, or with
+``--overwrite`` delisted (kept in history) and the ticker mapped anew.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+from assets.models import Asset, AssetGroup, AssetGroupMember
+from registry.exceptions import RegistryError
+from registry.importing import ImportReport, Progress, SourceError, apply_in_batches, error_text
+from registry.text import lookup_form, normalize_code
+from venues.choices import MarketType
+from venues.models import Venue, VenueAsset, VenueSymbol
+from venues.services import (
+    venue_asset_create,
+    venue_symbol_create,
+    venue_symbol_delist,
+    venue_symbol_update,
+)
+
+MARKET_TYPES = {
+    "spot": MarketType.SPOT,
+    "swap": MarketType.PERPETUAL,
+    "future": MarketType.FUTURE,
+    "option": MarketType.OPTION,
+}
+# What a market says beyond its ticker and currencies, kept in metadata["ccxt"].
+CCXT_FIELDS = ("settle", "linear", "inverse", "expiry", "strike", "optionType", "contractSize")
+# Fields without which an entry is not a market (a currencies file has none of them).
+MARKET_FIELDS = ("id", "base", "quote", "type")
+SYMBOL_MAX_LENGTH = VenueSymbol._meta.get_field("symbol").max_length
+CODE_MAX_LENGTH = VenueAsset._meta.get_field("venue_asset_symbol").max_length
+
+CREATE, UPDATE, UNCHANGED, REPLACE = "create", "update", "unchanged", "replace"
+SYMBOLS, CODES, DELISTED = "venue symbols", "venue assets", "venue symbols delisted"
+
+
+class MarketError(Exception):
+    """One market cannot be imported; the message is the reason."""
+
+
+@dataclass(frozen=True)
+class Currency:
+    role: str  # "base", "quote", "settle"
+    code: str  # unified: "BTC"
+    native: str  # the venue's: "XXBT"
+
+    @property
+    def key(self) -> str:
+        """The form asset symbols and group symbols are compared in."""
+        return lookup_form(self.code).upper()
+
+
+@dataclass
+class Market:
+    name: str  # the unified symbol, "BTC/USD"
+    symbol: str  # the venue-native id, "XXBTZUSD"
+    market_type: str
+    is_active: bool
+    ccxt: dict[str, Any]
+    currencies: list[Currency]
+
+
+@dataclass
+class MarketPlan:
+    market: Market
+    asset: Asset
+    quote_asset: Asset
+    action: str
+    existing: VenueSymbol | None = None
+    # Native codes of the market's currencies and the asset each means here.
+    codes: dict[str, Asset] = field(default_factory=dict)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        kept = self.existing.metadata if self.existing is not None and self.action == UPDATE else {}
+        return {**kept, "ccxt": self.market.ccxt}
+
+
+@dataclass
+class ImportPlan:
+    markets: list[MarketPlan]
+    new_codes: dict[str, Asset]  # native code -> asset, to record
+
+
+def markets_of(data: Any) -> dict[str, dict]:
+    """The snapshot's markets by unified symbol; SourceError if it is not a snapshot."""
+    if not isinstance(data, dict):
+        raise SourceError(
+            "not a CCXT market snapshot: expected a JSON object keyed by unified symbol, "
+            f"got a JSON {_json_type(data)}."
+        )
+    if not data:
+        raise SourceError("the snapshot holds no markets.")
+    for name, market in data.items():
+        if not isinstance(market, dict):
+            raise SourceError(
+                "not a CCXT market snapshot: every value must be a market object, but "
+                f"{name!r} is a JSON {_json_type(market)}."
+            )
+    if not any(all(key in market for key in MARKET_FIELDS) for market in data.values()):
+        raise SourceError(
+            f"not a CCXT market snapshot: none of its {len(data)} entries has the market "
+            f"fields {', '.join(MARKET_FIELDS)} (a currencies file?)."
+        )
+    return data
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "null" if value is None else "object"
+
+
+def read_market(name: str, raw: dict) -> Market:
+    """Check one entry and read what the import needs; MarketError saying why not."""
+    if raw.get("symbol") not in (None, name):
+        raise MarketError(f"its symbol {raw['symbol']!r} differs from its key.")
+    market_id = raw.get("id")
+    if not isinstance(market_id, str):
+        raise MarketError("id (the venue's ticker) is missing or not a string.")
+    symbol = _code(market_id, "id")
+    if len(symbol) > SYMBOL_MAX_LENGTH:
+        raise MarketError(f"id {symbol!r} is longer than {SYMBOL_MAX_LENGTH} characters.")
+    market_type = MARKET_TYPES.get(raw["type"]) if isinstance(raw.get("type"), str) else None
+    if market_type is None:
+        raise MarketError(f"type {raw.get('type')!r} is not one of {', '.join(MARKET_TYPES)}.")
+    active = raw.get("active")
+    if active is not None and not isinstance(active, bool):
+        raise MarketError(f"active must be true, false or null, not {active!r}.")
+    currencies = []
+    for role, required in (("base", True), ("quote", True), ("settle", False)):
+        code, native = raw.get(role), raw.get(f"{role}Id")
+        if code is None and native is None and not required:
+            continue
+        if not isinstance(code, str) or not code.strip():
+            raise MarketError(f"{role} (the unified currency code) is missing.")
+        if not isinstance(native, str):
+            raise MarketError(f"{role}Id (the venue's code for {code}) is missing.")
+        native = _code(native, f"{role}Id")
+        if len(native) > CODE_MAX_LENGTH:
+            raise MarketError(f"{role}Id {native!r} is longer than {CODE_MAX_LENGTH} characters.")
+        currencies.append(Currency(role, code, native))
+    ccxt = {"symbol": name} | {key: raw[key] for key in CCXT_FIELDS if raw.get(key) is not None}
+    return Market(
+        name=name,
+        symbol=symbol,
+        market_type=market_type,
+        is_active=True if active is None else active,
+        ccxt=ccxt,
+        currencies=currencies,
+    )
+
+
+def _code(value: str, what: str) -> str:
+    try:
+        return normalize_code(value)
+    except ValidationError as error:
+        raise MarketError(f"{what} {value!r}: {error_text(error)}") from None
+
+
+def _asset_text(asset: Asset | None) -> str:
+    if asset is None:
+        return "no asset"
+    deleted = ", deleted" if asset.deleted_at is not None else ""
+    return f"{asset.symbol} ({asset.name}, {asset.asset_id}{deleted})"
+
+
+class CurrencyResolver:
+    """Resolves the currencies of many markets with one query per kind of answer."""
+
+    def __init__(self, venue: Venue, currencies: Sequence[Currency]) -> None:
+        self.venue = venue
+        natives = {currency.native for currency in currencies}
+        keys = {currency.key for currency in currencies}
+        self.codes = {
+            code.venue_asset_symbol: code
+            for code in VenueAsset.objects.filter(
+                venue=venue, venue_asset_symbol__in=natives
+            ).select_related("asset")
+        }
+        self.groups = {
+            group.symbol_key: group
+            for group in AssetGroup.objects.annotate(symbol_key=Upper("canonical_symbol")).filter(
+                symbol_key__in=keys
+            )
+        }
+        self.canonical = {
+            member.group_id: member.asset
+            for member in AssetGroupMember.objects.filter(
+                group__in=self.groups.values(), is_canonical=True
+            ).select_related("asset")
+        }
+        self.assets: dict[str, list[Asset]] = defaultdict(list)
+        for asset in Asset.objects.filter(symbol_key__in=keys).order_by("created_at", "asset_id"):
+            self.assets[asset.symbol_key].append(asset)
+
+    def resolve(self, currency: Currency) -> Asset:
+        code = self.codes.get(currency.native)
+        if code is not None:
+            if code.asset.deleted_at is not None:
+                raise MarketError(
+                    f"{currency.role} currency {currency.code}: the venue's code "
+                    f"{currency.native} is recorded for {_asset_text(code.asset)}; restore "
+                    "the asset or remove the code."
+                )
+            return code.asset
+        group = self.groups.get(currency.key)
+        canonical = self.canonical.get(group.group_id) if group is not None else None
+        if canonical is not None and canonical.deleted_at is None:
+            return canonical
+        candidates = self.assets.get(currency.key, [])
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            raise MarketError(
+                f"unknown currency {currency.code} ({currency.role}, venue code "
+                f"{currency.native}): no live asset has that symbol; create the asset, or "
+                f"record the venue's code {currency.native} for the asset it stands for."
+            )
+        names = "; ".join(f"{asset.asset_id} {asset.name}" for asset in candidates)
+        group_note = (
+            f" (group {group.group_id} has no live canonical member)" if group is not None else ""
+        )
+        raise MarketError(
+            f"currency {currency.code} ({currency.role}, venue code {currency.native}) is "
+            f"ambiguous: {len(candidates)} live assets have that symbol: {names}. Decide it "
+            f"by recording the venue's code {currency.native} for the right asset (a "
+            f"VenueAsset of {self.venue.venue_id}), or by an asset group with canonical "
+            f"symbol {currency.code} and a canonical member{group_note}."
+        )
+
+
+def plan_markets(
+    venue: Venue, data: dict[str, dict], report: ImportReport, *, overwrite: bool
+) -> ImportPlan:
+    """Decide per market: create, update, unchanged, replace (--overwrite) or rejected.
+
+    Reads only, in bulk: the venue's codes, groups and assets for the currencies named,
+    and the current mappings of the tickers named.
+    """
+    markets: list[Market] = []
+    report.items = len(data)
+    for name, raw in data.items():
+        try:
+            markets.append(read_market(name, raw))
+        except MarketError as error:
+            report.reject(f"market {name}", str(error))
+
+    by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for market in markets:
+        by_key[(market.market_type, market.symbol)].append(market.name)
+    resolver = CurrencyResolver(venue, [c for market in markets for c in market.currencies])
+    current = {
+        (mapping.market_type, mapping.symbol): mapping
+        for mapping in VenueSymbol.objects.current()
+        .filter(venue=venue, symbol__in={market.symbol for market in markets})
+        .select_related("asset", "quote_asset")
+    }
+
+    plans = []
+    for market in markets:
+        try:
+            plans.append(_plan_market(market, resolver, current, by_key, overwrite=overwrite))
+        except MarketError as error:
+            report.reject(f"market {market.name}", str(error))
+
+    # A code is recorded when the markets that use it agree on its asset.
+    meanings: dict[str, dict[Any, tuple[Asset, str]]] = defaultdict(dict)
+    for plan in plans:
+        for native, asset in plan.codes.items():
+            meanings[native].setdefault(asset.pk, (asset, plan.market.name))
+    new_codes = {}
+    for native, assets in meanings.items():
+        existing = resolver.codes.get(native)
+        if existing is not None:
+            report.unchanged[CODES] += 1
+        elif len(assets) == 1:
+            new_codes[native] = next(iter(assets.values()))[0]
+        else:
+            uses = ", ".join(f"{_asset_text(a)} in market {m}" for a, m in assets.values())
+            report.warnings.append(
+                f"venue code {native} names different assets in this snapshot ({uses}); "
+                "not recorded: record it by hand for the right asset."
+            )
+    return ImportPlan(markets=plans, new_codes=new_codes)
+
+
+def _plan_market(
+    market: Market,
+    resolver: CurrencyResolver,
+    current: dict[tuple[str, str], VenueSymbol],
+    by_key: dict[tuple[str, str], list[str]],
+    *,
+    overwrite: bool,
+) -> MarketPlan:
+    key = (market.market_type, market.symbol)
+    others = [name for name in by_key[key] if name != market.name]
+    if others:
+        raise MarketError(
+            f"its id {market.symbol} ({market.market_type}) is also the id of market "
+            f"{', '.join(others)}; a ticker names one market, so neither is imported."
+        )
+    codes: dict[str, Asset] = {}
+    problems = []
+    for currency in market.currencies:
+        try:
+            asset = resolver.resolve(currency)
+        except MarketError as error:
+            if str(error) not in problems:
+                problems.append(str(error))
+            continue
+        if codes.setdefault(currency.native, asset) != asset:
+            problems.append(
+                f"the venue code {currency.native} stands for two currencies of this market."
+            )
+    if problems:
+        raise MarketError(" ".join(problems))
+    by_role = {currency.role: codes[currency.native] for currency in market.currencies}
+    base, quote = by_role["base"], by_role["quote"]
+    if base == quote:
+        raise MarketError(
+            f"base {market.currencies[0].code} and quote {market.currencies[1].code} "
+            f"resolve to the same asset, {_asset_text(base)}."
+        )
+    plan = MarketPlan(market=market, asset=base, quote_asset=quote, action=CREATE, codes=codes)
+    existing = current.get(key)
+    if existing is None:
+        return plan
+    plan.existing = existing
+    if existing.asset_id != base.pk or existing.quote_asset_id != quote.pk:
+        if not overwrite:
+            raise MarketError(
+                f"{market.symbol} ({market.market_type}) is mapped to "
+                f"{_asset_text(existing.asset)} quoted in {_asset_text(existing.quote_asset)}, "
+                f"not to {_asset_text(base)} quoted in {_asset_text(quote)}; delist it first "
+                "(or import with --overwrite, which delists it and maps the ticker anew)."
+            )
+        plan.action = REPLACE
+    elif existing.is_active != market.is_active or existing.metadata.get("ccxt") != market.ccxt:
+        plan.action = UPDATE
+    else:
+        plan.action = UNCHANGED
+    return plan
+
+
+def count_planned(plan: ImportPlan, report: ImportReport) -> None:
+    """What a dry run reports: what applying the plan would do."""
+    for market in plan.markets:
+        _count(report, market.action)
+    if plan.new_codes:
+        report.created[CODES] += len(plan.new_codes)
+
+
+def _count(report: ImportReport, action: str) -> None:
+    if action == CREATE:
+        report.created[SYMBOLS] += 1
+    elif action == REPLACE:
+        report.created[SYMBOLS] += 1
+        report.updated[DELISTED] += 1
+    elif action == UPDATE:
+        report.updated[SYMBOLS] += 1
+    else:
+        report.unchanged[SYMBOLS] += 1
+
+
+def apply_plan(
+    venue: Venue,
+    plan: ImportPlan,
+    report: ImportReport,
+    *,
+    batch_size: int,
+    strict: bool,
+    progress: Progress,
+) -> None:
+    """Write the plan through venues.services, each market in a savepoint of its own: a
+    market the database refuses (a concurrent write) is rejected with nothing of it kept."""
+    pending = dict(plan.new_codes)
+    work = []
+    for market in plan.markets:
+        if market.action == UNCHANGED and not pending.keys() & market.codes.keys():
+            _count(report, UNCHANGED)  # nothing to write for it
+        else:
+            work.append(market)
+
+    def write(batch: Sequence[MarketPlan]) -> None:
+        for market in batch:
+            recorded = {}
+            try:
+                with transaction.atomic():
+                    for native in market.codes:
+                        if native in pending:
+                            asset = pending.pop(native)
+                            recorded[native] = asset
+                            venue_asset_create(venue=venue, asset=asset, venue_asset_symbol=native)
+                    _write_market(venue, market)
+            except (ValidationError, RegistryError) as error:
+                pending.update(recorded)
+                report.reject(f"market {market.market.name}", error_text(error))
+                continue
+            if recorded:
+                report.created[CODES] += len(recorded)
+            _count(report, market.action)
+
+    progress.start(len(work), f"markets of {venue.venue_id}")
+    apply_in_batches(work, write, batch_size=batch_size, strict=strict, progress=progress)
+
+
+def _write_market(venue: Venue, plan: MarketPlan) -> None:
+    market = plan.market
+    if plan.action == UPDATE:
+        venue_symbol_update(
+            venue_symbol=plan.existing,
+            changes={"is_active": market.is_active, "metadata": plan.metadata},
+            expected_version=plan.existing.version,
+        )
+        return
+    if plan.action == UNCHANGED:
+        return
+    listed_at = None
+    if plan.action == REPLACE:
+        # The new mapping starts when the old one ends, so "what did it mean then" has
+        # one answer at every moment.
+        listed_at = timezone.now()
+        venue_symbol_delist(
+            venue_symbol=plan.existing, at=listed_at, expected_version=plan.existing.version
+        )
+    venue_symbol_create(
+        venue=venue,
+        symbol=market.symbol,
+        market_type=market.market_type,
+        asset=plan.asset,
+        quote_asset=plan.quote_asset,
+        is_active=market.is_active,
+        listed_at=listed_at,
+        metadata=plan.metadata,
+    )
+
+
+def import_markets(
+    data: Any,
+    *,
+    venue: Venue,
+    report: ImportReport,
+    dry_run: bool = False,
+    strict: bool = False,
+    overwrite: bool = False,
+    batch_size: int = 1000,
+    progress: Progress | None = None,
+) -> None:
+    """Import one venue's CCXT market snapshot: plan, then apply unless ``dry_run``."""
+    plan = plan_markets(venue, markets_of(data), report, overwrite=overwrite)
+    if dry_run:
+        count_planned(plan, report)
+        return
+    if strict and report.rejected:
+        return  # all or nothing: the command reports that nothing was imported
+    apply_plan(
+        venue,
+        plan,
+        report,
+        batch_size=batch_size,
+        strict=strict,
+        progress=progress or Progress(enabled=False),
+    )
