@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 import jsonschema_rs
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models.functions import Lower
 
 from assets import provenance, services
@@ -167,8 +168,11 @@ def list_label(data: dict) -> str:
 class ChainResolver:
     """chainId -> registry chain: by EIP-155 network id, then TOKENLIST_CHAIN_IDS."""
 
-    def __init__(self, create_missing: bool) -> None:
+    def __init__(self, create_missing: bool, dry_run: bool = False) -> None:
         self.create_missing = create_missing
+        self.dry_run = dry_run
+        self.created: list[Chain] = []
+        self.would_create: list[Chain] = []
         self.by_network_id = {c.network_id: c for c in Chain.objects.exclude(network_id=None)}
         self.by_slug = {c.pk: c for c in Chain.objects.all()}
         self.unknown: dict[int, list[int]] = defaultdict(list)
@@ -178,7 +182,10 @@ class ChainResolver:
         if chain_id in self.by_network_id:
             return self.by_network_id[chain_id]
         known = settings.TOKENLIST_CHAIN_IDS.get(chain_id)
-        return self.by_slug.get(known[0] if known else f"chain-{chain_id}")
+        if known:
+            return self.by_slug.get(known[0])
+        made = self.by_slug.get(f"chain-{chain_id}")  # registered by --create-chains
+        return made if made is not None and made.network_id is None else None
 
     def create(self, chain_id: int, address: str) -> Chain:
         """A chain the list names but the registry lacks (--create-chains): a known
@@ -194,9 +201,14 @@ class ChainResolver:
         else:
             slug = f"chain-{chain_id}"
             fields = {"chain_type": ChainType.OTHER, "name": f"Chain {chain_id}"}
-        chain = chain_create(
-            chain_id=slug, metadata={"created_by": "import_tokenlist --create-chains"}, **fields
-        )
+        if self.dry_run:  # what the real run would register, unsaved
+            chain = Chain(chain_id=slug, **fields)
+            self.would_create.append(chain)
+        else:
+            chain = chain_create(
+                chain_id=slug, metadata={"created_by": "import_tokenlist --create-chains"}, **fields
+            )
+            self.created.append(chain)
         self.by_slug[chain.pk] = chain
         if chain.network_id is not None:
             self.by_network_id[chain.network_id] = chain
@@ -307,6 +319,7 @@ class PlannedAsset:
     coingecko_id: str = ""
     bridged_from: str = ""  # an Ethereum address this token is a bridged copy of
     deleted: bool = False  # its asset is soft-deleted: nothing is written
+    link_identifier: bool = False  # plan_identifiers gave it its coingeckoId
 
 
 def _asset_fields(token: Token, list_name: str, check_urls: bool = True) -> dict:
@@ -423,15 +436,22 @@ def plan(
                 item.decimals_changes.append((deployment.deployment_id, decimals))
         coingecko = primary.extensions.get("coingeckoId")
         item.coingecko_id = coingecko if isinstance(coingecko, str) and coingecko else ""
-        origin = primary.extensions.get("address")
-        if (
-            primary.extensions.get("bridgeContract")
-            and isinstance(origin, str)
-            and origin.startswith("0x")
-        ):
-            item.bridged_from = origin
+        item.bridged_from = _ethereum_original(primary)
         planned.append(item)
     return _merge_by_asset(planned)
+
+
+def _ethereum_original(token: Token) -> str:
+    """The Ethereum address a token says it is a bridged copy of, or ''. The Solana
+    registry names the original in extensions.address and its contract's explorer page
+    in assetContract; only etherscan.io pages are Ethereum (others are BSC, Polygon …)."""
+    extensions = token.extensions
+    origin, page = extensions.get("address"), extensions.get("assetContract")
+    if not extensions.get("bridgeContract") or not isinstance(origin, str):
+        return ""
+    if not isinstance(page, str) or not page.startswith("https://etherscan.io/"):
+        return ""
+    return origin if origin.startswith("0x") else ""
 
 
 def _merge_by_asset(planned: list[PlannedAsset]) -> list[PlannedAsset]:
@@ -605,70 +625,100 @@ def apply(
                 )
                 report.updated["deployments"] += 1
         _identifiers(live, report)
-        _bridges(live, report)
 
     apply_in_batches(planned, write, batch_size=batch_size, strict=strict, progress=progress)
+    with transaction.atomic():
+        _bridges(planned, report, dry_run=False)
+
+
+def plan_identifiers(planned: list[PlannedAsset], report: ImportReport) -> None:
+    """Decide which coingeckoIds to link, over the whole list: the first token that names
+    an id gets it; a later one, or an id another asset holds, is a warning."""
+    claimed: dict[str, PlannedAsset] = {}
+    for item in sorted(planned, key=lambda i: min(t.index for t in i.tokens)):
+        if not item.coingecko_id:
+            continue
+        first = claimed.setdefault(item.coingecko_id, item)
+        if first is not item:
+            report.warnings.append(
+                f"token {item.primary.index}: coingeckoId {item.coingecko_id} is also on "
+                f"token {first.primary.index}; linked there only"
+            )
+            item.coingecko_id = ""
+    taken = dict(
+        AssetIdentifier.objects.filter(
+            source=IdentifierSource.COINGECKO, external_id__in=list(claimed)
+        ).values_list("external_id", "asset_id")
+    )
+    for external_id, item in claimed.items():
+        holder = taken.get(external_id)
+        if holder is None:
+            item.link_identifier = True
+        elif item.existing is not None and holder == item.existing.pk:
+            report.unchanged["identifiers"] += 1
+        else:
+            report.warnings.append(
+                f"token {item.primary.index}: coingeckoId {external_id} already belongs "
+                f"to asset {holder}; not linked"
+            )
 
 
 def _identifiers(items: list[PlannedAsset], report: ImportReport) -> None:
-    wanted = {item.coingecko_id: item for item in items if item.coingecko_id}
-    if not wanted:
-        return
-    taken = dict(
-        AssetIdentifier.objects.filter(
-            source=IdentifierSource.COINGECKO, external_id__in=list(wanted)
-        ).values_list("external_id", "asset_id")
-    )
-    rows = []
-    for external_id, item in wanted.items():
-        if external_id in taken:
-            if taken[external_id] == item.existing.pk:
-                report.unchanged["identifiers"] += 1
-            else:
-                report.warnings.append(
-                    f"token {item.primary.index}: coingeckoId {external_id} already belongs "
-                    f"to asset {taken[external_id]}; not linked"
-                )
-            continue
-        rows.append(
-            AssetIdentifier(
-                asset=item.existing, source=IdentifierSource.COINGECKO, external_id=external_id
-            )
+    rows = [
+        AssetIdentifier(
+            asset=item.existing, source=IdentifierSource.COINGECKO, external_id=item.coingecko_id
         )
+        for item in items
+        if item.link_identifier
+    ]
     made, errors = services.asset_identifier_bulk_create(rows)
     report.created["identifiers"] += len(made)
     for index, error in errors.items():
         report.warnings.append(f"coingeckoId {rows[index].external_id}: {error_text(error)}")
 
 
-def _bridges(items: list[PlannedAsset], report: ImportReport) -> None:
+def _bridges(items: list[PlannedAsset], report: ImportReport, *, dry_run: bool) -> None:
+    """BRIDGES links from Ethereum originals to the list's bridged copies. Run after every
+    batch, since the original may come later in the list (or from another list)."""
     bridged = [item for item in items if item.bridged_from]
-    if not bridged:
-        return
     ethereum = Chain.objects.filter(network_id=1).first()
-    if ethereum is None:
+    if not bridged or ethereum is None:
         return
+    addresses = [item.bridged_from.lower() for item in bridged]
     originals = {
-        d.address_key: d.asset
-        for d in AssetDeployment.objects.annotate(address_key=Lower("address"))
-        .filter(chain=ethereum, address_key__in=[i.bridged_from.lower() for i in bridged])
-        .select_related("asset")
+        address: asset_id
+        for address, asset_id in AssetDeployment.objects.annotate(address_key=Lower("address"))
+        .filter(chain=ethereum, address_key__in=addresses)
+        .values_list("address_key", "asset_id")
     }
-    for item in bridged:
-        parent = originals.get(item.bridged_from.lower())
-        if parent is None or parent.pk == item.existing.pk:
-            continue
-        exists = AssetRelationship.objects.filter(
-            parent_asset=parent,
-            child_asset=item.existing,
+    if dry_run:  # originals this same list would create
+        for item in items:
+            for key in item.nodes:
+                if key[0] == ethereum.pk and item.existing is None:
+                    originals.setdefault(key[1], ("new", id(item)))
+    linked = set(
+        AssetRelationship.objects.filter(
             relationship_type=RelationshipType.BRIDGES,
-        ).exists()
-        if exists:
+            parent_asset_id__in=[v for v in originals.values() if not isinstance(v, tuple)],
+        ).values_list("parent_asset_id", "child_asset_id")
+    )
+    parents = Asset.objects.in_bulk([v for v in originals.values() if not isinstance(v, tuple)])
+    for item in bridged:
+        parent_id = originals.get(item.bridged_from.lower())
+        child_id = item.existing.pk if item.existing is not None else None
+        if parent_id is None or parent_id == child_id:
+            continue
+        if (parent_id, child_id) in linked:
             report.unchanged["relationships"] += 1
+            continue
+        if dry_run:
+            report.created["relationships"] += 1
+            continue
+        if parent_id not in parents:  # the original's asset is deleted
             continue
         try:
             services.relationship_create(
-                parent_asset=parent,
+                parent_asset=parents[parent_id],
                 child_asset=item.existing,
                 relationship_type=RelationshipType.BRIDGES,
                 conversion_rate=1,
@@ -707,7 +757,7 @@ def import_tokenlist(
     report.source = f"token list {label}"
     source = f"import:tokenlist:{label}"
     with acting_as(current_actor(), source=source):
-        chains = ChainResolver(create_missing=create_chains and not dry_run)
+        chains = ChainResolver(create_missing=create_chains, dry_run=dry_run)
         tokens = check_tokens(raw_tokens, chains, report, warnings)
         planned = plan(tokens, chains, data["name"], warnings)
         decide_changes(planned, data["name"], source, overwrite, report)
@@ -720,6 +770,7 @@ def import_tokenlist(
                     f"its asset {item.existing.pk} is deleted; restore it first",
                 )
         planned = [item for item in planned if not item.deleted]
+        plan_identifiers(planned, report)
         if dry_run:
             for item in planned:
                 if item.existing is None:
@@ -728,7 +779,11 @@ def import_tokenlist(
                     report.updated["assets"] += 1
                 report.created["deployments"] += len(item.new_deployments)
                 report.updated["deployments"] += len(item.decimals_changes)
+                report.created["identifiers"] += int(item.link_identifier)
+            _bridges(planned, report, dry_run=True)
+            report.created["chains"] += len(chains.would_create)
             return
+        report.created["chains"] += len(chains.created)
         todo = [
             item
             for item in planned
@@ -736,7 +791,7 @@ def import_tokenlist(
             or item.changes
             or item.new_deployments
             or item.decimals_changes
-            or item.coingecko_id
+            or item.link_identifier
             or item.bridged_from
         ]
         progress.start(len(todo), "tokens")

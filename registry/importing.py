@@ -78,10 +78,10 @@ class ImportReport:
         return {
             "source": self.source,
             "dry_run": self.dry_run,
-            "created": dict(self.created),
-            "updated": dict(self.updated),
-            "unchanged": dict(self.unchanged),
-            "kept_manual_fields": dict(self.kept),
+            "created": _nonzero(self.created),
+            "updated": _nonzero(self.updated),
+            "unchanged": _nonzero(self.unchanged),
+            "kept_manual_fields": _nonzero(self.kept),
             "rejected": [{"item": r.item, "reason": r.reason} for r in self.rejected],
             "warnings": self.warnings,
             "items": self.items,
@@ -110,6 +110,10 @@ class ImportReport:
             lines.append(f"  warnings: {len(self.warnings)}")
             lines += [f"    {warning}" for warning in self.warnings]
         return lines
+
+
+def _nonzero(counter: Counter) -> dict:
+    return {kind: n for kind, n in sorted(counter.items()) if n}
 
 
 def read_source(path_or_url: str) -> bytes:

@@ -100,7 +100,7 @@ class StreamReader:
             )
         try:
             return await self._subscription.fetch(batch=1000, timeout=wait)
-        except nats.errors.TimeoutError:
+        except TimeoutError:  # nats-py raises its own subclass or the builtin, by path
             return []
 
     def read(self, event_ids, timeout: float = 60, settle: float = 0.5) -> list:
