@@ -377,7 +377,11 @@ def _valid(value, validator, web_only: bool = False) -> str:
 
 
 def plan(
-    tokens: list[Token], chains: ChainResolver, list_name: str, warnings: Warnings
+    tokens: list[Token],
+    chains: ChainResolver,
+    list_name: str,
+    warnings: Warnings,
+    report: ImportReport,
 ) -> list[PlannedAsset]:
     groups = _Groups()
     decimals_at: dict = {}
@@ -401,12 +405,16 @@ def plan(
     assets = Asset.all_objects.in_bulk({row.asset_id for row in existing.values()})
     planned = []
     for root, group_tokens in members.items():
+        nodes = _one_per_chain(nodes_of[root], group_tokens, existing, report, warnings)
+        listed = {key for key, (_, _, decimals) in nodes.items() if decimals is not None}
+        group_tokens = [t for t in group_tokens if t.key in nodes]
+        if not group_tokens:  # every listed token of the group was rejected above
+            continue
         # The token whose bridgeInfo lists the others is the original; else the first.
         primary = min(
             group_tokens,
             key=lambda t: (not t.extensions.get("bridgeInfo"), t.chain.network_id != 1, t.index),
         )
-        nodes = nodes_of[root]
         for key, (chain, address, decimals) in list(nodes.items()):
             if decimals is None:  # a bridgeInfo address the list has no entry for
                 nodes[key] = (chain, address, primary.raw["decimals"])
@@ -432,13 +440,67 @@ def plan(
             elif (
                 deployment.asset_id == getattr(item.existing, "pk", None)
                 and deployment.decimals != decimals
+                and key in listed  # decimals the list states, never inherited ones
             ):
                 item.decimals_changes.append((deployment.deployment_id, decimals))
         coingecko = primary.extensions.get("coingeckoId")
         item.coingecko_id = coingecko if isinstance(coingecko, str) and coingecko else ""
         item.bridged_from = _ethereum_original(primary)
         planned.append(item)
-    return _merge_by_asset(planned)
+    return _skip_taken_chains(_merge_by_asset(planned), warnings)
+
+
+def _skip_taken_chains(planned: list[PlannedAsset], warnings: Warnings) -> list[PlannedAsset]:
+    """An existing asset already deployed on a chain at another address keeps that one:
+    the list's address there is a warning, not a second deployment."""
+    taken = set(
+        AssetDeployment.objects.filter(
+            asset_id__in=[item.existing.pk for item in planned if item.existing is not None]
+        ).values_list("asset_id", "chain_id")
+    )
+    for item in planned:
+        if item.existing is None:
+            continue
+        keep = []
+        for new in item.new_deployments:
+            if (item.existing.pk, new[0].pk) in taken:
+                warnings.add(
+                    "the asset is already deployed on this chain at another address "
+                    "(kept the registry's)",
+                    f"{new[0].pk}:{new[1]}",
+                )
+            else:
+                keep.append(new)
+        item.new_deployments = keep
+    return planned
+
+
+def _one_per_chain(nodes: dict, tokens: list[Token], existing: dict, report, warnings) -> dict:
+    """An asset has one deployment per chain: where bridgeInfo names several addresses
+    on one chain, keep the one the registry already has, else the list's own entry,
+    else the first; a listed token dropped so is rejected, a bridgeInfo address warned."""
+    own = {token.key: token for token in tokens}
+    by_chain: dict = defaultdict(list)
+    for key in nodes:
+        by_chain[key[0]].append(key)
+    kept = {}
+    for chain_id, keys in by_chain.items():
+        keys.sort(key=lambda k: (k not in existing, k not in own, own[k].index if k in own else 0))
+        kept[keys[0]] = nodes[keys[0]]
+        for key in keys[1:]:
+            if key in own:
+                report.reject(
+                    f"token {own[key].index}",
+                    f"bridgeInfo makes it the same asset as another address on {chain_id} "
+                    f"({nodes[keys[0]][1]}); an asset has one deployment per chain",
+                )
+            else:
+                warnings.add(
+                    f"bridgeInfo names a second address on one chain (kept {chain_id}: "
+                    "the listed or registered one)",
+                    f"{chain_id}:{key[1]}",
+                )
+    return kept
 
 
 def _ethereum_original(token: Token) -> str:
@@ -759,7 +821,7 @@ def import_tokenlist(
     with acting_as(current_actor(), source=source):
         chains = ChainResolver(create_missing=create_chains, dry_run=dry_run)
         tokens = check_tokens(raw_tokens, chains, report, warnings)
-        planned = plan(tokens, chains, data["name"], warnings)
+        planned = plan(tokens, chains, data["name"], warnings, report)
         decide_changes(planned, data["name"], source, overwrite, report)
         count_unchanged(planned, report)
         report.warnings.extend(warnings.lines())

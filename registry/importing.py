@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from registry.actors import acting_as
 from registry.exceptions import RegistryError
@@ -253,6 +253,8 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"Nothing imported: {error}") from None
         except (RegistryError, ValidationError) as error:  # a batch the database refused
             raise CommandError(f"Import stopped: {error_text(error)}") from None
+        except DatabaseError as error:  # a rule no check caught; the batch rolled back
+            raise CommandError(f"Import stopped by the database: {error}") from None
         finally:
             progress.close()
             report.seconds = time.perf_counter() - started

@@ -116,8 +116,10 @@ def _copy_insert(model: type[models.Model], instances: list[models.Model]) -> No
     field, as bulk_create would; generated columns are left to the database."""
     fields = [f for f in model._meta.concrete_fields if not f.generated]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
+    # psycopg's own cursor (Django's wrapper has no copy()), with Django's error
+    # translation, so a violated constraint is an IntegrityError like any other.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor
         with raw.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
             for instance in instances:
                 copy.write_row(

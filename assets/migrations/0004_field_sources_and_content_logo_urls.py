@@ -49,4 +49,22 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        # Assets curated before sources were recorded count as set by hand, so that the
+        # first import does not overwrite them (--overwrite still may).
+        migrations.RunSQL(
+            """
+            INSERT INTO assets_assetfieldsource (asset_id, field, source, actor, set_at)
+            SELECT asset_id, field, 'manual', 'system:migration', now() FROM (
+            SELECT asset_id, 'symbol' FROM assets_asset WHERE symbol <> ''
+            UNION ALL SELECT asset_id, 'name' FROM assets_asset WHERE name <> ''
+            UNION ALL SELECT asset_id, 'asset_type' FROM assets_asset WHERE asset_type <> ''
+            UNION ALL SELECT asset_id, 'category' FROM assets_asset WHERE category <> ''
+            UNION ALL SELECT asset_id, 'description' FROM assets_asset WHERE description <> ''
+            UNION ALL SELECT asset_id, 'logo_url' FROM assets_asset WHERE logo_url <> ''
+            UNION ALL SELECT asset_id, 'website_url' FROM assets_asset WHERE website_url <> ''
+            UNION ALL SELECT asset_id, 'metadata' FROM assets_asset WHERE metadata <> '{}'::jsonb
+            ) AS set_fields(asset_id, field)
+            """,
+            reverse_sql=migrations.RunSQL.noop,
+        ),
     ]

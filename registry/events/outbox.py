@@ -134,7 +134,7 @@ def _copy_in(rows: list[OutboxEvent]) -> None:
     if not rows:
         return
     columns = ", ".join(_COPIED_FIELDS)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
         with raw.copy(f"COPY {OutboxEvent._meta.db_table} ({columns}) FROM STDIN") as copy:
             for row in rows:

@@ -858,3 +858,81 @@ def test_the_list_annotations_are_kept_in_the_list_namespace_of_the_metadata(sol
     assert annotations["extensions"] == token["extensions"]
     assert usdc.website_url == token["extensions"]["website"]
     assert usdc.metadata == {"tokenlists": {"Solana Token List": annotations}}
+
+
+# --- one deployment per chain (from a review) ------------------------------------------
+
+A_ETH = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+X_POLY = "0x2791Bca1f2de4661ED88A30C99A7a9449Aa84174"
+Z_POLY = "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359"
+
+
+def _list(tokens, version=(1, 0, 0)) -> dict:
+    major, minor, patch = version
+    return {
+        "name": "Review list",
+        "timestamp": "2026-12-01T00:00:00Z",
+        "version": {"major": major, "minor": minor, "patch": patch},
+        "tokens": tokens,
+    }
+
+
+def _token(chain_id, address, decimals=6, bridge=None) -> dict:
+    token = {
+        "chainId": chain_id,
+        "address": address,
+        "name": "USD Coin",
+        "symbol": "USDC",
+        "decimals": decimals,
+    }
+    if bridge:
+        token["extensions"] = {"bridgeInfo": {str(c): {"tokenAddress": a} for c, a in bridge}}
+    return token
+
+
+def test_bridgeinfo_naming_a_second_address_on_a_chain_keeps_one_deployment(evm_chains, tmp_path):
+    """Token A says its Polygon copy is X; the list also lists Z on Polygon saying its
+    Ethereum original is A. One asset cannot have two Polygon deployments: the listed Z
+    wins over the bridgeInfo-only X, and nothing crashes."""
+    tokens = [
+        _token(1, A_ETH, bridge=[(137, X_POLY)]),
+        _token(137, Z_POLY, bridge=[(1, A_ETH)]),
+    ]
+    report = run(write_list(tmp_path, _list(tokens)))
+
+    assert report["created"] == {"assets": 1, "deployments": 2}
+    asset = asset_at("ethereum", A_ETH)
+    polygon = [d.address for d in asset.deployments.all() if d.chain.network_id == 137]
+    assert polygon == [Z_POLY]
+    assert any("second address on one chain" in warning for warning in report["warnings"])
+
+
+def test_a_list_naming_another_address_on_a_chain_the_asset_has_keeps_the_registered_one(
+    evm_chains, tmp_path
+):
+    run(write_list(tmp_path, _list([_token(1, A_ETH, bridge=[(137, X_POLY)])]), "first.json"))
+    report = run(write_list(tmp_path, _list([_token(1, A_ETH, bridge=[(137, Z_POLY)])], (2, 0, 0))))
+
+    assert "deployments" not in report["created"]
+    polygon = [
+        d.address
+        for d in asset_at("ethereum", A_ETH).deployments.all()
+        if d.chain.network_id == 137
+    ]
+    assert polygon == [X_POLY]
+    assert any("already deployed on this chain" in warning for warning in report["warnings"])
+
+
+def test_decimals_a_list_only_implies_through_bridgeinfo_never_change_a_deployment(
+    evm_chains, tmp_path
+):
+    """USDC has 6 decimals on Ethereum and may have others elsewhere: a list that names
+    the Polygon address only in bridgeInfo says nothing about its decimals."""
+    run(write_list(tmp_path, _list([_token(1, A_ETH, 6), _token(137, X_POLY, 18)]), "b.json"))
+    before = AssetDeployment.objects.get(chain__network_id=137, address=X_POLY)
+    report = run(write_list(tmp_path, _list([_token(1, A_ETH, 6, bridge=[(137, X_POLY)])])))
+
+    polygon = AssetDeployment.objects.get(chain__network_id=137, address=X_POLY)
+    assert polygon.decimals == 18
+    assert polygon.version == before.version
+    assert "deployments" not in report["updated"]
