@@ -19,6 +19,8 @@ from venues.api.urls import router as venues_router
 admin.site.site_header = "CQAR: Crypto Quant Asset Registry"
 admin.site.site_title = "CQAR"
 admin.site.index_title = "Reference data"
+# Registry totals and the recent changes of every path (registry/templatetags).
+admin.site.index_template = "registry/admin/index.html"
 
 # One router, so /api/v1/ lists every resource; each app declares its own routes.
 api_router = DefaultRouter()
