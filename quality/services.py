@@ -7,9 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset
+from quality.choices import Severity
 from quality.models import AssetQualityFlag
 from registry.cache import invalidate, keys_for_assets
 from registry.events.outbox import record
+from registry.exceptions import FourEyesError
 from registry.services import validated_create, validated_update
 
 
@@ -41,13 +43,29 @@ def flag_raise(
     return flag
 
 
+def check_second_person(*, flag: AssetQualityFlag, actor: str) -> None:
+    """Four eyes: a CRITICAL flag is resolved by someone other than the actor who raised it.
+
+    Flags from before the rule (no ``raised_by``) are not blocked. ``flag_resolve`` calls
+    this; the admin also asks it while validating its form, to show the refusal there.
+    """
+    if flag.severity == Severity.CRITICAL and flag.raised_by and actor == flag.raised_by:
+        raise FourEyesError(
+            f"A CRITICAL flag needs a second person: {actor} raised it, "
+            "so someone else must resolve it.",
+            flag_id=str(flag.pk),
+            raised_by=flag.raised_by,
+        )
+
+
 @transaction.atomic
 def flag_resolve(
     *, flag: AssetQualityFlag, actor: str, notes: str, expected_version: int | None = None
 ) -> AssetQualityFlag:
-    """Close an active flag with the resolver's notes."""
+    """Close an active flag with the resolver's notes (a CRITICAL one by a second person)."""
     if flag.resolved_at is not None:
         raise ValidationError({"resolved_at": "The flag is already resolved."})
+    check_second_person(flag=flag, actor=actor)
     if not notes.strip():
         raise ValidationError({"resolution_notes": "Say why the flag no longer applies."})
     changed = validated_update(

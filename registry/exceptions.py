@@ -1,6 +1,6 @@
 """Domain errors of the registry.
 
-Services raise these; the API maps each ``code`` to an HTTP status (404, 409, 412) and
+Services raise these; the API maps each ``code`` to an HTTP status (403, 404, 409, 412) and
 management commands print the message. Invalid field values are Django's
 ``ValidationError`` (a 400 with the field and the reason), not one of these.
 """
@@ -47,3 +47,13 @@ class StaleVersionError(RegistryError):
     """Someone else changed the object since the caller read it (optimistic locking)."""
 
     code = "stale_version"
+
+
+class FourEyesError(RegistryError):
+    """The write needs a second person: the actor may not approve their own change.
+
+    Not a conflict with the object's state (a 409) but a refusal of this actor: anyone
+    else with the permission may make the same request (a 403).
+    """
+
+    code = "four_eyes_required"

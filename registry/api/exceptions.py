@@ -17,11 +17,18 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-from registry.exceptions import ConflictError, NotFoundError, RegistryError, StaleVersionError
+from registry.exceptions import (
+    ConflictError,
+    FourEyesError,
+    NotFoundError,
+    RegistryError,
+    StaleVersionError,
+)
 
 logger = logging.getLogger(__name__)
 
 DOMAIN_STATUS = [
+    (FourEyesError, status.HTTP_403_FORBIDDEN),
     (NotFoundError, status.HTTP_404_NOT_FOUND),
     (ConflictError, status.HTTP_409_CONFLICT),
     (StaleVersionError, status.HTTP_412_PRECONDITION_FAILED),
