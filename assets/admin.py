@@ -1,8 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from assets import services
+from assets.confusables import skeleton, suspicious_characters
+from assets.graph import variant_graph_svg
 from assets.models import (
     Asset,
     AssetDeployment,
@@ -12,7 +19,12 @@ from assets.models import (
     AssetIdentifier,
     AssetRelationship,
 )
+from quality.admin import severity_badge
+from quality.models import AssetQualityFlag
 from registry.admin import RegistryInline, RegistryModelAdmin
+
+# How many other assets a warning lists by name before "and N more".
+WARNING_SAMPLE = 10
 
 
 class AssetDeploymentInline(RegistryInline, admin.TabularInline):
@@ -61,9 +73,22 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _active_flags():
+    return AssetQualityFlag.objects.active().filter(asset=OuterRef("pk"))
+
+
 @admin.register(Asset)
 class AssetAdmin(RegistryModelAdmin):
-    list_display = ("symbol", "name", "asset_type", "category", "updated_at", "deleted_at")
+    list_display = (
+        "symbol",
+        "name",
+        "asset_type",
+        "category",
+        "active_flags",
+        "highest_severity",
+        "updated_at",
+        "deleted_at",
+    )
     list_filter = (DeletedFilter, "asset_type", "category")
     search_fields = (
         "symbol_key",
@@ -72,7 +97,7 @@ class AssetAdmin(RegistryModelAdmin):
         "=identifiers__external_id",
         "=venue_symbols__symbol",
     )
-    readonly_fields = ("asset_id", "symbol_key", "deleted_at")
+    readonly_fields = ("asset_id", "symbol_key", "deleted_at", "api_link", "variant_graph")
     inlines = (AssetDeploymentInline, AssetIdentifierInline)
     actions = ("restore_selected",)
     create_service = staticmethod(services.asset_create)
@@ -80,8 +105,129 @@ class AssetAdmin(RegistryModelAdmin):
     service_instance_name = "asset"
 
     def get_queryset(self, request):
-        """Deleted assets too (the list shows live ones unless filtered), to restore them."""
-        return Asset.all_objects.get_queryset()
+        """Deleted assets too (the list shows live ones unless filtered), to restore them.
+
+        Each row carries its active flags' count and highest severity: two correlated
+        subqueries on the active-flags index, so a page costs one query, not one per row.
+        """
+        return Asset.all_objects.get_queryset().annotate(
+            active_flag_count=Coalesce(
+                Subquery(
+                    _active_flags()
+                    .order_by()
+                    .values("asset")
+                    .annotate(count=Count("pk"))
+                    .values("count"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            highest_active_severity=Subquery(
+                _active_flags().order_by("-severity").values("severity")[:1],
+                output_field=IntegerField(),
+            ),
+        )
+
+    @admin.display(description="Active flags", ordering="active_flag_count")
+    def active_flags(self, obj):
+        return obj.active_flag_count
+
+    @admin.display(description="Highest severity", ordering="highest_active_severity")
+    def highest_severity(self, obj):
+        return severity_badge(obj.highest_active_severity)
+
+    @admin.display(description="API")
+    def api_link(self, obj):
+        if obj is None or obj.pk is None:
+            return None
+        url = reverse("asset-detail", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.display(description="Variant graph")
+    def variant_graph(self, obj):
+        """Underlying assets above, variants below, flagged ones marked (server SVG)."""
+        if obj is None or obj.pk is None:
+            return None
+        return mark_safe(variant_graph_svg(obj))  # every text in it is XML-escaped
+
+    def save_model(self, request, obj, form, change):
+        """Saves through the services, then warns (never blocks) about lookalikes."""
+        super().save_model(request, obj, form, change)
+        for warning in self.save_warnings(obj):
+            self.message_user(request, warning, messages.WARNING)
+
+    def save_warnings(self, asset: Asset) -> list[str]:
+        """What a steward should look at after saving ``asset``: other live assets with its
+        symbol, characters of other scripts that look Latin, and existing symbols that
+        ``asset``'s symbol reads as."""
+        warnings = []
+        collisions = self._others(Asset.objects.filter(symbol_key=asset.symbol_key), asset)
+        if collisions:
+            warnings.append(
+                format_html(
+                    "The symbol {} is already used by {} other live asset(s): {}",
+                    asset.symbol,
+                    collisions[0],
+                    collisions[1],
+                )
+            )
+        for label, value in (("Symbol", asset.symbol), ("Name", asset.name)):
+            suspicious = suspicious_characters(value)
+            if suspicious:
+                warnings.append(
+                    format_html(
+                        "{} “{}” mixes scripts with characters that look Latin: {}.",
+                        label,
+                        value,
+                        "; ".join(character.describe() for character in suspicious),
+                    )
+                )
+        reads_as = skeleton(asset.symbol)
+        if reads_as != asset.symbol_key:
+            lookalikes = self._others(
+                Asset.objects.with_symbol(reads_as).exclude(symbol_key=asset.symbol_key), asset
+            )
+            if lookalikes:
+                warnings.append(
+                    format_html(
+                        "The symbol {} reads as {}, the symbol of {} other live asset(s): {}",
+                        asset.symbol,
+                        reads_as,
+                        lookalikes[0],
+                        lookalikes[1],
+                    )
+                )
+        return warnings
+
+    def _others(self, queryset, asset: Asset):
+        """(count, linked list) of the live assets of ``queryset`` other than ``asset``,
+        oldest first, at most WARNING_SAMPLE named; None if there are none."""
+        others = queryset.exclude(pk=asset.pk)
+        total = others.count()
+        if not total:
+            return None
+        sample = others.order_by("created_at", "asset_id").prefetch_related("deployments")[
+            :WARNING_SAMPLE
+        ]
+        site = self.admin_site.name
+        listed = format_html_join(
+            ", ",
+            '<a href="{}">{}</a> ({}; {})',
+            (
+                (
+                    reverse(f"{site}:assets_asset_change", args=[other.pk]),
+                    other.symbol,
+                    other.name,
+                    ", ".join(sorted({d.chain_id for d in other.deployments.all()}))
+                    or "no deployments",
+                )
+                for other in sample
+            ),
+        )
+        more = total - len(sample)
+        if more:
+            listed = format_html("{} and {} more", listed, more)
+        return total, format_html("{}.", listed)
 
     def get_deleted_objects(self, objs, request):
         """Deleting is soft: nothing else is removed and nothing blocks it."""

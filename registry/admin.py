@@ -5,12 +5,74 @@ so a change made in the admin is validated, invalidates the hot cache and record
 its events exactly as any other. Each admin names its services like a viewset does:
 ``create_service(**fields)``, ``update_service(<instance_name>=…, changes=…)``,
 ``delete_service(<instance_name>=…)``; inlines (``RegistryInline``) do the same.
+
+A change form carries the version the object was loaded at (a hidden field); saving a
+copy someone else changed in between is refused with a form error, not written over.
 """
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from registry.models import OutboxEvent
+
+# The change form's hidden field: the version the page was loaded at.
+LOADED_VERSION = "loaded_version"
+
+
+class LoadedVersionField(forms.IntegerField):
+    """Hidden, and never a change of its own (it is not in the admin's change message)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, min_value=1, **kwargs)
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
+def versioned_form(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
+    """``form_class`` with the loaded version: refuses to save a stale copy.
+
+    The check locks the row (the admin saves in one transaction), so no write can come
+    between it and the save, which also passes the version on as ``expected_version``.
+    A post without the field (a script) is not checked.
+    """
+
+    class VersionedForm(form_class):
+        loaded_version = LoadedVersionField()
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if self.instance.pk is not None and not self.instance._state.adding:
+                self.initial.setdefault(LOADED_VERSION, self.instance.version)
+
+        def clean(self):
+            cleaned = super().clean()
+            loaded = cleaned.get(LOADED_VERSION)
+            instance = self.instance
+            if loaded is None or instance._state.adding:
+                return cleaned
+            current = (
+                type(instance)
+                ._base_manager.select_for_update()
+                .filter(pk=instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current is not None and current != loaded:
+                raise ValidationError(
+                    f"Someone else changed this {instance._meta.verbose_name} since you opened "
+                    f"it (version {loaded}, now {current}); reload and apply your change again.",
+                    code="stale_version",
+                )
+            return cleaned
+
+    VersionedForm.__name__ = VersionedForm.__qualname__ = form_class.__name__
+    return VersionedForm
 
 
 def _form_fields(instance: models.Model, form) -> dict:
@@ -47,7 +109,9 @@ class ServiceWrites:
         stored = type(instance)._base_manager.get(pk=instance.pk)
         names = {field.name for field in instance._meta.concrete_fields}
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in names}
-        self.update_service(**{self.service_instance_name: stored}, changes=changes)
+        loaded = form.cleaned_data.get(LOADED_VERSION)
+        expected = {} if loaded is None else {"expected_version": loaded}
+        self.update_service(**{self.service_instance_name: stored}, changes=changes, **expected)
         instance.__dict__.update(stored.__dict__)
 
     def service_delete(self, instance):
@@ -66,6 +130,24 @@ class RegistryModelAdmin(ServiceWrites, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), "created_at", "updated_at", "version")
+
+    def _checks_version(self, request, obj) -> bool:
+        return obj is not None and self.has_change_permission(request, obj)
+
+    def get_fields(self, request, obj=None):
+        fields = [name for name in super().get_fields(request, obj) if name != LOADED_VERSION]
+        return [*fields, LOADED_VERSION] if self._checks_version(request, obj) else fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The form of the fields shown, plus the hidden loaded version on a change form."""
+        if "fields" in kwargs:  # None: every field (how get_fields asks)
+            fields = kwargs.pop("fields")
+        else:
+            fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        if fields is not None:
+            fields = [name for name in fields if name != LOADED_VERSION]
+        form = super().get_form(request, obj, change=change, fields=fields, **kwargs)
+        return versioned_form(form) if self._checks_version(request, obj) else form
 
     def save_model(self, request, obj, form, change):
         """Through update_service or create_service."""
