@@ -248,7 +248,9 @@ def test_flag_writes_record_raised_and_resolved():
     assert_recorded(events, "quality_flag_raised", flag.pk, [asset.pk])
 
     _, events = writes(
-        lambda: quality_services.flag_resolve(flag=flag, actor="service:test", notes="False alarm")
+        lambda: quality_services.flag_resolve(
+            flag=flag, actor="service:second-auditor", notes="False alarm"
+        )
     )
     assert_recorded(
         events,
