@@ -576,6 +576,7 @@ def decide_changes(
 ) -> None:
     """For assets that exist: the fields the list changes, by provenance."""
     candidates: dict[int, dict] = {}
+    differs: list = []
     for item in planned:
         asset = item.existing
         if asset is None:
@@ -592,15 +593,10 @@ def decide_changes(
         # Only values that differ as given are normalized and checked (most do not).
         wanted = _stored_form(_asset_fields(item.primary, list_name)) if differing else raw
         candidates[id(item)] = wanted
-    sources = provenance.sources_of(
-        item.existing.pk
-        for item in planned
-        if id(item) in candidates
-        and any(
-            name != "metadata" and value != getattr(item.existing, name)
-            for name, value in candidates[id(item)].items()
-        )
-    )
+        if differing:
+            differs.append(asset.pk)
+    # Field sources matter only where a field differs (an unchanged list reads none).
+    sources = provenance.sources_of(differs)
     for item in planned:
         wanted = candidates.get(id(item))
         if wanted is None:
