@@ -9,7 +9,11 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from registry.history import history_context
+
+    # Changes made by any command (the shell included) are history with an actor.
+    with history_context():
+        execute_from_command_line(sys.argv)
 
 
 if __name__ == "__main__":

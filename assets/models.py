@@ -19,6 +19,7 @@ from assets.choices import AssetType, IdentifierSource, RelationshipType
 from assets.querysets import AssetDeploymentQuerySet, AssetQuerySet, AssetRelationshipQuerySet
 from chains.addresses import ADDRESS_MAX_LENGTH
 from chains.choices import ChainType
+from registry.history import UNTRACKED_FIELDS, tracked
 from registry.models import LiveManager, RegistryModel, SoftDeleteModel
 from registry.text import (
     NAME_MAX_LENGTH,
@@ -33,6 +34,7 @@ from registry.validators import SLUG_PATTERN, validate_logo_url, validate_regist
 CAIP19_EVM_NAMESPACES = {AssetType.ERC721: "erc721", AssetType.ERC1155: "erc1155"}
 
 
+@tracked(exclude=list(UNTRACKED_FIELDS))
 class Asset(SoftDeleteModel, RegistryModel):
     asset_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     symbol = models.CharField(
@@ -86,6 +88,7 @@ class Asset(SoftDeleteModel, RegistryModel):
         return f"{self.symbol} ({self.name})"
 
 
+@tracked()
 class AssetIdentifier(RegistryModel):
     """The asset's id in an external catalogue (CoinGecko 'usd-coin')."""
 
@@ -122,6 +125,7 @@ class AssetIdentifier(RegistryModel):
         return f"{self.source}:{self.external_id}"
 
 
+@tracked()
 class AssetDeployment(RegistryModel):
     """Where an asset lives on a chain: its contract address (or native status) and decimals."""
 
@@ -236,6 +240,7 @@ class AssetDeployment(RegistryModel):
             raise ValidationError({"address": "A deployment that is not native needs an address."})
 
 
+@tracked()
 class AssetRelationship(RegistryModel):
     """A directed link from an underlying asset (parent: ETH) to its variant (child: WETH).
 
@@ -288,6 +293,7 @@ class AssetRelationship(RegistryModel):
         return f"{self.child_asset_id} {self.relationship_type} {self.parent_asset_id}"
 
 
+@tracked()
 class AssetGroup(RegistryModel):
     """Assets that are "the same thing" for aggregation: the ETH group holds ETH, WETH, stETH…"""
 
@@ -320,6 +326,7 @@ class AssetGroup(RegistryModel):
         return self.canonical_symbol
 
 
+@tracked()
 class AssetGroupMember(RegistryModel):
     group = models.ForeignKey(AssetGroup, on_delete=models.CASCADE, related_name="members")
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="group_memberships")

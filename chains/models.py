@@ -5,11 +5,13 @@ from django.db.models import Q
 
 from chains.addresses import normalize_address
 from chains.choices import CAIP2_NAMESPACES, ChainType
+from registry.history import tracked
 from registry.models import RegistryModel
 from registry.text import normalize_name
 from registry.validators import SLUG_PATTERN, validate_registry_slug, validate_rpc_url
 
 
+@tracked()
 class Chain(RegistryModel):
     chain_id = models.CharField(
         primary_key=True,

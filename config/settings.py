@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "drf_spectacular",
+    "pgtrigger",  # the triggers django-pghistory records history with
+    "pghistory",
     # Ours, in dependency order: registry is the shared core, then each app builds on
     # the ones before it.
     "registry",
@@ -158,6 +160,10 @@ CELERY_BEAT_SCHEDULE = {
 # Writes outside a request (shell, commands) are attributed to this actor unless
 # wrapped in registry.actors.acting_as(...).
 CQAR_DEFAULT_ACTOR = env.str("CQAR_DEFAULT_ACTOR", default="service:cqar")
+# Change history (registry/history.py): the context's actor and source, resolved per write.
+PGHISTORY_JSON_ENCODER = "registry.history.HistoryContextEncoder"
+# The time of each change, not of its transaction: an import's changes keep their order.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 NATS_URL = env.str("NATS_URL", default="")
 if NATS_URL and CELERY_TASK_ALWAYS_EAGER:
     raise environ.ImproperlyConfigured(

@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from quality.choices import FlagType, Severity
 from quality.querysets import AssetQualityFlagQuerySet
+from registry.history import tracked
 from registry.models import RegistryModel
 
 
+@tracked()
 class AssetQualityFlag(RegistryModel):
     flag_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     asset = models.ForeignKey(

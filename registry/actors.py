@@ -16,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from registry.history import history_context
+
 SERVICE_ACCOUNTS_GROUP = "Service accounts"
 
 
@@ -45,7 +47,8 @@ def acting_as(actor: str, source: str = "") -> Iterator[None]:
     """Attribute every write in the block to ``actor`` (``service:importer``), via ``source``."""
     token = _context.set(ChangeContext(actor=actor, source=source or current_source()))
     try:
-        yield
+        with history_context():
+            yield
     finally:
         _context.reset(token)
 
@@ -85,6 +88,7 @@ class ChangeContextMiddleware:
         )
         token = _context.set(ChangeContext(source=source or "web", request=request))
         try:
-            return self.get_response(request)
+            with history_context():
+                return self.get_response(request)
         finally:
             _context.reset(token)

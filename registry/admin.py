@@ -11,12 +11,20 @@ copy someone else changed in between is refused with a form error, not written o
 """
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
-from django.contrib.admin.utils import flatten_fieldsets
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 
-from registry.models import OutboxEvent
+from registry.history import VERBS, field_changes, shown
+from registry.models import ChangeEvent, OutboxEvent
 
 # The change form's hidden field: the version the page was loaded at.
 LOADED_VERSION = "loaded_version"
@@ -128,8 +136,36 @@ class RegistryModelAdmin(ServiceWrites, admin.ModelAdmin):
     # A URL typed without a scheme is https (Django 6's default, chosen now).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    object_history_template = "registry/admin/object_history.html"
+
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), "created_at", "updated_at", "version")
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Every change of the object and of the rows that refer to it (an asset's
+        deployments, flags, tickers …), from every path: the history the database
+        recorded, not only the admin's own log."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        changes = ChangeEvent.objects.references(obj).order_by("-pgh_created_at", "-pgh_id")
+        page = Paginator(changes, HISTORY_PER_PAGE).get_page(request.GET.get("p"))
+        site = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Change history: {obj}",
+            "subtitle": None,
+            "object": obj,
+            "opts": self.opts,
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "page": page,
+            "changes": [history_entry(event, site, obj) for event in page],
+            **(extra_context or {}),
+        }
+        request.current_app = site
+        return TemplateResponse(request, self.object_history_template, context)
 
     def _checks_version(self, request, obj) -> bool:
         return obj is not None and self.has_change_permission(request, obj)
@@ -185,6 +221,42 @@ class RegistryModelAdmin(ServiceWrites, admin.ModelAdmin):
                 formset.new_objects.append(instance)
 
 
+# How many changes a page of an object's history shows.
+HISTORY_PER_PAGE = 50
+
+
+def history_entry(event: ChangeEvent, site: str, subject: models.Model | None = None) -> dict:
+    """What the history pages show of one change: when, who and how, what changed (each
+    field before and after) and a link to the changed row unless it is ``subject``."""
+    model = apps.get_model(event.pgh_obj_model)
+    is_subject = (
+        subject is not None and type(subject) is model and str(subject.pk) == str(event.pgh_obj_id)
+    )
+    url = None
+    if not is_subject and event.pgh_label != "delete":
+        try:
+            url = reverse(
+                f"{site}:{model._meta.app_label}_{model._meta.model_name}_change",
+                args=[event.pgh_obj_id],
+            )
+        except NoReverseMatch:  # a model without an admin
+            url = None
+    return {
+        "when": event.pgh_created_at,
+        "verb": VERBS.get(event.pgh_label, event.pgh_label),
+        "entity": model._meta.verbose_name,
+        "object_id": event.pgh_obj_id,
+        "url": url,
+        "is_subject": is_subject,
+        "actor": event.actor or "unattributed",
+        "source": event.source or "",
+        "changes": [
+            (change.field, shown(change.before), shown(change.after))
+            for change in field_changes(event)
+        ],
+    }
+
+
 class RegistryInline(ServiceWrites):
     """An inline whose rows are written through the services it names."""
 
@@ -221,3 +293,131 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class TrackedEntityFilter(admin.SimpleListFilter):
+    """The kind of entity changed: reads only that entity's history table."""
+
+    title = "entity"
+    parameter_name = "entity"
+
+    def lookups(self, request, model_admin):
+        return sorted(
+            (label, capfirst(event_model.pgh_tracked_model._meta.verbose_name))
+            for label, event_model in _event_models().items()
+        )
+
+    def queryset(self, request, queryset):
+        if self.value():
+            event_model = _event_models().get(self.value())
+            if event_model is not None:
+                return queryset.across(event_model)
+        return queryset
+
+
+def _event_models() -> dict:
+    from pghistory.core import event_models
+
+    return {model.pgh_tracked_model._meta.label_lower: model for model in event_models()}
+
+
+class VerbFilter(admin.SimpleListFilter):
+    title = "change"
+    parameter_name = "change"
+
+    def lookups(self, request, model_admin):
+        return list(VERBS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(pgh_label=self.value()) if self.value() else queryset
+
+
+class RecentContextFilter(admin.SimpleListFilter):
+    """Filter by a context value (actor, source); offers those of the latest changes,
+    and takes any value from the URL (``?actor=service:importer``)."""
+
+    RECENT = 1000
+
+    def lookups(self, request, model_admin):
+        recent = ChangeEvent.objects.order_by("-pgh_created_at").values_list(
+            self.parameter_name, flat=True
+        )[: self.RECENT]
+        values = {value for value in recent if value}
+        if self.value():
+            values.add(self.value())
+        return [(value, value) for value in sorted(values)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.parameter_name: self.value()}) if self.value() else queryset
+
+
+class ActorFilter(RecentContextFilter):
+    title = "actor"
+    parameter_name = "actor"
+
+
+class SourceFilter(RecentContextFilter):
+    title = "source"
+    parameter_name = "source"
+
+
+@admin.register(ChangeEvent)
+class ChangeHistoryAdmin(admin.ModelAdmin):
+    """Every change of every entity, newest first; filter by entity, kind of change, actor,
+    source and time, or search an object's id."""
+
+    list_display = ("when", "change", "changed_object", "actor", "source", "changed_fields")
+    list_filter = (
+        TrackedEntityFilter,
+        VerbFilter,
+        ActorFilter,
+        SourceFilter,
+        ("pgh_created_at", admin.DateFieldListFilter),
+    )
+    search_fields = ("=pgh_obj_id",)
+    search_help_text = "The id of the changed object (an asset's UUID, a chain id …)."
+    ordering = ("-pgh_created_at", "-pgh_id")
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return ChangeEvent.objects.all()  # the default manager is empty by design (pghistory)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _entry(self, obj: ChangeEvent) -> dict:
+        cached = getattr(obj, "_history_entry", None)
+        if cached is None:
+            cached = obj._history_entry = history_entry(obj, self.admin_site.name)
+        return cached
+
+    @admin.display(description="When", ordering="pgh_created_at")
+    def when(self, obj):
+        return obj.pgh_created_at
+
+    @admin.display(description="Change")
+    def change(self, obj):
+        entry = self._entry(obj)
+        return f"{capfirst(entry['entity'])} {entry['verb']}"
+
+    @admin.display(description="Object")
+    def changed_object(self, obj):
+        entry = self._entry(obj)
+        if entry["url"]:
+            return format_html('<a href="{}">{}</a>', entry["url"], entry["object_id"])
+        return entry["object_id"]
+
+    @admin.display(description="Fields (before → after)")
+    def changed_fields(self, obj):
+        return format_html_join(
+            mark_safe("<br>"),
+            "<b>{}</b>: {} → {}",
+            self._entry(obj)["changes"],
+        )

@@ -17,6 +17,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.functional import cached_property
+from pghistory import ProxyField
+from pghistory.models import Events
 
 from registry.exceptions import StaleVersionError
 
@@ -282,3 +284,19 @@ class OutboxEvent(models.Model):
         from registry.events.types import event_type
 
         return to_json(event_type(self.event_type).message.FromString(bytes(self.body)))
+
+
+class ChangeEvent(Events):
+    """One change of any tracked entity (registry/history.py), with who made it and how.
+
+    A view over every entity's event table (pghistory's aggregate), with the actor and
+    source of the change context as columns.
+    """
+
+    actor = ProxyField("pgh_context__actor", models.TextField(null=True))
+    source = ProxyField("pgh_context__source", models.TextField(null=True))
+
+    class Meta:
+        proxy = True
+        verbose_name = "change"
+        verbose_name_plural = "change history"

@@ -1,15 +1,16 @@
 """The roles of the registry as Django groups, kept in step with the models.
 
-``sync_roles`` runs after every ``migrate`` (post_migrate), so a role always holds the
-permissions of every model that exists, including models added later; a one-off data
-migration would miss permissions that did not exist yet when it ran.
+A migration (registry 0004) creates the groups, so a database that has been migrated
+has its roles. ``sync_roles`` also runs after every ``migrate`` (post_migrate), so a role
+keeps the permissions of every model, including models added after that migration ran
+(the migration alone would miss permissions that did not exist yet).
 
 - Viewer: reads everything, the event feed included.
 - Steward: Viewer, plus creates, changes and deletes reference data (not flags).
 - Auditor: Viewer, plus raises (add) and resolves (change) quality flags.
 """
 
-from django.contrib.auth.models import Group, Permission
+from django.apps import apps as global_apps
 
 from registry.actors import SERVICE_ACCOUNTS_GROUP
 
@@ -22,30 +23,34 @@ VIEWER, STEWARD, AUDITOR = "Viewer", "Steward", "Auditor"
 ROLE_NAMES = {"viewer": VIEWER, "steward": STEWARD, "auditor": AUDITOR}
 
 
-def _permissions(apps: tuple[str, ...], actions: tuple[str, ...]):
-    permissions = Permission.objects.filter(content_type__app_label__in=apps)
-    return [p for p in permissions if p.codename.split("_", 1)[0] in actions]
+# Reading the event feed (GET /api/v1/events/) and the change history is reading the
+# registry.
+REGISTRY_READS = ("view_outboxevent", "view_changeevent")
 
 
-# Reading the event feed (GET /api/v1/events/) is reading the registry.
-EVENT_FEED_PERMISSION = ("registry", "view_outboxevent")
+def role_permissions(apps=global_apps) -> dict[str, list]:
+    """Each role's permissions; ``apps`` is a migration's historical registry or the live one."""
+    Permission = apps.get_model("auth", "Permission")
 
+    def permissions(app_labels: tuple[str, ...], actions: tuple[str, ...]) -> list:
+        found = Permission.objects.filter(content_type__app_label__in=app_labels)
+        return [p for p in found if p.codename.split("_", 1)[0] in actions]
 
-def role_permissions() -> dict[str, list[Permission]]:
-    feed = Permission.objects.filter(
-        content_type__app_label=EVENT_FEED_PERMISSION[0], codename=EVENT_FEED_PERMISSION[1]
+    registry_reads = Permission.objects.filter(
+        content_type__app_label="registry", codename__in=REGISTRY_READS
     )
-    view = _permissions(ALL_APPS, ("view",)) + list(feed)
+    view = permissions(ALL_APPS, ("view",)) + list(registry_reads)
     return {
         VIEWER: view,
-        STEWARD: view + _permissions(REFERENCE_DATA_APPS, ("add", "change", "delete")),
-        AUDITOR: view + _permissions(FLAG_APPS, ("add", "change")),
+        STEWARD: view + permissions(REFERENCE_DATA_APPS, ("add", "change", "delete")),
+        AUDITOR: view + permissions(FLAG_APPS, ("add", "change")),
     }
 
 
-def sync_roles(**kwargs) -> None:
+def sync_roles(apps=global_apps, **kwargs) -> None:
     """Create the role groups and give each exactly its permissions (idempotent)."""
-    for name, permissions in role_permissions().items():
+    Group = apps.get_model("auth", "Group")
+    for name, permissions in role_permissions(apps).items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(permissions)
     Group.objects.get_or_create(name=SERVICE_ACCOUNTS_GROUP)

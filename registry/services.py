@@ -17,6 +17,7 @@ from django.db.models import F, ProtectedError, Q, RestrictedError, UniqueConstr
 from django.db.models.constants import LOOKUP_SEP
 
 from registry.exceptions import ConflictError
+from registry.history import attach_context
 from registry.models import RegistryModel, SoftDeleteModel, stale_version_error
 
 ModelT = TypeVar("ModelT", bound=RegistryModel)
@@ -119,6 +120,7 @@ def _copy_insert(model: type[models.Model], instances: list[models.Model]) -> No
     # psycopg's own cursor (Django's wrapper has no copy()), with Django's error
     # translation, so a violated constraint is an IntegrityError like any other.
     with connection.cursor() as cursor, connection.wrap_database_errors:
+        attach_context(cursor)  # the rows' history events name who wrote them
         raw = cursor.cursor
         with raw.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
             for instance in instances:

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from registry.history import tracked
 from registry.models import RegistryModel
 from registry.text import normalize_code, normalize_name
 from registry.validators import SLUG_PATTERN, validate_registry_slug
@@ -11,6 +12,7 @@ from venues.choices import MarketType, VenueType
 from venues.querysets import VenueSymbolQuerySet
 
 
+@tracked()
 class Venue(RegistryModel):
     venue_id = models.CharField(
         primary_key=True,
@@ -58,6 +60,7 @@ class Venue(RegistryModel):
                 raise ValidationError({"protocol_address": error.error_list}) from None
 
 
+@tracked()
 class VenueAsset(RegistryModel):
     """The venue's own code for an asset: Kraken 'XXBT' is BTC."""
 
@@ -91,6 +94,7 @@ class VenueAsset(RegistryModel):
         return f"{self.venue_id}:{self.venue_asset_symbol}"
 
 
+@tracked()
 class VenueSymbol(RegistryModel):
     """A venue ticker and the asset it means, for as long as it means it.
 
