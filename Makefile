@@ -21,7 +21,7 @@ TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	CELERY_QUEUE=$${CELERY_QUEUE:-cqar-test-$$$$}
 PROTOS = $(shell cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 
-.PHONY: install run test lint format lock schema proto services bench bench-events bench-import worker clean
+.PHONY: install run test lint format lock schema proto services browser bench bench-events bench-import worker clean
 
 install: $(STAMP)
 
@@ -54,7 +54,22 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install services lint
+# Chromium for the browser tests (tests/browser): Debian's package, installed when
+# missing (CI runs as root); Playwright drives it, never a browser it downloads.
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u 2>/dev/null)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Chromium for the browser tests (apt-get install chromium) ..."; \
+			apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || exit 1; \
+		fi; \
+		command -v chromium >/dev/null || { \
+			echo "The browser tests (tests/browser) need Chromium as 'chromium' on PATH:" \
+				"install the Debian/Ubuntu package 'chromium' (as root: apt-get install chromium)," \
+				"or your system's Chromium package." >&2; \
+			exit 1; }; }
+
+test: install services browser lint
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 # Write the OpenAPI document clients are generated from; fails on any schema warning.
