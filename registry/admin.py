@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
+from registry.admin_exchange import ExchangeAdminMixin
 from registry.history import VERBS, field_changes, shown
 from registry.models import ChangeEvent, OutboxEvent
 
@@ -126,7 +127,7 @@ class ServiceWrites:
         self.delete_service(**{self.service_instance_name: instance})
 
 
-class RegistryModelAdmin(ServiceWrites, admin.ModelAdmin):
+class RegistryModelAdmin(ExchangeAdminMixin, ServiceWrites, admin.ModelAdmin):
     """Shows the bookkeeping fields read-only, keeps big change lists fast, and writes
     through the services."""
 

@@ -23,13 +23,18 @@ where it takes one, and otherwise "not given" (a new row gets the default, an ex
 row keeps its value). A row that creates an object whose primary key is a UUID keeps
 the id it carries (other rows refer to assets by id, and the natural key of assets and
 flags is their id); integer ids are the database's to hand out.
+
+``read_xlsx`` reads the first sheet of an XLSX workbook into the same rows as
+``read_csv`` (the admin imports both).
 """
 
 import contextlib
 import copy
 import csv
+import datetime
 import io
 import json
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -45,6 +50,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from registry.actors import current_actor
 from registry.exceptions import RegistryError
 from registry.importing import (
+    MAX_SOURCE_BYTES,
     ImportReport,
     Progress,
     SourceError,
@@ -74,8 +80,12 @@ class RowRejected(Exception):
 
 @dataclass
 class Row:
-    line: int  # the CSV line the record starts on; the header is line 1
+    line: int  # the CSV line the record starts on (XLSX: its row); the header is line 1
     cells: dict[str, str]
+
+
+# The header, the rows and the records of the wrong width (line, reason) of a file.
+Table = tuple[list[str], list[Row], list[tuple[int, str]]]
 
 
 @dataclass
@@ -159,9 +169,15 @@ class Entity:
         """Context that lets the serializer render a chunk without a query per object."""
         return {}
 
-    def export_rows(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[dict]:
+    def export_rows(
+        self, chunk_size: int = DEFAULT_CHUNK_SIZE, pks: Iterable | None = None
+    ) -> Iterator[dict]:
+        """Every exported row, or those of the primary keys ``pks`` (a list or a query)."""
+        queryset = self.export_queryset()
+        if pks is not None:
+            queryset = queryset.filter(pk__in=pks)
         chunk: list = []
-        for obj in self.export_queryset().iterator(chunk_size=chunk_size):
+        for obj in queryset.iterator(chunk_size=chunk_size):
             chunk.append(obj)
             if len(chunk) == chunk_size:
                 yield from self._serialize(chunk)
@@ -274,6 +290,11 @@ class Entity:
 
     def changes(self, instance: models.Model, validated: dict, run: "CsvImport") -> dict:
         return differing(instance, validated)
+
+    def follow_up_values(self, planned: PlannedRow) -> dict:
+        """The fields the row's follow-ups (``planned.extra``) set, with their values after:
+        what the row does beyond ``planned.data``, for a preview."""
+        return {}
 
     # ---- import: writing a row --------------------------------------------------
 
@@ -421,6 +442,11 @@ class QualityFlagEntity(Entity):
             )
         return None
 
+    def follow_up_values(self, planned):
+        if "resolve" not in planned.extra:
+            return {}
+        return {"is_active": False, "resolution_notes": planned.extra["resolve"]}
+
     def create(self, planned):
         from quality.services import flag_raise
 
@@ -531,6 +557,12 @@ class VenueSymbolEntity(Entity):
             planned.extra.update(delist=delisted_at, active=active)
         return planned
 
+    def follow_up_values(self, planned):
+        extra = planned.extra
+        if "delist" not in extra:
+            return {}
+        return {"delisted_at": extra["delist"], "is_active": extra["active"]}
+
     def create(self, planned):
         venue_symbol = self.create_service(**planned.data)
         self._delist(venue_symbol, planned.extra)
@@ -610,13 +642,18 @@ def cell(value: Any) -> str:
 
 
 def export(
-    entity: Entity, fmt: str, write: Callable[[str], None], chunk_size: int = DEFAULT_CHUNK_SIZE
+    entity: Entity,
+    fmt: str,
+    write: Callable[[str], None],
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    pks: Iterable | None = None,
 ) -> int:
-    """Write every row of ``entity`` in ``fmt`` through ``write``; returns the row count."""
+    """Write every row of ``entity`` (or those of ``pks``, as ``export_rows`` takes them)
+    in ``fmt`` through ``write``; returns the row count."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"Unknown format {fmt}: use one of {', '.join(EXPORT_FORMATS)}.")
     count = 0
-    rows = entity.export_rows(chunk_size)
+    rows = entity.export_rows(chunk_size, pks)
     if fmt == "csv":
         columns = entity.columns()
         buffer = io.StringIO()
@@ -644,7 +681,7 @@ def export(
 # ---- import ---------------------------------------------------------------------------
 
 
-def read_csv(data: bytes, what: str) -> tuple[list[str], list[Row], list[tuple[int, str]]]:
+def read_csv(data: bytes, what: str) -> Table:
     """The header, the rows and the records of the wrong width (line, reason) of a CSV
     file (UTF-8, with or without a byte order mark). SourceError if it is not one."""
     try:
@@ -675,6 +712,67 @@ def read_csv(data: bytes, what: str) -> tuple[list[str], list[Row], list[tuple[i
             rows.append(Row(line, dict(zip(header, record, strict=True))))
     except csv.Error as error:
         raise SourceError(f"{what} is not CSV: line {reader.line_num}: {error}") from None
+    return header, rows, malformed
+
+
+def xlsx_cell(value: Any) -> str:
+    """A spreadsheet cell's value as the text a CSV export holds for it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 18, not 18.0: a sheet may store a whole number as 18.0
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(data: bytes, what: str) -> Table:
+    """What ``read_csv`` returns, from the first sheet of an XLSX workbook: row 1 is the
+    header, a row's line is its row number and each cell is read as ``xlsx_cell``.
+    Trailing empty cells are not stored in a sheet, so a short row is padded."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        raise SourceError(f"{what} is not an XLSX workbook (not a zip archive).") from None
+    if unpacked > MAX_SOURCE_BYTES:  # a small file can unpack to gigabytes
+        raise SourceError(f"{what} unpacks to more than {MAX_SOURCE_BYTES} bytes.")
+    from openpyxl import load_workbook  # a tenth of a second to import; only XLSX needs it
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            records = [
+                [xlsx_cell(value) for value in record]
+                for record in workbook.worksheets[0].iter_rows(values_only=True)
+            ]
+        finally:
+            workbook.close()
+    except Exception as error:  # openpyxl reports a damaged workbook with what its parser raises
+        raise SourceError(f"{what} is not an XLSX workbook: {error}") from None
+
+    def trimmed(cells: list[str]) -> list[str]:
+        while cells and cells[-1] == "":
+            cells = cells[:-1]
+        return cells
+
+    header = trimmed([name.strip() for name in records[0]]) if records else []
+    if not header:
+        raise SourceError(f"{what} is empty: the first row of its first sheet is the header.")
+    rows, malformed = [], []
+    for line, record in enumerate(records[1:], start=2):
+        cells = trimmed(record)
+        if not cells:
+            continue
+        if len(cells) > len(header):
+            malformed.append(
+                (line, f"{len(cells)} cells, but the header names {len(header)} columns.")
+            )
+            continue
+        cells += [""] * (len(header) - len(cells))
+        rows.append(Row(line, dict(zip(header, cells, strict=True))))
     return header, rows, malformed
 
 
@@ -732,12 +830,25 @@ class CsvImport:
                     reference.to_internal_value = self._prefetched(name, reference)
 
     def run(self, data: bytes, what: str) -> None:
-        header, rows, malformed = read_csv(data, what)
+        """Plan every row of a CSV file, then write the plan."""
+        self.write(self.plan_source(data, what))
+
+    def plan_source(
+        self, data: bytes, what: str, read: Callable[[bytes, str], Table] = read_csv
+    ) -> list[PlannedRow]:
+        """The rows to write, as ``read`` (``read_csv``, ``read_xlsx``) reads ``data``;
+        the report has the rejections and unchanged rows so far. Nothing is written."""
+        header, rows, malformed = read(data, what)
         self.check_header(header, what)
         self.report.items = len(rows) + len(malformed)
         for line, reason in malformed:
             self.report.reject(f"line {line}", reason)
         plans = self.plan(rows)
+        self._sort_rejections()
+        return plans
+
+    def write(self, plans: list[PlannedRow]) -> None:
+        """Write the planned rows (count them, in a dry run)."""
         if self.dry_run:
             for planned in plans:
                 kind = self.report.created if planned.action == CREATE else self.report.updated
@@ -751,6 +862,9 @@ class CsvImport:
                 strict=self.strict,
                 progress=self.progress,
             )
+        self._sort_rejections()
+
+    def _sort_rejections(self) -> None:
         # Every rejection is "line N"; found while reading, planning or writing, told in order.
         self.report.rejected.sort(key=lambda rejection: int(rejection.item.split()[-1]))
 
