@@ -152,7 +152,7 @@ class RegistryModelAdmin(ExchangeAdminMixin, ServiceWrites, admin.ModelAdmin):
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
         changes = ChangeEvent.objects.references(obj).order_by("-pgh_created_at", "-pgh_id")
-        page = Paginator(changes, HISTORY_PER_PAGE).get_page(request.GET.get("p"))
+        page = ChangePaginator(changes, HISTORY_PER_PAGE).get_page(request.GET.get("p"))
         site = self.admin_site.name
         context = {
             **self.admin_site.each_context(request),
@@ -226,6 +226,28 @@ class RegistryModelAdmin(ExchangeAdminMixin, ServiceWrites, admin.ModelAdmin):
 HISTORY_PER_PAGE = 50
 
 
+class ChangePaginator(Paginator):
+    """Pages of changes in two steps: the page's keys (entity table, event id) from the
+    cheap columns, then the whole rows of those keys, table by table. Reading whole rows
+    (each with its diff) at once computes them for every change of every table before
+    the sort and LIMIT: 0.9 s for a page at 28,000 changes, against 45 ms this way."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        keys = list(
+            self.object_list.values_list("pgh_model", "pgh_id")[bottom : bottom + self.per_page]
+        )
+        ids_by_table = {}
+        for table, event_id in keys:
+            ids_by_table.setdefault(table, []).append(event_id)
+        rows = {}
+        for table, ids in ids_by_table.items():
+            for event in ChangeEvent.objects.across(table).filter(pgh_id__in=ids):
+                rows[table, event.pgh_id] = event
+        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+
+
 def history_entry(event: ChangeEvent, site: str, subject: models.Model | None = None) -> dict:
     """What the history pages show of one change: when, who and how, what changed (each
     field before and after) and a link to the changed row unless it is ``subject``."""
@@ -267,8 +289,21 @@ class RegistryInline(ServiceWrites):
         return formset
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Records that writes make (the outbox, field sources, history): shown, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
+class OutboxEventAdmin(ReadOnlyModelAdmin):
     """The outbox, read only: what was recorded, and whether it reached the bus."""
 
     list_display = (
@@ -285,15 +320,6 @@ class OutboxEventAdmin(admin.ModelAdmin):
     search_fields = ("=event_id", "=entity_id", "actor_id")
     ordering = ("-id",)
     readonly_fields = [field.name for field in OutboxEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TrackedEntityFilter(admin.SimpleListFilter):
@@ -363,7 +389,7 @@ class SourceFilter(RecentContextFilter):
 
 
 @admin.register(ChangeEvent)
-class ChangeHistoryAdmin(admin.ModelAdmin):
+class ChangeHistoryAdmin(ReadOnlyModelAdmin):
     """Every change of every entity, newest first; filter by entity, kind of change, actor,
     source and time, or search an object's id."""
 
@@ -378,20 +404,12 @@ class ChangeHistoryAdmin(admin.ModelAdmin):
     search_fields = ("=pgh_obj_id",)
     search_help_text = "The id of the changed object (an asset's UUID, a chain id …)."
     ordering = ("-pgh_created_at", "-pgh_id")
-    list_per_page = 50
+    list_per_page = HISTORY_PER_PAGE
+    paginator = ChangePaginator
     show_full_result_count = False
 
     def get_queryset(self, request):
         return ChangeEvent.objects.all()  # the default manager is empty by design (pghistory)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _entry(self, obj: ChangeEvent) -> dict:
         cached = getattr(obj, "_history_entry", None)

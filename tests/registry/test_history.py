@@ -12,6 +12,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.db.migrations.loader import MigrationLoader
 
 from assets.models import Asset, AssetDeployment
 from assets.services import asset_create, asset_update
@@ -179,8 +180,10 @@ def test_a_viewer_reads_the_history_and_a_user_without_a_role_does_not(client, d
 def test_the_roles_migration_creates_the_groups_with_their_permissions():
     migration = __import__("registry.migrations.0004_roles", fromlist=["create_roles"])
     Group.objects.filter(name__in=[VIEWER, STEWARD, AUDITOR]).delete()
+    # The models as that migration sees them (it changes its app registry's configs).
+    state = MigrationLoader(connection).project_state(("registry", "0004_roles"))
 
-    migration.create_roles(apps, connection.schema_editor())
+    migration.create_roles(state.apps, None)
 
     steward = set(Group.objects.get(name=STEWARD).permissions.values_list("codename", flat=True))
     auditor = set(Group.objects.get(name=AUDITOR).permissions.values_list("codename", flat=True))
