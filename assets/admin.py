@@ -1,8 +1,17 @@
+"""The assets app's admin. The asset page shows the asset's fields, its deployments and
+identifiers, then read-only panels of the tickers, venue codes, groups, relationships and
+flags that refer to it; the asset list restores deleted assets and raises flags."""
+
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -19,16 +28,49 @@ from assets.models import (
     AssetIdentifier,
     AssetRelationship,
 )
-from quality.admin import severity_badge
+from quality.admin import FlagRaiseForm, flag_action_page, refusals_message, severity_badge
+from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
-from registry.admin import RegistryInline, RegistryModelAdmin
+from quality.services import flag_raise
+from registry.actors import actor_id
+from registry.admin import ReadOnlyModelAdmin, RegistryInline, RegistryModelAdmin
+from registry.exceptions import RegistryError
 
 # How many other assets a warning lists by name before "and N more".
 WARNING_SAMPLE = 10
+# How many rows a panel of the asset page lists before linking to all of them in their
+# own change list: USDT quotes thousands of tickers.
+PANEL_ROWS = 50
+# The read-only panels of the change page: everything that refers to the asset. They are
+# tables, not inlines, so saving the asset posts (and validates) nothing for them; each
+# row links to its own change page, which writes through its services.
+PANELS = (
+    ("Venues", ("tickers_as_base", "tickers_as_quote", "venue_codes")),
+    ("Groups", ("memberships",)),
+    ("Relationships", ("as_variant", "as_underlying")),
+    ("Quality flags", ("current_flags", "past_flags")),
+)
+PANEL_FIELDS = tuple(name for _, names in PANELS for name in names)
+
+
+class AssetDeploymentInlineForm(forms.ModelForm):
+    """A saved deployment's chain is shown, not chosen: it is part of what the deployment
+    is (the API refuses changing it too), and the page makes no chain query per row."""
+
+    class Meta:
+        widgets = {"address": forms.TextInput(attrs={"size": 46})}  # a whole EVM address
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:  # not pk: a new deployment has its UUID already
+            chain = self.fields["chain"]
+            chain.disabled = True
+            chain.widget = forms.Select(choices=[(self.instance.chain_id, self.instance.chain)])
 
 
 class AssetDeploymentInline(RegistryInline, admin.TabularInline):
     model = AssetDeployment
+    form = AssetDeploymentInlineForm
     create_service = staticmethod(services.deployment_create)
     update_service = staticmethod(services.deployment_update)
     delete_service = staticmethod(services.deployment_delete)
@@ -36,6 +78,9 @@ class AssetDeploymentInline(RegistryInline, admin.TabularInline):
     fields = ("chain", "address", "decimals", "is_native", "is_canonical")
     autocomplete_fields = ("chain",)
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("chain")
 
 
 class AssetIdentifierInline(RegistryInline, admin.TabularInline):
@@ -46,6 +91,23 @@ class AssetIdentifierInline(RegistryInline, admin.TabularInline):
     service_instance_name = "identifier"
     fields = ("source", "external_id", "is_primary")
     extra = 0
+
+
+class FlagSeverityFilter(admin.SimpleListFilter):
+    """Assets by the highest severity of their active flags (the list's annotation)."""
+
+    title = "active flags"
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return (("none", "None"), *((str(value), label) for value, label in Severity.choices))
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(highest_active_severity__isnull=True)
+        if self.value() in {str(value) for value in Severity.values}:
+            return queryset.filter(highest_active_severity=int(self.value()))
+        return queryset
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -77,6 +139,11 @@ def _active_flags():
     return AssetQualityFlag.objects.active().filter(asset=OuterRef("pk"))
 
 
+def _decimal(value):
+    """A stored decimal without the trailing zeros of its 18 places: 1, not 1.000…"""
+    return None if value is None else f"{value.normalize():f}"
+
+
 @admin.register(Asset)
 class AssetAdmin(RegistryModelAdmin):
     list_display = (
@@ -89,7 +156,15 @@ class AssetAdmin(RegistryModelAdmin):
         "updated_at",
         "deleted_at",
     )
-    list_filter = (DeletedFilter, "asset_type", "category")
+    list_filter = (
+        DeletedFilter,
+        "asset_type",
+        "category",
+        FlagSeverityFilter,
+        ("deployments__chain", admin.RelatedOnlyFieldListFilter),
+        ("venue_symbols__venue", admin.RelatedOnlyFieldListFilter),
+        "identifiers__source",
+    )
     search_fields = (
         "symbol_key",
         "name",
@@ -99,7 +174,9 @@ class AssetAdmin(RegistryModelAdmin):
     )
     readonly_fields = ("asset_id", "symbol_key", "deleted_at", "api_link", "variant_graph")
     inlines = (AssetDeploymentInline, AssetIdentifierInline)
-    actions = ("restore_selected",)
+    actions = ("restore_selected", "raise_flag")
+    # The panels below the editable inlines.
+    change_form_template = "assets/admin/asset_change_form.html"
     create_service = staticmethod(services.asset_create)
     update_service = staticmethod(services.asset_update)
     service_instance_name = "asset"
@@ -128,6 +205,20 @@ class AssetAdmin(RegistryModelAdmin):
             ),
         )
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else (*readonly, *PANEL_FIELDS)
+
+    def get_fieldsets(self, request, obj=None):
+        """The asset's own fields first, then one fieldset per panel (change page only)."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        (name, options), *others = fieldsets
+        own = [field for field in options["fields"] if field not in PANEL_FIELDS]
+        panels = [(title, {"fields": names}) for title, names in PANELS]
+        return [(name, {**options, "fields": own}), *others, *panels]
+
     @admin.display(description="Active flags", ordering="active_flag_count")
     def active_flags(self, obj):
         return obj.active_flag_count
@@ -149,6 +240,175 @@ class AssetAdmin(RegistryModelAdmin):
         if obj is None or obj.pk is None:
             return None
         return mark_safe(variant_graph_svg(obj))  # every text in it is XML-escaped
+
+    def change_link(self, obj, text=None) -> str:
+        """``obj`` (or ``text``) linked to ``obj``'s change page."""
+        opts = obj._meta
+        url = reverse(
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+            args=[quote(obj.pk)],
+        )
+        return format_html('<a href="{}">{}</a>', url, obj if text is None else text)
+
+    def asset_link(self, asset: Asset | None):
+        if asset is None:
+            return None
+        link = self.change_link(asset)
+        return format_html("{} (deleted)", link) if asset.is_deleted else link
+
+    def related_panel(self, queryset, columns, cells, *, changelist: str, filters: dict) -> str:
+        """A table of ``queryset``, one row of ``cells(obj)`` per object under ``columns``.
+
+        Lists at most PANEL_ROWS rows (one query, and a count when there are more), then
+        links to all of them in ``changelist`` (an admin URL name) filtered by ``filters``.
+        """
+        objects = list(queryset[: PANEL_ROWS + 1])
+        total = queryset.count() if len(objects) > PANEL_ROWS else len(objects)
+        rows = [cells(obj) for obj in objects[:PANEL_ROWS]]
+        list_url = reverse(f"{self.admin_site.name}:{changelist}") + "?" + urlencode(filters)
+        return render_to_string(
+            "assets/admin/related_panel.html",
+            {"columns": columns, "rows": rows, "total": total, "list_url": list_url},
+        )
+
+    @admin.display(description="As base")
+    def tickers_as_base(self, obj):
+        """The venue tickers that resolve to the asset, current ones first."""
+        return self._tickers_panel(obj.venue_symbols, "Quote", "quote_asset", "asset", obj)
+
+    @admin.display(description="As quote")
+    def tickers_as_quote(self, obj):
+        """The venue tickers quoted in the asset, current ones first."""
+        return self._tickers_panel(obj.quoted_venue_symbols, "Base", "asset", "quote_asset", obj)
+
+    def _tickers_panel(self, tickers, other_label: str, other: str, role: str, obj):
+        """``tickers`` of the asset in ``role`` (asset or quote_asset), each with the asset
+        at its ``other`` end."""
+        return self.related_panel(
+            tickers.select_related(other).order_by(
+                F("delisted_at").desc(nulls_first=True), "venue_id", "symbol", "market_type"
+            ),
+            ("Ticker", "Venue", "Market", other_label, "Active", "Delisted"),
+            lambda symbol: (
+                self.change_link(symbol, symbol.symbol),
+                symbol.venue_id,
+                symbol.get_market_type_display(),
+                self.asset_link(getattr(symbol, other)),
+                symbol.is_active,
+                symbol.delisted_at,
+            ),
+            changelist="venues_venuesymbol_changelist",
+            filters={role: obj.pk},
+        )
+
+    @admin.display(description="Venue codes")
+    def venue_codes(self, obj):
+        """The venues' own codes for the asset (Kraken's XXBT)."""
+        return self.related_panel(
+            obj.venue_assets.all(),
+            ("Code", "Venue", "Trading", "Deposit", "Withdraw", "Active"),
+            lambda code: (
+                self.change_link(code, code.venue_asset_symbol),
+                code.venue_id,
+                code.trading_enabled,
+                code.deposit_enabled,
+                code.withdraw_enabled,
+                code.is_active,
+            ),
+            changelist="venues_venueasset_changelist",
+            filters={"asset": obj.pk},
+        )
+
+    @admin.display(description="Memberships")
+    def memberships(self, obj):
+        return self.related_panel(
+            obj.group_memberships.select_related("group"),
+            ("Group", "Canonical member", "Weight", "Membership"),
+            lambda member: (
+                self.change_link(member.group, f"{member.group_id} ({member.group})"),
+                member.is_canonical,
+                _decimal(member.weight),
+                self.change_link(member, "Change"),
+            ),
+            changelist="assets_assetgroupmember_changelist",
+            filters={"asset": obj.pk},
+        )
+
+    @admin.display(description="As variant")
+    def as_variant(self, obj):
+        """The links where the asset is the child: WETH wraps ETH, on WETH's page."""
+        return self._links_panel(obj.relationships_as_child, "Underlying", "parent_asset", obj)
+
+    @admin.display(description="As underlying")
+    def as_underlying(self, obj):
+        """The links where the asset is the parent: WETH wraps ETH, on ETH's page."""
+        return self._links_panel(obj.relationships_as_parent, "Variant", "child_asset", obj)
+
+    def _links_panel(self, links, other_label: str, other: str, obj):
+        """The relationships ``links`` of the asset, each with the asset at its ``other``
+        end (parent_asset or child_asset)."""
+        role = "child_asset" if other == "parent_asset" else "parent_asset"
+        return self.related_panel(
+            links.select_related(other),
+            ("Relationship", other_label, "Conversion rate", "Protocol"),
+            lambda link: (
+                self.change_link(link, link.get_relationship_type_display()),
+                self.asset_link(getattr(link, other)),
+                _decimal(link.conversion_rate),
+                link.protocol,
+            ),
+            changelist="assets_assetrelationship_changelist",
+            filters={role: obj.pk},
+        )
+
+    @admin.display(description="Active")
+    def current_flags(self, obj):
+        """The active flags, most severe first."""
+        return self.related_panel(
+            obj.quality_flags.active(),
+            ("Severity", "Flag", "Source", "Reason", "Raised", "Raised by"),
+            lambda flag: (
+                severity_badge(flag.severity),
+                self.change_link(flag, flag.get_flag_type_display()),
+                flag.source,
+                flag.reason,
+                flag.raised_at,
+                flag.raised_by,
+            ),
+            changelist="quality_assetqualityflag_changelist",
+            filters={"asset": obj.pk, "status": "active"},
+        )
+
+    @admin.display(description="Resolved")
+    def past_flags(self, obj):
+        """The resolved flags, the latest resolved first."""
+        return self.related_panel(
+            obj.quality_flags.resolved().order_by("-resolved_at", "flag_id"),
+            (
+                "Severity",
+                "Flag",
+                "Source",
+                "Reason",
+                "Raised",
+                "Raised by",
+                "Resolved",
+                "Resolved by",
+                "Notes",
+            ),
+            lambda flag: (
+                severity_badge(flag.severity),
+                self.change_link(flag, flag.get_flag_type_display()),
+                flag.source,
+                flag.reason,
+                flag.raised_at,
+                flag.raised_by,
+                flag.resolved_at,
+                flag.resolved_by,
+                flag.resolution_notes,
+            ),
+            changelist="quality_assetqualityflag_changelist",
+            filters={"asset": obj.pk, "status": "resolved"},
+        )
 
     def save_model(self, request, obj, form, change):
         """Saves through the services, then warns (never blocks) about lookalikes."""
@@ -242,6 +502,48 @@ class AssetAdmin(RegistryModelAdmin):
     def restore_selected(self, request, queryset):
         restored = [services.asset_restore(asset=asset) for asset in queryset.deleted()]
         self.message_user(request, f"Restored {len(restored)} assets.", messages.SUCCESS)
+
+    def has_raise_flag_permission(self, request) -> bool:
+        """Raising a flag takes the flag's add permission (Auditors), not the asset's."""
+        opts = AssetQualityFlag._meta
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('add', opts)}")
+
+    @admin.action(description="Raise a quality flag on selected assets", permissions=["raise_flag"])
+    def raise_flag(self, request, queryset):
+        """Asks for the flag, then raises it on each selected asset through flag_raise; an
+        asset the service refuses (deleted, already flagged so) is named with the reason."""
+        assets = list(queryset)
+        form = FlagRaiseForm(request.POST if "post" in request.POST else None)
+        if not form.is_valid():
+            return flag_action_page(
+                self,
+                request,
+                action="raise_flag",
+                title="Raise a quality flag",
+                form=form,
+                rows=[(self.asset_link(asset), "") for asset in assets],
+                selected=assets,
+                submit="Raise",
+            )
+        actor = actor_id(request.user)
+        raised, refused = 0, []
+        for asset in assets:
+            try:
+                flag_raise(asset=asset, actor=actor, **form.cleaned_data)
+            except (RegistryError, ValidationError) as error:
+                refused.append((self.asset_link(asset), error))
+            else:
+                raised += 1
+        if raised:
+            severity = Severity(form.cleaned_data["severity"]).label
+            flag_type = FlagType(form.cleaned_data["flag_type"]).label
+            self.message_user(
+                request,
+                f"Raised a {severity} {flag_type} flag on {raised} asset(s).",
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(request, refusals_message("Not raised on", refused), messages.ERROR)
 
 
 @admin.register(AssetIdentifier)
@@ -357,7 +659,7 @@ class AssetGroupMemberAdmin(RegistryModelAdmin):
 
 
 @admin.register(AssetFieldSource)
-class AssetFieldSourceAdmin(admin.ModelAdmin):
+class AssetFieldSourceAdmin(ReadOnlyModelAdmin):
     """Which source last set each field of an asset (read only: writes record it)."""
 
     list_display = ("asset", "field", "source", "actor", "set_at")
@@ -365,12 +667,3 @@ class AssetFieldSourceAdmin(admin.ModelAdmin):
     search_fields = ("=asset__asset_id", "asset__symbol", "source", "actor")
     list_select_related = ("asset",)
     readonly_fields = ("asset", "field", "source", "actor", "set_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,13 +1,25 @@
-from django.contrib import admin
+"""The quality flag admin, and the flag actions of the admin (raise on assets, resolve).
+
+The actions ask for their input on an intermediate page (``flag_action_page``) that posts
+back with the admin's action fields, and write through ``quality.services`` one flag at
+a time: a flag the service refuses is reported by name with its reason, and the others
+are written.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.utils.html import format_html
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from quality import services
 from quality.choices import Severity
 from quality.models import AssetQualityFlag
 from registry.actors import actor_id
 from registry.admin import RegistryModelAdmin
-from registry.exceptions import FourEyesError
+from registry.exceptions import FourEyesError, RegistryError
 
 # Badge colours by severity (background, text): grey, blue, amber, orange, red.
 SEVERITY_COLOURS = {
@@ -35,6 +47,70 @@ def severity_badge(severity):
     )
 
 
+def refusal_reason(error: RegistryError | ValidationError) -> str:
+    """What a service's refusal says, in one line."""
+    if isinstance(error, RegistryError):
+        return error.message
+    return " ".join(error.messages)
+
+
+def refusals_message(heading: str, refused) -> str:
+    """``heading``, then each refused (label, error) pair with its reason."""
+    return format_html(
+        "{}: {}",
+        heading,
+        format_html_join("; ", "{} ({})", ((label, refusal_reason(e)) for label, e in refused)),
+    )
+
+
+class FlagRaiseForm(forms.ModelForm):
+    """The raise action's questions, with the model's choices, lengths and defaults.
+
+    Never saved: the action writes through flag_raise, once per asset.
+    """
+
+    required_css_class = "required"  # bold labels, as on the admin's own forms
+
+    class Meta:
+        model = AssetQualityFlag
+        fields = ("flag_type", "severity", "reason", "source")
+
+
+class FlagResolveForm(forms.Form):
+    required_css_class = "required"
+
+    notes = forms.CharField(
+        label="Resolution notes",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="Why the flags no longer apply; stored on each flag resolved.",
+    )
+
+
+def flag_action_page(
+    model_admin, request, *, action: str, title: str, form, rows, selected, submit: str
+) -> TemplateResponse:
+    """The intermediate page of a flag action: the selected rows (label, note), the form,
+    and the admin's action fields (``action``, ``_selected_action``, ``post``) so that
+    posting it runs the action again, this time with the answers."""
+    return TemplateResponse(
+        request,
+        "quality/admin/flag_action.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": title,
+            "subtitle": None,
+            "opts": model_admin.opts,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "form": form,
+            "rows": rows,
+            "selected": [obj.pk for obj in selected],
+            "submit": submit,
+            "media": model_admin.media + form.media,
+        },
+    )
+
+
 class ActiveFilter(admin.SimpleListFilter):
     title = "status"
     parameter_name = "status"
@@ -57,10 +133,79 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
     search_fields = ("asset__symbol_key", "asset__name", "reason", "source")
     autocomplete_fields = ("asset",)
     list_select_related = ("asset",)
+    actions = ("resolve_selected",)
 
     @admin.display(description="Severity", ordering="severity")
     def coloured_severity(self, obj):
         return severity_badge(obj.severity)
+
+    def flag_link(self, flag: AssetQualityFlag) -> str:
+        """The flag's badge, type and asset, linked to its change page."""
+        url = reverse(f"{self.admin_site.name}:quality_assetqualityflag_change", args=[flag.pk])
+        return format_html(
+            '{} <a href="{}">{} on {}</a>',
+            severity_badge(flag.severity),
+            url,
+            flag.get_flag_type_display(),
+            flag.asset.symbol,
+        )
+
+    @admin.action(description="Resolve selected flags", permissions=["change"])
+    def resolve_selected(self, request, queryset):
+        """Asks for the resolution notes, then resolves each active flag through the service;
+        four eyes is checked per flag, so a CRITICAL flag the user raised stays active."""
+        flags = list(queryset.select_related("asset"))
+        actor = actor_id(request.user)
+        form = FlagResolveForm(request.POST if "post" in request.POST else None)
+        if form.is_valid():
+            self._resolve(request, flags, actor, form.cleaned_data["notes"])
+            return None
+        rows = [(self.flag_link(flag), self._foreseen_refusal(flag, actor)) for flag in flags]
+        return flag_action_page(
+            self,
+            request,
+            action="resolve_selected",
+            title="Resolve selected flags",
+            form=form,
+            rows=rows,
+            selected=flags,
+            submit="Resolve",
+        )
+
+    def _foreseen_refusal(self, flag: AssetQualityFlag, actor: str) -> str:
+        """Why the flag will not be resolved, shown before the user confirms; "" if it will."""
+        if not flag.is_active:
+            return "Already resolved: skipped."
+        try:
+            services.check_second_person(flag=flag, actor=actor)
+        except FourEyesError as error:
+            return error.message
+        return ""
+
+    def _resolve(self, request, flags: list[AssetQualityFlag], actor: str, notes: str) -> None:
+        resolved, refused = 0, []
+        already = [flag for flag in flags if not flag.is_active]
+        for flag in (flag for flag in flags if flag.is_active):
+            try:
+                services.flag_resolve(flag=flag, actor=actor, notes=notes)
+            except (RegistryError, ValidationError) as error:
+                refused.append((self.flag_link(flag), error))
+            else:
+                resolved += 1
+        if resolved:
+            self.message_user(request, f"Resolved {resolved} flag(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(request, refusals_message("Not resolved", refused), messages.ERROR)
+        if already:
+            self.message_user(
+                request,
+                format_html(
+                    "Skipped {} already resolved: {}",
+                    len(already),
+                    format_html_join(", ", "{}", ((self.flag_link(f),) for f in already)),
+                ),
+                messages.WARNING,
+            )
 
     def has_delete_permission(self, request, obj=None):
         """Flags are history: resolve them, never delete them."""
