@@ -10,62 +10,177 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assets', '0005_history'),
-        ('chains', '0001_initial'),
+        ("assets", "0005_history"),
+        ("chains", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChainEvent',
+            name="ChainEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('pgh_context', pghistory.utils.JSONField(null=True)),
-                ('pgh_context_id', models.UUIDField(null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('chain_id', models.CharField(help_text="Stable slug, e.g. 'ethereum', 'arbitrum', 'solana'.", max_length=64, serialize=False, validators=[django.core.validators.RegexValidator('^[a-z0-9]+(?:[-_][a-z0-9]+)*$', "Use lower-case letters, digits and single '-' or '_' between them (e.g. 'uniswap-v3').", code='invalid_slug')])),
-                ('name', models.CharField(max_length=200)),
-                ('chain_type', models.CharField(choices=[('EVM', 'EVM'), ('SOLANA', 'Solana'), ('BITCOIN', 'Bitcoin'), ('COSMOS', 'Cosmos'), ('OTHER', 'Other')], max_length=16)),
-                ('network_id', models.BigIntegerField(blank=True, help_text='EIP-155 chain id of an EVM chain (1 for Ethereum).', null=True)),
-                ('caip2_reference', models.CharField(blank=True, help_text='CAIP-2 reference of a non-EVM chain (Solana/Bitcoin genesis hash prefix, Cosmos chain id). EVM chains derive theirs from network_id.', max_length=64)),
-                ('rpc_url', models.CharField(blank=True, max_length=500, validators=[django.core.validators.URLValidator(schemes=['http', 'https', 'ws', 'wss'])])),
-                ('explorer_url', models.URLField(blank=True, max_length=500)),
-                ('is_testnet', models.BooleanField(default=False)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("pgh_context", pghistory.utils.JSONField(null=True)),
+                ("pgh_context_id", models.UUIDField(null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "chain_id",
+                    models.CharField(
+                        help_text="Stable slug, e.g. 'ethereum', 'arbitrum', 'solana'.",
+                        max_length=64,
+                        serialize=False,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9]+(?:[-_][a-z0-9]+)*$",
+                                "Use lower-case letters, digits and single '-' or '_' between them (e.g. 'uniswap-v3').",
+                                code="invalid_slug",
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "chain_type",
+                    models.CharField(
+                        choices=[
+                            ("EVM", "EVM"),
+                            ("SOLANA", "Solana"),
+                            ("BITCOIN", "Bitcoin"),
+                            ("COSMOS", "Cosmos"),
+                            ("OTHER", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "network_id",
+                    models.BigIntegerField(
+                        blank=True,
+                        help_text="EIP-155 chain id of an EVM chain (1 for Ethereum).",
+                        null=True,
+                    ),
+                ),
+                (
+                    "caip2_reference",
+                    models.CharField(
+                        blank=True,
+                        help_text="CAIP-2 reference of a non-EVM chain (Solana/Bitcoin genesis hash prefix, Cosmos chain id). EVM chains derive theirs from network_id.",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "rpc_url",
+                    models.CharField(
+                        blank=True,
+                        max_length=500,
+                        validators=[
+                            django.core.validators.URLValidator(
+                                schemes=["http", "https", "ws", "wss"]
+                            )
+                        ],
+                    ),
+                ),
+                ("explorer_url", models.URLField(blank=True, max_length=500)),
+                ("is_testnet", models.BooleanField(default=False)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='chain',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "chains_chainevent" ("caip2_reference", "chain_id", "chain_type", "created_at", "explorer_url", "is_testnet", "metadata", "name", "native_asset_id", "network_id", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rpc_url", "updated_at", "version") SELECT new_values."caip2_reference", new_values."chain_id", new_values."chain_type", new_values."created_at", new_values."explorer_url", new_values."is_testnet", new_values."metadata", new_values."name", new_values."native_asset_id", new_values."network_id", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, clock_timestamp(), \'insert\', new_values."chain_id", new_values."rpc_url", new_values."updated_at", new_values."version" FROM ( SELECT new_values.* FROM new_values  ) AS new_values, _pgh_attached_context; RETURN NULL;', hash='138f4309027af5764e7a1a6979ef0abae5ec9d57', level='STATEMENT', operation='INSERT', pgid='pgtrigger_insert_insert_4ae3e', referencing='REFERENCING NEW TABLE AS new_values ', table='chains_chain', when='AFTER')),
+            model_name="chain",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "chains_chainevent" ("caip2_reference", "chain_id", "chain_type", "created_at", "explorer_url", "is_testnet", "metadata", "name", "native_asset_id", "network_id", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rpc_url", "updated_at", "version") SELECT new_values."caip2_reference", new_values."chain_id", new_values."chain_type", new_values."created_at", new_values."explorer_url", new_values."is_testnet", new_values."metadata", new_values."name", new_values."native_asset_id", new_values."network_id", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, clock_timestamp(), \'insert\', new_values."chain_id", new_values."rpc_url", new_values."updated_at", new_values."version" FROM ( SELECT new_values.* FROM new_values  ) AS new_values, _pgh_attached_context; RETURN NULL;',
+                    hash="138f4309027af5764e7a1a6979ef0abae5ec9d57",
+                    level="STATEMENT",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_4ae3e",
+                    referencing="REFERENCING NEW TABLE AS new_values ",
+                    table="chains_chain",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='chain',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(func='WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "chains_chainevent" ("caip2_reference", "chain_id", "chain_type", "created_at", "explorer_url", "is_testnet", "metadata", "name", "native_asset_id", "network_id", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rpc_url", "updated_at", "version") SELECT new_values."caip2_reference", new_values."chain_id", new_values."chain_type", new_values."created_at", new_values."explorer_url", new_values."is_testnet", new_values."metadata", new_values."name", new_values."native_asset_id", new_values."network_id", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, clock_timestamp(), \'update\', new_values."chain_id", new_values."rpc_url", new_values."updated_at", new_values."version" FROM ( SELECT new_values.* FROM old_values JOIN new_values ON (old_values."chain_id") = (new_values."chain_id") WHERE (old_values.* IS DISTINCT FROM new_values.*) ) AS new_values, _pgh_attached_context; RETURN NULL;', hash='7de37db62ab8b47b57cb71fd9e6ecc2fe2e2b64e', level='STATEMENT', operation='UPDATE', pgid='pgtrigger_update_update_635ab', referencing='REFERENCING OLD TABLE AS old_values  NEW TABLE AS new_values ', table='chains_chain', when='AFTER')),
+            model_name="chain",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "chains_chainevent" ("caip2_reference", "chain_id", "chain_type", "created_at", "explorer_url", "is_testnet", "metadata", "name", "native_asset_id", "network_id", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rpc_url", "updated_at", "version") SELECT new_values."caip2_reference", new_values."chain_id", new_values."chain_type", new_values."created_at", new_values."explorer_url", new_values."is_testnet", new_values."metadata", new_values."name", new_values."native_asset_id", new_values."network_id", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, clock_timestamp(), \'update\', new_values."chain_id", new_values."rpc_url", new_values."updated_at", new_values."version" FROM ( SELECT new_values.* FROM old_values JOIN new_values ON (old_values."chain_id") = (new_values."chain_id") WHERE (old_values.* IS DISTINCT FROM new_values.*) ) AS new_values, _pgh_attached_context; RETURN NULL;',
+                    hash="7de37db62ab8b47b57cb71fd9e6ecc2fe2e2b64e",
+                    level="STATEMENT",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_635ab",
+                    referencing="REFERENCING OLD TABLE AS old_values  NEW TABLE AS new_values ",
+                    table="chains_chain",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='chain',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "chains_chainevent" ("caip2_reference", "chain_id", "chain_type", "created_at", "explorer_url", "is_testnet", "metadata", "name", "native_asset_id", "network_id", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rpc_url", "updated_at", "version") SELECT old_values."caip2_reference", old_values."chain_id", old_values."chain_type", old_values."created_at", old_values."explorer_url", old_values."is_testnet", old_values."metadata", old_values."name", old_values."native_asset_id", old_values."network_id", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, clock_timestamp(), \'delete\', old_values."chain_id", old_values."rpc_url", old_values."updated_at", old_values."version" FROM ( SELECT old_values.* FROM old_values  ) AS old_values, _pgh_attached_context; RETURN NULL;', hash='813a18e51d8ed9e6a2754608da7aca323ee7bff1', level='STATEMENT', operation='DELETE', pgid='pgtrigger_delete_delete_248d4', referencing='REFERENCING OLD TABLE AS old_values ', table='chains_chain', when='AFTER')),
+            model_name="chain",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "chains_chainevent" ("caip2_reference", "chain_id", "chain_type", "created_at", "explorer_url", "is_testnet", "metadata", "name", "native_asset_id", "network_id", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rpc_url", "updated_at", "version") SELECT old_values."caip2_reference", old_values."chain_id", old_values."chain_type", old_values."created_at", old_values."explorer_url", old_values."is_testnet", old_values."metadata", old_values."name", old_values."native_asset_id", old_values."network_id", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, clock_timestamp(), \'delete\', old_values."chain_id", old_values."rpc_url", old_values."updated_at", old_values."version" FROM ( SELECT old_values.* FROM old_values  ) AS old_values, _pgh_attached_context; RETURN NULL;',
+                    hash="813a18e51d8ed9e6a2754608da7aca323ee7bff1",
+                    level="STATEMENT",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_248d4",
+                    referencing="REFERENCING OLD TABLE AS old_values ",
+                    table="chains_chain",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddField(
-            model_name='chainevent',
-            name='native_asset',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='assets.asset'),
+            model_name="chainevent",
+            name="native_asset",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="assets.asset",
+            ),
         ),
         migrations.AddField(
-            model_name='chainevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='chains.chain'),
+            model_name="chainevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="chains.chain",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='chainevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='656abe96084c45647a92200af260a4901dccef18', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_8f72d', table='chains_chainevent', when='BEFORE')),
+            model_name="chainevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="656abe96084c45647a92200af260a4901dccef18",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_8f72d",
+                    table="chains_chainevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

@@ -10,65 +10,170 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assets', '0005_history'),
-        ('quality', '0001_initial'),
+        ("assets", "0005_history"),
+        ("quality", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AssetQualityFlagEvent',
+            name="AssetQualityFlagEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('pgh_context', pghistory.utils.JSONField(null=True)),
-                ('pgh_context_id', models.UUIDField(null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('flag_id', models.UUIDField(default=uuid.uuid4, editable=False, serialize=False)),
-                ('flag_type', models.CharField(choices=[('SCAM', 'Scam'), ('RUGPULL', 'Rug pull'), ('EXPLOITED', 'Exploited'), ('DEPRECATED', 'Deprecated'), ('PAUSED', 'Paused'), ('UNVERIFIED', 'Unverified'), ('LOW_LIQUIDITY', 'Low liquidity'), ('HONEYPOT', 'Honeypot'), ('TAX_TOKEN', 'Tax token'), ('ORACLE_FAILED', 'Oracle failed'), ('TRANSFER_RESTRICTED', 'Transfer restricted'), ('ADMIN_KEYS', 'Admin keys'), ('CIRCUIT_BREAKER', 'Circuit breaker')], max_length=32)),
-                ('severity', models.PositiveSmallIntegerField(choices=[(1, 'Info'), (2, 'Low'), (3, 'Medium'), (4, 'High'), (5, 'Critical')])),
-                ('source', models.CharField(default='manual', help_text="Who says so: an auditor's name or 'manual'.", max_length=100)),
-                ('reason', models.TextField()),
-                ('evidence_url', models.URLField(blank=True, max_length=500)),
-                ('raised_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('raised_by', models.CharField(blank=True, help_text="Actor id, 'user:<name>'.", max_length=150)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_by', models.CharField(blank=True, max_length=150)),
-                ('resolution_notes', models.TextField(blank=True)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("pgh_context", pghistory.utils.JSONField(null=True)),
+                ("pgh_context_id", models.UUIDField(null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("flag_id", models.UUIDField(default=uuid.uuid4, editable=False, serialize=False)),
+                (
+                    "flag_type",
+                    models.CharField(
+                        choices=[
+                            ("SCAM", "Scam"),
+                            ("RUGPULL", "Rug pull"),
+                            ("EXPLOITED", "Exploited"),
+                            ("DEPRECATED", "Deprecated"),
+                            ("PAUSED", "Paused"),
+                            ("UNVERIFIED", "Unverified"),
+                            ("LOW_LIQUIDITY", "Low liquidity"),
+                            ("HONEYPOT", "Honeypot"),
+                            ("TAX_TOKEN", "Tax token"),
+                            ("ORACLE_FAILED", "Oracle failed"),
+                            ("TRANSFER_RESTRICTED", "Transfer restricted"),
+                            ("ADMIN_KEYS", "Admin keys"),
+                            ("CIRCUIT_BREAKER", "Circuit breaker"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Info"),
+                            (2, "Low"),
+                            (3, "Medium"),
+                            (4, "High"),
+                            (5, "Critical"),
+                        ]
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        default="manual",
+                        help_text="Who says so: an auditor's name or 'manual'.",
+                        max_length=100,
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("evidence_url", models.URLField(blank=True, max_length=500)),
+                ("raised_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "raised_by",
+                    models.CharField(
+                        blank=True, help_text="Actor id, 'user:<name>'.", max_length=150
+                    ),
+                ),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_by", models.CharField(blank=True, max_length=150)),
+                ("resolution_notes", models.TextField(blank=True)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='assetqualityflag',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "quality_assetqualityflagevent" ("asset_id", "created_at", "evidence_url", "flag_id", "flag_type", "metadata", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_at", "raised_by", "reason", "resolution_notes", "resolved_at", "resolved_by", "severity", "source", "updated_at", "version") SELECT new_values."asset_id", new_values."created_at", new_values."evidence_url", new_values."flag_id", new_values."flag_type", new_values."metadata", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, clock_timestamp(), \'insert\', new_values."flag_id", new_values."raised_at", new_values."raised_by", new_values."reason", new_values."resolution_notes", new_values."resolved_at", new_values."resolved_by", new_values."severity", new_values."source", new_values."updated_at", new_values."version" FROM ( SELECT new_values.* FROM new_values  ) AS new_values, _pgh_attached_context; RETURN NULL;', hash='02c6ae7fa73e4d0e9b72bc41e68e7bde59fd19a5', level='STATEMENT', operation='INSERT', pgid='pgtrigger_insert_insert_f0843', referencing='REFERENCING NEW TABLE AS new_values ', table='quality_assetqualityflag', when='AFTER')),
+            model_name="assetqualityflag",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "quality_assetqualityflagevent" ("asset_id", "created_at", "evidence_url", "flag_id", "flag_type", "metadata", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_at", "raised_by", "reason", "resolution_notes", "resolved_at", "resolved_by", "severity", "source", "updated_at", "version") SELECT new_values."asset_id", new_values."created_at", new_values."evidence_url", new_values."flag_id", new_values."flag_type", new_values."metadata", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, clock_timestamp(), \'insert\', new_values."flag_id", new_values."raised_at", new_values."raised_by", new_values."reason", new_values."resolution_notes", new_values."resolved_at", new_values."resolved_by", new_values."severity", new_values."source", new_values."updated_at", new_values."version" FROM ( SELECT new_values.* FROM new_values  ) AS new_values, _pgh_attached_context; RETURN NULL;',
+                    hash="02c6ae7fa73e4d0e9b72bc41e68e7bde59fd19a5",
+                    level="STATEMENT",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_f0843",
+                    referencing="REFERENCING NEW TABLE AS new_values ",
+                    table="quality_assetqualityflag",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='assetqualityflag',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(func='WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "quality_assetqualityflagevent" ("asset_id", "created_at", "evidence_url", "flag_id", "flag_type", "metadata", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_at", "raised_by", "reason", "resolution_notes", "resolved_at", "resolved_by", "severity", "source", "updated_at", "version") SELECT new_values."asset_id", new_values."created_at", new_values."evidence_url", new_values."flag_id", new_values."flag_type", new_values."metadata", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, clock_timestamp(), \'update\', new_values."flag_id", new_values."raised_at", new_values."raised_by", new_values."reason", new_values."resolution_notes", new_values."resolved_at", new_values."resolved_by", new_values."severity", new_values."source", new_values."updated_at", new_values."version" FROM ( SELECT new_values.* FROM old_values JOIN new_values ON (old_values."flag_id") = (new_values."flag_id") WHERE (old_values.* IS DISTINCT FROM new_values.*) ) AS new_values, _pgh_attached_context; RETURN NULL;', hash='d8c6bf3c8f301b19d43ee469ad1f5f488470accd', level='STATEMENT', operation='UPDATE', pgid='pgtrigger_update_update_c7ef8', referencing='REFERENCING OLD TABLE AS old_values  NEW TABLE AS new_values ', table='quality_assetqualityflag', when='AFTER')),
+            model_name="assetqualityflag",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "quality_assetqualityflagevent" ("asset_id", "created_at", "evidence_url", "flag_id", "flag_type", "metadata", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_at", "raised_by", "reason", "resolution_notes", "resolved_at", "resolved_by", "severity", "source", "updated_at", "version") SELECT new_values."asset_id", new_values."created_at", new_values."evidence_url", new_values."flag_id", new_values."flag_type", new_values."metadata", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, clock_timestamp(), \'update\', new_values."flag_id", new_values."raised_at", new_values."raised_by", new_values."reason", new_values."resolution_notes", new_values."resolved_at", new_values."resolved_by", new_values."severity", new_values."source", new_values."updated_at", new_values."version" FROM ( SELECT new_values.* FROM old_values JOIN new_values ON (old_values."flag_id") = (new_values."flag_id") WHERE (old_values.* IS DISTINCT FROM new_values.*) ) AS new_values, _pgh_attached_context; RETURN NULL;',
+                    hash="d8c6bf3c8f301b19d43ee469ad1f5f488470accd",
+                    level="STATEMENT",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_c7ef8",
+                    referencing="REFERENCING OLD TABLE AS old_values  NEW TABLE AS new_values ",
+                    table="quality_assetqualityflag",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='assetqualityflag',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "quality_assetqualityflagevent" ("asset_id", "created_at", "evidence_url", "flag_id", "flag_type", "metadata", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_at", "raised_by", "reason", "resolution_notes", "resolved_at", "resolved_by", "severity", "source", "updated_at", "version") SELECT old_values."asset_id", old_values."created_at", old_values."evidence_url", old_values."flag_id", old_values."flag_type", old_values."metadata", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, clock_timestamp(), \'delete\', old_values."flag_id", old_values."raised_at", old_values."raised_by", old_values."reason", old_values."resolution_notes", old_values."resolved_at", old_values."resolved_by", old_values."severity", old_values."source", old_values."updated_at", old_values."version" FROM ( SELECT old_values.* FROM old_values  ) AS old_values, _pgh_attached_context; RETURN NULL;', hash='f8b8c41f74f0436584c58fbe740604e683bb989e', level='STATEMENT', operation='DELETE', pgid='pgtrigger_delete_delete_ab52e', referencing='REFERENCING OLD TABLE AS old_values ', table='quality_assetqualityflag', when='AFTER')),
+            model_name="assetqualityflag",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "quality_assetqualityflagevent" ("asset_id", "created_at", "evidence_url", "flag_id", "flag_type", "metadata", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_at", "raised_by", "reason", "resolution_notes", "resolved_at", "resolved_by", "severity", "source", "updated_at", "version") SELECT old_values."asset_id", old_values."created_at", old_values."evidence_url", old_values."flag_id", old_values."flag_type", old_values."metadata", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, clock_timestamp(), \'delete\', old_values."flag_id", old_values."raised_at", old_values."raised_by", old_values."reason", old_values."resolution_notes", old_values."resolved_at", old_values."resolved_by", old_values."severity", old_values."source", old_values."updated_at", old_values."version" FROM ( SELECT old_values.* FROM old_values  ) AS old_values, _pgh_attached_context; RETURN NULL;',
+                    hash="f8b8c41f74f0436584c58fbe740604e683bb989e",
+                    level="STATEMENT",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_ab52e",
+                    referencing="REFERENCING OLD TABLE AS old_values ",
+                    table="quality_assetqualityflag",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddField(
-            model_name='assetqualityflagevent',
-            name='asset',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='assets.asset'),
+            model_name="assetqualityflagevent",
+            name="asset",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="assets.asset",
+            ),
         ),
         migrations.AddField(
-            model_name='assetqualityflagevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='quality.assetqualityflag'),
+            model_name="assetqualityflagevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="quality.assetqualityflag",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='assetqualityflagevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='08be4a84d7c3b51fea7529eb738cb1b530ba80df', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_49fef', table='quality_assetqualityflagevent', when='BEFORE')),
+            model_name="assetqualityflagevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="08be4a84d7c3b51fea7529eb738cb1b530ba80df",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_49fef",
+                    table="quality_assetqualityflagevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

@@ -5,27 +5,25 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pghistory', '0007_auto_20250421_0444'),
-        ('registry', '0002_outbox'),
+        ("pghistory", "0007_auto_20250421_0444"),
+        ("registry", "0002_outbox"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChangeEvent',
-            fields=[
-            ],
+            name="ChangeEvent",
+            fields=[],
             options={
-                'verbose_name': 'change',
-                'verbose_name_plural': 'change history',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "change",
+                "verbose_name_plural": "change history",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('pghistory.events',),
+            bases=("pghistory.events",),
             managers=[
-                ('no_objects', django.db.models.manager.Manager()),
+                ("no_objects", django.db.models.manager.Manager()),
             ],
         ),
     ]
