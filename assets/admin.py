@@ -28,7 +28,13 @@ from assets.models import (
     AssetIdentifier,
     AssetRelationship,
 )
-from quality.admin import FlagRaiseForm, flag_action_page, refusals_message, severity_badge
+from quality.admin import (
+    FlagRaiseForm,
+    flag_action_page,
+    refusals_message,
+    refuse_large_selection,
+    severity_badge,
+)
 from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
 from quality.services import flag_raise
@@ -512,6 +518,8 @@ class AssetAdmin(RegistryModelAdmin):
     def raise_flag(self, request, queryset):
         """Asks for the flag, then raises it on each selected asset through flag_raise; an
         asset the service refuses (deleted, already flagged so) is named with the reason."""
+        if refuse_large_selection(self, request, queryset):
+            return None
         assets = list(queryset)
         form = FlagRaiseForm(request.POST if "post" in request.POST else None)
         if not form.is_valid():

@@ -86,6 +86,25 @@ class FlagResolveForm(forms.Form):
     )
 
 
+# The intermediate page posts one field per selected row, and Django refuses a post of
+# more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) fields.
+MAX_ACTION_ROWS = 500
+
+
+def refuse_large_selection(model_admin, request, queryset) -> bool:
+    """True, with an error message, when more rows are selected than a flag action takes."""
+    count = queryset.count()
+    if count <= MAX_ACTION_ROWS:
+        return False
+    model_admin.message_user(
+        request,
+        f"{count} rows are selected; this action takes at most {MAX_ACTION_ROWS} at a time. "
+        "Narrow the list with its filters or search first.",
+        messages.ERROR,
+    )
+    return True
+
+
 def flag_action_page(
     model_admin, request, *, action: str, title: str, form, rows, selected, submit: str
 ) -> TemplateResponse:
@@ -154,6 +173,8 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
     def resolve_selected(self, request, queryset):
         """Asks for the resolution notes, then resolves each active flag through the service;
         four eyes is checked per flag, so a CRITICAL flag the user raised stays active."""
+        if refuse_large_selection(self, request, queryset):
+            return None
         flags = list(queryset.select_related("asset"))
         actor = actor_id(request.user)
         form = FlagResolveForm(request.POST if "post" in request.POST else None)

@@ -13,7 +13,7 @@ copy someone else changed in between is refused with a form error, not written o
 from django import forms
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -260,7 +260,7 @@ def history_entry(event: ChangeEvent, site: str, subject: models.Model | None = 
         try:
             url = reverse(
                 f"{site}:{model._meta.app_label}_{model._meta.model_name}_change",
-                args=[event.pgh_obj_id],
+                args=[quote(event.pgh_obj_id)],
             )
         except NoReverseMatch:  # a model without an admin
             url = None

@@ -19,6 +19,7 @@ plan is the one previewed; if the registry changed in between, it shows the new 
 """
 
 import base64
+import functools
 import hashlib
 import json
 import secrets
@@ -58,7 +59,11 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 PENDING_IMPORT = "registry_pending_import"  # the session key
 PREVIEW_ROWS = 500  # rows the preview details; the counts cover them all
 MESSAGE_REJECTIONS = 20  # rejections listed after an import
-READERS = {".csv": read_csv, ".xlsx": read_xlsx}
+# A web request parses the sheet in memory: its XML may be ten times the upload, no more.
+READERS = {
+    ".csv": read_csv,
+    ".xlsx": functools.partial(read_xlsx, max_unpacked=10 * MAX_UPLOAD_BYTES),
+}
 EXPORT_CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 CHANGE_LIST_TEMPLATE = "registry/admin/exchange/change_list.html"
 IMPORT_TEMPLATE = "registry/admin/exchange/import.html"

@@ -431,10 +431,13 @@ class QualityFlagEntity(Entity):
         if instance is None:
             planned = super().plan_row(row, None, run)
             if resolved:
+                # The importer raises it, so the importer may not resolve a CRITICAL one.
+                self._check_second_person(self.model(raised_by=current_actor(), **planned.data))
                 planned.extra["resolve"] = notes
             return planned
         super().plan_row(row, instance, run)  # refuses changes to a raised flag
         if resolved and instance.resolved_at is None:
+            self._check_second_person(instance)
             return PlannedRow(row.line, UPDATE, instance=instance, extra={"resolve": notes})
         if not resolved and instance.resolved_at is not None:
             run.report.warnings.append(
@@ -458,6 +461,17 @@ class QualityFlagEntity(Entity):
     def update(self, planned):
         self._resolve_flag(planned.instance, planned.extra["resolve"])
         return UPDATED
+
+    @staticmethod
+    def _check_second_person(flag) -> None:
+        """The plan refuses what flag_resolve would (four eyes), so a preview holds no row
+        the write then rejects."""
+        from quality.services import check_second_person
+
+        try:
+            check_second_person(flag=flag, actor=current_actor())
+        except RegistryError as error:
+            raise RowRejected(f"resolved_at: {error.message}") from None
 
     @staticmethod
     def _resolve_flag(flag, notes: str) -> None:
@@ -728,7 +742,7 @@ def xlsx_cell(value: Any) -> str:
     return str(value)
 
 
-def read_xlsx(data: bytes, what: str) -> Table:
+def read_xlsx(data: bytes, what: str, max_unpacked: int = MAX_SOURCE_BYTES) -> Table:
     """What ``read_csv`` returns, from the first sheet of an XLSX workbook: row 1 is the
     header, a row's line is its row number and each cell is read as ``xlsx_cell``.
     Trailing empty cells are not stored in a sheet, so a short row is padded."""
@@ -737,8 +751,8 @@ def read_xlsx(data: bytes, what: str) -> Table:
             unpacked = sum(member.file_size for member in archive.infolist())
     except zipfile.BadZipFile:
         raise SourceError(f"{what} is not an XLSX workbook (not a zip archive).") from None
-    if unpacked > MAX_SOURCE_BYTES:  # a small file can unpack to gigabytes
-        raise SourceError(f"{what} unpacks to more than {MAX_SOURCE_BYTES} bytes.")
+    if unpacked > max_unpacked:  # a small file can unpack to gigabytes
+        raise SourceError(f"{what} unpacks to more than {max_unpacked} bytes.")
     from openpyxl import load_workbook  # a tenth of a second to import; only XLSX needs it
 
     try:

@@ -10,8 +10,12 @@ Who and how come from the change context (registry.actors). ``history_context()`
 pghistory's context wherever a change context starts (the middleware, ``acting_as``,
 ``manage.py``); the actor and source are resolved when each statement runs, so a request
 whose user DRF authenticates inside the view is attributed to that user. The context is
-stored in each event row (denormalized), so one request or command that acts as two
-actors records each change with its own.
+copied into each event row, so one request or command that acts as two actors records
+each change with its own; pghistory also keeps one row per context in
+``pghistory_context`` (one per request or command, not per change), which nothing here
+reads. Celery tasks act as the default service account (config/celery.py). pghistory's
+context is per thread: a thread started inside a context records its writes
+unattributed unless it opens its own.
 """
 
 import json

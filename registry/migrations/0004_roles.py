@@ -2,14 +2,15 @@
 
 Django makes permissions after migrate; this makes the ones that exist by now first, so
 the groups hold them from this migration on. post_migrate (registry.roles.sync_roles)
-keeps them complete as models are added.
+keeps them complete as models are added. It calls the live ``sync_roles`` rather than a
+frozen copy: a role is what registry/roles.py says today, which post_migrate enforces
+after every migrate anyway.
 """
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 from registry.roles import ROLE_NAMES, sync_roles
-from registry.actors import SERVICE_ACCOUNTS_GROUP
 
 
 def create_roles(apps, schema_editor):
@@ -21,8 +22,8 @@ def create_roles(apps, schema_editor):
 
 
 def remove_roles(apps, schema_editor):
-    names = [*ROLE_NAMES.values(), SERVICE_ACCOUNTS_GROUP]
-    apps.get_model("auth", "Group").objects.filter(name__in=names).delete()
+    # The service-accounts group keeps its members: it marks who is a service.
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLE_NAMES.values()).delete()
 
 
 class Migration(migrations.Migration):

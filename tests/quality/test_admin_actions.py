@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assets import services as asset_services
+from quality.admin import MAX_ACTION_ROWS
 from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
 from quality.services import flag_raise
@@ -74,6 +75,20 @@ def run(client, url: str, action: str, objects, **answers):
 
 
 class TestRaiseOnSelectedAssets:
+    def test_selecting_more_than_the_page_can_post_is_refused_with_a_message(self, alice):
+        AssetFactory.create_batch(MAX_ACTION_ROWS + 1)
+
+        response = alice.post(
+            ASSETS,
+            {"action": "raise_flag", "select_across": "1", "_selected_action": ["x"]},
+            follow=True,
+        )
+
+        assert response.status_code == 200
+        (error,) = shown(response)[ERROR]
+        assert f"{MAX_ACTION_ROWS + 1} rows are selected" in error
+        assert not AssetQualityFlag.objects.exists()
+
     def test_the_action_first_asks_for_the_flag_and_writes_nothing(self, alice):
         assets = [AssetFactory(), AssetFactory()]
 

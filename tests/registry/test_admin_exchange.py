@@ -4,6 +4,7 @@ CSV or XLSX import that previews what it would do before it writes through the s
 import csv
 import datetime
 import json
+import zipfile
 from io import BytesIO, StringIO
 
 import openpyxl
@@ -399,6 +400,23 @@ class TestBadFiles:
         assert error in " ".join(response.context["form"].errors["file"])
         assert response.context["preview"] is None
         assert PENDING_IMPORT not in admin_client.session
+        assert registry_state() == before
+
+    def test_a_small_xlsx_that_unpacks_to_more_than_a_request_parses_is_refused(
+        self, demo, admin_client
+    ):
+        from registry import admin_exchange
+
+        sheet = b" " * (10 * admin_exchange.MAX_UPLOAD_BYTES + 1)  # deflates to a few KB
+        buffer = BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        before = registry_state()
+
+        response = preview(admin_client, IMPORT_ASSETS, buffer.getvalue(), "assets.xlsx")
+
+        assert len(buffer.getvalue()) < admin_exchange.MAX_UPLOAD_BYTES
+        assert "unpacks to more than" in " ".join(response.context["form"].errors["file"])
         assert registry_state() == before
 
     def test_a_file_too_large_is_refused(self, demo, admin_client):

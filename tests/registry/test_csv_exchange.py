@@ -389,6 +389,31 @@ def test_a_flag_resolved_in_the_file_is_resolved_and_a_changed_flag_is_refused(d
     assert rejection["item"] == "line 2" and rejection["reason"].startswith("severity: ")
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_critical_flag_raised_and_resolved_by_one_import_is_rejected_when_planned(
+    demo, tmp_path, dry_run
+):
+    """Four eyes: the import would raise it, so it may not resolve it too; the plan (and so
+    a dry run or the admin's preview) already says so."""
+    (scam,) = csv_rows(export_text("quality-flags"))
+    new = {
+        **scam,
+        "flag_id": "",
+        "flag_type": "EXPLOITED",
+        "resolved_at": "2030-01-01T00:00:00Z",
+        "resolution_notes": "Patched.",
+    }
+    path = write_csv(tmp_path / "flags.csv", [new])
+
+    report = import_csv("quality-flags", path, *(["--dry-run"] if dry_run else []))
+
+    assert report["created"] == {}
+    (rejection,) = report["rejected"]
+    assert rejection["item"] == "line 2"
+    assert "A CRITICAL flag needs a second person" in rejection["reason"]
+    assert AssetQualityFlag.objects.count() == 1
+
+
 def test_a_ticker_delisted_in_the_file_is_delisted_and_stays_delisted(demo, tmp_path):
     """A row delisted in the file delists the current mapping it names; the earlier export,
     where it was current, then leaves it delisted (with a warning), not mapped anew."""

@@ -193,3 +193,28 @@ def test_the_roles_migration_creates_the_groups_with_their_permissions():
     assert {"add_assetqualityflag", "change_assetqualityflag", "view_asset"} <= auditor
     assert "add_asset" not in auditor
     assert viewer == {codename for codename in viewer if codename.startswith("view_")}
+
+
+def test_a_tasks_writes_are_history_with_the_service_account_and_the_task():
+    from config.celery import app
+
+    @app.task(name="tests.rename_asset")
+    def rename_asset(asset_id):
+        Asset.objects.filter(pk=asset_id).update(name="Renamed by a task")
+
+    asset = AssetFactory(name="Named")
+    rename_asset.apply(args=[str(asset.pk)]).get()
+
+    update = changes_of(asset)[-1]
+    assert update.pgh_diff["name"] == ["Named", "Renamed by a task"]
+    assert (update.actor, update.source) == ("service:cqar", "task:tests.rename_asset")
+
+
+def test_history_links_reach_objects_whose_ids_the_admin_quotes(admin_client):
+    chain_create(chain_id="side_40", name="Side", chain_type="EVM", network_id=4040)
+
+    page = admin_client.get("/admin/registry/changeevent/", {"q": "side_40"}).content.decode()
+
+    link = "/admin/chains/chain/side_5F40/change/"  # "_40" would unquote to "@"
+    assert f'href="{link}"' in page
+    assert admin_client.get(link).status_code == 200
