@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery
@@ -39,7 +38,12 @@ from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
 from quality.services import flag_raise
 from registry.actors import actor_id
-from registry.admin import ReadOnlyModelAdmin, RegistryInline, RegistryModelAdmin
+from registry.admin import (
+    ReadOnlyModelAdmin,
+    RegistryInline,
+    RegistryModelAdmin,
+    admin_change_url,
+)
 from registry.exceptions import RegistryError
 
 # How many other assets a warning lists by name before "and N more".
@@ -249,11 +253,7 @@ class AssetAdmin(RegistryModelAdmin):
 
     def change_link(self, obj, text=None) -> str:
         """``obj`` (or ``text``) linked to ``obj``'s change page."""
-        opts = obj._meta
-        url = reverse(
-            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
-            args=[quote(obj.pk)],
-        )
+        url = admin_change_url(type(obj), obj.pk, self.admin_site.name)
         return format_html('<a href="{}">{}</a>', url, obj if text is None else text)
 
     def asset_link(self, asset: Asset | None):
@@ -481,7 +481,7 @@ class AssetAdmin(RegistryModelAdmin):
             '<a href="{}">{}</a> ({}; {})',
             (
                 (
-                    reverse(f"{site}:assets_asset_change", args=[other.pk]),
+                    admin_change_url(Asset, other.pk, site),
                     other.symbol,
                     other.name,
                     ", ".join(sorted({d.chain_id for d in other.deployments.all()}))

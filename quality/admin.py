@@ -11,14 +11,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from quality import services
 from quality.choices import Severity
 from quality.models import AssetQualityFlag
 from registry.actors import actor_id
-from registry.admin import RegistryModelAdmin
+from registry.admin import RegistryModelAdmin, admin_change_url
 from registry.exceptions import FourEyesError, RegistryError
 
 # Badge colours by severity (background, text): grey, blue, amber, orange, red.
@@ -160,7 +159,7 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
 
     def flag_link(self, flag: AssetQualityFlag) -> str:
         """The flag's badge, type and asset, linked to its change page."""
-        url = reverse(f"{self.admin_site.name}:quality_assetqualityflag_change", args=[flag.pk])
+        url = admin_change_url(AssetQualityFlag, flag.pk, self.admin_site.name)
         return format_html(
             '{} <a href="{}">{} on {}</a>',
             severity_badge(flag.severity),

@@ -248,6 +248,16 @@ class ChangePaginator(Paginator):
         return self._get_page([rows[key] for key in keys if key in rows], number, self)
 
 
+def admin_change_url(model: type[models.Model], pk, site: str = "admin") -> str | None:
+    """The change page of ``model``'s row ``pk`` in the admin ``site`` (the id quoted, as the
+    admin unquotes it: "side_40" is "side_5F40"), or None for a model without one."""
+    opts = model._meta
+    try:
+        return reverse(f"{site}:{opts.app_label}_{opts.model_name}_change", args=[quote(pk)])
+    except NoReverseMatch:
+        return None
+
+
 def history_entry(event: ChangeEvent, site: str, subject: models.Model | None = None) -> dict:
     """What the history pages show of one change: when, who and how, what changed (each
     field before and after) and a link to the changed row unless it is ``subject``."""
@@ -255,15 +265,8 @@ def history_entry(event: ChangeEvent, site: str, subject: models.Model | None = 
     is_subject = (
         subject is not None and type(subject) is model and str(subject.pk) == str(event.pgh_obj_id)
     )
-    url = None
-    if not is_subject and event.pgh_label != "delete":
-        try:
-            url = reverse(
-                f"{site}:{model._meta.app_label}_{model._meta.model_name}_change",
-                args=[quote(event.pgh_obj_id)],
-            )
-        except NoReverseMatch:  # a model without an admin
-            url = None
+    linked = not is_subject and event.pgh_label != "delete"
+    url = admin_change_url(model, event.pgh_obj_id, site) if linked else None
     return {
         "when": event.pgh_created_at,
         "verb": VERBS.get(event.pgh_label, event.pgh_label),
@@ -366,10 +369,15 @@ class RecentContextFilter(admin.SimpleListFilter):
     RECENT = 1000
 
     def lookups(self, request, model_admin):
-        recent = ChangeEvent.objects.order_by("-pgh_created_at").values_list(
-            self.parameter_name, flat=True
-        )[: self.RECENT]
-        values = {value for value in recent if value}
+        # One read of the latest contexts serves both filters (each read sorts every change).
+        recent = getattr(request, "_recent_change_contexts", None)
+        if recent is None:
+            recent = request._recent_change_contexts = list(
+                ChangeEvent.objects.order_by("-pgh_created_at").values("actor", "source")[
+                    : self.RECENT
+                ]
+            )
+        values = {context[self.parameter_name] for context in recent} - {None, ""}
         if self.value():
             values.add(self.value())
         return [(value, value) for value in sorted(values)]

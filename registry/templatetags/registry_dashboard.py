@@ -2,8 +2,9 @@
 
 from django import template
 from django.apps import apps
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
+from registry.admin import admin_change_url
 from registry.models import OutboxEvent
 
 register = template.Library()
@@ -34,11 +35,7 @@ def _admin_url(event: OutboxEvent) -> str | None:
     label = _model_label(event.event_type)
     if label is None or event.event_type.endswith(_REMOVALS):
         return None
-    app_label, model_name = label.split(".")
-    try:
-        return reverse(f"admin:{app_label}_{model_name}_change", args=[event.entity_id])
-    except NoReverseMatch:
-        return None
+    return admin_change_url(apps.get_model(label), event.entity_id)
 
 
 @register.simple_tag

@@ -45,3 +45,13 @@ def test_recent_changes_show_an_api_write_and_an_import_with_who_and_how(
     assert "service:importer via import:tokenlist:Uniswap Labs Default@" in page
     asset_id = response.json()["asset_id"]
     assert f"/admin/assets/asset/{asset_id}/change/" in page
+
+
+def test_recent_changes_link_ids_quoted_as_the_admin_unquotes_them(admin_client):
+    chain_create(chain_id="side_40", name="Side", chain_type="EVM", network_id=4040)
+
+    page = admin_client.get("/admin/").content.decode()
+
+    link = "/admin/chains/chain/side_5F40/change/"  # "_40" would unquote to "@"
+    assert f'href="{link}"' in page
+    assert admin_client.get(link).status_code == 200
