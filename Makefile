@@ -27,21 +27,14 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -c requirements/constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
+# config/quickstart.py: embedded PostgreSQL, migrate, demo data, admin account, server;
+# Ctrl-C stops the server and the embedded PostgreSQL.
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py ensure_admin
-	@echo ""
-	@echo "  CQAR is starting on http://$(HOST):$(PORT)/"
-	@echo "    admin:   http://$(HOST):$(PORT)/admin/"
-	@echo "    api:     http://$(HOST):$(PORT)/api/v1/   (docs: /api/docs/; token: POST /api/v1/auth/tokens/)"
-	@echo "    health:  http://$(HOST):$(PORT)/healthz"
-	@echo ""
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python -m config.quickstart --host $(HOST) --port $(PORT)
 
 services:
 	$(TEST_ENV) $(BIN)/python scripts/ensure_services.py

@@ -1,20 +1,7 @@
 #!/usr/bin/env python
-"""Django's command-line utility for CQAR."""
+"""Django's command-line utility for CQAR (installed, the same commands are ``cqar``)."""
 
-import os
-import sys
-
-
-def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from django.core.management import execute_from_command_line
-
-    from registry.history import history_context
-
-    # Changes made by any command (the shell included) are history with an actor.
-    with history_context():
-        execute_from_command_line(sys.argv)
-
+from config.cli import main
 
 if __name__ == "__main__":
     main()

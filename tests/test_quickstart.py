@@ -43,8 +43,16 @@ def wait_until_serving(base_url: str, process: subprocess.Popen, log: Path) -> N
     pytest.fail(f"make run did not serve within {STARTUP_SECONDS}s:\n{log.read_text()}")
 
 
-def stop(process: subprocess.Popen, var_dir: Path) -> None:
-    # SIGINT, like Ctrl-C, lets the embedded PostgreSQL shut down with the server.
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def interrupt(process: subprocess.Popen) -> int:
+    """Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGINT)
         try:
@@ -52,9 +60,22 @@ def stop(process: subprocess.Popen, var_dir: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    return process.returncode
+
+
+def kill_leftovers(var_dir: Path) -> None:
     pid_file = var_dir / "pgdata" / "postmaster.pid"
-    if pid_file.exists():  # never leave a stray server behind, whatever happened
+    if pid_file.exists():  # only after a failed test: never leave a stray server behind
         subprocess.run(["kill", pid_file.read_text().split()[0]], check=False)
+
+
+class QuickStart:
+    def __init__(self, base_url: str, process: subprocess.Popen, log: Path, var_dir: Path):
+        self.base_url, self.process, self.log, self.var_dir = base_url, process, log, var_dir
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text()
 
 
 @pytest.fixture(scope="module")
@@ -83,14 +104,15 @@ def quickstart(tmp_path_factory):
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(base_url, process, log)
-        yield base_url, log.read_text()
+        yield QuickStart(base_url, process, log, var_dir)
     finally:
-        stop(process, var_dir)
+        interrupt(process)
+        kill_leftovers(var_dir)
 
 
 @pytest.mark.smoke
 def test_make_run_serves_admin_and_healthz_with_demo_data(quickstart):
-    base_url, output = quickstart
+    base_url, output = quickstart.base_url, quickstart.output
     health = urllib.request.urlopen(f"{base_url}/healthz", timeout=5)
     assert health.status == 200
     assert f"{base_url}/admin/" in output
@@ -107,13 +129,14 @@ def test_make_run_serves_admin_and_healthz_with_demo_data(quickstart):
     browser.open(urllib.request.Request(f"{base_url}/admin/login/", data=form), timeout=5)
     assets_page = browser.open(f"{base_url}/admin/assets/asset/?q=steth", timeout=5).read().decode()
     assert "wstETH" in assets_page
+    assert '<a href="/">View site</a>' in assets_page  # and / redirects to the admin
     styles = browser.open(f"{base_url}/static/admin/css/base.css", timeout=5)
     assert styles.status == 200
 
 
 @pytest.mark.smoke
 def test_make_run_keeps_events_in_the_outbox_and_the_feed_without_broker_or_nats(quickstart):
-    base_url, output = quickstart
+    base_url, output = quickstart.base_url, quickstart.output
     username, password = re.search(r"username '([^']+)', password '([^']+)'", output).groups()
     token_request = urllib.request.Request(
         f"{base_url}/api/v1/auth/tokens/",
@@ -130,3 +153,54 @@ def test_make_run_keeps_events_in_the_outbox_and_the_feed_without_broker_or_nats
     assert {"BTC", "ETH", "USDC", "wstETH"} <= symbols
     assert {event["status"] for event in events} == {"PENDING"}
     assert "NATS_URL is not set: events stay in the outbox" in output
+
+
+@pytest.mark.smoke
+def test_make_run_prints_the_login_last_framed_without_noise(quickstart):
+    """The credentials are the last thing printed, in a frame; no pgserver or XDG noise."""
+    lines = quickstart.output.rstrip().splitlines()
+    rules = [i for i, line in enumerate(lines) if line.startswith("+--")]
+    top, bottom = rules[-2], rules[-1]
+    frame = lines[top : bottom + 1]
+    assert any("username 'admin', password '" in line for line in frame)
+    assert any(f"{quickstart.base_url}/admin/" in line for line in frame)
+    # Nothing but the server's request log after the frame.
+    assert all(line.startswith("[") for line in lines[bottom + 1 :] if line.strip())
+    for noise in ("pgserver", "XDG_RUNTIME_DIR", "pg_ctl", "BuildBackendWarning", "Applying "):
+        assert noise not in quickstart.output
+    assert len(lines) < 40, quickstart.output
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.mark.smoke
+def test_the_root_and_view_site_lead_to_the_admin(quickstart):
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        opener.open(f"{quickstart.base_url}/", timeout=5)
+    assert answer.value.code == 302
+    assert answer.value.headers["Location"] == "/admin/"
+    login = urllib.request.urlopen(f"{quickstart.base_url}/admin/login/", timeout=5).read()
+    assert b"CQAR" in login
+
+
+@pytest.mark.smoke
+def test_ctrl_c_stops_the_server_and_the_embedded_postgresql(quickstart):
+    """Ctrl-C leaves nothing running, even when pgserver's own bookkeeping would not stop it.
+
+    A process that died without its exit hooks stays registered with pgserver, which then
+    never stops the server; such an orphaned registration is written here.
+    """
+    pid_file = quickstart.var_dir / "pgdata" / "postmaster.pid"
+    postmaster = int(pid_file.read_text().split()[0])
+    assert alive(postmaster)
+    handles = quickstart.var_dir / "pgdata" / ".handle_pids.json"
+    registered = json.loads(handles.read_text()) if handles.exists() else []
+    handles.write_text(json.dumps([*registered, 2**22 + 1]))
+    interrupt(quickstart.process)
+    assert "Stopped the embedded PostgreSQL." in quickstart.output
+    assert not pid_file.exists()
+    assert not alive(postmaster)
