@@ -23,11 +23,17 @@ def asset_message(asset: Asset) -> assets_pb2.Asset:
     )
 
 
+# The contract's address of a native token that has no contract ("ETHEREUM:native").
+NATIVE_ADDRESS = "native"
+
+
 def deployment_message(deployment: AssetDeployment) -> assets_pb2.AssetDeployment:
+    """deployment_id is the registry's UUID, as in the REST API (docs/EVENTS.md)."""
     return message_from(
         deployment,
         assets_pb2.AssetDeployment,
         chain_name=deployment.chain.name,
+        address=deployment.address or NATIVE_ADDRESS,  # only a native one has none
         # What the contract has no field for rides in metadata, under cqar_ names.
         metadata={
             **deployment.metadata,
