@@ -45,11 +45,13 @@ def deployment_message(deployment: AssetDeployment) -> assets_pb2.AssetDeploymen
 
 
 def relationship_message(relationship: AssetRelationship) -> assets_pb2.AssetRelationship:
+    """As the contract says: from_asset_id is the parent (ETH, when WETH wraps it), the
+    REST resource's parent_asset; to_asset_id the child (WETH), its child_asset."""
     return message_from(
         relationship,
         assets_pb2.AssetRelationship,
-        from_asset_id=relationship.child_asset_id,
-        to_asset_id=relationship.parent_asset_id,
+        from_asset_id=relationship.parent_asset_id,
+        to_asset_id=relationship.child_asset_id,
         relationship_type=assets_pb2.RelationshipType.Value(
             f"RELATIONSHIP_TYPE_{relationship.relationship_type}"
         ),

@@ -330,6 +330,22 @@ def test_what_the_registry_has_no_value_for_is_not_sent():
     assert not message.chain.HasField("network_id")
 
 
+def test_relationship_from_asset_id_is_the_parent_as_the_contract_says():
+    """The contract: from_asset_id is the parent ("ETH is the parent when WETH wraps it"),
+    to_asset_id the child. The REST resource says the same as parent_asset/child_asset."""
+    eth, weth = AssetFactory(symbol="ETH"), AssetFactory(symbol="WETH")
+    relationship = asset_services.relationship_create(
+        parent_asset=eth, child_asset=weth, relationship_type="WRAPS"
+    )
+    asset_services.relationship_update(relationship=relationship, changes={"protocol": "weth"})
+
+    established = decode(row_of("relationship_established", relationship))
+    assert established.relationship.from_asset_id == str(eth.pk)
+    assert established.relationship.to_asset_id == str(weth.pk)
+    updated = row_of("relationship_updated", relationship).payload["relationship"]
+    assert (updated["from_asset_id"], updated["to_asset_id"]) == (str(eth.pk), str(weth.pk))
+
+
 def test_deployment_id_is_the_registrys_uuid_and_a_native_address_is_native():
     """deployment_id on the wire is the deployment's UUID, as in the REST API (not a
     "{chain}:{address}" string, which would change when a steward corrects an address);
