@@ -23,11 +23,17 @@ def asset_message(asset: Asset) -> assets_pb2.Asset:
     )
 
 
+# The contract's address of a native token that has no contract ("ETHEREUM:native").
+NATIVE_ADDRESS = "native"
+
+
 def deployment_message(deployment: AssetDeployment) -> assets_pb2.AssetDeployment:
+    """deployment_id is the registry's UUID, as in the REST API (docs/EVENTS.md)."""
     return message_from(
         deployment,
         assets_pb2.AssetDeployment,
         chain_name=deployment.chain.name,
+        address=deployment.address or NATIVE_ADDRESS,  # only a native one has none
         # What the contract has no field for rides in metadata, under cqar_ names.
         metadata={
             **deployment.metadata,
@@ -39,11 +45,13 @@ def deployment_message(deployment: AssetDeployment) -> assets_pb2.AssetDeploymen
 
 
 def relationship_message(relationship: AssetRelationship) -> assets_pb2.AssetRelationship:
+    """As the contract says: from_asset_id is the parent (ETH, when WETH wraps it), the
+    REST resource's parent_asset; to_asset_id the child (WETH), its child_asset."""
     return message_from(
         relationship,
         assets_pb2.AssetRelationship,
-        from_asset_id=relationship.child_asset_id,
-        to_asset_id=relationship.parent_asset_id,
+        from_asset_id=relationship.parent_asset_id,
+        to_asset_id=relationship.child_asset_id,
         relationship_type=assets_pb2.RelationshipType.Value(
             f"RELATIONSHIP_TYPE_{relationship.relationship_type}"
         ),

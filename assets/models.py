@@ -244,8 +244,9 @@ class AssetDeployment(RegistryModel):
 class AssetRelationship(RegistryModel):
     """A directed link from an underlying asset (parent: ETH) to its variant (child: WETH).
 
-    In CQC terms ``from_asset_id`` is the child and ``to_asset_id`` the parent. The graph
-    has no cycles; services refuse an edge that would close one.
+    In CQC terms, as the contract's comments say, ``from_asset_id`` is the parent and
+    ``to_asset_id`` the child. The graph has no cycles; services refuse an edge that would
+    close one.
     """
 
     relationship_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

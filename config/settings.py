@@ -172,7 +172,18 @@ if NATS_URL and CELERY_TASK_ALWAYS_EAGER:
         "NATS_URL to keep events in the outbox and the feed."
     )
 EVENTS_STREAM = env.str("EVENTS_STREAM", default="CQC_EVENTS")
+# The contract's events (AssetCreated …) go on <EVENTS_SUBJECT_PREFIX>.<event_type>, the
+# registry's own (asset_updated …) on <EVENTS_CQAR_SUBJECT_PREFIX>.<event_type>: a subject
+# named after a CQC event carries exactly that event's message (docs/EVENTS.md).
 EVENTS_SUBJECT_PREFIX = env.str("EVENTS_SUBJECT_PREFIX", default="cqc.events.v1")
+EVENTS_CQAR_SUBJECT_PREFIX = env.str("EVENTS_CQAR_SUBJECT_PREFIX", default="cqar.events.v1")
+if f"{EVENTS_SUBJECT_PREFIX}.".startswith(f"{EVENTS_CQAR_SUBJECT_PREFIX}.") or (
+    f"{EVENTS_CQAR_SUBJECT_PREFIX}.".startswith(f"{EVENTS_SUBJECT_PREFIX}.")
+):
+    raise environ.ImproperlyConfigured(
+        "EVENTS_SUBJECT_PREFIX and EVENTS_CQAR_SUBJECT_PREFIX must not overlap: a consumer "
+        "of the contract's subjects would receive the registry's own messages."
+    )
 # "protobuf" (the platform contracts) or "json" (their proto3 JSON mapping).
 EVENTS_ENCODING = env.str("EVENTS_ENCODING", default="protobuf")
 # JetStream drops a repeated Nats-Msg-Id seen within this window. It must outlast the

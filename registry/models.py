@@ -279,11 +279,19 @@ class OutboxEvent(models.Model):
 
     @cached_property
     def payload(self) -> dict:
-        """The message in the proto3 JSON mapping, with the .proto field names."""
+        """The message in the proto3 JSON mapping, with the .proto field names. Decoded
+        as the message the row was recorded as, whatever its event type sends today."""
         from registry.events.encoding import to_json
-        from registry.events.types import event_type
+        from registry.events.types import message_class
 
-        return to_json(event_type(self.event_type).message.FromString(bytes(self.body)))
+        return to_json(message_class(self.message_type).FromString(bytes(self.body)))
+
+    @property
+    def subject(self) -> str:
+        """Where the row goes on the bus: the family of the message it was recorded as."""
+        from registry.events.types import subject
+
+        return subject(self.event_type, self.message_type)
 
 
 class ChangeEvent(Events):

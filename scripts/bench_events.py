@@ -88,6 +88,7 @@ class Receiver:
         from nats.js.api import DeliverPolicy
 
         from registry.events.jetstream import ensure_stream
+        from registry.events.types import subject_filters
 
         self.nc = await nats.connect(settings.NATS_URL)
         js = self.nc.jetstream()
@@ -96,12 +97,10 @@ class Receiver:
         async def arrived(message):
             self.received.setdefault(message.headers["Nats-Msg-Id"], time.perf_counter())
 
-        await js.subscribe(
-            f"{settings.EVENTS_SUBJECT_PREFIX}.>",
-            cb=arrived,
-            ordered_consumer=True,
-            deliver_policy=DeliverPolicy.NEW,
-        )
+        for subjects in subject_filters():  # the contract's events and CQAR's own
+            await js.subscribe(
+                subjects, cb=arrived, ordered_consumer=True, deliver_policy=DeliverPolicy.NEW
+            )
         self.ready.set()
 
     def wait_for(self, event_ids: list[str], timeout: float) -> bool:

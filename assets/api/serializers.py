@@ -123,11 +123,14 @@ class AssetDeploymentSerializer(RegistryModelSerializer):
 
 
 class AssetRelationshipSerializer(RegistryModelSerializer):
+    # The events name the ends as the contract does (docs/EVENTS.md): the same two assets.
     parent_asset = RegistryPrimaryKeyRelatedField(
-        queryset=Asset.objects.all(), help_text="The underlying (ETH)."
+        queryset=Asset.objects.all(),
+        help_text="The underlying (ETH, when WETH wraps it): from_asset_id in the events.",
     )
     child_asset = RegistryPrimaryKeyRelatedField(
-        queryset=Asset.objects.all(), help_text="The variant (WETH)."
+        queryset=Asset.objects.all(),
+        help_text="The variant (WETH): to_asset_id in the events.",
     )
 
     class Meta:

@@ -57,9 +57,7 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
     def get_subject(self, event: OutboxEvent) -> str:
-        from registry.events.types import event_type
-
-        return event_type(event.event_type).subject
+        return event.subject
 
 
 class EventFeedView(GenericAPIView):

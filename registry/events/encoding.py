@@ -87,7 +87,10 @@ def message_from(instance, message_class: type[Message], **values: Any) -> Messa
 
 
 def to_json(message: Message) -> dict:
-    """The proto3 JSON mapping, with the .proto field names (also valid proto3 JSON)."""
+    """The proto3 JSON mapping, with the .proto field names (also valid proto3 JSON).
+
+    A field with presence (every ``optional`` one) appears exactly when set, false and 0
+    included; a repeated field always appears."""
     return json_format.MessageToDict(
         message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )

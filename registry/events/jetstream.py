@@ -18,7 +18,7 @@ from nats.errors import MaxPayloadError
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from registry.events.types import event_type
+from registry.events.types import subject_filters
 from registry.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def encode(row: OutboxEvent) -> tuple[bytes, dict[str, str]]:
 def stream_config() -> StreamConfig:
     return StreamConfig(
         name=settings.EVENTS_STREAM,
-        subjects=[f"{settings.EVENTS_SUBJECT_PREFIX}.>"],
+        subjects=subject_filters(),
         storage=StorageType.FILE,
         duplicate_window=float(settings.EVENTS_DUPLICATE_WINDOW_SECONDS),
         max_age=float(settings.EVENTS_STREAM_MAX_AGE_DAYS * 86400),
@@ -135,7 +135,7 @@ class JetStreamPublisher:
         for index, row in enumerate(rows):
             try:
                 body, headers = encode(row)
-                subject = event_type(row.event_type).subject
+                subject = row.subject
                 size = wire_size(body, {**headers, "Nats-Expected-Stream": self.stream})
                 if size > self._max_size:
                     # The bus would drop the connection or never ack: refuse it here.

@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from registry.actors import current_actor, current_source
 from registry.events import encoding
-from registry.events.types import EventType, event_type
+from registry.events.types import EventType, event_type, subject_filters
 from registry.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -64,14 +64,16 @@ _PUBLISH_FIELDS = (
 def _build(kind: EventType, entity, occurred_at, changed_fields: Iterable[str]) -> OutboxEvent:
     event_id = uuid.uuid4()
     message = kind.message()
-    encoding.fill(
-        message,
-        event_id=str(event_id),
-        timestamp=encoding.timestamp(occurred_at),
-        actor_id=current_actor(),
-        source=current_source(),
-        **{kind.entity_field: kind.entity(entity)},
-    )
+    envelope = {
+        "event_id": str(event_id),
+        "timestamp": encoding.timestamp(occurred_at),
+        "actor_id": current_actor(),
+        "source": current_source(),
+        kind.entity_field: kind.entity(entity),
+    }
+    if "source" not in kind.message.DESCRIPTOR.fields_by_name:
+        del envelope["source"]  # the contract's VenueAssetListed has none
+    encoding.fill(message, **envelope)
     if kind.has_change_fields:
         encoding.fill(
             message,
@@ -230,9 +232,9 @@ def publish_pending() -> PublishReport:
                 _warned_unconfigured = True
                 logger.warning(
                     "NATS_URL is not set: events stay in the outbox and the feed "
-                    "(/api/v1/events/). With NATS_URL they go to stream %s, subjects %s.<type>.",
+                    "(/api/v1/events/). With NATS_URL they go to stream %s, subjects %s.",
                     settings.EVENTS_STREAM,
-                    settings.EVENTS_SUBJECT_PREFIX,
+                    " and ".join(subject_filters()),
                 )
             return report
         with _publisher_lock() as acquired:

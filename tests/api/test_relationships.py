@@ -9,7 +9,9 @@ import pytest
 from django.utils import timezone
 
 from assets.models import Asset, AssetRelationship
+from registry.models import OutboxEvent
 from tests.api.conftest import assert_error, walk_pages
+from tests.contracts.loader import contract_message
 from tests.factories import AssetFactory, AssetRelationshipFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +55,21 @@ def test_create_returns_201_with_the_relationship_and_etag(steward):
     assert (data["protocol"], data["description"], data["version"]) == ("weth", "1:1 wrapper", 1)
     assert response["ETag"] == '"1"'
     assert relationship.conversion_rate == Decimal(1)
+
+
+def test_the_event_of_a_created_link_names_the_rest_parent_as_from_asset_id(steward):
+    """REST and events agree, as the contract reads: from_asset_id is the parent
+    (parent_asset, the underlying ETH), to_asset_id the child (child_asset, WETH)."""
+    eth, weth = AssetFactory(symbol="ETH"), AssetFactory(symbol="WETH")
+    response = steward.post(URL, link(eth, weth), format="json")
+    assert response.status_code == 201, response.content
+    row = OutboxEvent.objects.get(event_type="relationship_established")
+
+    event = contract_message("cqc.events.v1.RelationshipEstablished").FromString(bytes(row.body))
+
+    data = response.json()
+    assert event.relationship.from_asset_id == data["parent_asset"] == str(eth.asset_id)
+    assert event.relationship.to_asset_id == data["child_asset"] == str(weth.asset_id)
 
 
 def test_create_without_a_conversion_rate_stores_null(steward):

@@ -17,7 +17,29 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message, message_fa
 from grpc_tools import protoc
 
 CONTRACTS_DIR = Path(__file__).resolve().parent
-PROTO_FILES = ("cqc/assets/v1/assets.proto", "cqc/events/v1/events.proto")
+PROTO_FILES = (
+    "cqc/assets/v1/assets.proto",
+    "cqc/venues/v1/venues.proto",
+    "cqc/events/v1/events.proto",
+)
+# Every message of the contracts' cqc.events.v1 package at v0.4.0 (proto/events/v1/*.proto),
+# published by CQAR or not: no event of CQAR's own may take a subject named after one.
+CONTRACT_EVENTS = (
+    "AssetCreated",
+    "AssetDeploymentCreated",
+    "RelationshipEstablished",
+    "InstrumentCreated",
+    "MarketCreated",
+    "PriceUpdated",
+    "OrderPlaced",
+    "PositionChanged",
+    "RiskAlert",
+    "QualityFlagRaised",
+    "VenueAssetListed",
+    "VenueAssetDelisted",
+    "VenueMarketListed",
+    "VenueMarketDelisted",
+)
 
 
 class ContractCompileError(RuntimeError):
@@ -26,7 +48,7 @@ class ContractCompileError(RuntimeError):
 
 @functools.cache
 def _pool() -> descriptor_pool.DescriptorPool:
-    """Compile both .proto files once and load them into a new, private pool."""
+    """Compile the .proto files once and load them into a new, private pool."""
     well_known = importlib.resources.files("grpc_tools") / "_proto"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "contracts.pb"

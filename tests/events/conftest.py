@@ -88,15 +88,18 @@ class StreamReader:
 
     async def _fetch(self, wait: float) -> list:
         if self._subscription is None:
-            self._subscription = await self.js.pull_subscribe(
-                f"{settings.EVENTS_SUBJECT_PREFIX}.>",
-                stream=settings.EVENTS_STREAM,
-                config=ConsumerConfig(
+            # No filter: both subject families (the contract's and CQAR's own).
+            consumer = await self.js.add_consumer(
+                settings.EVENTS_STREAM,
+                ConsumerConfig(
                     deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
                     opt_start_seq=self.start_sequence + 1,
                     ack_policy=AckPolicy.NONE,
                     inactive_threshold=120,
                 ),
+            )
+            self._subscription = await self.js.pull_subscribe_bind(
+                consumer.name, stream=settings.EVENTS_STREAM
             )
         try:
             return await self._subscription.fetch(batch=1000, timeout=wait)

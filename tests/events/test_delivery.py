@@ -60,6 +60,25 @@ def test_an_asset_created_through_the_api_reaches_a_consumer_that_decodes_it(
     assert event.stream_sequence == message.metadata.sequence.stream
 
 
+def test_an_event_of_our_own_reaches_a_consumer_on_its_own_subject(start_worker, stream):
+    """asset_updated has no CQC counterpart: it goes on cqar.events.v1.*, a subject no
+    contract event uses, in the same stream."""
+    start_worker()
+    asset = _create_asset("OWN")
+    asset_services.asset_update(asset=asset, changes={"description": "Ours"})
+    created = OutboxEvent.objects.get(event_type="asset_created", entity_id=str(asset.pk))
+    updated = OutboxEvent.objects.get(event_type="asset_updated", entity_id=str(asset.pk))
+
+    messages = {
+        m.headers["Nats-Msg-Id"]: m for m in stream.read([created.event_id, updated.event_id])
+    }
+
+    assert messages[str(created.event_id)].subject == "cqc.events.v1.asset_created"
+    own = messages[str(updated.event_id)]
+    assert own.subject == "cqar.events.v1.asset_updated"
+    assert own.headers["Cqc-Message-Type"] == "cqar.events.v1.AssetEvent"
+
+
 def test_a_transaction_that_raises_after_the_write_publishes_nothing(start_worker, stream):
     start_worker()
     with pytest.raises(RuntimeError), transaction.atomic():

@@ -132,8 +132,8 @@ def test_relationship_established_decodes_with_the_contract(
     message, _ = decode(row, "cqc.events.v1.RelationshipEstablished")
 
     assert message.relationship.relationship_id == str(relationship.pk)
-    assert message.relationship.from_asset_id == str(child.pk)
-    assert message.relationship.to_asset_id == str(parent.pk)
+    assert message.relationship.from_asset_id == str(parent.pk)
+    assert message.relationship.to_asset_id == str(child.pk)
     assert message.relationship.relationship_type == number
     assert message.relationship.conversion_rate == rate_text
     assert message.relationship.protocol == protocol

@@ -15,6 +15,7 @@ from tests.conftest import token_client
 pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "/api/v1/events/"
+CONTRACT_EVENT_TYPES = {"asset_created", "relationship_established", "quality_flag_raised"}
 
 
 def feed(client, **params) -> dict:
@@ -174,7 +175,8 @@ def test_each_item_carries_the_row_and_its_message(viewer, five_events):
         row = rows[item["event_id"]]
         assert item["payload"] == row.payload
         assert item["payload"]["event_id"] == item["event_id"]
-        assert item["subject"] == f"cqc.events.v1.{row.event_type}"
+        family = "cqc" if row.event_type in CONTRACT_EVENT_TYPES else "cqar"
+        assert item["subject"] == f"{family}.events.v1.{row.event_type}"
         assert item["message_type"] == row.message_type
         assert item["entity_id"] == row.entity_id
         assert item["asset_ids"] == [str(asset_id) for asset_id in row.asset_ids]

@@ -630,7 +630,8 @@ def own_stream(settings):
     tag = uuid.uuid4().hex[:12]
     settings.NATS_URL = os.environ["NATS_URL"]
     settings.EVENTS_STREAM = f"CQAR_TEST_{tag}"
-    settings.EVENTS_SUBJECT_PREFIX = f"cqartest.{tag}"
+    settings.EVENTS_SUBJECT_PREFIX = f"cqartest.{tag}.cqc"
+    settings.EVENTS_CQAR_SUBJECT_PREFIX = f"cqartest.{tag}.cqar"
     stream = OwnStream(settings.NATS_URL, settings.EVENTS_STREAM)
     yield stream
     stream.close()
@@ -739,7 +740,11 @@ def test_publish_pending_publishes_everything_in_sequence_order(own_stream):
     for row in rows:
         message = own_stream.get(row.stream_sequence)
         assert message.headers["Nats-Msg-Id"] == str(row.event_id)
-        assert message.subject == f"{settings.EVENTS_SUBJECT_PREFIX}.{row.event_type}"
+        family = {
+            "asset_created": settings.EVENTS_SUBJECT_PREFIX,
+            "asset_updated": settings.EVENTS_CQAR_SUBJECT_PREFIX,
+        }[row.event_type]
+        assert message.subject == f"{family}.{row.event_type}"
     assert publish_pending().published == 0, "nothing is published twice"
 
 

@@ -1,2 +1,3 @@
 from . import assets
 from . import events
+from . import venues

@@ -1,5 +1,6 @@
 from cqar.registry.v1 import registry_pb2 as _registry_pb2
 from cqc.assets.v1 import assets_pb2 as _assets_pb2
+from cqc.venues.v1 import venues_pb2 as _venues_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -199,12 +200,12 @@ class VenueAssetEvent(_message.Message):
     event_id: str
     timestamp: _timestamp_pb2.Timestamp
     actor_id: str
-    venue_asset: _registry_pb2.VenueAsset
+    venue_asset: _venues_pb2.VenueAsset
     source: str
     changed_fields: _containers.RepeatedScalarFieldContainer[str]
     entity_version: int
 
-    def __init__(self, event_id: _Optional[str]=..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., actor_id: _Optional[str]=..., venue_asset: _Optional[_Union[_registry_pb2.VenueAsset, _Mapping]]=..., source: _Optional[str]=..., changed_fields: _Optional[_Iterable[str]]=..., entity_version: _Optional[int]=...) -> None:
+    def __init__(self, event_id: _Optional[str]=..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., actor_id: _Optional[str]=..., venue_asset: _Optional[_Union[_venues_pb2.VenueAsset, _Mapping]]=..., source: _Optional[str]=..., changed_fields: _Optional[_Iterable[str]]=..., entity_version: _Optional[int]=...) -> None:
         ...
 
 class VenueSymbolEvent(_message.Message):

@@ -95,34 +95,6 @@ class Venue(_message.Message):
     def __init__(self, venue_id: _Optional[str]=..., name: _Optional[str]=..., venue_type: _Optional[str]=..., chain_id: _Optional[str]=..., protocol_address: _Optional[str]=..., website_url: _Optional[str]=..., api_url: _Optional[str]=..., is_active: bool=..., created_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., updated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]]=...) -> None:
         ...
 
-class VenueAsset(_message.Message):
-    __slots__ = ('venue_asset_id', 'venue_id', 'asset_id', 'venue_asset_symbol', 'deposit_enabled', 'withdraw_enabled', 'trading_enabled', 'is_active', 'created_at', 'updated_at', 'metadata')
-    VENUE_ASSET_ID_FIELD_NUMBER: _ClassVar[int]
-    VENUE_ID_FIELD_NUMBER: _ClassVar[int]
-    ASSET_ID_FIELD_NUMBER: _ClassVar[int]
-    VENUE_ASSET_SYMBOL_FIELD_NUMBER: _ClassVar[int]
-    DEPOSIT_ENABLED_FIELD_NUMBER: _ClassVar[int]
-    WITHDRAW_ENABLED_FIELD_NUMBER: _ClassVar[int]
-    TRADING_ENABLED_FIELD_NUMBER: _ClassVar[int]
-    IS_ACTIVE_FIELD_NUMBER: _ClassVar[int]
-    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
-    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
-    METADATA_FIELD_NUMBER: _ClassVar[int]
-    venue_asset_id: str
-    venue_id: str
-    asset_id: str
-    venue_asset_symbol: str
-    deposit_enabled: bool
-    withdraw_enabled: bool
-    trading_enabled: bool
-    is_active: bool
-    created_at: _timestamp_pb2.Timestamp
-    updated_at: _timestamp_pb2.Timestamp
-    metadata: _struct_pb2.Struct
-
-    def __init__(self, venue_asset_id: _Optional[str]=..., venue_id: _Optional[str]=..., asset_id: _Optional[str]=..., venue_asset_symbol: _Optional[str]=..., deposit_enabled: bool=..., withdraw_enabled: bool=..., trading_enabled: bool=..., is_active: bool=..., created_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., updated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]]=...) -> None:
-        ...
-
 class VenueSymbol(_message.Message):
     __slots__ = ('venue_symbol_id', 'venue_id', 'symbol', 'market_type', 'asset_id', 'quote_asset_id', 'is_active', 'listed_at', 'delisted_at', 'created_at', 'updated_at', 'metadata')
     VENUE_SYMBOL_ID_FIELD_NUMBER: _ClassVar[int]

@@ -44,14 +44,14 @@ class FlagType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FLAG_TYPE_HONEYPOT: _ClassVar[FlagType]
     FLAG_TYPE_TAX_TOKEN: _ClassVar[FlagType]
 
-class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+class FlagSeverity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
-    SEVERITY_UNSPECIFIED: _ClassVar[Severity]
-    SEVERITY_INFO: _ClassVar[Severity]
-    SEVERITY_LOW: _ClassVar[Severity]
-    SEVERITY_MEDIUM: _ClassVar[Severity]
-    SEVERITY_HIGH: _ClassVar[Severity]
-    SEVERITY_CRITICAL: _ClassVar[Severity]
+    FLAG_SEVERITY_UNSPECIFIED: _ClassVar[FlagSeverity]
+    FLAG_SEVERITY_INFO: _ClassVar[FlagSeverity]
+    FLAG_SEVERITY_LOW: _ClassVar[FlagSeverity]
+    FLAG_SEVERITY_MEDIUM: _ClassVar[FlagSeverity]
+    FLAG_SEVERITY_HIGH: _ClassVar[FlagSeverity]
+    FLAG_SEVERITY_CRITICAL: _ClassVar[FlagSeverity]
 ASSET_TYPE_UNSPECIFIED: AssetType
 ASSET_TYPE_NATIVE: AssetType
 ASSET_TYPE_ERC20: AssetType
@@ -81,12 +81,12 @@ FLAG_TYPE_UNVERIFIED: FlagType
 FLAG_TYPE_LOW_LIQUIDITY: FlagType
 FLAG_TYPE_HONEYPOT: FlagType
 FLAG_TYPE_TAX_TOKEN: FlagType
-SEVERITY_UNSPECIFIED: Severity
-SEVERITY_INFO: Severity
-SEVERITY_LOW: Severity
-SEVERITY_MEDIUM: Severity
-SEVERITY_HIGH: Severity
-SEVERITY_CRITICAL: Severity
+FLAG_SEVERITY_UNSPECIFIED: FlagSeverity
+FLAG_SEVERITY_INFO: FlagSeverity
+FLAG_SEVERITY_LOW: FlagSeverity
+FLAG_SEVERITY_MEDIUM: FlagSeverity
+FLAG_SEVERITY_HIGH: FlagSeverity
+FLAG_SEVERITY_CRITICAL: FlagSeverity
 
 class Asset(_message.Message):
     __slots__ = ('asset_id', 'symbol', 'name', 'asset_type', 'category', 'description', 'logo_url', 'website_url', 'created_at', 'updated_at', 'metadata')
@@ -185,7 +185,7 @@ class AssetQualityFlag(_message.Message):
     flag_id: str
     asset_id: str
     flag_type: FlagType
-    severity: Severity
+    severity: FlagSeverity
     source: str
     reason: str
     evidence_url: str
@@ -195,7 +195,7 @@ class AssetQualityFlag(_message.Message):
     resolution_notes: str
     metadata: _struct_pb2.Struct
 
-    def __init__(self, flag_id: _Optional[str]=..., asset_id: _Optional[str]=..., flag_type: _Optional[_Union[FlagType, str]]=..., severity: _Optional[_Union[Severity, str]]=..., source: _Optional[str]=..., reason: _Optional[str]=..., evidence_url: _Optional[str]=..., raised_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., resolved_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., resolved_by: _Optional[str]=..., resolution_notes: _Optional[str]=..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]]=...) -> None:
+    def __init__(self, flag_id: _Optional[str]=..., asset_id: _Optional[str]=..., flag_type: _Optional[_Union[FlagType, str]]=..., severity: _Optional[_Union[FlagSeverity, str]]=..., source: _Optional[str]=..., reason: _Optional[str]=..., evidence_url: _Optional[str]=..., raised_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., resolved_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., resolved_by: _Optional[str]=..., resolution_notes: _Optional[str]=..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]]=...) -> None:
         ...
 
 class Chain(_message.Message):

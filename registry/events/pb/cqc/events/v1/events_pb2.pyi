@@ -1,4 +1,5 @@
 from cqc.assets.v1 import assets_pb2 as _assets_pb2
+from cqc.venues.v1 import venues_pb2 as _venues_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -76,11 +77,27 @@ class QualityFlagRaised(_message.Message):
     flag: _assets_pb2.AssetQualityFlag
     asset_id: str
     flag_type: _assets_pb2.FlagType
-    severity: _assets_pb2.Severity
+    severity: _assets_pb2.FlagSeverity
     source: str
     suspend_trading: bool
     force_close_positions: bool
     alert_message: str
 
-    def __init__(self, event_id: _Optional[str]=..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., actor_id: _Optional[str]=..., flag: _Optional[_Union[_assets_pb2.AssetQualityFlag, _Mapping]]=..., asset_id: _Optional[str]=..., flag_type: _Optional[_Union[_assets_pb2.FlagType, str]]=..., severity: _Optional[_Union[_assets_pb2.Severity, str]]=..., source: _Optional[str]=..., suspend_trading: bool=..., force_close_positions: bool=..., alert_message: _Optional[str]=...) -> None:
+    def __init__(self, event_id: _Optional[str]=..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., actor_id: _Optional[str]=..., flag: _Optional[_Union[_assets_pb2.AssetQualityFlag, _Mapping]]=..., asset_id: _Optional[str]=..., flag_type: _Optional[_Union[_assets_pb2.FlagType, str]]=..., severity: _Optional[_Union[_assets_pb2.FlagSeverity, str]]=..., source: _Optional[str]=..., suspend_trading: bool=..., force_close_positions: bool=..., alert_message: _Optional[str]=...) -> None:
+        ...
+
+class VenueAssetListed(_message.Message):
+    __slots__ = ('event_id', 'timestamp', 'actor_id', 'venue_asset', 'is_new_listing')
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    VENUE_ASSET_FIELD_NUMBER: _ClassVar[int]
+    IS_NEW_LISTING_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    timestamp: _timestamp_pb2.Timestamp
+    actor_id: str
+    venue_asset: _venues_pb2.VenueAsset
+    is_new_listing: bool
+
+    def __init__(self, event_id: _Optional[str]=..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., actor_id: _Optional[str]=..., venue_asset: _Optional[_Union[_venues_pb2.VenueAsset, _Mapping]]=..., is_new_listing: bool=...) -> None:
         ...

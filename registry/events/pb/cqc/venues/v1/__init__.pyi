@@ -1,0 +1,1 @@
+from . import venues_pb2

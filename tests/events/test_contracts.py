@@ -1,0 +1,385 @@
+"""The bus read with the platform contracts (CQC v0.4.0), through the suite's own
+stand-in of them (tests/contracts), never the production classes.
+
+The rule: on a subject named after a CQC event, exactly that event's message (the same
+fields, numbers, types and presence); every event of CQAR's own on a subject of its own
+family, which no CQC event uses. The JSON form parses with a parser generated from the
+contract (enum value names included), and what the contract declares ``optional``
+arrives set when it is false or 0.
+"""
+
+import re
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from google.protobuf import json_format, unknown_fields
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+from assets import services as asset_services
+from chains import services as chain_services
+from quality import services as quality_services
+from registry.actors import acting_as
+from registry.events.jetstream import encode
+from registry.events.outbox import sequence_pending
+from registry.events.types import event_type, event_type_names, message_class
+from registry.models import OutboxEvent
+from tests.contracts.loader import CONTRACT_EVENTS, contract_message
+from tests.factories import AssetFactory, ChainFactory, VenueFactory, evm_address
+from venues import services as venue_services
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CONTRACT_PACKAGE = "cqc.events.v1"
+# The CQC events CQAR publishes, by event type.
+PUBLISHED_CONTRACT_EVENTS = {
+    "asset_created": "AssetCreated",
+    "asset_deployment_created": "AssetDeploymentCreated",
+    "relationship_established": "RelationshipEstablished",
+    "quality_flag_raised": "QualityFlagRaised",
+    "venue_asset_listed": "VenueAssetListed",
+}
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def structure(descriptor: Descriptor, seen: frozenset = frozenset()) -> tuple:
+    """What a message is on the wire and in JSON: per field its name, number, type,
+    cardinality and presence, and recursively the messages and enums it holds."""
+    if descriptor.full_name.startswith("google.protobuf.") or descriptor.full_name in seen:
+        return (descriptor.full_name,)
+    seen = seen | {descriptor.full_name}
+    fields = []
+    for field in sorted(descriptor.fields, key=lambda f: f.number):
+        kind: tuple = (field.type,)
+        if field.type == FieldDescriptor.TYPE_MESSAGE:
+            kind = structure(field.message_type, seen)
+        elif field.type == FieldDescriptor.TYPE_ENUM:
+            kind = (
+                field.enum_type.full_name,
+                tuple((value.name, value.number) for value in field.enum_type.values),
+            )
+        repeated = field.label == FieldDescriptor.LABEL_REPEATED
+        fields.append((field.name, field.number, kind, repeated, field.has_presence))
+    return (descriptor.full_name, tuple(fields))
+
+
+def assert_no_unknown_fields(message) -> None:
+    """Nothing in the body that the contract's message has no field for."""
+    assert len(unknown_fields.UnknownFieldSet(message)) == 0, type(message).__name__
+    for field, value in message.ListFields():
+        if field.type == FieldDescriptor.TYPE_MESSAGE and field.label != field.LABEL_REPEATED:
+            assert_no_unknown_fields(value)
+
+
+def row_of(event_type_name: str, entity) -> OutboxEvent:
+    sequence_pending()
+    return OutboxEvent.objects.get(event_type=event_type_name, entity_id=str(entity.pk))
+
+
+def decode(row: OutboxEvent):
+    """The protobuf body, decoded with the stand-in of the contract event it claims."""
+    body, _ = encode(row)
+    message = contract_message(row.message_type).FromString(body)
+    assert_no_unknown_fields(message)
+    return message
+
+
+def test_an_event_on_a_cqc_subject_is_exactly_the_contracts_message():
+    on_contract_subjects = {}
+    for name in event_type_names():
+        kind = event_type(name)
+        if kind.subject.startswith(f"{CONTRACT_PACKAGE}."):
+            on_contract_subjects[name] = kind
+
+    assert set(on_contract_subjects) == set(PUBLISHED_CONTRACT_EVENTS)
+    for name, kind in on_contract_subjects.items():
+        contract = f"{CONTRACT_PACKAGE}.{PUBLISHED_CONTRACT_EVENTS[name]}"
+        assert kind.subject == f"{CONTRACT_PACKAGE}.{name}"
+        assert kind.message_type == contract, name
+        assert structure(kind.message.DESCRIPTOR) == structure(
+            contract_message(contract).DESCRIPTOR
+        ), name
+
+
+def test_an_event_of_our_own_is_on_a_subject_no_cqc_event_uses():
+    contract_subject_names = {snake(name) for name in CONTRACT_EVENTS}
+    assert contract_subject_names >= set(PUBLISHED_CONTRACT_EVENTS)
+
+    for name in sorted(set(event_type_names()) - set(PUBLISHED_CONTRACT_EVENTS)):
+        kind = event_type(name)
+        assert kind.message_type.startswith("cqar.events.v1."), name
+        assert kind.subject == f"cqar.events.v1.{name}", name
+        assert not kind.subject.startswith(f"{CONTRACT_PACKAGE}."), name
+        assert name not in contract_subject_names, name
+
+
+def test_the_subject_families_do_not_overlap():
+    """A consumer of ``cqc.events.v1.>`` gets the contract's events and nothing else."""
+    ours, contract = settings.EVENTS_CQAR_SUBJECT_PREFIX, settings.EVENTS_SUBJECT_PREFIX
+    assert ours != contract
+    assert not ours.startswith(f"{contract}.")
+    assert not contract.startswith(f"{ours}.")
+
+
+def test_venue_asset_listed_is_the_contracts_venue_asset_listed():
+    """It once carried CQAR's own VenueAssetEvent: a consumer read venue_id = the row id,
+    asset_id = the venue's slug and venue_asset_symbol = the asset's UUID."""
+    venue = VenueFactory(venue_id="kraken")
+    asset = AssetFactory(symbol="BTC")
+    with acting_as("service:encoder", source="import:markets:kraken"):
+        listing = venue_services.venue_asset_create(
+            venue=venue, asset=asset, venue_asset_symbol="XXBT", withdraw_enabled=False
+        )
+        again = venue_services.venue_asset_create(
+            venue=venue, asset=asset, venue_asset_symbol="XBT"
+        )
+    row = row_of("venue_asset_listed", listing)
+
+    message = decode(row)
+    _, headers = encode(row)
+
+    assert row.message_type == "cqc.events.v1.VenueAssetListed"
+    assert headers["Content-Type"].startswith(
+        "application/protobuf; proto=cqc.events.v1.VenueAssetListed"
+    )
+    assert message.event_id == str(row.event_id)
+    assert message.actor_id == "service:encoder"
+    listed = message.venue_asset
+    assert listed.venue_id == "kraken"
+    assert listed.asset_id == str(asset.pk)
+    assert listed.venue_asset_symbol == "XXBT"
+    assert listed.HasField("withdraw_enabled") and listed.withdraw_enabled is False
+    assert listed.deposit_enabled is True and listed.trading_enabled is True
+    assert listed.HasField("is_active") and listed.is_active is True
+    assert not listed.HasField("deployment_id")
+    assert listed.metadata["cqar_venue_asset_id"] == str(listing.pk)
+    assert message.HasField("is_new_listing") and message.is_new_listing is True
+    # A second code of an asset the venue already lists is not a new listing.
+    assert decode(row_of("venue_asset_listed", again)).is_new_listing is False
+
+
+def one_event_of_every_type() -> list[OutboxEvent]:
+    """Every event type the registry publishes, recorded by the services."""
+    with acting_as("service:encoder"):
+        chain = chain_services.chain_create(
+            chain_id="ctr-chain", name="Contract Chain", chain_type="EVM", network_id=424242
+        )
+        chain_services.chain_update(chain=chain, changes={"explorer_url": "https://x.example"})
+        parent = asset_services.asset_create(symbol="CTR", name="Contract", asset_type="NATIVE")
+        child = asset_services.asset_create(symbol="WCTR", name="Wrapped", asset_type="ERC20")
+        asset_services.asset_update(asset=child, changes={"description": "Wrapped CTR"})
+        asset_services.asset_soft_delete(asset=child)
+        asset_services.asset_restore(asset=child)
+        identifier = asset_services.asset_identifier_create(
+            asset=parent, source="COINGECKO", external_id="contract"
+        )
+        asset_services.asset_identifier_update(identifier=identifier, changes={"is_primary": True})
+        asset_services.asset_identifier_delete(identifier=identifier)
+        deployment = asset_services.deployment_create(
+            asset=child, chain=chain, address=evm_address(0xC7), decimals=0
+        )
+        asset_services.deployment_update(deployment=deployment, changes={"decimals": 18})
+        asset_services.deployment_delete(deployment=deployment)
+        relationship = asset_services.relationship_create(
+            parent_asset=parent,
+            child_asset=child,
+            relationship_type="WRAPS",
+            conversion_rate=Decimal(1),
+        )
+        asset_services.relationship_update(
+            relationship=relationship, changes={"protocol": "wrapper"}
+        )
+        asset_services.relationship_delete(relationship=relationship)
+        group = asset_services.group_create(group_id="ctr", canonical_symbol="CTR")
+        asset_services.group_update(group=group, changes={"description": "CTR and kin"})
+        member = asset_services.group_member_add(group=group, asset=parent)
+        asset_services.group_member_update(member=member, changes={"is_canonical": True})
+        asset_services.group_member_delete(member=member)
+        asset_services.group_delete(group=group)
+        flag = quality_services.flag_raise(
+            asset=parent, flag_type="PAUSED", severity=4, reason="Paused", actor="user:a"
+        )
+        quality_services.flag_resolve(flag=flag, actor="user:b", notes="Unpaused")
+        venue = venue_services.venue_create(venue_id="ctr-dex", name="CTR DEX", venue_type="DEX")
+        venue_services.venue_update(venue=venue, changes={"is_active": False})
+        listing = venue_services.venue_asset_create(
+            venue=venue, asset=parent, venue_asset_symbol="CTR"
+        )
+        venue_services.venue_asset_update(venue_asset=listing, changes={"trading_enabled": False})
+        venue_services.venue_asset_delete(venue_asset=listing)
+        ticker = venue_services.venue_symbol_create(
+            venue=venue, symbol="CTRWCTR", asset=parent, quote_asset=child
+        )
+        venue_services.venue_symbol_update(venue_symbol=ticker, changes={"is_active": False})
+        venue_services.venue_symbol_delist(venue_symbol=ticker)
+        venue_services.venue_delete(venue=VenueFactory(venue_id="ctr-gone"))
+        chain_services.chain_delete(chain=ChainFactory(chain_id="ctr-gone"))
+    sequence_pending()
+    rows = list(OutboxEvent.objects.order_by("sequence"))
+    assert {row.event_type for row in rows} == set(event_type_names())
+    return rows
+
+
+@pytest.mark.parametrize("encoding", ["json", "protobuf"])
+def test_every_contract_event_parses_with_the_contract_in_either_encoding(settings, encoding):
+    """JSON with the contract's enum value names (FLAG_SEVERITY_HIGH, not SEVERITY_HIGH):
+    a parser generated from the contract refuses any other name, and any unknown field."""
+    settings.EVENTS_ENCODING = encoding
+    rows = [row for row in one_event_of_every_type() if row.event_type in PUBLISHED_CONTRACT_EVENTS]
+    assert {row.event_type for row in rows} == set(PUBLISHED_CONTRACT_EVENTS)
+
+    for row in rows:
+        body, headers = encode(row)
+        contract = contract_message(row.message_type)
+        if encoding == "json":
+            assert headers["Content-Type"].startswith("application/json")
+            message = json_format.Parse(body, contract())
+        else:
+            message = contract.FromString(body)
+        settings.EVENTS_ENCODING = "protobuf"
+        assert message == decode(row), row.event_type
+        settings.EVENTS_ENCODING = encoding
+
+
+def test_contract_entities_inside_our_own_events_parse_with_the_contract(viewer):
+    """Our own events carry the contract's entities (Asset, Chain, VenueAsset …); their
+    JSON in the feed parses with the contract's messages, enum names included."""
+    one_event_of_every_type()
+    items = viewer.get("/api/v1/events/", {"limit": 1000}).json()["results"]
+
+    checked = set()
+    for item in items:
+        message = event_type(item["event_type"]).message
+        family = "cqc" if item["event_type"] in PUBLISHED_CONTRACT_EVENTS else "cqar"
+        assert item["subject"] == f"{family}.events.v1.{item['event_type']}"
+        if item["message_type"].startswith(f"{CONTRACT_PACKAGE}."):
+            json_format.ParseDict(item["payload"], contract_message(item["message_type"])())
+            checked.add(item["event_type"])
+            continue
+        for field in message.DESCRIPTOR.fields:
+            entity = field.message_type
+            if entity is not None and entity.full_name.startswith("cqc."):
+                json_format.ParseDict(
+                    item["payload"][field.name], contract_message(entity.full_name)()
+                )
+                checked.add(item["event_type"])
+    assert {
+        "asset_updated",
+        "asset_deployment_deleted",
+        "relationship_removed",
+        "quality_flag_resolved",
+        "chain_updated",
+        "venue_asset_updated",
+        "venue_asset_removed",
+        *PUBLISHED_CONTRACT_EVENTS,
+    } <= checked
+    resolved = next(i for i in items if i["event_type"] == "quality_flag_resolved")
+    assert resolved["payload"]["flag"]["severity"] == "FLAG_SEVERITY_HIGH"
+
+
+def test_false_and_zero_of_optional_fields_arrive_set():
+    """The contract declares these ``optional``: a consumer must be able to tell
+    is_testnet=false, decimals=0 and auto_detected=false from "not sent"."""
+    chain = ChainFactory(chain_id="presence", is_testnet=False)
+    asset = AssetFactory(symbol="ZERO")
+    deployment = asset_services.deployment_create(
+        asset=asset, chain=chain, address=evm_address(0x2E0), decimals=0
+    )
+    flag = quality_services.flag_raise(
+        asset=asset, flag_type="LOW_LIQUIDITY", severity=2, reason="Thin", actor="user:a"
+    )
+    chain_services.chain_update(chain=chain, changes={"name": "Presence Chain"})
+
+    created = decode(row_of("asset_deployment_created", deployment))
+    assert created.HasField("auto_detected") and created.auto_detected is False
+    assert created.deployment.HasField("decimals") and created.deployment.decimals == 0
+
+    raised = decode(row_of("quality_flag_raised", flag))
+    assert raised.HasField("suspend_trading") and raised.suspend_trading is False
+    assert raised.HasField("force_close_positions") and raised.force_close_positions is False
+
+    # chain_updated is our own event; its entity is the contract's Chain.
+    chain_row = row_of("chain_updated", chain)
+    chain_event = event_type("chain_updated").message.FromString(bytes(chain_row.body))
+    assert chain_event.chain.HasField("is_testnet") and chain_event.chain.is_testnet is False
+    assert chain_row.payload["chain"]["is_testnet"] is False
+
+    payload = row_of("asset_deployment_created", deployment).payload
+    assert payload["auto_detected"] is False
+    assert payload["deployment"]["decimals"] == 0
+
+
+def test_what_the_registry_has_no_value_for_is_not_sent():
+    """Explicit presence the other way: a chain without a network id (not EVM) was sent
+    as network_id 0, a number some chain really has; now it is left out."""
+    chain = ChainFactory(chain_id="no-network", chain_type="OTHER", network_id=None)
+    chain_services.chain_update(chain=chain, changes={"name": "No Network"})
+    row = row_of("chain_updated", chain)
+
+    payload = row.payload["chain"]
+    message = event_type("chain_updated").message.FromString(bytes(row.body))
+
+    assert "network_id" not in payload
+    assert "native_asset_id" not in payload
+    assert payload["chain_name"] == "No Network"
+    assert not message.chain.HasField("network_id")
+
+
+def test_relationship_from_asset_id_is_the_parent_as_the_contract_says():
+    """The contract: from_asset_id is the parent ("ETH is the parent when WETH wraps it"),
+    to_asset_id the child. The REST resource says the same as parent_asset/child_asset."""
+    eth, weth = AssetFactory(symbol="ETH"), AssetFactory(symbol="WETH")
+    relationship = asset_services.relationship_create(
+        parent_asset=eth, child_asset=weth, relationship_type="WRAPS"
+    )
+    asset_services.relationship_update(relationship=relationship, changes={"protocol": "weth"})
+
+    established = decode(row_of("relationship_established", relationship))
+    assert established.relationship.from_asset_id == str(eth.pk)
+    assert established.relationship.to_asset_id == str(weth.pk)
+    updated = row_of("relationship_updated", relationship).payload["relationship"]
+    assert (updated["from_asset_id"], updated["to_asset_id"]) == (str(eth.pk), str(weth.pk))
+
+
+def test_deployment_id_is_the_registrys_uuid_and_a_native_address_is_native():
+    """deployment_id on the wire is the deployment's UUID, as in the REST API (not a
+    "{chain}:{address}" string, which would change when a steward corrects an address);
+    a native deployment without an address says "native", as the contract does."""
+    chain = ChainFactory(chain_id="nat-chain")
+    asset = AssetFactory(symbol="NAT", asset_type="NATIVE")
+    native = asset_services.deployment_create(
+        asset=asset, chain=chain, address="", decimals=18, is_native=True
+    )
+
+    message = decode(row_of("asset_deployment_created", native))
+
+    assert message.deployment.deployment_id == str(native.deployment_id)
+    assert message.deployment.address == "native"
+    assert message.deployment.chain_id == "nat-chain"
+    assert message.deployment.metadata["cqar_is_native"] is True
+
+
+def test_a_row_recorded_before_its_event_type_changed_message_keeps_its_own():
+    """A venue_asset_listed recorded as CQAR's VenueAssetEvent (before the upgrade) is
+    decoded as that message and goes on CQAR's subject, not the contract's: body,
+    subject and feed stay consistent for rows still in the outbox."""
+    legacy_type = "cqar.events.v1.VenueAssetEvent"
+    legacy = message_class(legacy_type)(event_id="legacy", changed_fields=["is_active"])
+    row = OutboxEvent.objects.create(
+        event_id=uuid.uuid4(),
+        event_type="venue_asset_listed",
+        message_type=legacy_type,
+        entity_id="1",
+        actor_id="service:old",
+        body=legacy.SerializeToString(),
+        occurred_at=timezone.now(),
+    )
+
+    assert row.subject == "cqar.events.v1.venue_asset_listed"
+    assert row.payload["event_id"] == "legacy"
+    assert row.payload["changed_fields"] == ["is_active"]
