@@ -12,7 +12,7 @@ from assets.models import (
     AssetIdentifier,
     AssetRelationship,
 )
-from registry.filters import UTCDateTimeFilter
+from registry.filters import IntegerFilter, RegistryFilterSet, UTCDateTimeFilter
 
 
 def _related_model(name: str):
@@ -26,7 +26,7 @@ def _active_flags_at_least(severity: int):
     return flags.filter(asset=OuterRef("pk"), resolved_at__isnull=True, severity__gte=severity)
 
 
-class AssetFilterSet(django_filters.FilterSet):
+class AssetFilterSet(RegistryFilterSet):
     symbol = django_filters.CharFilter(
         method="filter_symbol", help_text="Exact symbol, in any letter case."
     )
@@ -38,12 +38,16 @@ class AssetFilterSet(django_filters.FilterSet):
     venue = django_filters.CharFilter(
         method="filter_venue", help_text="Has a current ticker on this venue (venue_id)."
     )
-    min_flag_severity = django_filters.NumberFilter(
+    min_flag_severity = IntegerFilter(
         method="filter_min_flag_severity",
+        min_value=1,
+        max_value=5,
         help_text="Has an active quality flag at least this severe (1-5).",
     )
-    max_flag_severity = django_filters.NumberFilter(
+    max_flag_severity = IntegerFilter(
         method="filter_max_flag_severity",
+        min_value=0,
+        max_value=5,
         help_text="Has no active quality flag more severe than this (0 = no active flags).",
     )
     updated_after = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gt")
@@ -68,14 +72,14 @@ class AssetFilterSet(django_filters.FilterSet):
         )
         return queryset.filter(Exists(listed))
 
-    def filter_min_flag_severity(self, queryset, name, value):
-        return queryset.filter(Exists(_active_flags_at_least(int(value))))
+    def filter_min_flag_severity(self, queryset, name, value: int):
+        return queryset.filter(Exists(_active_flags_at_least(value)))
 
-    def filter_max_flag_severity(self, queryset, name, value):
-        return queryset.exclude(Exists(_active_flags_at_least(int(value) + 1)))
+    def filter_max_flag_severity(self, queryset, name, value: int):
+        return queryset.exclude(Exists(_active_flags_at_least(value + 1)))
 
 
-class AssetIdentifierFilterSet(django_filters.FilterSet):
+class AssetIdentifierFilterSet(RegistryFilterSet):
     source = django_filters.MultipleChoiceFilter(choices=IdentifierSource.choices)
 
     class Meta:
@@ -83,7 +87,7 @@ class AssetIdentifierFilterSet(django_filters.FilterSet):
         fields = ["asset", "source", "external_id", "is_primary"]
 
 
-class AssetDeploymentFilterSet(django_filters.FilterSet):
+class AssetDeploymentFilterSet(RegistryFilterSet):
     address = django_filters.CharFilter(method="filter_address", help_text="In any letter case.")
 
     class Meta:
@@ -94,7 +98,7 @@ class AssetDeploymentFilterSet(django_filters.FilterSet):
         return queryset.at_address(value)
 
 
-class AssetRelationshipFilterSet(django_filters.FilterSet):
+class AssetRelationshipFilterSet(RegistryFilterSet):
     parent = django_filters.UUIDFilter(field_name="parent_asset")
     child = django_filters.UUIDFilter(field_name="child_asset")
     type = django_filters.MultipleChoiceFilter(
@@ -107,7 +111,7 @@ class AssetRelationshipFilterSet(django_filters.FilterSet):
         fields = ["parent", "child", "type", "protocol"]
 
 
-class AssetGroupFilterSet(django_filters.FilterSet):
+class AssetGroupFilterSet(RegistryFilterSet):
     canonical_symbol = django_filters.CharFilter(lookup_expr="iexact")
 
     class Meta:
@@ -115,7 +119,7 @@ class AssetGroupFilterSet(django_filters.FilterSet):
         fields = ["canonical_symbol", "issuer"]
 
 
-class AssetGroupMemberFilterSet(django_filters.FilterSet):
+class AssetGroupMemberFilterSet(RegistryFilterSet):
     class Meta:
         model = AssetGroupMember
         fields = ["asset", "is_canonical"]

@@ -4,9 +4,10 @@ import django_filters
 
 from chains.choices import ChainType
 from chains.models import Chain
+from registry.filters import RegistryFilterSet
 
 
-class ChainFilterSet(django_filters.FilterSet):
+class ChainFilterSet(RegistryFilterSet):
     chain_type = django_filters.MultipleChoiceFilter(choices=ChainType.choices)
 
     class Meta:

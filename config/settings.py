@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "registry.api.middleware.APIErrorMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "registry.actors.ChangeContextMiddleware",
@@ -222,6 +223,14 @@ TOKENLIST_CHAIN_IDS = {
 
 
 # --- API --------------------------------------------------------------------------
+# Request sizes (docs/API.md, "Limits"): a body over this many bytes is a 413, more
+# parameters or form fields than this a 400, both in the API's error shape. Django's
+# defaults, stated: a batch of 1,000 lookups is about 100 kB. gunicorn bounds the request
+# line and the headers (config/gunicorn.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
+
 def _throttle_rates(spec: str) -> dict[str, str | None]:
     """'read=6000/min,write=600/min' -> {'read': '6000/min', 'write': '600/min'}."""
     rates: dict[str, str | None] = {"read": None, "write": None, "login": "20/min"}
@@ -234,7 +243,7 @@ def _throttle_rates(spec: str) -> dict[str, str | None]:
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "registry.api.authentication.RegistryTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["registry.api.permissions.RegistryModelPermissions"],
@@ -257,11 +266,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "The Crypto Quant Asset Registry: canonical assets, their deployments on chains, "
         "the venue tickers that mean them, their variants and their quality flags.\n\n"
-        "Authenticate with `Authorization: Token <token>` (POST /api/v1/auth/tokens/, or "
-        "`manage.py create_service_account`). Lists are paginated by `page_size` and the "
-        'opaque `page_token`; every error has the shape `{"error": {"code", '
-        '"message", "fields"}}`; a GET of one object returns its `ETag`, and '
-        "`If-Match` makes a write conditional."
+        "Authenticate with `Authorization: Bearer <token>` or `Authorization: Token <token>` "
+        "(POST /api/v1/auth/tokens/, or `manage.py create_service_account`). Lists are "
+        "paginated by `page_size` and the opaque `page_token`; every error has the shape "
+        '`{"error": {"code", "message", "fields"}}`; a query parameter an operation does '
+        "not list is refused with a 400 naming it; a GET of one object returns its `ETag`, "
+        "and `If-Match` makes a write conditional."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -13,6 +13,7 @@ from quality.api.urls import router as quality_router
 from registry.api import auth
 from registry.api import resolve as hot
 from registry.api.events import EventFeedView
+from registry.api.exceptions import api_not_found
 from registry.health import healthz
 from registry.metrics import metrics
 from venues.api.urls import router as venues_router
@@ -61,4 +62,10 @@ urlpatterns = [
 if settings.BENCH_FLOOR:
     urlpatterns.append(path("bench/floor", hot.floor))
 
+# Last: any other path under /api/ is the API's JSON 404, also with DEBUG on.
+urlpatterns.append(re_path(r"^api/", api_not_found))
+
+handler400 = "registry.api.exceptions.api_bad_request"
+handler403 = "registry.api.exceptions.api_permission_denied"
 handler404 = "registry.api.exceptions.api_not_found"
+handler500 = "registry.api.exceptions.api_server_error"

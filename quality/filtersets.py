@@ -4,9 +4,10 @@ import django_filters
 
 from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
+from registry.filters import RegistryFilterSet, StrictBooleanFilter
 
 
-class AssetQualityFlagFilterSet(django_filters.FilterSet):
+class AssetQualityFlagFilterSet(RegistryFilterSet):
     flag_type = django_filters.MultipleChoiceFilter(choices=FlagType.choices)
     min_severity = django_filters.TypedChoiceFilter(
         field_name="severity",
@@ -15,7 +16,7 @@ class AssetQualityFlagFilterSet(django_filters.FilterSet):
         coerce=int,
         help_text="At least this severe (1 info … 5 critical).",
     )
-    active_only = django_filters.BooleanFilter(
+    active_only = StrictBooleanFilter(
         method="filter_active_only", help_text="true: only flags not yet resolved."
     )
 

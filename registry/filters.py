@@ -1,8 +1,63 @@
-"""Filters shared by the apps' FilterSets."""
+"""Filters shared by the apps' FilterSets, and their base FilterSet.
+
+Every filter reads its value strictly and refuses what it cannot read with a 400 that
+says what it takes: django-filter's defaults read ``?active_only=1`` as "unknown" and
+ignore it (the select widget of a null boolean takes 2 and 3 for yes and no), and take
+``?network_id=1.5`` as 1.
+"""
 
 from datetime import UTC
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from registry.api.params import ascii_integer
+
+BOOLEAN_WORDS = {"true": True, "1": True, "false": False, "0": False}
+
+
+class StrictBooleanField(forms.Field):
+    """true or false (any letter case), 1 or 0; anything else is an error, not "unknown"."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "Must be true or false (or 1 or 0), not %(value)s."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return BOOLEAN_WORDS[str(value).lower()]
+        except KeyError:
+            raise ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": repr(value)}
+            ) from None
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class StrictIntegerField(forms.IntegerField):
+    """ASCII digits (and a '-') within the field's bounds and PostgreSQL's bigint."""
+
+    default_error_messages = {"invalid": "Must be a whole number in ASCII digits."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = ascii_integer(str(value))
+        if number is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
+class IntegerFilter(django_filters.Filter):
+    """A whole number; ``min_value`` and ``max_value`` bound it. (A ``method`` filter
+    annotates its ``value: int`` for the schema.)"""
+
+    field_class = StrictIntegerField
 
 
 class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -16,3 +71,39 @@ class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
         if value is not None and value.tzinfo is not None:
             value = value.astimezone(UTC)
         return super().filter(qs, value)
+
+
+_INTEGER_FIELDS = (
+    models.SmallIntegerField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveBigIntegerField,
+    models.AutoField,
+    models.BigAutoField,
+)
+
+
+class RegistryFilterSet(django_filters.FilterSet):
+    """The base FilterSet of the API: strict booleans and whole numbers for the model's
+    fields, and a wrong choice answered with the choices there are."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+        **{field: {"filter_class": IntegerFilter} for field in _INTEGER_FIELDS},
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for filter_ in self.filters.values():
+            field = filter_.field  # the filter's own copy (FilterSet deep-copies them)
+            if isinstance(field, forms.ChoiceField) and not isinstance(
+                field, forms.ModelChoiceField
+            ):
+                values = ", ".join(str(value) for value, _ in field.choices if value != "")
+                field.error_messages = {
+                    **field.error_messages,
+                    "invalid_choice": f"%(value)s is not one of: {values}.",
+                }

@@ -4,12 +4,12 @@ from datetime import UTC
 
 import django_filters
 
-from registry.filters import UTCDateTimeFilter
+from registry.filters import RegistryFilterSet, StrictBooleanFilter, UTCDateTimeFilter
 from venues.choices import MarketType, VenueType
 from venues.models import Venue, VenueAsset, VenueSymbol
 
 
-class VenueFilterSet(django_filters.FilterSet):
+class VenueFilterSet(RegistryFilterSet):
     venue_type = django_filters.MultipleChoiceFilter(choices=VenueType.choices)
 
     class Meta:
@@ -17,15 +17,15 @@ class VenueFilterSet(django_filters.FilterSet):
         fields = ["venue_type", "is_active", "chain"]
 
 
-class VenueAssetFilterSet(django_filters.FilterSet):
+class VenueAssetFilterSet(RegistryFilterSet):
     class Meta:
         model = VenueAsset
         fields = ["venue", "asset", "venue_asset_symbol", "is_active", "trading_enabled"]
 
 
-class VenueSymbolFilterSet(django_filters.FilterSet):
+class VenueSymbolFilterSet(RegistryFilterSet):
     market_type = django_filters.MultipleChoiceFilter(choices=MarketType.choices)
-    current = django_filters.BooleanFilter(
+    current = StrictBooleanFilter(
         method="filter_current", help_text="true: mappings in force now; false: delisted ones."
     )
     as_of = UTCDateTimeFilter(

@@ -45,6 +45,7 @@ from assets.models import (
 )
 from assets.querysets import VARIANT_RELATIONSHIP_TYPES
 from chains.models import Chain
+from registry.api.params import choice_param
 from registry.api.viewsets import (
     CreateMixin,
     DestroyMixin,
@@ -194,9 +195,10 @@ class AssetViewSet(
     )
     @action(detail=False, methods=["get"], url_path="by-identifier", filter_backends=[])
     def by_identifier(self, request):
-        params = required_query_params(request, "source", "external_id")
+        source = choice_param(request, "source", IdentifierSource.values)
+        params = required_query_params(request, "external_id")
         asset = get_object_or_404(
-            self.get_queryset().with_identifier(params["source"], params["external_id"])
+            self.get_queryset().with_identifier(source, params["external_id"])
         )
         return self.versioned_response(asset, self.get_serializer(asset).data)
 
@@ -255,7 +257,12 @@ def _relationship_types(request) -> list[str]:
     unknown = sorted(set(types) - set(RelationshipType.values))
     if unknown:
         raise serializers.ValidationError(
-            {"types": [f"Unknown relationship types: {', '.join(unknown)}."]}
+            {
+                "types": [
+                    f"Unknown relationship types: {', '.join(unknown)}; "
+                    f"known: {', '.join(RelationshipType.values)}."
+                ]
+            }
         )
     return types
 

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry.api.exceptions import error_body
+from registry.api.params import KnownQueryParametersMixin
 
 
 class CredentialsSerializer(serializers.Serializer):
@@ -23,11 +24,15 @@ class CredentialsSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send as 'Authorization: Token <token>'. Shown once.")
+    token = serializers.CharField(
+        help_text="Send as 'Authorization: Bearer <token>' (or 'Token <token>'). Shown once."
+    )
     expiry = serializers.DateTimeField(allow_null=True)
 
 
-class TokenCreateView(APIView):
+class TokenCreateView(KnownQueryParametersMixin, APIView):
+    """A username and password for a token that expires (API_TOKEN_TTL_HOURS)."""
+
     authentication_classes = []
     permission_classes = []
     throttle_scope = "login"
@@ -55,7 +60,9 @@ class TokenCreateView(APIView):
         )
 
 
-class TokenRevokeView(APIView):
+class TokenRevokeView(KnownQueryParametersMixin, APIView):
+    """The token this request was made with stops working at once."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -67,7 +74,9 @@ class TokenRevokeView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class TokenRevokeAllView(APIView):
+class TokenRevokeAllView(KnownQueryParametersMixin, APIView):
+    """Every token of the calling account stops working at once."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

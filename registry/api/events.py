@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from registry.api.params import BIGINT_MAX, KnownQueryParametersMixin, QueryIntegerField
 from registry.api.permissions import RegistryModelPermissions
 from registry.events.outbox import sequence_pending
 from registry.events.types import event_type_names
@@ -17,10 +18,10 @@ MAX_LIMIT = 1000
 
 
 class EventFeedQuery(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, default=0)
+    after = QueryIntegerField(min_value=0, max_value=BIGINT_MAX, default=0)
     type = serializers.CharField(required=False, allow_blank=False)
     asset = serializers.UUIDField(required=False)
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=100)
+    limit = QueryIntegerField(min_value=1, max_value=MAX_LIMIT, default=100)
 
     def validate_type(self, value: str) -> list[str]:
         names = [name.strip() for name in value.split(",") if name.strip()]
@@ -60,7 +61,10 @@ class EventSerializer(serializers.ModelSerializer):
         return event.subject
 
 
-class EventFeedView(GenericAPIView):
+class EventFeedView(KnownQueryParametersMixin, GenericAPIView):
+    """Every change in commit order, each with the message the bus carried; pass the
+    last ``sequence`` seen as ``after``."""
+
     queryset = OutboxEvent.objects.all()
     permission_classes = [RegistryModelPermissions]
     serializer_class = EventSerializer

@@ -3,15 +3,29 @@
 ``fields`` maps a field name to its reasons (``non_field_errors`` for the object as a
 whole); it is empty for errors that are not about input. Domain errors keep their
 stable ``code`` and map to the status their meaning calls for.
+
+Everything under /api/ answers in this shape: DRF views through ``exception_handler``;
+the plain Django views of the hot path through ``APIErrorMiddleware``
+(registry.api.middleware), whatever DEBUG says; a path that names no endpoint through
+``api_not_found``, the last URL pattern under /api/; and what middleware raises through
+the handlers below (when DEBUG is off; with it on, Django shows its debug page).
 """
 
 import logging
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils.http import escape_leading_slashes
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -73,8 +87,34 @@ def _first_reason(fields: dict) -> str:
     return "Invalid input."
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
+def _request_limit_error(exc: SuspiciousOperation) -> exceptions.APIException:
+    """A request Django refused to read (it says so with a SuspiciousOperation) as the
+    API's error: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413; too many parameters,
+    or anything else suspicious, a 400."""
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge(
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes."
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        return exceptions.ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    f"More than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} parameters or fields."
+                ]
+            }
+        )
+    return exceptions.ParseError("The request could not be read.")
+
+
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error of the API in the one shape."""
+    if isinstance(exc, SuspiciousOperation):
+        exc = _request_limit_error(exc)
     if isinstance(exc, DataError):
         # A value the database cannot hold that validation let through.
         exc = exceptions.ValidationError({NON_FIELD_ERRORS: ["A value is out of range."]})
@@ -120,10 +160,81 @@ def exception_handler(exc, context):
     )
 
 
-def api_not_found(request, exception=None):
-    """handler404 for paths under /api/: the API's error shape instead of an HTML page."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(error_body("not_found", "No such API endpoint."), status=404)
-    from django.views.defaults import page_not_found
+def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status_code)
 
-    return page_not_found(request, exception)
+
+def django_error_response(request, exc) -> JsonResponse:
+    """The error shape for an exception a plain Django view (or middleware) under /api/
+    raised; DRF views answer through ``exception_handler`` instead."""
+    response = exception_handler(exc, {"view": request.path, "request": request})
+    headers = {
+        name: response[name] for name in ("WWW-Authenticate", "Retry-After") if name in response
+    }
+    return JsonResponse(response.data, status=response.status_code, headers=headers)
+
+
+def is_api_request(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def api_not_found(request, exception=None):
+    """No endpoint at this path: the API's JSON 404 (the last pattern under /api/, so
+    DEBUG's HTML 404 page never answers an API client; also handler404).
+
+    Every API path ends with a slash. Without it, a GET or HEAD is redirected (as
+    Django's APPEND_SLASH does); any other method gets a 404 naming the right path,
+    since a redirect would turn a POST into a GET.
+    """
+    if not is_api_request(request):
+        from django.views.defaults import page_not_found
+
+        return page_not_found(request, exception)
+    path = request.path_info
+    if not path.endswith("/") and _is_endpoint(f"{path}/"):
+        with_slash = f"{request.path}/"
+        if request.method in ("GET", "HEAD"):
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(
+                escape_leading_slashes(with_slash + (f"?{query}" if query else ""))
+            )
+        return _json_error(
+            404, "not_found", f"No such API endpoint; did you mean {with_slash} (with the slash)?"
+        )
+    return _json_error(404, "not_found", "No such API endpoint.")
+
+
+def _is_endpoint(path: str) -> bool:
+    try:
+        return resolve(path).func is not api_not_found
+    except Resolver404:
+        return False
+
+
+def api_bad_request(request, exception=None):
+    """handler400: the API's error shape under /api/ (e.g. a disallowed Host)."""
+    if is_api_request(request):
+        return django_error_response(request, exception or SuspiciousOperation())
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
+def api_permission_denied(request, exception=None):
+    """handler403: the API's error shape under /api/."""
+    if is_api_request(request):
+        return _json_error(403, "permission_denied", "You do not have permission to do this.")
+    from django.views.defaults import permission_denied
+
+    return permission_denied(request, exception)
+
+
+def api_server_error(request):
+    """handler500: the API's error shape under /api/ (the error is logged by Django)."""
+    if is_api_request(request):
+        return _json_error(
+            500, "server_error", "The registry failed to answer; the error has been logged."
+        )
+    from django.views.defaults import server_error
+
+    return server_error(request)

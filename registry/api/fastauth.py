@@ -19,6 +19,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from registry import cache
 from registry.actors import actor_id
+from registry.api.authentication import AuthorizationError, token_of
 
 
 class Caller:
@@ -54,16 +55,12 @@ def _remember(key: str, entry: dict, ttl: int) -> None:
         cache.redis_state.trip(error)
 
 
-def _token(request) -> str | None:
-    prefix, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if prefix != "Token" or not token or "\x00" in token:
-        return None
-    return token
-
-
 def auth_key_of(request) -> str | None:
     """The cache key of the request's token, to read along with an answer."""
-    token = _token(request)
+    try:
+        token = token_of(request.META.get("HTTP_AUTHORIZATION", ""))
+    except AuthorizationError:
+        return None
     return _auth_key(hash_token(token)) if token else None
 
 
@@ -78,8 +75,9 @@ def remembered_caller(value: bytes | None) -> Caller | None:
 
 
 def authenticate(request) -> Caller | None:
-    """The caller of ``request`` by its ``Authorization: Token …`` header, or None."""
-    token = _token(request)
+    """The caller of ``request`` by its ``Authorization: Token …`` (or ``Bearer …``)
+    header; None without the header, AuthorizationError when it names no valid token."""
+    token = token_of(request.META.get("HTTP_AUTHORIZATION", ""))
     if token is None:
         return None
     key = _auth_key(hash_token(token))
@@ -89,8 +87,8 @@ def authenticate(request) -> Caller | None:
         return Caller(entry["actor"], set(entry["permissions"]))
     try:
         user, auth_token = TokenAuthentication().authenticate_credentials(token.encode())
-    except AuthenticationFailed:
-        return None
+    except AuthenticationFailed as error:
+        raise AuthorizationError(str(error.detail)) from None
     expiry = auth_token.expiry.timestamp() if auth_token.expiry else None
     entry = {
         "actor": actor_id(user),

@@ -19,6 +19,8 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
+from registry.api.params import ascii_integer
+
 
 def _encode(ordering: list[str], values: list) -> str:
     payload = json.dumps({"o": ordering, "k": values}, separators=(",", ":"), default=str)
@@ -135,11 +137,8 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if not 1 <= size <= self.max_page_size:
+        size = ascii_integer(raw, minimum=1, maximum=self.max_page_size)
+        if size is None:
             raise ValidationError(
                 {
                     self.page_size_query_param: [

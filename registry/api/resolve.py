@@ -11,7 +11,10 @@ holds. The rest of the API stays DRF.
   ``address``; ``min_severity`` (default 5, CRITICAL)
 - ``aggregate``: ``group`` (canonical symbol) | ``asset``
 - ``symbol``: ``symbol``
-- ``batch`` (POST): ``{"lookups": [{"type": …, …params}, …]}``, at most 1,000
+- ``batch`` (POST, JSON): ``{"lookups": [{"type": …, …params}, …]}``, at most 1,000
+
+A parameter the lookup does not document (registry.api.schema) is a 400 naming it; in a
+batch, an item that cannot be read answers ``found: false`` with the reason.
 """
 
 import orjson
@@ -20,8 +23,11 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from registry import cache
+from registry.api.authentication import SCHEMES_HINT, TOKEN_SCHEMES, AuthorizationError
 from registry.api.exceptions import error_body
 from registry.api.fastauth import auth_key_of, authenticate, remembered_caller
+from registry.api.params import ascii_integer, unknown_parameter_errors
+from registry.api.schema import resolve_query_parameters
 
 READ_PERMISSION = "assets.view_asset"
 BATCH_LIMIT = 1000
@@ -45,19 +51,25 @@ def _error(status: int, code: str, message: str, fields: dict | None = None) -> 
 
 def _guarded(method: str, fast=None):
     """One HTTP method; token authentication (no cookies, so no CSRF); the read
-    permission; and a 503 when PostgreSQL cannot answer.
+    permission; only the query parameters the lookup documents; and a 503 when
+    PostgreSQL cannot answer.
 
     ``fast(params) -> lookup type`` enables the one-round-trip path: when the token's
     caller and the answer are both in Redis, the view gets the answer as ``cached``.
     """
 
     def decorate(view):
+        accepted = resolve_query_parameters(view.__name__) if method == "GET" else frozenset()
+
         @csrf_exempt
         def wrapper(request, *args, **kwargs):
             if request.method != method:
                 response = _error(405, "method_not_allowed", f"Use {method}.")
                 response["Allow"] = method
                 return response
+            unknown = unknown_parameter_errors(request.GET.keys(), accepted)
+            if unknown:  # answered after authentication, as the DRF API does
+                return _answer(_refuse_unknown, request, unknown=unknown)
             if fast is not None:
                 lookup_type = fast(request.GET)
                 cached = lookup_type and cached_fast_path(request, lookup_type, request.GET)
@@ -78,11 +90,12 @@ def _answer(view, request, *args, **kwargs):
     try:
         if "cached" in kwargs:
             return view(request, *args, **kwargs)
-        caller = authenticate(request)
+        try:
+            caller = authenticate(request)
+        except AuthorizationError as error:
+            return _unauthorized("authentication_failed", str(error))
         if caller is None:
-            response = _error(401, "not_authenticated", "Send a valid 'Authorization: Token …'.")
-            response["WWW-Authenticate"] = "Token"
-            return response
+            return _unauthorized("not_authenticated", f"No credentials; {SCHEMES_HINT}.")
         if not caller.has_perm(READ_PERMISSION):
             return _error(
                 403, "permission_denied", "The token's account may not read the registry."
@@ -94,6 +107,17 @@ def _answer(view, request, *args, **kwargs):
     except DatabaseError:
         # Never guess: with neither Redis nor PostgreSQL, there is no answer.
         return _error(503, "unavailable", "The registry cannot reach its database; retry.")
+
+
+def _unauthorized(code: str, message: str) -> HttpResponse:
+    response = _error(401, code, message)
+    response["WWW-Authenticate"] = TOKEN_SCHEMES[0]
+    return response
+
+
+def _refuse_unknown(request, unknown: dict) -> HttpResponse:
+    name, reasons = next(iter(unknown.items()))
+    return _error(400, "invalid", f"{name}: {reasons[0]}", unknown)
 
 
 def _single(lookup_type: str, params, cached: cache.Answer | None = None) -> HttpResponse:
@@ -146,12 +170,10 @@ def _pretrade_input(params) -> tuple[str, dict]:
 
 
 def _min_severity(params) -> int:
+    """ASCII digits in a query string; a JSON integer in a batch item."""
     raw = params.get("min_severity", DEFAULT_MIN_SEVERITY)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = 0
-    if not 1 <= value <= 5:
+    value = ascii_integer(raw) if isinstance(raw, str) else raw
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
         raise ValueError("min_severity: an integer from 1 (info) to 5 (critical).")
     return value
 
@@ -211,7 +233,15 @@ def pretrade(request, cached=None):
 @_guarded("POST")
 def batch(request):
     """Up to 1,000 mixed lookups in one request, answered in order (null and a reason
-    for each unknown one). Cached answers come from one Redis round trip per type."""
+    for each unknown or malformed one). Cached answers come from one Redis round trip
+    per type."""
+    if request.content_type != "application/json":
+        return _error(
+            415,
+            "unsupported_media_type",
+            f'Unsupported media type "{request.content_type[:100]}" in request; '
+            "send application/json.",
+        )
     try:
         payload = orjson.loads(request.body)
     except orjson.JSONDecodeError:
@@ -221,49 +251,60 @@ def batch(request):
         raise ValueError('lookups: give {"lookups": [{"type": …, …}, …]}.')
     if len(items) > BATCH_LIMIT:
         raise ValueError(f"lookups: at most {BATCH_LIMIT} per request, not {len(items)}.")
-    planned = []  # (index, lookup type, parsed request, min_severity for pretrade)
-    errors = {}
+    results: list[bytes] = [b""] * len(items)
+    by_type: dict[str, list] = {}  # lookup type -> [(index, parsed request, min_severity)]
     for index, item in enumerate(items):
         try:
-            if not isinstance(item, dict):
-                raise ValueError("must be an object with a type.")
-            kind = item.get("type")
-            if kind == "pretrade":
-                lookup_type, parsed = _pretrade_input(item)
-                planned.append((index, lookup_type, parsed, _min_severity(item)))
-            elif kind == "aggregate":
-                lookup_type = "group" if item.get("group") else "variants"
-                planned.append((index, lookup_type, cache.lookup(lookup_type).parse(item), None))
-            elif kind in PUBLIC_TYPES:
-                planned.append((index, kind, cache.lookup(kind).parse(item), None))
-            else:
-                raise ValueError(
-                    f"type: one of {', '.join(sorted({*PUBLIC_TYPES, 'pretrade', 'aggregate'}))}."
-                )
+            lookup_type, parsed, min_severity = _batch_item(item)
         except ValueError as error:
-            errors[f"lookups[{index}]"] = [str(error)]
-    if errors:
-        return _error(400, "invalid", next(iter(errors.values()))[0], errors)
-    by_type: dict[str, list] = {}
-    for entry in planned:
-        by_type.setdefault(entry[1], []).append(entry)
-    results: list[bytes] = [b""] * len(items)
+            results[index] = _not_found(str(error))
+            continue
+        by_type.setdefault(lookup_type, []).append((index, parsed, min_severity))
     for lookup_type, entries in by_type.items():
-        answers = cache.lookup(lookup_type).resolve([entry[2] for entry in entries])
-        for (index, _, _, min_severity), (found, body) in zip(entries, answers, strict=True):
+        answers = cache.lookup(lookup_type).resolve([parsed for _, parsed, _ in entries])
+        for (index, _, min_severity), (found, body) in zip(entries, answers, strict=True):
             if min_severity is not None:
                 found, answer = pretrade_answer(lookup_type, found, body, min_severity)
                 body = orjson.dumps(answer)
             if found:
                 results[index] = b'{"found":true,"result":' + body + b"}"
             else:
-                reason = orjson.dumps(orjson.loads(body)["error"]["message"])
-                results[index] = b'{"found":false,"result":null,"reason":' + reason + b"}"
+                results[index] = _not_found(orjson.loads(body)["error"]["message"])
     return _json(b'{"results":[' + b",".join(results) + b"]}")
 
 
-# Lookups a batch may name directly (pretrade and aggregate are composed above).
-PUBLIC_TYPES = ("venue_symbol", "deployment", "symbol", "asset")
+def _not_found(reason: str) -> bytes:
+    return b'{"found":false,"result":null,"reason":' + orjson.dumps(reason) + b"}"
+
+
+def _batch_item(item) -> tuple[str, dict, int | None]:
+    """(lookup type, parsed request, min_severity for pretrade) of one batch item; a
+    ValueError saying what is wrong with it."""
+    if not isinstance(item, dict):
+        raise ValueError("must be an object with a type.")
+    kind = item.get("type")
+    if not isinstance(kind, str) or kind not in BATCH_TYPES:
+        raise ValueError(f"type: one of {', '.join(sorted(BATCH_TYPES))}.")
+    unknown = unknown_parameter_errors(set(item) - {"type"}, BATCH_TYPES[kind])
+    if unknown:
+        name, reasons = next(iter(unknown.items()))
+        raise ValueError(f"{name}: {reasons[0]}")
+    if kind == "pretrade":
+        lookup_type, parsed = _pretrade_input(item)
+        return lookup_type, parsed, _min_severity(item)
+    lookup_type = _aggregate_type(item) if kind == "aggregate" else kind
+    return lookup_type, cache.lookup(lookup_type).parse(item), None
+
+
+# The lookups a batch may name, with the fields each takes: those of its GET endpoint;
+# "asset" (the asset summary by id) has none.
+BATCH_TYPES = {
+    **{
+        lookup: resolve_query_parameters(lookup)
+        for lookup in ("venue_symbol", "deployment", "symbol", "pretrade", "aggregate")
+    },
+    "asset": frozenset({"asset"}),
+}
 
 
 def floor(request):

@@ -129,6 +129,14 @@ RESOLVE_PATHS = {
     ),
 }
 
+
+def resolve_query_parameters(lookup: str) -> frozenset[str]:
+    """The query parameters documented above for ``GET resolve/<lookup>/`` ("venue_symbol":
+    resolve/venue-symbol/): exactly what the hot lookup accepts."""
+    _, parameters = RESOLVE_PATHS[f"/api/v1/resolve/{lookup.replace('_', '-')}/"]
+    return frozenset(parameter["name"] for parameter in parameters if parameter["in"] == "query")
+
+
 BATCH_PATH = {
     "post": {
         "operationId": "resolve_batch",

@@ -32,7 +32,8 @@ class RegistryPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class RegistryModelSerializer(serializers.ModelSerializer):
-    """Also enforces ``Meta.create_only_fields``: set on create, refused on update."""
+    """Also enforces ``Meta.create_only_fields``: set on create, refused on update; and
+    names the allowed values when a choice is wrong."""
 
     serializer_related_field = RegistryPrimaryKeyRelatedField
     serializer_field_mapping = {
@@ -50,6 +51,12 @@ class RegistryModelSerializer(serializers.ModelSerializer):
             for validator in kwargs.get("validators", [])
             if not isinstance(validator, UniqueValidator)
         ]
+        if "choices" in kwargs:  # a wrong choice is answered with the choices there are
+            values = ", ".join(str(value) for value, _ in kwargs["choices"])
+            kwargs["error_messages"] = {
+                **kwargs.get("error_messages", {}),
+                "invalid_choice": f'"{{input}}" is not one of: {values}.',
+            }
         return field_class, kwargs
 
     def validate(self, attrs):

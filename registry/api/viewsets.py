@@ -2,18 +2,19 @@
 
 Viewsets stay thin: a queryset, a serializer, a filterset, and ``perform_*`` methods
 that hand validated data to the app's services. This module adds what every one of
-them shares: permissions, filtering, keyset pagination, and versions as HTTP
-validators (``ETag`` on reads; ``If-Match`` on writes becomes the service's
-``expected_version``, checked by one conditional UPDATE).
+them shares: permissions, filtering, keyset pagination, query parameters refused
+unless documented, and versions as HTTP validators (``ETag`` on reads; ``If-Match`` on
+writes becomes the service's ``expected_version``, checked by one conditional UPDATE).
 """
 
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from registry.actors import actor_id
+from registry.api.ordering import RegistryOrderingFilter
 from registry.api.pagination import KeysetPagination
+from registry.api.params import KnownQueryParametersMixin, ascii_integer
 from registry.api.permissions import RegistryModelPermissions
 from registry.exceptions import StaleVersionError
 
@@ -27,11 +28,15 @@ def required_query_params(request, *names: str) -> dict[str, str]:
     return values
 
 
+# registry.models' version column is a PostgreSQL integer.
+VERSION_MAX = 2**31 - 1
+
+
 def etag_of(instance) -> str:
     return f'"{instance.version}"'
 
 
-class RegistryViewSet(viewsets.GenericViewSet):
+class RegistryViewSet(KnownQueryParametersMixin, viewsets.GenericViewSet):
     """Writes go through the app's services, named here by each viewset.
 
     ``create_service(**validated_data)``, ``update_service(<instance_name>=…, changes=…,
@@ -41,7 +46,7 @@ class RegistryViewSet(viewsets.GenericViewSet):
     """
 
     permission_classes = [RegistryModelPermissions]
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, RegistryOrderingFilter]
     pagination_class = KeysetPagination
     create_service = None
     update_service = None
@@ -57,10 +62,14 @@ class RegistryViewSet(viewsets.GenericViewSet):
         header = self.request.headers.get("If-Match", "").strip()
         if not header or header == "*":
             return None
-        tag = header.removeprefix("W/").strip('"')
-        if not tag.isdigit():
-            raise StaleVersionError(f"If-Match {header} names no version of this object.")
-        return int(tag)
+        version = ascii_integer(
+            header.removeprefix("W/").strip('"'), minimum=1, maximum=VERSION_MAX
+        )
+        if version is None:
+            raise StaleVersionError(
+                'If-Match names no version of this object; send its ETag, e.g. "3".'
+            )
+        return version
 
     def versioned_response(self, instance, data, status_code=status.HTTP_200_OK) -> Response:
         return Response(data, status=status_code, headers={"ETag": etag_of(instance)})

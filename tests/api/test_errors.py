@@ -110,9 +110,25 @@ def test_412_for_a_stale_if_match(steward):
     assert chain.name == "Meanwhile"
 
 
-@pytest.mark.parametrize("header", ["abc", '"v1"', '"1.5"', '"-1"'])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "abc",
+        '"v1"',
+        '"1.5"',
+        '"-1"',
+        '"0"',
+        '"²"',
+        '"\u0661"',  # ARABIC-INDIC DIGIT ONE
+        '"1_0"',
+        '"9999999999"',
+        '"' + "9" * 5000 + '"',
+    ],
+)
 def test_412_for_an_if_match_that_is_not_a_version(steward, header):
-    """An If-Match that is not a version number is a 412 and writes nothing."""
+    """An If-Match that is not a version number is a 412 and writes nothing: a version is
+    ASCII digits within the version column's range ("²" and the Arabic-Indic one are
+    digits to str.isdigit(); int() refuses the first and reads the second as 1)."""
     chain = ChainFactory(name="Before")
 
     response = steward.patch(

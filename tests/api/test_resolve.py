@@ -161,14 +161,46 @@ def test_batch_of_1000_is_answered_and_1001_is_400(demo, viewer):
     assert "at most 1000" in body["error"]["message"]
 
 
-def test_batch_names_the_item_that_is_malformed(demo, viewer):
+def test_a_malformed_batch_item_answers_found_false_with_its_reason(demo, viewer):
+    """One item that cannot be read does not fail the batch: it answers found: false
+    with what is wrong, and every other item is answered."""
+    good = {"type": "venue_symbol", "venue": "kraken", "symbol": "XXBTZUSD"}
     status, body = batch(
-        viewer, [{"type": "venue_symbol", "venue": "kraken", "symbol": "X"}, {"type": "x"}]
+        viewer,
+        [
+            good,
+            {"type": "x"},
+            {"type": "deployment", "chain": "ethereum"},
+            "not an object",
+            {"type": "venue_symbol", "venue": "binance", "symbol": "BTCUSDT", "markettype": "X"},
+            {"type": "pretrade", "asset": "not-a-uuid"},
+            {"type": "pretrade", "venue": "kraken", "symbol": "XXBTZUSD", "min_severity": "²"},
+            good,
+        ],
     )
-    assert status == 400
-    assert "lookups[1]" in body["error"]["fields"]
-    status, body = batch(viewer, [{"type": "deployment", "chain": "ethereum"}])
-    assert status == 400 and "address" in body["error"]["message"]
+    assert status == 200
+    results = body["results"]
+    assert [result["found"] for result in results] == [True] + [False] * 6 + [True]
+    assert all(result["result"] is None for result in results[1:7])
+    reasons = [result["reason"] for result in results[1:7]]
+    assert reasons[0].startswith("type: one of aggregate, asset, deployment")
+    assert reasons[1].startswith("address:")
+    assert reasons[2] == "must be an object with a type."
+    assert reasons[3].startswith("markettype: Unknown parameter")
+    assert "market_type" in reasons[3]
+    assert reasons[4].startswith("asset:")
+    assert reasons[5].startswith("min_severity:")
+    assert results[7] == results[0]
+
+
+def test_batch_takes_only_json(demo, viewer):
+    """Like the rest of the API, the batch refuses a body that is not declared JSON (415)."""
+    body = orjson.dumps({"lookups": [{"type": "symbol", "symbol": "BTC"}]})
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", ""):
+        response = viewer.post(f"{RESOLVE}batch/", body, content_type=content_type)
+        assert_error(response, 415, "unsupported_media_type")
+    response = viewer.post(f"{RESOLVE}batch/", body, content_type="application/json; charset=utf-8")
+    assert response.status_code == 200, response.content
 
 
 def test_resolve_needs_a_token_with_read_permission(demo, anonymous, viewer):

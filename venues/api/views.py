@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from assets.api.serializers import AssetSerializer
 from assets.api.views import AssetListMixin
 from assets.models import Asset
+from registry.api.params import choice_param
 from registry.api.viewsets import (
     CreateMixin,
     DestroyMixin,
@@ -115,7 +116,9 @@ class VenueSymbolViewSet(
     @action(detail=False, methods=["get"], url_path="by-ticker", filter_backends=[])
     def by_ticker(self, request):
         params = required_query_params(request, "venue", "symbol")
-        market_type = request.query_params.get("market_type", MarketType.SPOT).upper()
+        market_type = choice_param(
+            request, "market_type", MarketType.values, MarketType.SPOT, any_case=True
+        )
         mapping = get_object_or_404(
             VenueSymbol.objects.resolvable(),
             venue_id=params["venue"],

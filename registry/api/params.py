@@ -1,0 +1,108 @@
+"""What a request may say in its query string, and how its numbers are read.
+
+Every endpoint takes exactly the query parameters its OpenAPI operation documents
+(plus DRF's ``format``): a misspelt filter must not be ignored, for a trading system
+would take the unfiltered answer for the filtered one. The documented parameters of a
+DRF view come from the same drf-spectacular introspection that writes openapi.yaml
+(filterset, ordering, pagination, ``extend_schema`` parameters), so what is documented
+and what is accepted cannot drift apart.
+
+Numbers in headers and parameters are read strictly: ASCII digits within a bound.
+``int()`` would also take other scripts' digits (``"١٢"``), underscores, signs and
+spaces, and refuses ``"²"`` (which ``str.isdigit()`` accepts) or 5,000 digits with a
+ValueError that was a 500.
+"""
+
+import functools
+import re
+
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+# A PostgreSQL bigint; every integer the API reads fits in one.
+BIGINT_MAX = 2**63 - 1
+_ASCII_INTEGER = re.compile(r"-?[0-9]{1,19}")
+
+
+def ascii_integer(text, *, minimum: int = -BIGINT_MAX, maximum: int = BIGINT_MAX) -> int | None:
+    """``text`` as an integer if it is an optional '-' and ASCII digits, from ``minimum``
+    to ``maximum``; None otherwise (the caller words the error)."""
+    if not isinstance(text, str) or not _ASCII_INTEGER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if minimum <= value <= maximum else None
+
+
+class QueryIntegerField(serializers.IntegerField):
+    """An integer query parameter, read by ``ascii_integer`` within ``min_value`` and
+    ``max_value``."""
+
+    def to_internal_value(self, data):
+        minimum = -BIGINT_MAX if self.min_value is None else self.min_value
+        maximum = BIGINT_MAX if self.max_value is None else self.max_value
+        value = None
+        if isinstance(data, str):
+            value = ascii_integer(data, minimum=minimum, maximum=maximum)
+        if value is None:
+            raise serializers.ValidationError(
+                f"Must be a whole number from {minimum} to {maximum}, in ASCII digits."
+            )
+        return value
+
+
+def unknown_parameter_errors(names, accepted) -> dict[str, list[str]]:
+    """{name: [reason]} for each of ``names`` not in ``accepted``; empty when all are known."""
+    unknown = sorted(set(names) - set(accepted))
+    if not unknown:
+        return {}
+    known = ", ".join(sorted(accepted)) or "none"
+    return {name: [f"Unknown parameter; this endpoint takes: {known}."] for name in unknown}
+
+
+def choice_param(
+    request, name: str, choices, default: str | None = None, *, any_case: bool = False
+) -> str:
+    """A query parameter that must be one of ``choices`` (in upper case, when
+    ``any_case``); a 400 listing them otherwise."""
+    value = request.query_params.get(name, "").strip() or default
+    if any_case and value is not None:
+        value = value.upper()
+    if value not in choices:
+        shown = "(empty)" if value is None else repr(value)
+        raise serializers.ValidationError({name: [f"{shown} is not one of: {', '.join(choices)}."]})
+    return value
+
+
+@functools.cache
+def documented_query_parameters(callback, method: str) -> frozenset[str]:
+    """The query parameters openapi.yaml documents for the view ``callback`` (a URL
+    pattern's view function) and ``method``, as drf-spectacular generates them."""
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.plumbing import ComponentRegistry
+
+    generator = SchemaGenerator()  # keeps the view's schema alive (a weak proxy)
+    view = generator.create_view(callback, method)
+    operation = view.schema.get_operation("", "", "", method, ComponentRegistry()) or {}
+    return frozenset(
+        parameter["name"]
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    )
+
+
+class KnownQueryParametersMixin:
+    """For DRF views: a query parameter the view's operation does not document is a 400
+    naming it (after authentication, so an anonymous caller still gets the 401)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        handled = getattr(self, request.method.lower(), None) is not None
+        if not handled or request.method == "OPTIONS" or request.resolver_match is None:
+            return  # a 405 (or OPTIONS' metadata): no operation to hold the parameters to
+        method = "GET" if request.method == "HEAD" else request.method
+        accepted = documented_query_parameters(request.resolver_match.func, method) | {
+            api_settings.URL_FORMAT_OVERRIDE
+        }
+        errors = unknown_parameter_errors(request.query_params.keys(), accepted)
+        if errors:
+            raise serializers.ValidationError(errors)

@@ -1,0 +1,192 @@
+"""The request limits as a client meets them: a real gunicorn with config/gunicorn.py,
+started on a free port against the test database. Whatever refuses a request (gunicorn
+itself, Django, DRF, the hot path) answers in the API's error shape."""
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from registry.roles import STEWARD, VIEWER
+from tests.conftest import token_client
+from tests.events.worker import session_database_url, wait_for
+from tests.factories import AssetFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the server sees committed rows only
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+THREE_MB = 3 * 1024 * 1024
+# The production command; no control socket, which would be shared with other servers.
+GUNICORN = [
+    *(sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"),
+    *("--no-control-socket", "config.wsgi"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answers(port: int) -> bool:
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        connection.request("GET", "/healthz")
+        connection.getresponse().read()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, tmp_path_factory):
+    """gunicorn, one worker, on the test database; its port."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": session_database_url(),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+        "DEBUG": "false",
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            GUNICORN,
+            cwd=REPOSITORY,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for(lambda: process.poll() is not None or answers(port), 60, "gunicorn to serve")
+        assert process.poll() is None, log.read_text()
+        yield port
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def request(port: int, method: str, target: str, body: bytes = b"", **headers):
+    """(status, headers, parsed JSON body) of one request over a fresh connection."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.putrequest(method, target, skip_accept_encoding=True)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            connection.putheader(name.replace("_", "-"), value)
+        connection.endheaders()
+        # The server may answer (and close) before it has read the whole body.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            connection.send(body)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def assert_error_shape(answer, status: int, code: str) -> dict:
+    got_status, headers, body = answer
+    assert got_status == status, body[:500]
+    assert headers["Content-Type"].startswith("application/json"), body[:500]
+    error = json.loads(body)["error"]
+    assert set(error) == {"code", "message", "fields"}
+    assert error["code"] == code, error
+    return error
+
+
+def authorization(client) -> str:
+    return client._credentials["HTTP_AUTHORIZATION"]
+
+
+def test_a_url_over_the_request_line_limit_is_a_414_in_the_error_shape(server):
+    """gunicorn refuses it before Django sees it; its answer is JSON, not its HTML page."""
+    answer = request(server, "GET", "/api/v1/assets/?symbol=" + "X" * 5000)
+
+    error = assert_error_shape(answer, 414, "uri_too_long")
+    assert "4094 bytes" in error["message"]
+
+
+def test_a_header_over_the_limit_is_a_431_in_the_error_shape(server):
+    answer = request(server, "GET", "/api/v1/assets/", X_Padding="x" * 9000)
+
+    assert_error_shape(answer, 431, "headers_too_large")
+
+
+def test_a_url_under_the_limit_reaches_the_api(server):
+    """Just under the limit, the API answers (here: the missing token)."""
+    target = "/api/v1/assets/?symbol=" + "X" * 4000
+
+    assert_error_shape(request(server, "GET", target), 401, "not_authenticated")
+
+
+def test_a_3_mb_body_is_a_413_in_the_error_shape(server, transactional_db):
+    """Was a 500 (RequestDataTooBig) on the REST API."""
+    steward = token_client("steward", VIEWER, STEWARD)
+    body = json.dumps({"symbol": "BIG", "name": "x" * THREE_MB, "asset_type": "ERC20"}).encode()
+
+    answer = request(
+        server,
+        "POST",
+        "/api/v1/assets/",
+        body,
+        Authorization=authorization(steward),
+        Content_Type="application/json",
+    )
+
+    error = assert_error_shape(answer, 413, "request_too_large")
+    assert "2,621,440 bytes" in error["message"]
+
+
+def test_a_3_mb_batch_is_a_413_in_the_error_shape(server, transactional_db):
+    viewer = token_client("viewer", VIEWER)
+    lookup = {"type": "symbol", "symbol": "BTC"}
+    body = json.dumps({"lookups": [lookup] * (THREE_MB // 30)}).encode()
+
+    answer = request(
+        server,
+        "POST",
+        "/api/v1/resolve/batch/",
+        body,
+        Authorization=authorization(viewer),
+        Content_Type="application/json",
+    )
+
+    assert_error_shape(answer, 413, "request_too_large")
+
+
+@pytest.mark.parametrize("version", ["²", "9" * 5000])
+def test_an_if_match_that_is_no_version_is_a_412_in_the_error_shape(
+    server, transactional_db, version
+):
+    """Were 500s: "²" is a digit to str.isdigit() and not to int(); 5,000 digits are more
+    than int() reads. The write does not happen."""
+    steward = token_client("steward", VIEWER, STEWARD)
+    asset = AssetFactory(name="Before")
+
+    answer = request(
+        server,
+        "PATCH",
+        f"/api/v1/assets/{asset.pk}/",
+        b'{"name": "After"}',
+        Authorization=authorization(steward),
+        Content_Type="application/json",
+        If_Match=f'"{version}"',
+    )
+
+    assert_error_shape(answer, 412, "stale_version")
+    asset.refresh_from_db()
+    assert asset.name == "Before"
+
+
+def test_an_unknown_api_path_is_a_json_404(server):
+    assert_error_shape(request(server, "GET", "/api/v1/no-such-endpoint/"), 404, "not_found")
