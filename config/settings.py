@@ -258,10 +258,18 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The hot lookups' answers first, so that the enum hook shares their enums.
     "POSTPROCESSING_HOOKS": [
+        "registry.api.schema.describe_resolve_lookups",
         "drf_spectacular.hooks.postprocess_schema_enums",
         "registry.api.schema.add_shared_responses",
     ],
+    # One name per choice set, whatever the field is called (min_severity,
+    # relationship_types).
+    "ENUM_NAME_OVERRIDES": {
+        "SeverityEnum": "quality.choices.Severity",
+        "RelationshipTypeEnum": "assets.choices.RelationshipType",
+    },
 }
 
 # --- Auth, i18n, static -----------------------------------------------------------
