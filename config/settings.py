@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: the docs work offline
     "pgtrigger",  # the triggers django-pghistory records history with
     "pghistory",
     # Ours, in dependency order: registry is the shared core, then each app builds on
@@ -269,6 +270,21 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SeverityEnum": "quality.choices.Severity",
         "RelationshipTypeEnum": "assets.choices.RelationshipType",
+    },
+    # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge from the public swagger.io validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # System fonts: Redoc's own (Montserrat, Roboto) would come from Google Fonts.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, sans-serif",
+                "headings": {"fontFamily": "system-ui, sans-serif"},
+            }
+        }
     },
 }
 
