@@ -13,6 +13,16 @@ class AssetsConfig(AppConfig):
         from assets import lookups
 
         lookups.register()
+        # What the OpenAPI document says its hot lookups answer.
+        from assets.api import serializers as api
+        from registry.api.schema import register_resolve_answer
+
+        register_resolve_answer("deployment", api.DeploymentAnswerSerializer)
+        register_resolve_answer("symbol", api.SymbolAnswerSerializer)
+        register_resolve_answer("asset", api.AssetSummaryWithFlagsSerializer)
+        register_resolve_answer(
+            "aggregate", api.GroupAnswerSerializer, api.VariantsAnswerSerializer
+        )
 
         from assets import events
 

@@ -198,7 +198,8 @@ def _variant_entries(rows: list[dict], exclude=()) -> list[dict]:
             "asset": summaries[row["asset_id"]],
             "depth": row["depth"],
             "relationship_types": row["relationship_types"],
-            "conversion_rate": str(row["conversion_rate"])
+            # Plain notation, as the schema says: "1000", never str()'s "1E+3".
+            "conversion_rate": f"{row['conversion_rate']:f}"
             if row["conversion_rate"] is not None
             else None,
             "path": [str(asset) for asset in row["path"]],
@@ -230,7 +231,7 @@ def load_groups(requests: list[dict]) -> list[cache.Answer]:
                 {
                     **summaries[m["asset_id"]],
                     "is_canonical": m["is_canonical"],
-                    "weight": str(m["weight"].normalize()),
+                    "weight": f"{m['weight'].normalize():f}",
                 }
                 for m in members
                 if m["asset_id"] in summaries

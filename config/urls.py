@@ -1,5 +1,7 @@
 """Top-level URL configuration: the admin, the API under /api/v1/, its schema and docs."""
 
+import functools
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -47,6 +49,25 @@ api_v1 = [
     path("", include(api_router.urls)),
 ]
 
+# The docs pages load their scripts and styles from our static files (drf-spectacular-
+# sidecar); the policy makes the browser refuse anything from another host as well, such
+# as the Redocly logo Redoc's script fetches from its CDN.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'"
+)
+
+
+def same_origin_only(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+        return response
+
+    return wrapper
+
+
 urlpatterns = [
     # The registry's front door is the curation console (and so is the admin's "View site").
     path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
@@ -55,8 +76,19 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(
+        "api/docs/",
+        same_origin_only(SpectacularSwaggerView.as_view(url_name="schema")),
+        name="swagger-ui",
+    ),
+    path(
+        "api/redoc/",
+        # Without the Google Fonts links of drf-spectacular's page.
+        same_origin_only(
+            SpectacularRedocView.as_view(url_name="schema", template_name="registry/api/redoc.html")
+        ),
+        name="redoc",
+    ),
 ]
 
 if settings.BENCH_FLOOR:

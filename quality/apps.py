@@ -13,6 +13,11 @@ class QualityConfig(AppConfig):
         from quality import lookups
 
         lookups.register()
+        # What the OpenAPI document says its hot lookups answer.
+        from quality.api.serializers import PretradeAnswerSerializer
+        from registry.api.schema import register_resolve_answer
+
+        register_resolve_answer("pretrade", PretradeAnswerSerializer)
 
         from quality import events
 

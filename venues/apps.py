@@ -13,6 +13,11 @@ class VenuesConfig(AppConfig):
         from venues import lookups
 
         lookups.register()
+        # What the OpenAPI document says its hot lookups answer.
+        from registry.api.schema import register_resolve_answer
+        from venues.api.serializers import VenueSymbolAnswerSerializer
+
+        register_resolve_answer("venue_symbol", VenueSymbolAnswerSerializer)
 
         from venues import events
 

@@ -54,11 +54,17 @@ def load_tickers(requests: list[dict]) -> list[cache.Answer]:
             "is_active": mapping.is_active,
             "asset": summaries[mapping.asset_id],
             "quote_asset": summaries.get(mapping.quote_asset_id),
-            "quote_currency": mapping.metadata.get("quote_currency"),
+            "quote_currency": quote_currency(mapping.metadata),
             "symbol_collisions": collision_set(mapping.asset.symbol_key, sets),
         }
         answers.append((True, dumps(body)))
     return answers
+
+
+def quote_currency(metadata: dict) -> str | None:
+    """The fiat quote an import noted; free-form metadata may hold anything else there."""
+    value = metadata.get("quote_currency")
+    return value if isinstance(value, str) else None
 
 
 def ticker_keys_for_assets(asset_ids: set) -> set[str]:

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assets.choices import RelationshipType
 from assets.models import (
     Asset,
     AssetDeployment,
@@ -198,3 +199,108 @@ class AssetGroupSerializer(RegistryModelSerializer):
         )
         read_only_fields = BOOKKEEPING
         create_only_fields = ("group_id",)
+
+
+# --- Answers of the hot lookups (/api/v1/resolve/) ---------------------------------------
+# assets/lookups.py builds these answers as bytes; the serializers below only describe them
+# in the OpenAPI document (registered in AssetsConfig.ready(); tests/api/test_schema.py
+# checks real answers against it). Parts that are the REST resources' own reuse their
+# serializers, so a generated client gets one type for both.
+
+
+class ActiveFlagSerializer(serializers.ModelSerializer):
+    """An unresolved quality flag, as the hot lookups show it."""
+
+    class Meta:
+        # The quality app's flag, reached the way assets/lookups.py reads it: through the
+        # asset's reverse relation (assets builds on chains only; quality builds on assets).
+        model = Asset._meta.get_field("quality_flags").related_model
+        fields = ("flag_id", "flag_type", "severity", "source", "reason")
+        read_only_fields = fields
+
+
+class AssetSummaryWithFlagsSerializer(AssetSummarySerializer):
+    highest_active_severity = serializers.IntegerField(
+        min_value=0,
+        max_value=5,
+        help_text="The highest severity among the active flags: 0 with none, else 1 (info) "
+        "to 5 (critical).",
+    )
+    active_flags = ActiveFlagSerializer(
+        many=True, help_text="Unresolved flags, the most severe first, then the oldest."
+    )
+
+    class Meta(AssetSummarySerializer.Meta):
+        fields = (*AssetSummarySerializer.Meta.fields, "highest_active_severity", "active_flags")
+
+
+class DeploymentAnswerSerializer(serializers.Serializer):
+    deployment = DeploymentSummarySerializer()
+    asset = AssetSummaryWithFlagsSerializer()
+    symbol_collisions = SymbolCollisionsSerializer(
+        help_text="Every live asset that shares the asset's symbol."
+    )
+
+
+class SymbolAnswerAssetSerializer(AssetSummaryWithFlagsSerializer):
+    chains = serializers.ListField(
+        child=serializers.CharField(), help_text="chain_id of every chain it is deployed on."
+    )
+
+    class Meta(AssetSummaryWithFlagsSerializer.Meta):
+        fields = (*AssetSummaryWithFlagsSerializer.Meta.fields, "chains")
+
+
+class SymbolAnswerSerializer(serializers.Serializer):
+    symbol = serializers.CharField(help_text="The symbol as it was matched (upper case).")
+    count = serializers.IntegerField(help_text="Live assets with this symbol.")
+    assets = SymbolAnswerAssetSerializer(
+        many=True, help_text="The oldest 5 of them (all, when there are fewer)."
+    )
+
+
+class ResolvedVariantSerializer(serializers.Serializer):
+    asset = AssetSummaryWithFlagsSerializer()
+    depth = serializers.IntegerField(min_value=1, help_text="Edges from the root asset.")
+    relationship_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=RelationshipType.choices),
+        help_text="The type of each edge of the path, from the root.",
+    )
+    conversion_rate = serializers.DecimalField(
+        max_digits=72,
+        decimal_places=36,
+        allow_null=True,
+        help_text="Units of the root per unit of this variant, if every rate on the path is known.",
+    )
+    path = serializers.ListField(
+        child=serializers.UUIDField(),
+        help_text="asset_id of each asset from the root to this variant, both included.",
+    )
+
+
+class AssetGroupSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AssetGroup
+        fields = ("group_id", "canonical_symbol")
+        read_only_fields = fields
+
+
+class GroupMemberAnswerSerializer(AssetSummaryWithFlagsSerializer):
+    is_canonical = serializers.BooleanField(help_text="The group's reference asset.")
+    weight = serializers.DecimalField(max_digits=36, decimal_places=18)
+
+    class Meta(AssetSummaryWithFlagsSerializer.Meta):
+        fields = (*AssetSummaryWithFlagsSerializer.Meta.fields, "is_canonical", "weight")
+
+
+class GroupAnswerSerializer(serializers.Serializer):
+    group = AssetGroupSummarySerializer()
+    members = GroupMemberAnswerSerializer(many=True, help_text="The canonical member first.")
+    variants = ResolvedVariantSerializer(
+        many=True, help_text="Every variant of the members that is not a member itself."
+    )
+
+
+class VariantsAnswerSerializer(serializers.Serializer):
+    root = AssetSummaryWithFlagsSerializer()
+    variants = ResolvedVariantSerializer(many=True, help_text="The nearest first.")

@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
+from assets.api.serializers import ActiveFlagSerializer, AssetSummarySerializer
 from assets.models import Asset
+from quality.choices import Severity
 from quality.models import AssetQualityFlag
 from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
 
@@ -47,3 +49,28 @@ class AssetQualityFlagSerializer(RegistryModelSerializer):
 
 class FlagResolutionSerializer(serializers.Serializer):
     notes = serializers.CharField(help_text="Why the flag no longer applies.")
+
+
+# The answer of the hot lookup resolve/pretrade/, which registry/api/resolve.py builds from
+# the asset's active flags: described for the OpenAPI document only (registered in
+# QualityConfig.ready()).
+class PretradeAssetSerializer(AssetSummarySerializer):
+    class Meta(AssetSummarySerializer.Meta):
+        fields = ("asset_id", "symbol", "name")
+        read_only_fields = fields
+
+
+class PretradeAnswerSerializer(serializers.Serializer):
+    asset = PretradeAssetSerializer()
+    tradeable = serializers.BooleanField(
+        help_text="No active flag of min_severity or more: the asset may be traded."
+    )
+    min_severity = serializers.ChoiceField(
+        choices=Severity.choices, help_text="The severity that blocks, as asked (default 5)."
+    )
+    highest_active_severity = serializers.IntegerField(
+        min_value=0, max_value=5, help_text="0 with no active flag, else 1 (info) to 5 (critical)."
+    )
+    blocking_flags = ActiveFlagSerializer(
+        many=True, help_text="The active flags of min_severity or more: why it is not tradeable."
+    )

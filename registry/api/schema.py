@@ -1,8 +1,18 @@
-"""OpenAPI additions every operation shares, applied as a drf-spectacular postprocessing hook.
+"""OpenAPI additions, applied as drf-spectacular postprocessing hooks.
 
-Each operation documents the error responses it can give, all in the one error shape;
-writes that honour ``If-Match`` document the header.
+- ``describe_resolve_lookups``: the hot lookups (plain Django views) with their parameters
+  and typed answers, described by serializers the apps register.
+- ``add_shared_responses``: each operation documents the error responses it can give, all
+  in the one error shape; writes that honour ``If-Match`` document the header.
 """
+
+from django.utils.module_loading import import_string
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.settings import spectacular_settings
+
+from registry.api.resolve import BATCH_LIMIT
+
+RESOLVE_PREFIX = "/api/v1/resolve/"
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -61,148 +71,252 @@ def _query(name: str, description: str, required: bool = False, **schema) -> dic
         "in": "query",
         "required": required,
         "description": description,
-        "schema": {"type": "string", **schema},
+        "schema": schema or {"type": "string"},
     }
 
 
-_ANSWER = {
-    "200": {
-        "description": "The answer.",
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    }
-}
+def _text(**constraints) -> dict:
+    return {"type": "string", **constraints}
 
-# The hot lookups are plain Django views (registry/api/resolve.py); they are described
-# here so that generated clients and the docs have them too.
-RESOLVE_PATHS = {
-    "/api/v1/resolve/venue-symbol/": (
+
+def _ref(component: str) -> dict:
+    return {"$ref": f"#/components/schemas/{component}"}
+
+
+_MARKET_TYPE = _ref("MarketTypeEnum")
+_MIN_SEVERITY = _query(
+    "min_severity",
+    "Block at this severity or more: 1 INFO, 2 LOW, 3 MEDIUM, 4 HIGH, 5 CRITICAL (the default).",
+    **_ref("SeverityEnum"),
+)
+
+# The hot lookups by their batch ``type``: summary and query parameters. They are plain
+# Django views (registry/api/resolve.py), so they are described here, for generated
+# clients and the docs; their answers are the serializers the apps register below.
+RESOLVE_LOOKUPS = {
+    "venue_symbol": (
         "Venue ticker to asset",
         [
-            _query("venue", "venue_id", True, pattern=r"\S"),
-            _query("symbol", "The ticker as the venue spells it.", True, pattern=r"\S"),
-            _query("market_type", "Default SPOT.", enum=["SPOT", "PERPETUAL", "FUTURE", "OPTION"]),
+            _query("venue", "venue_id", True, **_text(pattern=r"\S")),
+            _query("symbol", "The ticker as the venue spells it.", True, **_text(pattern=r"\S")),
+            _query("market_type", "Default SPOT.", **_MARKET_TYPE),
         ],
     ),
-    "/api/v1/resolve/deployment/": (
+    "deployment": (
         "(chain, address) to deployment and asset",
         [
-            _query("chain", "chain_id", True, pattern=r"\S"),
-            _query("address", "Any letter case for EVM.", True, pattern=r"\S"),
+            _query("chain", "chain_id", True, **_text(pattern=r"\S")),
+            _query("address", "Any letter case for EVM.", True, **_text(pattern=r"\S")),
         ],
     ),
-    "/api/v1/resolve/pretrade/": (
+    "pretrade": (
         "Pre-trade check: may this asset be traded?",
         [
             _query(
-                "asset", "asset_id; or give venue and symbol, or chain and address.", format="uuid"
+                "asset",
+                "asset_id; or give venue and symbol, or chain and address.",
+                **_text(format="uuid"),
             ),
             _query("venue", "venue_id, with symbol."),
             _query("symbol", "Venue ticker, with venue."),
-            _query(
-                "market_type",
-                "With venue and symbol; default SPOT.",
-                enum=["SPOT", "PERPETUAL", "FUTURE", "OPTION"],
-            ),
+            _query("market_type", "With venue and symbol; default SPOT.", **_MARKET_TYPE),
             _query("chain", "chain_id, with address."),
             _query("address", "With chain."),
-            {
-                "name": "min_severity",
-                "in": "query",
-                "required": False,
-                "description": "Block at this severity or more (default 5).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 5},
-            },
+            _MIN_SEVERITY,
         ],
     ),
-    "/api/v1/resolve/aggregate/": (
+    "aggregate": (
         "Every variant of a group or an asset",
         [
             _query("group", "Canonical symbol, e.g. ETH; or give asset."),
-            _query("asset", "asset_id.", format="uuid"),
+            _query("asset", "asset_id.", **_text(format="uuid")),
         ],
     ),
-    "/api/v1/resolve/symbol/": (
+    "symbol": (
         "Every live asset with a symbol",
-        [
-            _query("symbol", "Any letter case.", True, pattern=r"\S"),
-        ],
+        [_query("symbol", "Any letter case.", True, **_text(pattern=r"\S"))],
     ),
+    # Only in a batch: the asset summary (with active flags) by asset_id.
+    "asset": ("Asset by id", [_query("asset", "asset_id", True, **_text(format="uuid"))]),
 }
+BATCH_ONLY = {"asset"}
 
 
 def resolve_query_parameters(lookup: str) -> frozenset[str]:
     """The query parameters documented above for ``GET resolve/<lookup>/`` ("venue_symbol":
     resolve/venue-symbol/): exactly what the hot lookup accepts."""
-    _, parameters = RESOLVE_PATHS[f"/api/v1/resolve/{lookup.replace('_', '-')}/"]
+    _, parameters = RESOLVE_LOOKUPS[lookup]
     return frozenset(parameter["name"] for parameter in parameters if parameter["in"] == "query")
 
 
-BATCH_PATH = {
-    "post": {
-        "operationId": "resolve_batch",
-        "summary": "Up to 1,000 mixed lookups, answered in order",
-        "tags": ["resolve"],
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["lookups"],
-                        "properties": {
-                            "lookups": {
-                                "type": "array",
-                                "minItems": 1,
-                                "maxItems": 1000,
-                                "items": {
-                                    "type": "object",
-                                    "required": ["type"],
-                                    "properties": {
-                                        "type": {
-                                            "type": "string",
-                                            "enum": [
-                                                "venue_symbol",
-                                                "deployment",
-                                                "pretrade",
-                                                "aggregate",
-                                                "symbol",
-                                                "asset",
-                                            ],
-                                        }
-                                    },
-                                    "additionalProperties": True,
-                                },
-                            }
-                        },
-                    }
-                }
+# Serializers describing each lookup's answer, registered by the apps that build them
+# (AppConfig.ready()); several when the answer depends on the parameters (aggregate).
+RESOLVE_ANSWERS: dict[str, tuple] = {}
+
+
+def register_resolve_answer(lookup: str, *serializers) -> None:
+    RESOLVE_ANSWERS[lookup] = serializers
+
+
+def _answer_schema(generator, lookup: str) -> dict:
+    """The answer of ``lookup`` as a reference to its component(s), registered with
+    drf-spectacular so that they share enums and parts with the REST resources."""
+    auto_schema = AutoSchema()
+    auto_schema.registry = generator.registry
+    auto_schema.method = "GET"
+    auto_schema.path = f"{RESOLVE_PREFIX}{lookup.replace('_', '-')}/"
+    refs = []
+    for serializer in RESOLVE_ANSWERS[lookup]:
+        # Any context will do (spectacular would otherwise ask a view for one).
+        component = auto_schema.resolve_serializer(serializer(context={"schema": True}), "response")
+        refs.append(component.ref)
+    return refs[0] if len(refs) == 1 else {"oneOf": refs}
+
+
+def _lookup_component(lookup: str, parameters: list[dict]) -> dict:
+    """A batch item of this type: the GET lookup's query parameters as properties."""
+    properties = {"type": {"type": "string", "enum": [lookup]}}
+    for parameter in parameters:
+        schema = dict(parameter["schema"])
+        if "$ref" in schema:
+            schema = {"allOf": [schema]}
+        properties[parameter["name"]] = {**schema, "description": parameter["description"]}
+    required = ["type", *(p["name"] for p in parameters if p["required"])]
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+def _component_name(lookup: str) -> str:
+    return "".join(part.capitalize() for part in lookup.split("_"))
+
+
+def batch_components(generator) -> dict:
+    """The batch request and answer: hand-written, added after the enum hook (which would
+    rebuild them away, and make components of their one-value enums)."""
+    lookups = {lookup: f"{_component_name(lookup)}Lookup" for lookup in RESOLVE_LOOKUPS}
+    answers = [_answer_schema(generator, lookup) for lookup in RESOLVE_LOOKUPS]
+    components = {
+        name: _lookup_component(lookup, RESOLVE_LOOKUPS[lookup][1])
+        for lookup, name in lookups.items()
+    }
+    components["BatchRequest"] = {
+        "type": "object",
+        "properties": {
+            "lookups": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": BATCH_LIMIT,
+                "items": {
+                    "oneOf": [_ref(name) for name in lookups.values()],
+                    "discriminator": {
+                        "propertyName": "type",
+                        "mapping": {lookup: _ref(name)["$ref"] for lookup, name in lookups.items()},
+                    },
+                },
+            }
+        },
+        "required": ["lookups"],
+        "additionalProperties": False,
+    }
+    components["BatchFound"] = {
+        "type": "object",
+        "properties": {
+            "found": {"type": "boolean", "enum": [True]},
+            "result": {
+                "oneOf": list({str(a): a for a in _flat(answers)}.values()),
+                "description": "The answer the lookup's own endpoint gives.",
             },
         },
-        "responses": _ANSWER,
+        "required": ["found", "result"],
     }
-}
+    components["BatchNotFound"] = {
+        "type": "object",
+        "properties": {
+            "found": {"type": "boolean", "enum": [False]},
+            "result": {"nullable": True, "enum": [None]},
+            "reason": {"type": "string", "description": "Why there is no answer."},
+        },
+        "required": ["found", "result", "reason"],
+    }
+    components["BatchAnswer"] = {
+        "type": "object",
+        "properties": {
+            "results": {
+                "type": "array",
+                "items": {"oneOf": [_ref("BatchFound"), _ref("BatchNotFound")]},
+                "description": "One per lookup, in the order asked.",
+            }
+        },
+        "required": ["results"],
+    }
+    return components
 
 
-def add_resolve_paths(result: dict) -> None:
-    for path, (summary, parameters) in RESOLVE_PATHS.items():
-        name = path.rstrip("/").rsplit("/", 1)[-1].replace("-", "_")
-        result["paths"][path] = {
+def _flat(schemas):
+    for schema in schemas:
+        yield from schema.get("oneOf", [schema])
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def describe_resolve_lookups(result, generator, request, public):
+    """Add the hot lookups, with typed parameters and answers (runs before the enum hook,
+    so that the answers' enums are the REST resources' components)."""
+    answers = {lookup: _answer_schema(generator, lookup) for lookup in RESOLVE_LOOKUPS}
+    for lookup, (summary, parameters) in RESOLVE_LOOKUPS.items():
+        if lookup in BATCH_ONLY:
+            continue
+        result["paths"][f"{RESOLVE_PREFIX}{lookup.replace('_', '-')}/"] = {
             "get": {
-                "operationId": f"resolve_{name}",
+                "operationId": f"resolve_{lookup}",
                 "summary": summary,
                 "tags": ["resolve"],
                 "parameters": parameters,
-                "responses": dict(_ANSWER),
+                "responses": {"200": _json(answers[lookup], "The answer.")},
             }
         }
-    result["paths"]["/api/v1/resolve/batch/"] = {
-        "post": {**BATCH_PATH["post"], "responses": dict(_ANSWER)}
+    result["paths"][f"{RESOLVE_PREFIX}batch/"] = {
+        "post": {
+            "operationId": "resolve_batch",
+            "summary": f"Up to {BATCH_LIMIT:,} mixed lookups, answered in order",
+            "tags": ["resolve"],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("BatchRequest")}},
+            },
+            "responses": {"200": _json(_ref("BatchAnswer"), "One result per lookup, in order.")},
+        }
     }
+    # The components were built before this hook: again, with the answers.
+    result["components"] = generator.registry.build(spectacular_settings.APPEND_COMPONENTS)
+    return result
+
+
+def name_integer_enums(result) -> None:
+    """Name the members of integer enums (``x-enum-varnames``), so that generated clients
+    say ``SeverityEnum.CRITICAL`` rather than ``VALUE_5``."""
+    schemas = result["components"]["schemas"]
+    for name, choices_path in spectacular_settings.ENUM_NAME_OVERRIDES.items():
+        choices = import_string(choices_path)
+        schema = schemas.get(name)
+        if schema is not None and schema.get("type") == "integer":
+            if schema["enum"] != list(choices.values):
+                raise ValueError(f"{name} is not {choices_path}: {schema['enum']}")
+            schema["x-enum-varnames"] = list(choices.names)
 
 
 def add_shared_responses(result, generator, request, public):
-    add_resolve_paths(result)
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    name_integer_enums(result)
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    schemas.update(batch_components(generator))
+    result["components"]["schemas"] = dict(sorted(schemas.items()))
     error_ref = {"$ref": "#/components/schemas/Error"}
     for path, operations in result.get("paths", {}).items():
         if not path.startswith("/api/v1/"):
