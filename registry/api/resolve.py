@@ -27,10 +27,9 @@ from registry.api.authentication import SCHEMES_HINT, TOKEN_SCHEMES, Authorizati
 from registry.api.exceptions import error_body
 from registry.api.fastauth import auth_key_of, authenticate, remembered_caller
 from registry.api.params import ascii_integer, unknown_parameter_errors
-from registry.api.schema import resolve_query_parameters
+from registry.api.schema import BATCH_LIMIT, resolve_query_parameters
 
 READ_PERMISSION = "assets.view_asset"
-BATCH_LIMIT = 1000
 DEFAULT_MIN_SEVERITY = 5  # CRITICAL
 
 # The hot lookups by URL name, and pretrade's input forms: (lookup, parameters it needs).

@@ -10,8 +10,6 @@ from django.utils.module_loading import import_string
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.settings import spectacular_settings
 
-from registry.api.resolve import BATCH_LIMIT
-
 RESOLVE_PREFIX = "/api/v1/resolve/"
 
 ERROR_SCHEMA = {
@@ -93,6 +91,9 @@ _MIN_SEVERITY = _query(
 # The hot lookups by their batch ``type``: summary and query parameters. They are plain
 # Django views (registry/api/resolve.py), so they are described here, for generated
 # clients and the docs; their answers are the serializers the apps register below.
+# Lookups one POST resolve/batch/ may carry (resolve.py enforces it).
+BATCH_LIMIT = 1000
+
 RESOLVE_LOOKUPS = {
     "venue_symbol": (
         "Venue ticker to asset",
