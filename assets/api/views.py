@@ -195,8 +195,9 @@ class AssetViewSet(
     )
     @action(detail=False, methods=["get"], url_path="by-identifier", filter_backends=[])
     def by_identifier(self, request):
+        # Both missing parameters are named at once; then the source must be a known one.
+        params = required_query_params(request, "source", "external_id")
         source = choice_param(request, "source", IdentifierSource.values)
-        params = required_query_params(request, "external_id")
         asset = get_object_or_404(
             self.get_queryset().with_identifier(source, params["external_id"])
         )
