@@ -24,7 +24,10 @@ class IdentifierSource(models.TextChoices):
 
 
 class RelationshipType(models.TextChoices):
-    """How a child asset (the variant) relates to its parent (the underlying)."""
+    """How a child asset (the variant or result) relates to its parent (the underlying or
+    source): "child WRAPS parent", "child FORKS_FROM parent". MIGRATES_TO reads the other
+    way, as the contract's "old -> new" does: the parent (old token) migrates to the child
+    (new token). Events send the parent as ``from_asset_id`` (docs/EVENTS.md)."""
 
     WRAPS = "WRAPS", "wraps"
     BRIDGES = "BRIDGES", "bridges"
