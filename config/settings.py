@@ -20,6 +20,8 @@ SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Under /api/ a refused CSRF check answers the API's error shape, not an HTML page.
+CSRF_FAILURE_VIEW = "registry.api.exceptions.csrf_failure"
 VAR_DIR = Path(env.str("CQAR_VAR_DIR", default=str(BASE_DIR / "var")))
 
 INSTALLED_APPS = [

@@ -26,6 +26,7 @@ from django.db import DataError
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.http import escape_leading_slashes
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -178,6 +179,17 @@ def is_api_request(request) -> bool:
     return request.path_info.startswith("/api/")
 
 
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: under /api/ the error shape (a client sent a session cookie but
+    no CSRF token to a view that is not DRF's), elsewhere Django's page."""
+    if is_api_request(request):
+        return _json_error(403, "csrf_failed", f"CSRF check failed: {reason}")
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason)
+
+
+@csrf_exempt  # it writes nothing: a missing route is a 404 whatever cookies came with it
 def api_not_found(request, exception=None):
     """No endpoint at this path: the API's JSON 404 (the last pattern under /api/, so
     DEBUG's HTML 404 page never answers an API client; also handler404).

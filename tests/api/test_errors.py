@@ -206,6 +206,37 @@ def test_unknown_api_path_is_a_json_404_even_anonymously(anonymous):
     assert_error(response, 404)
 
 
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "post"])
+def test_a_write_to_a_malformed_path_with_a_session_cookie_is_a_json_404(db, method):
+    """A browser session's cookie without a CSRF token must not turn an unknown path into
+    Django's HTML 403 page: the path is still a JSON 404 (schemathesis found it)."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.create_superuser("csrf-admin", password="x"))
+    response = getattr(client, method)(
+        "/api/v1/assets/null%2Cnull/", "{}", content_type="application/json"
+    )
+
+    assert response["Content-Type"].startswith("application/json")
+    assert_error(response, 404, "not_found")
+
+
+def test_a_refused_csrf_check_under_the_api_has_the_error_shape(rf):
+    from registry.api.exceptions import csrf_failure
+
+    response = csrf_failure(rf.post("/api/v1/anything/"), reason="CSRF cookie not set.")
+
+    assert response.status_code == 403
+    body = json.loads(response.content)
+    assert body["error"]["code"] == "csrf_failed"
+    assert "CSRF cookie not set." in body["error"]["message"]
+    assert not csrf_failure(rf.post("/admin/x/"), reason="r")["Content-Type"].startswith(
+        "application/json"
+    )
+
+
 def test_non_api_404_is_not_forced_into_json(anonymous):
     """Outside /api/ a missing page is an ordinary (HTML) 404."""
     response = anonymous.get("/definitely-not-here/")

@@ -197,7 +197,7 @@ def test_batch_takes_only_json(demo, viewer):
     """Like the rest of the API, the batch refuses a body that is not declared JSON (415)."""
     body = orjson.dumps({"lookups": [{"type": "symbol", "symbol": "BTC"}]})
     for content_type in ("text/plain", "application/x-www-form-urlencoded", ""):
-        response = viewer.post(f"{RESOLVE}batch/", body, content_type=content_type)
+        response = viewer.generic("POST", f"{RESOLVE}batch/", body, content_type=content_type)
         assert_error(response, 415, "unsupported_media_type")
     response = viewer.post(f"{RESOLVE}batch/", body, content_type="application/json; charset=utf-8")
     assert response.status_code == 200, response.content
