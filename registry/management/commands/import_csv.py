@@ -44,9 +44,9 @@ class Command(ImportCommand):
         report: ImportReport = self.report
         imported = (report.created, report.updated, report.unchanged)
         if report.rejected and not sum(sum(counter.values()) for counter in imported):
-            verb = "would be" if report.dry_run else "was"
+            nothing = "Nothing would be imported" if report.dry_run else "Nothing imported"
             raise CommandError(
-                f"Nothing {verb} imported: every row was rejected ({len(report.rejected)})."
+                f"{nothing}: all {report.items:,} items were rejected (the report says why)."
             )
 
     def run(self, options, report, progress) -> None:
