@@ -30,7 +30,12 @@ class AssetQuerySet(SoftDeleteQuerySet):
         Upper-cases on the database side, so the comparison uses the same function as
         the generated ``symbol_key`` column and its index.
         """
-        return self.filter(symbol_key=Upper(Value(lookup_form(symbol))))
+        return self.with_symbols([symbol])
+
+    def with_symbols(self, symbols):
+        """Assets whose symbol matches any of ``symbols``, as ``with_symbol`` compares."""
+        matches = [Q(symbol_key=Upper(Value(lookup_form(symbol)))) for symbol in symbols]
+        return self.filter(Q(*matches, _connector=Q.OR)) if matches else self.none()
 
     def with_deployments(self):
         """Prefetch each asset's deployments, by chain (the API shows them with the asset)."""

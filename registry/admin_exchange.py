@@ -6,16 +6,22 @@ An admin whose model is one of ``registry.exchange.ENTITIES`` gets:
   writes (the API's rows and columns), for the selected rows. Viewing is enough.
 - an Import button on its change list, leading to ``<changelist>/import/`` (add and change
   permission): upload a CSV or an XLSX file with the API's field names as its header. A
-  dry run shows what would be created and updated (field, before → after), what is
+  preview shows what would be created and updated (field, before → after), what is
   unchanged and what is rejected and why; "Confirm import" then writes it through the
   services as ``manage.py import_csv`` does, by the signed-in user, with the source
   ``import:csv:<file name>``, so field provenance ranks it as any CSV import.
 
+The preview is a rehearsal (registry.rehearsal): the import is written and rolled back,
+so each row it shows as created, updated or rejected is what the write does with it.
+Rows refused because live assets share their symbol and name can be previewed again with
+duplicates allowed (``import_csv --allow-duplicates``), or named by asset_id in the file.
+
 Between preview and confirm the file stays on the server, in the session (base64, at most
 ``MAX_UPLOAD_BYTES``, one pending import per session), under a random token that the
 confirm form posts back: the browser never sends the file again, so what is confirmed
-is the file that was previewed. Confirming plans the file again and writes only if the
-plan is the one previewed; if the registry changed in between, it shows the new plan.
+is the file that was previewed. Confirming writes it in one transaction and commits only
+if what it did is what the preview showed; if the registry changed in between, it rolls
+back and shows what the file would do now.
 """
 
 import base64
@@ -30,7 +36,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -41,8 +47,9 @@ from django.utils.http import content_disposition_header
 from registry.actors import acting_as, current_actor
 from registry.exceptions import RegistryError
 from registry.exchange import (
-    CREATE,
+    CREATED,
     ENTITIES,
+    UPDATED,
     CsvImport,
     Entity,
     PlannedRow,
@@ -85,6 +92,19 @@ class ImportForm(forms.Form):
         label="Overwrite fields set by hand",
         help_text="Replace asset fields a person set (normally kept), as import_csv --overwrite.",
     )
+    allow_duplicates = forms.BooleanField(
+        required=False,
+        label="Allow duplicate assets",
+        help_text=(
+            "Create a new asset for a row without asset_id even where live assets share its "
+            "symbol and name (with other deployments), as import_csv --allow-duplicates."
+        ),
+    )
+
+    def __init__(self, *args, entity: Entity, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not entity.duplicates_choice:
+            del self.fields["allow_duplicates"]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -106,45 +126,58 @@ class PreviewRow:
     changes: list[tuple[str, str, str]]  # (column, before, after); before is "" on create
 
 
+def described_rows(entity: Entity, plans: list[PlannedRow]) -> list[PreviewRow]:
+    """Each planned row's fields, before → after, as cells. Read before the write, which
+    changes the instances it updates."""
+    fields = entity.serializer_class().fields
+
+    def text(name: str, value) -> str:
+        return "" if value is None else cell(fields[name].to_representation(value))
+
+    rows = []
+    for planned in plans:
+        after = {**planned.data, **entity.follow_up_values(planned)}
+        instance = planned.instance
+        if instance is None:  # a new row: its values, the empty ones left out
+            label = ""
+            changes = [(name, "", text(name, value)) for name, value in after.items()]
+            changes = [change for change in changes if change[2]]
+        else:
+            label = str(instance)
+            changes = [
+                (name, text(name, getattr(instance, name)), text(name, value))
+                for name, value in after.items()
+            ]
+        rows.append(PreviewRow(planned.line, planned.action, label, changes))
+    return rows
+
+
 @dataclass
 class Preview:
-    """What an import of a file would do, row by row, as the page shows it."""
+    """What an import of a file does, row by row, as the page shows it: the rows written
+    (described before the write), and the report of the write."""
 
     rows: list[PreviewRow]
-    unchanged: int
     report: ImportReport
+    entity_name: str
+    duplicate_choices: list[int]  # lines refused because live assets share symbol and name
 
     @classmethod
-    def of(cls, entity: Entity, plans: list[PlannedRow], report: ImportReport) -> "Preview":
-        fields = entity.serializer_class().fields
-
-        def text(name: str, value) -> str:
-            return "" if value is None else cell(fields[name].to_representation(value))
-
-        rows = []
-        for planned in plans:
-            after = {**planned.data, **entity.follow_up_values(planned)}
-            instance = planned.instance
-            if instance is None:  # a new row: its values, the empty ones left out
-                label = ""
-                changes = [(name, "", text(name, value)) for name, value in after.items()]
-                changes = [change for change in changes if change[2]]
-            else:
-                label = str(instance)
-                changes = [
-                    (name, text(name, getattr(instance, name)), text(name, value))
-                    for name, value in after.items()
-                ]
-            rows.append(PreviewRow(planned.line, planned.action, label, changes))
-        return cls(rows, report.unchanged[entity.name], report)
+    def of(cls, run: CsvImport, described: list[PreviewRow]) -> "Preview":
+        written = [row for row in described if run.verdicts.get(row.line) in (CREATED, UPDATED)]
+        return cls(written, run.report, run.entity.name, run.duplicate_choices)
 
     @property
     def created(self) -> int:
-        return sum(row.action == CREATE for row in self.rows)
+        return self.report.created[self.entity_name]
 
     @property
     def updated(self) -> int:
-        return len(self.rows) - self.created
+        return self.report.updated[self.entity_name]
+
+    @property
+    def unchanged(self) -> int:
+        return self.report.unchanged[self.entity_name]
 
     @property
     def kept(self) -> list[tuple[str, int]]:
@@ -161,14 +194,22 @@ class Preview:
 
     @property
     def digest(self) -> str:
-        """Equal for two plans that would write the same, reject the same and keep the same."""
+        """Equal for two runs that write the same, reject the same and keep the same."""
         plan = [
             [(row.line, row.action, row.changes) for row in self.rows],
             self.unchanged,
             [(rejection.item, rejection.reason) for rejection in self.report.rejected],
             self.kept,
+            self.report.warnings,
         ]
         return hashlib.sha256(json.dumps(plan).encode()).hexdigest()
+
+
+class PlanChanged(Exception):
+    """The confirmed import did not do what its preview showed: roll it back."""
+
+    def __init__(self, preview: Preview) -> None:
+        self.preview = preview
 
 
 class ExchangeAdminMixin:
@@ -245,35 +286,45 @@ class ExchangeAdminMixin:
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request):
-        """Upload (GET), preview (POST of a file) and confirm (POST of the pending token)."""
+        """Upload (GET), preview (POST of a file), preview again allowing duplicates and
+        confirm (POSTs of the pending token)."""
         if not self.has_import_permission(request):
             raise PermissionDenied
+        entity = self.exchange_entity
         if request.method == "POST" and "_confirm" in request.POST:
             return self._confirm_import(request)
+        if (
+            request.method == "POST"
+            and "_allow_duplicates" in request.POST
+            and entity.duplicates_choice
+        ):
+            return self._preview_allowing_duplicates(request)
         if request.method != "POST":
             # A fresh upload page ends any pending import, and frees its session space.
             request.session.pop(PENDING_IMPORT, None)
-            return self._render_import(request, form=ImportForm())
-        form = ImportForm(request.POST, request.FILES)
+            return self._render_import(request, form=ImportForm(entity=entity))
+        form = ImportForm(request.POST, request.FILES, entity=entity)
         if not form.is_valid():
             return self._render_import(request, form=form)
         upload = form.cleaned_data["file"]
         pending = {
             "token": secrets.token_urlsafe(16),
-            "entity": self.exchange_entity.name,
+            "entity": entity.name,
             "name": upload.name,
             "data": base64.b64encode(upload.read()).decode("ascii"),
             "overwrite": form.cleaned_data["overwrite"],
+            "allow_duplicates": form.cleaned_data.get("allow_duplicates", False),
         }
         try:
-            preview = self._plan_import(pending)[1]
+            preview = self._rehearse_import(pending)
         except SourceError as error:
             form.add_error("file", f"Nothing imported: {error}")
             return self._render_import(request, form=form)
         request.session[PENDING_IMPORT] = {**pending, "plan": preview.digest}
         return self._render_import(request, pending=pending, preview=preview)
 
-    def _confirm_import(self, request):
+    def _pending_import(self, request) -> dict | None:
+        """The import pending in the session, if the form posted its token back."""
         pending = request.session.get(PENDING_IMPORT)
         if (
             pending is None
@@ -287,26 +338,54 @@ class ExchangeAdminMixin:
                 "file again.",
                 messages.ERROR,
             )
+            return None
+        return pending
+
+    def _preview_allowing_duplicates(self, request):
+        pending = self._pending_import(request)
+        if pending is None:
             return HttpResponseRedirect(self._import_url())
-        run, preview, plans = self._plan_import(pending, dry_run=False)
-        if preview.digest != pending["plan"]:
-            request.session[PENDING_IMPORT] = {**pending, "plan": preview.digest}
+        pending = {**pending, "allow_duplicates": True}
+        preview = self._rehearse_import(pending)
+        request.session[PENDING_IMPORT] = {**pending, "plan": preview.digest}
+        return self._render_import(request, pending=pending, preview=preview)
+
+    def _confirm_import(self, request):
+        pending = self._pending_import(request)
+        if pending is None:
+            return HttpResponseRedirect(self._import_url())
+        # One transaction, committed only if the write did what the preview showed: what
+        # the steward confirmed is what is written, whatever changed in between.
+        try:
+            with transaction.atomic():
+                run, preview = self._run_import(pending, dry_run=False)
+                if preview.digest != pending["plan"]:
+                    raise PlanChanged(preview)
+        except PlanChanged as changed:
+            request.session[PENDING_IMPORT] = {**pending, "plan": changed.preview.digest}
             self.message_user(
                 request,
                 "The registry changed since the preview, and so did what this file would do; "
                 "nothing was imported. This is what it would do now: confirm again to import it.",
                 messages.WARNING,
             )
-            return self._render_import(request, pending=pending, preview=preview)
+            return self._render_import(request, pending=pending, preview=changed.preview)
+        except (RegistryError, ValidationError) as error:  # a batch the database refused
+            del request.session[PENDING_IMPORT]
+            self.message_user(
+                request, f"Import stopped, nothing imported: {error_text(error)}", messages.ERROR
+            )
+            return HttpResponseRedirect(self._import_url())
+        except DatabaseError as error:  # a rule no check caught; all of it rolled back
+            del request.session[PENDING_IMPORT]
+            self.message_user(
+                request,
+                f"Import stopped by the database, nothing imported: {error}",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(self._import_url())
         del request.session[PENDING_IMPORT]
         report = run.report
-        try:
-            with self._importing(pending):
-                run.write(plans)
-        except (RegistryError, ValidationError) as error:  # a batch the database refused
-            self.message_user(request, f"Import stopped: {error_text(error)}", messages.ERROR)
-        except DatabaseError as error:  # a rule no check caught; the batch rolled back
-            self.message_user(request, f"Import stopped by the database: {error}", messages.ERROR)
         self.message_user(
             request,
             f"Imported {pending['name']}: {sum(report.created.values())} created, "
@@ -325,9 +404,13 @@ class ExchangeAdminMixin:
         """The import's change context: the signed-in user, with a CSV import's source."""
         return acting_as(current_actor(), source=f"import:csv:{pending['name']}")
 
-    def _plan_import(self, pending: dict, *, dry_run: bool = True):
-        """(the run, its preview, its planned rows) for the pending file; writes nothing.
-        SourceError if the file is not one to import."""
+    def _rehearse_import(self, pending: dict) -> Preview:
+        """What importing the pending file does, written and rolled back. SourceError if
+        the file is not one to import."""
+        return self._run_import(pending, dry_run=True)[1]
+
+    def _run_import(self, pending: dict, *, dry_run: bool) -> tuple[CsvImport, Preview]:
+        """Import the pending file (in a rehearsal, if ``dry_run``): the run and what it did."""
         entity = self.exchange_entity
         name = pending["name"]
         run = CsvImport(
@@ -335,12 +418,15 @@ class ExchangeAdminMixin:
             ImportReport(source=f"{entity.name} from {name}", dry_run=dry_run),
             source=f"import:csv:{name}",
             overwrite=pending["overwrite"],
+            allow_duplicates=pending.get("allow_duplicates", False),
             dry_run=dry_run,
         )
         read = READERS[PurePath(name).suffix.lower()]
         with self._importing(pending):
             plans = run.plan_source(base64.b64decode(pending["data"]), name, read)
-        return run, Preview.of(entity, plans, run.report), plans
+            described = described_rows(entity, plans)
+            run.write(plans)
+        return run, Preview.of(run, described)
 
     def _url_prefix(self) -> str:
         return f"{self.opts.app_label}_{self.opts.model_name}"

@@ -29,7 +29,8 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -281,6 +282,20 @@ def read_requests(
 
 # --- invalidation -------------------------------------------------------------------
 
+_discarding: ContextVar[bool] = ContextVar("cqar_cache_discarding", default=False)
+
+
+@contextlib.contextmanager
+def invalidations_discarded() -> Iterator[None]:
+    """Within the block ``invalidate`` touches no key: for writes that are always rolled
+    back (registry.rehearsal), which no reader can ever see. Tombstones would only keep
+    the keys out of the cache for a minute."""
+    token = _discarding.set(True)
+    try:
+        yield
+    finally:
+        _discarding.reset(token)
+
 
 def invalidate(keys: Iterable[str], recompute: Callable[[], Iterable[str]] | None = None) -> None:
     """Make ``keys`` unreadable now and delete them once the current transaction commits.
@@ -290,6 +305,8 @@ def invalidate(keys: Iterable[str], recompute: Callable[[], Iterable[str]] | Non
     (a new ticker of the flagged asset) is then seen. If Redis cannot be reached, the
     keys are recorded in PostgreSQL with the write and deleted when Redis is back.
     """
+    if _discarding.get():
+        return
     keys = sorted(set(keys))
     if recompute is not None:
         transaction.on_commit(lambda: _delete_after_commit(sorted(set(recompute()) - set(keys))))

@@ -35,6 +35,7 @@ import datetime
 import io
 import json
 import zipfile
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -58,12 +59,13 @@ from registry.importing import (
     batched,
     error_text,
 )
+from registry.rehearsal import rehearsal
 
 EXPORT_FORMATS = ("csv", "json", "jsonl")
 DEFAULT_CHUNK_SIZE = 1000
 
 CREATE, UPDATE = "create", "update"
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 
 # Serializer fields whose CSV cell is JSON text.
 JSON_FIELDS = (
@@ -104,6 +106,10 @@ class Entity:
     viewset says, for an entity the API writes through an action of another viewset
     (group members).
     """
+
+    # Rows without a natural key are matched to stored rows, and a steward may choose to
+    # create duplicates instead (--allow-duplicates).
+    duplicates_choice = False
 
     def __init__(
         self,
@@ -257,8 +263,15 @@ class Entity:
 
     # ---- import: planning a row -------------------------------------------------
 
-    def chunk_context(self, instances: list[models.Model], run: "CsvImport") -> dict:
-        """What planning a chunk of rows needs beyond the rows (looked up once)."""
+    def file_context(self, rows: list[Row], run: "CsvImport") -> dict:
+        """What planning a row needs to know of the file's other rows."""
+        return {}
+
+    def chunk_context(
+        self, unkeyed: list[Row], instances: list[models.Model], run: "CsvImport"
+    ) -> dict:
+        """What planning a chunk of rows needs beyond the rows (looked up once): for the
+        rows that name no natural key (``unkeyed``) and the stored rows found by key."""
         return {}
 
     def plan_row(self, row: Row, instance: models.Model | None, run: "CsvImport"):
@@ -309,6 +322,12 @@ class Entity:
         return UPDATED if changed else UNCHANGED
 
 
+def assets_text(assets: list, shown: int = 3) -> str:
+    """Some assets by id, for a message: the first ``shown`` and how many more."""
+    text = ", ".join(str(asset.pk) for asset in assets[:shown])
+    return text + (f" and {len(assets) - shown} more" if len(assets) > shown else "")
+
+
 def differing(instance: models.Model, values: dict) -> dict:
     """The ``values`` that differ from ``instance``'s, compared in stored form: the row's
     values are normalized as the model would (a checksummed address, a trimmed name)."""
@@ -327,7 +346,22 @@ def differing(instance: models.Model, values: dict) -> dict:
 
 class AssetEntity(Entity):
     """Assets: found by asset_id among live and deleted ones; a field a person set is
-    kept unless --overwrite (assets.provenance)."""
+    kept unless --overwrite (assets.provenance).
+
+    A row without asset_id is the live asset with the same symbol and name (each in its
+    stored form, in any letter case), so that importing a file again finds what the first
+    import created. Where the row's ``deployments`` cell lists deployments (an export
+    does), it is narrowed to the assets whose every deployment the cell lists: an asset
+    made by an earlier import of the row has none yet, since deployments are imported
+    on their own. Two such assets are ambiguous, and the row is refused, naming them.
+    None, while live assets share the symbol and name (with other deployments), is
+    refused too unless duplicates are allowed (``--allow-duplicates``): a choice the
+    steward makes, not the importer. A row without asset_id that has the symbol and name
+    of another row of the file is refused (the two would be one asset, or two the next
+    import cannot tell apart).
+    """
+
+    duplicates_choice = True
 
     def serializer_context(self, objects):
         from assets.models import Asset
@@ -339,15 +373,136 @@ class AssetEntity(Entity):
 
         return Asset.all_objects.all()
 
-    def chunk_context(self, instances, run):
+    def identity(self, cells: dict[str, str]) -> tuple[str, str] | None:
+        """(symbol, name) as a row without asset_id is matched; None unless both are valid
+        (the serializer then says what is wrong)."""
+        from assets.lookups import symbol_lookup_key
+
+        try:
+            symbol = self.model.normalizers["symbol"](cells.get("symbol", ""))
+            name = self.model.normalizers["name"](cells.get("name", ""))
+        except ValidationError:
+            return None
+        return symbol_lookup_key(symbol), name.casefold()
+
+    def file_context(self, rows, run):
+        identities: dict[tuple, list[tuple[int, bool]]] = defaultdict(list)
+        lines_by_id = {}
+        for row in rows:
+            text = row.cells.get("asset_id", "").strip()
+            if text:
+                with contextlib.suppress(ValidationError):
+                    lines_by_id.setdefault(self.model._meta.pk.to_python(text), row.line)
+            identity = self.identity(row.cells)
+            if identity is not None:
+                identities[identity].append((row.line, bool(text)))
+        return {"identities": identities, "lines_by_id": lines_by_id}
+
+    def chunk_context(self, unkeyed, instances, run):
         from assets.provenance import sources_of
 
-        return {"sources": sources_of(obj.pk for obj in instances)}
+        symbols = {}  # identity: the row's symbol, in stored form
+        for row in unkeyed:
+            identity = self.identity(row.cells)
+            if identity is not None:
+                symbols[identity] = self.model.normalizers["symbol"](row.cells["symbol"])
+        candidates = defaultdict(list)
+        if symbols:
+            # The database compares symbols as lookups do (Asset.with_symbols); the identity
+            # then sorts the candidates by name, and by symbol where two of the chunk meet.
+            queryset = self.model.objects.with_symbols(set(symbols.values()))
+            for asset in queryset.with_deployments():
+                identity = self.identity({"symbol": asset.symbol, "name": asset.name})
+                if identity in symbols:
+                    candidates[identity].append(asset)
+        found = [*instances, *(asset for assets in candidates.values() for asset in assets)]
+        return {"sources": sources_of(obj.pk for obj in found), "candidates": candidates}
 
     def plan_row(self, row, instance, run):
+        if instance is None and not row.cells.get("asset_id", "").strip():
+            instance = self.match(row, run)
         if instance is not None and instance.deleted_at is not None:
             raise RowRejected(f"asset_id: asset {instance.pk} is deleted; restore it first.")
         return super().plan_row(row, instance, run)
+
+    def match(self, row: Row, run: "CsvImport") -> models.Model | None:
+        """The live asset a row without asset_id is (see the class), or None for a new one."""
+        identity = self.identity(row.cells)
+        if identity is None:
+            return None
+        clash = next(
+            (
+                line
+                for line, keyed in run.file["identities"][identity]
+                if line != row.line and (keyed or line < row.line)
+            ),
+            None,
+        )
+        if clash is not None:
+            raise RowRejected(
+                f"symbol, name: the same as line {clash}. A row without asset_id is found by "
+                "its symbol and name, so this one needs its asset_id."
+            )
+        listed = self.listed_deployments(row)
+        candidates = run.chunk["candidates"].get(identity, [])
+        matching = [
+            asset for asset in candidates if listed is None or self.deployments_of(asset) <= listed
+        ]
+        if len(matching) > 1:
+            raise RowRejected(
+                f"symbol, name: {len(matching)} live assets have them ({assets_text(matching)}); "
+                "put the one this row means in asset_id."
+            )
+        if matching:
+            (asset,) = matching
+            named_by = run.file["lines_by_id"].get(asset.pk)
+            if named_by is not None:
+                raise RowRejected(
+                    f"symbol, name: they are those of asset {asset.pk}, which line {named_by} "
+                    "names by its asset_id."
+                )
+            return asset
+        if candidates and not run.allow_duplicates:
+            run.duplicate_choices.append(row.line)
+            raise RowRejected(
+                f"deployments: live assets with this symbol and name ({assets_text(candidates)}) "
+                "have deployments the row does not list. Put the asset_id of the one it means "
+                "in the row, or allow duplicates to create another asset."
+            )
+        if candidates:
+            run.report.warnings.append(
+                f"line {row.line}: a new asset, though {assets_text(candidates)} share its "
+                "symbol and name (duplicates allowed)."
+            )
+        return None
+
+    @staticmethod
+    def listed_deployments(row: Row) -> set[tuple[str, str]] | None:
+        """The (chain, address) pairs the row's deployments cell lists; None if none."""
+        from assets.lookups import address_lookup_form
+
+        text = row.cells.get("deployments", "").strip()
+        if not text:
+            return None
+        with contextlib.suppress(json.JSONDecodeError):
+            listed = json.loads(text)
+            if isinstance(listed, list) and all(
+                isinstance(item, dict)
+                and isinstance(item.get("chain"), str)
+                and isinstance(item.get("address"), str)
+                for item in listed
+            ):
+                return {(d["chain"], address_lookup_form(d["address"])) for d in listed} or None
+        raise RowRejected(
+            'deployments: not a list of deployments as the export writes it ([{"chain": …, '
+            '"address": …}, …]).'
+        )
+
+    @staticmethod
+    def deployments_of(asset) -> set[tuple[str, str]]:
+        from assets.lookups import address_lookup_form
+
+        return {(d.chain_id, address_lookup_form(d.address)) for d in asset.deployments.all()}
 
     def changes(self, instance, validated, run):
         from assets.provenance import TRACKED_FIELDS, may_change
@@ -706,8 +861,10 @@ def read_csv(data: bytes, what: str) -> Table:
         raise SourceError(f"{what} holds NUL bytes: it is not a CSV file.")
     # A cell may be as long as the file (a long description); the module's limit is global.
     csv.field_size_limit(max(csv.field_size_limit(), len(text)))
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a stray quote is an error, not a cell that silently swallows the lines after.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows, malformed = [], []
+    start = 1  # the line the record being read starts on
     try:
         header = next(reader, None)
         if header is None:
@@ -725,8 +882,23 @@ def read_csv(data: bytes, what: str) -> Table:
                 continue
             rows.append(Row(line, dict(zip(header, record, strict=True))))
     except csv.Error as error:
-        raise SourceError(f"{what} is not CSV: line {reader.line_num}: {error}") from None
+        raise SourceError(f"{what} is not CSV: {quote_error_text(error, start, reader)}") from None
     return header, rows, malformed
+
+
+def quote_error_text(error: csv.Error, start: int, reader) -> str:
+    """What the csv module's complaint means, at the line a person should look at."""
+    if "unexpected end of data" in str(error):
+        return (
+            f"line {start}: a quoted cell opens on this line and is never closed (a missing "
+            'closing quote "), so the rest of the file would be one cell.'
+        )
+    if "expected after" in str(error):
+        return (
+            f"line {reader.line_num}: text follows the closing quote of a quoted cell (a quote "
+            'inside a quoted cell is written twice: "say ""hi""").'
+        )
+    return f"line {reader.line_num}: {error}."
 
 
 def xlsx_cell(value: Any) -> str:
@@ -804,7 +976,13 @@ def _messages(reasons: Any) -> str:
 
 
 class CsvImport:
-    """One run of ``import_csv``: plan every row, then write the plan unless dry run."""
+    """One run of ``import_csv``: plan every row, then write the plan; a dry run writes it
+    in a rehearsal (registry.rehearsal), so it reports what the write does, row by row.
+
+    ``verdicts`` has each line's outcome: created, updated, unchanged or rejected.
+    ``duplicate_choices`` has the lines refused because live assets share their symbol
+    and name (a choice to make: name the asset, or allow duplicates).
+    """
 
     def __init__(
         self,
@@ -813,6 +991,7 @@ class CsvImport:
         *,
         source: str,
         overwrite: bool = False,
+        allow_duplicates: bool = False,
         dry_run: bool = False,
         strict: bool = False,
         batch_size: int = 1000,
@@ -822,12 +1001,16 @@ class CsvImport:
         self.report = report
         self.source = source
         self.overwrite = overwrite
+        self.allow_duplicates = allow_duplicates
         self.dry_run = dry_run
         self.strict = strict
         self.batch_size = batch_size
         self.progress = progress or Progress(enabled=False)
         self.fields = entity.serializer_class().fields
+        self.file: dict = {}
         self.chunk: dict = {}
+        self.verdicts: dict[int, str] = {}
+        self.duplicate_choices: list[int] = []
         # One serializer validates every row, as DRF's ListSerializer does: the row's
         # instance and data are set on it per row (building a serializer's fields costs
         # more than validating a row). The updating one is partial.
@@ -856,18 +1039,14 @@ class CsvImport:
         self.check_header(header, what)
         self.report.items = len(rows) + len(malformed)
         for line, reason in malformed:
-            self.report.reject(f"line {line}", reason)
+            self.reject(line, reason)
         plans = self.plan(rows)
         self._sort_rejections()
         return plans
 
     def write(self, plans: list[PlannedRow]) -> None:
-        """Write the planned rows (count them, in a dry run)."""
-        if self.dry_run:
-            for planned in plans:
-                kind = self.report.created if planned.action == CREATE else self.report.updated
-                kind[self.entity.name] += 1
-        else:
+        """Write the planned rows through the services; in a dry run, in a rehearsal."""
+        with rehearsal() if self.dry_run else contextlib.nullcontext():
             self.progress.start(len(plans), f"write {self.entity.name}")
             apply_in_batches(
                 plans,
@@ -877,6 +1056,10 @@ class CsvImport:
                 progress=self.progress,
             )
         self._sort_rejections()
+
+    def reject(self, line: int, reason: str) -> None:
+        self.report.reject(f"line {line}", reason)
+        self.verdicts[line] = REJECTED
 
     def _sort_rejections(self) -> None:
         # Every rejection is "line N"; found while reading, planning or writing, told in order.
@@ -904,18 +1087,18 @@ class CsvImport:
         self.progress.start(len(rows), f"check {self.entity.name}")
         plans: list[PlannedRow] = []
         seen: dict[tuple, int] = {}
+        self.file = self.entity.file_context(rows, self)
         for chunk in batched(rows, self.batch_size):
             keyed = []
             for row in chunk:
                 try:
                     key = self.entity.key_of(row.cells)
                 except ValidationError as error:
-                    self.report.reject(f"line {row.line}", error_text(error))
+                    self.reject(row.line, error_text(error))
                     continue
                 if key is not None and key in seen:
-                    self.report.reject(
-                        f"line {row.line}",
-                        f"{', '.join(self.entity.key)}: the same as line {seen[key]}.",
+                    self.reject(
+                        row.line, f"{', '.join(self.entity.key)}: the same as line {seen[key]}."
                     )
                     continue
                 if key is not None:
@@ -923,16 +1106,18 @@ class CsvImport:
                 keyed.append((row, key))
             found = self.entity.existing(key for _, key in keyed if key is not None)
             self.prefetch_references(row for row, _ in keyed)
-            self.chunk = self.entity.chunk_context(list(found.values()), self)
+            unkeyed = [row for row, key in keyed if key is None]
+            self.chunk = self.entity.chunk_context(unkeyed, list(found.values()), self)
             planned_chunk = []
             for row, key in keyed:
                 try:
                     planned = self.entity.plan_row(row, found.get(key), self)
                 except RowRejected as rejection:
-                    self.report.reject(f"line {row.line}", str(rejection))
+                    self.reject(row.line, str(rejection))
                     continue
                 if planned is None:
                     self.report.unchanged[self.entity.name] += 1
+                    self.verdicts[row.line] = UNCHANGED
                 else:
                     planned_chunk.append(planned)
             plans += self._refuse_taken_ids(planned_chunk)
@@ -949,8 +1134,8 @@ class CsvImport:
         kept = []
         for planned in plans:
             if planned.action == CREATE and planned.data.get(pk) in taken:
-                self.report.reject(
-                    f"line {planned.line}",
+                self.reject(
+                    planned.line,
                     f"{pk}: {planned.data[pk]} is the id of another "
                     f"{self.entity.model._meta.verbose_name}, whose "
                     f"{', '.join(self.entity.key)} differ from this row's.",
@@ -1025,7 +1210,7 @@ class CsvImport:
                 with transaction.atomic():
                     outcome = write(planned)
             except (ValidationError, RegistryError) as error:
-                self.report.reject(f"line {planned.line}", error_text(error))
+                self.reject(planned.line, error_text(error))
                 continue
             counter = {
                 CREATED: self.report.created,
@@ -1033,3 +1218,4 @@ class CsvImport:
                 UNCHANGED: self.report.unchanged,
             }[outcome]
             counter[self.entity.name] += 1
+            self.verdicts[planned.line] = outcome

@@ -427,3 +427,70 @@ class TestBadFiles:
         response = preview(admin_client, IMPORT_ASSETS, big, "assets.csv")
         assert "is larger than 2 MB" in " ".join(response.context["form"].errors["file"])
         assert not Asset.objects.filter(pk=NEW_ASSET_ID).exists()
+
+
+class TestPreviewTellsTheTruth:
+    def test_a_row_the_write_refuses_is_previewed_as_rejected(self, demo, admin_client):
+        """The preview is the write, rolled back: an address the model refuses is a
+        rejection there, not "to create 1" that confirming then rejects."""
+        asset = usdc()
+        rows = [{"asset": asset.pk, "chain": "base", "address": "0xNOTANADDRESS", "decimals": 6}]
+        url = reverse("admin:assets_assetdeployment_import")
+        before = registry_state()
+
+        shown = preview(admin_client, url, as_csv(rows), "deployments.csv")
+
+        assert (shown.context["preview"].created, shown.context["preview"].rows) == (0, [])
+        (rejection,) = shown.context["preview"].report.rejected
+        assert rejection.item == "line 2" and rejection.reason.startswith("address: Not an EVM")
+        assert b"Confirm import" not in shown.content
+        assert registry_state() == before
+
+
+class TestDuplicateAssets:
+    def usdc_elsewhere_csv(self) -> bytes:
+        """A row without asset_id: USD Coin, at an address the registry's USDC is not."""
+        deployments = json.dumps([{"chain": "base", "address": "0x" + "cd" * 20}])
+        row = {"symbol": "USDC", "name": "USD Coin", "asset_type": "ERC20"}
+        return as_csv([{**row, "deployments": deployments}])
+
+    def test_a_row_that_needs_a_choice_is_refused_and_the_choice_offered(self, demo, admin_client):
+        before = registry_state()
+        shown = preview(admin_client, IMPORT_ASSETS, self.usdc_elsewhere_csv(), "usdc.csv")
+
+        (rejection,) = shown.context["preview"].report.rejected
+        assert str(usdc().pk) in rejection.reason
+        assert shown.context["preview"].duplicate_choices == [2]
+        assert b'name="_allow_duplicates"' in shown.content
+        assert registry_state() == before
+
+        allowed = admin_client.post(
+            IMPORT_ASSETS,
+            {"_allow_duplicates": "1", "token": shown.context["pending"]["token"]},
+        )
+
+        assert allowed.context["preview"].created == 1
+        assert allowed.context["preview"].report.rejected == []
+        assert b"Duplicate assets are allowed" in allowed.content
+        assert registry_state() == before
+        confirm(admin_client, IMPORT_ASSETS, allowed)
+        assert Asset.objects.filter(name="USD Coin").count() == 2
+
+    def test_the_upload_form_offers_the_choice_for_assets_only(self, demo, admin_client):
+        shown = preview(
+            admin_client,
+            IMPORT_ASSETS,
+            self.usdc_elsewhere_csv(),
+            "usdc.csv",
+            allow_duplicates="on",
+        )
+        assert shown.context["preview"].created == 1
+        assert "allow_duplicates" not in admin_client.get(IMPORT_CHAINS).context["form"].fields
+
+
+def test_an_unclosed_quote_is_an_error_on_the_page_naming_its_line(demo, admin_client):
+    data = b'symbol,name,asset_type\nNEWA,New A,ERC20\nNEWB,"New B,ERC20\nNEWC,New C,ERC20\n'
+    response = preview(admin_client, IMPORT_ASSETS, data, "assets.csv")
+    (error,) = response.context["form"].errors["file"]
+    assert "line 3: a quoted cell opens on this line and is never closed" in error
+    assert not Asset.objects.filter(symbol__in=["NEWA", "NEWB"]).exists()

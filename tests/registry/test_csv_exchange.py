@@ -69,9 +69,17 @@ def export_text(entity: str, fmt: str = "csv") -> str:
     return out.getvalue()
 
 
-def import_csv(entity: str, path, *options: str) -> dict:
+def import_csv(entity: str, path, *options: str, nothing_imported: bool = False) -> dict:
+    """The run's JSON report. ``nothing_imported``: every row is rejected, and the command
+    says so with a non-zero exit (a CommandError), after its report."""
     out = StringIO()
-    call_command("import_csv", entity, str(path), "--json", *options, stdout=out)
+    if nothing_imported:
+        with pytest.raises(
+            CommandError, match=r"^Nothing (would be )?imported: all \d+ items were rejected"
+        ):
+            call_command("import_csv", entity, str(path), "--json", *options, stdout=out)
+    else:
+        call_command("import_csv", entity, str(path), "--json", *options, stdout=out)
     return json.loads(out.getvalue())
 
 
@@ -382,7 +390,7 @@ def test_a_flag_resolved_in_the_file_is_resolved_and_a_changed_flag_is_refused(d
     assert flag.resolved_at is not None
 
     lowered = write_csv(tmp_path / "flags-2.csv", [{**resolved, "severity": "2"}])
-    report = import_csv("quality-flags", lowered)
+    report = import_csv("quality-flags", lowered, nothing_imported=True)
 
     assert report["updated"] == {}
     (rejection,) = report["rejected"]
@@ -405,7 +413,9 @@ def test_a_critical_flag_raised_and_resolved_by_one_import_is_rejected_when_plan
     }
     path = write_csv(tmp_path / "flags.csv", [new])
 
-    report = import_csv("quality-flags", path, *(["--dry-run"] if dry_run else []))
+    report = import_csv(
+        "quality-flags", path, *(["--dry-run"] if dry_run else []), nothing_imported=True
+    )
 
     assert report["created"] == {}
     (rejection,) = report["rejected"]
@@ -444,7 +454,7 @@ def test_an_identifier_cannot_be_changed_as_the_api_cannot(demo, tmp_path):
     row = next(r for r in rows if r["external_id"] == "weth")
     path = write_csv(tmp_path / "identifiers.csv", [{**row, "is_primary": "false"}])
 
-    report = import_csv("identifiers", path)
+    report = import_csv("identifiers", path, nothing_imported=True)
 
     (rejection,) = report["rejected"]
     assert rejection["item"] == "line 2"
@@ -462,3 +472,392 @@ def test_a_spreadsheet_saved_csv_reimports_unchanged(demo, tmp_path):
 
     assert report["unchanged"] == {"assets": len(csv_rows(text))}
     assert report["rejected"] == []
+
+
+# ---- previews and dry runs tell the truth ------------------------------------------------
+
+NUL_METADATA = '{"note":"\\u0000"}'  # JSON the serializer accepts; the model refuses NUL
+
+
+def by_id(external_id: str) -> str:
+    """The id of the demo asset CoinGecko knows as ``external_id``."""
+    return str(Asset.objects.with_identifier("COINGECKO", external_id).get().pk)
+
+
+def blank(row: dict) -> dict:
+    return {name: "" for name in row}
+
+
+def mixed_rows(entity: str) -> list[dict]:
+    """Rows of ``entity``: unchanged, updated and new ones, and rows only the write refuses
+    (model validation, constraints against the registry and against an earlier row of the
+    file, references to a deleted asset, four eyes). The first row is unchanged."""
+    rows = csv_rows(export_text(entity))
+    first, template = rows[0], rows[-1]
+    usdc, eth, weth, gone = by_id("usd-coin"), by_id("ethereum"), by_id("weth"), None
+    gone = str(Asset.all_objects.get(symbol="GONE").pk)
+    if entity == "assets":
+        new = {**blank(first), "symbol": "NEWA", "name": "New A", "asset_type": "ERC20"}
+        (usdc_row,) = [row for row in rows if row["asset_id"] == usdc]
+        return [
+            first,
+            {**usdc_row, "description": "Edited."},
+            new,
+            {**new, "symbol": "BAD\u200bX", "name": "Bad X"},  # an invisible character
+            {**rows[1], "metadata": NUL_METADATA},
+        ]
+    if entity == "chains":
+        new = {**template, "chain_id": "zora", "name": "Zora", "network_id": "7777777"}
+        return [
+            first,
+            {**rows[1], "name": "Renamed"},
+            new,
+            {**new, "chain_id": "zora-again", "name": "Zora again"},  # the same network id
+            {**new, "chain_id": "nonet", "network_id": "", "chain_type": "EVM"},
+        ]
+    if entity == "deployments":
+        reth = by_id("rocket-pool-eth")
+        (reth_row,) = [row for row in rows if row["asset"] == reth and row["chain"] == "ethereum"]
+        taken = {row["chain"] for row in rows if row["asset"] == reth}
+        chains = sorted(set(Chain.objects.filter(chain_type="EVM").values_list("pk", flat=True)))
+        free, other = [chain for chain in chains if chain not in taken][:2]
+        new = {
+            **reth_row,
+            "deployment_id": "",
+            "chain": free,
+            "address": ADDRESS_1,
+            "is_canonical": "false",
+            "deployment_tx": "",
+            "deployer_address": "",
+        }
+        return [
+            next(row for row in rows if row["asset"] != reth),
+            {**reth_row, "metadata": '{"note":"edited"}'},
+            new,
+            {**new, "address": ADDRESS_2},  # a second deployment of rETH on that chain
+            {**new, "chain": other, "address": "0xNOTANADDRESS"},
+            {**new, "asset": gone, "chain": other, "address": ADDRESS_2},
+        ]
+    if entity == "identifiers":
+        new = {
+            **template,
+            "asset": usdc,
+            "source": "COINMARKETCAP",
+            "external_id": "3408",
+            "is_primary": "true",
+        }
+        return [
+            first,
+            new,
+            {**new, "external_id": "3408-b"},  # a second primary CoinMarketCap id
+            {**new, "source": "COINGECKO", "external_id": "usdc-2"},  # one more primary
+            {**new, "asset": gone, "external_id": "gone-cmc"},
+        ]
+    if entity == "relationships":
+        (weth_row,) = [row for row in rows if row["child_asset"] == weth]
+        new = {
+            **weth_row,
+            "relationship_id": "",
+            "child_asset": usdc,
+            "relationship_type": "SYNTHETIC_OF",
+        }
+        return [
+            first,
+            {**weth_row, "description": "Edited."},
+            new,
+            {**new, "parent_asset": weth, "child_asset": eth},  # closes a cycle
+            {**new, "child_asset": eth},  # related to itself
+        ]
+    if entity == "groups":
+        new = {**template, "group_id": "btc", "canonical_symbol": "BTC", "description": ""}
+        return [
+            {**first, "description": "Edited."},
+            new,
+            {**new, "group_id": "bitcoin", "canonical_symbol": "btc"},  # the same, in lower case
+            {**new, "group_id": "usd", "canonical_symbol": "U\u200bSD"},
+        ]
+    if entity == "group-members":
+        new = {**template, "asset": by_id("wrapped-bitcoin"), "is_canonical": "false"}
+        return [
+            first,
+            {**rows[1], "weight": "0.5"},
+            new,
+            {**new, "asset": usdc, "is_canonical": "true"},  # a second canonical member
+            {**new, "asset": by_id("tether"), "weight": "-1"},
+            {**new, "asset": gone},
+        ]
+    if entity == "venues":
+        new = {**template, "venue_id": "newex", "name": "New Exchange"}
+        return [
+            first,
+            {**rows[1], "name": "Renamed"},
+            new,
+            {
+                **new,
+                "venue_id": "dex",
+                "venue_type": "DEX",
+                "chain": "ethereum",
+                "protocol_address": "0xNOTANADDRESS",
+            },
+            {**rows[2], "metadata": NUL_METADATA},
+        ]
+    if entity == "venue-assets":
+        new = {**template, "venue_asset_symbol": "NEWCODE", "asset": usdc}
+        return [
+            first,
+            {**rows[1], "deposit_enabled": "false"},
+            new,
+            {**new, "venue_asset_symbol": "OTHER", "metadata": NUL_METADATA},
+            {**new, "venue_asset_symbol": "GONE", "asset": gone},
+        ]
+    if entity == "venue-symbols":
+        current = [row for row in rows if not row["delisted_at"]]
+        new = {**current[0], "id": "", "symbol": "NEW-USD", "asset": usdc, "quote_asset": eth}
+        return [
+            current[0],
+            {**current[1], "metadata": '{"note":"edited"}'},
+            new,
+            {**new, "symbol": "SELF-SELF", "quote_asset": usdc},  # quoted in itself
+            {**new, "symbol": "GONE-USD", "asset": gone},
+        ]
+    assert entity == "quality-flags"
+    active = [row for row in rows if not row["resolved_at"]]
+    new = {
+        **active[0],
+        "flag_id": "",
+        "asset": usdc,
+        "flag_type": "LOW_LIQUIDITY",
+        "severity": "2",
+        "source": "manual",
+    }
+    return [
+        next(row for row in rows if row["resolved_at"]),
+        {**active[0], "resolved_at": "2030-01-01T00:00:00Z", "resolution_notes": "Gone."},
+        new,
+        {**new, "reason": "Again."},  # a second active flag of the type and source
+        {
+            **new,
+            "flag_type": "EXPLOITED",
+            "severity": "5",
+            "resolved_at": "2030-01-01T00:00:00Z",
+            "resolution_notes": "Patched.",
+        },  # raised and resolved by one actor
+        {**new, "asset": gone},
+    ]
+
+
+def rehearsed_and_written(entity: str, path, actor: str) -> tuple[dict, dict]:
+    """Each line's verdict in a dry run and in the real run (rolled back) of ``path``, by
+    ``actor``: what the engine behind the command and the admin decides."""
+    from registry.actors import acting_as
+    from registry.exchange import CsvImport
+    from registry.importing import ImportReport
+
+    verdicts = []
+    for dry_run in (True, False):
+        run = CsvImport(
+            ENTITIES[entity],
+            ImportReport(source=entity, dry_run=dry_run),
+            source=f"import:csv:{path.name}",
+            overwrite=True,
+            dry_run=dry_run,
+        )
+        with transaction.atomic(), acting_as(actor, source=f"import:csv:{path.name}"):
+            run.run(path.read_bytes(), path.name)
+            transaction.set_rollback(True)
+        rejected = {int(r.item.split()[-1]): r.reason for r in run.report.rejected}
+        verdicts.append({line: (v, rejected.get(line)) for line, v in run.verdicts.items()})
+    return verdicts[0], verdicts[1]
+
+
+@pytest.mark.parametrize("entity", list(ENTITIES))
+def test_a_dry_run_and_the_preview_agree_row_by_row_with_the_import(
+    entity, registry_data, admin_client, tmp_path
+):
+    """Good rows, and bad rows that only the write refuses: the command's dry run, the
+    admin's preview and the engine's dry run say, line by line, what the import does."""
+    from django.urls import reverse
+
+    from registry.exchange import CREATED, REJECTED, UPDATED
+    from tests.registry.test_admin_exchange import OVERWRITE, preview
+
+    path = write_csv(tmp_path / f"{entity}.csv", mixed_rows(entity))
+    before = registry_state()
+
+    rehearsed, written = rehearsed_and_written(entity, path, "user:admin")
+    opts = ENTITIES[entity].model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
+    shown = preview(admin_client, url, path.read_bytes(), path.name, **OVERWRITE).context["preview"]
+    dry = import_csv(entity, path, "--dry-run", "--overwrite")
+    assert registry_state() == before
+
+    real = import_csv(entity, path, "--overwrite")
+
+    assert rehearsed == written
+    verdicts = {v for v, _ in written.values()}
+    assert REJECTED in verdicts and verdicts & {CREATED, UPDATED}, written
+    actions = {"create": CREATED, "update": UPDATED}
+    assert {row.line: actions[row.action] for row in shown.rows} == {
+        line: v for line, (v, _) in written.items() if v in (CREATED, UPDATED)
+    }
+    assert [(r.item, r.reason) for r in shown.report.rejected] == [
+        (f"line {line}", reason) for line, (v, reason) in sorted(written.items()) if v == REJECTED
+    ]
+    ignored = {"dry_run", "seconds", "items_per_second"}
+    assert {k: v for k, v in dry.items() if k not in ignored} == {
+        k: v for k, v in real.items() if k not in ignored
+    }
+
+
+# ---- a row without asset_id finds the asset an earlier import made ------------------------
+
+
+def new_assets_csv(path, *rows: dict):
+    """A steward's file of new assets: no asset_id column."""
+    return write_csv(path, [{"asset_type": "ERC20", "category": "defi", **row} for row in rows])
+
+
+def test_importing_a_file_of_new_assets_twice_changes_nothing_the_second_time(demo, tmp_path):
+    """Rows without asset_id are found by symbol and name (in any letter case), so the
+    second import finds what the first created: IMPORT.md's idempotence."""
+    path = new_assets_csv(
+        tmp_path / "new.csv",
+        {"symbol": "NEWA", "name": "New A", "description": ""},
+        {"symbol": "NEWB", "name": "New B", "description": "Second."},
+    )
+    assert import_csv("assets", path)["created"] == {"assets": 2}
+    before = registry_state()
+
+    report = import_csv("assets", path)
+
+    assert report["unchanged"] == {"assets": 2}
+    assert (report["created"], report["updated"], report["rejected"]) == ({}, {}, [])
+    assert registry_state() == before
+    assert Asset.objects.filter(symbol="NEWA").count() == 1
+
+    # In another letter case the row still finds the asset, and writes its spelling.
+    edited = new_assets_csv(tmp_path / "edited.csv", {"symbol": "NewA", "name": "NEW A"})
+    report = import_csv("assets", edited)
+    assert (report["created"], report["updated"]) == ({}, {"assets": 1})
+    assert Asset.objects.get(symbol="NewA").name == "NEW A"
+
+
+def test_an_export_without_its_ids_reimports_unchanged(registry_data, tmp_path):
+    """Symbol, name and the deployments an export lists find each exported asset."""
+    rows = csv_rows(export_text("assets"))
+    path = write_csv(tmp_path / "assets.csv", [{**row, "asset_id": ""} for row in rows])
+    before = registry_state()
+
+    report = import_csv("assets", path)
+
+    assert report["unchanged"] == {"assets": len(rows)}
+    assert report["rejected"] == [] and report["created"] == {}
+    assert registry_state() == before
+
+
+def test_a_row_whose_symbol_and_name_an_asset_with_other_deployments_has_needs_a_choice(
+    demo, tmp_path
+):
+    """Refused, naming the asset, in a dry run as in the import; --allow-duplicates creates
+    a new asset, and importing the file again then finds it."""
+    usdc = Asset.objects.get(name="USD Coin")
+    elsewhere = json.dumps([{"chain": "base", "address": ADDRESS_1}])
+    path = new_assets_csv(
+        tmp_path / "usdc.csv", {"symbol": "USDC", "name": "USD Coin", "deployments": elsewhere}
+    )
+    before = registry_state()
+
+    for options in (["--dry-run"], []):
+        report = import_csv("assets", path, *options, nothing_imported=True)
+        (rejection,) = report["rejected"]
+        assert rejection["item"] == "line 2"
+        assert str(usdc.pk) in rejection["reason"]
+        assert "allow duplicates" in rejection["reason"]
+    assert registry_state() == before
+
+    report = import_csv("assets", path, "--allow-duplicates")
+
+    assert report["created"] == {"assets": 1}
+    assert str(usdc.pk) in report["warnings"][0]
+    assert Asset.objects.filter(name="USD Coin").count() == 2
+    before = registry_state()
+    assert import_csv("assets", path, "--allow-duplicates")["unchanged"] == {"assets": 1}
+    assert registry_state() == before
+
+
+def test_an_ambiguous_row_is_refused_and_its_asset_id_settles_it(demo, tmp_path):
+    """Two live assets with the symbol and name: the row names neither, so it is refused,
+    duplicates allowed or not; with an asset_id it updates that one."""
+    first = asset_create(symbol="TWIN", name="Twin", asset_type="ERC20")
+    second = asset_create(symbol="TWIN", name="Twin", asset_type="ERC20")
+    path = new_assets_csv(tmp_path / "twin.csv", {"symbol": "TWIN", "name": "Twin"})
+
+    for options in ([], ["--allow-duplicates"]):
+        report = import_csv("assets", path, "--overwrite", *options, nothing_imported=True)
+        (rejection,) = report["rejected"]
+        assert str(first.pk) in rejection["reason"] and str(second.pk) in rejection["reason"]
+    assert Asset.objects.filter(symbol="TWIN").count() == 2
+
+    named = new_assets_csv(
+        tmp_path / "named.csv", {"asset_id": second.pk, "symbol": "TWIN", "name": "Twin"}
+    )
+    report = import_csv("assets", named, "--overwrite")
+    assert report["updated"] == {"assets": 1}  # its category, from the file
+    second.refresh_from_db()
+    assert second.category == "defi"
+
+
+def test_two_rows_without_asset_id_for_one_asset_are_refused_but_the_first(demo, tmp_path):
+    """A second row with the same symbol and name would be the same asset again (or, as a
+    second asset, one the next import could not tell apart)."""
+    path = new_assets_csv(
+        tmp_path / "twice.csv",
+        {"symbol": "DUO", "name": "Duo"},
+        {"symbol": "duo", "name": "DUO", "category": "other"},
+    )
+
+    report = import_csv("assets", path)
+
+    assert report["created"] == {"assets": 1}
+    (rejection,) = report["rejected"]
+    assert rejection["item"] == "line 3" and "the same as line 2" in rejection["reason"]
+    assert import_csv("assets", path)["unchanged"] == {"assets": 1}
+
+
+def test_allow_duplicates_is_refused_for_an_entity_found_by_its_key_only(demo, tmp_path):
+    path = tmp_path / "chains.csv"
+    path.write_text(export_text("chains"), encoding="utf-8")
+
+    with pytest.raises(CommandError, match="--allow-duplicates: chains rows are found by"):
+        import_csv("chains", path, "--allow-duplicates")
+
+
+# ---- what the command says when it imports nothing ---------------------------------------
+
+
+def test_a_file_whose_every_row_is_rejected_exits_non_zero(demo, tmp_path):
+    """Nothing imported is a failure, in a dry run as in the import; one good row is not."""
+    counterfeit = Asset.objects.get(name="Counterfeit USD Coin (demo)")
+    bad = {"asset": counterfeit.pk, "chain": "ethereum", "decimals": 6}
+    path = write_csv(tmp_path / "bad.csv", [{**bad, "address": "0xNOTANADDRESS"}])
+
+    for options in (["--dry-run"], []):
+        report = import_csv("deployments", path, *options, nothing_imported=True)
+        assert report["rejected"][0]["reason"].startswith("address: Not an EVM address")
+
+    good = {**bad, "address": ADDRESS_1}
+    mixed = write_csv(tmp_path / "mixed.csv", [{**bad, "address": "0xNOTANADDRESS"}, good])
+    assert import_csv("deployments", mixed)["created"] == {"deployments": 1}
+
+
+def test_a_csv_with_an_unclosed_quote_says_so_with_its_line(demo, tmp_path):
+    path = tmp_path / "chains.csv"
+    path.write_text('chain_id,name\nbase,Base\nzora,"Zora\nmode,Mode\n', encoding="utf-8")
+    before = registry_state()
+
+    with pytest.raises(CommandError) as raised:
+        import_csv("chains", path)
+
+    assert str(raised.value).startswith("Nothing imported: ")
+    assert "line 3: a quoted cell opens on this line and is never closed" in str(raised.value)
+    assert registry_state() == before

@@ -2,9 +2,11 @@
 
 from pathlib import Path
 
+from django.core.management.base import CommandError
+
 from registry.actors import acting_as
 from registry.exchange import ENTITIES, CsvImport
-from registry.importing import ImportCommand, read_source
+from registry.importing import ImportCommand, ImportReport, read_source
 
 
 class Command(ImportCommand):
@@ -12,18 +14,43 @@ class Command(ImportCommand):
         "Import a CSV of an entity, with the API's field names as its header (what "
         "`export ENTITY --format csv` writes). Rows are validated by the API serializer, "
         "found by natural key and written through the services; unchanged rows write "
-        "nothing. For an empty registry import in this order: " + ", ".join(ENTITIES) + "."
+        "nothing; --dry-run writes them and rolls back. Exits non-zero when nothing could "
+        "be imported. For an empty registry import in this order: " + ", ".join(ENTITIES) + "."
     )
     source_kind = "csv"
 
     def add_source_arguments(self, parser) -> None:
         parser.add_argument("entity", choices=list(ENTITIES), help="The API resource path.")
         parser.add_argument("path", help="The CSV file (UTF-8, with or without a BOM).")
+        parser.add_argument(
+            "--allow-duplicates",
+            action="store_true",
+            help="assets: create a new asset for a row without asset_id even where live "
+            "assets share its symbol and name (with other deployments); without it such a "
+            "row is rejected, naming them.",
+        )
 
     def describe_source(self, options: dict) -> str:
         return f"{options['entity']} from {options['path']}"
 
+    def handle(self, *args, **options) -> None:
+        entity = ENTITIES[options["entity"]]
+        if options["allow_duplicates"] and not entity.duplicates_choice:
+            raise CommandError(
+                f"--allow-duplicates: {entity.name} rows are found by their natural key "
+                f"({', '.join(entity.key)}) only; it applies to assets."
+            )
+        super().handle(*args, **options)
+        report: ImportReport = self.report
+        imported = (report.created, report.updated, report.unchanged)
+        if report.rejected and not sum(sum(counter.values()) for counter in imported):
+            nothing = "Nothing would be imported" if report.dry_run else "Nothing imported"
+            raise CommandError(
+                f"{nothing}: all {report.items:,} items were rejected (the report says why)."
+            )
+
     def run(self, options, report, progress) -> None:
+        self.report = report
         path = options["path"]
         source = f"import:csv:{Path(path).name}"
         run = CsvImport(
@@ -31,6 +58,7 @@ class Command(ImportCommand):
             report,
             source=source,
             overwrite=options["overwrite"],
+            allow_duplicates=options["allow_duplicates"],
             dry_run=options["dry_run"],
             strict=options["strict"],
             batch_size=options["batch_size"],
