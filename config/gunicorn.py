@@ -6,6 +6,8 @@ throughput as threaded workers with a 2-4x better p99 (DESIGN.md).
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
@@ -21,3 +23,13 @@ max_requests = 0  # no recycling: nothing leaks, and recycling costs a cold star
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+# Counters of /metrics (registry/metrics.py) are kept per worker in this directory and
+# added up by whichever worker answers the scrape. Set here, before the workers import
+# prometheus_client; a fresh directory per server start, so no old counts carry over.
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    _metrics_dir = tempfile.mkdtemp(prefix="cqar-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+    def on_exit(server):
+        shutil.rmtree(_metrics_dir, ignore_errors=True)

@@ -104,6 +104,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.25)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -115,8 +116,10 @@ if REDIS_URL:
                 # poisoned cache must not be able to execute code.
                 "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
                 # A slow or dead Redis must degrade lookups, not hang them.
-                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.25),
-                "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.25),
+                "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+                # Tells the hot cache about every (re)connection (registry/cache.py).
+                "CONNECTION_POOL_CLASS": "registry.cache.ObservedConnectionPool",
             },
         }
     }
@@ -125,6 +128,14 @@ else:
 
 # Seconds a process leaves Redis alone after a failure before trying it again.
 CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
+# Seconds a process serves from Redis before checking PostgreSQL for invalidations that
+# writes could not make; also the longest a write that cannot reach Redis waits.
+CACHE_LEASE_SECONDS = env.float("CACHE_LEASE_SECONDS", default=2.0)
+if CACHE_LEASE_SECONDS <= REDIS_SOCKET_TIMEOUT:
+    raise environ.ImproperlyConfigured(
+        "CACHE_LEASE_SECONDS must be longer than REDIS_SOCKET_TIMEOUT: a lease covers the "
+        "reads that start before it ends and take up to the socket timeout."
+    )
 # Seconds a hot-path token check is remembered (revocation is immediate regardless).
 HOT_AUTH_CACHE_SECONDS = env.int("HOT_AUTH_CACHE_SECONDS", default=60)
 # Serve /bench/floor, the benchmark's constant-bytes view (make bench sets it).

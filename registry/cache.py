@@ -18,24 +18,39 @@ load their answers (``<app>/lookups.py``), this module owns the protocol:
   marker is gone): no read that starts after a commit sees what it replaced.
 - Redis slow or down: every call is bounded by the socket timeout, and after one failure
   the process leaves Redis alone for ``CACHE_RETRY_SECONDS`` (a circuit breaker), so a
-  request never waits for several timeouts. Lookups then answer from PostgreSQL.
-  Invalidations that cannot reach Redis are kept in PostgreSQL, in the same transaction
-  as the write, and replayed as soon as Redis answers again (``replay_pending``).
+  request never waits for several timeouts. Lookups then answer from PostgreSQL, rate
+  limits are not enforced (``guarded``), and both are logged and counted in /metrics.
+- The breaker protects reads only: a write tries Redis whatever it says. A write that
+  cannot reach Redis **fences** the cache instead (``_fence``): inside its transaction
+  it takes the lock that lease renewals need, waits until every process's lease has run
+  out, and records its keys in PostgreSQL. A process serves from Redis only while it
+  holds a **lease** (``CACHE_LEASE_SECONDS``), and renews it by first deleting from Redis
+  every key recorded so: so no process, whatever its breaker says, reads an answer from
+  Redis after a commit that Redis did not see. The lease also lapses whenever a
+  connection to Redis is (re)made, and renewing checks that Redis is the instance the
+  cache was last checked against; one restarted from an older snapshot, or a replica
+  promoted in its place, may hold answers older than deletes it acknowledged, so its hot
+  keys are deleted first. docs/ARCHITECTURE.md weighs this design against the others.
 - Without REDIS_URL (the quick start) there is no hot cache: lookups read PostgreSQL.
 """
 
 import contextlib
 import logging
+import os
 import re
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
 
+import redis
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
+from registry.metrics import CACHE_ERRORS, CACHE_FENCED_WRITES
 from registry.validators import SLUG_PATTERN
 
 logger = logging.getLogger(__name__)
@@ -48,7 +63,17 @@ LOADING = b"\x00L"
 TOMBSTONE_MS = 60_000  # outlives any transaction it guards; expires if the writer dies
 LOADING_MS = 2_000
 WAIT_STEPS = (0.001, 0.002, 0.004)  # seconds a reader waits for another's load
-REPLAY_SECONDS = 5.0  # how often each process looks for invalidations Redis missed
+# A pending invalidation of every hot key: a bulk write that could not flush them.
+ALL_HOT_KEYS = "v1:*"
+# The run id of the Redis instance the hot keys were last checked against. Outside v1:*,
+# so flushing the hot keys keeps it.
+RUN_ID_KEY = "cqar-cache:run-id"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a NOWAIT lock that is taken
+# How long a row of registry_cachelease says its process may hold a lease: rewritten
+# only when a lease would outlast it, so most renewals write nothing.
+LEASE_ROW_SECONDS = 30.0
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,7 +110,7 @@ return 0
 
 
 class CacheUnavailable(Exception):
-    """Redis is not configured, or the breaker is open after a failure."""
+    """Redis is not configured, the breaker is open, or this process holds no lease."""
 
 
 class NoRedis(CacheUnavailable):
@@ -93,64 +118,201 @@ class NoRedis(CacheUnavailable):
 
 
 class _Redis:
-    """The raw Redis client behind django-redis, with the circuit breaker."""
+    """The raw Redis client behind django-redis, its circuit breaker, and this process's
+    lease on serving answers from it."""
 
     def __init__(self) -> None:
         self.down_until = 0.0
-        self.recovering = False
-        self.next_replay = 0.0
+        self.lease_until = 0.0
+        self.row_until = 0.0  # until when registry_cachelease names us (0: no row)
+        self._holder: tuple[int, str] | None = None
         self._client = None
         self._cas = None
 
-    def client(self):
+    @property
+    def holder(self) -> str:
+        """This process's name in registry_cachelease (a forked child gets its own)."""
+        if self._holder is None or self._holder[0] != os.getpid():
+            name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+            self._holder = (os.getpid(), name)
+        return self._holder[1]
+
+    def raw(self):
+        """The client whatever the breaker says: for writes, which must try Redis."""
         if not settings.CACHES["default"]["BACKEND"].startswith("django_redis"):
             raise NoRedis("no Redis configured")
-        if self.down_until:
-            if time.monotonic() < self.down_until:
-                raise CacheUnavailable("Redis failed recently")
-            self.down_until = 0.0
-            self.recovering = True
         if self._client is None:
             from django_redis import get_redis_connection
 
             self._client = get_redis_connection("default")
             self._cas = self._client.register_script(_CAS_SCRIPT)
-        now = time.monotonic()
-        if self.recovering or now >= self.next_replay:
-            # Writes made while Redis was away (in this process or any other) left their
-            # invalidations in PostgreSQL: every process replays them, right after its
-            # own outage and every few seconds, before it reads anything.
-            self.recovering = False
-            self.next_replay = now + REPLAY_SECONDS
-            with contextlib.suppress(DatabaseError):  # PostgreSQL away too: retry later
-                replay_pending()
         return self._client
 
+    def available(self):
+        """The client unless the breaker is open: for what may miss Redis without harm
+        (counting requests for a rate limit, storing an answer loaded from PostgreSQL)."""
+        client = self.raw()
+        if self.down_until:
+            if time.monotonic() < self.down_until:
+                raise CacheUnavailable("Redis failed recently")
+            self.down_until = 0.0
+        return client
+
+    def client(self):
+        """The client for reading cached answers: the breaker closed and the lease held
+        (renewed here when it has run out)."""
+        client = self.available()
+        if time.monotonic() >= self.lease_until:
+            self._renew_lease(client)
+        return client
+
+    def leased(self) -> bool:
+        """Still leased? Checked after a read: a reconnect during it (perhaps to a Redis
+        restarted from an old snapshot) voids what it read."""
+        return time.monotonic() < self.lease_until
+
     def cas(self):
-        self.client()
+        self.available()
         return self._cas
 
-    def trip(self, error: Exception) -> None:
-        retry = getattr(settings, "CACHE_RETRY_SECONDS", 5.0)
-        logger.warning("Redis failed (%s); reading PostgreSQL for %.0f s", error, retry)
+    def trip(self, error: Exception, operation: str) -> None:
+        """A Redis call failed: count it, log it, and leave Redis alone for a while."""
+        retry = settings.CACHE_RETRY_SECONDS
+        CACHE_ERRORS.labels(operation).inc()
+        logger.warning(
+            "Redis failed during %s (%s): lookups read PostgreSQL and rate limits are not "
+            "enforced for %.0f s",
+            operation,
+            error,
+            retry,
+        )
         self.down_until = time.monotonic() + retry
+        self._release_lease()
 
     def reset(self) -> None:
-        """Forget the client and the breaker (settings changed, or a test wants it)."""
+        """Forget the client, the breaker and the lease (settings changed, or a test
+        wants it)."""
         self.down_until = 0.0
-        self.recovering = False
-        self.next_replay = 0.0
+        self.lease_until = 0.0
+        self.row_until = 0.0
         self._client = None
         self._cas = None
+
+    def _connected(self, connection) -> None:
+        """Every (re)connection to Redis: what it now reaches is checked before a read."""
+        self.lease_until = 0.0
+
+    def _renew_lease(self, client) -> None:
+        """Lease Redis for CACHE_LEASE_SECONDS, once it holds nothing older than
+        PostgreSQL: the keys fencing writes recorded are deleted from it, and so is every
+        hot key if it is not the instance they were last checked against.
+
+        Under a SHARE lock of the pending table, which a fencing write's ROW EXCLUSIVE
+        excludes: no lease is granted while a write that could not reach Redis is open,
+        and the keys it recorded are seen as soon as it has committed.
+        """
+        from registry.models import CacheLease, PendingCacheInvalidation
+
+        started = time.monotonic()
+        # A read checked against the lease completes within the socket timeout, so every
+        # read it allows happens before ``started`` + CACHE_LEASE_SECONDS.
+        lease_until = started + settings.CACHE_LEASE_SECONDS - _socket_timeout()
+        row_written = False
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"LOCK TABLE {PendingCacheInvalidation._meta.db_table} IN SHARE MODE NOWAIT"
+                )
+                applied = _apply_pending(client)
+                _check_instance(client)
+                if started + settings.CACHE_LEASE_SECONDS > self.row_until:
+                    cursor.execute(
+                        f"INSERT INTO {CacheLease._meta.db_table} (holder, expires_at) "
+                        "VALUES (%s, clock_timestamp() + make_interval(secs => %s)) "
+                        "ON CONFLICT (holder) DO UPDATE SET expires_at = EXCLUDED.expires_at",
+                        [self.holder, LEASE_ROW_SECONDS],
+                    )
+                    row_written = True
+        except DatabaseError as error:
+            if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                raise CacheUnavailable("a write that could not reach Redis is open") from None
+            raise CacheUnavailable(f"cannot read pending invalidations: {error}") from None
+        if row_written:  # PostgreSQL's expiry is later still: it was set after ``started``
+            self.row_until = started + LEASE_ROW_SECONDS
+        self.lease_until = lease_until
+        if applied:
+            with contextlib.suppress(DatabaseError):  # applied again next time: harmless
+                PendingCacheInvalidation.objects.filter(id__in=applied).delete()
+
+    def _release_lease(self) -> None:
+        """Give the lease up, so fencing writes need not wait for it."""
+        self.lease_until = 0.0
+        if not self.row_until or connection.needs_rollback:
+            return
+        self.row_until = 0.0
+        from registry.models import CacheLease
+
+        with contextlib.suppress(DatabaseError), transaction.atomic():
+            CacheLease.objects.filter(holder=self.holder).delete()
 
 
 redis_state = _Redis()
 
 
-def redis_errors():
-    import redis
+class ObservedConnectionPool(redis.ConnectionPool):
+    """django-redis's pool (CONNECTION_POOL_CLASS), telling the lease about every
+    connection made: the Redis at the other end may have restarted meanwhile."""
 
-    return (redis.exceptions.RedisError, OSError)
+    def make_connection(self):
+        made = super().make_connection()
+        made.register_connect_callback(redis_state._connected)
+        return made
+
+
+def _socket_timeout() -> float:
+    options = settings.CACHES["default"].get("OPTIONS", {})
+    return float(options.get("SOCKET_TIMEOUT") or 0.0)
+
+
+_REDIS_ERRORS: tuple[type[Exception], ...] = ()
+
+
+def redis_errors() -> tuple[type[Exception], ...]:
+    global _REDIS_ERRORS
+    if not _REDIS_ERRORS:
+        from django_redis.exceptions import ConnectionInterrupted
+
+        _REDIS_ERRORS = (redis.exceptions.RedisError, OSError, ConnectionInterrupted)
+    return _REDIS_ERRORS
+
+
+def guarded(operation: str, call: Callable[[], T], default: T) -> T:
+    """``call()``, or ``default`` while the breaker is open or when Redis fails (the
+    failure opens the breaker, and is logged and counted as ``operation``). Without Redis
+    (the quick start) ``call()`` runs against the local-memory cache."""
+    try:
+        redis_state.available()
+    except NoRedis:
+        pass
+    except CacheUnavailable:
+        return default
+    try:
+        return call()
+    except CacheUnavailable:
+        return default
+    except redis_errors() as error:
+        redis_state.trip(error, operation)
+        return default
+
+
+def read_keys(keys: list[str]) -> list[bytes | None]:
+    """The values of ``keys`` in one round trip, under the lease (CacheUnavailable
+    without one, or when it lapsed during the read)."""
+    client = redis_state.client()
+    values = client.mget(keys) if len(keys) > 1 else [client.get(keys[0])]
+    if not redis_state.leased():
+        raise CacheUnavailable("the lease lapsed during the read")
+    return values
 
 
 def encode(answer: Answer) -> bytes:
@@ -178,7 +340,6 @@ def read_through_many(
 
     ``load_many(missing_keys)`` answers the keys Redis did not, from PostgreSQL.
     """
-    errors = redis_errors()
     answers: dict[str, Answer] = {}
     claimed: dict[str, bytes] = {}
     try:
@@ -199,11 +360,13 @@ def read_through_many(
             loading += [key for key in absent if key not in claimed]  # lost the race
         if loading:
             answers.update(_wait_for(client, list(dict.fromkeys(loading))))
+        if not redis_state.leased():
+            raise CacheUnavailable("the lease lapsed during the read")
     except CacheUnavailable:
-        pass
-    except errors as error:
-        redis_state.trip(error)
-        claimed = {}
+        answers, claimed = {}, {}
+    except redis_errors() as error:
+        redis_state.trip(error, "read")
+        answers, claimed = {}, {}
     missing = [key for key in dict.fromkeys(keys) if key not in answers]
     if missing:
         loaded = load_many(missing)
@@ -247,7 +410,7 @@ def _store(claimed: dict[str, bytes], loaded: dict[str, Answer], family: Family)
         cas = redis_state.cas()
         stores = [(key, marker, loaded[key]) for key, marker in claimed.items() if key in loaded]
         # One key: EVALSHA alone (a pipeline would first ask SCRIPT EXISTS).
-        pipe = redis_state.client().pipeline(transaction=False) if len(stores) > 1 else None
+        pipe = redis_state.available().pipeline(transaction=False) if len(stores) > 1 else None
         for key, marker, answer in stores:
             ttl_ms = (family.ttl if answer[0] else family.miss_ttl) * 1000
             cas(keys=[key], args=[marker, encode(answer), ttl_ms], client=pipe)
@@ -256,7 +419,7 @@ def _store(claimed: dict[str, bytes], loaded: dict[str, Answer], family: Family)
     except CacheUnavailable:
         pass
     except redis_errors() as error:
-        redis_state.trip(error)
+        redis_state.trip(error, "store")
 
 
 def read_requests(
@@ -302,8 +465,8 @@ def invalidate(keys: Iterable[str], recompute: Callable[[], Iterable[str]] | Non
 
     Call inside the write's transaction (services do). ``recompute()`` runs again after
     commit and its keys are deleted too: a row another transaction committed meanwhile
-    (a new ticker of the flagged asset) is then seen. If Redis cannot be reached, the
-    keys are recorded in PostgreSQL with the write and deleted when Redis is back.
+    (a new ticker of the flagged asset) is then seen. The write tries Redis whatever the
+    breaker says; if Redis cannot be reached, the write fences the cache (``_fence``).
     """
     if _discarding.get():
         return
@@ -312,36 +475,88 @@ def invalidate(keys: Iterable[str], recompute: Callable[[], Iterable[str]] | Non
         transaction.on_commit(lambda: _delete_after_commit(sorted(set(recompute()) - set(keys))))
     if not keys:
         return
+    if redis_state.down_until and _fenced_in_this_transaction():
+        _record_pending(keys)  # the fence this transaction holds covers them too
+        return
     try:
-        client = redis_state.client()
-        pipe = client.pipeline(transaction=False)
+        pipe = redis_state.raw().pipeline(transaction=False)
         for key in keys:
             pipe.set(key, TOMBSTONE, px=TOMBSTONE_MS)
         pipe.execute()
     except NoRedis:
         return
-    except CacheUnavailable:
-        _record_pending(keys)
-        return
     except redis_errors() as error:
-        redis_state.trip(error)
-        _record_pending(keys)
+        redis_state.trip(error, "invalidate")
+        _fence(keys)
         return
     transaction.on_commit(lambda: _delete_after_commit(keys))
+
+
+def _fence(keys: list[str]) -> None:
+    """Redis did not take this write's tombstones, and other processes may still reach
+    it (a partition, a paused or overloaded Redis) or reach it again later with the old
+    answers. So, inside the write's transaction: take the pending table's ROW EXCLUSIVE
+    lock, which keeps every lease renewal out until the transaction ends; wait until the
+    leases granted before it have run out (CACHE_LEASE_SECONDS at most, less when no
+    other process's row in registry_cachelease is current); and record the keys, which
+    become visible with the write's commit and are deleted from Redis before any lease
+    is granted again.
+    """
+    from registry.models import CacheLease, PendingCacheInvalidation
+
+    if not connection.in_atomic_block:
+        logger.error("invalidate() outside a transaction: its write committed unfenced")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"LOCK TABLE {PendingCacheInvalidation._meta.db_table} IN ROW EXCLUSIVE MODE"
+        )
+        redis_state.lease_until = 0.0  # this process's reads too
+        cursor.execute(
+            "SELECT EXTRACT(EPOCH FROM max(expires_at) - clock_timestamp()) "
+            f"FROM {CacheLease._meta.db_table} "
+            "WHERE holder <> %s AND expires_at > clock_timestamp()",
+            [redis_state.holder],
+        )
+        others = min(float(cursor.fetchone()[0] or 0.0), settings.CACHE_LEASE_SECONDS)
+    # This process's own reads already under way finish within the socket timeout.
+    time.sleep(max(others, _socket_timeout()))
+    PendingCacheInvalidation.objects.bulk_create(
+        [PendingCacheInvalidation(key=key) for key in keys]
+    )
+    CACHE_FENCED_WRITES.inc()
+    logger.warning(
+        "Redis unreachable: a write fenced the cache (waited %.2f s for leases); its %d "
+        "keys are deleted from Redis before any process reads it again",
+        others,
+        len(keys),
+    )
+
+
+def _fenced_in_this_transaction() -> bool:
+    """Does this transaction already hold the fence (and so wait no longer)?"""
+    from registry.models import PendingCacheInvalidation
+
+    if not connection.in_atomic_block:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() "
+            "AND relation = %s::regclass AND mode = 'RowExclusiveLock' AND granted)",
+            [PendingCacheInvalidation._meta.db_table],
+        )
+        return cursor.fetchone()[0]
 
 
 def _delete_after_commit(keys: list[str]) -> None:
     if not keys:
         return
     try:
-        redis_state.client().delete(*keys)
+        redis_state.raw().delete(*keys)
     except NoRedis:
         return
-    except CacheUnavailable:
-        _record_pending(keys)  # the tombstones still guard them until they expire
     except redis_errors() as error:
-        redis_state.trip(error)
-        _record_pending(keys)
+        redis_state.trip(error, "invalidate")
+        _record_pending(keys)  # the tombstones guard them until they expire
 
 
 def _record_pending(keys: list[str]) -> None:
@@ -357,29 +572,82 @@ def _record_pending(keys: list[str]) -> None:
     logger.warning("Redis unreachable: %d cache keys queued for invalidation", len(keys))
 
 
-def replay_pending(limit: int = 10_000) -> int:
-    """Delete from Redis the keys writes could not invalidate; returns how many."""
+def _apply_pending(client) -> list[int]:
+    """Delete from Redis every key recorded as pending; the ids of the rows applied."""
     from registry.models import PendingCacheInvalidation
 
-    pending = list(PendingCacheInvalidation.objects.order_by("id").values_list("id", "key")[:limit])
-    if not pending:
-        return 0
+    applied: list[int] = []
+    while True:
+        batch = list(
+            PendingCacheInvalidation.objects.filter(id__gt=applied[-1] if applied else 0)
+            .order_by("id")
+            .values_list("id", "key")[:1000]
+        )
+        if not batch:
+            return applied
+        keys = {key for _, key in batch}
+        if ALL_HOT_KEYS in keys:
+            keys.discard(ALL_HOT_KEYS)
+            _delete_hot_keys(client)
+        if keys:
+            client.delete(*keys)
+        applied += [pk for pk, _ in batch]
+
+
+def _check_instance(client) -> None:
+    """Is Redis the instance the hot keys were last checked against? One restarted from
+    an older snapshot, or a replica promoted in its place, may hold answers older than
+    deletes it acknowledged: then delete every hot key before serving any."""
+    pipe = client.pipeline(transaction=False)
+    pipe.info("server")
+    pipe.get(RUN_ID_KEY)
+    info, checked = pipe.execute()
+    run_id = info["run_id"]
+    if checked == run_id.encode():
+        return
+    deleted = _delete_hot_keys(client)
+    client.set(RUN_ID_KEY, run_id)
+    if checked is not None or deleted:
+        logger.warning(
+            "Redis %s is not the instance the cache was last checked against (restarted or "
+            "failed over): deleted its %d hot keys",
+            run_id,
+            deleted,
+        )
+
+
+def replay_pending() -> int:
+    """Delete from Redis the keys writes could not invalidate; returns how many rows.
+    (Lease renewals do it too, before any read; this is the periodic sweep.)"""
+    from registry.models import PendingCacheInvalidation
+
     try:
-        client = redis_state._client if redis_state._client is not None else redis_state.client()
-        client.delete(*[key for _, key in pending])
-    except (CacheUnavailable, *redis_errors()):
+        applied = _apply_pending(redis_state.raw())
+    except NoRedis:
         return 0
-    PendingCacheInvalidation.objects.filter(id__in=[pk for pk, _ in pending]).delete()
-    return len(pending)
+    except redis_errors() as error:
+        redis_state.trip(error, "invalidate")
+        return 0
+    PendingCacheInvalidation.objects.filter(id__in=applied).delete()
+    return len(applied)
 
 
 def flush_hot_keys() -> int:
     """Delete every hot-path key (``v1:*``). For bulk fixture loads such as
-    generate_synthetic, whose writes are not curation and not invalidated one by one."""
+    generate_synthetic, whose writes are not curation and not invalidated one by one.
+    If Redis cannot be reached, the flush is recorded (and fenced) like a write's keys."""
     try:
-        client = redis_state.client()
-    except CacheUnavailable:
+        return _delete_hot_keys(redis_state.raw())
+    except NoRedis:
         return 0
+    except redis_errors() as error:
+        redis_state.trip(error, "invalidate")
+        with transaction.atomic():
+            _fence([ALL_HOT_KEYS])
+        return 0
+
+
+def _delete_hot_keys(client) -> int:
     deleted = 0
     batch = []
     for key in client.scan_iter(match="v1:*", count=1000):

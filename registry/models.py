@@ -194,8 +194,10 @@ class SoftDeleteModel(models.Model):
 class PendingCacheInvalidation(models.Model):
     """A hot-cache key a committed write could not invalidate because Redis was away.
 
-    Written in the write's own transaction; ``registry.cache.replay_pending`` deletes
-    the key from Redis once it answers again, then the row.
+    Written in the write's own transaction, which holds this table's ROW EXCLUSIVE lock
+    until it ends (the fence, ``registry.cache._fence``). Every process deletes these
+    keys from Redis before it serves from Redis again (``_Redis._renew_lease``), then
+    the rows go.
     """
 
     key = models.CharField(max_length=500, db_index=True)
@@ -203,6 +205,22 @@ class PendingCacheInvalidation(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class CacheLease(models.Model):
+    """A process that may hold a lease on serving answers from Redis, until ``expires_at``
+    (later than any lease it holds; rewritten every ``LEASE_ROW_SECONDS``).
+
+    A write that cannot reach Redis waits until the leases granted before its fence have
+    run out: CACHE_LEASE_SECONDS at most, no longer than the latest row of another
+    process (``registry.cache._fence``). A process deletes its row when Redis fails.
+    """
+
+    holder = models.CharField(max_length=200, primary_key=True, help_text="host:pid:nonce")
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.holder
 
 
 class OutboxEvent(models.Model):

@@ -96,3 +96,24 @@ def demo(db, django_capture_on_commit_callbacks):
     """The demo data, committed as far as the cache can tell (its after-commit hooks ran)."""
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo", stdout=StringIO())
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of the test's own, to stop, crash and restart (never the shared one)."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cache_on_own_redis(own_redis, settings):
+    """The cache pointed at ``own_redis``; the hot cache's client, breaker and lease anew."""
+    from registry import cache
+
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": own_redis.url}}
+    cache.redis_state.reset()
+    yield own_redis
+    cache.redis_state.reset()

@@ -3,16 +3,17 @@
 The first call with a token authenticates it the way the DRF API does (knox: digest
 lookup, expiry, active user) and keeps who it is and what it may do in Redis for
 ``HOT_AUTH_CACHE_SECONDS`` (60 s), keyed by the token's digest, behind the same circuit
-breaker as the answers. Revoking a token deletes that entry at once and again after
-commit (a post_delete signal); a permission or user change takes effect within the
-cache time.
+breaker and lease as the answers. Revoking a token invalidates that entry like any
+write invalidates its keys (a post_delete signal: a tombstone now, a delete after
+commit, the fence when Redis cannot be reached), and an entry is only ever remembered
+where nothing is (SET NX), so a check made before the revocation cannot overwrite its
+tombstone. A permission or user change takes effect within the cache time.
 """
 
 import time
 
 import orjson
 from django.conf import settings
-from django.db import transaction
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
 from rest_framework.exceptions import AuthenticationFailed
@@ -36,23 +37,21 @@ def _auth_key(digest: str) -> str:
 
 
 def _remembered(key: str) -> dict | None:
-    try:
-        value = cache.redis_state.client().get(key)
-    except cache.CacheUnavailable:
-        return None
-    except cache.redis_errors() as error:
-        cache.redis_state.trip(error)
-        return None
-    return orjson.loads(value) if value else None
+    value = cache.guarded("auth", lambda: cache.read_keys([key])[0], None)
+    return orjson.loads(value) if _is_entry(value) else None
 
 
 def _remember(key: str, entry: dict, ttl: int) -> None:
-    try:
-        cache.redis_state.client().set(key, orjson.dumps(entry), ex=ttl)
-    except cache.CacheUnavailable:
-        pass
-    except cache.redis_errors() as error:
-        cache.redis_state.trip(error)
+    cache.guarded(
+        "auth",
+        lambda: cache.redis_state.available().set(key, orjson.dumps(entry), ex=ttl, nx=True),
+        None,
+    )
+
+
+def _is_entry(value: bytes | None) -> bool:
+    """A remembered entry (JSON), not nothing or a revocation's tombstone."""
+    return bool(value) and value[:1] == b"{"
 
 
 def auth_key_of(request) -> str | None:
@@ -66,7 +65,7 @@ def auth_key_of(request) -> str | None:
 
 def remembered_caller(value: bytes | None) -> Caller | None:
     """The caller a remembered entry names, if it is still valid."""
-    if not value:
+    if not _is_entry(value):
         return None
     entry = orjson.loads(value)
     if entry["expiry"] is not None and entry["expiry"] <= time.time():
@@ -102,18 +101,7 @@ def authenticate(request) -> Caller | None:
     return Caller(entry["actor"], set(entry["permissions"]))
 
 
-def _forget(key: str) -> None:
-    try:
-        cache.redis_state.client().delete(key)
-    except cache.CacheUnavailable:
-        pass
-    except cache.redis_errors() as error:
-        cache.redis_state.trip(error)
-
-
 def forget_token(sender, instance, **kwargs) -> None:
-    """post_delete of a knox token: its remembered identity goes with it, now and once the
-    deletion commits (a request in between may have remembered it again)."""
-    key = _auth_key(instance.digest)
-    _forget(key)
-    transaction.on_commit(lambda: _forget(key))
+    """post_delete of a knox token (inside the deletion's transaction): its remembered
+    identity is invalidated with it."""
+    cache.invalidate([_auth_key(instance.digest)])

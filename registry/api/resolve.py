@@ -135,14 +135,12 @@ def cached_fast_path(request, lookup_type: str, params):
         return None
     try:
         lookup = cache.lookup(lookup_type)
-        parsed = lookup.parse(params)
-        client = cache.redis_state.client()
-        remembered, value = client.mget([auth_key, lookup.key_of(parsed)])
-    except (ValueError, cache.CacheUnavailable):
+        key = lookup.key_of(lookup.parse(params))
+    except ValueError:
         return None
-    except cache.redis_errors() as error:
-        cache.redis_state.trip(error)
-        return None
+    remembered, value = cache.guarded(
+        "read", lambda: cache.read_keys([auth_key, key]), (None, None)
+    )
     caller = remembered_caller(remembered)
     answer = cache.decode(value)
     if caller is None or answer is None or not caller.has_perm(READ_PERMISSION):

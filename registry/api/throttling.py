@@ -1,8 +1,18 @@
 """Rate limits per scope: ``read`` for safe methods, ``write`` for the others, or the
 view's own ``throttle_scope``. Rates come from API_THROTTLE_RATES (README); a scope
-without a rate is not limited."""
+without a rate is not limited.
+
+The counts live in the cache (Redis). When Redis cannot count a request, the request is
+let through (fails open) rather than refused or failed: a rate limit protects the
+registry, it must not take it down with the cache. The failure is logged once per
+breaker opening and each request let through is counted in /metrics
+(``cqar_throttle_failed_open_total``).
+"""
 
 from rest_framework.throttling import SimpleRateThrottle
+
+from registry import cache
+from registry.metrics import THROTTLE_FAILED_OPEN
 
 
 class RegistryScopedThrottle(SimpleRateThrottle):
@@ -17,7 +27,12 @@ class RegistryScopedThrottle(SimpleRateThrottle):
         if self.rate is None:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        count = super().allow_request
+        allowed = cache.guarded("throttle", lambda: count(request, view), None)
+        if allowed is None:
+            THROTTLE_FAILED_OPEN.labels(self.scope).inc()
+            return True
+        return allowed
 
     def get_cache_key(self, request, view):
         if request.user and request.user.is_authenticated:

@@ -9,8 +9,6 @@ the stream as a downstream service would.
 import asyncio
 import contextlib
 import os
-import socket
-import threading
 import time
 
 import nats
@@ -20,6 +18,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from registry.events.jetstream import ensure_stream
 from tests.events.worker import Worker, session_database_url
+from tests.tcp_gate import TcpGate
 
 NEEDED = {
     "NATS_URL": "NATS with JetStream, e.g. nats://127.0.0.1:4222",
@@ -136,72 +135,11 @@ def stream():
     reader.close()
 
 
-class TcpGate:
-    """A TCP forwarder to NATS that can be shut: while shut, the port refuses
-    connections and open ones are cut, as when NATS is down or unreachable."""
-
-    def __init__(self, target_host: str, target_port: int) -> None:
-        self.target = (target_host, target_port)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self._server: socket.socket | None = None
-        self._connections: list[socket.socket] = []
-        self._lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
-
-    def open(self) -> None:
-        server = socket.socket()
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", self.port))
-        server.listen(16)
-        self._server = server
-        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
-
-    def shut(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-        with self._lock:
-            for conn in self._connections:
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-                    conn.close()
-            self._connections.clear()
-
-    def _accept(self, server: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            with self._lock:
-                self._connections += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, sink):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-
 @pytest.fixture
 def nats_gate():
     from urllib.parse import urlsplit
 
     target = urlsplit(os.environ["NATS_URL"])
-    gate = TcpGate(target.hostname or "127.0.0.1", target.port or 4222)
+    gate = TcpGate(target.hostname or "127.0.0.1", target.port or 4222, scheme="nats")
     yield gate
     gate.shut()

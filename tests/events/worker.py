@@ -32,6 +32,19 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
     raise AssertionError(f"Timed out after {timeout} s waiting for {what}")
 
 
+def stop_group(process: subprocess.Popen | None, grace: float = 20) -> None:
+    """SIGTERM a process started in its own session, and its children; SIGKILL them if
+    they have not exited after ``grace`` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+
 class Worker:
     """``celery -A config worker --beat`` in its own process group, logging to a file."""
 
@@ -83,10 +96,5 @@ class Worker:
             self.process.wait(10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_group(self.process)
         self._log.close()

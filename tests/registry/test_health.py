@@ -1,7 +1,7 @@
-"""/healthz reports the database and the real cache, and fails when one is down."""
+"""/healthz reports the database and the real cache: it fails when the database is
+down, and is degraded (still 200) when Redis is."""
 
 import pytest
-from django.test import override_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -15,16 +15,15 @@ def test_healthz_is_ok_against_the_real_database_and_redis(client, settings):
     assert set(body["checks"]) == {"database", "cache"}
 
 
-def test_healthz_is_503_naming_the_cache_when_redis_is_unreachable(client, settings):
-    broken = {
-        "default": {
-            **settings.CACHES["default"],
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
-        }
-    }
-    with override_settings(CACHES=broken):
-        response = client.get("/healthz")
-    assert response.status_code == 503
-    checks = response.json()["checks"]
-    assert checks["cache"]["status"] == "error"
-    assert checks["database"]["status"] == "ok"
+def test_healthz_is_degraded_not_failing_while_redis_is_down(cache_on_own_redis, client):
+    """Without Redis the process still serves (lookups read PostgreSQL): a load balancer
+    must keep it, so the cache's failure is named but the answer is 200."""
+    cache_on_own_redis.stop()
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["cache"]["status"] == "error"
+    assert body["checks"]["database"]["status"] == "ok"

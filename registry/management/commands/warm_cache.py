@@ -23,10 +23,10 @@ class Command(BaseCommand):
     def handle(self, *args, limit: int | None, **options) -> None:
         try:
             cache.redis_state.client()
-        except cache.CacheUnavailable as unavailable:
+        except (cache.CacheUnavailable, *cache.redis_errors()) as unavailable:
             self.stderr.write(f"Nothing to warm: {unavailable}.")
             return
-        # client() has just replayed the invalidations Redis missed, before any read.
+        # client() has just taken the lease: the invalidations Redis missed are applied.
         VenueSymbol = apps.get_model("venues", "VenueSymbol")
         AssetDeployment = apps.get_model("assets", "AssetDeployment")
         AssetGroup = apps.get_model("assets", "AssetGroup")
