@@ -30,6 +30,7 @@ from chains.services import chain_create, chain_update
 from registry.actors import acting_as, current_actor
 from registry.exceptions import RegistryError
 from registry.importing import ImportReport, Progress, SourceError, apply_in_batches, error_text
+from registry.numbers import ascii_integer
 from registry.text import normalize_name, normalize_symbol
 from registry.validators import SLUG_PATTERN, validate_rpc_url
 
@@ -145,9 +146,10 @@ def parse_chain_ids(value: str | None) -> set[int] | None:
         return None
     ids = set()
     for part in filter(None, (part.strip() for part in value.split(","))):
-        if not part.isdigit() or int(part) < 1:
-            raise ValueError(f"--only: {part!r} is not a chain id (a positive integer).")
-        ids.add(int(part))
+        chain_id = ascii_integer(part, minimum=1)  # not "²", which isdigit() takes
+        if chain_id is None:
+            raise ValueError(f"--only: {part[:30]!r} is not a chain id (a positive integer).")
+        ids.add(chain_id)
     if not ids:
         raise ValueError("--only: give at least one chain id.")
     return ids

@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from registry.api.params import ascii_integer
+from registry.numbers import ascii_integer
 
 BOOLEAN_WORDS = {"true": True, "1": True, "false": False, "0": False}
 

@@ -8,11 +8,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from registry.api.params import BIGINT_MAX, KnownQueryParametersMixin, QueryIntegerField
+from registry.api.params import KnownQueryParametersMixin, QueryIntegerField
 from registry.api.permissions import RegistryModelPermissions
 from registry.events.outbox import sequence_pending
 from registry.events.types import event_type_names
 from registry.models import OutboxEvent
+from registry.numbers import BIGINT_MAX
 
 MAX_LIMIT = 1000
 

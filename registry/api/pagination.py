@@ -19,7 +19,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
-from registry.api.params import ascii_integer
+from registry.numbers import ascii_integer
 
 
 def _encode(ordering: list[str], values: list) -> str:

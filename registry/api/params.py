@@ -7,30 +7,15 @@ DRF view come from the same drf-spectacular introspection that writes openapi.ya
 (filterset, ordering, pagination, ``extend_schema`` parameters), so what is documented
 and what is accepted cannot drift apart.
 
-Numbers in headers and parameters are read strictly: ASCII digits within a bound.
-``int()`` would also take other scripts' digits (``"١٢"``), underscores, signs and
-spaces, and refuses ``"²"`` (which ``str.isdigit()`` accepts) or 5,000 digits with a
-ValueError that was a 500.
+Numbers in headers and parameters are read by ``registry.numbers.ascii_integer``.
 """
 
 import functools
-import re
 
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-# A PostgreSQL bigint; every integer the API reads fits in one.
-BIGINT_MAX = 2**63 - 1
-_ASCII_INTEGER = re.compile(r"-?[0-9]{1,19}")
-
-
-def ascii_integer(text, *, minimum: int = -BIGINT_MAX, maximum: int = BIGINT_MAX) -> int | None:
-    """``text`` as an integer if it is an optional '-' and ASCII digits, from ``minimum``
-    to ``maximum``; None otherwise (the caller words the error)."""
-    if not isinstance(text, str) or not _ASCII_INTEGER.fullmatch(text):
-        return None
-    value = int(text)
-    return value if minimum <= value <= maximum else None
+from registry.numbers import BIGINT_MAX, ascii_integer
 
 
 class QueryIntegerField(serializers.IntegerField):

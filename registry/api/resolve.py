@@ -26,8 +26,9 @@ from registry import cache
 from registry.api.authentication import SCHEMES_HINT, TOKEN_SCHEMES, AuthorizationError
 from registry.api.exceptions import error_body
 from registry.api.fastauth import auth_key_of, authenticate, remembered_caller
-from registry.api.params import ascii_integer, unknown_parameter_errors
+from registry.api.params import unknown_parameter_errors
 from registry.api.schema import BATCH_LIMIT, resolve_query_parameters
+from registry.numbers import ascii_integer
 
 READ_PERMISSION = "assets.view_asset"
 DEFAULT_MIN_SEVERITY = 5  # CRITICAL

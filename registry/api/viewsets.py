@@ -14,9 +14,10 @@ from rest_framework.response import Response
 from registry.actors import actor_id
 from registry.api.ordering import RegistryOrderingFilter
 from registry.api.pagination import KeysetPagination
-from registry.api.params import KnownQueryParametersMixin, ascii_integer
+from registry.api.params import KnownQueryParametersMixin
 from registry.api.permissions import RegistryModelPermissions
 from registry.exceptions import StaleVersionError
+from registry.numbers import ascii_integer
 
 
 def required_query_params(request, *names: str) -> dict[str, str]:

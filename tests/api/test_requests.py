@@ -31,6 +31,8 @@ OPERATIONS = [
 UNKNOWN = "unknown_param"
 # Digits to str.isdigit() and int(), not ASCII: Arabic-Indic 0, 1 and 5.
 ARABIC_0, ARABIC_1, ARABIC_5 = "\u0660", "\u0661", "\u0665"
+DIGITS_5000 = pytest.param("9" * 5000, id="5000-digits")
+QUOTED_DIGITS_5000 = pytest.param('"' + "9" * 5000 + '"', id="5000-digits")
 
 
 def fill(path: str, **values) -> str:
@@ -320,6 +322,15 @@ def test_unknown_routes_and_malformed_ids_answer_the_json_error_shape(
     assert_error(response, 404, "not_found")
 
 
+def test_a_write_to_an_unknown_route_is_a_json_404_not_a_csrf_page(service):
+    """No CSRF check stands before the JSON 404 (its HTML 403 page would answer)."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_AUTHORIZATION=service._credentials["HTTP_AUTHORIZATION"])
+
+    for method in ("POST", "PUT", "DELETE"):
+        assert_error(client.generic(method, "/api/v1/assets/not-a-uuid/"), 404, "not_found")
+
+
 @pytest.mark.parametrize("debug", [False, True])
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_a_write_without_the_trailing_slash_is_a_404_naming_the_path(
@@ -389,7 +400,7 @@ def test_schema_declares_bearer_authentication():
 # --- numbers and sizes ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("header", ['"²"', '"' + "9" * 5000 + '"', '"\u0661"'])
+@pytest.mark.parametrize("header", ['"²"', QUOTED_DIGITS_5000, '"\u0661"'])
 def test_resolving_a_flag_with_an_if_match_that_is_no_version_is_a_412(auditor, header):
     """POST quality-flags/{id}/resolve/ reads If-Match like PATCH: strictly."""
     flag = AssetQualityFlagFactory(severity=3)
@@ -406,7 +417,7 @@ def test_resolving_a_flag_with_an_if_match_that_is_no_version_is_a_412(auditor, 
     assert flag.resolved_at is None
 
 
-@pytest.mark.parametrize("value", [ARABIC_5, "²", "5_0", " 5", "+5", "9" * 5000])
+@pytest.mark.parametrize("value", [ARABIC_5, "²", "5_0", " 5", "+5", DIGITS_5000])
 def test_min_severity_of_the_pretrade_check_is_ascii_digits(viewer, value):
     params = {"venue": "kraken", "symbol": "XXBTZUSD", "min_severity": value}
     response = viewer.get("/api/v1/resolve/pretrade/", params)
@@ -414,12 +425,12 @@ def test_min_severity_of_the_pretrade_check_is_ascii_digits(viewer, value):
     assert_error(response, 400, "invalid", "min_severity")
 
 
-@pytest.mark.parametrize("value", [ARABIC_1 + ARABIC_0, "1_0", " 10", "9" * 5000])
+@pytest.mark.parametrize("value", [ARABIC_1 + ARABIC_0, "1_0", " 10", DIGITS_5000])
 def test_page_size_is_ascii_digits(viewer, value):
     assert_error(viewer.get("/api/v1/chains/", {"page_size": value}), 400, field="page_size")
 
 
-@pytest.mark.parametrize("value", ["9" * 20, "9" * 5000, ARABIC_1, "-1"])
+@pytest.mark.parametrize("value", ["9" * 20, DIGITS_5000, ARABIC_1, "-1"])
 def test_the_event_feed_cursor_is_a_bounded_integer(viewer, value):
     """after= beyond a bigint was echoed back as next_after; now a 400."""
     assert_error(viewer.get("/api/v1/events/", {"after": value}), 400, field="after")
