@@ -48,7 +48,7 @@ from typing import TypeVar
 
 import redis
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, connection, transaction
 
 from registry.metrics import CACHE_ERRORS, CACHE_FENCED_WRITES
 from registry.validators import SLUG_PATTERN
@@ -233,7 +233,7 @@ class _Redis:
                         [self.holder, LEASE_ROW_SECONDS],
                     )
                     row_written = True
-        except DatabaseError as error:
+        except (DatabaseError, InterfaceError) as error:
             if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
                 raise CacheUnavailable("a write that could not reach Redis is open") from None
             raise CacheUnavailable(f"cannot read pending invalidations: {error}") from None
@@ -241,7 +241,7 @@ class _Redis:
             self.row_until = started + LEASE_ROW_SECONDS
         self.lease_until = lease_until
         if applied:
-            with contextlib.suppress(DatabaseError):  # applied again next time: harmless
+            with contextlib.suppress(DatabaseError, InterfaceError):  # applied again: harmless
                 PendingCacheInvalidation.objects.filter(id__in=applied).delete()
 
     def _release_lease(self) -> None:
@@ -252,7 +252,7 @@ class _Redis:
         self.row_until = 0.0
         from registry.models import CacheLease
 
-        with contextlib.suppress(DatabaseError), transaction.atomic():
+        with contextlib.suppress(DatabaseError, InterfaceError), transaction.atomic():
             CacheLease.objects.filter(holder=self.holder).delete()
 
 
