@@ -22,6 +22,7 @@ from chains.choices import ChainType
 from registry.history import UNTRACKED_FIELDS, tracked
 from registry.models import LiveManager, RegistryModel, SoftDeleteModel
 from registry.text import (
+    FREE_TEXT_MAX_LENGTH,
     NAME_MAX_LENGTH,
     SYMBOL_MAX_LENGTH,
     normalize_code,
@@ -48,7 +49,7 @@ class Asset(SoftDeleteModel, RegistryModel):
     name = models.CharField(max_length=NAME_MAX_LENGTH)
     asset_type = models.CharField(max_length=20, choices=AssetType.choices)
     category = models.CharField(max_length=64, blank=True, help_text="e.g. 'stablecoin'.")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     logo_url = models.CharField(max_length=500, blank=True, validators=[validate_logo_url])
     website_url = models.URLField(max_length=500, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -264,7 +265,7 @@ class AssetRelationship(RegistryModel):
         help_text="Units of parent per unit of child, when fixed (1 for WETH).",
     )
     protocol = models.CharField(max_length=100, blank=True, help_text="e.g. 'lido'.")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     metadata = models.JSONField(default=dict, blank=True)
 
     objects = AssetRelationshipQuerySet.as_manager()
@@ -302,7 +303,7 @@ class AssetGroup(RegistryModel):
     )
     canonical_symbol = models.CharField(max_length=SYMBOL_MAX_LENGTH)
     issuer = models.CharField(max_length=200, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     metadata = models.JSONField(default=dict, blank=True)
 
     normalizers = {"canonical_symbol": normalize_symbol}

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from assets.models import Asset
 from quality.models import AssetQualityFlag
 from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
+from registry.text import FREE_TEXT_MAX_LENGTH
 
 
 class AssetQualityFlagSerializer(RegistryModelSerializer):
@@ -46,4 +47,6 @@ class AssetQualityFlagSerializer(RegistryModelSerializer):
 
 
 class FlagResolutionSerializer(serializers.Serializer):
-    notes = serializers.CharField(help_text="Why the flag no longer applies.")
+    notes = serializers.CharField(
+        max_length=FREE_TEXT_MAX_LENGTH, help_text="Why the flag no longer applies."
+    )
