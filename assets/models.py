@@ -12,11 +12,16 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower, Upper
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from assets.choices import AssetType, IdentifierSource, RelationshipType
-from assets.querysets import AssetDeploymentQuerySet, AssetQuerySet, AssetRelationshipQuerySet
+from assets.querysets import (
+    AssetDeploymentQuerySet,
+    AssetGroupQuerySet,
+    AssetQuerySet,
+    AssetRelationshipQuerySet,
+)
 from chains.addresses import ADDRESS_MAX_LENGTH
 from chains.choices import ChainType
 from registry.history import UNTRACKED_FIELDS, tracked
@@ -25,6 +30,7 @@ from registry.text import (
     FREE_TEXT_MAX_LENGTH,
     NAME_MAX_LENGTH,
     SYMBOL_MAX_LENGTH,
+    SymbolKey,
     normalize_code,
     normalize_name,
     normalize_symbol,
@@ -42,9 +48,12 @@ class Asset(SoftDeleteModel, RegistryModel):
         max_length=SYMBOL_MAX_LENGTH, help_text="Display form, e.g. 'stETH'. Not unique."
     )
     # Lookups compare on this key; the database computes it, so no write path can
-    # store a key that disagrees with the symbol.
+    # store a key that disagrees with the symbol, and Python computes the same function
+    # (registry.text.symbol_key) for the hot path's cache keys.
     symbol_key = models.GeneratedField(
-        expression=Upper("symbol"), output_field=models.TextField(), db_persist=True
+        expression=SymbolKey("symbol"),
+        output_field=models.TextField(),
+        db_persist=True,
     )
     name = models.CharField(max_length=NAME_MAX_LENGTH)
     asset_type = models.CharField(max_length=20, choices=AssetType.choices)
@@ -306,13 +315,15 @@ class AssetGroup(RegistryModel):
     description = models.TextField(blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     metadata = models.JSONField(default=dict, blank=True)
 
+    objects = AssetGroupQuerySet.as_manager()
+
     normalizers = {"canonical_symbol": normalize_symbol}
 
     class Meta:
         ordering = ["group_id"]
         constraints = [
             models.UniqueConstraint(
-                Upper("canonical_symbol"),
+                SymbolKey("canonical_symbol"),
                 name="group_unique_canonical_symbol",
                 violation_error_message="Another group already has this canonical symbol.",
             ),

@@ -6,16 +6,21 @@
   make two different strings look identical ("840000:3" and "840000:3" + U+200B).
 - **Symbols and names** are stored NFKC-normalized and trimmed, so full-width and ASCII
   "USDC" are one symbol.
+- **The symbol key** (``symbol_key``): the one case-insensitive form symbols are
+  compared in, computed identically by Python (the hot path's cache keys) and by
+  PostgreSQL (``SymbolKey``: the generated column, filters, constraints).
 - **Free text** (descriptions, reasons, notes) is bounded in length and, like every
   text and JSON value, holds nothing PostgreSQL or UTF-8 cannot store (NUL, lone
   surrogates); ``registry.models.RegistryModel.normalize`` applies all of it.
 """
 
 import re
+import string
 import unicodedata
 
 import regex
 from django.core.exceptions import ValidationError
+from django.db.models import Func, TextField
 
 SYMBOL_MAX_LENGTH = 20
 NAME_MAX_LENGTH = 200
@@ -35,6 +40,7 @@ _BLANK_CATEGORIES = {"Zs", "Zl", "Zp"}
 _INVISIBLE_SYMBOLS = {"\u2800"}  # BRAILLE PATTERN BLANK: a symbol (So) that draws nothing
 _WHITESPACE_RUN = re.compile(r"\s+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 
 
 def is_invisible(char: str) -> bool:
@@ -106,6 +112,29 @@ def refuse_unstorable(value: str, what: str) -> None:
 def lookup_form(value: str) -> str:
     """NFKC and trimmed: the form a looked-up symbol is compared in."""
     return unicodedata.normalize("NFKC", value).strip()
+
+
+def symbol_key(value: str) -> str:
+    """The case-insensitive key of a symbol: its lookup form with ASCII letters upper-cased.
+
+    Only ASCII letters change case. Full Unicode case mapping is computed differently
+    by Python (ß -> SS) and by each PostgreSQL locale (C.UTF-8 keeps ß but makes the
+    dotless i U+0131 an I), and it folds distinct letters onto ASCII ones, so a
+    lookalike would resolve to a real asset. ``SymbolKey`` computes exactly this in SQL.
+    """
+    return lookup_form(value).translate(_ASCII_UPPER)
+
+
+class SymbolKey(Func):
+    """``symbol_key`` of a stored (already NFKC, trimmed) symbol column, in SQL.
+
+    upper() under the "C" collation upper-cases ASCII letters only, on every PostgreSQL
+    version, whatever the database's locale or collation provider. (One function, not
+    Upper(Collate(...)): Django allows no Collate inside an index expression.)
+    """
+
+    template = 'UPPER((%(expressions)s) COLLATE "C")'
+    output_field = TextField()
 
 
 def normalize_symbol(value: str) -> str:

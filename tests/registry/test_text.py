@@ -1,8 +1,9 @@
-"""Symbol, name and code normalization, and the invisible-character rule."""
+"""Symbol, name and code normalization, the invisible-character rule, the symbol key."""
 
 import pytest
 from django.core.exceptions import ValidationError
-from hypothesis import given
+from django.db import connection
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registry import text
@@ -86,3 +87,31 @@ def test_surrogates_and_nul_are_unstorable_but_format_characters_are_storable():
         "U+D800 (surrogate)",
     ]
     assert text.unstorable_characters("emoji \u200d and \u202e bidi") == []
+
+
+# --- the symbol key: one function, computed alike by Python and PostgreSQL ---------------
+
+
+@pytest.mark.parametrize(
+    "symbol, key",
+    [("stETH", "STETH"), ("ßtoken", "ßTOKEN"), ("\u0131nch", "\u0131NCH"), ("\uff55sdc", "USDC")],
+)
+def test_symbol_key_upper_cases_ascii_letters_only_after_nfkc(symbol, key):
+    assert text.symbol_key(symbol) == key
+
+
+@pytest.mark.django_db
+@settings(max_examples=300, deadline=None)
+@given(
+    symbol=st.text(
+        alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=20
+    )
+)
+def test_postgresql_computes_the_symbol_key_python_computes(symbol):
+    """The generated column and the group constraint (SymbolKey) agree with the hot
+    path's key (symbol_key) on every stored symbol, i.e. every NFKC string."""
+    stored = text.lookup_form(symbol)
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT UPPER((%s::text) COLLATE "C")', [stored])
+        (database_key,) = cursor.fetchone()
+    assert database_key == text.symbol_key(stored)
