@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from confusable_homoglyphs import categories, confusables
 
+from registry.text import symbol_key
+
 # Scripts a ticker or name is read in here. COMMON covers digits and punctuation: a "0"
 # that looks like an "O" is an ordinary ticker character, not a spoof.
 _READ_AS = {"LATIN", "COMMON"}
@@ -92,4 +94,4 @@ def suspicious_characters(value: str) -> list[SuspiciousCharacter]:
 def skeleton(symbol: str) -> str:
     """``symbol`` with every character that looks Latin replaced by its Latin lookalike,
     upper-cased: the symbol a reader thinks they see ("USDC" for "USD" + Cyrillic ES)."""
-    return "".join(latin_lookalike(char) or char for char in symbol).upper()
+    return symbol_key("".join(latin_lookalike(char) or char for char in symbol))

@@ -28,7 +28,7 @@ def _active_flags_at_least(severity: int):
 
 class AssetFilterSet(RegistryFilterSet):
     symbol = django_filters.CharFilter(
-        method="filter_symbol", help_text="Exact symbol, in any letter case."
+        method="filter_symbol", help_text="Exact symbol (NFKC), in any ASCII letter case."
     )
     asset_type = django_filters.MultipleChoiceFilter(choices=AssetType.choices)
     category = django_filters.CharFilter()
@@ -112,11 +112,17 @@ class AssetRelationshipFilterSet(RegistryFilterSet):
 
 
 class AssetGroupFilterSet(RegistryFilterSet):
-    canonical_symbol = django_filters.CharFilter(lookup_expr="iexact")
+    canonical_symbol = django_filters.CharFilter(
+        method="filter_canonical_symbol",
+        help_text="Exact canonical symbol (NFKC), in any ASCII letter case.",
+    )
 
     class Meta:
         model = AssetGroup
         fields = ["canonical_symbol", "issuer"]
+
+    def filter_canonical_symbol(self, queryset, name, value):
+        return queryset.with_canonical_symbol(value)
 
 
 class AssetGroupMemberFilterSet(RegistryFilterSet):

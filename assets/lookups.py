@@ -15,9 +15,8 @@ from django.db.models.functions import JSONObject, Lower
 
 from assets.models import Asset, AssetDeployment, AssetGroup, AssetGroupMember, AssetRelationship
 from assets.querysets import VARIANT_RELATIONSHIP_TYPES
-from registry import cache
+from registry import cache, text
 from registry.api.exceptions import error_body
-from registry.text import lookup_form
 
 _EVM_SHAPED = re.compile(r"^0[xX][0-9a-fA-F]{40}$")
 
@@ -31,10 +30,6 @@ def not_found(reason: str) -> cache.Answer:
 
 
 # --- keys ------------------------------------------------------------------------------
-
-
-def symbol_lookup_key(symbol: str) -> str:
-    return lookup_form(symbol).upper()
 
 
 def address_lookup_form(address: str) -> str:
@@ -52,11 +47,12 @@ def asset_key(asset_id) -> str:
 
 
 def symbol_key(symbol_key_value: str) -> str:
+    """The key of a symbol's answer, by the symbol's ``text.symbol_key`` (the column's)."""
     return f"v1:asset:symbol:{symbol_key_value}:*"
 
 
 def group_key(canonical_symbol: str) -> str:
-    return f"v1:group:{symbol_lookup_key(canonical_symbol)}:members"
+    return f"v1:group:{text.symbol_key(canonical_symbol)}:members"
 
 
 def variants_key(asset_id) -> str:
@@ -169,12 +165,12 @@ def load_assets(requests: list[dict]) -> list[cache.Answer]:
 
 
 def load_symbols(requests: list[dict]) -> list[cache.Answer]:
-    keys = {symbol_lookup_key(r["symbol"]) for r in requests}
+    keys = {text.symbol_key(r["symbol"]) for r in requests}
     sets = Asset.objects.collision_sets(keys)
     summaries = asset_summaries(a["asset_id"] for c in sets.values() for a in c["assets"])
     answers = []
     for request in requests:
-        key = symbol_lookup_key(request["symbol"])
+        key = text.symbol_key(request["symbol"])
         collisions = sets.get(key)
         if not collisions:
             answers.append(not_found(f"No live asset has the symbol {request['symbol']!r}."))
@@ -212,9 +208,7 @@ def _variant_entries(rows: list[dict], exclude=()) -> list[dict]:
 def load_groups(requests: list[dict]) -> list[cache.Answer]:
     answers = []
     for request in requests:
-        group = AssetGroup.objects.filter(
-            canonical_symbol__iexact=lookup_form(request["group"])
-        ).first()
+        group = AssetGroup.objects.with_canonical_symbol(request["group"]).first()
         if group is None:
             answers.append(not_found(f"No group with the canonical symbol {request['group']!r}."))
             continue
@@ -337,7 +331,7 @@ def register() -> None:
         "symbol": (
             "symbol",
             lambda p: {"symbol": cache.text_param(p, "symbol")},
-            lambda r: symbol_key(symbol_lookup_key(r["symbol"])),
+            lambda r: symbol_key(text.symbol_key(r["symbol"])),
             load_symbols,
         ),
         "group": (

@@ -12,18 +12,25 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower, Upper
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from assets.choices import AssetType, IdentifierSource, RelationshipType
-from assets.querysets import AssetDeploymentQuerySet, AssetQuerySet, AssetRelationshipQuerySet
+from assets.querysets import (
+    AssetDeploymentQuerySet,
+    AssetGroupQuerySet,
+    AssetQuerySet,
+    AssetRelationshipQuerySet,
+)
 from chains.addresses import ADDRESS_MAX_LENGTH
 from chains.choices import ChainType
 from registry.history import UNTRACKED_FIELDS, tracked
 from registry.models import LiveManager, RegistryModel, SoftDeleteModel
 from registry.text import (
+    FREE_TEXT_MAX_LENGTH,
     NAME_MAX_LENGTH,
     SYMBOL_MAX_LENGTH,
+    SymbolKey,
     normalize_code,
     normalize_name,
     normalize_symbol,
@@ -41,14 +48,17 @@ class Asset(SoftDeleteModel, RegistryModel):
         max_length=SYMBOL_MAX_LENGTH, help_text="Display form, e.g. 'stETH'. Not unique."
     )
     # Lookups compare on this key; the database computes it, so no write path can
-    # store a key that disagrees with the symbol.
+    # store a key that disagrees with the symbol, and Python computes the same function
+    # (registry.text.symbol_key) for the hot path's cache keys.
     symbol_key = models.GeneratedField(
-        expression=Upper("symbol"), output_field=models.TextField(), db_persist=True
+        expression=SymbolKey("symbol"),
+        output_field=models.TextField(),
+        db_persist=True,
     )
     name = models.CharField(max_length=NAME_MAX_LENGTH)
     asset_type = models.CharField(max_length=20, choices=AssetType.choices)
     category = models.CharField(max_length=64, blank=True, help_text="e.g. 'stablecoin'.")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     logo_url = models.CharField(max_length=500, blank=True, validators=[validate_logo_url])
     website_url = models.URLField(max_length=500, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -265,7 +275,7 @@ class AssetRelationship(RegistryModel):
         help_text="Units of parent per unit of child, when fixed (1 for WETH).",
     )
     protocol = models.CharField(max_length=100, blank=True, help_text="e.g. 'lido'.")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     metadata = models.JSONField(default=dict, blank=True)
 
     objects = AssetRelationshipQuerySet.as_manager()
@@ -303,8 +313,10 @@ class AssetGroup(RegistryModel):
     )
     canonical_symbol = models.CharField(max_length=SYMBOL_MAX_LENGTH)
     issuer = models.CharField(max_length=200, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     metadata = models.JSONField(default=dict, blank=True)
+
+    objects = AssetGroupQuerySet.as_manager()
 
     normalizers = {"canonical_symbol": normalize_symbol}
 
@@ -312,7 +324,7 @@ class AssetGroup(RegistryModel):
         ordering = ["group_id"]
         constraints = [
             models.UniqueConstraint(
-                Upper("canonical_symbol"),
+                SymbolKey("canonical_symbol"),
                 name="group_unique_canonical_symbol",
                 violation_error_message="Another group already has this canonical symbol.",
             ),

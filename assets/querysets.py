@@ -5,12 +5,12 @@ from decimal import Decimal
 
 from django.db import connections
 from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
-from django.db.models.functions import Lower, Upper
+from django.db.models.functions import Lower
 
 from chains.addresses import address_lookup_key
 from chains.choices import ChainType
 from registry.models import RegistryQuerySet, SoftDeleteQuerySet
-from registry.text import lookup_form
+from registry.text import SymbolKey, lookup_form, symbol_key
 
 # What a search term must look like to be tried as an address (EVM hex or base58).
 _ADDRESS_LIKE = re.compile(r"^(0x[0-9a-fA-F]{40}|[1-9A-HJ-NP-Za-km-z]{32,44})$")
@@ -25,17 +25,18 @@ VARIANT_RELATIONSHIP_TYPES = ("WRAPS", "BRIDGES", "STAKES", "SYNTHETIC_OF", "REB
 
 class AssetQuerySet(SoftDeleteQuerySet):
     def with_symbol(self, symbol: str):
-        """Assets whose symbol matches ``symbol`` without regard to case.
+        """Assets whose symbol matches ``symbol`` without regard to (ASCII) case.
 
-        Upper-cases on the database side, so the comparison uses the same function as
-        the generated ``symbol_key`` column and its index.
+        Compares ``registry.text.symbol_key(symbol)`` with the generated ``symbol_key``
+        column, which PostgreSQL computes with the same function, so this filter and the
+        hot path's symbol lookup pick the same assets; the column's index serves it.
         """
         return self.with_symbols([symbol])
 
     def with_symbols(self, symbols):
         """Assets whose symbol matches any of ``symbols``, as ``with_symbol`` compares."""
-        matches = [Q(symbol_key=Upper(Value(lookup_form(symbol)))) for symbol in symbols]
-        return self.filter(Q(*matches, _connector=Q.OR)) if matches else self.none()
+        keys = {symbol_key(symbol) for symbol in symbols}
+        return self.filter(symbol_key__in=keys) if keys else self.none()
 
     def with_deployments(self):
         """Prefetch each asset's deployments, by chain (the API shows them with the asset)."""
@@ -58,11 +59,12 @@ class AssetQuerySet(SoftDeleteQuerySet):
         from assets.models import AssetDeployment
 
         term = lookup_form(term)
-        exact = Q(symbol_key=Upper(Value(term)))
+        key = symbol_key(term)
+        exact = Q(symbol_key=key)
         if _ADDRESS_LIKE.match(term):
             deployed_at = AssetDeployment.objects.at_address(term).values("asset_id")
             exact |= Q(asset_id__in=deployed_at)
-        prefix = Q(symbol_key__startswith=term.upper())
+        prefix = Q(symbol_key__startswith=key)
         by_name = Q(name__icontains=term)
         return self.filter(exact | prefix | by_name).annotate(
             search_rank=Case(
@@ -132,6 +134,22 @@ class AssetDeploymentQuerySet(RegistryQuerySet):
             address_key=address_lookup_key(address),
         )
         return queryset.filter(chain_id=chain_id) if chain_id is not None else queryset
+
+
+class AssetGroupQuerySet(RegistryQuerySet):
+    def with_canonical_symbol(self, symbol: str):
+        """The group whose canonical symbol matches ``symbol`` by symbol key, as assets
+        match theirs (at most one: the key is unique, and its unique index serves this)."""
+        return self.annotate(canonical_symbol_key=SymbolKey("canonical_symbol")).filter(
+            canonical_symbol_key=symbol_key(symbol)
+        )
+
+    def with_canonical_symbol_keys(self, keys):
+        """The groups whose canonical symbols have these symbol keys, each annotated with
+        its ``canonical_symbol_key``."""
+        return self.annotate(canonical_symbol_key=SymbolKey("canonical_symbol")).filter(
+            canonical_symbol_key__in=keys
+        )
 
 
 class AssetRelationshipQuerySet(RegistryQuerySet):

@@ -31,7 +31,7 @@ from registry.actors import acting_as, current_actor
 from registry.exceptions import RegistryError
 from registry.importing import ImportReport, Progress, SourceError, apply_in_batches, error_text
 from registry.numbers import ascii_integer
-from registry.text import normalize_name, normalize_symbol
+from registry.text import normalize_name, normalize_symbol, symbol_key
 from registry.validators import SLUG_PATTERN, validate_rpc_url
 
 CHAIN_ID_MAX_LENGTH = Chain._meta.get_field("chain_id").max_length
@@ -83,7 +83,7 @@ class ChainEntry:
         """Chains of one family (the list's ``chain``) and one currency share its asset."""
         return (
             self.chainlist.get("chain"),
-            self.native_symbol.upper(),
+            symbol_key(self.native_symbol),
             self.native_name,
             self.native_decimals,
         )
@@ -551,7 +551,7 @@ class _Planner:
             asset, creator = self._native_of(network_id, visiting)
             if asset is None or asset.deleted_at is not None:
                 continue
-            if asset.symbol.upper() != entry.native_symbol.upper():
+            if symbol_key(asset.symbol) != symbol_key(entry.native_symbol):
                 continue
             deployed = plan.chain is not None and (plan.chain.chain_id, asset.pk) in self.deployed
             return NativePlan("reuse", asset, deploy=not deployed, creator=creator)

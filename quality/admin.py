@@ -19,6 +19,7 @@ from quality.models import AssetQualityFlag
 from registry.actors import actor_id
 from registry.admin import RegistryModelAdmin, admin_change_url
 from registry.exceptions import FourEyesError, RegistryError
+from registry.text import FREE_TEXT_MAX_LENGTH
 
 # Badge colours by severity (background, text): grey, blue, amber, orange, red.
 SEVERITY_COLOURS = {
@@ -80,6 +81,7 @@ class FlagResolveForm(forms.Form):
 
     notes = forms.CharField(
         label="Resolution notes",
+        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
         help_text="Why the flags no longer apply; stored on each flag resolved.",
     )

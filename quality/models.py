@@ -10,6 +10,7 @@ from quality.choices import FlagType, Severity
 from quality.querysets import AssetQualityFlagQuerySet
 from registry.history import tracked
 from registry.models import RegistryModel
+from registry.text import FREE_TEXT_MAX_LENGTH
 
 
 @tracked()
@@ -23,13 +24,13 @@ class AssetQualityFlag(RegistryModel):
     source = models.CharField(
         max_length=100, default="manual", help_text="Who says so: an auditor's name or 'manual'."
     )
-    reason = models.TextField()
+    reason = models.TextField(max_length=FREE_TEXT_MAX_LENGTH)
     evidence_url = models.URLField(max_length=500, blank=True)
     raised_at = models.DateTimeField(default=timezone.now)
     raised_by = models.CharField(max_length=150, blank=True, help_text="Actor id, 'user:<name>'.")
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.CharField(max_length=150, blank=True)
-    resolution_notes = models.TextField(blank=True)
+    resolution_notes = models.TextField(blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     metadata = models.JSONField(default=dict, blank=True)
 
     objects = AssetQualityFlagQuerySet.as_manager()

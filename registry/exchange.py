@@ -60,6 +60,7 @@ from registry.importing import (
     error_text,
 )
 from registry.rehearsal import rehearsal
+from registry.text import symbol_key
 
 EXPORT_FORMATS = ("csv", "json", "jsonl")
 DEFAULT_CHUNK_SIZE = 1000
@@ -376,14 +377,12 @@ class AssetEntity(Entity):
     def identity(self, cells: dict[str, str]) -> tuple[str, str] | None:
         """(symbol, name) as a row without asset_id is matched; None unless both are valid
         (the serializer then says what is wrong)."""
-        from assets.lookups import symbol_lookup_key
-
         try:
             symbol = self.model.normalizers["symbol"](cells.get("symbol", ""))
             name = self.model.normalizers["name"](cells.get("name", ""))
         except ValidationError:
             return None
-        return symbol_lookup_key(symbol), name.casefold()
+        return symbol_key(symbol), name.casefold()
 
     def file_context(self, rows, run):
         identities: dict[tuple, list[tuple[int, bool]]] = defaultdict(list)

@@ -21,6 +21,8 @@ from pghistory import ProxyField
 from pghistory.models import Events
 
 from registry.exceptions import StaleVersionError
+from registry.text import FREE_TEXT_MAX_LENGTH, refuse_invisible, refuse_unstorable
+from registry.validators import validate_metadata
 
 
 class RegistryQuerySet(models.QuerySet):
@@ -106,16 +108,35 @@ class RegistryModel(models.Model):
     def normalize(self) -> None:
         """Put fields in their stored form; raise ValidationError({field: [reasons]}).
 
-        Refuses NUL characters in every text and JSON field (PostgreSQL cannot store
-        them), then applies ``normalizers`` to non-empty string values. Override to add
-        rules that need other fields (an address needs its chain's type); call super().
+        The rules every path shares (registry.text, registry.validators):
+
+        - every text and JSON field: nothing PostgreSQL or UTF-8 cannot store (NUL,
+          lone surrogates);
+        - ``normalizers`` give non-empty strings their stored form (symbols, names, codes);
+        - every other CharField (ids, addresses, slugs, URLs, labels) refuses invisible
+          characters, the rule the normalizers apply too;
+        - every TextField is free text of at most its ``max_length`` (default
+          FREE_TEXT_MAX_LENGTH) characters;
+        - every JSONField is bounded in size, depth and numbers (``validate_metadata``).
+
+        Override to add rules that need other fields (an address needs its chain's
+        type); call super().
         """
-        errors = {
-            field.name: ["Must not contain NUL (\\x00) characters."]
+        errors = {}
+        fields = [
+            field
             for field in self._meta.concrete_fields
             if isinstance(field, models.CharField | models.TextField | models.JSONField)
-            and _contains_nul(getattr(self, field.attname))
-        }
+        ]
+        for field in fields:
+            value = getattr(self, field.attname)
+            try:
+                if isinstance(field, models.JSONField):
+                    validate_metadata(value, encoder=field.encoder)
+                elif isinstance(value, str):
+                    refuse_unstorable(value, _label(field))
+            except ValidationError as error:
+                errors[field.name] = error.error_list
         for name, normalizer in self.normalizers.items():
             if name in errors:
                 continue
@@ -126,6 +147,17 @@ class RegistryModel(models.Model):
                 setattr(self, name, normalizer(value))
             except ValidationError as error:
                 errors[name] = error.error_list
+        for field in fields:
+            value = getattr(self, field.attname)
+            if field.name in errors or field.name in self.normalizers or not isinstance(value, str):
+                continue
+            try:
+                if isinstance(field, models.TextField):
+                    _refuse_long_text(value, field)
+                else:
+                    refuse_invisible(value, _label(field))
+            except ValidationError as error:
+                errors[field.name] = error.error_list
         if errors:
             raise ValidationError(errors)
 
@@ -145,14 +177,17 @@ class RegistryModel(models.Model):
             raise ValidationError(errors)
 
 
-def _contains_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(_contains_nul(item) for item in value)
-    return False
+def _label(field: models.Field) -> str:
+    return str(field.verbose_name).capitalize()
+
+
+def _refuse_long_text(value: str, field: models.TextField) -> None:
+    limit = field.max_length or FREE_TEXT_MAX_LENGTH
+    if len(value) > limit:
+        raise ValidationError(
+            f"{_label(field)} is {len(value):,} characters long; the limit is {limit:,}.",
+            code="max_length",
+        )
 
 
 class SoftDeleteQuerySet(RegistryQuerySet):

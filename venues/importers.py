@@ -27,13 +27,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from assets.models import Asset, AssetGroup, AssetGroupMember
 from registry.exceptions import RegistryError
 from registry.importing import ImportReport, Progress, SourceError, apply_in_batches, error_text
-from registry.text import lookup_form, normalize_code
+from registry.text import normalize_code, symbol_key
 from venues.choices import MarketType
 from venues.models import Venue, VenueAsset, VenueSymbol
 from venues.services import (
@@ -73,7 +72,7 @@ class Currency:
     @property
     def key(self) -> str:
         """The form asset symbols and group symbols are compared in."""
-        return lookup_form(self.code).upper()
+        return symbol_key(self.code)
 
 
 @dataclass
@@ -211,10 +210,8 @@ class CurrencyResolver:
             ).select_related("asset")
         }
         self.groups = {
-            group.symbol_key: group
-            for group in AssetGroup.objects.annotate(symbol_key=Upper("canonical_symbol")).filter(
-                symbol_key__in=keys
-            )
+            group.canonical_symbol_key: group
+            for group in AssetGroup.objects.with_canonical_symbol_keys(keys)
         }
         self.canonical = {
             member.group_id: member.asset

@@ -163,7 +163,7 @@ class AssetViewSet(
 
     @extend_schema(
         summary="Search assets by symbol, name or address",
-        description="Exact symbol (any case) or deployment address first, then symbols that "
+        description="Exact symbol (any ASCII case) or deployment address first, then symbols that "
         "start with `q`, then names that contain it. Every result carries its symbol "
         "collisions. Takes the filters of the asset list too.",
         parameters=[
@@ -372,7 +372,7 @@ class AssetGroupViewSet(
     }
 
     @extend_schema(
-        summary="Get a group by its canonical symbol (any case)",
+        summary="Get a group by its canonical symbol (any ASCII case)",
         responses={200: AssetGroupSerializer},
     )
     @action(
@@ -382,7 +382,7 @@ class AssetGroupViewSet(
         filter_backends=[],
     )
     def by_symbol(self, request, canonical_symbol=None):
-        group = get_object_or_404(self.get_queryset(), canonical_symbol__iexact=canonical_symbol)
+        group = get_object_or_404(self.get_queryset().with_canonical_symbol(canonical_symbol))
         return self.versioned_response(group, self.get_serializer(group).data)
 
     @extend_schema(

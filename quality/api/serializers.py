@@ -5,6 +5,7 @@ from assets.models import Asset
 from quality.choices import Severity
 from quality.models import AssetQualityFlag
 from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
+from registry.text import FREE_TEXT_MAX_LENGTH
 
 
 class AssetQualityFlagSerializer(RegistryModelSerializer):
@@ -48,7 +49,9 @@ class AssetQualityFlagSerializer(RegistryModelSerializer):
 
 
 class FlagResolutionSerializer(serializers.Serializer):
-    notes = serializers.CharField(help_text="Why the flag no longer applies.")
+    notes = serializers.CharField(
+        max_length=FREE_TEXT_MAX_LENGTH, help_text="Why the flag no longer applies."
+    )
 
 
 # The answer of the hot lookup resolve/pretrade/, which registry/api/resolve.py builds from

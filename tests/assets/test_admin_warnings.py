@@ -140,7 +140,7 @@ class TestLookalikeCharacters:
             ("\u200b", "U+200B ZERO WIDTH SPACE"),
             ("\u200d", "U+200D ZERO WIDTH JOINER"),
             ("\u202e", "U+202E RIGHT-TO-LEFT OVERRIDE"),
-            ("\x07", "U+0007 UNNAMED"),
+            ("\x07", "U+0007 (control character)"),
         ],
     )
     def test_control_and_zero_width_characters_are_refused(

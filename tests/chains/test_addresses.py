@@ -3,9 +3,12 @@
 import base58
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chains.addresses import normalize_address
 from chains.choices import ChainType
+from tests.strategies import with_inner_invisible_character, with_invisible_character
 
 USDC_ETHEREUM = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
 USDC_SOLANA_MINT = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
@@ -80,3 +83,49 @@ def test_other_chain_types_pass_through_but_refuse_whitespace():
 
 def test_empty_address_is_refused():
     assert reason_code(ChainType.EVM, "   ") == "required"
+
+
+# --- invisible characters: refused on every chain type, by the registry's one rule ------
+
+VALID_ADDRESSES = {
+    ChainType.EVM: USDC_ETHEREUM,
+    ChainType.SOLANA: USDC_SOLANA_MINT,
+    ChainType.COSMOS: "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2",
+    ChainType.BITCOIN: "840000:3",
+    ChainType.OTHER: "token.near",
+}
+
+
+def test_every_chain_type_has_a_sample_address():
+    assert set(VALID_ADDRESSES) == set(ChainType)
+
+
+@pytest.mark.parametrize("chain_type", list(ChainType))
+@given(data=st.data())
+def test_an_address_with_an_invisible_character_is_refused_or_is_the_address_itself(
+    chain_type, data
+):
+    """Never a lookalike: refused, or (a blank at either end) trimmed to the same address."""
+    valid = VALID_ADDRESSES[chain_type]
+    address = data.draw(with_invisible_character(valid))
+    try:
+        stored = normalize_address(chain_type, address)
+    except ValidationError:
+        return
+    assert stored == normalize_address(chain_type, valid)
+
+
+@pytest.mark.parametrize("chain_type", list(ChainType))
+@given(data=st.data())
+def test_an_address_with_an_inner_invisible_character_is_refused(chain_type, data):
+    address = data.draw(with_inner_invisible_character(VALID_ADDRESSES[chain_type]))
+    with pytest.raises(ValidationError):
+        normalize_address(chain_type, address)
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u202e", "\u00ad"])
+def test_a_rune_id_followed_by_an_invisible_character_is_refused_naming_it(hidden):
+    """'840000:3' + U+200B was stored as a second deployment, a lookalike of the first."""
+    with pytest.raises(ValidationError, match=f"U\\+{ord(hidden):04X}") as raised:
+        normalize_address(ChainType.BITCOIN, f"840000:3{hidden}")
+    assert raised.value.error_list[0].code == "invisible_characters"

@@ -1,9 +1,19 @@
-"""Symbol and name normalization."""
+"""Symbol, name and code normalization, the invisible-character rule, the symbol key."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from registry.text import normalize_name, normalize_symbol
+from registry import text
+from registry.text import normalize_code, normalize_name, normalize_symbol
+from tests.strategies import (
+    NAMED_INVISIBLES,
+    is_invisible,
+    with_inner_invisible_character,
+    with_invisible_character,
+)
 
 
 def test_full_width_symbol_is_stored_as_ascii():
@@ -32,3 +42,76 @@ def test_malformed_symbols_are_refused(bad, code):
 
 def test_name_whitespace_is_collapsed():
     assert normalize_name("  Lido   Staked\tEther ") == "Lido Staked Ether"
+
+
+# --- invisible characters: one rule for every identifier --------------------------------
+
+
+@given(char=st.characters(codec=None, categories=None))
+def test_the_rule_refuses_exactly_the_invisible_characters_unicode_defines(char):
+    assert text.is_invisible(char) == is_invisible(char), text.describe_character(char)
+
+
+@pytest.mark.parametrize("char", NAMED_INVISIBLES)
+def test_named_invisibles_are_refused_in_symbols_codes_and_addresses_alike(char):
+    for normalize, value in ((normalize_symbol, "US"), (normalize_code, "BTC")):
+        with pytest.raises(ValidationError, match=f"U\\+{ord(char):04X}"):
+            normalize(f"{value}{char}X")
+
+
+@given(value=with_inner_invisible_character("stETH"))
+def test_a_symbol_with_an_invisible_character_is_refused(value):
+    with pytest.raises(ValidationError):
+        normalize_symbol(value)
+
+
+@given(value=with_inner_invisible_character("XXBTZUSD"))
+def test_a_code_with_an_invisible_character_is_refused(value):
+    with pytest.raises(ValidationError):
+        normalize_code(value)
+
+
+@given(value=with_invisible_character("Lido Staked Ether"))
+def test_a_name_never_stores_an_invisible_character(value):
+    """Refused, or (a blank) collapsed into a visible space."""
+    try:
+        stored = normalize_name(value)
+    except ValidationError:
+        return
+    assert not any(is_invisible(char) for char in stored), stored
+
+
+def test_surrogates_and_nul_are_unstorable_but_format_characters_are_storable():
+    assert text.unstorable_characters("a\x00b\ud800") == [
+        "U+0000 (control character)",
+        "U+D800 (surrogate)",
+    ]
+    assert text.unstorable_characters("emoji \u200d and \u202e bidi") == []
+
+
+# --- the symbol key: one function, computed alike by Python and PostgreSQL ---------------
+
+
+@pytest.mark.parametrize(
+    "symbol, key",
+    [("stETH", "STETH"), ("ßtoken", "ßTOKEN"), ("\u0131nch", "\u0131NCH"), ("\uff55sdc", "USDC")],
+)
+def test_symbol_key_upper_cases_ascii_letters_only_after_nfkc(symbol, key):
+    assert text.symbol_key(symbol) == key
+
+
+@pytest.mark.django_db
+@settings(max_examples=300, deadline=None)
+@given(
+    symbol=st.text(
+        alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=20
+    )
+)
+def test_postgresql_computes_the_symbol_key_python_computes(symbol):
+    """The generated column and the group constraint (SymbolKey) agree with the hot
+    path's key (symbol_key) on every stored symbol, i.e. every NFKC string."""
+    stored = text.lookup_form(symbol)
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT UPPER((%s::text) COLLATE "C")', [stored])
+        (database_key,) = cursor.fetchone()
+    assert database_key == text.symbol_key(stored)
