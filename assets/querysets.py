@@ -4,7 +4,7 @@ import re
 from decimal import Decimal
 
 from django.db import connections
-from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Lower
 
 from chains.addresses import address_lookup_key
@@ -44,6 +44,16 @@ class AssetQuerySet(SoftDeleteQuerySet):
 
         return self.prefetch_related(
             Prefetch("deployments", queryset=AssetDeployment.objects.order_by("chain_id"))
+        )
+
+    def not_testnet_only(self):
+        """Assets that are more than testnet coins: deployed on a mainnet, or not deployed
+        at all (a fiat currency). A testnet's native "USDT" is no venue's USDT."""
+        from assets.models import AssetDeployment
+
+        deployments = AssetDeployment.objects.filter(asset=OuterRef("pk"))
+        return self.filter(
+            Exists(deployments.filter(chain__is_testnet=False)) | ~Exists(deployments)
         )
 
     def with_identifier(self, source: str, external_id: str):

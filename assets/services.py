@@ -4,7 +4,7 @@ Every write path (API, admin, management commands, importers, the shell) calls t
 so validation, domain errors, events and cache invalidation happen once.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,7 @@ from registry.exceptions import (
     NotFoundError,
 )
 from registry.services import (
+    check_create,
     lock_for_removal,
     validated_bulk_create,
     validated_create,
@@ -282,8 +283,38 @@ def relationship_create(
         raise InvalidRelationshipError("An asset cannot be related to itself.")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RELATIONSHIP_GRAPH_LOCK])
-    if AssetRelationship.objects.would_create_cycle(
-        parent_id=parent_asset.pk, child_id=child_asset.pk
+    relationship = relationship_check(
+        parent_asset=parent_asset,
+        child_asset=child_asset,
+        relationship_type=relationship_type,
+        conversion_rate=conversion_rate,
+        **fields,
+    )
+    validated_create(relationship, conflict_errors=RELATIONSHIP_CONFLICTS)
+    affected = lookups.aggregation_keys({parent_asset.pk})
+    invalidate(affected, recompute=lambda: lookups.aggregation_keys({parent_asset.pk}))
+    record("relationship_established", relationship)
+    return relationship
+
+
+def relationship_check(
+    *,
+    parent_asset: Asset,
+    child_asset: Asset,
+    relationship_type: str,
+    conversion_rate: Decimal | None = None,
+    fresh: Collection = (),
+    **fields: Any,
+) -> AssetRelationship:
+    """What ``relationship_create`` checks, without writing (an import plan's verdict): the
+    unsaved relationship, or the error the create would raise. ``fresh``: ids of assets
+    the plan creates first (a new asset closes no cycle)."""
+    if parent_asset.pk == child_asset.pk:
+        raise InvalidRelationshipError("An asset cannot be related to itself.")
+    if not {parent_asset.pk, child_asset.pk} & set(fresh) and (
+        AssetRelationship.objects.would_create_cycle(
+            parent_id=parent_asset.pk, child_id=child_asset.pk
+        )
     ):
         raise InvalidRelationshipError(
             f"{parent_asset.symbol} is already reachable from {child_asset.symbol}: linking "
@@ -298,10 +329,7 @@ def relationship_create(
         conversion_rate=conversion_rate,
         **fields,
     )
-    validated_create(relationship, conflict_errors=RELATIONSHIP_CONFLICTS)
-    affected = lookups.aggregation_keys({parent_asset.pk})
-    invalidate(affected, recompute=lambda: lookups.aggregation_keys({parent_asset.pk}))
-    record("relationship_established", relationship)
+    check_create(relationship, conflict_errors=RELATIONSHIP_CONFLICTS, fresh=fresh)
     return relationship
 
 

@@ -5,9 +5,17 @@ Checking. The list's own fields are checked against the official schema
 The schema's limits that real lists break (more than 10,000 tokens, long or dashed tag
 names, extension values over 42 characters, more than 10 extension keys) are warnings.
 Each token is then checked on its own: a broken identity (chainId, address, decimals,
-symbol, name) rejects that token, with its index and the reason; a broken annotation
-(tags, extensions, logoURI) is a warning and the rest of the token imports. One bad
-token never rejects the list, unless ``--strict``.
+symbol, name) rejects that token, with its index and the reason in words derived from
+the schema; a broken annotation (tags, extensions, logoURI) is a warning and the rest of
+the token imports. One bad token never rejects the list, unless ``--strict``.
+
+Chains. A token's ``chainId`` is read by the convention of the list's format, into a
+CAIP-2 chain id (chains.caip2): Token Lists' chain ids are EIP-155 ids (``eip155:101``
+is the EVM chain EtherInc), with Uniswap's 501000101 for Solana; the Solana token
+list's 101, 102 and 103 are its clusters mainnet-beta, testnet and devnet. Which one a
+list uses is read from the list (every token on 101-103 with a base58 address: the
+Solana list's), or given with ``--chain-ids``, and the report says which was used. A
+chain is then found within its namespace, never by the first chain whose number matches.
 
 Identity. A token is its ``(chain, address)``: seen again, in this list or another, it
 is the same asset. Two tokens that share a symbol stay two assets (collisions are
@@ -17,11 +25,17 @@ marks as a bridged copy of an Ethereum token (``extensions.bridgeContract`` with
 original's ``extensions.address``, as the Solana registry does for Wormhole) gets a
 BRIDGES relationship to that token's asset, when the registry knows it.
 
+Plan, then write. The plan builds every row the import writes (assets, deployments,
+identifiers, relationships, chains) and checks it with the validation of the service
+that writes it, so a dry run (the plan alone) reports what the real run does, token by
+token.
+
 Precedence. A field a person set by hand is kept, unless ``--overwrite``
 (assets.provenance). The list's tags and extensions are kept in the asset's metadata
 under ``tokenlists.<list name>``, a namespace of the list's own.
 """
 
+import contextlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,7 +44,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import jsonschema_rs
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -38,11 +51,13 @@ from django.db.models.functions import Lower
 from assets import provenance, services
 from assets.choices import AssetType, IdentifierSource, RelationshipType
 from assets.models import Asset, AssetDeployment, AssetIdentifier, AssetRelationship
+from chains import caip2
 from chains.addresses import normalize_address
 from chains.choices import ChainType
 from chains.models import Chain
 from chains.services import chain_create
 from registry.actors import acting_as, current_actor
+from registry.exceptions import RegistryError
 from registry.importing import (
     ImportReport,
     Progress,
@@ -50,15 +65,21 @@ from registry.importing import (
     apply_in_batches,
     error_text,
 )
+from registry.schema_messages import explain
+from registry.services import bulk_create_errors, check_create, check_update
+from registry.text import normalize_code
 from registry.validators import validate_logo_url
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "tokenlist.schema.json"
 # Fields of a token that make it what it is: a schema breach here rejects the token.
 IDENTITY_FIELDS = ("chainId", "address", "decimals", "name", "symbol")
+# Fields of the list that real lists break: a breach is a warning.
+LENIENT_LIST_FIELDS = ("tags", "keywords", "logoURI", "timestamp")
 # Asset fields a list sets, with the token key they come from.
 LISTED_FIELDS = ("symbol", "name", "asset_type", "logo_url", "description", "website_url")
 ASSET_TYPE_BY_CHAIN = {ChainType.EVM: AssetType.ERC20, ChainType.SOLANA: AssetType.SPL}
-WARNING_EXAMPLES = 5
+INDEXES_SHOWN = 5  # token indexes named in a rejection that covers many tokens
+ETHEREUM = caip2.eip155(1)
 
 
 @cache
@@ -67,23 +88,27 @@ def _schema() -> dict:
 
 
 @cache
-def _list_validator():
+def _list_schema() -> dict:
     """The list's own fields; tokens are checked one by one."""
     schema = json.loads(SCHEMA_PATH.read_text())
     schema["properties"]["tokens"] = {"type": "array", "minItems": 1}
-    return jsonschema_rs.validator_for(schema)
+    return schema
+
+
+@cache
+def _list_validator():
+    return jsonschema_rs.validator_for(_list_schema())
+
+
+@cache
+def _token_schema() -> dict:
+    schema = _schema()
+    return {"definitions": schema["definitions"], **schema["definitions"]["TokenInfo"]}
 
 
 @cache
 def _token_validator():
-    schema = _schema()
-    return jsonschema_rs.validator_for(
-        {"definitions": schema["definitions"], **schema["definitions"]["TokenInfo"]}
-    )
-
-
-def _where(error) -> str:
-    return ".".join(str(part) for part in error.instance_path) or "(the list)"
+    return jsonschema_rs.validator_for(_token_schema())
 
 
 @dataclass
@@ -92,13 +117,16 @@ class Token:
 
     index: int
     raw: dict
-    chain: Chain
+    chain: Chain  # unsaved when --create-chains registers it
     address: str  # the stored form (EIP-55 for EVM)
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.chain.pk, self.address.lower())
+
+    @property
+    def label(self) -> str:
+        return token_label(self.index, self.raw)
 
     @property
     def extensions(self) -> dict:
@@ -106,32 +134,12 @@ class Token:
         return value if isinstance(value, dict) else {}
 
 
-class Warnings:
-    """Warnings grouped by kind, each with a few example items, so a list with 11,000
-    odd tags reads as a handful of lines."""
-
-    def __init__(self) -> None:
-        self._items: dict[str, list[str]] = defaultdict(list)
-
-    def add(self, kind: str, item: str) -> None:
-        items = self._items[kind]
-        if not items or items[-1] != item:
-            items.append(item)
-
-    def lines(self) -> list[str]:
-        lines = []
-        for kind, items in self._items.items():
-            examples = ", ".join(items[:WARNING_EXAMPLES])
-            more = (
-                f" and {len(items) - WARNING_EXAMPLES} more"
-                if len(items) > WARNING_EXAMPLES
-                else ""
-            )
-            lines.append(f"{kind} ({len(items)}: {examples}{more})")
-        return lines
+def token_label(index: int, raw: dict) -> str:
+    """'token 12 (USDC on 1)': the index in the list, its symbol and chainId."""
+    return f"token {index} ({raw.get('symbol', '?')} on {raw.get('chainId', '?')})"
 
 
-def check_list(data: Any, warnings: Warnings) -> list:
+def check_list(data: Any, report: ImportReport) -> list:
     """The tokens of ``data``, or SourceError when it is not a token list at all."""
     if not isinstance(data, dict):
         raise SourceError(f"not a token list: expected a JSON object, found {type(data).__name__}")
@@ -139,23 +147,24 @@ def check_list(data: Any, warnings: Warnings) -> list:
         raise SourceError("not a token list: it has no 'tokens' array")
     refusals = []
     for error in _list_validator().iter_errors(data):
-        where = _where(error)
+        problem = explain(error, _list_schema())
         # Limits and formats real lists break ("+0000" time zones, long tag names).
-        if where.split(".")[0] in ("tags", "keywords", "logoURI") or (
-            type(error.kind).__name__ == "Format"
-        ):
-            warnings.add(f"list {where}: {error.message}", "the list")
+        if problem.field in LENIENT_LIST_FIELDS:
+            report.warn(f"the list's {problem.kind}; kept as given", _example(problem))
         else:
-            refusals.append(f"{where}: {error.message}")
+            refusals.append(str(problem))
     if refusals:
         raise SourceError("not a token list: " + "; ".join(sorted(refusals)[:5]))
     limit = _schema()["properties"]["tokens"]["maxItems"]
     if len(data["tokens"]) > limit:
-        warnings.add(
-            f"the list has {len(data['tokens'])} tokens, more than the schema's {limit}",
-            "the list",
+        report.warn(
+            f"the list has {len(data['tokens']):,} tokens, more than the schema's {limit:,}"
         )
     return data["tokens"]
+
+
+def _example(problem) -> str:
+    return f"{problem.where} {problem.value}".strip()
 
 
 def list_label(data: dict) -> str:
@@ -165,91 +174,176 @@ def list_label(data: dict) -> str:
     return f"{data['name']}@{numbers}"
 
 
-class ChainResolver:
-    """chainId -> registry chain: by EIP-155 network id, then TOKENLIST_CHAIN_IDS."""
+# --- chain ids ---------------------------------------------------------------------
 
-    def __init__(self, create_missing: bool, dry_run: bool = False) -> None:
+
+@dataclass(frozen=True)
+class ChainIdConvention:
+    """How a list format numbers chains: each chainId as a CAIP-2 id, or None."""
+
+    key: str  # the --chain-ids value
+    description: str
+    # chainIds outside the format's namespace, with the chain each means.
+    exceptions: dict[int, caip2.KnownChain]
+    namespace: str | None  # every other chainId is <namespace>:<chainId>, or unknown
+
+    def to_caip2(self, chain_id: int) -> str | None:
+        if chain_id in self.exceptions:
+            return self.exceptions[chain_id].caip2
+        return f"{self.namespace}:{chain_id}" if self.namespace else None
+
+    def known(self, caip2_id: str) -> caip2.KnownChain | None:
+        return next((k for k in self.exceptions.values() if k.caip2 == caip2_id), None)
+
+    def explain(self) -> str:
+        listed = ", ".join(
+            f"{chain_id} = {known.caip2} ({known.slug})"
+            for chain_id, known in self.exceptions.items()
+        )
+        return f"{self.description}{'; ' + listed if listed else ''}"
+
+
+# Token Lists (tokenlists.org): "The chain ID of the Ethereum network", i.e. EIP-155 ids;
+# Uniswap numbers Solana 501000101 in its lists and apps.
+TOKEN_LISTS = ChainIdConvention(
+    key="eip155",
+    description="chainId read as an EIP-155 chain id (Token Lists)",
+    exceptions={501000101: caip2.SOLANA_CLUSTERS["mainnet-beta"]},
+    namespace=caip2.EIP155,
+)
+# @solana/spl-token-registry: chainId is its ENV enum of clusters.
+SOLANA_TOKEN_LIST = ChainIdConvention(
+    key="solana",
+    description="chainId read as a Solana cluster (the Solana token list's ENV numbers)",
+    exceptions={
+        101: caip2.SOLANA_CLUSTERS["mainnet-beta"],
+        102: caip2.SOLANA_CLUSTERS["testnet"],
+        103: caip2.SOLANA_CLUSTERS["devnet"],
+    },
+    namespace=None,
+)
+CONVENTIONS = {convention.key: convention for convention in (TOKEN_LISTS, SOLANA_TOKEN_LIST)}
+
+
+def chain_id_convention(raw_tokens: list, given: str | None) -> tuple[ChainIdConvention, str]:
+    """The convention the list's chainIds follow, and why: as given, else the Solana
+    token list's when every token is on 101-103 with an address that is not 0x, else
+    Token Lists' (EIP-155)."""
+    if given:
+        return CONVENTIONS[given], "as --chain-ids says"
+    tokens = [token for token in raw_tokens if isinstance(token, dict)]
+    clusters = SOLANA_TOKEN_LIST.exceptions
+    if tokens and all(
+        token.get("chainId") in clusters
+        and isinstance(token.get("address"), str)
+        and not token["address"].startswith("0x")
+        for token in tokens
+    ):
+        return SOLANA_TOKEN_LIST, "every token is on chainId 101-103 with a base58 address"
+    return TOKEN_LISTS, "the Token Lists standard"
+
+
+class ChainResolver:
+    """chainId -> registry chain, by the list's convention and within its namespace.
+
+    With ``create_missing`` (--create-chains), a chain the registry lacks is planned:
+    an unsaved Chain, checked as chain_create would check it, created by the apply.
+    """
+
+    def __init__(self, convention: ChainIdConvention, chain_ids, *, create_missing: bool):
+        self.convention = convention
         self.create_missing = create_missing
-        self.dry_run = dry_run
-        self.created: list[Chain] = []
-        self.would_create: list[Chain] = []
-        self.by_network_id = {c.network_id: c for c in Chain.objects.exclude(network_id=None)}
-        self.by_slug = {c.pk: c for c in Chain.objects.all()}
-        self.unknown: dict[int, list[int]] = defaultdict(list)
-        self.to_create: dict[int, str] = {}
+        wanted = {convention.to_caip2(chain_id) for chain_id in chain_ids} - {None}
+        self.found: dict[str, Chain] = caip2.find_chains(wanted)
+        self.to_create: dict[str, Chain] = {}  # caip2 -> unsaved chain
+        self.refused: dict[str, str] = {}  # caip2 -> why it cannot be registered
 
     def find(self, chain_id: int) -> Chain | None:
-        if chain_id in self.by_network_id:
-            return self.by_network_id[chain_id]
-        known = settings.TOKENLIST_CHAIN_IDS.get(chain_id)
-        if known:
-            return self.by_slug.get(known[0])
-        made = self.by_slug.get(f"chain-{chain_id}")  # registered by --create-chains
-        return made if made is not None and made.network_id is None else None
+        caip2_id = self.convention.to_caip2(chain_id)
+        if caip2_id is None:
+            return None
+        return self.found.get(caip2_id) or self.to_create.get(caip2_id)
 
-    def create(self, chain_id: int, address: str) -> Chain:
-        """A chain the list names but the registry lacks (--create-chains): a known
-        non-EVM id as TOKENLIST_CHAIN_IDS says, an 0x address as an EIP-155 chain."""
-        known = settings.TOKENLIST_CHAIN_IDS.get(chain_id)
-        if known:
-            slug, chain_type, name, is_testnet = known
-            fields = {"chain_type": chain_type, "name": name, "is_testnet": is_testnet}
-        elif address.startswith("0x"):
-            slug = f"eip155-{chain_id}"
-            fields = {"chain_type": ChainType.EVM, "name": f"Chain {chain_id}"}
-            fields["network_id"] = chain_id
-        else:
-            slug = f"chain-{chain_id}"
-            fields = {"chain_type": ChainType.OTHER, "name": f"Chain {chain_id}"}
-        if self.dry_run:  # what the real run would register, unsaved
-            chain = Chain(chain_id=slug, **fields)
-            self.would_create.append(chain)
-        else:
-            chain = chain_create(
-                chain_id=slug, metadata={"created_by": "import_tokenlist --create-chains"}, **fields
-            )
-            self.created.append(chain)
-        self.by_slug[chain.pk] = chain
-        if chain.network_id is not None:
-            self.by_network_id[chain.network_id] = chain
+    def chain_type(self, chain_id: int) -> str | None:
+        caip2_id = self.convention.to_caip2(chain_id)
+        return caip2.chain_type_of(caip2_id) if caip2_id else None
+
+    def plan_create(self, chain_id: int) -> Chain | None:
+        """The chain --create-chains would register for ``chain_id``, checked; None (and
+        the reason in ``refused``) when it cannot be."""
+        caip2_id = self.convention.to_caip2(chain_id)
+        if caip2_id is None or caip2_id in self.refused:
+            return None
+        known = self.convention.known(caip2_id)
+        if known is not None:
+            fields = {
+                "chain_id": known.slug,
+                "name": known.name,
+                "chain_type": caip2.chain_type_of(caip2_id),
+                "caip2_reference": known.reference,
+                "is_testnet": known.is_testnet,
+            }
+        else:  # eip155:<n>
+            fields = {
+                "chain_id": f"eip155-{chain_id}",
+                "name": f"Chain {chain_id}",
+                "chain_type": ChainType.EVM,
+                "network_id": chain_id,
+            }
+        chain = Chain(**fields, metadata={"created_by": "import_tokenlist --create-chains"})
+        try:
+            taken = Chain.objects.filter(pk=chain.pk)
+            if chain.network_id is not None:
+                taken |= Chain.objects.filter(network_id=chain.network_id)
+            other = taken.first()
+            if other is not None:  # the database would refuse a second chain with either
+                raise ValidationError(
+                    f"chain {other.pk} ({other.get_chain_type_display()}) holds its slug or "
+                    "network id, and it is not this chain"
+                )
+            check_create(chain)
+        except (ValidationError, RegistryError) as error:
+            self.refused[caip2_id] = f"cannot register {caip2_id}: {error_text(error)}"
+            return None
+        self.to_create[caip2_id] = chain
         return chain
 
 
-def check_tokens(
-    raw_tokens: list, chains: ChainResolver, report: ImportReport, warnings: Warnings
-) -> list[Token]:
+def check_tokens(raw_tokens: list, chains: ChainResolver, report: ImportReport) -> list[Token]:
     """The tokens that can be imported; the others are rejected with index and reason."""
     validator = _token_validator()
     tokens: list[Token] = []
     seen: dict[tuple[str, str], int] = {}
+    unknown: dict[int, list[int]] = defaultdict(list)
     for index, raw in enumerate(raw_tokens):
-        item = f"token {index}"
         if not isinstance(raw, dict):
-            report.reject(item, "not an object")
+            report.reject(f"token {index}", "not an object")
             continue
-        label = f"token {index} ({raw.get('symbol', '?')} on {raw.get('chainId', '?')})"
+        label = token_label(index, raw)
         identity_errors = []
         for error in validator.iter_errors(raw):
-            where = _where(error)
-            top = where.split(".")[0]
-            if top in IDENTITY_FIELDS or type(error.kind).__name__ == "Required":
-                identity_errors.append(f"{where}: {error.message}")
+            problem = explain(error, _token_schema())
+            if problem.field in IDENTITY_FIELDS or not problem.field:
+                identity_errors.append(str(problem))
             else:
-                kind = type(error.kind).__name__
-                warnings.add(f"{top}: breaks the schema ({kind}), kept as given", f"token {index}")
+                report.warn(f"{problem.kind}; kept as given", f"token {index}")
         if identity_errors:
             report.reject(label, "; ".join(identity_errors))
             continue
-        chain = chains.find(raw["chainId"])
-        if chain is None:
-            if not chains.create_missing:
-                chains.unknown[raw["chainId"]].append(index)
-                continue
-            chain = chains.create(raw["chainId"], raw["address"])
+        chain_type = chains.chain_type(raw["chainId"])
+        if chain_type is None:
+            unknown[raw["chainId"]].append(index)
+            continue
         try:
-            address = normalize_address(chain.chain_type, raw["address"])
+            address = normalize_address(chain_type, raw["address"])
         except ValidationError as error:
             report.reject(label, f"address: {' '.join(error.messages)}")
+            continue
+        chain = chains.find(raw["chainId"])
+        if chain is None and chains.create_missing:
+            chain = chains.plan_create(raw["chainId"])
+        if chain is None:
+            unknown[raw["chainId"]].append(index)
             continue
         token = Token(index=index, raw=raw, chain=chain, address=address)
         if token.key in seen:
@@ -257,16 +351,33 @@ def check_tokens(
             continue
         seen[token.key] = index
         tokens.append(token)
-    for chain_id, indexes in sorted(chains.unknown.items()):
-        shown = ", ".join(map(str, indexes[:WARNING_EXAMPLES]))
+    for chain_id, indexes in sorted(unknown.items()):
+        shown = ", ".join(map(str, indexes[:INDEXES_SHOWN]))
+        more = "…" if len(indexes) > INDEXES_SHOWN else ""
         report.reject(
-            f"chainId {chain_id} ({len(indexes)} tokens: {shown}{'…' if len(indexes) > 5 else ''})",
-            "no registry chain has this network id; register it, or pass --create-chains",
+            f"chainId {chain_id} ({len(indexes)} tokens: {shown}{more})",
+            _unknown_chain_reason(chains, chain_id),
+            count=len(indexes),
         )
     return tokens
 
 
-def _bridged_nodes(token: Token, chains: ChainResolver, warnings: Warnings) -> list[tuple]:
+def _unknown_chain_reason(chains: ChainResolver, chain_id: int) -> str:
+    caip2_id = chains.convention.to_caip2(chain_id)
+    if caip2_id is None:
+        return (
+            f"not a chain of this list's convention ({chains.convention.explain()}); "
+            "if the list numbers chains otherwise, say so with --chain-ids"
+        )
+    if caip2_id in chains.refused:
+        return chains.refused[caip2_id]
+    return (
+        f"no registry chain is {caip2_id}; register it (import_chains, the admin), or "
+        "pass --create-chains"
+    )
+
+
+def _bridged_nodes(token: Token, chains: ChainResolver, report: ImportReport) -> list[tuple]:
     """(chain, stored address) of the token's copies on other chains (bridgeInfo)."""
     info = token.extensions.get("bridgeInfo")
     if not isinstance(info, dict):
@@ -274,17 +385,17 @@ def _bridged_nodes(token: Token, chains: ChainResolver, warnings: Warnings) -> l
     nodes = []
     for chain_key, entry in info.items():
         address = entry.get("tokenAddress") if isinstance(entry, dict) else None
-        try:
-            chain = chains.find(int(chain_key))
-        except (TypeError, ValueError):
-            chain = None
+        chain_id = int(chain_key) if str(chain_key).isdigit() and int(chain_key) > 0 else None
+        chain = chains.find(chain_id) if chain_id is not None else None
+        if chain is None and chain_id is not None and chains.create_missing:
+            chain = chains.plan_create(chain_id)  # the list names it: --create-chains
         if chain is None or not isinstance(address, str):
-            warnings.add("bridgeInfo names a chain the registry lacks", f"token {token.index}")
+            report.warn("bridgeInfo names a chain the registry lacks", f"token {token.index}")
             continue
         try:
             nodes.append((chain, normalize_address(chain.chain_type, address)))
         except ValidationError:
-            warnings.add("bridgeInfo address is not valid on its chain", f"token {token.index}")
+            report.warn("bridgeInfo address is not valid on its chain", f"token {token.index}")
     return nodes
 
 
@@ -320,6 +431,8 @@ class PlannedAsset:
     bridged_from: str = ""  # an Ethereum address this token is a bridged copy of
     deleted: bool = False  # its asset is soft-deleted: nothing is written
     link_identifier: bool = False  # plan_identifiers gave it its coingeckoId
+    new_asset: Asset | None = None  # the asset to create, checked (check_writes)
+    deployment_rows: list[AssetDeployment] = field(default_factory=list)  # to create
 
 
 def _asset_fields(token: Token, list_name: str, check_urls: bool = True) -> dict:
@@ -380,7 +493,6 @@ def plan(
     tokens: list[Token],
     chains: ChainResolver,
     list_name: str,
-    warnings: Warnings,
     report: ImportReport,
 ) -> list[PlannedAsset]:
     groups = _Groups()
@@ -390,7 +502,7 @@ def plan(
         groups.find(token.key)
         decimals_at[token.key] = token.raw["decimals"]
         stored[token.key] = (token.chain, token.address)
-        for chain, address in _bridged_nodes(token, chains, warnings):
+        for chain, address in _bridged_nodes(token, chains, report):
             key = (chain.pk, address.lower())
             stored.setdefault(key, (chain, address))
             groups.union(token.key, key)
@@ -405,7 +517,7 @@ def plan(
     assets = Asset.all_objects.in_bulk({row.asset_id for row in existing.values()})
     planned = []
     for root, group_tokens in members.items():
-        nodes = _one_per_chain(nodes_of[root], group_tokens, existing, report, warnings)
+        nodes = _one_per_chain(nodes_of[root], group_tokens, existing, report)
         listed = {key for key, (_, _, decimals) in nodes.items() if decimals is not None}
         group_tokens = [t for t in group_tokens if t.key in nodes]
         if not group_tokens:  # every listed token of the group was rejected above
@@ -413,7 +525,7 @@ def plan(
         # The token whose bridgeInfo lists the others is the original; else the first.
         primary = min(
             group_tokens,
-            key=lambda t: (not t.extensions.get("bridgeInfo"), t.chain.network_id != 1, t.index),
+            key=lambda t: (not t.extensions.get("bridgeInfo"), t.chain.caip2 != ETHEREUM, t.index),
         )
         for key, (chain, address, decimals) in list(nodes.items()):
             if decimals is None:  # a bridgeInfo address the list has no entry for
@@ -428,7 +540,7 @@ def plan(
             asset = found.get(existing[primary.key].asset_id) if primary.key in existing else None
             item.existing = asset or next(iter(found.values()))
             if len(found) > 1:
-                warnings.add(
+                report.warn(
                     "bridgeInfo joins addresses the registry holds as different assets "
                     "(not merged)",
                     f"token {primary.index}",
@@ -447,10 +559,10 @@ def plan(
         item.coingecko_id = coingecko if isinstance(coingecko, str) and coingecko else ""
         item.bridged_from = _ethereum_original(primary)
         planned.append(item)
-    return _skip_taken_chains(_merge_by_asset(planned), warnings)
+    return _skip_taken_chains(_merge_by_asset(planned), report)
 
 
-def _skip_taken_chains(planned: list[PlannedAsset], warnings: Warnings) -> list[PlannedAsset]:
+def _skip_taken_chains(planned: list[PlannedAsset], report: ImportReport) -> list[PlannedAsset]:
     """An existing asset already deployed on a chain at another address keeps that one:
     the list's address there is a warning, not a second deployment."""
     taken = set(
@@ -464,7 +576,7 @@ def _skip_taken_chains(planned: list[PlannedAsset], warnings: Warnings) -> list[
         keep = []
         for new in item.new_deployments:
             if (item.existing.pk, new[0].pk) in taken:
-                warnings.add(
+                report.warn(
                     "the asset is already deployed on this chain at another address "
                     "(kept the registry's)",
                     f"{new[0].pk}:{new[1]}",
@@ -475,7 +587,7 @@ def _skip_taken_chains(planned: list[PlannedAsset], warnings: Warnings) -> list[
     return planned
 
 
-def _one_per_chain(nodes: dict, tokens: list[Token], existing: dict, report, warnings) -> dict:
+def _one_per_chain(nodes: dict, tokens: list[Token], existing: dict, report) -> dict:
     """An asset has one deployment per chain: where bridgeInfo names several addresses
     on one chain, keep the one the registry already has, else the list's own entry,
     else the first; a listed token dropped so is rejected, a bridgeInfo address warned."""
@@ -495,7 +607,7 @@ def _one_per_chain(nodes: dict, tokens: list[Token], existing: dict, report, war
                     f"({nodes[keys[0]][1]}); an asset has one deployment per chain",
                 )
             else:
-                warnings.add(
+                report.warn(
                     f"bridgeInfo names a second address on one chain (kept {chain_id}: "
                     "the listed or registered one)",
                     f"{chain_id}:{key[1]}",
@@ -628,47 +740,146 @@ def decide_changes(
                 report.kept[name] += 1
 
 
+def _reject_item(item: PlannedAsset, reason: str, report: ImportReport) -> None:
+    """The whole asset is refused: its tokens (bridgeInfo may join several) with it."""
+    others = [str(token.index) for token in item.tokens if token is not item.primary]
+    joined = f" (with token {', '.join(others)}: the same asset by bridgeInfo)" if others else ""
+    report.reject(item.primary.label, f"{reason}{joined}", count=len(item.tokens))
+
+
+def check_writes(
+    planned: list[PlannedAsset], chains: ChainResolver, list_name: str, report: ImportReport
+) -> list[PlannedAsset]:
+    """Check every row the apply will write with the validation of the service that
+    writes it (asset_bulk_create, asset_update, deployment_bulk_create,
+    deployment_update), so the plan rejects what the write would refuse. Returns the
+    assets that remain; each new one holds its unsaved Asset and every one its
+    deployments to create."""
+    refused: set[int] = set()
+    new_items = [item for item in planned if item.existing is None]
+    for item in new_items:
+        item.new_asset = Asset(**_asset_fields(item.primary, list_name))
+    for index, error in bulk_create_errors([item.new_asset for item in new_items]).items():
+        _reject_item(new_items[index], error_text(error), report)
+        refused.add(id(new_items[index]))
+    for item in planned:
+        if item.existing is not None and item.changes:
+            try:
+                check_update(item.existing, item.changes)
+            except (ValidationError, RegistryError) as error:
+                _reject_item(item, error_text(error), report)
+                refused.add(id(item))
+    kept = [item for item in planned if id(item) not in refused]
+    fresh = {item.new_asset.pk for item in kept if item.new_asset is not None}
+    fresh |= {chain.pk for chain in chains.to_create.values()}
+
+    rows, owners = [], []
+    for item in kept:
+        for chain, address, decimals, is_primary in item.new_deployments:
+            rows.append(
+                AssetDeployment(
+                    asset=item.existing or item.new_asset,
+                    chain=chain,
+                    address=address,
+                    decimals=decimals,
+                    is_canonical=is_primary and item.existing is None,
+                )
+            )
+            owners.append(item)
+    errors = bulk_create_errors(rows, fresh=fresh)
+    for index, row in enumerate(rows):
+        item = owners[index]
+        if index in errors:
+            _refuse_node(item, (row.chain_id, row.address.lower()), errors[index], report)
+        else:
+            item.deployment_rows.append(row)
+
+    changing = AssetDeployment.objects.select_related("asset", "chain").in_bulk(
+        [pk for item in kept for pk, _ in item.decimals_changes]
+    )
+    for item in kept:
+        for change in list(item.decimals_changes):
+            deployment = changing[change[0]]
+            try:
+                check_update(deployment, {"decimals": change[1]})
+            except (ValidationError, RegistryError) as error:
+                item.decimals_changes.remove(change)
+                key = (deployment.chain_id, deployment.address.lower())
+                _refuse_node(item, key, error, report)
+    # An asset none of whose tokens is left is not made (nor changed).
+    kept = [item for item in kept if item.tokens]
+    for item in kept:
+        if item.changes:
+            report.change("update", "asset", _asset_label(item), sorted(item.changes))
+    for caip2_id, chain in chains.to_create.items():
+        report.change("create", "chain", f"{chain.pk} ({caip2_id}, {chain.name})")
+    return kept
+
+
+def _refuse_node(item: PlannedAsset, key: tuple, error: Exception, report: ImportReport) -> None:
+    """A deployment the write would refuse: the token listed there is rejected; an
+    address only bridgeInfo names is a warning."""
+    token = next((token for token in item.tokens if token.key == key), None)
+    if token is None:
+        report.warn("a bridgeInfo address cannot be recorded (not imported)", f"{key[0]}:{key[1]}")
+        return
+    report.reject(token.label, f"deployment on {key[0]}: {error_text(error)}")
+    item.tokens.remove(token)
+
+
+def _asset_label(item: PlannedAsset) -> str:
+    asset = item.existing
+    return f"{asset.symbol} {asset.pk} ({item.primary.label})"
+
+
 def apply(
     planned: list[PlannedAsset],
-    list_name: str,
+    bridges: list["Bridge"],
+    chains: ChainResolver,
     report: ImportReport,
     *,
     batch_size: int,
     strict: bool,
     progress: Progress,
 ) -> None:
+    """Write the plan: chains to register, then per batch the new assets, their
+    deployments, the updates and identifiers, then the BRIDGES links."""
+    with transaction.atomic():
+        for chain in chains.to_create.values():
+            chain_create(
+                **{
+                    name: getattr(chain, name)
+                    for name in (
+                        "chain_id",
+                        "name",
+                        "chain_type",
+                        "network_id",
+                        "caip2_reference",
+                        "is_testnet",
+                        "metadata",
+                    )
+                }
+            )
+            report.created["chains"] += 1
+
     def write(batch):
-        new_assets = [item for item in batch if item.existing is None]
-        created, errors = services.asset_bulk_create(
-            [Asset(**_asset_fields(item.primary, list_name)) for item in new_assets]
-        )
-        refused = {id(new_assets[i]) for i in errors}
+        new_items = [item for item in batch if item.existing is None]
+        created, errors = services.asset_bulk_create([item.new_asset for item in new_items])
+        refused = {id(new_items[i]) for i in errors}
         for index, error in errors.items():
-            report.reject(f"token {new_assets[index].primary.index}", error_text(error))
-        for item, asset in zip(
-            [i for i in new_assets if id(i) not in refused], created, strict=True
-        ):
-            item.existing = asset
+            _reject_item(new_items[index], error_text(error), report)
+        for item in new_items:
+            if id(item) not in refused:
+                item.existing = item.new_asset
         report.created["assets"] += len(created)
         created_pks = {asset.pk for asset in created}
         live = [item for item in batch if item.existing is not None and id(item) not in refused]
-        deployments = [
-            AssetDeployment(
-                asset=item.existing,
-                chain=chain,
-                address=address,
-                decimals=decimals,
-                is_canonical=is_primary and item.existing.pk in created_pks,
-            )
-            for item in live
-            for chain, address, decimals, is_primary in item.new_deployments
-        ]
+        deployments = [row for item in live for row in item.deployment_rows]
         made, errors = services.deployment_bulk_create(deployments, fresh_asset_ids=created_pks)
         for index, error in errors.items():
-            report.reject(
-                f"deployment {deployments[index].chain_id}:{deployments[index].address}",
-                error_text(error),
-            )
+            row = deployments[index]
+            owner = next(item for item in live if row in item.deployment_rows)
+            _refuse_node(owner, (row.chain_id, row.address.lower()), error, report)
         report.created["deployments"] += len(made)
         changing = AssetDeployment.objects.select_related("asset", "chain").in_bulk(
             [pk for item in live for pk, _ in item.decimals_changes]
@@ -686,21 +897,28 @@ def apply(
 
     apply_in_batches(planned, write, batch_size=batch_size, strict=strict, progress=progress)
     with transaction.atomic():
-        _bridges(planned, report, dry_run=False)
+        _link_bridges(bridges, report)
 
 
 def plan_identifiers(planned: list[PlannedAsset], report: ImportReport) -> None:
     """Decide which coingeckoIds to link, over the whole list: the first token that names
-    an id gets it; a later one, or an id another asset holds, is a warning."""
+    an id gets it; a later one, or an id another asset holds, is a warning; an id the
+    write would refuse (asset_identifier_bulk_create's checks) too."""
+    for item in planned:
+        if item.coingecko_id:
+            # Compared in the stored form (trimmed); a refused id is reported below.
+            with contextlib.suppress(ValidationError):
+                item.coingecko_id = normalize_code(item.coingecko_id)
     claimed: dict[str, PlannedAsset] = {}
     for item in sorted(planned, key=lambda i: min(t.index for t in i.tokens)):
         if not item.coingecko_id:
             continue
         first = claimed.setdefault(item.coingecko_id, item)
         if first is not item:
-            report.warnings.append(
-                f"token {item.primary.index}: coingeckoId {item.coingecko_id} is also on "
-                f"token {first.primary.index}; linked there only"
+            report.warn(
+                "coingeckoId already on an earlier token of the list; linked there only",
+                f"token {item.primary.index} ({item.coingecko_id}, first on token "
+                f"{first.primary.index})",
             )
             item.coingecko_id = ""
     taken = dict(
@@ -708,85 +926,152 @@ def plan_identifiers(planned: list[PlannedAsset], report: ImportReport) -> None:
             source=IdentifierSource.COINGECKO, external_id__in=list(claimed)
         ).values_list("external_id", "asset_id")
     )
+    linking = []
     for external_id, item in claimed.items():
         holder = taken.get(external_id)
         if holder is None:
-            item.link_identifier = True
+            linking.append(item)
         elif item.existing is not None and holder == item.existing.pk:
             report.unchanged["identifiers"] += 1
         else:
-            report.warnings.append(
-                f"token {item.primary.index}: coingeckoId {external_id} already belongs "
-                f"to asset {holder}; not linked"
+            report.warn(
+                "coingeckoId already belongs to another asset; not linked",
+                f"token {item.primary.index} ({external_id}: asset {holder})",
             )
+    rows = [_identifier(item) for item in linking]
+    fresh = {item.new_asset.pk for item in linking if item.existing is None}
+    errors = bulk_create_errors(rows, fresh=fresh)
+    for index, item in enumerate(linking):
+        if index in errors:
+            _identifier_refused(rows[index], errors[index], report)
+        else:
+            item.link_identifier = True
+
+
+def _identifier(item: PlannedAsset) -> AssetIdentifier:
+    return AssetIdentifier(
+        asset=item.existing or item.new_asset,
+        source=IdentifierSource.COINGECKO,
+        external_id=item.coingecko_id,
+    )
+
+
+def _identifier_refused(row: AssetIdentifier, error: Exception, report: ImportReport) -> None:
+    report.warn("coingeckoId refused (not linked)", f"{row.external_id}: {error_text(error)}")
 
 
 def _identifiers(items: list[PlannedAsset], report: ImportReport) -> None:
-    rows = [
-        AssetIdentifier(
-            asset=item.existing, source=IdentifierSource.COINGECKO, external_id=item.coingecko_id
-        )
-        for item in items
-        if item.link_identifier
-    ]
+    rows = [_identifier(item) for item in items if item.link_identifier]
     made, errors = services.asset_identifier_bulk_create(rows)
     report.created["identifiers"] += len(made)
     for index, error in errors.items():
-        report.warnings.append(f"coingeckoId {rows[index].external_id}: {error_text(error)}")
+        _identifier_refused(rows[index], error, report)
 
 
-def _bridges(items: list[PlannedAsset], report: ImportReport, *, dry_run: bool) -> None:
-    """BRIDGES links from Ethereum originals to the list's bridged copies. Run after every
-    batch, since the original may come later in the list (or from another list)."""
+@dataclass
+class Bridge:
+    """A BRIDGES link to make: from the Ethereum original (an asset of the registry, or
+    one this list makes) to a token's asset."""
+
+    child: PlannedAsset
+    parent: "Asset | PlannedAsset"
+    protocol: str
+
+    def assets(self) -> tuple[Asset | None, Asset | None]:
+        parent = self.parent if isinstance(self.parent, Asset) else self.parent.existing
+        return parent, self.child.existing
+
+    def link(self, parent: Asset, child: Asset) -> dict[str, Any]:
+        """The relationship, as relationship_create is given it (and the plan checks it)."""
+        return {
+            "parent_asset": parent,
+            "child_asset": child,
+            "relationship_type": RelationshipType.BRIDGES,
+            "conversion_rate": 1,
+            "protocol": self.protocol,
+        }
+
+
+def plan_bridges(
+    items: list[PlannedAsset], chains: ChainResolver, report: ImportReport
+) -> list[Bridge]:
+    """The BRIDGES links from Ethereum originals to the list's bridged copies, each
+    checked as relationship_create checks it. The original may be an asset the registry
+    holds or one this same list creates."""
     bridged = [item for item in items if item.bridged_from]
-    ethereum = Chain.objects.filter(network_id=1).first()
+    ethereum = caip2.find_chains([ETHEREUM]).get(ETHEREUM) or chains.to_create.get(ETHEREUM)
     if not bridged or ethereum is None:
-        return
+        return []
     addresses = [item.bridged_from.lower() for item in bridged]
-    originals = {
+    originals: dict[str, Any] = {
         address: asset_id
         for address, asset_id in AssetDeployment.objects.annotate(address_key=Lower("address"))
-        .filter(chain=ethereum, address_key__in=addresses)
+        .filter(chain_id=ethereum.pk, address_key__in=addresses)
         .values_list("address_key", "asset_id")
     }
-    if dry_run:  # originals this same list would create
-        for item in items:
-            for key in item.nodes:
-                if key[0] == ethereum.pk and item.existing is None:
-                    originals.setdefault(key[1], ("new", id(item)))
+    parents: dict[Any, Any] = Asset.objects.in_bulk(originals.values())  # live ones
+    for item in items:  # originals this same list creates or holds
+        for key in item.nodes:
+            if key[0] == ethereum.pk and key[1] not in originals:
+                originals[key[1]] = id(item)
+                parents[id(item)] = item
     linked = set(
         AssetRelationship.objects.filter(
             relationship_type=RelationshipType.BRIDGES,
-            parent_asset_id__in=[v for v in originals.values() if not isinstance(v, tuple)],
+            parent_asset_id__in=[pk for pk in originals.values() if pk in parents],
         ).values_list("parent_asset_id", "child_asset_id")
     )
-    parents = Asset.objects.in_bulk([v for v in originals.values() if not isinstance(v, tuple)])
+    fresh = {item.new_asset.pk for item in items if item.new_asset is not None}
+    bridges = []
     for item in bridged:
         parent_id = originals.get(item.bridged_from.lower())
-        child_id = item.existing.pk if item.existing is not None else None
-        if parent_id is None or parent_id == child_id:
+        if parent_id is None:
             continue
-        if (parent_id, child_id) in linked:
+        parent = parents.get(parent_id)
+        if parent is None:
+            report.warn(
+                "the Ethereum original's asset is deleted; no BRIDGES link",
+                f"token {item.primary.index}",
+            )
+            continue
+        parent_asset = (
+            parent if isinstance(parent, Asset) else (parent.existing or parent.new_asset)
+        )
+        child_asset = item.existing or item.new_asset
+        if parent_asset.pk == child_asset.pk:
+            continue
+        if (parent_asset.pk, child_asset.pk) in linked:
             report.unchanged["relationships"] += 1
             continue
-        if dry_run:
-            report.created["relationships"] += 1
+        bridge = Bridge(item, parent, _bridge_protocol(item))
+        try:
+            services.relationship_check(**bridge.link(parent_asset, child_asset), fresh=fresh)
+        except (ValidationError, RegistryError) as error:
+            _bridge_refused(item, error, report)
             continue
-        if parent_id not in parents:  # the original's asset is deleted
+        bridges.append(bridge)
+    return bridges
+
+
+def _bridge_protocol(item: PlannedAsset) -> str:
+    return "wormhole" if "wormhole" in (item.primary.raw.get("tags") or []) else ""
+
+
+def _bridge_refused(item: PlannedAsset, error: Exception, report: ImportReport) -> None:
+    report.warn("no BRIDGES link", f"token {item.primary.index}: {error_text(error)}")
+
+
+def _link_bridges(bridges: list[Bridge], report: ImportReport) -> None:
+    for bridge in bridges:
+        parent, child = bridge.assets()
+        if parent is None or child is None:  # refused when written
             continue
         try:
-            services.relationship_create(
-                parent_asset=parents[parent_id],
-                child_asset=item.existing,
-                relationship_type=RelationshipType.BRIDGES,
-                conversion_rate=1,
-                protocol="wormhole" if "wormhole" in (item.primary.raw.get("tags") or []) else "",
-            )
-            report.created["relationships"] += 1
-        except Exception as error:  # a cycle or a deleted asset: the token itself imported
-            report.warnings.append(
-                f"token {item.primary.index}: no BRIDGES link: {error_text(error)}"
-            )
+            services.relationship_create(**bridge.link(parent, child))
+        except (ValidationError, RegistryError) as error:  # a concurrent change
+            _bridge_refused(bridge.child, error, report)
+            continue
+        report.created["relationships"] += 1
 
 
 def count_unchanged(planned: list[PlannedAsset], report: ImportReport) -> None:
@@ -795,6 +1080,38 @@ def count_unchanged(planned: list[PlannedAsset], report: ImportReport) -> None:
             report.unchanged["assets"] += 1
         existing_nodes = len(item.nodes) - len(item.new_deployments) - len(item.decimals_changes)
         report.unchanged["deployments"] += existing_nodes if item.existing is not None else 0
+
+
+def count_planned(
+    planned: list[PlannedAsset], bridges: list[Bridge], chains: ChainResolver, report
+) -> None:
+    """What a dry run reports: what applying the plan does."""
+    report.created["chains"] += len(chains.to_create)
+    for item in planned:
+        if item.existing is None:
+            report.created["assets"] += 1
+        elif item.changes:
+            report.updated["assets"] += 1
+        report.created["deployments"] += len(item.deployment_rows)
+        report.updated["deployments"] += len(item.decimals_changes)
+        report.created["identifiers"] += int(item.link_identifier)
+    report.created["relationships"] += len(bridges)
+
+
+def collect_chain_ids(raw_tokens: list) -> set[int]:
+    """Every chainId the list names, its tokens' and their bridgeInfo's."""
+    chain_ids = set()
+    for raw in raw_tokens:
+        if not isinstance(raw, dict):
+            continue
+        if isinstance(raw.get("chainId"), int):
+            chain_ids.add(raw["chainId"])
+        extensions = raw.get("extensions")
+        info = extensions.get("bridgeInfo") if isinstance(extensions, dict) else None
+        for key in info if isinstance(info, dict) else ():
+            if str(key).isdigit():
+                chain_ids.add(int(key))
+    return chain_ids
 
 
 def import_tokenlist(
@@ -807,50 +1124,56 @@ def import_tokenlist(
     create_chains: bool,
     batch_size: int,
     progress: Progress,
+    chain_ids: str | None = None,
 ) -> None:
-    warnings = Warnings()
-    raw_tokens = check_list(data, warnings)
+    """Plan the import of the token list ``data``, then write the plan unless
+    ``dry_run``. ``chain_ids`` names the list's chainId convention ("eip155" or
+    "solana"); by default it is read from the list."""
+    raw_tokens = check_list(data, report)
     report.items = len(raw_tokens)
     label = list_label(data)
     report.source = f"token list {label}"
     source = f"import:tokenlist:{label}"
+    convention, why = chain_id_convention(raw_tokens, chain_ids)
+    report.notes.append(f"chain ids: {convention.explain()} ({why})")
     with acting_as(current_actor(), source=source):
-        chains = ChainResolver(create_missing=create_chains, dry_run=dry_run)
-        tokens = check_tokens(raw_tokens, chains, report, warnings)
-        planned = plan(tokens, chains, data["name"], warnings, report)
+        chains = ChainResolver(
+            convention, collect_chain_ids(raw_tokens), create_missing=create_chains
+        )
+        tokens = check_tokens(raw_tokens, chains, report)
+        planned = plan(tokens, chains, data["name"], report)
         decide_changes(planned, data["name"], source, overwrite, report)
-        count_unchanged(planned, report)
-        report.warnings.extend(warnings.lines())
         for item in planned:
             if item.deleted:
                 report.reject(
-                    f"token {item.primary.index}",
+                    item.primary.label,
                     f"its asset {item.existing.pk} is deleted; restore it first",
+                    count=len(item.tokens),
                 )
         planned = [item for item in planned if not item.deleted]
+        planned = check_writes(planned, chains, data["name"], report)
+        count_unchanged(planned, report)
         plan_identifiers(planned, report)
+        bridges = plan_bridges(planned, chains, report)
         if dry_run:
-            for item in planned:
-                if item.existing is None:
-                    report.created["assets"] += 1
-                elif item.changes:
-                    report.updated["assets"] += 1
-                report.created["deployments"] += len(item.new_deployments)
-                report.updated["deployments"] += len(item.decimals_changes)
-                report.created["identifiers"] += int(item.link_identifier)
-            _bridges(planned, report, dry_run=True)
-            report.created["chains"] += len(chains.would_create)
+            count_planned(planned, bridges, chains, report)
             return
-        report.created["chains"] += len(chains.created)
         todo = [
             item
             for item in planned
             if item.existing is None
             or item.changes
-            or item.new_deployments
+            or item.deployment_rows
             or item.decimals_changes
             or item.link_identifier
-            or item.bridged_from
         ]
         progress.start(len(todo), "tokens")
-        apply(todo, data["name"], report, batch_size=batch_size, strict=strict, progress=progress)
+        apply(
+            todo,
+            bridges,
+            chains,
+            report,
+            batch_size=batch_size,
+            strict=strict,
+            progress=progress,
+        )

@@ -9,6 +9,13 @@ batches through chains.services and assets.services (see registry.importing).
 A native currency is one asset wherever it is the same currency: a chain whose parent
 (an L2's L1, a shard's root) or whose family root (below) already has a native asset
 of that symbol gets a native deployment of that asset, not an asset of its own.
+
+Mainnets only, unless asked (``include_testnets``): a testnet's coins are worthless, and
+its native asset ("USDT Testnet", "XRP", "DOGE") only makes real currencies ambiguous.
+
+The plan checks every row it would write with the validation of the service that
+writes it, so a dry run (the plan alone) reports what the real run does, chain by
+chain, and names each chain it would create or update and the fields it would change.
 """
 
 import re
@@ -31,6 +38,7 @@ from registry.actors import acting_as, current_actor
 from registry.exceptions import RegistryError
 from registry.importing import ImportReport, Progress, SourceError, apply_in_batches, error_text
 from registry.numbers import ascii_integer
+from registry.services import bulk_create_errors, check_create, check_update
 from registry.text import normalize_name, normalize_symbol, symbol_key
 from registry.validators import SLUG_PATTERN, validate_rpc_url
 
@@ -370,7 +378,7 @@ def plan_chain_import(
     selected: list[ChainEntry] = []
     first_index: dict[int, int] = {}
     listed_ids = {item.get("chainId") for item in items if isinstance(item, dict)}
-    left_out_testnets = 0
+    left_out_testnets: list[str] = []
     for index, item in enumerate(items):
         wanted = only is None or (isinstance(item, dict) and item.get("chainId") in only)
         try:
@@ -388,12 +396,12 @@ def plan_chain_import(
         entries.append(entry)
         if not wanted:
             continue
-        if entry.is_testnet and not include_testnets:
-            left_out_testnets += 1
+        if entry.is_testnet and not include_testnets and only is None:  # --only names it
+            left_out_testnets.append(entry.label)
             continue
         selected.append(entry)
-    if left_out_testnets:
-        report.warnings.append(f"--no-testnets: {left_out_testnets} testnets left out.")
+    for label in left_out_testnets:
+        report.warn("testnets left out (--include-testnets imports them)", label)
     for missing in sorted((only or set()) - listed_ids):
         report.warnings.append(f"--only: chainId {missing} is not in the list.")
 
@@ -443,13 +451,58 @@ class _Planner:
         self._load_deployments()
         for plan in self.plans.values():
             self._plan_native(plan, visiting=set())
+        self._check_writes()
         result = ChainImportPlan(list(self.plans.values()))
         for plan in result.plans:
             self._count(plan)
         return result
 
+    def _check_writes(self) -> None:
+        """Check each row the apply writes with the validation of the service that writes
+        it (asset_bulk_create, chain_create or chain_update, deployment_bulk_create); a
+        refused row rejects its chain, and the chains that would share its new asset."""
+        plans = list(self.plans.values())
+        creating = [plan for plan in plans if plan.native.action == "create"]
+        refused: dict[ChainPlan, str] = {}
+        errors = bulk_create_errors([plan.native.asset for plan in creating])
+        for index, error in errors.items():
+            refused[creating[index]] = f"native asset: {error_text(error)}"
+        # What the apply creates first; a refused creator's sharers are rejected below.
+        fresh = {plan.native.asset.pk for plan in creating}
+        fresh |= {plan.values["chain_id"] for plan in plans if plan.action == "create"}
+        for plan in plans:
+            if plan in refused:
+                continue
+            native = {"native_asset": plan.native.asset} if plan.native.links else {}
+            try:
+                if plan.action == "create":
+                    check_create(Chain(**plan.values, **native), fresh=fresh)
+                elif plan.values or native:
+                    check_update(plan.chain, {**plan.values, **native}, fresh=fresh)
+            except (ValidationError, RegistryError) as error:
+                refused[plan] = error_text(error)
+        deploying = [plan for plan in plans if plan.native.deploy and plan not in refused]
+        rows = [_native_deployment(plan) for plan in deploying]
+        for index, error in bulk_create_errors(rows, fresh=fresh).items():
+            refused[deploying[index]] = f"native deployment: {error_text(error)}"
+        for plan in plans:
+            if plan not in refused and plan.native.creator in refused:
+                refused[plan] = (
+                    f"its native asset is to be created with {plan.native.creator.entry.label}, "
+                    "which is rejected"
+                )
+        for plan, reason in refused.items():
+            self.report.reject(plan.entry.label, reason)
+            del self.plans[plan.entry.network_id]
+
     def _plan_chain(self, entry: ChainEntry) -> ChainPlan:
         chain = self.existing.get(entry.network_id)
+        if chain is not None and chain.chain_type != ChainType.EVM:
+            # The list's ids are EIP-155 ids: a chain of another namespace is not this one.
+            raise ItemError(
+                f"network id {entry.network_id} belongs to chain {chain.chain_id}, a "
+                f"{chain.get_chain_type_display()} chain, not to eip155:{entry.network_id}."
+            )
         listed = {
             "name": entry.name,
             "is_testnet": entry.is_testnet,
@@ -573,6 +626,11 @@ class _Planner:
         {"create": self.report.created, "update": self.report.updated}.get(
             plan.action, self.report.unchanged
         )[CHAINS] += 1
+        if plan.action == "create":
+            self.report.change("create", "chain", f"{plan.values['chain_id']}, {plan.entry.label}")
+        elif plan.action == "update":
+            fields = [*plan.values, *(["native_asset"] if plan.native.links else [])]
+            self.report.change("update", "chain", f"{plan.chain.pk}, {plan.entry.label}", fields)
         if plan.native.action == "create":
             self.report.created[ASSETS] += 1
         if plan.native.deploy:
@@ -595,16 +653,34 @@ def _check_chain(chain: Chain) -> None:
 def apply_chain_import(
     plan: ChainImportPlan, *, batch_size: int, strict: bool, progress: Progress
 ) -> None:
+    """Write the plan in batches; the progress moves with each chain written."""
     pending = plan.pending
     progress.start(len(pending), "chains")
-    apply_in_batches(pending, _write_batch, batch_size=batch_size, strict=strict, progress=progress)
+
+    def write(batch: Sequence[ChainPlan]) -> None:
+        _write_batch(batch, progress)
+
+    apply_in_batches(pending, write, batch_size=batch_size, strict=strict)
 
 
-def _write_batch(batch: Sequence[ChainPlan]) -> None:
+def _native_deployment(plan: ChainPlan) -> AssetDeployment:
+    return AssetDeployment(
+        asset=plan.native.asset,
+        # The chain itself once applied; its slug (a new chain's) while planning.
+        chain=plan.chain if plan.chain is not None else Chain(chain_id=plan.values["chain_id"]),
+        address="",
+        decimals=plan.entry.native_decimals,
+        is_native=True,
+        # A currency's reference deployment is on the chain it was created for.
+        is_canonical=plan.native.action == "create",
+    )
+
+
+def _write_batch(batch: Sequence[ChainPlan], progress: Progress) -> None:
     """One batch, in one transaction: new native assets, the chains, native deployments.
 
-    A write refused here (a concurrent change since planning) stops the import with the
-    item named; the batch's transaction rolls back with it.
+    A write refused here (a concurrent change since planning: the plan checked every
+    row) stops the import with the item named; the batch's transaction rolls back.
     """
     creating = [plan for plan in batch if plan.native.action == "create"]
     if creating:
@@ -619,22 +695,10 @@ def _write_batch(batch: Sequence[ChainPlan]) -> None:
                 chain_update(chain=plan.chain, changes={**plan.values, **native})
         except (ValidationError, RegistryError) as error:
             raise ValidationError(f"{plan.entry.label}: {error_text(error)}") from None
+        progress(1)
     deploying = [plan for plan in batch if plan.native.deploy]
     if deploying:
-        _, refused = deployment_bulk_create(
-            [
-                AssetDeployment(
-                    asset=plan.native.asset,
-                    chain=plan.chain,
-                    address="",
-                    decimals=plan.entry.native_decimals,
-                    is_native=True,
-                    # A currency's reference deployment is on the chain it was created for.
-                    is_canonical=plan.native.action == "create",
-                )
-                for plan in deploying
-            ]
-        )
+        _, refused = deployment_bulk_create([_native_deployment(plan) for plan in deploying])
         _stop_on_refusal(refused, deploying, "native deployment")
 
 

@@ -225,15 +225,6 @@ IMPORT_SOURCE_PRECEDENCE = env.list(
     "IMPORT_SOURCE_PRECEDENCE",
     default=["manual", "import:csv", "import:tokenlist", "import:markets", "import:chains"],
 )
-# Token list chainIds that are not EIP-155 network ids: the registry chain they mean
-# (chain_id, chain_type, name, is_testnet), used to find it and, with --create-chains,
-# to register it. 101-103 are the Solana registry's; 501000101 is Uniswap's Solana.
-TOKENLIST_CHAIN_IDS = {
-    101: ("solana", "SOLANA", "Solana", False),
-    102: ("solana-testnet", "SOLANA", "Solana Testnet", True),
-    103: ("solana-devnet", "SOLANA", "Solana Devnet", True),
-    501000101: ("solana", "SOLANA", "Solana", False),
-}
 
 
 # --- API --------------------------------------------------------------------------

@@ -7,7 +7,8 @@ a conflict error (a 409 later) and other invalid values into ``ValidationError``
 usable and the database unchanged.
 """
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -33,7 +34,7 @@ def validated_create(instance: ModelT, *, conflict_errors: ConflictErrors | None
     ``conflict_errors`` maps a unique constraint's name to the error its violation
     raises (default ConflictError).
     """
-    _validate(instance, conflict_errors or {}, references=_foreign_keys(instance))
+    check_create(instance, conflict_errors=conflict_errors)
     with transaction.atomic(), _database_errors(instance, conflict_errors or {}):
         instance.save(force_insert=True)
     return instance
@@ -73,6 +74,54 @@ def validated_update(
         with transaction.atomic(), _database_errors(instance, conflict_errors or {}):
             instance.save_changes(changed)
     return changed
+
+
+def check_create(
+    instance: RegistryModel,
+    *,
+    conflict_errors: ConflictErrors | None = None,
+    fresh: Collection[Any] = (),
+) -> None:
+    """Everything ``validated_create`` checks before it writes, without writing: raises the
+    error it would. An import plan calls it, so a dry run refuses what the write would.
+
+    ``fresh``: primary keys of rows the plan creates first; references to them are not
+    looked up (they do not exist yet) but count as live.
+    """
+    planned = [
+        field for field in _foreign_keys(instance) if getattr(instance, field.attname) in fresh
+    ]
+    _validate(
+        instance,
+        conflict_errors or {},
+        references=[field for field in _foreign_keys(instance) if field not in planned],
+        exclude=[field.name for field in planned],
+    )
+
+
+def check_update(
+    instance: RegistryModel,
+    changes: Mapping[str, Any],
+    *,
+    conflict_errors: ConflictErrors | None = None,
+    fresh: Collection[Any] = (),
+) -> None:
+    """Everything ``validated_update`` checks before it writes ``changes``, on a copy of
+    ``instance`` (which is left as it is): raises the error the update would.
+    ``fresh`` as in ``check_create``."""
+    probe = copy.copy(instance)  # Django copies its state and related-object cache too
+    for name, value in changes.items():
+        setattr(probe, name, value)
+    planned = [field for field in _foreign_keys(probe) if getattr(probe, field.attname) in fresh]
+    changed_references = [
+        field for field in _foreign_keys(probe) if field.name in changes and field not in planned
+    ]
+    _validate(
+        probe,
+        conflict_errors or {},
+        references=changed_references,
+        exclude=[field.name for field in planned],
+    )
 
 
 def lock_for_removal(instance: models.Model) -> None:
@@ -154,10 +203,14 @@ def _refuse_deleted_references(instance: models.Model, references) -> dict:
     return errors
 
 
-def _validate(instance: RegistryModel, conflict_errors: ConflictErrors, *, references) -> None:
+def _validate(
+    instance: RegistryModel, conflict_errors: ConflictErrors, *, references, exclude=()
+) -> None:
     errors: dict = {}
     try:
-        instance.full_clean(validate_unique=False, validate_constraints=False)
+        instance.full_clean(
+            exclude=list(exclude) or None, validate_unique=False, validate_constraints=False
+        )
     except ValidationError as error:
         errors = error.update_error_dict(errors)
     errors.update(_refuse_deleted_references(instance, references))
@@ -211,18 +264,17 @@ def _database_errors(instance: RegistryModel, conflict_errors: ConflictErrors):
         raise ValidationError(f"The {label} breaks the database rule {constraint}.") from error
 
 
-def validated_bulk_create(
-    instances: list[ModelT], *, conflict_errors: ConflictErrors | None = None
-) -> tuple[list[ModelT], dict[int, ValidationError]]:
-    """Validate each instance and INSERT the valid ones with one statement per batch.
+def bulk_create_errors(
+    instances: Sequence[models.Model], *, fresh: Collection[Any] = ()
+) -> dict[int, ValidationError]:
+    """What ``validated_bulk_create`` checks before it writes, without writing: the
+    refused instances' errors by index.
 
-    For bulk imports: per-instance field rules and deleted-reference checks as in
-    ``validated_create`` (the reference check is one query per foreign key for the
-    whole list), but uniqueness is left to the caller, which looks up natural keys in
-    bulk, and to the database, whose violation fails the whole call as a ConflictError.
-    Returns the created instances and the refused ones' errors by index.
+    ``fresh``: primary keys of rows that will exist by the time these are written (an
+    import plan creates them first); references to them count as live.
     """
     errors: dict[int, ValidationError] = {}
+    fresh = set(fresh)
     references = _foreign_keys(instances[0]) if instances else []
     # Django checks each foreign key with a query per instance; here they are checked
     # for the whole list below, one query per foreign key.
@@ -237,13 +289,13 @@ def validated_bulk_create(
             errors[index] = error
     for field in references:
         target = field.related_model
-        values = {getattr(i, field.attname) for i in instances} - {None}
+        values = {getattr(i, field.attname) for i in instances} - {None} - fresh
         soft = issubclass(target, SoftDeleteModel)
         rows = target._base_manager.filter(pk__in=values).values_list(
             "pk", "deleted_at" if soft else "pk"
         )
-        live = {pk for pk, deleted in rows if not soft or deleted is None}
-        known = {pk for pk, _ in rows}
+        live = {pk for pk, deleted in rows if not soft or deleted is None} | fresh
+        known = {pk for pk, _ in rows} | fresh
         for index, instance in enumerate(instances):
             value = getattr(instance, field.attname)
             if index in errors:
@@ -260,6 +312,22 @@ def validated_bulk_create(
             else:
                 continue
             errors[index] = ValidationError({field.name: [reason]})
+    return errors
+
+
+def validated_bulk_create(
+    instances: list[ModelT], *, conflict_errors: ConflictErrors | None = None
+) -> tuple[list[ModelT], dict[int, ValidationError]]:
+    """Validate each instance and INSERT the valid ones with one statement per batch.
+
+    For bulk imports: per-instance field rules and deleted-reference checks as in
+    ``validated_create`` (the reference check is one query per foreign key for the
+    whole list: ``bulk_create_errors``), but uniqueness is left to the caller, which
+    looks up natural keys in bulk, and to the database, whose violation fails the whole
+    call as a ConflictError. Returns the created instances and the refused ones' errors
+    by index.
+    """
+    errors = bulk_create_errors(instances)
     valid = [instance for index, instance in enumerate(instances) if index not in errors]
     if valid:
         model = type(valid[0])

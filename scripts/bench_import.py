@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
-"""make bench-import: the full token lists into an empty registry, then again unchanged.
+"""make bench-import: the full token lists into an empty registry, then again unchanged;
+then, with the full chain list, that import order does not change the outcome.
 
 For each list (the Solana registry's 13,644 tokens, the Uniswap default list's 1,723):
 a fresh benchmark database, `import_tokenlist --create-chains` (the first import, into
 an empty registry), then the same command again (nothing to change). The command
 reports its own time (Django's start-up excluded); this prints tokens per second of
-both runs, their ratio, and checks that the second run wrote nothing. Results go to
-var/bench/import.json.
+both runs, their ratio, and checks that the second run wrote nothing. Then, per list,
+`import_chains` (the full chains.json) before the list and after it, each into a fresh
+database: the assets and deployments (chains named by CAIP-2 id) must be the same.
+Results go to var/bench/import.json.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
-cqar_bench_import, dropped and recreated per list), BENCH_REDIS_URL (default
-redis://127.0.0.1:6379/14, flushed), BENCH_TOKENLISTS (the directory of the lists).
+cqar_bench_import, dropped and recreated per run), BENCH_REDIS_URL (default
+redis://127.0.0.1:6379/14, flushed), BENCH_TOKENLISTS (the directory of the lists),
+BENCH_CHAINS (the chain list, default the datasets' chains/chains.json).
 """
 
 import json
@@ -26,6 +30,24 @@ DATABASE_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 LISTS = Path(os.environ.get("BENCH_TOKENLISTS", ROOT.parent / "shared" / "datasets" / "tokenlists"))
+CHAINS = Path(
+    os.environ.get("BENCH_CHAINS", ROOT.parent / "shared" / "datasets" / "chains" / "chains.json")
+)
+# Every asset with its deployments, chains named by CAIP-2 id (slugs depend on the order).
+ASSETS_BY_CAIP2 = """
+    SELECT a.symbol || '|' || a.name || '|' || a.asset_type || '|'
+           || string_agg(n.node, ',' ORDER BY n.node)
+    FROM assets_asset a
+    JOIN (
+        SELECT d.asset_id,
+               CASE WHEN c.chain_type = 'EVM' THEN 'eip155:' || c.network_id
+                    ELSE lower(c.chain_type) || ':' || c.caip2_reference END
+               || '/' || lower(d.address) || '/' || d.decimals || '/' || d.is_native AS node
+        FROM assets_assetdeployment d JOIN chains_chain c ON c.chain_id = d.chain_id
+    ) n ON n.asset_id = a.asset_id
+    GROUP BY a.asset_id
+    ORDER BY 1
+"""
 OUT = ROOT / "var" / "bench" / "import.json"
 TARGET_ROWS_PER_SECOND = 5000
 TARGET_SPEEDUP = 3
@@ -95,6 +117,24 @@ def run(path: Path) -> dict:
     return json.loads(output)
 
 
+def assets_by_caip2() -> list[str]:
+    return psql(ASSETS_BY_CAIP2, urlsplit(DATABASE_URL).path.strip("/")).splitlines()
+
+
+def order_check(path: Path) -> dict:
+    """The list after the chains, and before them: the same assets and deployments?"""
+    outcomes = []
+    for order in (("chains", "list"), ("list", "chains")):
+        fresh_database()
+        for step in order:
+            if step == "chains":
+                manage("import_chains", str(CHAINS), "--no-progress")
+            else:
+                run(path)
+        outcomes.append(assets_by_caip2())
+    return {"assets": len(outcomes[0]), "same_either_order": outcomes[0] == outcomes[1]}
+
+
 def main() -> None:
     results = {}
     for label, filename in (
@@ -126,6 +166,13 @@ def main() -> None:
             },
             "speedup": round(first["seconds"] / again["seconds"], 2),
         }
+    if not CHAINS.is_file():
+        raise SystemExit(f"{CHAINS} is missing; set BENCH_CHAINS to the chain list")
+    for label, filename in (
+        ("solana", "solana.tokenlist.json"),
+        ("uniswap", "uniswap-default.tokenlist.json"),
+    ):
+        results[label]["order"] = order_check(LISTS / filename)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2))
     print(
@@ -138,6 +185,12 @@ def main() -> None:
             f"{label:<10}{result['tokens']:>8}{first['seconds']:>10.2f}"
             f"{first['tokens_per_second']:>10}{again['seconds']:>10.2f}"
             f"{again['tokens_per_second']:>10}{result['speedup']:>7}  {again['wrote_nothing']}"
+        )
+    for label, result in results.items():
+        order = result["order"]
+        print(
+            f"{label}: chains then list, and list then chains: {order['assets']} assets, "
+            f"the same either order: {order['same_either_order']}"
         )
     print(
         f"(targets: first import >= {TARGET_ROWS_PER_SECOND} tokens/s, unchanged >= "

@@ -18,6 +18,13 @@ make the market ambiguous; no asset makes it unknown. Both are rejected, naming 
 currency, and the rest of the snapshot imports. A current mapping that means something
 else (another base or quote asset) is never rewritten: it is reported, or with
 ``--overwrite`` delisted (kept in history) and the ticker mapped anew.
+
+An asset deployed only on testnets is no candidate for a venue's currency (a testnet's
+native "USDT" is no exchange's USDT).
+
+The plan checks every row it would write (tickers, their delisting, codes) with the
+validation of the service that writes it, so a dry run (the plan alone) reports what
+the real run does, market by market.
 """
 
 from collections import defaultdict
@@ -30,8 +37,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset, AssetGroup, AssetGroupMember
-from registry.exceptions import RegistryError
+from registry.exceptions import ConflictError, RegistryError
 from registry.importing import ImportReport, Progress, SourceError, apply_in_batches, error_text
+from registry.services import check_create, check_update
 from registry.text import normalize_code, symbol_key
 from venues.choices import MarketType
 from venues.models import Venue, VenueAsset, VenueSymbol
@@ -56,6 +64,7 @@ SYMBOL_MAX_LENGTH = VenueSymbol._meta.get_field("symbol").max_length
 CODE_MAX_LENGTH = VenueAsset._meta.get_field("venue_asset_symbol").max_length
 
 CREATE, UPDATE, UNCHANGED, REPLACE = "create", "update", "unchanged", "replace"
+CURRENT_MAPPING = "venue_symbol_unique_current"  # the constraint a replacement frees
 SYMBOLS, CODES, DELISTED = "venue symbols", "venue assets", "venue symbols delisted"
 
 
@@ -220,7 +229,8 @@ class CurrencyResolver:
             ).select_related("asset")
         }
         self.assets: dict[str, list[Asset]] = defaultdict(list)
-        for asset in Asset.objects.filter(symbol_key__in=keys).order_by("created_at", "asset_id"):
+        candidates = Asset.objects.filter(symbol_key__in=keys).not_testnet_only()
+        for asset in candidates.order_by("created_at", "asset_id"):
             self.assets[asset.symbol_key].append(asset)
 
     def resolve(self, currency: Currency) -> Asset:
@@ -299,19 +309,52 @@ def plan_markets(
         for native, asset in plan.codes.items():
             meanings[native].setdefault(asset.pk, (asset, plan.market.name))
     new_codes = {}
+    refused_codes = {}
     for native, assets in meanings.items():
         existing = resolver.codes.get(native)
         if existing is not None:
             report.unchanged[CODES] += 1
         elif len(assets) == 1:
-            new_codes[native] = next(iter(assets.values()))[0]
+            asset = next(iter(assets.values()))[0]
+            try:  # what venue_asset_create checks
+                check_create(VenueAsset(venue=venue, asset=asset, venue_asset_symbol=native))
+            except (ValidationError, RegistryError) as error:
+                refused_codes[native] = error_text(error)
+                continue
+            new_codes[native] = asset
         else:
             uses = ", ".join(f"{_asset_text(a)} in market {m}" for a, m in assets.values())
             report.warnings.append(
                 f"venue code {native} names different assets in this snapshot ({uses}); "
                 "not recorded: record it by hand for the right asset."
             )
-    return ImportPlan(markets=plans, new_codes=new_codes)
+    # A market is written with the codes it records: a refused code refuses it.
+    kept = []
+    for plan in plans:
+        refused = [native for native in plan.codes if native in refused_codes]
+        if refused:
+            reasons = "; ".join(f"venue code {n}: {refused_codes[n]}" for n in refused)
+            report.reject(f"market {plan.market.name}", reasons)
+        else:
+            kept.append(plan)
+    # A code is recorded by a market written with it: only the kept markets' are.
+    used = {native for plan in kept for native in plan.codes}
+    new_codes = {native: asset for native, asset in new_codes.items() if native in used}
+    for plan in kept:
+        _name_change(plan, report)
+    for native, asset in new_codes.items():
+        report.change("create", "venue asset", f"{native} = {_asset_text(asset)}")
+    return ImportPlan(markets=kept, new_codes=new_codes)
+
+
+def _name_change(plan: MarketPlan, report: ImportReport) -> None:
+    """The market in the report's list of changes, with the fields an update sets."""
+    market = plan.market
+    item = f"{market.symbol} ({market.market_type}, market {market.name})"
+    if plan.action == UPDATE:
+        report.change("update", "venue symbol", item, _update_changes(plan))
+    elif plan.action in (CREATE, REPLACE):
+        report.change(plan.action, "venue symbol", item)
 
 
 def _plan_market(
@@ -353,23 +396,67 @@ def _plan_market(
         )
     plan = MarketPlan(market=market, asset=base, quote_asset=quote, action=CREATE, codes=codes)
     existing = current.get(key)
-    if existing is None:
-        return plan
-    plan.existing = existing
-    if existing.asset_id != base.pk or existing.quote_asset_id != quote.pk:
-        if not overwrite:
-            raise MarketError(
-                f"{market.symbol} ({market.market_type}) is mapped to "
-                f"{_asset_text(existing.asset)} quoted in {_asset_text(existing.quote_asset)}, "
-                f"not to {_asset_text(base)} quoted in {_asset_text(quote)}; delist it first "
-                "(or import with --overwrite, which delists it and maps the ticker anew)."
-            )
-        plan.action = REPLACE
-    elif existing.is_active != market.is_active or existing.metadata.get("ccxt") != market.ccxt:
-        plan.action = UPDATE
-    else:
-        plan.action = UNCHANGED
+    if existing is not None:
+        plan.existing = existing
+        if existing.asset_id != base.pk or existing.quote_asset_id != quote.pk:
+            if not overwrite:
+                raise MarketError(
+                    f"{market.symbol} ({market.market_type}) is mapped to "
+                    f"{_asset_text(existing.asset)} quoted in "
+                    f"{_asset_text(existing.quote_asset)}, not to {_asset_text(base)} quoted "
+                    f"in {_asset_text(quote)}; delist it first (or import with --overwrite, "
+                    "which delists it and maps the ticker anew)."
+                )
+            plan.action = REPLACE
+        elif existing.is_active != market.is_active or existing.metadata.get("ccxt") != market.ccxt:
+            plan.action = UPDATE
+        else:
+            plan.action = UNCHANGED
+    try:
+        _check_write(plan, resolver.venue)
+    except (ValidationError, RegistryError) as error:
+        raise MarketError(error_text(error)) from None
     return plan
+
+
+def _check_write(plan: MarketPlan, venue: Venue) -> None:
+    """What the services _write_market calls check before they write (without writing)."""
+    if plan.action == UPDATE:
+        check_update(plan.existing, _update_changes(plan))
+        return
+    if plan.action == UNCHANGED:
+        return
+    listed_at = None
+    if plan.action == REPLACE:
+        listed_at = timezone.now()
+        check_update(plan.existing, {"delisted_at": listed_at, "is_active": False})
+    try:
+        check_create(VenueSymbol(**_mapping_fields(venue, plan, listed_at)))
+    except ConflictError as error:
+        # The current mapping a replacement delists first is the one it conflicts with.
+        if plan.action != REPLACE or error.details.get("constraint") != CURRENT_MAPPING:
+            raise
+
+
+def _mapping_fields(venue: Venue, plan: MarketPlan, listed_at) -> dict[str, Any]:
+    """The new mapping, as venue_symbol_create is given it (and the plan checks it)."""
+    market = plan.market
+    return {
+        "venue": venue,
+        "symbol": market.symbol,
+        "market_type": market.market_type,
+        "asset": plan.asset,
+        "quote_asset": plan.quote_asset,
+        "is_active": market.is_active,
+        "listed_at": listed_at,
+        "metadata": plan.metadata,
+    }
+
+
+def _update_changes(plan: MarketPlan) -> dict[str, Any]:
+    """What venue_symbol_update is given: the fields that differ."""
+    changes = {"is_active": plan.market.is_active, "metadata": plan.metadata}
+    return {name: value for name, value in changes.items() if getattr(plan.existing, name) != value}
 
 
 def count_planned(plan: ImportPlan, report: ImportReport) -> None:
@@ -425,21 +512,22 @@ def apply_plan(
             except (ValidationError, RegistryError) as error:
                 pending.update(recorded)
                 report.reject(f"market {market.market.name}", error_text(error))
+                progress(1)
                 continue
             if recorded:
                 report.created[CODES] += len(recorded)
             _count(report, market.action)
+            progress(1)
 
     progress.start(len(work), f"markets of {venue.venue_id}")
-    apply_in_batches(work, write, batch_size=batch_size, strict=strict, progress=progress)
+    apply_in_batches(work, write, batch_size=batch_size, strict=strict)
 
 
 def _write_market(venue: Venue, plan: MarketPlan) -> None:
-    market = plan.market
     if plan.action == UPDATE:
         venue_symbol_update(
             venue_symbol=plan.existing,
-            changes={"is_active": market.is_active, "metadata": plan.metadata},
+            changes=_update_changes(plan),
             expected_version=plan.existing.version,
         )
         return
@@ -453,16 +541,7 @@ def _write_market(venue: Venue, plan: MarketPlan) -> None:
         venue_symbol_delist(
             venue_symbol=plan.existing, at=listed_at, expected_version=plan.existing.version
         )
-    venue_symbol_create(
-        venue=venue,
-        symbol=market.symbol,
-        market_type=market.market_type,
-        asset=plan.asset,
-        quote_asset=plan.quote_asset,
-        is_active=market.is_active,
-        listed_at=listed_at,
-        metadata=plan.metadata,
-    )
+    venue_symbol_create(**_mapping_fields(venue, plan, listed_at))
 
 
 def import_markets(

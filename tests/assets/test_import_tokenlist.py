@@ -33,6 +33,7 @@ from chains.models import Chain
 from chains.services import chain_create
 from registry.models import OutboxEvent
 from tests.api.conftest import walk_pages
+from tests.reports import comparable
 
 pytestmark = pytest.mark.django_db
 
@@ -365,9 +366,12 @@ def _header_without(key: str) -> dict:
         (lambda tmp: SCHEMA, "'tokens' array"),
         (
             lambda tmp: write_list(tmp, _header_without("version")),
-            '"version" is a required property',
+            "version: is missing",
         ),
-        (lambda tmp: write_list(tmp, {**load(BROKEN), "tokens": []}), "less than 1 item"),
+        (
+            lambda tmp: write_list(tmp, {**load(BROKEN), "tokens": []}),
+            "tokens: must be a list of at least 1 item",
+        ),
     ],
     ids=[
         "json-array-of-tokens",
@@ -396,7 +400,11 @@ def test_a_file_that_is_not_json_imports_nothing(ethereum, tmp_path):
 
     error, _ = run_failing(path)
 
-    assert "Nothing imported" in str(error) and "is not JSON" in str(error)
+    column = len(path.read_text()) + 1  # where a value should follow
+    assert str(error).startswith(
+        f"Nothing imported: {path} is not valid JSON: line 1, column {column}:"
+    )
+    assert "expected a value" in str(error)
     assert row_counts() == counts
 
 
@@ -411,7 +419,9 @@ def test_a_schema_breaking_token_and_a_bad_address_are_named_and_the_rest_import
     (symbol_item,) = [item for item in reasons if item.startswith(f"token {LONG_SYMBOL_INDEX} ")]
     (address_item,) = [item for item in reasons if item.startswith(f"token {BAD_CHECKSUM_INDEX} ")]
     assert reasons[symbol_item].startswith("symbol:")
-    assert "longer than 20 characters" in reasons[symbol_item]
+    assert reasons[symbol_item] == (
+        f'symbol: must be 1-20 characters without spaces, or empty (is "{tokens[3]["symbol"]}")'
+    )
     assert reasons[address_item].startswith("address:")
     assert "checksum" in reasons[address_item]
     good = [t for i, t in enumerate(tokens) if i not in (LONG_SYMBOL_INDEX, BAD_CHECKSUM_INDEX)]
@@ -796,12 +806,14 @@ def test_a_coingecko_id_links_its_first_token_and_a_repeat_is_a_warning(solana, 
         assert identifiers.get(external_id=coingecko).asset_id == first.pk, coingecko
     usdc = identifiers.get(external_id="usd-coin")
     assert usdc.asset_id == asset_at("solana", SOLANA_USDC).pk
-    for coingecko, indexes in repeated.items():
-        for index in indexes[1:]:
-            assert any(
-                warning.startswith(f"token {index}:") and coingecko in warning
-                for warning in report["warnings"]
-            ), (coingecko, index, report["warnings"])
+    # The repeats are one warning: how many, and the first few by index.
+    repeats = sorted(
+        (index, coingecko) for coingecko, indexes in repeated.items() for index in indexes[1:]
+    )
+    (warning,) = [w for w in report["warnings"] if w.startswith("coingeckoId already on")]
+    assert f"linked there only ({len(repeats)}: " in warning
+    index, coingecko = repeats[0]
+    assert f"token {index} ({coingecko}, first on token {by_id[coingecko][0]})" in warning
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -936,3 +948,47 @@ def test_decimals_a_list_only_implies_through_bridgeinfo_never_change_a_deployme
     assert polygon.decimals == 18
     assert polygon.version == before.version
     assert "deployments" not in report["updated"]
+
+
+# --- a dry run is the real run's verdict ------------------------------------------------------
+
+
+def test_a_dry_run_gives_the_real_runs_verdict_token_by_token(ethereum, tmp_path):
+    """Good tokens and bad ones: a symbol the schema accepts but an asset refuses (a zero
+    width space), a coingeckoId no identifier may have (a space), a chain --create-chains
+    cannot register (an id beyond the database's range), and the fixture's long symbol
+    and failed checksum. The dry run reports exactly what the real run then does."""
+    data = load(BROKEN)
+    spare = [t for t in load(UNISWAP)["tokens"] if t["chainId"] == 1][20:23]
+    zero_width, bad_identifier, far_chain = (dict(token) for token in spare)
+    zero_width["symbol"] += "\u200b"
+    bad_identifier["extensions"] = {"coingeckoId": "usd coin"}
+    far_chain["chainId"] = 2**63
+    data["tokens"] += [zero_width, bad_identifier, far_chain]
+    path = write_list(tmp_path, data)
+    counts = row_counts()
+
+    dry = run(path, "--dry-run", "--create-chains")
+
+    assert row_counts() == counts
+    real = run(path, "--create-chains")
+    assert comparable(dry) == comparable(real)
+    reasons = rejections(real)
+    assert set(reasons) == {
+        f"token {LONG_SYMBOL_INDEX} (ABTXXXXXXXXXXXXXXXXXXXXXX on 1)",
+        f"token {BAD_CHECKSUM_INDEX} ({data['tokens'][BAD_CHECKSUM_INDEX]['symbol']} on 1)",
+        f"token 10 ({zero_width['symbol']} on 1)",
+        f"chainId {2**63} (1 tokens: 12)",
+    }
+    assert reasons[f"token 10 ({zero_width['symbol']} on 1)"] == (
+        "symbol: Symbol contains invisible or control characters: U+200B ZERO WIDTH SPACE."
+    )
+    assert reasons[f"chainId {2**63} (1 tokens: 12)"].startswith(
+        f"cannot register eip155:{2**63}: network_id: "
+    )
+    assert "coingeckoId refused (not linked): usd coin: external_id: " in "\n".join(
+        real["warnings"]
+    )
+    # The bad identifier's token imports, without it; bridgeInfo's chains are registered.
+    assert real["created"]["assets"] == len(data["tokens"]) - 4
+    assert real["created"]["chains"] == Chain.objects.count() - 1  # all but ethereum

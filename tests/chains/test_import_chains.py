@@ -15,12 +15,15 @@ from django.core.management.base import CommandError
 
 from assets.choices import AssetType
 from assets.models import Asset, AssetDeployment, AssetFieldSource
-from assets.services import asset_create, deployment_create
+from assets.services import asset_create, asset_soft_delete, deployment_create
 from chains.choices import ChainType
+from chains.importers import apply_chain_import, plan_chain_import
 from chains.models import Chain
 from chains.services import chain_create, chain_update
+from registry.importing import ImportReport, Progress
 from registry.models import OutboxEvent
 from tests.factories import ChainFactory
+from tests.reports import comparable
 
 SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "chains-sample.json"
 SAMPLE_CHAINS = 33
@@ -30,10 +33,19 @@ SAMPLE_TESTNETS = 10
 pytestmark = pytest.mark.django_db
 
 
-def run(source: str | Path = SAMPLE, *options: str) -> dict:
-    """Run the import with --json and return its report."""
+def run(source: str | Path = SAMPLE, *options: str, testnets: bool = True) -> dict:
+    """Run the import with --json and return its report; with the testnets (the sample's
+    counts include them) unless ``testnets=False`` (the command's default)."""
     out = StringIO()
-    call_command("import_chains", str(source), "--json", "--no-progress", *options, stdout=out)
+    call_command(
+        "import_chains",
+        str(source),
+        "--json",
+        "--no-progress",
+        *(["--include-testnets"] if testnets else []),
+        *options,
+        stdout=out,
+    )
     return json.loads(out.getvalue())
 
 
@@ -378,8 +390,15 @@ def test_a_file_that_is_not_json_imports_nothing(tmp_path):
     path = tmp_path / "chains.json"
     path.write_text("module.exports = [")
 
-    with pytest.raises(CommandError, match=r"Nothing imported: .* is not JSON"):
+    with pytest.raises(CommandError) as caught:
         run(path)
+
+    assert str(caught.value) == (
+        f"Nothing imported: {path} is not valid JSON: line 1, column 1: expected a value "
+        "(a string, number, object, array, true, false or null)\n"
+        "    module.exports = [\n"
+        "    ^"
+    )
 
 
 def test_strict_with_one_bad_item_imports_nothing(tmp_path):
@@ -489,19 +508,133 @@ def test_only_with_a_bad_value_is_refused():
         run(SAMPLE, "--only", "1,base")
 
 
-def test_no_testnets_leaves_them_out():
-    report = run(SAMPLE, "--no-testnets")
+def test_testnets_are_left_out_unless_asked_for():
+    """Mainnets by default; the testnets left out are one warning, counted, with examples."""
+    report = run(SAMPLE, testnets=False)
 
     assert report["created"]["chains"] == SAMPLE_CHAINS - SAMPLE_TESTNETS
-    assert report["warnings"] == [f"--no-testnets: {SAMPLE_TESTNETS} testnets left out."]
+    (warning,) = report["warnings"]
+    assert warning.startswith(
+        f"testnets left out (--include-testnets imports them) ({SAMPLE_TESTNETS}: chain "
+    )
+    assert "(Sepolia)" in warning or "Ropsten" in warning
     assert not Chain.objects.filter(is_testnet=True).exists()
     assert not Chain.objects.filter(network_id=11155111).exists()
+
+    report = run(SAMPLE)
+
+    assert report["created"]["chains"] == SAMPLE_TESTNETS
+    assert Chain.objects.filter(is_testnet=True).count() == SAMPLE_TESTNETS
+
+
+def test_a_testnet_named_with_only_is_imported():
+    report = run(SAMPLE, "--only", "11155111", testnets=False)
+
+    assert report["created"]["chains"] == 1 and report["warnings"] == []
+    assert chain(11155111).is_testnet
 
 
 def test_the_text_summary_gives_the_counts():
     out = StringIO()
-    call_command("import_chains", str(SAMPLE), "--no-progress", stdout=out)
+    call_command("import_chains", str(SAMPLE), "--no-progress", "--include-testnets", stdout=out)
 
     text = out.getvalue()
     assert f"created: {SAMPLE_NATIVE_ASSETS} assets, {SAMPLE_CHAINS} chains" in text
     assert "rejected: 0" in text
+
+
+# --- what a dry run says ----------------------------------------------------------------
+
+
+def test_a_dry_run_gives_the_real_runs_verdict_chain_by_chain(tmp_path):
+    """Good chains and bad ones: an item without chainId, and Ethereum, registered with a
+    native deployment whose asset was deleted since (the plan would link it; the write
+    refuses a deleted asset). The dry run reports exactly what the real run then does."""
+    ethereum = chain_create(chain_id="eth", name="Ethereum", chain_type=ChainType.EVM, network_id=1)
+    ether = asset_create(symbol="ETH", name="Ether", asset_type=AssetType.NATIVE)
+    deployment_create(asset=ether, chain=ethereum, address="", decimals=18, is_native=True)
+    asset_soft_delete(asset=ether)
+    items = sample()
+    del items[index_of(items, 10)]["chainId"]
+    path = write_list(tmp_path, items)
+    before = stored_state()
+
+    dry = run(path, "--dry-run")
+
+    assert stored_state() == before
+    real = run(path)
+    assert comparable(dry) == comparable(real)
+    reasons = {rejection["item"]: rejection["reason"] for rejection in real["rejected"]}
+    assert reasons == {
+        f"chain {index_of(items, 1)} (Ethereum Mainnet)": (
+            f"native_asset: Asset {ether.pk} is deleted; restore it first."
+        ),
+        f"chain {index_of(sample(), 10)} (OP Mainnet)": "chainId is missing.",
+    }
+    assert real["created"]["chains"] == SAMPLE_CHAINS - 2
+
+
+def test_a_dry_run_names_the_chains_and_the_fields_it_would_update(tmp_path):
+    run(SAMPLE, "--only", "1,10,8453")
+    items = sample()
+    items[index_of(items, 1)]["name"] = "Ethereum"
+    items[index_of(items, 10)]["explorers"] = [
+        {"name": "blockscout", "url": "https://optimism.blockscout.com", "standard": "EIP3091"}
+    ]
+    out = StringIO()
+
+    call_command(
+        "import_chains", str(write_list(tmp_path, items)), "--only", "1,10,8453,42161",
+        "--dry-run", "--no-progress", stdout=out,
+    )  # fmt: skip
+
+    text = out.getvalue()
+    assert "  would update chains: 2\n" in text
+    assert f"    eth, chain {index_of(items, 1)} (Ethereum): name\n" in text
+    assert f"    oeth, chain {index_of(items, 10)} (OP Mainnet): explorer_url\n" in text
+    assert "  would create chains: 1\n" in text
+    assert f"    arb1, chain {index_of(items, 42161)} (Arbitrum One)\n" in text
+    assert chain(1).name == "Ethereum Mainnet"
+
+
+class ChainsSoFar(Progress):
+    """A progress bar that notes, at each step, how many chains are written."""
+
+    def __init__(self) -> None:
+        super().__init__(enabled=False)
+        self.seen: list[int] = []
+
+    def __call__(self, count: int) -> None:
+        self.seen.append(Chain.objects.count())
+
+
+def test_the_progress_moves_with_each_chain_written():
+    """One batch of 33 chains: the bar moves 33 times, each time a chain more is written,
+    not once at the end."""
+    report = ImportReport(source="sample")
+    plan = plan_chain_import(sample(), report=report, only=None, include_testnets=True)
+    progress = ChainsSoFar()
+
+    apply_chain_import(plan, batch_size=1000, strict=False, progress=progress)
+
+    assert progress.seen == list(range(1, SAMPLE_CHAINS + 1))
+
+
+def test_a_network_id_held_by_a_chain_of_another_namespace_is_not_that_chain():
+    """The list's ids are EIP-155 ids: a Cosmos chain given network id 10 is not OP Mainnet
+    (eip155:10), so the item is rejected and the Cosmos chain left as it is."""
+    cosmos = chain_create(
+        chain_id="cosmos-ten", name="Cosmos Ten", chain_type=ChainType.COSMOS, network_id=10
+    )
+
+    report = run(SAMPLE, "--only", "1,10")
+
+    assert report["rejected"] == [
+        {
+            "item": f"chain {index_of(sample(), 10)} (OP Mainnet)",
+            "reason": "network id 10 belongs to chain cosmos-ten, a Cosmos chain, not to "
+            "eip155:10.",
+        }
+    ]
+    cosmos.refresh_from_db()
+    assert (cosmos.name, cosmos.version) == ("Cosmos Ten", 1)

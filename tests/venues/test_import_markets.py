@@ -6,7 +6,9 @@ kraken and binance venues; what it lacks (ADA, LTC, XRP, DOGE, TRX and a USD ass
 the tests create through the services.
 """
 
+import gzip
 import json
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -14,11 +16,15 @@ import orjson
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from assets.choices import AssetType
 from assets.models import Asset
 from assets.services import asset_create, asset_soft_delete, group_create, group_member_add
+from chains.models import Chain
+from registry.importing import ImportReport, Progress
 from registry.models import OutboxEvent
+from tests.reports import comparable
 from venues import importers
 from venues.choices import MarketType, VenueType
 from venues.models import Venue, VenueAsset, VenueSymbol
@@ -410,7 +416,7 @@ def test_a_malformed_market_is_rejected_by_name_and_the_rest_imports(demo, tmp_p
         ("[]", "expected a JSON object keyed by unified symbol, got a JSON array"),
         ('{"BTC/USD": "XXBTZUSD"}', "'BTC/USD' is a JSON string"),
         ("{}", "holds no markets"),
-        ("not json", "is not JSON"),
+        ("not json", "is not valid JSON: line 1, column 1: expected a value"),
         (None, "none of its 8 entries has the market fields"),  # a currencies file
     ],
 )
@@ -425,3 +431,123 @@ def test_a_file_that_is_not_a_market_snapshot_imports_nothing(demo, tmp_path, co
         run("kraken", snapshot)
     assert reason in str(raised.value)
     assert (OutboxEvent.objects.count(), VenueSymbol.objects.count()) == (events, symbols)
+
+
+# --- a dry run is the real run's verdict ------------------------------------------------------
+
+
+def test_a_dry_run_gives_the_real_runs_verdict_market_by_market(demo):
+    """Good markets and bad ones: DOGE is unknown, and the mapping --overwrite would
+    replace was listed in the future, so it cannot be delisted now (a rule of the write
+    the plan did not check before). The dry run reports exactly what the real run does."""
+    create_assets("USD", "ADA", "LTC", "XRP")
+    future = timezone.now() + timedelta(days=30)
+    venue_symbol_update(venue_symbol=current("kraken", "XXBTZUSD"), changes={"listed_at": future})
+    events = OutboxEvent.objects.count()
+
+    dry = run("kraken", "kraken.json", "--overwrite", "--dry-run")
+
+    assert OutboxEvent.objects.count() == events
+    real = run("kraken", "kraken.json", "--overwrite")
+    assert comparable(dry) == comparable(real)
+    reasons = rejections(real)
+    assert set(reasons) == {"market BTC/USD", "market DOGE/USDT"}
+    assert reasons["market BTC/USD"] == "A ticker cannot be delisted before it was listed."
+    assert reasons["market DOGE/USDT"].startswith("unknown currency DOGE")
+    assert current("kraken", "XXBTZUSD").listed_at == future
+    assert real["created"] == {"venue symbols": 6, "venue assets": 4}
+
+
+class SymbolsSoFar(Progress):
+    """A progress bar that notes, at each step, how many tickers are written."""
+
+    def __init__(self) -> None:
+        super().__init__(enabled=False)
+        self.seen: list[int] = []
+
+    def __call__(self, count: int) -> None:
+        self.seen.append(VenueSymbol.objects.count())
+
+
+def test_the_progress_moves_with_each_market_written(demo):
+    create_assets("USD", "ADA", "LTC", "XRP", "DOGE")
+    before = VenueSymbol.objects.count()
+    progress = SymbolsSoFar()
+    report = ImportReport(source="kraken")
+
+    importers.import_markets(
+        json.loads((FIXTURES / "kraken.json").read_text()),
+        venue=Venue.objects.get(pk="kraken"),
+        report=report,
+        overwrite=True,
+        progress=progress,
+    )
+
+    # 8 markets, each a new row (the replaced mapping's row stays, delisted).
+    assert progress.seen == [before + written for written in range(1, 9)]
+
+
+# --- testnets -----------------------------------------------------------------------------
+
+
+# Testnets of the real chain list whose native currency is called USD, USDT, XRP or DOGE
+# (DeBank, Latam-Blockchain, PublicMint, OpenEX, Linqto, The Root Network, Dogechain, Laika).
+TESTNETS_OF_MARKET_CURRENCIES = "20240324,2021398,172,2018,2019,7798,84,7672,568,4269"
+
+
+def real_chain_list(tmp_path: Path) -> Path:
+    """The real chain list (1,940 chains), from its compressed copy in the fixtures."""
+    path = tmp_path / "chains.json"
+    path.write_bytes(gzip.decompress((FIXTURES.parent / "chains.json.gz").read_bytes()))
+    return path
+
+
+def test_testnet_native_assets_are_no_venue_currency(demo, tmp_path):
+    """Native assets of testnets named USD, USDT, XRP and DOGE neither make those
+    currencies ambiguous nor stand in for them: kraken imports as without them."""
+    call_command(
+        "import_chains",
+        str(real_chain_list(tmp_path)),
+        "--only",
+        TESTNETS_OF_MARKET_CURRENCIES,
+        "--no-progress",
+        stdout=StringIO(),
+    )
+    testnet_natives = Asset.objects.filter(native_chains__is_testnet=True)
+    assert set(testnet_natives.values_list("symbol_key", flat=True)) == {
+        "USD",
+        "USDT",
+        "XRP",
+        "DOGE",
+    }
+    created = create_assets("USD", "ADA", "LTC", "XRP", "DOGE")
+
+    report = run("kraken", "kraken.json")
+
+    assert list(rejections(report)) == ["market BTC/USD"]  # mapped otherwise (see above)
+    assert report["created"]["venue symbols"] == 7
+    for venue_code, symbol in (("ZUSD", "USD"), ("XXRP", "XRP"), ("XXDG", "DOGE")):
+        assert code("kraken", venue_code) == created[symbol]
+
+
+def test_the_real_chain_list_then_a_real_snapshot_imports_markets(demo, tmp_path):
+    """The README's order on the real files: the chain list (mainnets, the default), then
+    kraken's snapshot. Markets whose currencies the registry knows once import; the
+    others are rejected with the candidates named, never guessed."""
+    chains = call_command(
+        "import_chains", str(real_chain_list(tmp_path)), "--json", "--no-progress",
+        stdout=(out := StringIO()),
+    )  # fmt: skip
+    assert chains is None and json.loads(out.getvalue())["rejected"] == []
+    assert not Chain.objects.filter(is_testnet=True).exists()
+
+    report = run("kraken", "kraken.json")
+
+    imported = {mapping.symbol for mapping in VenueSymbol.objects.filter(venue_id="kraken")}
+    assert {"XBTUSDT", "ETHUSDT"} <= imported
+    assert report["created"]["venue symbols"] >= 2
+    for market, reason in rejections(report).items():
+        assert (
+            "is ambiguous" in reason or "unknown currency" in reason or ("is mapped to" in reason)
+        ), market
+    assert not VenueSymbol.objects.filter(asset__deployments__chain__is_testnet=True).exists()

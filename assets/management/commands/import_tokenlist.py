@@ -1,6 +1,6 @@
 """manage.py import_tokenlist PATH_OR_URL: a token list into assets and deployments."""
 
-from assets.tokenlist import import_tokenlist
+from assets.tokenlist import CONVENTIONS, import_tokenlist
 from registry.importing import ImportCommand, read_json
 
 
@@ -19,6 +19,14 @@ class Command(ImportCommand):
             action="store_true",
             help="Register chains the list names by chainId but the registry lacks.",
         )
+        parser.add_argument(
+            "--chain-ids",
+            choices=list(CONVENTIONS),
+            help="How the list numbers chains: eip155 (the Token Lists standard: EIP-155 "
+            "chain ids, 501000101 for Solana) or solana (the Solana token list: 101, 102, "
+            "103 are the clusters mainnet-beta, testnet, devnet). Default: read from the "
+            "list; the report says which was used.",
+        )
 
     def describe_source(self, options: dict) -> str:
         return options["source"]
@@ -31,6 +39,7 @@ class Command(ImportCommand):
             strict=options["strict"],
             overwrite=options["overwrite"],
             create_chains=options["create_chains"],
+            chain_ids=options["chain_ids"],
             batch_size=options["batch_size"],
             progress=progress,
         )
