@@ -515,12 +515,6 @@ class ChangeHistoryAdmin(ReadOnlyModelAdmin):
             event.names = EventNames([event])
         return event
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            entry = self._entry(obj)
-            context["subtitle"] = f"{capfirst(entry['entity'])} {entry['verb']}: {entry['object']}"
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
     def _entry(self, obj: ChangeEvent) -> dict:
         cached = getattr(obj, "_history_entry", None)
         if cached is None:

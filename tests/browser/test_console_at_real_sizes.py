@@ -152,6 +152,9 @@ def test_stewards_see_names_not_ids(flagged_usdc, log_in, artifact):
     ).first.click()
     content = page.locator("#content")
     expect(content).to_contain_text("Asset deployment created: USDC (USD Coin) on ethereum")
+    breadcrumbs = page.locator(".breadcrumbs")
+    expect(breadcrumbs).to_contain_text("Asset deployment created: USDC (USD Coin) on ethereum")
+    expect(breadcrumbs).not_to_contain_text("ChangeEvent")
     for label in ("When", "Change", "Object", "Who", "Via", "Fields (before → after)"):
         expect(content.locator("label", has_text=label).first).to_be_visible()
     expect(content).to_contain_text("user:steward")
@@ -171,6 +174,7 @@ def test_history_is_searched_by_symbol_name_and_address(flagged_usdc, log_in, ar
         page.goto("/admin/registry/changeevent/")
         page.fill("#searchbar", term)
         page.locator("#changelist-search input[type=submit]").click()
+        expect(page).to_have_url(re.compile(r"\?q="))
         expect(page.locator("#searchbar")).to_have_value(term)
         return [
             " ".join(text.split())
@@ -310,6 +314,8 @@ def test_the_asset_search_puts_the_exact_symbol_first(curators, log_in, artifact
     page.goto("/admin/assets/asset/")
     page.fill("#searchbar", "usdc")
     page.locator("#changelist-search input[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"\?q=usdc$"))
+    expect(page.locator("#result_list th.field-symbol")).to_have_count(5)
     symbols = page.locator("#result_list th.field-symbol").all_inner_texts()
     assert symbols[0] == "USDC", symbols
     assert set(symbols[1:3]) == {"USDC.E", "USDCX"}, symbols  # the symbol starts with it

@@ -97,6 +97,8 @@ def test_a_changes_page_speaks_the_registrys_terms(admin_client, usdc):
     assert page.status_code == 200
     text = page.content.decode()
     assert "<h2>Asset changed: USDC (USD Coin)</h2>" in text
+    breadcrumbs = text.split('<div class="breadcrumbs">')[1].split("</div>")[0]
+    assert breadcrumbs.strip().endswith("Asset changed: USDC (USD Coin)"), breadcrumbs
     for label in ("When:", "Change:", "Object:", "Who:", "Via:", "Fields (before → after):"):
         assert f">{label}</label>" in text, label
     assert 'class="history-before">USD Coin (old name)</span>' in text
