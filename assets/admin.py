@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery
@@ -43,6 +44,11 @@ from registry.admin import (
     RegistryInline,
     RegistryModelAdmin,
     admin_change_url,
+)
+from registry.admin_filters import (
+    FrequentValuesFilter,
+    GroupedFacetsMixin,
+    RelatedSearchFilter,
 )
 from registry.exceptions import RegistryError
 
@@ -90,7 +96,7 @@ class AssetDeploymentInline(RegistryInline, admin.TabularInline):
     extra = 0
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("chain")
+        return super().get_queryset(request).select_related("chain", "asset")
 
 
 class AssetIdentifierInline(RegistryInline, admin.TabularInline):
@@ -103,11 +109,15 @@ class AssetIdentifierInline(RegistryInline, admin.TabularInline):
     extra = 0
 
 
-class FlagSeverityFilter(admin.SimpleListFilter):
+class FlagSeverityFilter(GroupedFacetsMixin, admin.SimpleListFilter):
     """Assets by the highest severity of their active flags (the list's annotation)."""
 
     title = "active flags"
     parameter_name = "flagged"
+    facet_column = "highest_active_severity"
+
+    def facet_value(self, lookup: str) -> int | None:
+        return None if lookup == "none" else int(lookup)
 
     def lookups(self, request, model_admin):
         return (("none", "None"), *((str(value), label) for value, label in Severity.choices))
@@ -162,17 +172,16 @@ class AssetAdmin(RegistryModelAdmin):
         "asset_type",
         "category",
         "active_flags",
-        "highest_severity",
         "updated_at",
         "deleted_at",
     )
     list_filter = (
         DeletedFilter,
         "asset_type",
-        "category",
+        ("category", FrequentValuesFilter),
         FlagSeverityFilter,
-        ("deployments__chain", admin.RelatedOnlyFieldListFilter),
-        ("venue_symbols__venue", admin.RelatedOnlyFieldListFilter),
+        ("deployments__chain", RelatedSearchFilter),
+        ("venue_symbols__venue", RelatedSearchFilter),
         "identifiers__source",
     )
     search_fields = (
@@ -215,9 +224,36 @@ class AssetAdmin(RegistryModelAdmin):
             ),
         )
 
+    def get_search_results(self, request, queryset, search_term):
+        """Django's search over ``search_fields``, ranked as the API's search ranks: the
+        exact symbol (or a deployment's address) first, then symbols that start with the
+        term, then the rest, each in the list's order; a column the user sorts by wins.
+        The autocompletes of other pages (a flag's asset) rank the same way."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip() and ORDER_VAR not in request.GET:
+            ordering = ("search_rank", *(queryset.query.order_by or Asset._meta.ordering))
+            queryset = queryset.with_search_rank(search_term).order_by(*ordering)
+        return queryset, may_have_duplicates
+
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
         return readonly if obj is None else (*readonly, *PANEL_FIELDS)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """The change page, headed by a warning when the asset has an active HIGH or
+        CRITICAL flag: a steward editing it must know before anything else."""
+        if obj is not None and obj.pk is not None and not add:
+            context["serious_flags"] = [
+                {
+                    "badge": severity_badge(flag.severity),
+                    "link": self.change_link(flag, flag.get_flag_type_display()),
+                    "reason": flag.reason,
+                    "raised_by": flag.raised_by or flag.source,
+                    "raised_at": flag.raised_at,
+                }
+                for flag in obj.quality_flags.active().filter(severity__gte=Severity.HIGH)
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_fieldsets(self, request, obj=None):
         """The asset's own fields first, then one fieldset per panel (change page only)."""
@@ -229,13 +265,14 @@ class AssetAdmin(RegistryModelAdmin):
         panels = [(title, {"fields": names}) for title, names in PANELS]
         return [(name, {**options, "fields": own}), *others, *panels]
 
-    @admin.display(description="Active flags", ordering="active_flag_count")
+    @admin.display(description="Active flags", ordering="highest_active_severity")
     def active_flags(self, obj):
-        return obj.active_flag_count
-
-    @admin.display(description="Highest severity", ordering="highest_active_severity")
-    def highest_severity(self, obj):
-        return severity_badge(obj.highest_active_severity)
+        """How many, after the badge of the most severe (one column: the list is wide)."""
+        if not obj.active_flag_count:
+            return None
+        return format_html(
+            "{} {}", severity_badge(obj.highest_active_severity), obj.active_flag_count
+        )
 
     @admin.display(description="API")
     def api_link(self, obj):
@@ -573,7 +610,7 @@ class AssetDeploymentAdmin(RegistryModelAdmin):
     delete_service = staticmethod(services.deployment_delete)
     service_instance_name = "deployment"
     list_display = ("asset", "chain", "address", "decimals", "is_native", "is_canonical")
-    list_filter = ("chain", "is_native", "is_canonical", "is_verified")
+    list_filter = (("chain", RelatedSearchFilter), "is_native", "is_canonical", "is_verified")
     search_fields = ("address", "asset__symbol_key", "asset__name")
     autocomplete_fields = ("asset", "chain")
     list_select_related = ("asset", "chain")
@@ -620,7 +657,7 @@ class AssetRelationshipAdmin(RegistryModelAdmin):
         "conversion_rate",
         "protocol",
     )
-    list_filter = ("relationship_type", "protocol")
+    list_filter = ("relationship_type", ("protocol", FrequentValuesFilter))
     search_fields = ("child_asset__symbol_key", "parent_asset__symbol_key", "protocol")
     autocomplete_fields = ("parent_asset", "child_asset")
     list_select_related = ("parent_asset", "child_asset")
@@ -641,6 +678,9 @@ class AssetGroupMemberInline(RegistryInline, admin.TabularInline):
     autocomplete_fields = ("asset",)
     extra = 0
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("asset")
+
 
 @admin.register(AssetGroup)
 class AssetGroupAdmin(RegistryModelAdmin):
@@ -660,7 +700,7 @@ class AssetGroupMemberAdmin(RegistryModelAdmin):
     delete_service = staticmethod(services.group_member_delete)
     service_instance_name = "member"
     list_display = ("group", "asset", "is_canonical", "weight", "created_at")
-    list_filter = ("group", "is_canonical")
+    list_filter = (("group", RelatedSearchFilter), "is_canonical")
     search_fields = ("group__group_id", "asset__symbol_key")
     autocomplete_fields = ("group", "asset")
     list_select_related = ("group", "asset")
@@ -671,7 +711,7 @@ class AssetFieldSourceAdmin(ReadOnlyModelAdmin):
     """Which source last set each field of an asset (read only: writes record it)."""
 
     list_display = ("asset", "field", "source", "actor", "set_at")
-    list_filter = ("field", "source")
+    list_filter = (("field", FrequentValuesFilter), ("source", FrequentValuesFilter))
     search_fields = ("=asset__asset_id", "asset__symbol", "source", "actor")
     list_select_related = ("asset",)
     readonly_fields = ("asset", "field", "source", "actor", "set_at")

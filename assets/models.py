@@ -208,7 +208,9 @@ class AssetDeployment(RegistryModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.asset_id} on {self.chain_id} at {self.address or 'native'}"
+        # Names, not ids, wherever it is shown (inline rows, history, messages): lists
+        # that show many select_related("asset").
+        return f"{self.asset} on {self.chain_id} at {self.address or 'native'}"
 
     @property
     def caip19(self) -> str | None:
@@ -301,7 +303,7 @@ class AssetRelationship(RegistryModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.child_asset_id} {self.relationship_type} {self.parent_asset_id}"
+        return f"{self.child_asset} {self.get_relationship_type_display()} {self.parent_asset}"
 
 
 @tracked()
@@ -368,7 +370,7 @@ class AssetGroupMember(RegistryModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.asset_id} in {self.group_id}"
+        return f"{self.asset} in {self.group_id}"
 
     @property
     def added_at(self):
@@ -394,4 +396,4 @@ class AssetFieldSource(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.asset_id}.{self.field} <- {self.source}"
+        return f"{self.field} of {self.asset} set by {self.source}"

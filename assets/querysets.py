@@ -23,6 +23,19 @@ COLLISION_SAMPLE = 5
 VARIANT_RELATIONSHIP_TYPES = ("WRAPS", "BRIDGES", "STAKES", "SYNTHETIC_OF", "REBASES_WITH")
 
 
+def _search_conditions(term: str) -> tuple[Q, Q, Q]:
+    """(exact symbol or address, symbol prefix, name contains) for the search ``term``."""
+    from assets.models import AssetDeployment
+
+    term = lookup_form(term)
+    key = symbol_key(term)  # the hot path's and the generated column's one normalization
+    exact = Q(symbol_key=key)
+    if _ADDRESS_LIKE.match(term):
+        deployed_at = AssetDeployment.objects.at_address(term).values("asset_id")
+        exact |= Q(asset_id__in=deployed_at)
+    return exact, Q(symbol_key__startswith=key), Q(name__icontains=term)
+
+
 class AssetQuerySet(SoftDeleteQuerySet):
     def with_symbol(self, symbol: str):
         """Assets whose symbol matches ``symbol`` without regard to (ASCII) case.
@@ -66,17 +79,14 @@ class AssetQuerySet(SoftDeleteQuerySet):
         Rank 0: the symbol, in any case, or a deployment address; 1: a symbol that
         starts with the term; 2: a name that contains it.
         """
-        from assets.models import AssetDeployment
+        exact, prefix, by_name = _search_conditions(term)
+        return self.filter(exact | prefix | by_name).with_search_rank(term)
 
-        term = lookup_form(term)
-        key = symbol_key(term)
-        exact = Q(symbol_key=key)
-        if _ADDRESS_LIKE.match(term):
-            deployed_at = AssetDeployment.objects.at_address(term).values("asset_id")
-            exact |= Q(asset_id__in=deployed_at)
-        prefix = Q(symbol_key__startswith=key)
-        by_name = Q(name__icontains=term)
-        return self.filter(exact | prefix | by_name).annotate(
+    def with_search_rank(self, term: str):
+        """Annotated with ``search()``'s ``search_rank`` for ``term`` (the admin ranks its
+        own, wider search with it)."""
+        exact, prefix, _ = _search_conditions(term)
+        return self.annotate(
             search_rank=Case(
                 When(exact, then=Value(0)),
                 When(prefix, then=Value(1)),

@@ -23,3 +23,4 @@ class ChainAdmin(RegistryModelAdmin):
     list_filter = ("chain_type", "is_testnet")
     search_fields = ("chain_id", "name", "=network_id")
     autocomplete_fields = ("native_asset",)
+    list_select_related = ("native_asset",)

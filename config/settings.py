@@ -26,6 +26,7 @@ VAR_DIR = Path(env.str("CQAR_VAR_DIR", default=str(BASE_DIR / "var")))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    "dalf",  # searchable admin list filters over large related sets (registry/admin_filters.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -9,8 +9,11 @@ are written.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from quality import services
@@ -18,6 +21,7 @@ from quality.choices import Severity
 from quality.models import AssetQualityFlag
 from registry.actors import actor_id
 from registry.admin import RegistryModelAdmin, admin_change_url
+from registry.admin_filters import FrequentValuesFilter
 from registry.exceptions import FourEyesError, RegistryError
 from registry.text import FREE_TEXT_MAX_LENGTH
 
@@ -87,6 +91,9 @@ class FlagResolveForm(forms.Form):
     )
 
 
+# Posted by the flag page's "Resolve this flag" button: after resolving, back to the flag.
+RETURN_TO_FLAG = "_return_to_flag"
+
 # The intermediate page posts one field per selected row, and Django refuses a post of
 # more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) fields.
 MAX_ACTION_ROWS = 500
@@ -107,11 +114,20 @@ def refuse_large_selection(model_admin, request, queryset) -> bool:
 
 
 def flag_action_page(
-    model_admin, request, *, action: str, title: str, form, rows, selected, submit: str
+    model_admin,
+    request,
+    *,
+    action: str,
+    title: str,
+    form,
+    rows,
+    selected,
+    submit: str,
+    hidden: dict | None = None,
 ) -> TemplateResponse:
     """The intermediate page of a flag action: the selected rows (label, note), the form,
-    and the admin's action fields (``action``, ``_selected_action``, ``post``) so that
-    posting it runs the action again, this time with the answers."""
+    and the admin's action fields (``action``, ``_selected_action``, ``post``, and any
+    ``hidden`` ones) so that posting it runs the action again, this time with the answers."""
     return TemplateResponse(
         request,
         "quality/admin/flag_action.html",
@@ -126,6 +142,7 @@ def flag_action_page(
             "rows": rows,
             "selected": [obj.pk for obj in selected],
             "submit": submit,
+            "hidden": hidden or {},
             "media": model_admin.media + form.media,
         },
     )
@@ -149,11 +166,14 @@ class ActiveFilter(admin.SimpleListFilter):
 @admin.register(AssetQualityFlag)
 class AssetQualityFlagAdmin(RegistryModelAdmin):
     list_display = ("asset", "flag_type", "coloured_severity", "source", "raised_at", "resolved_at")
-    list_filter = (ActiveFilter, "severity", "flag_type", "source")
+    list_filter = (ActiveFilter, "severity", "flag_type", ("source", FrequentValuesFilter))
     search_fields = ("asset__symbol_key", "asset__name", "reason", "source")
     autocomplete_fields = ("asset",)
     list_select_related = ("asset",)
     actions = ("resolve_selected",)
+    # A raised flag is fixed: its page shows it, and resolving it is the "Resolve this
+    # flag" button (the resolve action, for this flag), never a save of the form.
+    change_form_template = "quality/admin/flag_change_form.html"
 
     @admin.display(description="Severity", ordering="severity")
     def coloured_severity(self, obj):
@@ -179,19 +199,25 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
         flags = list(queryset.select_related("asset"))
         actor = actor_id(request.user)
         form = FlagResolveForm(request.POST if "post" in request.POST else None)
+        from_flag_page = RETURN_TO_FLAG in request.POST and len(flags) == 1
         if form.is_valid():
             self._resolve(request, flags, actor, form.cleaned_data["notes"])
+            if from_flag_page:  # the "Resolve this flag" button: back to the flag
+                return HttpResponseRedirect(
+                    admin_change_url(AssetQualityFlag, flags[0].pk, self.admin_site.name)
+                )
             return None
         rows = [(self.flag_link(flag), self._foreseen_refusal(flag, actor)) for flag in flags]
         return flag_action_page(
             self,
             request,
             action="resolve_selected",
-            title="Resolve selected flags",
+            title="Resolve this flag" if from_flag_page else "Resolve selected flags",
             form=form,
             rows=rows,
             selected=flags,
             submit="Resolve",
+            hidden={RETURN_TO_FLAG: "1"} if from_flag_page else None,
         )
 
     def _foreseen_refusal(self, flag: AssetQualityFlag, actor: str) -> str:
@@ -234,37 +260,36 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        """A raised flag is fixed; writing resolution notes on an active one resolves it."""
+        """A raised flag is fixed: every field of its page is read only."""
         readonly = super().get_readonly_fields(request, obj)
         if obj is None:
             return (*readonly, "raised_by", "resolved_at", "resolved_by", "resolution_notes")
-        fixed = [f.name for f in obj._meta.concrete_fields if f.editable]
-        if obj.is_active:
-            fixed.remove("resolution_notes")
-        return (*readonly, *fixed)
+        return (*readonly, *(f.name for f in obj._meta.concrete_fields if f.editable))
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        """On an active flag, notes the service would refuse (four eyes) are a form error:
-        the page shows why, and nothing is saved."""
-        form = super().get_form(request, obj, change=change, **kwargs)
-        if obj is None or not obj.is_active:
-            return form
-        actor = actor_id(request.user)
-
-        class ResolutionForm(form):
-            def clean_resolution_notes(self):
-                notes = self.cleaned_data.get("resolution_notes", "")
-                if notes.strip():
-                    try:
-                        services.check_second_person(flag=self.instance, actor=actor)
-                    except FourEyesError as error:
-                        raise ValidationError(error.message, code=error.code) from error
-                return notes
-
-        return ResolutionForm
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The flag, read only, with no save buttons (nothing on it can be saved) and, while
+        it is active and the user may resolve flags, the "Resolve this flag" button."""
+        obj = self.get_object(request, unquote(object_id))
+        resolvable = (
+            obj is not None
+            and obj.is_active
+            and self.has_change_permission(request, obj)
+            and "resolve_selected" in self.get_actions(request)
+        )
+        context = {
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "resolve_url": reverse(f"{self.admin_site.name}:quality_assetqualityflag_changelist")
+            if resolvable
+            else None,
+            "return_to_flag": RETURN_TO_FLAG,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, context)
 
     def save_model(self, request, obj, form, change):
-        """Raise (add) or resolve (notes on an active flag) through the services."""
+        """Raise through the service; a raised flag has nothing to save (resolve it)."""
         actor = actor_id(request.user)
         if not change:
             fields = {
@@ -282,9 +307,3 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
                 **fields,
             )
             obj.__dict__.update(created.__dict__)
-        elif form.cleaned_data.get("resolution_notes", "").strip():
-            stored = AssetQualityFlag.objects.get(pk=obj.pk)
-            services.flag_resolve(
-                flag=stored, actor=actor, notes=form.cleaned_data["resolution_notes"]
-            )
-            obj.__dict__.update(stored.__dict__)

@@ -67,7 +67,7 @@ class AssetQualityFlag(RegistryModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_severity_display()} {self.flag_type} on {self.asset_id}"
+        return f"{self.get_severity_display()} {self.get_flag_type_display()} flag on {self.asset}"
 
     @property
     def is_active(self) -> bool:

@@ -10,21 +10,25 @@ A change form carries the version the object was loaded at (a hidden field); sav
 copy someone else changed in between is refused with a form error, not written over.
 """
 
+from functools import partial
+
 from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, quote, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
 from registry.admin_exchange import ExchangeAdminMixin
-from registry.history import VERBS, field_changes, shown
+from registry.admin_filters import GroupedFacetsMixin, SearchableFiltersMedia
+from registry.history import VERBS, EventNames, field_changes, history_search, shown
 from registry.models import ChangeEvent, OutboxEvent
 
 # The change form's hidden field: the version the page was loaded at.
@@ -127,7 +131,15 @@ class ServiceWrites:
         self.delete_service(**{self.service_instance_name: instance})
 
 
-class RegistryModelAdmin(ExchangeAdminMixin, ServiceWrites, admin.ModelAdmin):
+class ConsoleAdmin(SearchableFiltersMedia):
+    """The base of every admin of the console: the scripts of the searchable filters and
+    the console's stylesheet (lists readable at 1,400 px, the flag and history pages)."""
+
+    class Media:
+        css = {"all": ("registry/admin/console.css",)}
+
+
+class RegistryModelAdmin(ExchangeAdminMixin, ServiceWrites, ConsoleAdmin):
     """Shows the bookkeeping fields read-only, keeps big change lists fast, and writes
     through the services."""
 
@@ -235,9 +247,14 @@ class ChangePaginator(Paginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        keys = list(
-            self.object_list.values_list("pgh_model", "pgh_id")[bottom : bottom + self.per_page]
+        return self._get_page(
+            self.rows(self.object_list, bottom, bottom + self.per_page), number, self
         )
+
+    @staticmethod
+    def rows(changes, bottom: int, top: int) -> list[ChangeEvent]:
+        """The changes ``bottom`` to ``top`` of the queryset ``changes``, in two steps."""
+        keys = list(changes.values_list("pgh_model", "pgh_id")[bottom:top])
         ids_by_table = {}
         for table, event_id in keys:
             ids_by_table.setdefault(table, []).append(event_id)
@@ -245,7 +262,11 @@ class ChangePaginator(Paginator):
         for table, ids in ids_by_table.items():
             for event in ChangeEvent.objects.across(table).filter(pgh_id__in=ids):
                 rows[table, event.pgh_id] = event
-        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+        events = [rows[key] for key in keys if key in rows]
+        names = EventNames(events)  # the rows they name, read once for the page
+        for event in events:
+            event.names = names
+        return events
 
 
 def admin_change_url(model: type[models.Model], pk, site: str = "admin") -> str | None:
@@ -259,8 +280,10 @@ def admin_change_url(model: type[models.Model], pk, site: str = "admin") -> str 
 
 
 def history_entry(event: ChangeEvent, site: str, subject: models.Model | None = None) -> dict:
-    """What the history pages show of one change: when, who and how, what changed (each
-    field before and after) and a link to the changed row unless it is ``subject``."""
+    """What the history pages show of one change: when, who and how, the changed row by
+    name, what changed (each field before and after, a foreign key by the name of the row
+    it points to) and a link to the changed row unless it is ``subject``."""
+    names = getattr(event, "names", None) or EventNames([event])
     model = apps.get_model(event.pgh_obj_model)
     is_subject = (
         subject is not None and type(subject) is model and str(subject.pk) == str(event.pgh_obj_id)
@@ -272,13 +295,15 @@ def history_entry(event: ChangeEvent, site: str, subject: models.Model | None = 
         "verb": VERBS.get(event.pgh_label, event.pgh_label),
         "entity": model._meta.verbose_name,
         "object_id": event.pgh_obj_id,
+        "object": names.row(event),
         "url": url,
         "is_subject": is_subject,
         "actor": event.actor or "unattributed",
         "source": event.source or "",
         "changes": [
-            (change.field, shown(change.before), shown(change.after))
-            for change in field_changes(event)
+            (shown_change.field, shown(shown_change.before), shown(shown_change.after))
+            for shown_change in map(partial(names.change, event), field_changes(event))
+            if shown_change is not None
         ],
     }
 
@@ -292,7 +317,7 @@ class RegistryInline(ServiceWrites):
         return formset
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
+class ReadOnlyModelAdmin(ConsoleAdmin):
     """Records that writes make (the outbox, field sources, history): shown, never edited."""
 
     def has_add_permission(self, request):
@@ -303,6 +328,21 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class EventTypeFilter(GroupedFacetsMixin, admin.SimpleListFilter):
+    """The registered event types (not a scan of the outbox for the ones it holds)."""
+
+    title = "event type"
+    parameter_name = facet_column = "event_type"
+
+    def lookups(self, request, model_admin):
+        from registry.events.types import event_type_names
+
+        return [(name, name) for name in event_type_names()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(event_type=self.value()) if self.value() else queryset
 
 
 @admin.register(OutboxEvent)
@@ -319,17 +359,21 @@ class OutboxEventAdmin(ReadOnlyModelAdmin):
         "occurred_at",
         "published_at",
     )
-    list_filter = ("status", "event_type")
+    list_filter = ("status", EventTypeFilter)
     search_fields = ("=event_id", "=entity_id", "actor_id")
     ordering = ("-id",)
     readonly_fields = [field.name for field in OutboxEvent._meta.fields]
 
 
-class TrackedEntityFilter(admin.SimpleListFilter):
+class TrackedEntityFilter(GroupedFacetsMixin, admin.SimpleListFilter):
     """The kind of entity changed: reads only that entity's history table."""
 
     title = "entity"
     parameter_name = "entity"
+    facet_column = "pgh_obj_model"
+
+    def facet_value(self, lookup: str) -> str:
+        return _event_models()[lookup].pgh_tracked_model._meta.label
 
     def lookups(self, request, model_admin):
         return sorted(
@@ -351,9 +395,10 @@ def _event_models() -> dict:
     return {model.pgh_tracked_model._meta.label_lower: model for model in event_models()}
 
 
-class VerbFilter(admin.SimpleListFilter):
+class VerbFilter(GroupedFacetsMixin, admin.SimpleListFilter):
     title = "change"
     parameter_name = "change"
+    facet_column = "pgh_label"
 
     def lookups(self, request, model_admin):
         return list(VERBS.items())
@@ -362,7 +407,15 @@ class VerbFilter(admin.SimpleListFilter):
         return queryset.filter(pgh_label=self.value()) if self.value() else queryset
 
 
-class RecentContextFilter(admin.SimpleListFilter):
+class ChangedAtFilter(admin.DateFieldListFilter):
+    """When the change was made (the field's own name is pghistory's)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "date"
+
+
+class RecentContextFilter(GroupedFacetsMixin, admin.SimpleListFilter):
     """Filter by a context value (actor, source); offers those of the latest changes,
     and takes any value from the URL (``?actor=service:importer``)."""
 
@@ -388,36 +441,79 @@ class RecentContextFilter(admin.SimpleListFilter):
 
 class ActorFilter(RecentContextFilter):
     title = "actor"
-    parameter_name = "actor"
+    parameter_name = facet_column = "actor"
 
 
 class SourceFilter(RecentContextFilter):
     title = "source"
-    parameter_name = "source"
+    parameter_name = facet_column = "source"
+
+
+class ChangeHistoryList(ChangeList):
+    """The change list of the history, whose rows are always read in ChangePaginator's two
+    steps: Django reads a list that fits on one page (a selective search) as one query of
+    whole rows, which computes every change's diff of every table before filtering."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        if isinstance(self.result_list, QuerySet):
+            self.result_list = ChangePaginator.rows(self.queryset, 0, self.result_count)
 
 
 @admin.register(ChangeEvent)
 class ChangeHistoryAdmin(ReadOnlyModelAdmin):
     """Every change of every entity, newest first; filter by entity, kind of change, actor,
-    source and time, or search an object's id."""
+    source and time, or search by symbol, name, address or id. A change's own page says
+    the same in the same words (not pghistory's fields)."""
 
-    list_display = ("when", "change", "changed_object", "actor", "source", "changed_fields")
+    list_display = ("when", "change", "changed_object", "who", "via", "changed_fields_in_brief")
     list_filter = (
         TrackedEntityFilter,
         VerbFilter,
         ActorFilter,
         SourceFilter,
-        ("pgh_created_at", admin.DateFieldListFilter),
+        ("pgh_created_at", ChangedAtFilter),
     )
-    search_fields = ("=pgh_obj_id",)
-    search_help_text = "The id of the changed object (an asset's UUID, a chain id …)."
+    # The search is search_history's; naming a field makes the admin show the box.
+    search_fields = ("pgh_obj_id",)
+    search_help_text = (
+        "A symbol, a name or part of one, an address, or an id: the changes of what "
+        "matches (in any of its versions) and of the rows that refer to it."
+    )
     ordering = ("-pgh_created_at", "-pgh_id")
     list_per_page = HISTORY_PER_PAGE
     paginator = ChangePaginator
     show_full_result_count = False
+    fields = ("when", "change", "changed_object", "who", "via", "changed_fields")
+    readonly_fields = fields
+    change_form_template = "registry/admin/change_event.html"
 
     def get_queryset(self, request):
         return ChangeEvent.objects.all()  # the default manager is empty by design (pghistory)
+
+    def get_changelist(self, request, **kwargs):
+        return ChangeHistoryList
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        # Once per request: the list builds its queryset again for each facet count.
+        cached = getattr(request, "_history_search", None)
+        if cached is None or cached[0] != search_term:
+            cached = request._history_search = (search_term, history_search(search_term))
+        return queryset.filter(cached[1]), False
+
+    def get_object(self, request, object_id, from_field=None):
+        """One change, read from its entity's table only: its id names the table
+        ("assets.AssetEvent:42"), and a lookup by id across all tables reads them all."""
+        table, _, event_id = object_id.rpartition(":")
+        known = {model._meta.label for model in _event_models().values()}
+        if table not in known or not event_id.isascii() or not event_id.isdigit():
+            return None
+        event = ChangeEvent.objects.across(table).filter(pgh_id=int(event_id)).first()
+        if event is not None:
+            event.names = EventNames([event])
+        return event
 
     def _entry(self, obj: ChangeEvent) -> dict:
         cached = getattr(obj, "_history_entry", None)
@@ -436,15 +532,56 @@ class ChangeHistoryAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description="Object")
     def changed_object(self, obj):
+        """The changed row by name (symbol and name for an asset), linked to its page."""
         entry = self._entry(obj)
         if entry["url"]:
-            return format_html('<a href="{}">{}</a>', entry["url"], entry["object_id"])
-        return entry["object_id"]
+            return format_html('<a href="{}">{}</a>', entry["url"], entry["object"])
+        return entry["object"]
+
+    @admin.display(description="Who")
+    def who(self, obj):
+        return self._entry(obj)["actor"]
+
+    @admin.display(description="Via")
+    def via(self, obj):
+        return self._entry(obj)["source"]
 
     @admin.display(description="Fields (before → after)")
     def changed_fields(self, obj):
-        return format_html_join(
-            mark_safe("<br>"),
-            "<b>{}</b>: {} → {}",
-            self._entry(obj)["changes"],
+        return _field_lines(self._entry(obj)["changes"])
+
+    @admin.display(description="Fields (before → after)")
+    def changed_fields_in_brief(self, obj):
+        """The first fields, each value cut short: the change's own page has them all."""
+        changes = self._entry(obj)["changes"]
+        brief = [
+            (field, _cut(before, LIST_VALUE_LENGTH), _cut(after, LIST_VALUE_LENGTH))
+            for field, before, after in changes[:LIST_FIELDS]
+        ]
+        more = len(changes) - len(brief)
+        if more <= 0:
+            return _field_lines(brief)
+        return format_html(
+            '{}<div class="history-more">… and {} more field{}</div>',
+            _field_lines(brief),
+            more,
+            "s" if more > 1 else "",
         )
+
+
+# How many fields, and how much of each value, a row of the change history list shows.
+LIST_FIELDS = 6
+LIST_VALUE_LENGTH = 60
+
+
+def _cut(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _field_lines(changes) -> str:
+    return format_html_join(
+        "",
+        '<div class="history-field"><b>{}</b>: <span class="history-before">{}</span>'
+        ' → <span class="history-after">{}</span></div>',
+        changes,
+    )

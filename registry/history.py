@@ -18,6 +18,7 @@ context is per thread: a thread started inside a context records its writes
 unattributed unless it opens its own.
 """
 
+import contextlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +27,11 @@ from typing import Any
 
 import pghistory
 import pgtrigger
+from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
 
 # Fields every event row repeats but no reader needs: the database computes it.
 UNTRACKED_FIELDS = ("symbol_key",)
@@ -136,3 +141,158 @@ def shown(value: Any) -> str:
         return "—"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= SHOWN_MAX_LENGTH else text[: SHOWN_MAX_LENGTH - 1] + "…"
+
+
+# ---- naming and searching (the admin's history pages) -----------------------------------
+
+
+def recorded_row(event) -> models.Model:
+    """The row ``event`` recorded (as it was after an insert or update, before a delete),
+    as an unsaved instance of its model: what its ``__str__`` names."""
+    model = apps.get_model(event.pgh_obj_model)
+    data = event.pgh_data or {}
+    return model(
+        **{
+            field.attname: data[field.attname]
+            for field in model._meta.concrete_fields
+            if field.attname in data and not field.generated
+        }
+    )
+
+
+def _foreign_keys(model: type[models.Model]) -> list[models.ForeignKey]:
+    return [field for field in model._meta.concrete_fields if field.many_to_one]
+
+
+class EventNames:
+    """How the history names the rows of a page of events: each changed row as its model's
+    ``str()`` names it (a deployment is "USDC (USD Coin) on ethereum at 0xA0b8…", not two
+    UUIDs), and each foreign key by the row it points to. The rows the page's foreign keys
+    point to are read with one query per related model for the whole page; a row since
+    deleted is named from the event itself."""
+
+    def __init__(self, events) -> None:
+        self._rows = {event.pgh_slug: recorded_row(event) for event in events}
+        wanted: dict[type[models.Model], set] = {}
+        for row in self._rows.values():
+            for field in _foreign_keys(type(row)):
+                value = getattr(row, field.attname)
+                if value is not None:
+                    wanted.setdefault(field.related_model, set()).add(
+                        field.target_field.to_python(value)
+                    )
+        self._related = {model: model._base_manager.in_bulk(ids) for model, ids in wanted.items()}
+        for row in self._rows.values():
+            for field in _foreign_keys(type(row)):
+                related = self._related_row(field, getattr(row, field.attname))
+                if related is not None:
+                    field.set_cached_value(row, related)
+
+    def _related_row(self, field, value) -> models.Model | None:
+        if value is None:
+            return None
+        try:
+            key = field.target_field.to_python(value)
+        except ValidationError:
+            return None
+        return self._related.get(field.related_model, {}).get(key)
+
+    def row(self, event) -> str:
+        """The changed row's name."""
+        row = self._rows.get(event.pgh_slug) or recorded_row(event)
+        try:
+            return str(row)
+        except ObjectDoesNotExist:  # it names a row that no longer exists
+            return f"{row._meta.verbose_name} {event.pgh_obj_id}"
+
+    def change(self, event, change: FieldChange) -> FieldChange | None:
+        """``change`` as the history shows it: a foreign key under its field's name with
+        the name of the row it points to, a choice by its label (Critical, not 5); None
+        for the row's own id, which the row's name already says."""
+        model = apps.get_model(event.pgh_obj_model)
+        field = next((f for f in model._meta.concrete_fields if f.attname == change.field), None)
+        if field is None:
+            return change
+        if field.primary_key:
+            return None
+        if field.many_to_one:
+            return FieldChange(
+                field.name,
+                self._related_name(field, change.before),
+                self._related_name(field, change.after),
+            )
+        if field.choices:
+            labels = dict(field.flatchoices)
+            return FieldChange(
+                field.name,
+                labels.get(change.before, change.before),
+                labels.get(change.after, change.after),
+            )
+        return change
+
+    def _related_name(self, field, value):
+        related = self._related_row(field, value)
+        return value if related is None else str(related)
+
+
+# What the history search compares with each recorded row's fields: the symbol in any
+# case, a part of the name, the address in any case.
+SEARCHED_FIELDS = {"symbol": "iexact", "name": "icontains", "address": "iexact"}
+
+
+# Ids a search lists in its query; more are left to the database as a subquery (slower:
+# each of the page's queries reads the event tables again).
+SEARCH_LISTED_IDS = 5000
+
+
+def _listed(queryset):
+    """``queryset`` (one column) as a list when it is short, else as a subquery."""
+    values = list(queryset[: SEARCH_LISTED_IDS + 1])
+    return queryset if len(values) > SEARCH_LISTED_IDS else values
+
+
+def history_search(term: str) -> Q:
+    """The condition on registry.models.ChangeEvent of the changes of the rows whose
+    recorded symbol, name or address matches ``term`` in any of their versions (so a row
+    since renamed or deleted is found) or whose id is ``term``, and of the rows that refer
+    to them: what each one's History page lists.
+
+    Each entity's own event table is searched (its columns, never the JSON of every change
+    of every table), and the condition names the matching events by (table, event id),
+    listed when they are few, so the page's queries do not search again.
+    """
+    from pghistory.core import event_models
+
+    from registry.text import lookup_form
+
+    term = term.strip()
+    matched = {}  # tracked model -> the ids of its matching rows
+    for event_model in event_models():
+        tracked = event_model.pgh_tracked_model
+        condition = Q()
+        with contextlib.suppress(ValidationError):  # not an id of this model (a UUID …)
+            condition |= Q(pgh_obj_id=tracked._meta.pk.to_python(term))
+        names = {field.name for field in event_model._meta.concrete_fields}
+        for name, lookup in SEARCHED_FIELDS.items():
+            if name in names:
+                value = lookup_form(term) if name == "symbol" else term
+                condition |= Q(**{f"{name}__{lookup}": value})
+        if condition:  # an empty Q() would match every row
+            ids = _listed(
+                event_model.objects.filter(condition)
+                .values_list("pgh_obj_id", flat=True)
+                .distinct()
+            )
+            if ids:
+                matched[tracked] = ids
+    changes = Q(pk__in=[])
+    for event_model in event_models():
+        refers = Q()
+        for field in _foreign_keys(event_model):
+            if field.related_model in matched:  # pgh_obj: the row itself
+                refers |= Q(**{f"{field.attname}__in": matched[field.related_model]})
+        if refers:
+            event_ids = _listed(event_model.objects.filter(refers).values_list("pgh_id", flat=True))
+            if event_ids:
+                changes |= Q(pgh_model=event_model._meta.label, pgh_id__in=event_ids)
+    return changes

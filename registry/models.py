@@ -361,3 +361,15 @@ class ChangeEvent(Events):
         proxy = True
         verbose_name = "change"
         verbose_name_plural = "change history"
+
+    def __str__(self) -> str:
+        """ "Asset deployment created: USDC (USD Coin) on ethereum at 0xA0b8…", not the
+        event table's row id (the admin's title and breadcrumbs show it)."""
+        from django.apps import apps
+        from django.utils.text import capfirst
+
+        from registry.history import VERBS, EventNames
+
+        names = getattr(self, "names", None) or EventNames([self])
+        entity = capfirst(apps.get_model(self.pgh_obj_model)._meta.verbose_name)
+        return f"{entity} {VERBS.get(self.pgh_label, self.pgh_label)}: {names.row(self)}"

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from registry.admin import RegistryModelAdmin
+from registry.admin_filters import RelatedSearchFilter
 from venues import services
 from venues.models import Venue, VenueAsset, VenueSymbol
 from venues.services import VENUE_SYMBOL_KEY_FIELDS
@@ -13,7 +14,7 @@ class VenueAdmin(RegistryModelAdmin):
     delete_service = staticmethod(services.venue_delete)
     service_instance_name = "venue"
     list_display = ("venue_id", "name", "venue_type", "chain", "is_active")
-    list_filter = ("venue_type", "is_active", "chain")
+    list_filter = ("venue_type", "is_active", ("chain", RelatedSearchFilter))
     search_fields = ("venue_id", "name")
     autocomplete_fields = ("chain",)
 
@@ -25,7 +26,7 @@ class VenueAssetAdmin(RegistryModelAdmin):
     delete_service = staticmethod(services.venue_asset_delete)
     service_instance_name = "venue_asset"
     list_display = ("venue", "venue_asset_symbol", "asset", "trading_enabled", "is_active")
-    list_filter = ("venue", "is_active", "trading_enabled")
+    list_filter = (("venue", RelatedSearchFilter), "is_active", "trading_enabled")
     search_fields = ("venue_asset_symbol", "asset__symbol_key")
     autocomplete_fields = ("venue", "asset")
     list_select_related = ("venue", "asset")
@@ -45,7 +46,7 @@ class VenueSymbolAdmin(RegistryModelAdmin):
         "is_active",
         "delisted_at",
     )
-    list_filter = ("venue", "market_type", "is_active")
+    list_filter = (("venue", RelatedSearchFilter), "market_type", "is_active")
     search_fields = ("symbol", "asset__symbol_key")
     autocomplete_fields = ("venue", "asset", "quote_asset")
     list_select_related = ("venue", "asset", "quote_asset")

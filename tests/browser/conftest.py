@@ -110,15 +110,16 @@ def curators(live_server) -> dict[str, User]:
 
 @pytest.fixture
 def log_in(browser, live_server, request):
-    """``log_in(username)``: a page of a new browser context (its own cookies) on the
-    admin, logged in as that user. On failure each open page is kept as a screenshot."""
+    """``log_in(username, width=1366)``: a page of a new browser context (its own cookies)
+    on the admin, ``width`` pixels wide, logged in as that user. On failure each open page
+    is kept as a screenshot."""
     from playwright.sync_api import expect
 
     pages = []
 
-    def log_in(username: str):
+    def log_in(username: str, width: int = 1366):
         context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1366, "height": 900}
+            base_url=live_server.url, viewport={"width": width, "height": 900}
         )
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()

@@ -115,10 +115,10 @@ def test_steward_adds_an_asset_and_two_auditors_flag_and_resolve_it(
 
     flag_page = f"/admin/quality/assetqualityflag/{flag.pk}/change/"
     auditor1.goto(flag_page)
-    auditor1.fill("#id_resolution_notes", "I raised it, and now I take it back.")
-    auditor1.locator("input[name=_save]").click()
-    expect(auditor1.locator(".errornote")).to_be_visible()
-    refusal = auditor1.locator(".field-resolution_notes .errorlist")
+    auditor1.get_by_role("button", name="Resolve this flag…").click()
+    auditor1.fill("textarea[name=notes]", "I raised it, and now I take it back.")
+    auditor1.get_by_role("button", name="Resolve").click()
+    refusal = auditor1.locator(".messagelist .error")
     expect(refusal).to_contain_text("A CRITICAL flag needs a second person")
     expect(refusal).to_contain_text("user:auditor1 raised it, so someone else must resolve it")
     flag.refresh_from_db()
@@ -127,9 +127,10 @@ def test_steward_adds_an_asset_and_two_auditors_flag_and_resolve_it(
     # 3. auditor2, a second person, resolves it.
     auditor2 = log_in("auditor2")
     auditor2.goto(flag_page)
-    auditor2.fill("#id_resolution_notes", RESOLUTION_NOTES)
-    auditor2.locator("input[name=_save]").click()
-    expect(auditor2.locator(".messagelist .success")).to_contain_text("was changed successfully")
+    auditor2.get_by_role("button", name="Resolve this flag…").click()
+    auditor2.fill("textarea[name=notes]", RESOLUTION_NOTES)
+    auditor2.get_by_role("button", name="Resolve").click()
+    expect(auditor2.locator(".messagelist .success")).to_contain_text("Resolved 1 flag(s).")
     flag.refresh_from_db()
     assert not flag.is_active
     assert (flag.resolved_by, flag.resolution_notes) == ("user:auditor2", RESOLUTION_NOTES)
@@ -162,7 +163,7 @@ def test_steward_adds_an_asset_and_two_auditors_flag_and_resolve_it(
     assert created.get("Asset") == ("user:steward", "admin"), rows
     assert created.get("Asset deployment") == ("user:steward", "admin"), rows
     deployment_row = next(row for row in rows if row["change"].startswith("Asset deployment"))
-    assert str(deployment.pk) in deployment_row["change"]
+    assert f"USDC ({NAME}) on ethereum at {deployment.address}" in deployment_row["change"]
 
     # 5. The whole asset page as it ends up (its deployment, the resolved flag).
     steward.goto(asset_page)

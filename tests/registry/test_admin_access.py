@@ -164,6 +164,10 @@ def existing(label: str, superuser):
     return obj
 
 
+# A raised flag is fixed: its page saves nothing (resolving it is a button of its own).
+FIXED_ONCE_MADE = {"quality.assetqualityflag"}
+
+
 def can_save(response) -> bool:
     """Whether the page offers to save: a view-only change page shows only "Close"."""
     return 'name="_save"' in response.content.decode()
@@ -221,9 +225,8 @@ def test_change_page_is_editable_only_for_the_role_that_changes(role, label, as_
         assert response.status_code == 403
         return
     assert response.status_code == 200
-    assert can_save(response) == (label in ROLE_ADDS[role]), (
-        "the Save button does not match the role"
-    )
+    saves = label in ROLE_ADDS[role] and label not in FIXED_ONCE_MADE
+    assert can_save(response) == saves, "the Save button does not match the role"
 
 
 @pytest.mark.parametrize("label", sorted(ROLE_VIEWS - NOBODY_ADDS))
@@ -290,26 +293,54 @@ def test_renaming_an_asset_is_refused_unless_steward(role, allowed, as_role):
 # 3. An Auditor raises and resolves flags.
 
 
-def test_an_auditor_can_write_resolution_notes_on_an_active_flag(as_role):
+RESOLVE_BUTTON = "Resolve this flag…"
+
+
+def resolve_from_its_page(client, flag, notes: str):
+    """What the flag page's "Resolve this flag" button posts, with the notes its page asks."""
+    return client.post(
+        url("quality.assetqualityflag", "changelist"),
+        {
+            "action": "resolve_selected",
+            "_selected_action": [flag.pk],
+            "_return_to_flag": "1",
+            "notes": notes,
+            "post": "yes",
+        },
+    )
+
+
+def test_an_auditor_resolves_an_active_flag_with_its_button_not_its_form(as_role):
+    """The flag's page has no notes to write and nothing to save; its button resolves."""
     flag = AssetQualityFlag.objects.active().get()
     change = url("quality.assetqualityflag", "change", flag.pk)
     auditor = as_role("auditor")
     page = auditor.get(change)
     assert page.status_code == 200
-    assert '<textarea name="resolution_notes"' in page.content.decode()
-    assert can_save(page)
-    response = auditor.post(change, {"resolution_notes": "Taken down by the issuer"})
-    assert response.status_code == 302, response.content[:2000]
+    assert '<textarea name="resolution_notes"' not in page.content.decode()
+    assert not can_save(page)
+    assert RESOLVE_BUTTON in page.content.decode()
+    # Notes posted to the flag's form are no resolution.
+    auditor.post(change, {"resolution_notes": "Taken down by the issuer"})
+    flag.refresh_from_db()
+    assert (flag.is_active, flag.resolution_notes) == (True, "")
+
+    response = resolve_from_its_page(auditor, flag, "Taken down by the issuer")
+
+    assert response.status_code == 302 and response["Location"] == change
     flag.refresh_from_db()
     assert (flag.is_active, flag.resolved_by) == (False, "user:auditor")
+    assert RESOLVE_BUTTON not in auditor.get(change).content.decode()  # resolved: no button
 
 
 @pytest.mark.parametrize("role", ["viewer", "steward"])
 def test_resolving_a_flag_is_refused_for_viewers_and_stewards(role, as_role):
     flag = AssetQualityFlag.objects.active().get()
     change = url("quality.assetqualityflag", "change", flag.pk)
-    response = as_role(role).post(change, {"resolution_notes": "Not a scam"})
-    assert response.status_code == 403
+    client = as_role(role)
+    assert RESOLVE_BUTTON not in client.get(change).content.decode()
+    assert client.post(change, {"resolution_notes": "Not a scam"}).status_code == 403
+    resolve_from_its_page(client, flag, "Not a scam")
     stored = AssetQualityFlag.objects.get(pk=flag.pk)
     assert (stored.is_active, stored.version) == (True, flag.version)
 

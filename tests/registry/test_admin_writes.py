@@ -61,14 +61,22 @@ def test_a_flag_raised_in_the_admin_blocks_trading_at_once(
     assert ticker(viewer, "kraken", "XXBTZUSD")["asset"]["highest_active_severity"] == 5
 
 
-def test_resolution_notes_written_in_the_admin_resolve_the_flag(
+def test_resolving_a_flag_in_the_admin_makes_its_asset_tradeable(
     demo, viewer, admin_client, django_capture_on_commit_callbacks
 ):
     flag = AssetQualityFlag.objects.active().get()
     assert pretrade(viewer, flag.asset)["tradeable"] is False
-    change = reverse("admin:quality_assetqualityflag_change", args=[flag.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(change, {"resolution_notes": "Taken down by the issuer"})
+        response = admin_client.post(
+            reverse("admin:quality_assetqualityflag_changelist"),
+            {
+                "action": "resolve_selected",
+                "_selected_action": [flag.pk],
+                "_return_to_flag": "1",
+                "notes": "Taken down by the issuer",
+                "post": "yes",
+            },
+        )
     assert response.status_code == 302
     flag.refresh_from_db()
     assert (flag.is_active, flag.resolved_by) == (False, "user:admin")

@@ -83,7 +83,7 @@ def test_an_import_written_with_copy_is_history_with_the_importer(admin_client, 
         assert created.source.startswith("import:tokenlist:Uniswap Labs Default@")
     # The asset's page lists its deployment's creation too, linked.
     page = history_page(admin_client, deployment.asset)
-    assert f'/admin/assets/assetdeployment/{deployment.pk}/change/">{deployment.pk}</a>' in page
+    assert f'/admin/assets/assetdeployment/{deployment.pk}/change/">{deployment}</a>' in page
     assert "service:importer" in page
 
 
@@ -154,7 +154,10 @@ def test_the_global_history_filters_by_entity_change_actor_and_source(admin_clie
         return page[start : page.index("</table>", start)]
 
     updates = results(entity="assets.asset", change="update", actor="service:alpha")
-    assert "<b>name</b>: Keep → Kept" in updates
+    assert (
+        '<b>name</b>: <span class="history-before">Keep</span> → '
+        '<span class="history-after">Kept</span>'
+    ) in updates
     assert updates.count("<tr") == 2  # the header and the one update
 
     by_source = results(source="api")
