@@ -762,8 +762,33 @@ def test_publishing_the_same_row_again_is_acked_but_not_stored_twice(own_stream)
     assert after.messages == state.messages
 
 
-def _big_asset(symbol: str, metadata_bytes: int):
-    return new_asset(symbol, metadata={"blob": "x" * metadata_bytes})
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _padded(body: bytes, size: int) -> bytes:
+    """``body`` with an unknown length-delimited field (number 999) appended so that it is
+    exactly ``size`` bytes: still a valid message, which decoders skip the field of."""
+    tag = _varint((999 << 3) | 2)
+    length = size - len(body) - len(tag) - 1
+    while len(body) + len(tag) + len(_varint(length)) + length != size:
+        length = size - len(body) - len(tag) - len(_varint(length))
+    return body + tag + _varint(length) + b"x" * length
+
+
+def _big_asset(symbol: str, body_bytes: int):
+    """An asset whose asset_created event is ``body_bytes`` long. The registry bounds
+    metadata (32 KiB, docs/API.md), so no write makes such an event today; a recorded
+    body is padded instead, as an older release's or a larger future entity's could be."""
+    asset = new_asset(symbol)
+    row = _created_event(asset.pk)
+    OutboxEvent.objects.filter(pk=row.pk).update(body=_padded(bytes(row.body), body_bytes))
+    return asset
 
 
 def test_an_event_over_the_max_payload_is_rejected_and_does_not_block_the_line(own_stream):
@@ -789,23 +814,10 @@ def test_an_event_over_the_max_payload_is_rejected_and_does_not_block_the_line(o
 
 
 def _asset_event_with_body_of(size: int) -> OutboxEvent:
-    """An asset_created row whose encoded message is exactly ``size`` bytes (the
-    metadata is resized until it is; timestamps vary the length by a byte or two).
-
-    Each of the three timestamps' nanoseconds takes 4 or 5 bytes at random, so a
-    resized attempt lands exactly about one time in three: 10 attempts missed about
-    once in 50 runs, 50 attempts miss about once in 10^9."""
-    blob = size
-    for _ in range(50):
-        with transaction.atomic():
-            asset = _big_asset("EDGE", blob)
-            row = _created_event(asset.pk)
-            actual = len(jetstream.encode(row)[0])
-            if actual == size:
-                return row
-            transaction.set_rollback(True)
-        blob += size - actual
-    raise AssertionError(f"could not make a {size}-byte message")
+    """An asset_created row whose encoded message is exactly ``size`` bytes."""
+    row = _created_event(_big_asset("EDGE", size).pk)
+    assert len(jetstream.encode(row)[0]) == size
+    return row
 
 
 def test_an_event_that_fits_only_without_its_headers_is_rejected_and_does_not_block(
