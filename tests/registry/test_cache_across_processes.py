@@ -1,5 +1,5 @@
 """No read after a committed write returns the old answer, from any process, whatever
-its circuit breaker says (DESIGN.md, "Hot paths").
+its circuit breaker says (docs/ARCHITECTURE.md, "The hot-path cache").
 
 Two gunicorn servers, A and B, one sync worker each, share one redis-server of the
 test's own (each through a TCP gate the test can shut). An auditor raises a CRITICAL flag
