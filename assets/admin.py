@@ -87,10 +87,7 @@ class AssetDeploymentInlineForm(forms.ModelForm):
 class AssetDeploymentInline(RegistryInline, admin.TabularInline):
     model = AssetDeployment
     form = AssetDeploymentInlineForm
-    create_service = staticmethod(services.deployment_create)
-    update_service = staticmethod(services.deployment_update)
-    delete_service = staticmethod(services.deployment_delete)
-    service_instance_name = "deployment"
+    writes = services.DEPLOYMENT_WRITES
     fields = ("chain", "address", "decimals", "is_native", "is_canonical")
     autocomplete_fields = ("chain",)
     extra = 0
@@ -101,10 +98,7 @@ class AssetDeploymentInline(RegistryInline, admin.TabularInline):
 
 class AssetIdentifierInline(RegistryInline, admin.TabularInline):
     model = AssetIdentifier
-    create_service = staticmethod(services.asset_identifier_create)
-    update_service = staticmethod(services.asset_identifier_update)
-    delete_service = staticmethod(services.asset_identifier_delete)
-    service_instance_name = "identifier"
+    writes = services.IDENTIFIER_WRITES
     fields = ("source", "external_id", "is_primary")
     extra = 0
 
@@ -196,9 +190,7 @@ class AssetAdmin(RegistryModelAdmin):
     actions = ("restore_selected", "raise_flag")
     # The panels below the editable inlines.
     change_form_template = "assets/admin/asset_change_form.html"
-    create_service = staticmethod(services.asset_create)
-    update_service = staticmethod(services.asset_update)
-    service_instance_name = "asset"
+    writes = services.ASSET_WRITES
 
     def get_queryset(self, request):
         """Deleted assets too (the list shows live ones unless filtered), to restore them.
@@ -593,10 +585,7 @@ class AssetAdmin(RegistryModelAdmin):
 
 @admin.register(AssetIdentifier)
 class AssetIdentifierAdmin(RegistryModelAdmin):
-    create_service = staticmethod(services.asset_identifier_create)
-    update_service = staticmethod(services.asset_identifier_update)
-    delete_service = staticmethod(services.asset_identifier_delete)
-    service_instance_name = "identifier"
+    writes = services.IDENTIFIER_WRITES
     list_display = ("source", "external_id", "asset", "is_primary")
     list_filter = ("source", "is_primary")
     search_fields = ("external_id", "asset__symbol_key")
@@ -605,10 +594,7 @@ class AssetIdentifierAdmin(RegistryModelAdmin):
 
 @admin.register(AssetDeployment)
 class AssetDeploymentAdmin(RegistryModelAdmin):
-    create_service = staticmethod(services.deployment_create)
-    update_service = staticmethod(services.deployment_update)
-    delete_service = staticmethod(services.deployment_delete)
-    service_instance_name = "deployment"
+    writes = services.DEPLOYMENT_WRITES
     list_display = ("asset", "chain", "address", "decimals", "is_native", "is_canonical")
     list_filter = (("chain", RelatedSearchFilter), "is_native", "is_canonical", "is_verified")
     search_fields = ("address", "asset__symbol_key", "asset__name")
@@ -646,10 +632,7 @@ class AssetRelationshipForm(forms.ModelForm):
 @admin.register(AssetRelationship)
 class AssetRelationshipAdmin(RegistryModelAdmin):
     form = AssetRelationshipForm
-    create_service = staticmethod(services.relationship_create)
-    update_service = staticmethod(services.relationship_update)
-    delete_service = staticmethod(services.relationship_delete)
-    service_instance_name = "relationship"
+    writes = services.RELATIONSHIP_WRITES
     list_display = (
         "child_asset",
         "relationship_type",
@@ -670,10 +653,7 @@ class AssetRelationshipAdmin(RegistryModelAdmin):
 
 class AssetGroupMemberInline(RegistryInline, admin.TabularInline):
     model = AssetGroupMember
-    create_service = staticmethod(services.group_member_add)
-    update_service = staticmethod(services.group_member_update)
-    delete_service = staticmethod(services.group_member_delete)
-    service_instance_name = "member"
+    writes = services.GROUP_MEMBER_WRITES
     fields = ("asset", "is_canonical", "weight")
     autocomplete_fields = ("asset",)
     extra = 0
@@ -684,10 +664,7 @@ class AssetGroupMemberInline(RegistryInline, admin.TabularInline):
 
 @admin.register(AssetGroup)
 class AssetGroupAdmin(RegistryModelAdmin):
-    create_service = staticmethod(services.group_create)
-    update_service = staticmethod(services.group_update)
-    delete_service = staticmethod(services.group_delete)
-    service_instance_name = "group"
+    writes = services.GROUP_WRITES
     list_display = ("group_id", "canonical_symbol", "issuer")
     search_fields = ("group_id", "canonical_symbol", "issuer")
     inlines = (AssetGroupMemberInline,)
@@ -695,10 +672,7 @@ class AssetGroupAdmin(RegistryModelAdmin):
 
 @admin.register(AssetGroupMember)
 class AssetGroupMemberAdmin(RegistryModelAdmin):
-    create_service = staticmethod(services.group_member_add)
-    update_service = staticmethod(services.group_member_update)
-    delete_service = staticmethod(services.group_member_delete)
-    service_instance_name = "member"
+    writes = services.GROUP_MEMBER_WRITES
     list_display = ("group", "asset", "is_canonical", "weight", "created_at")
     list_filter = (("group", RelatedSearchFilter), "is_canonical")
     search_fields = ("group__group_id", "asset__symbol_key")

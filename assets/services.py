@@ -31,6 +31,7 @@ from registry.exceptions import (
     NotFoundError,
 )
 from registry.services import (
+    Writes,
     check_create,
     lock_for_removal,
     validated_bulk_create,
@@ -432,3 +433,27 @@ def group_member_update(
 def group_member_delete(*, member: AssetGroupMember) -> None:
     validated_delete(member, event="group_member_removed")
     invalidate({lookups.group_key(member.group.canonical_symbol)})
+
+
+# The services each entity is written through (its viewset, admin, inlines and the
+# exchange read these).
+ASSET_WRITES = Writes("asset", create=asset_create, update=asset_update, delete=asset_soft_delete)
+IDENTIFIER_WRITES = Writes(
+    "identifier",
+    create=asset_identifier_create,
+    update=asset_identifier_update,
+    delete=asset_identifier_delete,
+)
+DEPLOYMENT_WRITES = Writes(
+    "deployment", create=deployment_create, update=deployment_update, delete=deployment_delete
+)
+RELATIONSHIP_WRITES = Writes(
+    "relationship",
+    create=relationship_create,
+    update=relationship_update,
+    delete=relationship_delete,
+)
+GROUP_WRITES = Writes("group", create=group_create, update=group_update, delete=group_delete)
+GROUP_MEMBER_WRITES = Writes(
+    "member", create=group_member_add, update=group_member_update, delete=group_member_delete
+)

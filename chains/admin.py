@@ -7,10 +7,7 @@ from registry.admin import RegistryModelAdmin
 
 @admin.register(Chain)
 class ChainAdmin(RegistryModelAdmin):
-    create_service = staticmethod(services.chain_create)
-    update_service = staticmethod(services.chain_update)
-    delete_service = staticmethod(services.chain_delete)
-    service_instance_name = "chain"
+    writes = services.CHAIN_WRITES
     list_display = (
         "chain_id",
         "name",

@@ -36,7 +36,14 @@ from chains.models import Chain
 from chains.services import chain_create, chain_update
 from registry.actors import acting_as, current_actor
 from registry.exceptions import RegistryError
-from registry.importing import ImportReport, Progress, SourceError, apply_in_batches, error_text
+from registry.importing import (
+    ImportReport,
+    ItemRejected,
+    Progress,
+    SourceError,
+    apply_in_batches,
+    error_text,
+)
 from registry.numbers import ascii_integer
 from registry.services import bulk_create_errors, check_create, check_update
 from registry.text import normalize_name, normalize_symbol, symbol_key
@@ -59,10 +66,6 @@ PARENT_REFERENCE = re.compile(r"^eip155-(\d+)$")
 validate_web_url = URLValidator(schemes=["http", "https"])
 
 CHAINS, ASSETS, DEPLOYMENTS = "chains", "assets", "deployments"
-
-
-class ItemError(Exception):
-    """An item of the list that cannot be imported; the message says why."""
 
 
 @dataclass
@@ -210,7 +213,7 @@ def _string(item: dict, key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ItemError(f"{key} must be a string.")
+        raise ItemRejected(f"{key} must be a string.")
     return value
 
 
@@ -219,7 +222,7 @@ def _strings(item: dict, key: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ItemError(f"{key} must be a list of strings.")
+        raise ItemRejected(f"{key} must be a list of strings.")
     return value
 
 
@@ -234,21 +237,21 @@ def _passes(validator, url: str) -> bool:
 def _native_currency(item: dict) -> tuple[str, str, int]:
     currency = item.get("nativeCurrency")
     if not isinstance(currency, dict):
-        raise ItemError("nativeCurrency is missing (an object with name, symbol, decimals).")
+        raise ItemRejected("nativeCurrency is missing (an object with name, symbol, decimals).")
     decimals = currency.get("decimals")
     if not _is_int(decimals) or not 0 <= decimals <= DECIMALS_MAX:
-        raise ItemError(
+        raise ItemRejected(
             f"nativeCurrency.decimals must be an integer from 0 to {DECIMALS_MAX}, "
             f"not {decimals!r}."
         )
     try:
         symbol = normalize_symbol(currency.get("symbol"))
     except ValidationError as error:
-        raise ItemError(f"nativeCurrency.symbol: {' '.join(error.messages)}") from None
+        raise ItemRejected(f"nativeCurrency.symbol: {' '.join(error.messages)}") from None
     try:
         name = normalize_name(currency.get("name"))
     except ValidationError as error:
-        raise ItemError(f"nativeCurrency.name: {' '.join(error.messages)}") from None
+        raise ItemRejected(f"nativeCurrency.name: {' '.join(error.messages)}") from None
     return symbol, name, decimals
 
 
@@ -265,7 +268,7 @@ def _explorer_url(item: dict) -> str:
     """The first EIP-3091 explorer (its URL scheme is standard), else the first one."""
     explorers = item.get("explorers") or []
     if not isinstance(explorers, list) or not all(isinstance(e, dict) for e in explorers):
-        raise ItemError("explorers must be a list of objects.")
+        raise ItemRejected("explorers must be a list of objects.")
     usable = [
         e
         for e in explorers
@@ -281,25 +284,25 @@ def _parent(item: dict) -> tuple[dict | None, int | None]:
     if parent is None:
         return None, None
     if not isinstance(parent, dict):
-        raise ItemError("parent must be an object.")
+        raise ItemRejected("parent must be an object.")
     match = PARENT_REFERENCE.match(str(parent.get("chain", "")))
     return parent, int(match.group(1)) if match else None
 
 
 def parse_chain(index: int, item: Any) -> ChainEntry:
-    """Check one item of the list and read it; ItemError saying why not."""
+    """Check one item of the list and read it; ItemRejected saying why not."""
     if not isinstance(item, dict):
-        raise ItemError(f"not an object but {type(item).__name__}.")
+        raise ItemRejected(f"not an object but {type(item).__name__}.")
     network_id = item.get("chainId")
     if network_id is None:
-        raise ItemError("chainId is missing.")
+        raise ItemRejected("chainId is missing.")
     if not _is_int(network_id) or not 1 <= network_id <= NETWORK_ID_MAX:
-        raise ItemError(f"chainId must be a positive integer, not {network_id!r}.")
+        raise ItemRejected(f"chainId must be a positive integer, not {network_id!r}.")
     try:
         name = normalize_name(item.get("name"))
     except ValidationError as error:
         reason = " ".join(error.messages)
-        raise ItemError(
+        raise ItemRejected(
             "name is missing." if item.get("name") is None else f"name: {reason}"
         ) from None
     native_symbol, native_name, native_decimals = _native_currency(item)
@@ -384,11 +387,11 @@ def plan_chain_import(
         try:
             entry = parse_chain(index, item)
             if entry.network_id in first_index:
-                raise ItemError(
+                raise ItemRejected(
                     f"chainId {entry.network_id} is listed twice (first as chain "
                     f"{first_index[entry.network_id]})."
                 )
-        except ItemError as error:
+        except ItemRejected as error:
             if wanted:
                 report.reject(item_label(index, item), str(error))
             continue
@@ -444,7 +447,7 @@ class _Planner:
         for entry in self.entries:
             try:
                 plan = self._plan_chain(entry)
-            except ItemError as error:
+            except ItemRejected as error:
                 self.report.reject(entry.label, str(error))
                 continue
             self.plans[entry.network_id] = plan
@@ -499,7 +502,7 @@ class _Planner:
         chain = self.existing.get(entry.network_id)
         if chain is not None and chain.chain_type != ChainType.EVM:
             # The list's ids are EIP-155 ids: a chain of another namespace is not this one.
-            raise ItemError(
+            raise ItemRejected(
                 f"network id {entry.network_id} belongs to chain {chain.chain_id}, a "
                 f"{chain.get_chain_type_display()} chain, not to eip155:{entry.network_id}."
             )
@@ -548,7 +551,7 @@ class _Planner:
         for slug in (chain_slug(entry.short_name), f"eip155-{entry.network_id}"):
             if slug and slug not in self.taken_slugs:
                 return slug
-        raise ItemError(f"chain_id eip155-{entry.network_id} is taken by another chain.")
+        raise ItemRejected(f"chain_id eip155-{entry.network_id} is taken by another chain.")
 
     def _load_deployments(self) -> None:
         """What the existing chains without a native asset already have deployed."""
@@ -644,7 +647,7 @@ def _check_chain(chain: Chain) -> None:
             exclude=["native_asset"], validate_unique=False, validate_constraints=False
         )
     except ValidationError as error:
-        raise ItemError(error_text(error)) from None
+        raise ItemRejected(error_text(error)) from None
 
 
 # --- applying ----------------------------------------------------------------------

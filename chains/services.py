@@ -7,7 +7,7 @@ from django.db import transaction
 
 from chains.models import Chain
 from registry.events.outbox import record
-from registry.services import validated_create, validated_delete, validated_update
+from registry.services import Writes, validated_create, validated_delete, validated_update
 
 
 @transaction.atomic
@@ -46,3 +46,8 @@ def chain_update(
 def chain_delete(*, chain: Chain) -> None:
     """Remove a chain registered by mistake; refused while deployments or venues use it."""
     validated_delete(chain, event="chain_deleted")
+
+
+# The services each entity is written through (its viewset, admin, inlines and the
+# exchange read these).
+CHAIN_WRITES = Writes("chain", create=chain_create, update=chain_update, delete=chain_delete)

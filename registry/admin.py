@@ -2,9 +2,9 @@
 
 Admins write through the app's services, the same functions the API and importers call,
 so a change made in the admin is validated, invalidates the hot cache and records
-its events exactly as any other. Each admin names its services like a viewset does:
-``create_service(**fields)``, ``update_service(<instance_name>=…, changes=…)``,
-``delete_service(<instance_name>=…)``; inlines (``RegistryInline``) do the same.
+its events exactly as any other. Each admin, like the entity's viewset, names the
+entity's ``writes`` declaration (``registry.services.Writes``); inlines
+(``RegistryInline``) do the same.
 
 A change form carries the version the object was loaded at (a hidden field); saving a
 copy someone else changed in between is refused with a form error, not written over.
@@ -30,6 +30,7 @@ from registry.admin_exchange import ExchangeAdminMixin
 from registry.admin_filters import GroupedFacetsMixin, SearchableFiltersMedia
 from registry.history import VERBS, EventNames, field_changes, history_search, shown
 from registry.models import ChangeEvent, OutboxEvent
+from registry.services import Writes
 
 # The change form's hidden field: the version the page was loaded at.
 LOADED_VERSION = "loaded_version"
@@ -107,15 +108,12 @@ def _form_fields(instance: models.Model, form) -> dict:
 
 
 class ServiceWrites:
-    """Create, change and delete through the services the class names."""
+    """Create, change and delete through the services of the entity's ``writes``."""
 
-    create_service = None
-    update_service = None
-    delete_service = None
-    service_instance_name: str = ""
+    writes: Writes | None = None
 
     def service_create(self, instance, form):
-        created = self.create_service(**_form_fields(instance, form))
+        created = self.writes.create(**_form_fields(instance, form))
         instance.__dict__.update(created.__dict__)  # the admin logs and redirects to it
 
     def service_update(self, instance, form):
@@ -124,11 +122,11 @@ class ServiceWrites:
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in names}
         loaded = form.cleaned_data.get(LOADED_VERSION)
         expected = {} if loaded is None else {"expected_version": loaded}
-        self.update_service(**{self.service_instance_name: stored}, changes=changes, **expected)
+        self.writes.update_of(stored, changes=changes, **expected)
         instance.__dict__.update(stored.__dict__)
 
     def service_delete(self, instance):
-        self.delete_service(**{self.service_instance_name: instance})
+        self.writes.delete_of(instance)
 
 
 class ConsoleAdmin(SearchableFiltersMedia):
@@ -199,14 +197,14 @@ class RegistryModelAdmin(ExchangeAdminMixin, ServiceWrites, ConsoleAdmin):
         return versioned_form(form) if self._checks_version(request, obj) else form
 
     def save_model(self, request, obj, form, change):
-        """Through update_service or create_service."""
+        """Through the update or create service of ``writes``."""
         if change:
             self.service_update(obj, form)
         else:
             self.service_create(obj, form)
 
     def delete_model(self, request, obj):
-        """Through delete_service."""
+        """Through the delete service of ``writes``."""
         self.service_delete(obj)
 
     def delete_queryset(self, request, queryset):

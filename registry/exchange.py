@@ -49,10 +49,12 @@ from rest_framework.exceptions import ValidationError as SerializerValidationErr
 from rest_framework.utils.encoders import JSONEncoder
 
 from registry.actors import current_actor
+from registry.api.viewsets import UpdateMixin
 from registry.exceptions import RegistryError
 from registry.importing import (
     MAX_SOURCE_BYTES,
     ImportReport,
+    ItemRejected,
     Progress,
     SourceError,
     apply_in_batches,
@@ -60,6 +62,7 @@ from registry.importing import (
     error_text,
 )
 from registry.rehearsal import rehearsal
+from registry.services import Writes
 from registry.text import symbol_key
 
 EXPORT_FORMATS = ("csv", "json", "jsonl")
@@ -75,10 +78,6 @@ JSON_FIELDS = (
     serializers.DictField,
     serializers.BaseSerializer,
 )
-
-
-class RowRejected(Exception):
-    """A row that cannot be imported; the message says which field and why."""
 
 
 @dataclass
@@ -103,9 +102,9 @@ class PlannedRow:
 class Entity:
     """One exchangeable entity, defined by its API viewset and its natural key.
 
-    ``serializer``, ``create``, ``update`` and ``instance_name`` override what the
-    viewset says, for an entity the API writes through an action of another viewset
-    (group members).
+    ``serializer`` and ``writes`` override what the viewset says, for an entity the API
+    writes through an action of another viewset (group members). A row may change what
+    the API may change: an entity whose viewset has no update is created, never changed.
     """
 
     # Rows without a natural key are matched to stored rows, and a steward may choose to
@@ -119,15 +118,12 @@ class Entity:
         key: tuple[str, ...],
         *,
         serializer: str | None = None,
-        create: str | None = None,
-        update: str | None = None,
-        instance_name: str | None = None,
+        writes: str | None = None,
     ) -> None:
         self.name = name
         self.viewset_path = viewset
         self.key = key
-        self._paths = {"serializer": serializer, "create": create, "update": update}
-        self._instance_name = instance_name
+        self._paths = {"serializer": serializer, "writes": writes}
 
     def __repr__(self) -> str:
         return f"<Entity {self.name}>"
@@ -152,16 +148,21 @@ class Entity:
         return self.serializer_class.Meta.model
 
     @cached_property
+    def writes(self) -> Writes | None:
+        return self._resolve("writes") or self.viewset.writes
+
+    @cached_property
     def create_service(self) -> Callable | None:
-        return self._resolve("create") or self.viewset.create_service
+        return self.writes.create if self.writes else None
 
     @cached_property
     def update_service(self) -> Callable | None:
-        return self._resolve("update") or self.viewset.update_service
+        offered = self._paths["writes"] or issubclass(self.viewset, UpdateMixin)
+        return self.writes.update if self.writes and offered else None
 
     @property
     def instance_name(self) -> str:
-        return self._instance_name or self.viewset.service_instance_name
+        return self.writes.instance_name
 
     # ---- export -------------------------------------------------------------------
 
@@ -276,7 +277,7 @@ class Entity:
         return {}
 
     def plan_row(self, row: Row, instance: models.Model | None, run: "CsvImport"):
-        """A PlannedRow, or None when the row matches the registry. RowRejected if not valid."""
+        """A PlannedRow, or None when the row matches the registry. ItemRejected if not valid."""
         data = run.decode(row)
         if instance is None:
             validated = run.validate(data)
@@ -285,7 +286,7 @@ class Entity:
         if not changes:
             return None
         if self.update_service is None:
-            raise RowRejected(
+            raise ItemRejected(
                 f"{', '.join(sorted(changes))}: {self.model._meta.verbose_name_plural} cannot be "
                 "changed once created (the API has no update for them)."
             )
@@ -300,7 +301,7 @@ class Entity:
         try:
             return {**validated, pk.name: pk.to_python(text)}
         except ValidationError as error:
-            raise RowRejected(f"{pk.name}: {' '.join(error.messages)}") from None
+            raise ItemRejected(f"{pk.name}: {' '.join(error.messages)}") from None
 
     def changes(self, instance: models.Model, validated: dict, run: "CsvImport") -> dict:
         return differing(instance, validated)
@@ -421,7 +422,7 @@ class AssetEntity(Entity):
         if instance is None and not row.cells.get("asset_id", "").strip():
             instance = self.match(row, run)
         if instance is not None and instance.deleted_at is not None:
-            raise RowRejected(f"asset_id: asset {instance.pk} is deleted; restore it first.")
+            raise ItemRejected(f"asset_id: asset {instance.pk} is deleted; restore it first.")
         return super().plan_row(row, instance, run)
 
     def match(self, row: Row, run: "CsvImport") -> models.Model | None:
@@ -438,7 +439,7 @@ class AssetEntity(Entity):
             None,
         )
         if clash is not None:
-            raise RowRejected(
+            raise ItemRejected(
                 f"symbol, name: the same as line {clash}. A row without asset_id is found by "
                 "its symbol and name, so this one needs its asset_id."
             )
@@ -448,7 +449,7 @@ class AssetEntity(Entity):
             asset for asset in candidates if listed is None or self.deployments_of(asset) <= listed
         ]
         if len(matching) > 1:
-            raise RowRejected(
+            raise ItemRejected(
                 f"symbol, name: {len(matching)} live assets have them ({assets_text(matching)}); "
                 "put the one this row means in asset_id."
             )
@@ -456,14 +457,14 @@ class AssetEntity(Entity):
             (asset,) = matching
             named_by = run.file["lines_by_id"].get(asset.pk)
             if named_by is not None:
-                raise RowRejected(
+                raise ItemRejected(
                     f"symbol, name: they are those of asset {asset.pk}, which line {named_by} "
                     "names by its asset_id."
                 )
             return asset
         if candidates and not run.allow_duplicates:
             run.duplicate_choices.append(row.line)
-            raise RowRejected(
+            raise ItemRejected(
                 f"deployments: live assets with this symbol and name ({assets_text(candidates)}) "
                 "have deployments the row does not list. Put the asset_id of the one it means "
                 "in the row, or allow duplicates to create another asset."
@@ -492,7 +493,7 @@ class AssetEntity(Entity):
                 for item in listed
             ):
                 return {(d["chain"], address_lookup_form(d["address"])) for d in listed} or None
-        raise RowRejected(
+        raise ItemRejected(
             'deployments: not a list of deployments as the export writes it ([{"chain": …, '
             '"address": …}, …]).'
         )
@@ -581,7 +582,7 @@ class QualityFlagEntity(Entity):
         resolved = bool(row.cells.get("resolved_at", "").strip())
         notes = row.cells.get("resolution_notes", "").strip()
         if resolved and not notes:
-            raise RowRejected("resolution_notes: a resolved flag needs the notes that say why.")
+            raise ItemRejected("resolution_notes: a resolved flag needs the notes that say why.")
         if instance is None:
             planned = super().plan_row(row, None, run)
             if resolved:
@@ -625,7 +626,7 @@ class QualityFlagEntity(Entity):
         try:
             check_second_person(flag=flag, actor=current_actor())
         except RegistryError as error:
-            raise RowRejected(f"resolved_at: {error.message}") from None
+            raise ItemRejected(f"resolved_at: {error.message}") from None
 
     @staticmethod
     def _resolve_flag(flag, notes: str) -> None:
@@ -712,7 +713,7 @@ class VenueSymbolEntity(Entity):
         planned = super().plan_row(row, instance, run)
         if instance is not None and instance.delisted_at is not None:
             if delisted_at != instance.delisted_at:
-                raise RowRejected(
+                raise ItemRejected(
                     f"delisted_at: the mapping was delisted at "
                     f"{instance.delisted_at.isoformat()}; a delisting is set once."
                 )
@@ -775,9 +776,7 @@ ENTITIES: dict[str, Entity] = {
             "assets.api.views.AssetGroupViewSet",
             ("group", "asset"),
             serializer="registry.exchange.group_member_row_serializer",
-            create="assets.services.group_member_add",
-            update="assets.services.group_member_update",
-            instance_name="member",
+            writes="assets.services.GROUP_MEMBER_WRITES",
         ),
         Entity("venues", "venues.api.views.VenueViewSet", ("venue_id",)),
         Entity(
@@ -1111,7 +1110,7 @@ class CsvImport:
             for row, key in keyed:
                 try:
                     planned = self.entity.plan_row(row, found.get(key), self)
-                except RowRejected as rejection:
+                except ItemRejected as rejection:
                     self.reject(row.line, str(rejection))
                     continue
                 if planned is None:
@@ -1164,7 +1163,7 @@ class CsvImport:
             else:
                 data[name] = text
         if errors:
-            raise RowRejected("; ".join(errors))
+            raise ItemRejected("; ".join(errors))
         return data
 
     def validate(self, data: dict, instance: models.Model | None = None) -> dict:
@@ -1174,7 +1173,7 @@ class CsvImport:
         try:
             return dict(serializer.run_validation(data))
         except SerializerValidationError as error:
-            raise RowRejected(serializer_errors_text(error.detail)) from None
+            raise ItemRejected(serializer_errors_text(error.detail)) from None
 
     def _prefetched(self, name: str, reference: serializers.PrimaryKeyRelatedField):
         """The field's own lookup, answered from the chunk's prefetched objects when the

@@ -95,6 +95,12 @@ def _excerpt(text: str, column: int | None) -> str:
     return lines
 
 
+class ItemRejected(Exception):
+    """One item of a source (a token, a chain, a market, a CSV row) cannot be imported;
+    the message says why, naming the field where one is at fault. Every importer raises
+    this one error; the run records it as a ``Rejection`` and goes on."""
+
+
 @dataclass
 class Rejection:
     item: str  # "token 12", "line 7", "market BTC/USD", "chainId 5 (614 tokens: …)"

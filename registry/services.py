@@ -8,8 +8,9 @@ usable and the database unchanged.
 """
 
 import copy
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -26,6 +27,29 @@ ConflictErrors = Mapping[str, type[ConflictError]]
 
 # PostgreSQL SQLSTATE of a unique violation.
 _UNIQUE_VIOLATION = "23505"
+
+
+@dataclass(frozen=True)
+class Writes:
+    """The services an entity is written through, declared once in its app's
+    ``services.py`` and read by its viewset, its admin and inlines, and the exchange.
+
+    ``create(**fields)`` returns the new object; ``update(<instance_name>=…, changes=…,
+    expected_version=…)`` returns the changed field names; ``delete(<instance_name>=…)``.
+    ``instance_name`` is the keyword the update and delete services take the object as.
+    A service that is None is a write the entity does not offer.
+    """
+
+    instance_name: str
+    create: Callable[..., Any] | None = None
+    update: Callable[..., Any] | None = None
+    delete: Callable[..., Any] | None = None
+
+    def update_of(self, instance, **arguments) -> Any:
+        return self.update(**{self.instance_name: instance}, **arguments)
+
+    def delete_of(self, instance, **arguments) -> Any:
+        return self.delete(**{self.instance_name: instance}, **arguments)
 
 
 def validated_create(instance: ModelT, *, conflict_errors: ConflictErrors | None = None) -> ModelT:

@@ -9,10 +9,7 @@ from venues.services import VENUE_SYMBOL_KEY_FIELDS
 
 @admin.register(Venue)
 class VenueAdmin(RegistryModelAdmin):
-    create_service = staticmethod(services.venue_create)
-    update_service = staticmethod(services.venue_update)
-    delete_service = staticmethod(services.venue_delete)
-    service_instance_name = "venue"
+    writes = services.VENUE_WRITES
     list_display = ("venue_id", "name", "venue_type", "chain", "is_active")
     list_filter = ("venue_type", "is_active", ("chain", RelatedSearchFilter))
     search_fields = ("venue_id", "name")
@@ -21,10 +18,7 @@ class VenueAdmin(RegistryModelAdmin):
 
 @admin.register(VenueAsset)
 class VenueAssetAdmin(RegistryModelAdmin):
-    create_service = staticmethod(services.venue_asset_create)
-    update_service = staticmethod(services.venue_asset_update)
-    delete_service = staticmethod(services.venue_asset_delete)
-    service_instance_name = "venue_asset"
+    writes = services.VENUE_ASSET_WRITES
     list_display = ("venue", "venue_asset_symbol", "asset", "trading_enabled", "is_active")
     list_filter = (("venue", RelatedSearchFilter), "is_active", "trading_enabled")
     search_fields = ("venue_asset_symbol", "asset__symbol_key")
@@ -34,9 +28,7 @@ class VenueAssetAdmin(RegistryModelAdmin):
 
 @admin.register(VenueSymbol)
 class VenueSymbolAdmin(RegistryModelAdmin):
-    create_service = staticmethod(services.venue_symbol_create)
-    update_service = staticmethod(services.venue_symbol_update)
-    service_instance_name = "venue_symbol"
+    writes = services.VENUE_SYMBOL_WRITES
     list_display = (
         "venue",
         "symbol",

@@ -38,7 +38,14 @@ from django.utils import timezone
 
 from assets.models import Asset, AssetGroup, AssetGroupMember
 from registry.exceptions import ConflictError, RegistryError
-from registry.importing import ImportReport, Progress, SourceError, apply_in_batches, error_text
+from registry.importing import (
+    ImportReport,
+    ItemRejected,
+    Progress,
+    SourceError,
+    apply_in_batches,
+    error_text,
+)
 from registry.services import check_create, check_update
 from registry.text import normalize_code, symbol_key
 from venues.choices import MarketType
@@ -66,10 +73,6 @@ CODE_MAX_LENGTH = VenueAsset._meta.get_field("venue_asset_symbol").max_length
 CREATE, UPDATE, UNCHANGED, REPLACE = "create", "update", "unchanged", "replace"
 CURRENT_MAPPING = "venue_symbol_unique_current"  # the constraint a replacement frees
 SYMBOLS, CODES, DELISTED = "venue symbols", "venue assets", "venue symbols delisted"
-
-
-class MarketError(Exception):
-    """One market cannot be imported; the message is the reason."""
 
 
 @dataclass(frozen=True)
@@ -152,33 +155,33 @@ def _json_type(value: Any) -> str:
 
 
 def read_market(name: str, raw: dict) -> Market:
-    """Check one entry and read what the import needs; MarketError saying why not."""
+    """Check one entry and read what the import needs; ItemRejected saying why not."""
     if raw.get("symbol") not in (None, name):
-        raise MarketError(f"its symbol {raw['symbol']!r} differs from its key.")
+        raise ItemRejected(f"its symbol {raw['symbol']!r} differs from its key.")
     market_id = raw.get("id")
     if not isinstance(market_id, str):
-        raise MarketError("id (the venue's ticker) is missing or not a string.")
+        raise ItemRejected("id (the venue's ticker) is missing or not a string.")
     symbol = _code(market_id, "id")
     if len(symbol) > SYMBOL_MAX_LENGTH:
-        raise MarketError(f"id {symbol!r} is longer than {SYMBOL_MAX_LENGTH} characters.")
+        raise ItemRejected(f"id {symbol!r} is longer than {SYMBOL_MAX_LENGTH} characters.")
     market_type = MARKET_TYPES.get(raw["type"]) if isinstance(raw.get("type"), str) else None
     if market_type is None:
-        raise MarketError(f"type {raw.get('type')!r} is not one of {', '.join(MARKET_TYPES)}.")
+        raise ItemRejected(f"type {raw.get('type')!r} is not one of {', '.join(MARKET_TYPES)}.")
     active = raw.get("active")
     if active is not None and not isinstance(active, bool):
-        raise MarketError(f"active must be true, false or null, not {active!r}.")
+        raise ItemRejected(f"active must be true, false or null, not {active!r}.")
     currencies = []
     for role, required in (("base", True), ("quote", True), ("settle", False)):
         code, native = raw.get(role), raw.get(f"{role}Id")
         if code is None and native is None and not required:
             continue
         if not isinstance(code, str) or not code.strip():
-            raise MarketError(f"{role} (the unified currency code) is missing.")
+            raise ItemRejected(f"{role} (the unified currency code) is missing.")
         if not isinstance(native, str):
-            raise MarketError(f"{role}Id (the venue's code for {code}) is missing.")
+            raise ItemRejected(f"{role}Id (the venue's code for {code}) is missing.")
         native = _code(native, f"{role}Id")
         if len(native) > CODE_MAX_LENGTH:
-            raise MarketError(f"{role}Id {native!r} is longer than {CODE_MAX_LENGTH} characters.")
+            raise ItemRejected(f"{role}Id {native!r} is longer than {CODE_MAX_LENGTH} characters.")
         currencies.append(Currency(role, code, native))
     ccxt = {"symbol": name} | {key: raw[key] for key in CCXT_FIELDS if raw.get(key) is not None}
     return Market(
@@ -195,7 +198,7 @@ def _code(value: str, what: str) -> str:
     try:
         return normalize_code(value)
     except ValidationError as error:
-        raise MarketError(f"{what} {value!r}: {error_text(error)}") from None
+        raise ItemRejected(f"{what} {value!r}: {error_text(error)}") from None
 
 
 def _asset_text(asset: Asset | None) -> str:
@@ -237,7 +240,7 @@ class CurrencyResolver:
         code = self.codes.get(currency.native)
         if code is not None:
             if code.asset.deleted_at is not None:
-                raise MarketError(
+                raise ItemRejected(
                     f"{currency.role} currency {currency.code}: the venue's code "
                     f"{currency.native} is recorded for {_asset_text(code.asset)}; restore "
                     "the asset or remove the code."
@@ -251,7 +254,7 @@ class CurrencyResolver:
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
-            raise MarketError(
+            raise ItemRejected(
                 f"unknown currency {currency.code} ({currency.role}, venue code "
                 f"{currency.native}): no live asset has that symbol; create the asset, or "
                 f"record the venue's code {currency.native} for the asset it stands for."
@@ -260,7 +263,7 @@ class CurrencyResolver:
         group_note = (
             f" (group {group.group_id} has no live canonical member)" if group is not None else ""
         )
-        raise MarketError(
+        raise ItemRejected(
             f"currency {currency.code} ({currency.role}, venue code {currency.native}) is "
             f"ambiguous: {len(candidates)} live assets have that symbol: {names}. Decide it "
             f"by recording the venue's code {currency.native} for the right asset (a "
@@ -282,7 +285,7 @@ def plan_markets(
     for name, raw in data.items():
         try:
             markets.append(read_market(name, raw))
-        except MarketError as error:
+        except ItemRejected as error:
             report.reject(f"market {name}", str(error))
 
     by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -300,7 +303,7 @@ def plan_markets(
     for market in markets:
         try:
             plans.append(_plan_market(market, resolver, current, by_key, overwrite=overwrite))
-        except MarketError as error:
+        except ItemRejected as error:
             report.reject(f"market {market.name}", str(error))
 
     # A code is recorded when the markets that use it agree on its asset.
@@ -368,7 +371,7 @@ def _plan_market(
     key = (market.market_type, market.symbol)
     others = [name for name in by_key[key] if name != market.name]
     if others:
-        raise MarketError(
+        raise ItemRejected(
             f"its id {market.symbol} ({market.market_type}) is also the id of market "
             f"{', '.join(others)}; a ticker names one market, so neither is imported."
         )
@@ -377,7 +380,7 @@ def _plan_market(
     for currency in market.currencies:
         try:
             asset = resolver.resolve(currency)
-        except MarketError as error:
+        except ItemRejected as error:
             if str(error) not in problems:
                 problems.append(str(error))
             continue
@@ -386,11 +389,11 @@ def _plan_market(
                 f"the venue code {currency.native} stands for two currencies of this market."
             )
     if problems:
-        raise MarketError(" ".join(problems))
+        raise ItemRejected(" ".join(problems))
     by_role = {currency.role: codes[currency.native] for currency in market.currencies}
     base, quote = by_role["base"], by_role["quote"]
     if base == quote:
-        raise MarketError(
+        raise ItemRejected(
             f"base {market.currencies[0].code} and quote {market.currencies[1].code} "
             f"resolve to the same asset, {_asset_text(base)}."
         )
@@ -400,7 +403,7 @@ def _plan_market(
         plan.existing = existing
         if existing.asset_id != base.pk or existing.quote_asset_id != quote.pk:
             if not overwrite:
-                raise MarketError(
+                raise ItemRejected(
                     f"{market.symbol} ({market.market_type}) is mapped to "
                     f"{_asset_text(existing.asset)} quoted in "
                     f"{_asset_text(existing.quote_asset)}, not to {_asset_text(base)} quoted "
@@ -415,7 +418,7 @@ def _plan_market(
     try:
         _check_write(plan, resolver.venue)
     except (ValidationError, RegistryError) as error:
-        raise MarketError(error_text(error)) from None
+        raise ItemRejected(error_text(error)) from None
     return plan
 
 

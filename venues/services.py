@@ -11,7 +11,7 @@ from django.utils import timezone
 from assets.models import Asset
 from registry.cache import invalidate
 from registry.events.outbox import record
-from registry.services import validated_create, validated_delete, validated_update
+from registry.services import Writes, validated_create, validated_delete, validated_update
 from venues.lookups import ticker_keys
 from venues.models import Venue, VenueAsset, VenueSymbol
 
@@ -137,3 +137,12 @@ def venue_symbol_delist(
     invalidate(ticker_keys(venue_symbol.venue_id, venue_symbol.symbol))
     record("venue_symbol_delisted", venue_symbol, changed_fields=changed)
     return venue_symbol
+
+
+# The services each entity is written through (its viewset, admin, inlines and the
+# exchange read these).
+VENUE_WRITES = Writes("venue", create=venue_create, update=venue_update, delete=venue_delete)
+VENUE_ASSET_WRITES = Writes(
+    "venue_asset", create=venue_asset_create, update=venue_asset_update, delete=venue_asset_delete
+)
+VENUE_SYMBOL_WRITES = Writes("venue_symbol", create=venue_symbol_create, update=venue_symbol_update)

@@ -139,9 +139,7 @@ class AssetViewSet(
     lookup_value_regex = UUID_PATTERN
     ordering_fields = ["symbol_key", "name", "created_at", "updated_at"]
     ordering = ["symbol_key"]
-    create_service = staticmethod(services.asset_create)
-    update_service = staticmethod(services.asset_update)
-    service_instance_name = "asset"
+    writes = services.ASSET_WRITES
     action_permissions = {"restore": ["assets.change_asset"]}
 
     def list(self, request, *args, **kwargs):
@@ -282,10 +280,7 @@ class AssetDeploymentViewSet(
     lookup_value_regex = UUID_PATTERN
     ordering_fields = ["chain_id", "created_at", "updated_at"]
     ordering = ["chain_id", "address"]
-    create_service = staticmethod(services.deployment_create)
-    update_service = staticmethod(services.deployment_update)
-    delete_service = staticmethod(services.deployment_delete)
-    service_instance_name = "deployment"
+    writes = services.DEPLOYMENT_WRITES
 
     @extend_schema(
         summary="Get the deployment at (chain, address), in any letter case",
@@ -317,9 +312,7 @@ class AssetIdentifierViewSet(
     filterset_class = AssetIdentifierFilterSet
     ordering_fields = ["source", "external_id", "created_at"]
     ordering = ["source", "external_id"]
-    create_service = staticmethod(services.asset_identifier_create)
-    delete_service = staticmethod(services.asset_identifier_delete)
-    service_instance_name = "identifier"
+    writes = services.IDENTIFIER_WRITES
 
 
 class AssetRelationshipViewSet(
@@ -338,10 +331,7 @@ class AssetRelationshipViewSet(
     lookup_value_regex = UUID_PATTERN
     ordering_fields = ["created_at", "updated_at", "relationship_type"]
     ordering = ["created_at"]
-    create_service = staticmethod(services.relationship_create)
-    update_service = staticmethod(services.relationship_update)
-    delete_service = staticmethod(services.relationship_delete)
-    service_instance_name = "relationship"
+    writes = services.RELATIONSHIP_WRITES
 
 
 class AssetGroupViewSet(
@@ -361,10 +351,7 @@ class AssetGroupViewSet(
     filterset_class = AssetGroupFilterSet
     ordering_fields = ["group_id", "canonical_symbol"]
     ordering = ["group_id"]
-    create_service = staticmethod(services.group_create)
-    update_service = staticmethod(services.group_update)
-    delete_service = staticmethod(services.group_delete)
-    service_instance_name = "group"
+    writes = services.GROUP_WRITES
     action_permissions = {
         "members": ["assets.view_assetgroupmember"],
         "add_member": ["assets.add_assetgroupmember"],

@@ -26,7 +26,4 @@ class ChainViewSet(
     filterset_class = ChainFilterSet
     ordering_fields = ["chain_id", "name", "created_at", "updated_at"]
     ordering = ["chain_id"]
-    create_service = staticmethod(services.chain_create)
-    update_service = staticmethod(services.chain_update)
-    delete_service = staticmethod(services.chain_delete)
-    service_instance_name = "chain"
+    writes = services.CHAIN_WRITES

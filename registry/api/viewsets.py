@@ -18,6 +18,7 @@ from registry.api.params import KnownQueryParametersMixin
 from registry.api.permissions import RegistryModelPermissions
 from registry.exceptions import StaleVersionError
 from registry.numbers import ascii_integer
+from registry.services import Writes
 
 
 def required_query_params(request, *names: str) -> dict[str, str]:
@@ -38,21 +39,13 @@ def etag_of(instance) -> str:
 
 
 class RegistryViewSet(KnownQueryParametersMixin, viewsets.GenericViewSet):
-    """Writes go through the app's services, named here by each viewset.
-
-    ``create_service(**validated_data)``, ``update_service(<instance_name>=…, changes=…,
-    expected_version=…)`` and ``delete_service(<instance_name>=…)``, declared with
-    ``staticmethod``; ``service_instance_name`` is the keyword the services take the
-    object as ("deployment").
-    """
+    """Writes go through the services of the entity's ``writes`` declaration (a
+    ``registry.services.Writes`` from its app's ``services.py``)."""
 
     permission_classes = [RegistryModelPermissions]
     filter_backends = [DjangoFilterBackend, RegistryOrderingFilter]
     pagination_class = KeysetPagination
-    create_service = None
-    update_service = None
-    delete_service = None
-    service_instance_name: str = ""
+    writes: Writes | None = None
 
     @property
     def actor(self) -> str:
@@ -88,7 +81,7 @@ class RetrieveMixin:
 
 class CreateMixin(mixins.CreateModelMixin):
     def perform_create(self, serializer):
-        serializer.instance = self.create_service(**serializer.validated_data)
+        serializer.instance = self.writes.create(**serializer.validated_data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -114,8 +107,8 @@ class UpdateMixin:
         return self.update(request, *args, partial=True, **kwargs)
 
     def perform_update(self, serializer):
-        self.update_service(
-            **{self.service_instance_name: serializer.instance},
+        self.writes.update_of(
+            serializer.instance,
             changes=serializer.validated_data,
             expected_version=self.expected_version(),
         )
@@ -123,4 +116,4 @@ class UpdateMixin:
 
 class DestroyMixin(mixins.DestroyModelMixin):
     def perform_destroy(self, instance):
-        self.delete_service(**{self.service_instance_name: instance})
+        self.writes.delete_of(instance)

@@ -45,10 +45,7 @@ class VenueViewSet(
     filterset_class = VenueFilterSet
     ordering_fields = ["venue_id", "name", "created_at", "updated_at"]
     ordering = ["venue_id"]
-    create_service = staticmethod(services.venue_create)
-    update_service = staticmethod(services.venue_update)
-    delete_service = staticmethod(services.venue_delete)
-    service_instance_name = "venue"
+    writes = services.VENUE_WRITES
     action_permissions = {"assets": ["venues.view_venue", "assets.view_asset"]}
 
     @extend_schema(
@@ -79,10 +76,7 @@ class VenueAssetViewSet(
     filterset_class = VenueAssetFilterSet
     ordering_fields = ["venue_id", "venue_asset_symbol", "created_at"]
     ordering = ["venue_id", "venue_asset_symbol"]
-    create_service = staticmethod(services.venue_asset_create)
-    update_service = staticmethod(services.venue_asset_update)
-    delete_service = staticmethod(services.venue_asset_delete)
-    service_instance_name = "venue_asset"
+    writes = services.VENUE_ASSET_WRITES
 
 
 class VenueSymbolViewSet(
@@ -93,9 +87,7 @@ class VenueSymbolViewSet(
     filterset_class = VenueSymbolFilterSet
     ordering_fields = ["venue_id", "symbol", "created_at", "updated_at"]
     ordering = ["venue_id", "symbol", "market_type"]
-    create_service = staticmethod(services.venue_symbol_create)
-    update_service = staticmethod(services.venue_symbol_update)
-    service_instance_name = "venue_symbol"
+    writes = services.VENUE_SYMBOL_WRITES
     action_permissions = {"delist": ["venues.change_venuesymbol"]}
 
     @extend_schema(
