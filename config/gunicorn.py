@@ -1,7 +1,8 @@
 """gunicorn's production configuration: ``gunicorn -c config/gunicorn.py config.wsgi``.
 
 Sync workers, about two per core: on the 2-core reference machine they gave the same
-throughput as threaded workers with a 2-4x better p99 (DESIGN.md).
+throughput as threaded workers with a 2-4x better p99
+(docs/DESIGN.md#measured-against-a-floor).
 """
 
 import multiprocessing

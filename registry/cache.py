@@ -1,7 +1,8 @@
 """The hot-path cache: answers stored as response bytes in Redis, read through, and
 invalidated exactly after every committed write.
 
-Keys follow DESIGN.md (``v1:venue:{venue}:symbol:{symbol}:{market_type}``,
+Keys follow docs/DESIGN.md#lookups-and-their-cache-keys
+(``v1:venue:{venue}:symbol:{symbol}:{market_type}``,
 ``v1:deployment:{chain}:{address}``, ``v1:flags:{asset}:active`` …); apps build them and
 load their answers (``<app>/lookups.py``), this module owns the protocol:
 

@@ -1,4 +1,5 @@
-"""The three consumer flows of DESIGN.md, end to end over real HTTP on the demo data.
+"""The three consumer flows (docs/DESIGN.md#who-uses-it), end to end over real HTTP on the
+demo data.
 
 A live server (pytest-django's, in a thread) answers urllib requests made with a
 service account's token, exactly as docs/API.md shows them with curl.
