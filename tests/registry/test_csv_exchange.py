@@ -15,7 +15,7 @@ from assets.services import asset_create, asset_identifier_create, asset_soft_de
 from chains.models import Chain
 from quality.models import AssetQualityFlag
 from quality.services import flag_raise, flag_resolve
-from registry.exchange import ENTITIES
+from registry.exchange.entities import ENTITIES
 from registry.models import OutboxEvent
 from tests.api.conftest import walk_pages
 from venues.models import VenueSymbol
@@ -650,7 +650,7 @@ def rehearsed_and_written(entity: str, path, actor: str) -> tuple[dict, dict]:
     """Each line's verdict in a dry run and in the real run (rolled back) of ``path``, by
     ``actor``: what the engine behind the command and the admin decides."""
     from registry.actors import acting_as
-    from registry.exchange import CsvImport
+    from registry.exchange.run import CsvImport
     from registry.importing import ImportReport
 
     verdicts = []
@@ -678,7 +678,7 @@ def test_a_dry_run_and_the_preview_agree_row_by_row_with_the_import(
     admin's preview and the engine's dry run say, line by line, what the import does."""
     from django.urls import reverse
 
-    from registry.exchange import CREATED, REJECTED, UPDATED
+    from registry.exchange.entities import CREATED, REJECTED, UPDATED
     from tests.registry.test_admin_exchange import OVERWRITE, preview
 
     path = write_csv(tmp_path / f"{entity}.csv", mixed_rows(entity))

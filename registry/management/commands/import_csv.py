@@ -5,7 +5,8 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from registry.actors import acting_as
-from registry.exchange import ENTITIES, CsvImport
+from registry.exchange.entities import ENTITIES
+from registry.exchange.run import CsvImport
 from registry.importing import ImportCommand, ImportReport, read_source
 
 
