@@ -185,6 +185,25 @@ def comparable(entity: str, rows: list[dict]) -> list[str]:
     return sorted(json.dumps(strip(row), sort_keys=True) for row in rows)
 
 
+def test_entities_are_listed_in_the_order_an_empty_registry_imports_them():
+    """The apps register their entities; each is listed after those its rows refer to (a
+    chain after its native asset), otherwise in app order: the import_csv choices, its
+    help and the table's order below."""
+    assert list(ENTITIES) == [
+        "assets",
+        "chains",
+        "deployments",
+        "identifiers",
+        "relationships",
+        "groups",
+        "group-members",
+        "venues",
+        "venue-assets",
+        "venue-symbols",
+        "quality-flags",
+    ]
+
+
 def test_an_export_recreates_the_same_registry_in_an_empty_one(db, tmp_path):
     """Exports of the demo, imported entity by entity in the table's order into an empty
     registry, recreate the same rows with the same ids.
