@@ -27,3 +27,7 @@ class AssetsConfig(AppConfig):
         from assets import events
 
         events.register()
+
+        from assets import exchange
+
+        exchange.register()

@@ -13,3 +13,7 @@ class ChainsConfig(AppConfig):
         from chains import events
 
         events.register()
+
+        from chains import exchange
+
+        exchange.register()

@@ -22,3 +22,7 @@ class QualityConfig(AppConfig):
         from quality import events
 
         events.register()
+
+        from quality import exchange
+
+        exchange.register()

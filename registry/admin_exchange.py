@@ -1,6 +1,7 @@
 """Export and import in the admin, through ``registry.exchange``, for every entity it knows.
 
-An admin whose model is one of ``registry.exchange.ENTITIES`` gets:
+An admin whose model is that of an entity the apps registered (``registry.exchange.entities``)
+gets:
 
 - the actions "Export selected … as CSV" and "… as JSON": what ``manage.py export``
   writes (the API's rows and columns), for the selected rows. Viewing is enough.
@@ -46,18 +47,9 @@ from django.utils.http import content_disposition_header
 
 from registry.actors import acting_as, current_actor
 from registry.exceptions import RegistryError
-from registry.exchange import (
-    CREATED,
-    ENTITIES,
-    UPDATED,
-    CsvImport,
-    Entity,
-    PlannedRow,
-    cell,
-    export,
-    read_csv,
-    read_xlsx,
-)
+from registry.exchange.entities import CREATED, ENTITIES, UPDATED, Entity, PlannedRow
+from registry.exchange.formats import cell, export, read_csv, read_xlsx
+from registry.exchange.run import CsvImport
 from registry.importing import ImportReport, SourceError, error_text
 
 # The file is kept in the session between preview and confirm, and a web request
@@ -74,10 +66,6 @@ READERS = {
 EXPORT_CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 CHANGE_LIST_TEMPLATE = "registry/admin/exchange/change_list.html"
 IMPORT_TEMPLATE = "registry/admin/exchange/import.html"
-
-
-def entity_of(model) -> Entity | None:
-    return next((entity for entity in ENTITIES.values() if entity.model is model), None)
 
 
 class ImportForm(forms.Form):
@@ -218,7 +206,7 @@ class ExchangeAdminMixin:
 
     @cached_property
     def exchange_entity(self) -> Entity | None:
-        return entity_of(self.model)
+        return ENTITIES.of_model(self.model)
 
     @property
     def change_list_template(self):

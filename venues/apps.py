@@ -22,3 +22,7 @@ class VenuesConfig(AppConfig):
         from venues import events
 
         events.register()
+
+        from venues import exchange
+
+        exchange.register()

@@ -22,7 +22,8 @@ from assets.services import asset_update, group_create
 from chains.models import Chain
 from quality.services import flag_raise
 from registry.admin_exchange import PENDING_IMPORT, ExchangeAdminMixin
-from registry.exchange import ENTITIES, read_xlsx
+from registry.exchange.entities import ENTITIES
+from registry.exchange.formats import read_xlsx
 from registry.models import OutboxEvent
 from registry.roles import AUDITOR, STEWARD, VIEWER
 from tests.registry.test_csv_exchange import registry_state

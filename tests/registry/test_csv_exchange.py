@@ -15,7 +15,7 @@ from assets.services import asset_create, asset_identifier_create, asset_soft_de
 from chains.models import Chain
 from quality.models import AssetQualityFlag
 from quality.services import flag_raise, flag_resolve
-from registry.exchange import ENTITIES
+from registry.exchange.entities import ENTITIES
 from registry.models import OutboxEvent
 from tests.api.conftest import walk_pages
 from venues.models import VenueSymbol
@@ -183,6 +183,25 @@ def comparable(entity: str, rows: list[dict]) -> list[str]:
         return value
 
     return sorted(json.dumps(strip(row), sort_keys=True) for row in rows)
+
+
+def test_entities_are_listed_in_the_order_an_empty_registry_imports_them():
+    """The apps register their entities; each is listed after those its rows refer to (a
+    chain after its native asset), otherwise in app order: the import_csv choices, its
+    help and the table's order below."""
+    assert list(ENTITIES) == [
+        "assets",
+        "chains",
+        "deployments",
+        "identifiers",
+        "relationships",
+        "groups",
+        "group-members",
+        "venues",
+        "venue-assets",
+        "venue-symbols",
+        "quality-flags",
+    ]
 
 
 def test_an_export_recreates_the_same_registry_in_an_empty_one(db, tmp_path):
@@ -650,7 +669,7 @@ def rehearsed_and_written(entity: str, path, actor: str) -> tuple[dict, dict]:
     """Each line's verdict in a dry run and in the real run (rolled back) of ``path``, by
     ``actor``: what the engine behind the command and the admin decides."""
     from registry.actors import acting_as
-    from registry.exchange import CsvImport
+    from registry.exchange.run import CsvImport
     from registry.importing import ImportReport
 
     verdicts = []
@@ -678,7 +697,7 @@ def test_a_dry_run_and_the_preview_agree_row_by_row_with_the_import(
     admin's preview and the engine's dry run say, line by line, what the import does."""
     from django.urls import reverse
 
-    from registry.exchange import CREATED, REJECTED, UPDATED
+    from registry.exchange.entities import CREATED, REJECTED, UPDATED
     from tests.registry.test_admin_exchange import OVERWRITE, preview
 
     path = write_csv(tmp_path / f"{entity}.csv", mixed_rows(entity))

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.exchange import DEFAULT_CHUNK_SIZE, ENTITIES, EXPORT_FORMATS, export
+from registry.exchange.entities import ENTITIES
+from registry.exchange.formats import DEFAULT_CHUNK_SIZE, EXPORT_FORMATS, export
 
 
 class Command(BaseCommand):

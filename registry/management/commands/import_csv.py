@@ -5,8 +5,15 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from registry.actors import acting_as
-from registry.exchange import ENTITIES, CsvImport
+from registry.exchange.entities import ENTITIES, Entity
+from registry.exchange.run import CsvImport
 from registry.importing import ImportCommand, ImportReport, read_source
+
+
+def offering_duplicates() -> list[Entity]:
+    """The entities whose rows without a natural key may be imported as new rows beside
+    stored ones that look the same (--allow-duplicates)."""
+    return [entity for entity in ENTITIES.values() if entity.duplicates_choice]
 
 
 class Command(ImportCommand):
@@ -25,9 +32,9 @@ class Command(ImportCommand):
         parser.add_argument(
             "--allow-duplicates",
             action="store_true",
-            help="assets: create a new asset for a row without asset_id even where live "
-            "assets share its symbol and name (with other deployments); without it such a "
-            "row is rejected, naming them.",
+            help="; ".join(
+                f"{entity.name}: {entity.duplicates_help}" for entity in offering_duplicates()
+            ),
         )
 
     def describe_source(self, options: dict) -> str:
@@ -38,7 +45,8 @@ class Command(ImportCommand):
         if options["allow_duplicates"] and not entity.duplicates_choice:
             raise CommandError(
                 f"--allow-duplicates: {entity.name} rows are found by their natural key "
-                f"({', '.join(entity.key)}) only; it applies to assets."
+                f"({', '.join(entity.key)}) only; it applies to "
+                f"{', '.join(e.name for e in offering_duplicates())}."
             )
         super().handle(*args, **options)
         report: ImportReport = self.report
