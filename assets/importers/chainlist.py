@@ -605,8 +605,8 @@ class _Planner:
         return None
 
     def _native_of(self, network_id: int, visiting: set[int]) -> tuple[Asset | None, Any]:
-        """The native asset chain ``network_id`` has or is planned to get, and the plan
-        that creates it when it is new."""
+        """The native asset chain ``network_id`` has or is planned to get, and the chain
+        whose batch creates it when it is new."""
         other = self.items.get(network_id)
         if other is not None:
             native = self._plan_native(other, visiting)
