@@ -1,14 +1,18 @@
 """What every importer shares: reading a source, reporting, batches, the command base.
 
-An importer is two steps, so that ``--dry-run`` can stop between them and write nothing:
+An importer is a module ``<app>/importers/<source>.py``, one per source format, of two
+functions, so that ``--dry-run`` can stop between them and write nothing (``Importer``,
+``run_import``):
 
-1. **plan**: parse the source, check each item, look up what already exists by natural
-   key (in bulk), and decide per item: create, update, unchanged or rejected (with the
-   item's index or line and the reason);
-2. **apply**: write the plan through the apps' services in batches, each batch one
-   transaction (``--strict``: the whole import one transaction, and any rejected item
-   rejects all), so events go through the outbox and exactly the affected hot keys are
-   invalidated.
+1. ``plan(data, *, report, **options) -> Plan``: check the parsed source (SourceError
+   when it is not of its format) and each item, look up what already exists by natural
+   key (in bulk), and decide per item: create, update, unchanged or rejected (an
+   ``ItemRejected`` recorded in the report with the item's index or line and the
+   reason);
+2. ``apply(plan, *, report, batch_size, strict, progress)``: write the plan through the
+   apps' services in batches, each batch one transaction (``--strict``: the whole import
+   one transaction, and any rejected item rejects all), so events go through the outbox
+   and exactly the affected hot keys are invalidated.
 
 A dry run is the plan: the plan checks every row it would write with the validation
 the write runs (``registry.services.check_create``, ``check_update``,
@@ -30,13 +34,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 
-from registry.actors import acting_as
+from registry.actors import acting_as, current_actor
 from registry.exceptions import RegistryError
 
 T = TypeVar("T")
@@ -131,7 +135,7 @@ class ImportReport:
     rejected: list[Rejection] = field(default_factory=list)
     # Warnings said once; ``warn`` groups the ones said of many items.
     warnings: list[str] = field(default_factory=list)
-    # Fields an import left alone because a person set them (see assets.provenance).
+    # Fields an import left alone because a person set them (field provenance, docs/IMPORT.md).
     kept: Counter = field(default_factory=Counter)
     items: int = 0  # how many items (tokens, chains, markets, lines) the source holds
     seconds: float = 0.0
@@ -382,11 +386,100 @@ def apply_in_batches(
         progress(len(batch))
 
 
+class Progress:
+    """A tqdm bar on a terminal; nothing otherwise (logs and --json stay clean)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar = None
+
+    def start(self, total: int, description: str) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        self.close()
+        self._bar = tqdm(total=total, desc=description, unit="row", file=sys.stderr)
+
+    def __call__(self, count: int) -> None:
+        if self._bar is not None:
+            self._bar.update(count)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class Plan(Protocol):
+    """What every importer's plan offers the run (each importer module has its ``Plan``)."""
+
+    # The provenance source its writes are attributed to (``import:<kind>:<list name>``);
+    # "" keeps the command's (``import:<kind>``).
+    source: str
+
+    def count(self, report: ImportReport) -> None:
+        """Count into ``report`` what applying the plan would create and update: what a
+        dry run reports. What the plan found unchanged, it counted when planning."""
+
+
+class Importer(Protocol):
+    """An importer module, ``<app>/importers/<source>.py``."""
+
+    def plan(self, data: Any, /, *, report: ImportReport, **options: Any) -> Plan:
+        """Decide each item of the parsed source, reading only; SourceError when it is not
+        of the importer's format, rejected items (ItemRejected) recorded in ``report``."""
+
+    def apply(
+        self,
+        plan: Any,
+        /,
+        *,
+        report: ImportReport,
+        batch_size: int,
+        strict: bool,
+        progress: Progress,
+    ) -> None:
+        """Write ``plan`` through the services in batches, counting what it writes."""
+
+
+def run_import(
+    importer: Importer,
+    data: Any,
+    *,
+    report: ImportReport,
+    dry_run: bool = False,
+    strict: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Plan:
+    """Plan ``data`` with ``importer`` (``options`` are its plan's own), then apply the
+    plan unless ``dry_run``, its writes attributed to the plan's source."""
+    plan = importer.plan(data, report=report, **options)
+    if dry_run:
+        plan.count(report)
+        return plan
+    if strict and report.rejected:
+        return plan  # all or nothing: the command reports that nothing was imported
+    with acting_as(current_actor(), source=plan.source):
+        importer.apply(
+            plan,
+            report=report,
+            batch_size=batch_size,
+            strict=strict,
+            progress=progress or Progress(enabled=False),
+        )
+    return plan
+
+
 class ImportCommand(BaseCommand):
-    """Base of the import commands. Subclasses define ``add_source_arguments`` and
-    ``run(options, report, progress) -> None`` (plan, then apply unless dry run)."""
+    """Base of the import commands. Subclasses define ``add_source_arguments`` and either
+    ``importer`` (the module whose plan and apply ``run`` calls on the JSON source) with
+    ``plan_options``, or a ``run(options, report, progress) -> None`` of their own."""
 
     source_kind = "import"
+    importer: Importer
 
     def add_arguments(self, parser):
         self.add_source_arguments(parser)
@@ -418,8 +511,23 @@ class ImportCommand(BaseCommand):
     def add_source_arguments(self, parser) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def run(self, options: dict, report: ImportReport, progress: "Progress") -> None:
-        raise NotImplementedError  # pragma: no cover - overridden
+    def plan_options(self, options: dict) -> dict[str, Any]:
+        """The importer's own options of its plan, from the command's."""
+        return {}
+
+    def run(self, options: dict, report: ImportReport, progress: Progress) -> None:
+        """Plan the source, then apply the plan unless ``--dry-run`` (``run_import``)."""
+        plan_options = self.plan_options(options)  # a bad option is said before the source
+        run_import(
+            self.importer,
+            read_json(options["source"]),
+            report=report,
+            dry_run=options["dry_run"],
+            strict=options["strict"],
+            batch_size=options["batch_size"],
+            progress=progress,
+            **plan_options,
+        )
 
     def describe_source(self, options: dict) -> str:
         return self.source_kind
@@ -481,28 +589,3 @@ class ImportCommand(BaseCommand):
                 )
             return f"{nothing.capitalize()}: none of the {report.items:,} items was selected."
         return None
-
-
-class Progress:
-    """A tqdm bar on a terminal; nothing otherwise (logs and --json stay clean)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._bar = None
-
-    def start(self, total: int, description: str) -> None:
-        if not self.enabled:
-            return
-        from tqdm import tqdm
-
-        self.close()
-        self._bar = tqdm(total=total, desc=description, unit="row", file=sys.stderr)
-
-    def __call__(self, count: int) -> None:
-        if self._bar is not None:
-            self._bar.update(count)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None

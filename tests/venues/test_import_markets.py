@@ -22,11 +22,11 @@ from assets.choices import AssetType
 from assets.models import Asset
 from assets.services import asset_create, asset_soft_delete, group_create, group_member_add
 from chains.models import Chain
-from registry.importing import ImportReport, Progress
+from registry.importing import ImportReport, Progress, run_import
 from registry.models import OutboxEvent
 from tests.reports import comparable
-from venues import importers
 from venues.choices import MarketType, VenueType
+from venues.importers import ccxt
 from venues.models import Venue, VenueAsset, VenueSymbol
 from venues.services import (
     venue_asset_create,
@@ -296,7 +296,7 @@ def test_a_market_refused_at_write_time_keeps_nothing_of_itself(demo, monkeypatc
     that uses it."""
     create_assets("USD", "ADA", "LTC", "XRP", "DOGE")
     stewards_token = asset_create(symbol="XRPX", name="Another", asset_type=AssetType.ERC20)
-    plan_markets = importers.plan_markets
+    plan_markets = ccxt.plan
 
     def plan_then_steward_writes(*args, **kwargs):
         plan = plan_markets(*args, **kwargs)
@@ -305,7 +305,7 @@ def test_a_market_refused_at_write_time_keeps_nothing_of_itself(demo, monkeypatc
         )
         return plan
 
-    monkeypatch.setattr(importers, "plan_markets", plan_then_steward_writes)
+    monkeypatch.setattr(ccxt, "plan", plan_then_steward_writes)
     report = run("kraken", "kraken.json", "--overwrite")
 
     assert list(rejections(report)) == ["market XRP/USDT"]
@@ -475,7 +475,8 @@ def test_the_progress_moves_with_each_market_written(demo):
     progress = SymbolsSoFar()
     report = ImportReport(source="kraken")
 
-    importers.import_markets(
+    run_import(
+        ccxt,
         json.loads((FIXTURES / "kraken.json").read_text()),
         venue=Venue.objects.get(pk="kraken"),
         report=report,

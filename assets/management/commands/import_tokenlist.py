@@ -1,7 +1,8 @@
 """manage.py import_tokenlist PATH_OR_URL: a token list into assets and deployments."""
 
-from assets.tokenlist import CONVENTIONS, import_tokenlist
-from registry.importing import ImportCommand, read_json
+from assets.importers import tokenlist
+from assets.importers.tokenlist_checks import CONVENTIONS
+from registry.importing import ImportCommand
 
 
 class Command(ImportCommand):
@@ -11,6 +12,7 @@ class Command(ImportCommand):
         "Bad tokens are reported with their index and skipped; --strict imports nothing then."
     )
     source_kind = "tokenlist"
+    importer = tokenlist
 
     def add_source_arguments(self, parser) -> None:
         parser.add_argument("source", help="Path or http(s) URL of the token list JSON.")
@@ -31,15 +33,9 @@ class Command(ImportCommand):
     def describe_source(self, options: dict) -> str:
         return options["source"]
 
-    def run(self, options, report, progress) -> None:
-        import_tokenlist(
-            read_json(options["source"]),
-            report,
-            dry_run=options["dry_run"],
-            strict=options["strict"],
-            overwrite=options["overwrite"],
-            create_chains=options["create_chains"],
-            chain_ids=options["chain_ids"],
-            batch_size=options["batch_size"],
-            progress=progress,
-        )
+    def plan_options(self, options: dict) -> dict:
+        return {
+            "overwrite": options["overwrite"],
+            "create_chains": options["create_chains"],
+            "chain_ids": options["chain_ids"],
+        }

@@ -2,8 +2,8 @@
 
 from django.core.management.base import CommandError
 
-from registry.importing import ImportCommand, ImportReport, Progress, read_json
-from venues.importers import import_markets
+from registry.importing import ImportCommand
+from venues.importers import ccxt
 from venues.models import Venue
 
 KNOWN_VENUES_SHOWN = 20
@@ -19,6 +19,7 @@ class Command(ImportCommand):
         "kept) and maps the ticker anew."
     )
     source_kind = "markets"
+    importer = ccxt
 
     def add_source_arguments(self, parser) -> None:
         parser.add_argument(
@@ -41,14 +42,5 @@ class Command(ImportCommand):
         self.source_kind = f"markets:{self.venue.venue_id}"  # source "import:markets:<venue>"
         super().handle(*args, **options)
 
-    def run(self, options: dict, report: ImportReport, progress: Progress) -> None:
-        import_markets(
-            read_json(options["source"]),
-            venue=self.venue,
-            report=report,
-            dry_run=options["dry_run"],
-            strict=options["strict"],
-            overwrite=options["overwrite"],
-            batch_size=options["batch_size"],
-            progress=progress,
-        )
+    def plan_options(self, options: dict) -> dict:
+        return {"venue": self.venue, "overwrite": options["overwrite"]}

@@ -3,8 +3,8 @@ native assets."""
 
 from django.core.management.base import CommandError
 
-from chains.importers import chain_list_source, import_chain_list, parse_chain_ids
-from registry.importing import ImportCommand, read_json
+from assets.importers import chainlist
+from registry.importing import ImportCommand
 
 
 class Command(ImportCommand):
@@ -16,6 +16,7 @@ class Command(ImportCommand):
         "--strict imports nothing then."
     )
     source_kind = "chains"
+    importer = chainlist
 
     def add_source_arguments(self, parser) -> None:
         parser.add_argument("source", help="Path or http(s) URL of the chains JSON array.")
@@ -34,19 +35,13 @@ class Command(ImportCommand):
     def describe_source(self, options: dict) -> str:
         return options["source"]
 
-    def run(self, options, report, progress) -> None:
+    def plan_options(self, options: dict) -> dict:
         try:
-            only = parse_chain_ids(options["only"])
+            only = chainlist.parse_chain_ids(options["only"])
         except ValueError as error:
             raise CommandError(str(error)) from None
-        import_chain_list(
-            read_json(options["source"]),
-            report,
-            source=chain_list_source(options["source"]),
-            only=only,
-            include_testnets=options["include_testnets"],
-            dry_run=options["dry_run"],
-            strict=options["strict"],
-            batch_size=options["batch_size"],
-            progress=progress,
-        )
+        return {
+            "source": chainlist.chain_list_source(options["source"]),
+            "only": only,
+            "include_testnets": options["include_testnets"],
+        }

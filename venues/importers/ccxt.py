@@ -22,7 +22,8 @@ else (another base or quote asset) is never rewritten: it is reported, or with
 An asset deployed only on testnets is no candidate for a venue's currency (a testnet's
 native "USDT" is no exchange's USDT).
 
-The plan checks every row it would write (tickers, their delisting, codes) with the
+``plan`` decides each market, ``apply`` writes the plan (see registry.importing). The
+plan checks every row it would write (tickers, their delisting, codes) with the
 validation of the service that writes it, so a dry run (the plan alone) reports what
 the real run does, market by market.
 """
@@ -98,7 +99,7 @@ class Market:
 
 
 @dataclass
-class MarketPlan:
+class PlannedMarket:
     market: Market
     asset: Asset
     quote_asset: Asset
@@ -114,9 +115,19 @@ class MarketPlan:
 
 
 @dataclass
-class ImportPlan:
-    markets: list[MarketPlan]
+class Plan:
+    """One venue's tickers to map and codes to record (registry.importing.Plan)."""
+
+    venue: Venue
+    markets: list[PlannedMarket]
     new_codes: dict[str, Asset]  # native code -> asset, to record
+    source: str = ""  # the command's: import:markets:<venue>
+
+    def count(self, report: ImportReport) -> None:
+        for item in self.markets:
+            _count(report, item.action)
+        if self.new_codes:
+            report.created[CODES] += len(self.new_codes)
 
 
 def markets_of(data: Any) -> dict[str, dict]:
@@ -272,14 +283,14 @@ class CurrencyResolver:
         )
 
 
-def plan_markets(
-    venue: Venue, data: dict[str, dict], report: ImportReport, *, overwrite: bool
-) -> ImportPlan:
-    """Decide per market: create, update, unchanged, replace (--overwrite) or rejected.
+def plan(data: Any, *, report: ImportReport, venue: Venue, overwrite: bool = False) -> Plan:
+    """Decide per market of the snapshot ``data`` of ``venue``: create, update, unchanged,
+    replace (``overwrite``) or rejected.
 
     Reads only, in bulk: the venue's codes, groups and assets for the currencies named,
     and the current mappings of the tickers named.
     """
+    data = markets_of(data)
     markets: list[Market] = []
     report.items = len(data)
     for name, raw in data.items():
@@ -299,18 +310,18 @@ def plan_markets(
         .select_related("asset", "quote_asset")
     }
 
-    plans = []
+    items = []
     for market in markets:
         try:
-            plans.append(_plan_market(market, resolver, current, by_key, overwrite=overwrite))
+            items.append(_plan_market(market, resolver, current, by_key, overwrite=overwrite))
         except ItemRejected as error:
             report.reject(f"market {market.name}", str(error))
 
     # A code is recorded when the markets that use it agree on its asset.
     meanings: dict[str, dict[Any, tuple[Asset, str]]] = defaultdict(dict)
-    for plan in plans:
-        for native, asset in plan.codes.items():
-            meanings[native].setdefault(asset.pk, (asset, plan.market.name))
+    for item in items:
+        for native, asset in item.codes.items():
+            meanings[native].setdefault(asset.pk, (asset, item.market.name))
     new_codes = {}
     refused_codes = {}
     for native, assets in meanings.items():
@@ -333,31 +344,31 @@ def plan_markets(
             )
     # A market is written with the codes it records: a refused code refuses it.
     kept = []
-    for plan in plans:
-        refused = [native for native in plan.codes if native in refused_codes]
+    for item in items:
+        refused = [native for native in item.codes if native in refused_codes]
         if refused:
             reasons = "; ".join(f"venue code {n}: {refused_codes[n]}" for n in refused)
-            report.reject(f"market {plan.market.name}", reasons)
+            report.reject(f"market {item.market.name}", reasons)
         else:
-            kept.append(plan)
+            kept.append(item)
     # A code is recorded by a market written with it: only the kept markets' are.
-    used = {native for plan in kept for native in plan.codes}
+    used = {native for item in kept for native in item.codes}
     new_codes = {native: asset for native, asset in new_codes.items() if native in used}
-    for plan in kept:
-        _name_change(plan, report)
+    for item in kept:
+        _name_change(item, report)
     for native, asset in new_codes.items():
         report.change("create", "venue asset", f"{native} = {_asset_text(asset)}")
-    return ImportPlan(markets=kept, new_codes=new_codes)
+    return Plan(venue=venue, markets=kept, new_codes=new_codes)
 
 
-def _name_change(plan: MarketPlan, report: ImportReport) -> None:
+def _name_change(item: PlannedMarket, report: ImportReport) -> None:
     """The market in the report's list of changes, with the fields an update sets."""
-    market = plan.market
-    item = f"{market.symbol} ({market.market_type}, market {market.name})"
-    if plan.action == UPDATE:
-        report.change("update", "venue symbol", item, _update_changes(plan))
-    elif plan.action in (CREATE, REPLACE):
-        report.change(plan.action, "venue symbol", item)
+    market = item.market
+    label = f"{market.symbol} ({market.market_type}, market {market.name})"
+    if item.action == UPDATE:
+        report.change("update", "venue symbol", label, _update_changes(item))
+    elif item.action in (CREATE, REPLACE):
+        report.change(item.action, "venue symbol", label)
 
 
 def _plan_market(
@@ -367,7 +378,7 @@ def _plan_market(
     by_key: dict[tuple[str, str], list[str]],
     *,
     overwrite: bool,
-) -> MarketPlan:
+) -> PlannedMarket:
     key = (market.market_type, market.symbol)
     others = [name for name in by_key[key] if name != market.name]
     if others:
@@ -397,10 +408,10 @@ def _plan_market(
             f"base {market.currencies[0].code} and quote {market.currencies[1].code} "
             f"resolve to the same asset, {_asset_text(base)}."
         )
-    plan = MarketPlan(market=market, asset=base, quote_asset=quote, action=CREATE, codes=codes)
+    item = PlannedMarket(market=market, asset=base, quote_asset=quote, action=CREATE, codes=codes)
     existing = current.get(key)
     if existing is not None:
-        plan.existing = existing
+        item.existing = existing
         if existing.asset_id != base.pk or existing.quote_asset_id != quote.pk:
             if not overwrite:
                 raise ItemRejected(
@@ -410,64 +421,56 @@ def _plan_market(
                     f"in {_asset_text(quote)}; delist it first (or import with --overwrite, "
                     "which delists it and maps the ticker anew)."
                 )
-            plan.action = REPLACE
+            item.action = REPLACE
         elif existing.is_active != market.is_active or existing.metadata.get("ccxt") != market.ccxt:
-            plan.action = UPDATE
+            item.action = UPDATE
         else:
-            plan.action = UNCHANGED
+            item.action = UNCHANGED
     try:
-        _check_write(plan, resolver.venue)
+        _check_write(item, resolver.venue)
     except (ValidationError, RegistryError) as error:
         raise ItemRejected(error_text(error)) from None
-    return plan
+    return item
 
 
-def _check_write(plan: MarketPlan, venue: Venue) -> None:
+def _check_write(item: PlannedMarket, venue: Venue) -> None:
     """What the services _write_market calls check before they write (without writing)."""
-    if plan.action == UPDATE:
-        check_update(plan.existing, _update_changes(plan))
+    if item.action == UPDATE:
+        check_update(item.existing, _update_changes(item))
         return
-    if plan.action == UNCHANGED:
+    if item.action == UNCHANGED:
         return
     listed_at = None
-    if plan.action == REPLACE:
+    if item.action == REPLACE:
         listed_at = timezone.now()
-        check_update(plan.existing, {"delisted_at": listed_at, "is_active": False})
+        check_update(item.existing, {"delisted_at": listed_at, "is_active": False})
     try:
-        check_create(VenueSymbol(**_mapping_fields(venue, plan, listed_at)))
+        check_create(VenueSymbol(**_mapping_fields(venue, item, listed_at)))
     except ConflictError as error:
         # The current mapping a replacement delists first is the one it conflicts with.
-        if plan.action != REPLACE or error.details.get("constraint") != CURRENT_MAPPING:
+        if item.action != REPLACE or error.details.get("constraint") != CURRENT_MAPPING:
             raise
 
 
-def _mapping_fields(venue: Venue, plan: MarketPlan, listed_at) -> dict[str, Any]:
+def _mapping_fields(venue: Venue, item: PlannedMarket, listed_at) -> dict[str, Any]:
     """The new mapping, as venue_symbol_create is given it (and the plan checks it)."""
-    market = plan.market
+    market = item.market
     return {
         "venue": venue,
         "symbol": market.symbol,
         "market_type": market.market_type,
-        "asset": plan.asset,
-        "quote_asset": plan.quote_asset,
+        "asset": item.asset,
+        "quote_asset": item.quote_asset,
         "is_active": market.is_active,
         "listed_at": listed_at,
-        "metadata": plan.metadata,
+        "metadata": item.metadata,
     }
 
 
-def _update_changes(plan: MarketPlan) -> dict[str, Any]:
+def _update_changes(item: PlannedMarket) -> dict[str, Any]:
     """What venue_symbol_update is given: the fields that differ."""
-    changes = {"is_active": plan.market.is_active, "metadata": plan.metadata}
-    return {name: value for name, value in changes.items() if getattr(plan.existing, name) != value}
-
-
-def count_planned(plan: ImportPlan, report: ImportReport) -> None:
-    """What a dry run reports: what applying the plan would do."""
-    for market in plan.markets:
-        _count(report, market.action)
-    if plan.new_codes:
-        report.created[CODES] += len(plan.new_codes)
+    changes = {"is_active": item.market.is_active, "metadata": item.metadata}
+    return {name: value for name, value in changes.items() if getattr(item.existing, name) != value}
 
 
 def _count(report: ImportReport, action: str) -> None:
@@ -482,94 +485,61 @@ def _count(report: ImportReport, action: str) -> None:
         report.unchanged[SYMBOLS] += 1
 
 
-def apply_plan(
-    venue: Venue,
-    plan: ImportPlan,
-    report: ImportReport,
-    *,
-    batch_size: int,
-    strict: bool,
-    progress: Progress,
+def apply(
+    plan: Plan, *, report: ImportReport, batch_size: int, strict: bool, progress: Progress
 ) -> None:
     """Write the plan through venues.services, each market in a savepoint of its own: a
     market the database refuses (a concurrent write) is rejected with nothing of it kept."""
+    venue = plan.venue
     pending = dict(plan.new_codes)
     work = []
-    for market in plan.markets:
-        if market.action == UNCHANGED and not pending.keys() & market.codes.keys():
+    for item in plan.markets:
+        if item.action == UNCHANGED and not pending.keys() & item.codes.keys():
             _count(report, UNCHANGED)  # nothing to write for it
         else:
-            work.append(market)
+            work.append(item)
 
-    def write(batch: Sequence[MarketPlan]) -> None:
-        for market in batch:
+    def write(batch: Sequence[PlannedMarket]) -> None:
+        for item in batch:
             recorded = {}
             try:
                 with transaction.atomic():
-                    for native in market.codes:
+                    for native in item.codes:
                         if native in pending:
                             asset = pending.pop(native)
                             recorded[native] = asset
                             venue_asset_create(venue=venue, asset=asset, venue_asset_symbol=native)
-                    _write_market(venue, market)
+                    _write_market(venue, item)
             except (ValidationError, RegistryError) as error:
                 pending.update(recorded)
-                report.reject(f"market {market.market.name}", error_text(error))
+                report.reject(f"market {item.market.name}", error_text(error))
                 progress(1)
                 continue
             if recorded:
                 report.created[CODES] += len(recorded)
-            _count(report, market.action)
+            _count(report, item.action)
             progress(1)
 
     progress.start(len(work), f"markets of {venue.venue_id}")
     apply_in_batches(work, write, batch_size=batch_size, strict=strict)
 
 
-def _write_market(venue: Venue, plan: MarketPlan) -> None:
-    if plan.action == UPDATE:
+def _write_market(venue: Venue, item: PlannedMarket) -> None:
+    if item.action == UPDATE:
         venue_symbol_update(
-            venue_symbol=plan.existing,
-            changes=_update_changes(plan),
-            expected_version=plan.existing.version,
+            venue_symbol=item.existing,
+            changes=_update_changes(item),
+            expected_version=item.existing.version,
         )
         return
-    if plan.action == UNCHANGED:
+    if item.action == UNCHANGED:
         return
     listed_at = None
-    if plan.action == REPLACE:
+    if item.action == REPLACE:
         # The new mapping starts when the old one ends, so "what did it mean then" has
         # one answer at every moment.
         listed_at = timezone.now()
         venue_symbol_delist(
-            venue_symbol=plan.existing, at=listed_at, expected_version=plan.existing.version
+            venue_symbol=item.existing, at=listed_at, expected_version=item.existing.version
         )
-    venue_symbol_create(**_mapping_fields(venue, plan, listed_at))
-
-
-def import_markets(
-    data: Any,
-    *,
-    venue: Venue,
-    report: ImportReport,
-    dry_run: bool = False,
-    strict: bool = False,
-    overwrite: bool = False,
-    batch_size: int = 1000,
-    progress: Progress | None = None,
-) -> None:
-    """Import one venue's CCXT market snapshot: plan, then apply unless ``dry_run``."""
-    plan = plan_markets(venue, markets_of(data), report, overwrite=overwrite)
-    if dry_run:
-        count_planned(plan, report)
-        return
-    if strict and report.rejected:
-        return  # all or nothing: the command reports that nothing was imported
-    apply_plan(
-        venue,
-        plan,
-        report,
-        batch_size=batch_size,
-        strict=strict,
-        progress=progress or Progress(enabled=False),
-    )
+    venue_symbol_create(**_mapping_fields(venue, item, listed_at))

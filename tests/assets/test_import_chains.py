@@ -14,10 +14,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from assets.choices import AssetType
+from assets.importers import chainlist
 from assets.models import Asset, AssetDeployment, AssetFieldSource
 from assets.services import asset_create, asset_soft_delete, deployment_create
 from chains.choices import ChainType
-from chains.importers import apply_chain_import, plan_chain_import
 from chains.models import Chain
 from chains.services import chain_create, chain_update
 from registry.importing import ImportReport, Progress
@@ -612,10 +612,10 @@ def test_the_progress_moves_with_each_chain_written():
     """One batch of 33 chains: the bar moves 33 times, each time a chain more is written,
     not once at the end."""
     report = ImportReport(source="sample")
-    plan = plan_chain_import(sample(), report=report, only=None, include_testnets=True)
+    plan = chainlist.plan(sample(), report=report, only=None, include_testnets=True)
     progress = ChainsSoFar()
 
-    apply_chain_import(plan, batch_size=1000, strict=False, progress=progress)
+    chainlist.apply(plan, report=report, batch_size=1000, strict=False, progress=progress)
 
     assert progress.seen == list(range(1, SAMPLE_CHAINS + 1))
 

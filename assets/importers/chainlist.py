@@ -2,9 +2,12 @@
 
 Each chain of the list becomes, or updates, the registry Chain with its EIP-155
 ``network_id``; its native currency becomes a NATIVE asset deployed natively on it, and
-the chain's ``native_asset``. The import plans first (natural keys looked up in bulk,
-each item decided: create, update, unchanged or rejected), then applies the plan in
-batches through chains.services and assets.services (see registry.importing).
+the chain's ``native_asset``. ``plan`` decides each item (natural keys looked up in
+bulk: create, update, unchanged or rejected), ``apply`` writes the plan in batches
+through chains.services and assets.services (see registry.importing).
+
+It lives in assets, not chains, because it writes native assets and their deployments:
+assets builds on chains, and chains imports nothing of assets.
 
 A native currency is one asset wherever it is the same currency: a chain whose parent
 (an L2's L1, a shard's root) or whose family root (below) already has a native asset
@@ -34,7 +37,6 @@ from assets.services import asset_bulk_create, deployment_bulk_create
 from chains.choices import ChainType
 from chains.models import Chain
 from chains.services import chain_create, chain_update
-from registry.actors import acting_as, current_actor
 from registry.exceptions import RegistryError
 from registry.importing import (
     ImportReport,
@@ -112,8 +114,8 @@ class NativePlan:
     action: str
     asset: Asset | None
     deploy: bool = False
-    # The plan whose batch creates the asset, when it is new: it must be applied first.
-    creator: "ChainPlan | None" = None
+    # The chain whose batch creates the asset, when it is new: it must be applied first.
+    creator: "PlannedChain | None" = None
 
     @property
     def links(self) -> bool:
@@ -121,7 +123,7 @@ class NativePlan:
 
 
 @dataclass(eq=False)
-class ChainPlan:
+class PlannedChain:
     entry: ChainEntry
     action: str  # create, update or unchanged
     chain: Chain | None  # the existing chain; the created one once applied
@@ -134,14 +136,21 @@ class ChainPlan:
 
 
 @dataclass
-class ChainImportPlan:
-    plans: list[ChainPlan] = field(default_factory=list)
+class Plan:
+    """The chains to create or update, each with its native asset (registry.importing.Plan)."""
+
+    chains: list[PlannedChain] = field(default_factory=list)
+    source: str = ""  # the list in provenance and events: ``import:chains:chains.json``
 
     @property
-    def pending(self) -> list[ChainPlan]:
-        """The plans that write, creators of new native assets before their reusers."""
-        writing = [plan for plan in self.plans if plan.action != "unchanged"]
-        return sorted(writing, key=lambda plan: plan.waits_for_another)
+    def pending(self) -> list[PlannedChain]:
+        """The chains that write, creators of new native assets before their reusers."""
+        writing = [item for item in self.chains if item.action != "unchanged"]
+        return sorted(writing, key=lambda item: item.waits_for_another)
+
+    def count(self, report: ImportReport) -> None:
+        for item in self.pending:
+            _count_write(item, report)
 
 
 def chain_list_source(path_or_url: str) -> str:
@@ -164,30 +173,6 @@ def parse_chain_ids(value: str | None) -> set[int] | None:
     if not ids:
         raise ValueError("--only: give at least one chain id.")
     return ids
-
-
-def import_chain_list(
-    items: Any,
-    report: ImportReport,
-    *,
-    source: str,
-    only: set[int] | None,
-    include_testnets: bool,
-    dry_run: bool,
-    strict: bool,
-    batch_size: int,
-    progress: Progress,
-) -> ChainImportPlan:
-    """Plan the import of ``items`` (the parsed list) and apply it unless ``dry_run``.
-
-    ``source`` names the list in provenance and events (``import:chains:chains.json``).
-    """
-    with acting_as(current_actor(), source=source):
-        plan = plan_chain_import(items, report=report, only=only, include_testnets=include_testnets)
-        if dry_run or (strict and report.rejected):  # strict: nothing will be kept anyway
-            return plan
-        apply_chain_import(plan, batch_size=batch_size, strict=strict, progress=progress)
-    return plan
 
 
 # --- reading an item ---------------------------------------------------------------
@@ -364,10 +349,17 @@ def chain_slug(short_name: str) -> str:
 # --- planning ----------------------------------------------------------------------
 
 
-def plan_chain_import(
-    items: Any, *, report: ImportReport, only: set[int] | None, include_testnets: bool
-) -> ChainImportPlan:
-    """Check every item, look up what exists, and decide each chain and native asset."""
+def plan(
+    items: Any,
+    *,
+    report: ImportReport,
+    source: str = "",
+    only: set[int] | None = None,
+    include_testnets: bool = False,
+) -> Plan:
+    """Check every item of the parsed list, look up what exists, and decide each chain and
+    native asset. ``source`` names the list in provenance (``chain_list_source``);
+    ``only``: these EIP-155 ids (testnets too); ``include_testnets``: testnets too."""
     if not isinstance(items, list):
         raise SourceError(
             f"not a chain list: expected a JSON array of chain objects, got a JSON "
@@ -416,7 +408,7 @@ def plan_chain_import(
             family_roots.setdefault(entry.currency_key, entry.network_id)
 
     planner = _Planner(selected, family_roots, report)
-    return planner.plan()
+    return Plan(planner.decide(), source=source)
 
 
 class _Planner:
@@ -441,64 +433,63 @@ class _Planner:
         self.taken_slugs = set(
             Chain.objects.filter(chain_id__in=slugs - {""}).values_list("chain_id", flat=True)
         )
-        self.plans: dict[int, ChainPlan] = {}
+        self.items: dict[int, PlannedChain] = {}
 
-    def plan(self) -> ChainImportPlan:
+    def decide(self) -> list[PlannedChain]:
         for entry in self.entries:
             try:
-                plan = self._plan_chain(entry)
+                item = self._plan_chain(entry)
             except ItemRejected as error:
                 self.report.reject(entry.label, str(error))
                 continue
-            self.plans[entry.network_id] = plan
+            self.items[entry.network_id] = item
         self._load_deployments()
-        for plan in self.plans.values():
-            self._plan_native(plan, visiting=set())
+        for item in self.items.values():
+            self._plan_native(item, visiting=set())
         self._check_writes()
-        result = ChainImportPlan(list(self.plans.values()))
-        for plan in result.plans:
-            self._count(plan)
-        return result
+        for item in self.items.values():
+            self._note(item)
+        return list(self.items.values())
 
     def _check_writes(self) -> None:
         """Check each row the apply writes with the validation of the service that writes
         it (asset_bulk_create, chain_create or chain_update, deployment_bulk_create); a
         refused row rejects its chain, and the chains that would share its new asset."""
-        plans = list(self.plans.values())
-        creating = [plan for plan in plans if plan.native.action == "create"]
-        refused: dict[ChainPlan, str] = {}
-        errors = bulk_create_errors([plan.native.asset for plan in creating])
+        items = list(self.items.values())
+        creating = [item for item in items if item.native.action == "create"]
+        refused: dict[PlannedChain, str] = {}
+        errors = bulk_create_errors([item.native.asset for item in creating])
         for index, error in errors.items():
             refused[creating[index]] = f"native asset: {error_text(error)}"
         # What the apply creates first; a refused creator's sharers are rejected below.
-        fresh = {plan.native.asset.pk for plan in creating}
-        fresh |= {plan.values["chain_id"] for plan in plans if plan.action == "create"}
-        for plan in plans:
-            if plan in refused:
+        fresh = {item.native.asset.pk for item in creating}
+        fresh |= {item.values["chain_id"] for item in items if item.action == "create"}
+        for item in items:
+            if item in refused:
                 continue
-            native = {"native_asset": plan.native.asset} if plan.native.links else {}
+            native = {"native_asset": item.native.asset} if item.native.links else {}
             try:
-                if plan.action == "create":
-                    check_create(Chain(**plan.values, **native), fresh=fresh)
-                elif plan.values or native:
-                    check_update(plan.chain, {**plan.values, **native}, fresh=fresh)
+                if item.action == "create":
+                    check_create(Chain(**item.values, **native), fresh=fresh)
+                elif item.values or native:
+                    check_update(item.chain, {**item.values, **native}, fresh=fresh)
             except (ValidationError, RegistryError) as error:
-                refused[plan] = error_text(error)
-        deploying = [plan for plan in plans if plan.native.deploy and plan not in refused]
-        rows = [_native_deployment(plan) for plan in deploying]
+                refused[item] = error_text(error)
+        deploying = [item for item in items if item.native.deploy and item not in refused]
+        rows = [_native_deployment(item) for item in deploying]
         for index, error in bulk_create_errors(rows, fresh=fresh).items():
             refused[deploying[index]] = f"native deployment: {error_text(error)}"
-        for plan in plans:
-            if plan not in refused and plan.native.creator in refused:
-                refused[plan] = (
-                    f"its native asset is to be created with {plan.native.creator.entry.label}, "
+        for item in items:
+            if item not in refused and item.native.creator in refused:
+                refused[item] = (
+                    f"its native asset is to be created with {item.native.creator.entry.label}, "
                     "which is rejected"
                 )
-        for plan, reason in refused.items():
-            self.report.reject(plan.entry.label, reason)
-            del self.plans[plan.entry.network_id]
+        for item, reason in refused.items():
+            self.report.reject(item.entry.label, reason)
+            del self.items[item.entry.network_id]
 
-    def _plan_chain(self, entry: ChainEntry) -> ChainPlan:
+    def _plan_chain(self, entry: ChainEntry) -> PlannedChain:
         chain = self.existing.get(entry.network_id)
         if chain is not None and chain.chain_type != ChainType.EVM:
             # The list's ids are EIP-155 ids: a chain of another namespace is not this one.
@@ -526,7 +517,7 @@ class _Planner:
             }
             _check_chain(Chain(**values))
             self.taken_slugs.add(values["chain_id"])
-            return ChainPlan(entry, "create", None, values)
+            return PlannedChain(entry, "create", None, values)
         # Our own metadata keys stay as they are; only the list's part is replaced.
         metadata = {**chain.metadata, "chainlist": entry.chainlist}
         if entry.slip44 is not None:
@@ -545,7 +536,7 @@ class _Planner:
         )
         _check_chain(candidate)
         changes = {name: value for name, value in listed.items() if getattr(chain, name) != value}
-        return ChainPlan(entry, "update" if changes else "unchanged", chain, changes)
+        return PlannedChain(entry, "update" if changes else "unchanged", chain, changes)
 
     def _new_slug(self, entry: ChainEntry) -> str:
         for slug in (chain_slug(entry.short_name), f"eip155-{entry.network_id}"):
@@ -556,9 +547,9 @@ class _Planner:
     def _load_deployments(self) -> None:
         """What the existing chains without a native asset already have deployed."""
         chains = [
-            plan.chain.chain_id
-            for plan in self.plans.values()
-            if plan.chain is not None and plan.chain.native_asset_id is None
+            item.chain.chain_id
+            for item in self.items.values()
+            if item.chain is not None and item.chain.native_asset_id is None
         ]
         self.native_deployments: dict[str, AssetDeployment] = {}
         self.deployed: set[tuple[str, object]] = set()
@@ -569,20 +560,20 @@ class _Planner:
             if deployment.is_native:
                 self.native_deployments[deployment.chain_id] = deployment
 
-    def _plan_native(self, plan: ChainPlan, visiting: set[int]) -> NativePlan | None:
-        """Decide (once) where ``plan``'s native asset comes from; None while deciding."""
-        if plan.native is not None:
-            return plan.native
-        if plan.entry.network_id in visiting:  # a parent loop in the list
+    def _plan_native(self, item: PlannedChain, visiting: set[int]) -> NativePlan | None:
+        """Decide (once) where ``item``'s native asset comes from; None while deciding."""
+        if item.native is not None:
+            return item.native
+        if item.entry.network_id in visiting:  # a parent loop in the list
             return None
-        visiting.add(plan.entry.network_id)
-        chain, entry = plan.chain, plan.entry
+        visiting.add(item.entry.network_id)
+        chain, entry = item.chain, item.entry
         if chain is not None and chain.native_asset is not None:
-            plan.native = NativePlan("keep", chain.native_asset)
+            item.native = NativePlan("keep", chain.native_asset)
         elif chain is not None and chain.chain_id in self.native_deployments:
-            plan.native = NativePlan("link", self.native_deployments[chain.chain_id].asset)
+            item.native = NativePlan("link", self.native_deployments[chain.chain_id].asset)
         else:
-            plan.native = self._reused(plan, visiting) or NativePlan(
+            item.native = self._reused(item, visiting) or NativePlan(
                 "create",
                 Asset(
                     symbol=entry.native_symbol,
@@ -590,14 +581,14 @@ class _Planner:
                     asset_type=AssetType.NATIVE,
                 ),
                 deploy=True,
-                creator=plan,
+                creator=item,
             )
-        return plan.native
+        return item.native
 
-    def _reused(self, plan: ChainPlan, visiting: set[int]) -> NativePlan | None:
+    def _reused(self, item: PlannedChain, visiting: set[int]) -> NativePlan | None:
         """The native asset of the chain's parent, else of its family root, if it is the
         same currency (same symbol)."""
-        entry = plan.entry
+        entry = item.entry
         sources = [entry.parent_network_id]
         if not entry.is_testnet:
             sources.append(self.family_roots.get(entry.currency_key))
@@ -609,35 +600,42 @@ class _Planner:
                 continue
             if symbol_key(asset.symbol) != symbol_key(entry.native_symbol):
                 continue
-            deployed = plan.chain is not None and (plan.chain.chain_id, asset.pk) in self.deployed
+            deployed = item.chain is not None and (item.chain.chain_id, asset.pk) in self.deployed
             return NativePlan("reuse", asset, deploy=not deployed, creator=creator)
         return None
 
     def _native_of(self, network_id: int, visiting: set[int]) -> tuple[Asset | None, Any]:
-        """The native asset chain ``network_id`` has or is planned to get, and the plan
-        that creates it when it is new."""
-        other = self.plans.get(network_id)
+        """The native asset chain ``network_id`` has or is planned to get, and the chain
+        whose batch creates it when it is new."""
+        other = self.items.get(network_id)
         if other is not None:
             native = self._plan_native(other, visiting)
             return (native.asset, native.creator) if native else (None, None)
         chain = self.existing.get(network_id)
         return (chain.native_asset, None) if chain is not None else (None, None)
 
-    def _count(self, plan: ChainPlan) -> None:
-        if plan.native.links and plan.action == "unchanged":
-            plan.action = "update"  # only the native asset is new
-        {"create": self.report.created, "update": self.report.updated}.get(
-            plan.action, self.report.unchanged
-        )[CHAINS] += 1
-        if plan.action == "create":
-            self.report.change("create", "chain", f"{plan.values['chain_id']}, {plan.entry.label}")
-        elif plan.action == "update":
-            fields = [*plan.values, *(["native_asset"] if plan.native.links else [])]
-            self.report.change("update", "chain", f"{plan.chain.pk}, {plan.entry.label}", fields)
-        if plan.native.action == "create":
-            self.report.created[ASSETS] += 1
-        if plan.native.deploy:
-            self.report.created[DEPLOYMENTS] += 1
+    def _note(self, item: PlannedChain) -> None:
+        """The chain in the report: counted when unchanged, else named with its changes
+        (what it creates and updates is counted by Plan.count, or as it is written)."""
+        if item.native.links and item.action == "unchanged":
+            item.action = "update"  # only the native asset is new
+        if item.action == "unchanged":
+            self.report.unchanged[CHAINS] += 1
+        elif item.action == "create":
+            self.report.change("create", "chain", f"{item.values['chain_id']}, {item.entry.label}")
+        else:
+            fields = [*item.values, *(["native_asset"] if item.native.links else [])]
+            self.report.change("update", "chain", f"{item.chain.pk}, {item.entry.label}", fields)
+
+
+def _count_write(item: PlannedChain, report: ImportReport) -> None:
+    """What writing the chain creates and updates: itself, a new native asset, a native
+    deployment."""
+    (report.created if item.action == "create" else report.updated)[CHAINS] += 1
+    if item.native.action == "create":
+        report.created[ASSETS] += 1
+    if item.native.deploy:
+        report.created[DEPLOYMENTS] += 1
 
 
 def _check_chain(chain: Chain) -> None:
@@ -653,59 +651,61 @@ def _check_chain(chain: Chain) -> None:
 # --- applying ----------------------------------------------------------------------
 
 
-def apply_chain_import(
-    plan: ChainImportPlan, *, batch_size: int, strict: bool, progress: Progress
+def apply(
+    plan: Plan, *, report: ImportReport, batch_size: int, strict: bool, progress: Progress
 ) -> None:
     """Write the plan in batches; the progress moves with each chain written."""
     pending = plan.pending
     progress.start(len(pending), "chains")
 
-    def write(batch: Sequence[ChainPlan]) -> None:
+    def write(batch: Sequence[PlannedChain]) -> None:
         _write_batch(batch, progress)
+        for item in batch:
+            _count_write(item, report)
 
     apply_in_batches(pending, write, batch_size=batch_size, strict=strict)
 
 
-def _native_deployment(plan: ChainPlan) -> AssetDeployment:
+def _native_deployment(item: PlannedChain) -> AssetDeployment:
     return AssetDeployment(
-        asset=plan.native.asset,
+        asset=item.native.asset,
         # The chain itself once applied; its slug (a new chain's) while planning.
-        chain=plan.chain if plan.chain is not None else Chain(chain_id=plan.values["chain_id"]),
+        chain=item.chain if item.chain is not None else Chain(chain_id=item.values["chain_id"]),
         address="",
-        decimals=plan.entry.native_decimals,
+        decimals=item.entry.native_decimals,
         is_native=True,
         # A currency's reference deployment is on the chain it was created for.
-        is_canonical=plan.native.action == "create",
+        is_canonical=item.native.action == "create",
     )
 
 
-def _write_batch(batch: Sequence[ChainPlan], progress: Progress) -> None:
+def _write_batch(batch: Sequence[PlannedChain], progress: Progress) -> None:
     """One batch, in one transaction: new native assets, the chains, native deployments.
 
     A write refused here (a concurrent change since planning: the plan checked every
     row) stops the import with the item named; the batch's transaction rolls back.
     """
-    creating = [plan for plan in batch if plan.native.action == "create"]
+    creating = [item for item in batch if item.native.action == "create"]
     if creating:
-        _, refused = asset_bulk_create([plan.native.asset for plan in creating])
+        _, refused = asset_bulk_create([item.native.asset for item in creating])
         _stop_on_refusal(refused, creating, "native asset")
-    for plan in batch:
-        native = {"native_asset": plan.native.asset} if plan.native.links else {}
+    for item in batch:
+        native = {"native_asset": item.native.asset} if item.native.links else {}
         try:
-            if plan.action == "create":
-                plan.chain = chain_create(**plan.values, **native)
+            if item.action == "create":
+                item.chain = chain_create(**item.values, **native)
             else:
-                chain_update(chain=plan.chain, changes={**plan.values, **native})
+                chain_update(chain=item.chain, changes={**item.values, **native})
         except (ValidationError, RegistryError) as error:
-            raise ValidationError(f"{plan.entry.label}: {error_text(error)}") from None
+            raise ValidationError(f"{item.entry.label}: {error_text(error)}") from None
         progress(1)
-    deploying = [plan for plan in batch if plan.native.deploy]
+    deploying = [item for item in batch if item.native.deploy]
     if deploying:
-        _, refused = deployment_bulk_create([_native_deployment(plan) for plan in deploying])
+        _, refused = deployment_bulk_create([_native_deployment(item) for item in deploying])
         _stop_on_refusal(refused, deploying, "native deployment")
 
 
-def _stop_on_refusal(refused: dict, plans: Sequence[ChainPlan], what: str) -> None:
+def _stop_on_refusal(refused: dict, items: Sequence[PlannedChain], what: str) -> None:
     if refused:
         index, error = next(iter(refused.items()))
-        raise ValidationError(f"{plans[index].entry.label}: {what}: {error_text(error)}")
+        raise ValidationError(f"{items[index].entry.label}: {what}: {error_text(error)}")

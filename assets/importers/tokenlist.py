@@ -1,21 +1,8 @@
 """Importing Token Lists (tokenlists.org, the Uniswap format) into assets and deployments.
 
-Checking. The list's own fields are checked against the official schema
-(assets/schemas/): a file whose shape is wrong is not a token list and imports nothing.
-The schema's limits that real lists break (more than 10,000 tokens, long or dashed tag
-names, extension values over 42 characters, more than 10 extension keys) are warnings.
-Each token is then checked on its own: a broken identity (chainId, address, decimals,
-symbol, name) rejects that token, with its index and the reason in words derived from
-the schema; a broken annotation (tags, extensions, logoURI) is a warning and the rest of
-the token imports. One bad token never rejects the list, unless ``--strict``.
-
-Chains. A token's ``chainId`` is read by the convention of the list's format, into a
-CAIP-2 chain id (chains.caip2): Token Lists' chain ids are EIP-155 ids (``eip155:101``
-is the EVM chain EtherInc), with Uniswap's 501000101 for Solana; the Solana token
-list's 101, 102 and 103 are its clusters mainnet-beta, testnet and devnet. Which one a
-list uses is read from the list (every token on 101-103 with a base58 address: the
-Solana list's), or given with ``--chain-ids``, and the report says which was used. A
-chain is then found within its namespace, never by the first chain whose number matches.
+``plan`` checks the list and its tokens (assets.importers.tokenlist_checks: the schema,
+each token's identity, its chain by the list's chainId convention), then decides each
+asset; ``apply`` writes the plan (see registry.importing).
 
 Identity. A token is its ``(chain, address)``: seen again, in this list or another, it
 is the same asset. Two tokens that share a symbol stay two assets (collisions are
@@ -36,345 +23,38 @@ under ``tokenlists.<list name>``, a namespace of the list's own.
 """
 
 import contextlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any, NamedTuple
 
-import jsonschema_rs
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 
 from assets import provenance, services
 from assets.choices import AssetType, IdentifierSource, RelationshipType
+from assets.importers.tokenlist_checks import (
+    ChainResolver,
+    Token,
+    chain_id_convention,
+    check_list,
+    check_tokens,
+    collect_chain_ids,
+    list_label,
+)
 from assets.models import Asset, AssetDeployment, AssetIdentifier, AssetRelationship
 from chains import caip2
 from chains.addresses import normalize_address
 from chains.choices import ChainType
-from chains.models import Chain
 from chains.services import chain_create
-from registry.actors import acting_as, current_actor
 from registry.exceptions import RegistryError
-from registry.importing import (
-    ImportReport,
-    Progress,
-    SourceError,
-    apply_in_batches,
-    error_text,
-)
-from registry.schema_messages import explain
-from registry.services import bulk_create_errors, check_create, check_update
+from registry.importing import ImportReport, Progress, apply_in_batches, error_text
+from registry.services import bulk_create_errors, check_update
 from registry.text import normalize_code
 from registry.validators import validate_logo_url
 
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "tokenlist.schema.json"
-# Fields of a token that make it what it is: a schema breach here rejects the token.
-IDENTITY_FIELDS = ("chainId", "address", "decimals", "name", "symbol")
-# Fields of the list that real lists break: a breach is a warning.
-LENIENT_LIST_FIELDS = ("tags", "keywords", "logoURI", "timestamp")
-# Asset fields a list sets, with the token key they come from.
-LISTED_FIELDS = ("symbol", "name", "asset_type", "logo_url", "description", "website_url")
 ASSET_TYPE_BY_CHAIN = {ChainType.EVM: AssetType.ERC20, ChainType.SOLANA: AssetType.SPL}
-INDEXES_SHOWN = 5  # token indexes named in a rejection that covers many tokens
 ETHEREUM = caip2.eip155(1)
-
-
-@cache
-def _schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text())
-
-
-@cache
-def _list_schema() -> dict:
-    """The list's own fields; tokens are checked one by one."""
-    schema = json.loads(SCHEMA_PATH.read_text())
-    schema["properties"]["tokens"] = {"type": "array", "minItems": 1}
-    return schema
-
-
-@cache
-def _list_validator():
-    return jsonschema_rs.validator_for(_list_schema())
-
-
-@cache
-def _token_schema() -> dict:
-    schema = _schema()
-    return {"definitions": schema["definitions"], **schema["definitions"]["TokenInfo"]}
-
-
-@cache
-def _token_validator():
-    return jsonschema_rs.validator_for(_token_schema())
-
-
-@dataclass
-class Token:
-    """A token that passed its checks, with its registry chain and stored address."""
-
-    index: int
-    raw: dict
-    chain: Chain  # unsaved when --create-chains registers it
-    address: str  # the stored form (EIP-55 for EVM)
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.chain.pk, self.address.lower())
-
-    @property
-    def label(self) -> str:
-        return token_label(self.index, self.raw)
-
-    @property
-    def extensions(self) -> dict:
-        value = self.raw.get("extensions")
-        return value if isinstance(value, dict) else {}
-
-
-def token_label(index: int, raw: dict) -> str:
-    """'token 12 (USDC on 1)': the index in the list, its symbol and chainId."""
-    return f"token {index} ({raw.get('symbol', '?')} on {raw.get('chainId', '?')})"
-
-
-def check_list(data: Any, report: ImportReport) -> list:
-    """The tokens of ``data``, or SourceError when it is not a token list at all."""
-    if not isinstance(data, dict):
-        raise SourceError(f"not a token list: expected a JSON object, found {type(data).__name__}")
-    if not isinstance(data.get("tokens"), list):
-        raise SourceError("not a token list: it has no 'tokens' array")
-    refusals = []
-    for error in _list_validator().iter_errors(data):
-        problem = explain(error, _list_schema())
-        # Limits and formats real lists break ("+0000" time zones, long tag names).
-        if problem.field in LENIENT_LIST_FIELDS:
-            report.warn(f"the list's {problem.kind}; kept as given", _example(problem))
-        else:
-            refusals.append(str(problem))
-    if refusals:
-        raise SourceError("not a token list: " + "; ".join(sorted(refusals)[:5]))
-    limit = _schema()["properties"]["tokens"]["maxItems"]
-    if len(data["tokens"]) > limit:
-        report.warn(
-            f"the list has {len(data['tokens']):,} tokens, more than the schema's {limit:,}"
-        )
-    return data["tokens"]
-
-
-def _example(problem) -> str:
-    return f"{problem.where} {problem.value}".strip()
-
-
-def list_label(data: dict) -> str:
-    """'Uniswap Labs Default@22.21.0': what provenance and events name the list by."""
-    version = data.get("version") or {}
-    numbers = ".".join(str(version.get(part, 0)) for part in ("major", "minor", "patch"))
-    return f"{data['name']}@{numbers}"
-
-
-# --- chain ids ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChainIdConvention:
-    """How a list format numbers chains: each chainId as a CAIP-2 id, or None."""
-
-    key: str  # the --chain-ids value
-    description: str
-    # chainIds outside the format's namespace, with the chain each means.
-    exceptions: dict[int, caip2.KnownChain]
-    namespace: str | None  # every other chainId is <namespace>:<chainId>, or unknown
-
-    def to_caip2(self, chain_id: int) -> str | None:
-        if chain_id in self.exceptions:
-            return self.exceptions[chain_id].caip2
-        return f"{self.namespace}:{chain_id}" if self.namespace else None
-
-    def known(self, caip2_id: str) -> caip2.KnownChain | None:
-        return next((k for k in self.exceptions.values() if k.caip2 == caip2_id), None)
-
-    def explain(self) -> str:
-        listed = ", ".join(
-            f"{chain_id} = {known.caip2} ({known.slug})"
-            for chain_id, known in self.exceptions.items()
-        )
-        return f"{self.description}{'; ' + listed if listed else ''}"
-
-
-# Token Lists (tokenlists.org): "The chain ID of the Ethereum network", i.e. EIP-155 ids;
-# Uniswap numbers Solana 501000101 in its lists and apps.
-TOKEN_LISTS = ChainIdConvention(
-    key="eip155",
-    description="chainId read as an EIP-155 chain id (Token Lists)",
-    exceptions={501000101: caip2.SOLANA_CLUSTERS["mainnet-beta"]},
-    namespace=caip2.EIP155,
-)
-# @solana/spl-token-registry: chainId is its ENV enum of clusters.
-SOLANA_TOKEN_LIST = ChainIdConvention(
-    key="solana",
-    description="chainId read as a Solana cluster (the Solana token list's ENV numbers)",
-    exceptions={
-        101: caip2.SOLANA_CLUSTERS["mainnet-beta"],
-        102: caip2.SOLANA_CLUSTERS["testnet"],
-        103: caip2.SOLANA_CLUSTERS["devnet"],
-    },
-    namespace=None,
-)
-CONVENTIONS = {convention.key: convention for convention in (TOKEN_LISTS, SOLANA_TOKEN_LIST)}
-
-
-def chain_id_convention(raw_tokens: list, given: str | None) -> tuple[ChainIdConvention, str]:
-    """The convention the list's chainIds follow, and why: as given, else the Solana
-    token list's when every token is on 101-103 with an address that is not 0x, else
-    Token Lists' (EIP-155)."""
-    if given:
-        return CONVENTIONS[given], "as --chain-ids says"
-    tokens = [token for token in raw_tokens if isinstance(token, dict)]
-    clusters = SOLANA_TOKEN_LIST.exceptions
-    if tokens and all(
-        token.get("chainId") in clusters
-        and isinstance(token.get("address"), str)
-        and not token["address"].startswith("0x")
-        for token in tokens
-    ):
-        return SOLANA_TOKEN_LIST, "every token is on chainId 101-103 with a base58 address"
-    return TOKEN_LISTS, "the Token Lists standard"
-
-
-class ChainResolver:
-    """chainId -> registry chain, by the list's convention and within its namespace.
-
-    With ``create_missing`` (--create-chains), a chain the registry lacks is planned:
-    an unsaved Chain, checked as chain_create would check it, created by the apply.
-    """
-
-    def __init__(self, convention: ChainIdConvention, chain_ids, *, create_missing: bool):
-        self.convention = convention
-        self.create_missing = create_missing
-        wanted = {convention.to_caip2(chain_id) for chain_id in chain_ids} - {None}
-        self.found: dict[str, Chain] = caip2.find_chains(wanted)
-        self.to_create: dict[str, Chain] = {}  # caip2 -> unsaved chain
-        self.refused: dict[str, str] = {}  # caip2 -> why it cannot be registered
-
-    def find(self, chain_id: int) -> Chain | None:
-        caip2_id = self.convention.to_caip2(chain_id)
-        if caip2_id is None:
-            return None
-        return self.found.get(caip2_id) or self.to_create.get(caip2_id)
-
-    def chain_type(self, chain_id: int) -> str | None:
-        caip2_id = self.convention.to_caip2(chain_id)
-        return caip2.chain_type_of(caip2_id) if caip2_id else None
-
-    def plan_create(self, chain_id: int) -> Chain | None:
-        """The chain --create-chains would register for ``chain_id``, checked; None (and
-        the reason in ``refused``) when it cannot be."""
-        caip2_id = self.convention.to_caip2(chain_id)
-        if caip2_id is None or caip2_id in self.refused:
-            return None
-        known = self.convention.known(caip2_id)
-        if known is not None:
-            fields = {
-                "chain_id": known.slug,
-                "name": known.name,
-                "chain_type": caip2.chain_type_of(caip2_id),
-                "caip2_reference": known.reference,
-                "is_testnet": known.is_testnet,
-            }
-        else:  # eip155:<n>
-            fields = {
-                "chain_id": f"eip155-{chain_id}",
-                "name": f"Chain {chain_id}",
-                "chain_type": ChainType.EVM,
-                "network_id": chain_id,
-            }
-        chain = Chain(**fields, metadata={"created_by": "import_tokenlist --create-chains"})
-        try:
-            taken = Chain.objects.filter(pk=chain.pk)
-            if chain.network_id is not None:
-                taken |= Chain.objects.filter(network_id=chain.network_id)
-            other = taken.first()
-            if other is not None:  # the database would refuse a second chain with either
-                raise ValidationError(
-                    f"chain {other.pk} ({other.get_chain_type_display()}) holds its slug or "
-                    "network id, and it is not this chain"
-                )
-            check_create(chain)
-        except (ValidationError, RegistryError) as error:
-            self.refused[caip2_id] = f"cannot register {caip2_id}: {error_text(error)}"
-            return None
-        self.to_create[caip2_id] = chain
-        return chain
-
-
-def check_tokens(raw_tokens: list, chains: ChainResolver, report: ImportReport) -> list[Token]:
-    """The tokens that can be imported; the others are rejected with index and reason."""
-    validator = _token_validator()
-    tokens: list[Token] = []
-    seen: dict[tuple[str, str], int] = {}
-    unknown: dict[int, list[int]] = defaultdict(list)
-    for index, raw in enumerate(raw_tokens):
-        if not isinstance(raw, dict):
-            report.reject(f"token {index}", "not an object")
-            continue
-        label = token_label(index, raw)
-        identity_errors = []
-        for error in validator.iter_errors(raw):
-            problem = explain(error, _token_schema())
-            if problem.field in IDENTITY_FIELDS or not problem.field:
-                identity_errors.append(str(problem))
-            else:
-                report.warn(f"{problem.kind}; kept as given", f"token {index}")
-        if identity_errors:
-            report.reject(label, "; ".join(identity_errors))
-            continue
-        chain_type = chains.chain_type(raw["chainId"])
-        if chain_type is None:
-            unknown[raw["chainId"]].append(index)
-            continue
-        try:
-            address = normalize_address(chain_type, raw["address"])
-        except ValidationError as error:
-            report.reject(label, f"address: {' '.join(error.messages)}")
-            continue
-        chain = chains.find(raw["chainId"])
-        if chain is None and chains.create_missing:
-            chain = chains.plan_create(raw["chainId"])
-        if chain is None:
-            unknown[raw["chainId"]].append(index)
-            continue
-        token = Token(index=index, raw=raw, chain=chain, address=address)
-        if token.key in seen:
-            report.reject(label, f"the same (chain, address) as token {seen[token.key]}")
-            continue
-        seen[token.key] = index
-        tokens.append(token)
-    for chain_id, indexes in sorted(unknown.items()):
-        shown = ", ".join(map(str, indexes[:INDEXES_SHOWN]))
-        more = "…" if len(indexes) > INDEXES_SHOWN else ""
-        report.reject(
-            f"chainId {chain_id} ({len(indexes)} tokens: {shown}{more})",
-            _unknown_chain_reason(chains, chain_id),
-            count=len(indexes),
-        )
-    return tokens
-
-
-def _unknown_chain_reason(chains: ChainResolver, chain_id: int) -> str:
-    caip2_id = chains.convention.to_caip2(chain_id)
-    if caip2_id is None:
-        return (
-            f"not a chain of this list's convention ({chains.convention.explain()}); "
-            "if the list numbers chains otherwise, say so with --chain-ids"
-        )
-    if caip2_id in chains.refused:
-        return chains.refused[caip2_id]
-    return (
-        f"no registry chain is {caip2_id}; register it (import_chains, the admin), or "
-        "pass --create-chains"
-    )
 
 
 def _bridged_nodes(token: Token, chains: ChainResolver, report: ImportReport) -> list[tuple]:
@@ -489,7 +169,7 @@ def _valid(value, validator, web_only: bool = False) -> str:
     return value
 
 
-def plan(
+def plan_assets(
     tokens: list[Token],
     chains: ChainResolver,
     list_name: str,
@@ -832,74 +512,6 @@ def _asset_label(item: PlannedAsset) -> str:
     return f"{asset.symbol} {asset.pk} ({item.primary.label})"
 
 
-def apply(
-    planned: list[PlannedAsset],
-    bridges: list["Bridge"],
-    chains: ChainResolver,
-    report: ImportReport,
-    *,
-    batch_size: int,
-    strict: bool,
-    progress: Progress,
-) -> None:
-    """Write the plan: chains to register, then per batch the new assets, their
-    deployments, the updates and identifiers, then the BRIDGES links."""
-    with transaction.atomic():
-        for chain in chains.to_create.values():
-            chain_create(
-                **{
-                    name: getattr(chain, name)
-                    for name in (
-                        "chain_id",
-                        "name",
-                        "chain_type",
-                        "network_id",
-                        "caip2_reference",
-                        "is_testnet",
-                        "metadata",
-                    )
-                }
-            )
-            report.created["chains"] += 1
-
-    def write(batch):
-        new_items = [item for item in batch if item.existing is None]
-        created, errors = services.asset_bulk_create([item.new_asset for item in new_items])
-        refused = {id(new_items[i]) for i in errors}
-        for index, error in errors.items():
-            _reject_item(new_items[index], error_text(error), report)
-        for item in new_items:
-            if id(item) not in refused:
-                item.existing = item.new_asset
-        report.created["assets"] += len(created)
-        created_pks = {asset.pk for asset in created}
-        live = [item for item in batch if item.existing is not None and id(item) not in refused]
-        deployments = [row for item in live for row in item.deployment_rows]
-        made, errors = services.deployment_bulk_create(deployments, fresh_asset_ids=created_pks)
-        for index, error in errors.items():
-            row = deployments[index]
-            owner = next(item for item in live if row in item.deployment_rows)
-            _refuse_node(owner, (row.chain_id, row.address.lower()), error, report)
-        report.created["deployments"] += len(made)
-        changing = AssetDeployment.objects.select_related("asset", "chain").in_bulk(
-            [pk for item in live for pk, _ in item.decimals_changes]
-        )
-        for item in live:
-            if item.changes:
-                services.asset_update(asset=item.existing, changes=item.changes)
-                report.updated["assets"] += 1
-            for deployment_id, decimals in item.decimals_changes:
-                services.deployment_update(
-                    deployment=changing[deployment_id], changes={"decimals": decimals}
-                )
-                report.updated["deployments"] += 1
-        _identifiers(live, report)
-
-    apply_in_batches(planned, write, batch_size=batch_size, strict=strict, progress=progress)
-    with transaction.atomic():
-        _link_bridges(bridges, report)
-
-
 def plan_identifiers(planned: list[PlannedAsset], report: ImportReport) -> None:
     """Decide which coingeckoIds to link, over the whole list: the first token that names
     an id gets it; a later one, or an id another asset holds, is a warning; an id the
@@ -1082,53 +694,53 @@ def count_unchanged(planned: list[PlannedAsset], report: ImportReport) -> None:
         report.unchanged["deployments"] += existing_nodes if item.existing is not None else 0
 
 
-def count_planned(
-    planned: list[PlannedAsset], bridges: list[Bridge], chains: ChainResolver, report
-) -> None:
-    """What a dry run reports: what applying the plan does."""
-    report.created["chains"] += len(chains.to_create)
-    for item in planned:
-        if item.existing is None:
-            report.created["assets"] += 1
-        elif item.changes:
-            report.updated["assets"] += 1
-        report.created["deployments"] += len(item.deployment_rows)
-        report.updated["deployments"] += len(item.decimals_changes)
-        report.created["identifiers"] += int(item.link_identifier)
-    report.created["relationships"] += len(bridges)
+@dataclass
+class Plan:
+    """The list's assets to create or change, with their deployments, identifiers and
+    BRIDGES links, and the chains to register (registry.importing.Plan)."""
+
+    assets: list[PlannedAsset]
+    bridges: list[Bridge]
+    chains: ChainResolver
+    source: str  # import:tokenlist:<list name>@<version>
+
+    @property
+    def pending(self) -> list[PlannedAsset]:
+        """The assets that write something."""
+        return [
+            item
+            for item in self.assets
+            if item.existing is None
+            or item.changes
+            or item.deployment_rows
+            or item.decimals_changes
+            or item.link_identifier
+        ]
+
+    def count(self, report: ImportReport) -> None:
+        report.created["chains"] += len(self.chains.to_create)
+        for item in self.assets:
+            if item.existing is None:
+                report.created["assets"] += 1
+            elif item.changes:
+                report.updated["assets"] += 1
+            report.created["deployments"] += len(item.deployment_rows)
+            report.updated["deployments"] += len(item.decimals_changes)
+            report.created["identifiers"] += int(item.link_identifier)
+        report.created["relationships"] += len(self.bridges)
 
 
-def collect_chain_ids(raw_tokens: list) -> set[int]:
-    """Every chainId the list names, its tokens' and their bridgeInfo's."""
-    chain_ids = set()
-    for raw in raw_tokens:
-        if not isinstance(raw, dict):
-            continue
-        if isinstance(raw.get("chainId"), int):
-            chain_ids.add(raw["chainId"])
-        extensions = raw.get("extensions")
-        info = extensions.get("bridgeInfo") if isinstance(extensions, dict) else None
-        for key in info if isinstance(info, dict) else ():
-            if str(key).isdigit():
-                chain_ids.add(int(key))
-    return chain_ids
-
-
-def import_tokenlist(
+def plan(
     data: Any,
-    report: ImportReport,
     *,
-    dry_run: bool,
-    strict: bool,
-    overwrite: bool,
-    create_chains: bool,
-    batch_size: int,
-    progress: Progress,
+    report: ImportReport,
+    overwrite: bool = False,
+    create_chains: bool = False,
     chain_ids: str | None = None,
-) -> None:
-    """Plan the import of the token list ``data``, then write the plan unless
-    ``dry_run``. ``chain_ids`` names the list's chainId convention ("eip155" or
-    "solana"); by default it is read from the list."""
+) -> Plan:
+    """Check the token list ``data`` and its tokens, and decide each asset. ``chain_ids``
+    names the list's chainId convention ("eip155" or "solana"); by default it is read
+    from the list. ``create_chains``: plan the chains the registry lacks."""
     raw_tokens = check_list(data, report)
     report.items = len(raw_tokens)
     label = list_label(data)
@@ -1136,44 +748,83 @@ def import_tokenlist(
     source = f"import:tokenlist:{label}"
     convention, why = chain_id_convention(raw_tokens, chain_ids)
     report.notes.append(f"chain ids: {convention.explain()} ({why})")
-    with acting_as(current_actor(), source=source):
-        chains = ChainResolver(
-            convention, collect_chain_ids(raw_tokens), create_missing=create_chains
+    chains = ChainResolver(convention, collect_chain_ids(raw_tokens), create_missing=create_chains)
+    tokens = check_tokens(raw_tokens, chains, report)
+    planned = plan_assets(tokens, chains, data["name"], report)
+    decide_changes(planned, data["name"], source, overwrite, report)
+    for item in planned:
+        if item.deleted:
+            report.reject(
+                item.primary.label,
+                f"its asset {item.existing.pk} is deleted; restore it first",
+                count=len(item.tokens),
+            )
+    planned = [item for item in planned if not item.deleted]
+    planned = check_writes(planned, chains, data["name"], report)
+    count_unchanged(planned, report)
+    plan_identifiers(planned, report)
+    bridges = plan_bridges(planned, chains, report)
+    return Plan(planned, bridges, chains, source)
+
+
+def apply(
+    plan: Plan, *, report: ImportReport, batch_size: int, strict: bool, progress: Progress
+) -> None:
+    """Write the plan: chains to register, then per batch the new assets, their
+    deployments, the updates and identifiers, then the BRIDGES links."""
+    pending = plan.pending
+    progress.start(len(pending), "tokens")
+    with transaction.atomic():
+        for chain in plan.chains.to_create.values():
+            chain_create(
+                **{
+                    name: getattr(chain, name)
+                    for name in (
+                        "chain_id",
+                        "name",
+                        "chain_type",
+                        "network_id",
+                        "caip2_reference",
+                        "is_testnet",
+                        "metadata",
+                    )
+                }
+            )
+            report.created["chains"] += 1
+
+    def write(batch):
+        new_items = [item for item in batch if item.existing is None]
+        created, errors = services.asset_bulk_create([item.new_asset for item in new_items])
+        refused = {id(new_items[i]) for i in errors}
+        for index, error in errors.items():
+            _reject_item(new_items[index], error_text(error), report)
+        for item in new_items:
+            if id(item) not in refused:
+                item.existing = item.new_asset
+        report.created["assets"] += len(created)
+        created_pks = {asset.pk for asset in created}
+        live = [item for item in batch if item.existing is not None and id(item) not in refused]
+        deployments = [row for item in live for row in item.deployment_rows]
+        made, errors = services.deployment_bulk_create(deployments, fresh_asset_ids=created_pks)
+        for index, error in errors.items():
+            row = deployments[index]
+            owner = next(item for item in live if row in item.deployment_rows)
+            _refuse_node(owner, (row.chain_id, row.address.lower()), error, report)
+        report.created["deployments"] += len(made)
+        changing = AssetDeployment.objects.select_related("asset", "chain").in_bulk(
+            [pk for item in live for pk, _ in item.decimals_changes]
         )
-        tokens = check_tokens(raw_tokens, chains, report)
-        planned = plan(tokens, chains, data["name"], report)
-        decide_changes(planned, data["name"], source, overwrite, report)
-        for item in planned:
-            if item.deleted:
-                report.reject(
-                    item.primary.label,
-                    f"its asset {item.existing.pk} is deleted; restore it first",
-                    count=len(item.tokens),
+        for item in live:
+            if item.changes:
+                services.asset_update(asset=item.existing, changes=item.changes)
+                report.updated["assets"] += 1
+            for deployment_id, decimals in item.decimals_changes:
+                services.deployment_update(
+                    deployment=changing[deployment_id], changes={"decimals": decimals}
                 )
-        planned = [item for item in planned if not item.deleted]
-        planned = check_writes(planned, chains, data["name"], report)
-        count_unchanged(planned, report)
-        plan_identifiers(planned, report)
-        bridges = plan_bridges(planned, chains, report)
-        if dry_run:
-            count_planned(planned, bridges, chains, report)
-            return
-        todo = [
-            item
-            for item in planned
-            if item.existing is None
-            or item.changes
-            or item.deployment_rows
-            or item.decimals_changes
-            or item.link_identifier
-        ]
-        progress.start(len(todo), "tokens")
-        apply(
-            todo,
-            bridges,
-            chains,
-            report,
-            batch_size=batch_size,
-            strict=strict,
-            progress=progress,
-        )
+                report.updated["deployments"] += 1
+        _identifiers(live, report)
+
+    apply_in_batches(pending, write, batch_size=batch_size, strict=strict, progress=progress)
+    with transaction.atomic():
+        _link_bridges(plan.bridges, report)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chains.importers import parse_chain_ids
+from assets.importers.chainlist import parse_chain_ids
 
 
 def test_chain_ids_are_read_from_ascii_digits():
