@@ -27,3 +27,8 @@ class AssetsConfig(AppConfig):
         from assets import events
 
         events.register()
+
+        # What the core's admin index shows of this app.
+        from assets import dashboard
+
+        dashboard.register()

@@ -13,3 +13,8 @@ class ChainsConfig(AppConfig):
         from chains import events
 
         events.register()
+
+        # What the core's admin index shows of this app.
+        from chains import dashboard
+
+        dashboard.register()

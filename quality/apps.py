@@ -22,3 +22,8 @@ class QualityConfig(AppConfig):
         from quality import events
 
         events.register()
+
+        # What the core's admin index shows of this app.
+        from quality import dashboard
+
+        dashboard.register()

@@ -22,3 +22,8 @@ class VenuesConfig(AppConfig):
         from venues import events
 
         events.register()
+
+        # What the core's admin index shows of this app.
+        from venues import dashboard
+
+        dashboard.register()
