@@ -3,6 +3,8 @@ from django.apps import AppConfig
 
 class AssetsConfig(AppConfig):
     name = "assets"
+    # Which role writes this app's models (registry.roles.REFERENCE_DATA): Stewards write it.
+    registry_data = "reference data"
 
     def ready(self) -> None:
         from assets.demo import load_demo_assets

@@ -3,6 +3,8 @@ from django.apps import AppConfig
 
 class ChainsConfig(AppConfig):
     name = "chains"
+    # Which role writes this app's models (registry.roles.REFERENCE_DATA): Stewards write it.
+    registry_data = "reference data"
 
     def ready(self) -> None:
         from chains.demo import load_demo_chains

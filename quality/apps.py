@@ -3,6 +3,8 @@ from django.apps import AppConfig
 
 class QualityConfig(AppConfig):
     name = "quality"
+    # Which role writes this app's models (registry.roles.FLAGS): Auditors raise and resolve them.
+    registry_data = "flags"
 
     def ready(self) -> None:
         from quality.demo import load_demo_flags

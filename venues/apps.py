@@ -3,6 +3,8 @@ from django.apps import AppConfig
 
 class VenuesConfig(AppConfig):
     name = "venues"
+    # Which role writes this app's models (registry.roles.REFERENCE_DATA): Stewards write it.
+    registry_data = "reference data"
 
     def ready(self) -> None:
         from registry.demo import register_demo_loader
