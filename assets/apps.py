@@ -34,3 +34,8 @@ class AssetsConfig(AppConfig):
         from assets import dashboard
 
         dashboard.register()
+
+        # A caller may read the hot lookups if it may read assets (registry.api.resolve).
+        from registry.api.resolve import register_read_permission
+
+        register_read_permission("assets.view_asset")
