@@ -30,10 +30,14 @@ class AssetsConfig(AppConfig):
 
         events.register()
 
-        # What the core's admin index shows of this app.
+        # What the core's admin index shows of this app, and its part of a synthetic
+        # registry (manage.py generate_synthetic).
         from assets import dashboard
+        from assets.synthetic import SyntheticAssets
+        from registry.synthetic import register_synthetic_step
 
         dashboard.register()
+        register_synthetic_step("assets", SyntheticAssets)
 
         # A caller may read the hot lookups if it may read assets (registry.api.resolve).
         from registry.api.resolve import register_read_permission

@@ -16,7 +16,11 @@ class ChainsConfig(AppConfig):
 
         events.register()
 
-        # What the core's admin index shows of this app.
+        # What the core's admin index shows of this app, and its part of a synthetic
+        # registry (manage.py generate_synthetic).
         from chains import dashboard
+        from chains.synthetic import SyntheticChains
+        from registry.synthetic import register_synthetic_step
 
         dashboard.register()
+        register_synthetic_step("chains", SyntheticChains)

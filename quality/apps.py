@@ -25,7 +25,11 @@ class QualityConfig(AppConfig):
 
         events.register()
 
-        # What the core's admin index shows of this app.
+        # What the core's admin index shows of this app, and its part of a synthetic
+        # registry (manage.py generate_synthetic).
         from quality import dashboard
+        from quality.synthetic import SyntheticFlags
+        from registry.synthetic import register_synthetic_step
 
         dashboard.register()
+        register_synthetic_step("quality", SyntheticFlags)

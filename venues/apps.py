@@ -25,7 +25,11 @@ class VenuesConfig(AppConfig):
 
         events.register()
 
-        # What the core's admin index shows of this app.
+        # What the core's admin index shows of this app, and its part of a synthetic
+        # registry (manage.py generate_synthetic).
+        from registry.synthetic import register_synthetic_step
         from venues import dashboard
+        from venues.synthetic import SyntheticTickers
 
         dashboard.register()
+        register_synthetic_step("venues", SyntheticTickers)
