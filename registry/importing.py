@@ -131,7 +131,7 @@ class ImportReport:
     rejected: list[Rejection] = field(default_factory=list)
     # Warnings said once; ``warn`` groups the ones said of many items.
     warnings: list[str] = field(default_factory=list)
-    # Fields an import left alone because a person set them (see assets.provenance).
+    # Fields an import left alone because a person set them (by their recorded source).
     kept: Counter = field(default_factory=Counter)
     items: int = 0  # how many items (tokens, chains, markets, lines) the source holds
     seconds: float = 0.0
