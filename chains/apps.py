@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class ChainsConfig(AppConfig):
     name = "chains"
-    # Which role writes this app's models (registry.roles.REFERENCE_DATA): Stewards write it.
+    # Which role writes this app's models (registry.roles.REFERENCE_DATA): Stewards write them.
     registry_data = "reference data"
 
     def ready(self) -> None:
