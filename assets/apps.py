@@ -3,6 +3,8 @@ from django.apps import AppConfig
 
 class AssetsConfig(AppConfig):
     name = "assets"
+    # Which role writes this app's models (registry.roles.REFERENCE_DATA): Stewards write them.
+    registry_data = "reference data"
 
     def ready(self) -> None:
         from assets.demo import load_demo_assets
@@ -31,3 +33,17 @@ class AssetsConfig(AppConfig):
         from assets import exchange
 
         exchange.register()
+
+        # What the core's admin index shows of this app, and its part of a synthetic
+        # registry (manage.py generate_synthetic).
+        from assets import dashboard
+        from assets.synthetic import SyntheticAssets
+        from registry.synthetic import register_synthetic_step
+
+        dashboard.register()
+        register_synthetic_step("assets", SyntheticAssets)
+
+        # A caller may read the hot lookups if it may read assets (registry.api.resolve).
+        from registry.api.resolve import register_read_permission
+
+        register_read_permission("assets.view_asset")

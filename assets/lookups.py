@@ -309,6 +309,23 @@ def keys_for_symbols(symbol_key_values, fresh_asset_ids=()) -> set[str]:
     return cache.keys_for_assets(ids) | {symbol_key(value) for value in values}
 
 
+def deployments_to_warm(limit: int | None):
+    """warm_cache: every resolvable deployment that has an address."""
+    rows = (
+        AssetDeployment.objects.resolvable()
+        .exclude(address="")
+        .order_by("deployment_id")
+        .values_list("chain_id", "address")
+    )
+    return ({"chain": chain, "address": address} for chain, address in rows[:limit])
+
+
+def groups_to_warm(limit: int | None):
+    """warm_cache: every group, by its canonical symbol."""
+    symbols = AssetGroup.objects.order_by("group_id").values_list("canonical_symbol", flat=True)
+    return ({"group": symbol} for symbol in symbols[:limit])
+
+
 def register() -> None:
     """Called from AssetsConfig.ready()."""
     cache.register_asset_keys(asset_keys)
@@ -349,3 +366,5 @@ def register() -> None:
     }
     for lookup_type, (family, parse, key_of, load) in lookups.items():
         cache.register_lookup(lookup_type, family=family, parse=parse, key_of=key_of, load=load)
+    cache.register_warm_up("deployment", deployments_to_warm, weight=20)
+    cache.register_warm_up("group", groups_to_warm, weight=30)

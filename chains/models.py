@@ -1,5 +1,6 @@
 """Chain: a network that assets are deployed on."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -34,7 +35,7 @@ class Chain(RegistryModel):
         "Cosmos chain id). EVM chains derive theirs from network_id.",
     )
     native_asset = models.ForeignKey(
-        "assets.Asset",
+        settings.CHAINS_NATIVE_ASSET_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -50,6 +50,11 @@ INSTALLED_APPS = [
     "quality",
 ]
 
+# The model of a chain's native asset (chains.Chain.native_asset). chains sits below the
+# app that owns assets, so it names the model through a setting, as django.contrib.admin
+# names the user model (AUTH_USER_MODEL).
+CHAINS_NATIVE_ASSET_MODEL = "assets.Asset"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -3,6 +3,8 @@ from django.apps import AppConfig
 
 class QualityConfig(AppConfig):
     name = "quality"
+    # Which role writes this app's models (registry.roles.FLAGS): Auditors raise and resolve them.
+    registry_data = "flags"
 
     def ready(self) -> None:
         from quality.demo import load_demo_flags
@@ -26,3 +28,12 @@ class QualityConfig(AppConfig):
         from quality import exchange
 
         exchange.register()
+
+        # What the core's admin index shows of this app, and its part of a synthetic
+        # registry (manage.py generate_synthetic).
+        from quality import dashboard
+        from quality.synthetic import SyntheticFlags
+        from registry.synthetic import register_synthetic_step
+
+        dashboard.register()
+        register_synthetic_step("quality", SyntheticFlags)

@@ -503,7 +503,8 @@ class ChangeHistoryAdmin(ReadOnlyModelAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         """One change, read from its entity's table only: its id names the table
-        ("assets.AssetEvent:42"), and a lookup by id across all tables reads them all."""
+        (``<app_label>.<Model>Event:42``), and a lookup by id across all tables reads them
+        all."""
         table, _, event_id = object_id.rpartition(":")
         known = {model._meta.label for model in _event_models().values()}
         if table not in known or not event_id.isascii() or not event_id.isdigit():

@@ -717,6 +717,29 @@ def lookup_types() -> list[str]:
     return sorted(_lookups)
 
 
+# What ``manage.py warm_cache`` loads before traffic arrives: per lookup type, the requests
+# its answers are asked for, each app naming its own.
+WarmRequests = Callable[[int | None], Iterable[dict]]
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    lookup_type: str
+    requests: WarmRequests  # requests(limit): at most ``limit`` of them (None: all)
+    weight: int  # families are warmed lightest (hottest) first
+
+
+_warm_ups: dict[str, WarmUp] = {}
+
+
+def register_warm_up(lookup_type: str, requests: WarmRequests, *, weight: int) -> None:
+    _warm_ups[lookup_type] = WarmUp(lookup_type, requests, weight)
+
+
+def warm_ups() -> list[WarmUp]:
+    return sorted(_warm_ups.values(), key=lambda warm_up: warm_up.weight)
+
+
 def text_param(params: dict, name: str, default: str | None = None) -> str:
     """A required (or defaulted) text parameter: trimmed, non-empty, no NUL."""
     value = params.get(name, default)

@@ -1,9 +1,9 @@
 """The demo data set, contributed by each app and loaded by ``manage.py load_demo``.
 
 Apps register a loader in ``AppConfig.ready()``; loaders run in INSTALLED_APPS order,
-which is dependency order (chains, assets, venues, quality). Each loader is idempotent:
-it looks rows up by their natural keys and only creates what is missing, so a second
-run writes nothing.
+which is dependency order (a loader finds the rows of the apps below it). Each loader
+is idempotent: it looks rows up by their natural keys and only creates what is
+missing, so a second run writes nothing.
 """
 
 from collections.abc import Callable

@@ -8,16 +8,16 @@ keeps the permissions of every model, including models added after that migratio
 - Viewer: reads everything, the event feed included.
 - Steward: Viewer, plus creates, changes and deletes reference data (not flags).
 - Auditor: Viewer, plus raises (add) and resolves (change) quality flags.
+
+Each entity app says which of these its models are, as ``registry_data`` on its
+AppConfig: ``REFERENCE_DATA`` or ``FLAGS``.
 """
 
 from django.apps import apps as global_apps
 
 from registry.actors import SERVICE_ACCOUNTS_GROUP
 
-# App labels by string: registry imports no entity app.
-REFERENCE_DATA_APPS = ("chains", "assets", "venues")
-FLAG_APPS = ("quality",)
-ALL_APPS = REFERENCE_DATA_APPS + FLAG_APPS
+REFERENCE_DATA, FLAGS = "reference data", "flags"
 
 VIEWER, STEWARD, AUDITOR = "Viewer", "Steward", "Auditor"
 ROLE_NAMES = {"viewer": VIEWER, "steward": STEWARD, "auditor": AUDITOR}
@@ -28,9 +28,19 @@ ROLE_NAMES = {"viewer": VIEWER, "steward": STEWARD, "auditor": AUDITOR}
 REGISTRY_READS = ("view_outboxevent", "view_changeevent")
 
 
+def apps_holding(kind: str) -> tuple[str, ...]:
+    """The labels of the apps whose AppConfig says their models are ``kind``."""
+    # The live registry's configs: a migration's historical ones lack the attribute.
+    configs = global_apps.get_app_configs()
+    return tuple(
+        config.label for config in configs if getattr(config, "registry_data", None) == kind
+    )
+
+
 def role_permissions(apps=global_apps) -> dict[str, list]:
     """Each role's permissions; ``apps`` is a migration's historical registry or the live one."""
     Permission = apps.get_model("auth", "Permission")
+    reference_data, flags = apps_holding(REFERENCE_DATA), apps_holding(FLAGS)
 
     def permissions(app_labels: tuple[str, ...], actions: tuple[str, ...]) -> list:
         found = Permission.objects.filter(content_type__app_label__in=app_labels)
@@ -39,11 +49,11 @@ def role_permissions(apps=global_apps) -> dict[str, list]:
     registry_reads = Permission.objects.filter(
         content_type__app_label="registry", codename__in=REGISTRY_READS
     )
-    view = permissions(ALL_APPS, ("view",)) + list(registry_reads)
+    view = permissions(reference_data + flags, ("view",)) + list(registry_reads)
     return {
         VIEWER: view,
-        STEWARD: view + permissions(REFERENCE_DATA_APPS, ("add", "change", "delete")),
-        AUDITOR: view + permissions(FLAG_APPS, ("add", "change")),
+        STEWARD: view + permissions(reference_data, ("add", "change", "delete")),
+        AUDITOR: view + permissions(flags, ("add", "change")),
     }
 
 

@@ -3,6 +3,8 @@ from django.apps import AppConfig
 
 class VenuesConfig(AppConfig):
     name = "venues"
+    # Which role writes this app's models (registry.roles.REFERENCE_DATA): Stewards write them.
+    registry_data = "reference data"
 
     def ready(self) -> None:
         from registry.demo import register_demo_loader
@@ -26,3 +28,12 @@ class VenuesConfig(AppConfig):
         from venues import exchange
 
         exchange.register()
+
+        # What the core's admin index shows of this app, and its part of a synthetic
+        # registry (manage.py generate_synthetic).
+        from registry.synthetic import register_synthetic_step
+        from venues import dashboard
+        from venues.synthetic import SyntheticTickers
+
+        dashboard.register()
+        register_synthetic_step("venues", SyntheticTickers)

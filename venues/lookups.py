@@ -88,6 +88,31 @@ def parse_ticker(params: dict) -> dict:
     }
 
 
+def tickers_to_warm(limit: int | None):
+    """warm_cache: every current ticker of a live asset (the hottest lookup: every tick)."""
+    rows = (
+        VenueSymbol.objects.resolvable()
+        .order_by("id")
+        .values_list("venue_id", "symbol", "market_type")
+    )
+    return (
+        {"venue": venue, "symbol": symbol, "market_type": market_type}
+        for venue, symbol, market_type in rows[:limit]
+    )
+
+
+def ticker_assets_to_warm(limit: int | None):
+    """warm_cache: the flags lookup of every asset with a ticker, which pretrade asks
+    before an order; the venues know which assets those are."""
+    asset_ids = (
+        VenueSymbol.objects.resolvable()
+        .order_by("asset_id")
+        .values_list("asset_id", flat=True)
+        .distinct()
+    )
+    return ({"asset": asset_id} for asset_id in asset_ids[:limit])
+
+
 def register() -> None:
     """Called from VenuesConfig.ready()."""
     cache.register_asset_keys(ticker_keys_for_assets)
@@ -98,3 +123,5 @@ def register() -> None:
         key_of=lambda r: ticker_key(r["venue"], r["symbol"], r["market_type"]),
         load=load_tickers,
     )
+    cache.register_warm_up("venue_symbol", tickers_to_warm, weight=10)
+    cache.register_warm_up("flags", ticker_assets_to_warm, weight=40)

@@ -30,7 +30,6 @@ from registry.api.params import unknown_parameter_errors
 from registry.api.schema import BATCH_LIMIT, resolve_query_parameters
 from registry.numbers import ascii_integer
 
-READ_PERMISSION = "assets.view_asset"
 DEFAULT_MIN_SEVERITY = 5  # CRITICAL
 
 # The hot lookups by URL name, and pretrade's input forms: (lookup, parameters it needs).
@@ -39,6 +38,22 @@ PRETRADE_INPUTS = (
     ("venue_symbol", ("venue", "symbol")),
     ("deployment", ("chain", "address")),
 )
+
+
+_read_permission: str | None = None
+
+
+def register_read_permission(permission: str) -> None:
+    """The permission (``app_label.codename``) a caller needs to read the hot lookups,
+    named in ``ready()`` by the app whose entity their answers are about."""
+    global _read_permission
+    _read_permission = permission
+
+
+def read_permission() -> str:
+    if _read_permission is None:
+        raise LookupError("No read permission for the hot lookups; an app must register it.")
+    return _read_permission
 
 
 def _json(body: bytes, status: int = 200) -> HttpResponse:
@@ -96,7 +111,7 @@ def _answer(view, request, *args, **kwargs):
             return _unauthorized("authentication_failed", str(error))
         if caller is None:
             return _unauthorized("not_authenticated", f"No credentials; {SCHEMES_HINT}.")
-        if not caller.has_perm(READ_PERMISSION):
+        if not caller.has_perm(read_permission()):
             return _error(
                 403, "permission_denied", "The token's account may not read the registry."
             )
@@ -144,7 +159,7 @@ def cached_fast_path(request, lookup_type: str, params):
     )
     caller = remembered_caller(remembered)
     answer = cache.decode(value)
-    if caller is None or answer is None or not caller.has_perm(READ_PERMISSION):
+    if caller is None or answer is None or not caller.has_perm(read_permission()):
         return None
     return answer
 

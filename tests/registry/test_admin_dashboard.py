@@ -1,13 +1,17 @@
 """The admin index: registry totals, and recent changes from every path."""
 
 import json
+import re
+import uuid
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from assets.models import Asset
+from assets.models import Asset, AssetDeployment
+from chains.models import Chain
 from chains.services import chain_create
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +59,108 @@ def test_recent_changes_link_ids_quoted_as_the_admin_unquotes_them(admin_client)
     link = "/admin/chains/chain/side_5F40/change/"  # "_40" would unquote to "@"
     assert f'href="{link}"' in page
     assert admin_client.get(link).status_code == 200
+
+
+def test_the_totals_are_these_tiles_in_this_order_each_linking_its_list(admin_client, demo):
+    """Each app contributes its tiles; the index shows them in one fixed order."""
+    from quality.models import AssetQualityFlag
+    from registry.models import OutboxEvent
+    from venues.models import Venue, VenueSymbol
+
+    flags = AssetQualityFlag.objects.filter(resolved_at__isnull=True)
+    expected = [
+        ("/admin/assets/asset/", "Assets", Asset.objects.count()),
+        ("/admin/assets/assetdeployment/", "Deployments", AssetDeployment.objects.count()),
+        ("/admin/chains/chain/", "Chains", Chain.objects.count()),
+        ("/admin/venues/venue/", "Venues", Venue.objects.count()),
+        (
+            "/admin/venues/venuesymbol/",
+            "Current venue tickers",
+            VenueSymbol.objects.filter(delisted_at__isnull=True).count(),
+        ),
+        ("/admin/quality/assetqualityflag/", "Active quality flags", flags.count()),
+        (
+            "/admin/quality/assetqualityflag/",
+            "Active CRITICAL flags",
+            flags.filter(severity=5).count(),
+        ),
+        (
+            "/admin/registry/outboxevent/",
+            "Events not yet on the bus",
+            OutboxEvent.objects.exclude(status=OutboxEvent.Status.PUBLISHED).count(),
+        ),
+    ]
+    assert min(count for _, _, count in expected[:7]) > 0  # the demo has some of each
+
+    page = admin_client.get("/admin/").content.decode()
+    totals = page.split('id="registry-totals"')[1].split("</table>")[0]
+
+    rows = re.findall(r'<a href="([^"]+)">([^<]+)</a></th><td>(\d+)</td>', totals)
+    assert rows == [(url, label, str(count)) for url, label, count in expected]
+
+
+# Each event type's entity and the admin page a recent change links to (None: the row is
+# gone, so there is no page to link).
+EVENT_PAGES = {
+    "asset_created": "assets.asset",
+    "asset_deleted": None,
+    "asset_deployment_created": "assets.assetdeployment",
+    "asset_deployment_deleted": None,
+    "asset_deployment_updated": "assets.assetdeployment",
+    "asset_group_created": "assets.assetgroup",
+    "asset_group_deleted": None,
+    "asset_group_updated": "assets.assetgroup",
+    "asset_identifier_created": "assets.assetidentifier",
+    "asset_identifier_deleted": None,
+    "asset_identifier_updated": "assets.assetidentifier",
+    "asset_restored": "assets.asset",
+    "asset_updated": "assets.asset",
+    "chain_deleted": None,
+    "chain_registered": "chains.chain",
+    "chain_updated": "chains.chain",
+    "group_member_added": "assets.assetgroupmember",
+    "group_member_removed": None,
+    "group_member_updated": "assets.assetgroupmember",
+    "quality_flag_raised": "quality.assetqualityflag",
+    "quality_flag_resolved": "quality.assetqualityflag",
+    "relationship_established": "assets.assetrelationship",
+    "relationship_removed": None,
+    "relationship_updated": "assets.assetrelationship",
+    "venue_asset_listed": "venues.venueasset",
+    "venue_asset_removed": None,
+    "venue_asset_updated": "venues.venueasset",
+    "venue_created": "venues.venue",
+    "venue_deleted": None,
+    "venue_symbol_delisted": "venues.venuesymbol",
+    "venue_symbol_mapped": "venues.venuesymbol",
+    "venue_symbol_updated": "venues.venuesymbol",
+    "venue_updated": "venues.venue",
+}
+
+
+def test_a_recent_change_links_the_admin_page_of_its_entity():
+    """Every registered event type links the change page of the entity it is about."""
+    from django.apps import apps
+
+    from registry.admin import admin_change_url
+    from registry.events.types import event_type_names
+    from registry.models import OutboxEvent
+    from registry.templatetags.registry_dashboard import recent_changes
+
+    assert sorted(EVENT_PAGES) == event_type_names()
+    for name, model in EVENT_PAGES.items():
+        OutboxEvent.objects.all().delete()
+        OutboxEvent.objects.create(
+            event_id=uuid.uuid4(),
+            event_type=name,
+            message_type="cqar.events.v1.AssetEvent",
+            entity_id="some_1",
+            actor_id="user:steward",
+            body=b"",
+            occurred_at=timezone.now(),
+        )
+
+        [change] = recent_changes()
+
+        expected = model and admin_change_url(apps.get_model(model), "some_1")
+        assert change["url"] == expected, name

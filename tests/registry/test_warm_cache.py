@@ -5,8 +5,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from quality.lookups import flags_key
 from registry import cache
 from venues.lookups import ticker_key
+from venues.models import VenueSymbol
 
 pytestmark = pytest.mark.django_db
 
@@ -23,3 +25,23 @@ def test_warm_cache_loads_every_current_ticker_and_group(django_capture_on_commi
     assert client.get(key).startswith(cache.FOUND)
     assert client.get("v1:group:ETH:members").startswith(cache.FOUND)
     assert "venue_symbol: 7 keys" in out.getvalue()
+
+
+def test_warm_cache_loads_the_families_hottest_first(django_capture_on_commit_callbacks):
+    """Tickers (every tick asks), deployments, groups, then the flags of ticker assets."""
+    cache.redis_state.reset()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=StringIO())
+    out = StringIO()
+
+    call_command("warm_cache", "--limit", "2", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "venue_symbol: 2 keys",
+        "deployment: 2 keys",
+        "group: 1 keys",  # the demo has one group
+        "flags: 2 keys",
+    ]
+    assert cache.redis_state.client().get(
+        flags_key(VenueSymbol.objects.resolvable().order_by("asset_id")[0].asset_id)
+    )

@@ -1,6 +1,5 @@
 """manage.py warm_cache: fill the hot-path cache before traffic arrives."""
 
-from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from registry import cache
@@ -27,39 +26,11 @@ class Command(BaseCommand):
             self.stderr.write(f"Nothing to warm: {unavailable}.")
             return
         # client() has just taken the lease: the invalidations Redis missed are applied.
-        VenueSymbol = apps.get_model("venues", "VenueSymbol")
-        AssetDeployment = apps.get_model("assets", "AssetDeployment")
-        AssetGroup = apps.get_model("assets", "AssetGroup")
-        tickers = VenueSymbol.objects.resolvable().order_by("id")
-        families = {
-            "venue_symbol": (
-                {"venue": v, "symbol": s, "market_type": m}
-                for v, s, m in tickers.values_list("venue_id", "symbol", "market_type")[:limit]
-            ),
-            "deployment": (
-                {"chain": c, "address": a}
-                for c, a in AssetDeployment.objects.resolvable()
-                .exclude(address="")
-                .order_by("deployment_id")
-                .values_list("chain_id", "address")[:limit]
-            ),
-            "group": (
-                {"group": symbol}
-                for symbol in AssetGroup.objects.order_by("group_id").values_list(
-                    "canonical_symbol", flat=True
-                )[:limit]
-            ),
-            "flags": (
-                {"asset": asset_id}
-                for asset_id in tickers.order_by("asset_id")
-                .values_list("asset_id", flat=True)
-                .distinct()[:limit]
-            ),
-        }
-        for lookup_type, requests in families.items():
-            lookup = cache.lookup(lookup_type)
+        # Each app names the requests of its lookups (registry.cache.register_warm_up).
+        for warm_up in cache.warm_ups():
+            lookup = cache.lookup(warm_up.lookup_type)
             count, chunk = 0, []
-            for request in requests:
+            for request in warm_up.requests(limit):
                 chunk.append(request)
                 if len(chunk) == BATCH:
                     lookup.resolve(chunk)
@@ -67,4 +38,4 @@ class Command(BaseCommand):
             if chunk:
                 lookup.resolve(chunk)
                 count += len(chunk)
-            self.stdout.write(f"{lookup_type}: {count} keys")
+            self.stdout.write(f"{warm_up.lookup_type}: {count} keys")
