@@ -257,6 +257,37 @@ def test_members_hide_soft_deleted_assets(viewer):
     ]
 
 
+def test_a_groups_members_read_alike_in_its_detail_its_member_list_and_the_hot_lookup(viewer):
+    """The detail nests the members (a prefetch), members/ pages them (a filterset), the
+    hot lookup builds them from values(): the same members, in the same order (canonical
+    first, then by time added), with the same flags and weights."""
+    group = AssetGroupFactory(canonical_symbol="ETH")
+    start = timezone.now() - timedelta(days=1)
+    gone = AssetGroupMemberFactory(group=group, created_at=start)
+    later = AssetGroupMemberFactory(group=group, created_at=start + timedelta(minutes=2))
+    half = AssetGroupMemberFactory(
+        group=group, weight=Decimal("0.5"), created_at=start + timedelta(minutes=1)
+    )
+    canonical = AssetGroupMemberFactory(
+        group=group, is_canonical=True, created_at=start + timedelta(minutes=3)
+    )
+    Asset.objects.filter(pk=gone.asset_id).update(deleted_at=timezone.now())
+
+    nested = viewer.get(detail(group)).json()["members"]
+    rows, _ = walk_pages(viewer, members_url(group), page_size=2)
+    hot = viewer.get("/api/v1/resolve/aggregate/", {"group": "eth"})
+
+    assert rows == nested
+    assert [row["asset"] for row in rows] == [
+        str(member.asset_id) for member in (canonical, half, later)
+    ]
+    assert hot.status_code == 200, hot.content
+    assert [
+        (member["asset_id"], member["is_canonical"], Decimal(member["weight"]))
+        for member in hot.json()["members"]
+    ] == [(row["asset"], row["is_canonical"], Decimal(row["weight"])) for row in rows]
+
+
 def test_members_of_an_unknown_group_is_404(viewer):
     assert_error(viewer.get(members_url("no-such-group")), 404)
 
