@@ -113,12 +113,10 @@ def _chain_body() -> dict:
 
 
 def _deployment_body() -> dict:
-    return {
-        "asset": str(AssetFactory().asset_id),
-        "chain": ChainFactory().chain_id,
-        "address": evm_address(0xC0DE0000 + uuid.uuid4().int % 10**6),
-        "decimals": 6,
-    }
+    # A chain of its own, so the address is free.
+    chain = ChainFactory()
+    asset = AssetFactory()
+    return {"asset": str(asset.asset_id), "chain": chain.chain_id, "address": evm_address(0xC0DE)}
 
 
 ENTITIES: dict[str, Entity] = {
@@ -223,7 +221,8 @@ class Endpoint:
 
     @property
     def model(self) -> type[Model]:
-        return self.viewset.queryset.model
+        queryset = getattr(self.viewset, "queryset", None)
+        return queryset.model if queryset is not None else self.viewset.serializer_class.Meta.model
 
     @property
     def pk_name(self) -> str:
