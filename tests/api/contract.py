@@ -1,12 +1,12 @@
 """The contract every entity endpoint keeps, and what testing it needs to know.
 
-The endpoints come from the running URLconf: config/urls.py's router, to which each
-app's ``api/urls.py`` contributes its routes. What a route offers (list, retrieve,
-create, update, delete, extra actions), its model, its ordering fields and its default
-order are read from its viewset, as DRF's router reads them. ``ENTITIES`` says, per
-route basename, only what cannot be derived: how to build a valid object (with
-tests/factories.py), a valid create body and a valid change, the role that writes it,
-and which of its extra actions write conditionally (``If-Match``).
+The endpoints come from the running URLconf (config/urls.py joins the routers of each
+app's ``api/urls.py``): every viewset route, by its router's basename. What a route
+offers (list, retrieve, create, update, delete, extra actions), its model, its ordering
+fields and its default order are read from its viewset, as DRF's router reads them.
+``ENTITIES`` says, per route basename, only what cannot be derived: how to build a valid
+object (with tests/factories.py), a valid create body and a valid change, the role that
+writes it, and which of its extra actions write conditionally (``If-Match``).
 
 tests/api/test_contract.py runs every generic case over every endpoint, the way
 NetBox's ``APIViewTestCases`` run over its models; registering a route without an entry
@@ -22,14 +22,13 @@ from functools import cached_property
 from django.core.exceptions import FieldError
 from django.db import DatabaseError, transaction
 from django.db.models import F, Model
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework import serializers
 
 from assets import services as asset_services
 from assets.models import AssetGroupMember
 from chains.models import Chain
-from config.urls import api_router
 from registry.models import OutboxEvent
 from tests.factories import (
     AssetDeploymentFactory,
@@ -208,9 +207,8 @@ ENTITIES: dict[str, Entity] = {
 
 @dataclass(frozen=True)
 class Endpoint:
-    prefix: str
-    viewset: type
     basename: str
+    viewset: type
 
     def __str__(self) -> str:
         return self.basename
@@ -324,7 +322,30 @@ class Endpoint:
         return [self.entity.make() for _ in range(count)]
 
 
-ENDPOINTS = [Endpoint(*route) for route in api_router.registry]
+def _url_patterns(patterns):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _url_patterns(pattern.url_patterns)
+        else:
+            yield pattern
+
+
+def registered_endpoints() -> list[Endpoint]:
+    """Every viewset route of the running URLconf, by the basename its router gave it
+    (its list and detail routes are named ``<basename>-list`` and ``<basename>-detail``)."""
+    found = {}
+    for pattern in _url_patterns(get_resolver().url_patterns):
+        callback = pattern.callback
+        if not getattr(callback, "actions", None) or not pattern.name:
+            continue  # not a viewset's route
+        for suffix in ("-list", "-detail"):
+            if pattern.name.endswith(suffix):
+                basename = pattern.name.removesuffix(suffix)
+                found.setdefault(basename, Endpoint(basename, callback.cls))
+    return list(found.values())
+
+
+ENDPOINTS = registered_endpoints()
 
 
 def endpoints(*, offering: str | None = None, where=lambda endpoint: True) -> list[Endpoint]:
