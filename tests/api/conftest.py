@@ -1,6 +1,8 @@
-"""API test helpers: the one error shape, and walking every page of a list.
+"""API test helpers: the one error shape, and walking every page of a list; used here and
+by each app's tests/<app>/test_api*.py.
 
-The clients per role (``viewer``, ``steward`` …) live in tests/conftest.py.
+The clients per role (``viewer``, ``steward`` …) live in tests/conftest.py; what every
+entity endpoint keeps is tested once, over all of them, in test_contract.py.
 """
 
 from tests.conftest import token_client  # noqa: F401  (tests import it from here)

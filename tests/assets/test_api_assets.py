@@ -1,10 +1,13 @@
 """The assets endpoints: CRUD with versions, soft delete and restore, lists with keyset
-pagination and filters, search with symbol collisions, variants, and assets per chain."""
+pagination and filters, search with symbol collisions, variants, and assets per chain.
+
+What every entity endpoint keeps (ETag and If-Match, roles, pagination and ordering,
+the error shape) is tested once for all in tests/api/test_contract.py."""
 
 import base64
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,12 +18,16 @@ from tests.api.conftest import assert_error, walk_pages
 from tests.factories import (
     AssetDeploymentFactory,
     AssetFactory,
+    AssetGroupFactory,
+    AssetGroupMemberFactory,
+    AssetIdentifierFactory,
     AssetQualityFlagFactory,
     AssetRelationshipFactory,
     ChainFactory,
     VenueFactory,
     VenueSymbolFactory,
 )
+from venues.models import Venue
 
 pytestmark = pytest.mark.django_db
 
@@ -146,51 +153,9 @@ def test_create_with_a_taken_symbol_succeeds_and_reports_the_collision(steward):
 # --- auth and roles ---------------------------------------------------------------------
 
 
-def test_anonymous_calls_get_401_in_the_error_shape(anonymous):
-    asset = AssetFactory()
-    for response in (
-        anonymous.get(URL),
-        anonymous.get(detail(asset)),
-        anonymous.get(SEARCH, {"q": asset.symbol}),
-        anonymous.post(URL, {"symbol": "X", "name": "X", "asset_type": "ERC20"}, format="json"),
-        anonymous.delete(detail(asset)),
-    ):
-        assert_error(response, 401, "not_authenticated")
-        assert response.has_header("WWW-Authenticate")
-    assert Asset.objects.count() == 1
-
-
 def test_an_unknown_token_gets_401(anonymous):
     anonymous.credentials(HTTP_AUTHORIZATION="Token cqar_" + "0" * 64)
     assert_error(anonymous.get(URL), 401)
-
-
-def test_a_viewer_reads_but_every_write_is_403_and_writes_nothing(viewer):
-    asset = AssetFactory(name="Original")
-    deleted = AssetFactory(deleted_at=timezone.now())
-    assert viewer.get(detail(asset)).status_code == 200
-    assert viewer.get(URL).status_code == 200
-    for response in (
-        viewer.post(URL, {"symbol": "NEW", "name": "New", "asset_type": "ERC20"}, format="json"),
-        viewer.patch(detail(asset), {"name": "Changed"}, format="json"),
-        viewer.put(
-            detail(asset), {"symbol": "X", "name": "Changed", "asset_type": "ERC20"}, format="json"
-        ),
-        viewer.delete(detail(asset)),
-        viewer.post(f"{detail(deleted)}restore/"),
-    ):
-        assert_error(response, 403, "permission_denied")
-    asset.refresh_from_db()
-    deleted.refresh_from_db()
-    assert (asset.name, asset.version, asset.deleted_at) == ("Original", 1, None)
-    assert deleted.deleted_at is not None
-    assert Asset.all_objects.count() == 2
-
-
-def test_an_auditor_cannot_write_assets(auditor):
-    response = auditor.post(URL, {"symbol": "NEW", "name": "New", "asset_type": "ERC20"})
-    assert_error(response, 403)
-    assert Asset.all_objects.count() == 0
 
 
 def test_a_service_account_with_the_steward_role_can_write(service):
@@ -198,6 +163,15 @@ def test_a_service_account_with_the_steward_role_can_write(service):
         URL, {"symbol": "SVC", "name": "Service", "asset_type": "ERC20"}, format="json"
     )
     assert response.status_code == 201, response.content
+
+
+def test_a_viewer_cannot_restore_a_soft_deleted_asset(viewer):
+    """The contract tests a viewer's restore on a live asset; on a deleted one it is a 403
+    too, and the asset stays deleted."""
+    deleted = AssetFactory(deleted_at=timezone.now())
+    assert_error(viewer.post(f"{detail(deleted)}restore/"), 403, "permission_denied")
+    deleted.refresh_from_db()
+    assert (deleted.deleted_at is not None, deleted.version) == (True, 1)
 
 
 # --- retrieve ----------------------------------------------------------------------------
@@ -228,29 +202,6 @@ def test_retrieve_returns_the_asset_with_its_deployments_and_an_etag_of_its_vers
         }
     ]
     assert body["symbol_collisions"]["assets"][0]["chains"] == ["ethereum"]
-
-
-def test_the_etag_changes_after_an_update(steward):
-    asset = AssetFactory()
-    assert steward.get(detail(asset))["ETag"] == '"1"'
-    response = steward.patch(detail(asset), {"name": "Renamed"}, format="json")
-    assert response.status_code == 200
-    assert response["ETag"] == '"2"'
-    assert steward.get(detail(asset))["ETag"] == '"2"'
-
-
-def test_if_none_match_with_the_current_etag_is_304(viewer):
-    asset = AssetFactory()
-    assert viewer.get(detail(asset), HTTP_IF_NONE_MATCH='"1"').status_code == 304
-    assert viewer.get(detail(asset), HTTP_IF_NONE_MATCH='"7"').status_code == 200
-
-
-def test_retrieve_of_an_unknown_asset_is_404(viewer):
-    assert_error(viewer.get(detail(uuid.uuid4())), 404, "not_found")
-
-
-def test_a_path_that_is_not_an_asset_id_is_404_in_the_error_shape(viewer):
-    assert_error(viewer.get(f"{URL}not-a-uuid/"), 404)
 
 
 def test_a_soft_deleted_asset_is_404_on_get_put_patch_and_delete(steward):
@@ -341,35 +292,6 @@ def test_patch_with_an_invalid_value_is_400_and_changes_nothing(steward):
     assert (asset.symbol, asset.version) == ("KEEP", 1)
 
 
-def test_patch_with_the_current_if_match_succeeds(steward):
-    asset = AssetFactory()
-    response = steward.patch(detail(asset), {"name": "A"}, format="json", HTTP_IF_MATCH='"1"')
-    assert response.status_code == 200, response.content
-    response = steward.patch(detail(asset), {"name": "B"}, format="json", HTTP_IF_MATCH='W/"2"')
-    assert response.status_code == 200, response.content
-    assert response["ETag"] == '"3"'
-
-
-@pytest.mark.parametrize("method", ["patch", "put"])
-def test_a_write_with_a_stale_if_match_is_412_and_changes_nothing(steward, method):
-    asset = AssetFactory(symbol="KEEP", name="First")
-    steward.patch(detail(asset), {"name": "Second"}, format="json")
-    payload = {"symbol": "KEEP", "name": "Lost update", "asset_type": "ERC20"}
-    response = getattr(steward, method)(detail(asset), payload, format="json", HTTP_IF_MATCH='"1"')
-    error = assert_error(response, 412, "stale_version", "If-Match")
-    assert "version 2" in error["message"]
-    asset.refresh_from_db()
-    assert (asset.name, asset.version) == ("Second", 2)
-
-
-def test_an_if_match_that_names_no_version_is_412(steward):
-    asset = AssetFactory(name="Kept")
-    response = steward.patch(detail(asset), {"name": "X"}, format="json", HTTP_IF_MATCH="abc")
-    assert_error(response, 412, "stale_version")
-    asset.refresh_from_db()
-    assert asset.name == "Kept"
-
-
 # --- soft delete and restore ------------------------------------------------------------------
 
 
@@ -382,13 +304,6 @@ def test_delete_soft_deletes_the_asset_and_hides_it_everywhere(steward):
     assert_error(steward.get(detail(asset)), 404)
     assert str(asset.asset_id) not in ids(steward.get(URL))
     assert ids(steward.get(SEARCH, {"q": "GONE"})) == []
-
-
-def test_delete_with_a_stale_if_match_is_412_and_keeps_the_asset(steward):
-    asset = AssetFactory()
-    steward.patch(detail(asset), {"name": "Changed"}, format="json")
-    assert_error(steward.delete(detail(asset), HTTP_IF_MATCH='"1"'), 412, "stale_version")
-    assert Asset.objects.filter(pk=asset.pk).exists()
 
 
 def test_restore_brings_a_soft_deleted_asset_back(steward):
@@ -439,54 +354,12 @@ def test_the_default_page_size_is_50(viewer):
     assert body["next_page_token"]
 
 
-def test_page_size_up_to_1000_is_accepted(viewer):
-    AssetFactory.create_batch(3)
-    body = viewer.get(URL, {"page_size": 1000}).json()
-    assert len(body["results"]) == 3 and body["next_page_token"] is None
-
-
-@pytest.mark.parametrize("page_size", ["1001", "0", "-1", "ten"])
-def test_a_page_size_outside_1_to_1000_is_400(viewer, page_size):
-    assert_error(viewer.get(URL, {"page_size": page_size}), 400, "invalid", "page_size")
-
-
-def test_walking_every_page_returns_every_row_once_with_a_stable_total(viewer):
-    assets = AssetFactory.create_batch(23)
-    rows, totals = walk_pages(viewer, URL, page_size=5)
-    assert len(totals) == 5  # pages
-    assert sorted(row["asset_id"] for row in rows) == sorted(str(a.asset_id) for a in assets)
-    assert len(rows) == len({row["asset_id"] for row in rows}) == 23
-    assert set(totals) == {23}
-    assert [row["asset_id"] for row in rows] == ids(viewer.get(URL, {"page_size": 1000}))
-
-
 def test_default_order_is_by_symbol_with_ties_broken_by_id(viewer):
     ties = [AssetFactory(symbol=symbol) for symbol in ("dup", "DUP", "Dup")]
     first = AssetFactory(symbol="AAA")
     last = AssetFactory(symbol="ZZZ")
     expected = [first.asset_id, *sorted(a.asset_id for a in ties), last.asset_id]
     rows, _ = walk_pages(viewer, URL, page_size=2)
-    assert [row["asset_id"] for row in rows] == [str(pk) for pk in expected]
-
-
-@pytest.mark.parametrize("ordering", ["name", "-name"])
-def test_ordering_by_name_breaks_ties_by_id_across_pages(viewer, ordering):
-    names = ["alpha", "beta", "beta", "beta", "gamma", "gamma"]
-    assets = [AssetFactory(name=name) for name in names]
-    descending = ordering.startswith("-")
-    rank = {name: index for index, name in enumerate(sorted(set(names), reverse=descending))}
-    expected = sorted(assets, key=lambda a: (rank[a.name], a.asset_id))
-    rows, totals = walk_pages(viewer, URL, ordering=ordering, page_size=2)
-    assert [row["asset_id"] for row in rows] == [str(a.asset_id) for a in expected]
-    assert set(totals) == {6}
-
-
-def test_ordering_by_created_at_with_equal_timestamps_breaks_ties_by_id(viewer):
-    moment = timezone.now() - timedelta(days=1)
-    assets = [AssetFactory(created_at=moment) for _ in range(5)]
-    newest = AssetFactory()
-    rows, _ = walk_pages(viewer, URL, ordering="-created_at", page_size=2)
-    expected = [newest.asset_id, *sorted(a.asset_id for a in assets)]
     assert [row["asset_id"] for row in rows] == [str(pk) for pk in expected]
 
 
@@ -521,17 +394,6 @@ def test_a_page_token_with_a_nul_character_in_a_key_is_400_not_500(viewer):
     AssetFactory.create_batch(2)
     token = token_of({"o": ["symbol_key", "asset_id"], "k": ["TKN\x00", str(uuid.uuid4())]})
     assert_error(viewer.get(URL, {"page_token": token}), 400, "invalid")
-
-
-def test_a_page_token_used_with_another_ordering_is_400(viewer):
-    AssetFactory.create_batch(3)
-    token = viewer.get(URL, {"ordering": "name", "page_size": 1}).json()["next_page_token"]
-    assert token
-    assert viewer.get(URL, {"ordering": "name", "page_token": token}).status_code == 200
-    assert_error(viewer.get(URL, {"page_token": token}), 400, "invalid", "page_token")
-    assert_error(
-        viewer.get(URL, {"ordering": "-name", "page_token": token}), 400, "invalid", "page_token"
-    )
 
 
 # --- list filters ----------------------------------------------------------------------------
@@ -933,6 +795,201 @@ def test_chain_assets_of_a_chain_id_with_a_nul_character_is_a_client_error_not_5
     assert_error(response, 404 if response.status_code == 404 else 400)
 
 
-def test_chain_assets_needs_authentication(anonymous):
-    chain = ChainFactory()
-    assert_error(anonymous.get(chain_assets(chain.chain_id)), 401)
+# --- one asset, every rendering -------------------------------------------------------------
+# A list builds its rows from values() and orjson for speed (assets.api.views.AssetListMixin:
+# the list, search, a chain's and a venue's assets); the detail and by-identifier answer
+# through AssetSerializer; the hot lookups build their answers as bytes from queries of
+# their own (assets/lookups.py). Whatever builds it, an asset reads the same.
+
+SOLANA_REFERENCE = "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"
+USDC_SOLANA = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+SUMMARY_FIELDS = ("asset_id", "symbol", "name", "asset_type")
+FLAG_FIELDS = ("flag_id", "flag_type", "severity", "source", "reason")
+
+
+@pytest.fixture
+def crowded_registry(db):
+    """USDC as it comes: deployed on an EVM chain (canonical), on Solana and on a second
+    EVM chain; two identifiers; active flags of two severities and a resolved one; a
+    variant, a group and a ticker; its symbol shared, in any case, by more live assets than
+    a collision set lists; and soft-deleted neighbours on its chains, under its symbol,
+    that must show nowhere. ETH is native (no address) and has a created_at without
+    microseconds."""
+    ethereum = ChainFactory(chain_id="ethereum", network_id=1)
+    solana = ChainFactory(
+        chain_id="solana", chain_type="SOLANA", network_id=None, caip2_reference=SOLANA_REFERENCE
+    )
+    base = ChainFactory(chain_id="base", network_id=8453)
+    usdc = AssetFactory(
+        symbol="USDC",
+        name="USD Coin",
+        category="stablecoin",
+        description="Émis par Circle — «fully reserved».",
+        logo_url="https://example.org/usdc.png",
+        website_url="https://www.circle.com/usdc",
+        metadata={"issuer": {"name": "Circle", "since": 2018}, "peg": 1.0, "big": 2**62, "x": None},
+    )
+    gone = AssetFactory(symbol="usdc", name="Deleted copy")  # older than the live copies
+    AssetDeploymentFactory(asset=usdc, chain=ethereum, address=USDC_ETHEREUM, decimals=6)
+    AssetDeploymentFactory(asset=usdc, chain=solana, address=USDC_SOLANA, decimals=6)
+    AssetDeploymentFactory(asset=usdc, chain=base, decimals=6, is_canonical=True)
+    AssetIdentifierFactory(asset=usdc, source="COINGECKO", external_id="usd-coin", is_primary=True)
+    AssetIdentifierFactory(asset=usdc, source="DEFILLAMA", external_id="usdc")
+    AssetQualityFlagFactory(asset=usdc, flag_type="PAUSED", severity=2, source="monitor")
+    AssetQualityFlagFactory(asset=usdc, flag_type="ORACLE_FAILED", severity=4, source="oracle")
+    AssetQualityFlagFactory(
+        asset=usdc,
+        severity=5,
+        raised_at=timezone.now() - timedelta(days=2),
+        resolved_at=timezone.now() - timedelta(days=1),
+    )
+    eth = AssetFactory(symbol="ETH", name="Ether", asset_type="NATIVE")
+    AssetDeploymentFactory(asset=eth, chain=ethereum, address="", is_native=True)
+    Asset.objects.filter(pk=eth.pk).update(created_at=datetime(2024, 1, 1, tzinfo=UTC))
+    AssetRelationshipFactory(parent_asset=usdc, child_asset=AssetFactory(symbol="aUSDC"))
+    AssetGroupMemberFactory(group=AssetGroupFactory(canonical_symbol="USDC"), asset=usdc)
+    VenueSymbolFactory(
+        venue=VenueFactory(venue_id="binance"), symbol="ETHUSDC", asset=eth, quote_asset=usdc
+    )
+    for n in range(5):
+        copy = AssetFactory(symbol="usdc" if n % 2 else "USDC", name=f"Copy {n}")
+        AssetDeploymentFactory(asset=copy, chain=base if n % 2 else ethereum)
+    for chain in (ethereum, base):
+        AssetDeploymentFactory(asset=gone, chain=chain)
+    VenueSymbolFactory(venue=Venue.objects.get(pk="binance"), asset=gone)
+    Asset.objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+    return usdc, eth
+
+
+def detail_bodies(client) -> dict[str, dict]:
+    bodies = {}
+    for asset in Asset.objects.all():
+        response = client.get(detail(asset))
+        assert response.status_code == 200, response.content
+        bodies[str(asset.asset_id)] = response.json()
+    return bodies
+
+
+def hot(client, lookup: str, **params) -> dict:
+    response = client.get(f"/api/v1/resolve/{lookup}/", params)
+    assert response.status_code == 200, response.content
+    return json.loads(response.content)
+
+
+def test_every_list_of_assets_answers_each_asset_as_its_detail_does(crowded_registry, viewer):
+    """The list (unfiltered and filtered), the search, a chain's and a venue's assets and
+    by-identifier answer each asset field for field as its detail does: deployments,
+    collision sets (oldest five of the live ones), bookkeeping, a timestamp without
+    microseconds."""
+    usdc, eth = crowded_registry
+    bodies = detail_bodies(viewer)
+    renderings = {
+        "list": walk_pages(viewer, URL, page_size=3)[0],
+        "list by symbol": walk_pages(viewer, URL, symbol="usdc", page_size=2)[0],
+        "list by chain": walk_pages(viewer, URL, chain="base")[0],
+        "list by flag severity": walk_pages(viewer, URL, min_flag_severity=4)[0],
+        "search": [
+            {name: value for name, value in row.items() if name != "search_rank"}
+            for row in walk_pages(viewer, SEARCH, q="usdc", page_size=2)[0]
+        ],
+        "ethereum's assets": walk_pages(viewer, chain_assets("ethereum"))[0],
+        "solana's assets": walk_pages(viewer, chain_assets("solana"))[0],
+        "binance's assets": walk_pages(viewer, "/api/v1/venues/binance/assets/")[0],
+        "by identifier": [
+            viewer.get(
+                f"{URL}by-identifier/", {"source": "COINGECKO", "external_id": "usd-coin"}
+            ).json()
+        ],
+    }
+
+    for name, rows in renderings.items():
+        assert rows, name
+        for row in rows:
+            assert row == bodies[row["asset_id"]], name
+    assert {row["asset_id"] for row in renderings["list"]} == set(bodies)
+    assert {row["asset_id"] for row in renderings["binance's assets"]} == {
+        str(usdc.asset_id),
+        str(eth.asset_id),
+    }
+    usdc_body = bodies[str(usdc.asset_id)]
+    assert len(usdc_body["deployments"]) == 3
+    collisions = usdc_body["symbol_collisions"]
+    assert collisions["count"] == 6
+    oldest_five = ["USD Coin", "Copy 0", "Copy 1", "Copy 2", "Copy 3"]
+    assert [row["name"] for row in collisions["assets"]] == oldest_five
+    assert collisions["assets"][0]["chains"] == ["base", "ethereum", "solana"]
+    assert bodies[str(eth.asset_id)]["created_at"] == "2024-01-01T00:00:00Z"
+
+
+def test_a_write_answers_the_asset_as_its_detail_does(crowded_registry, steward):
+    """Create, change, restore: each answer is the asset as its detail then reads."""
+    usdc, _ = crowded_registry
+    created = steward.post(
+        URL, {"symbol": "Usdc", "name": "Yet another", "asset_type": "ERC20"}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert created.json() == steward.get(detail(created.json()["asset_id"])).json()
+    assert created.json()["symbol_collisions"]["count"] == 7
+
+    changed = steward.patch(detail(usdc), {"name": "USD Coin (Circle)"}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert changed.json() == steward.get(detail(usdc)).json()
+
+    assert steward.delete(detail(usdc)).status_code == 204
+    restored = steward.post(f"{detail(usdc)}restore/")
+    assert restored.status_code == 200, restored.content
+    assert restored.json() == steward.get(detail(usdc)).json()
+
+
+def test_the_hot_lookups_show_an_asset_as_its_detail_does(crowded_registry, viewer):
+    """resolve/deployment, resolve/symbol and resolve/venue-symbol agree with the detail on
+    every field they share (the deployment, the asset's summary, its collision set), and
+    their active flags are the asset's unresolved flags; the variants' summaries too."""
+    usdc, eth = crowded_registry
+    bodies = detail_bodies(viewer)
+    usdc_body = bodies[str(usdc.asset_id)]
+
+    def summary(asset_id) -> dict:
+        return {name: bodies[str(asset_id)][name] for name in SUMMARY_FIELDS}
+
+    def flags(answer_asset) -> list[dict]:
+        assert answer_asset["highest_active_severity"] == max(
+            (flag["severity"] for flag in answer_asset["active_flags"]), default=0
+        )
+        return sorted(answer_asset["active_flags"], key=lambda flag: flag["flag_id"])
+
+    active = walk_pages(viewer, "/api/v1/quality-flags/", asset=usdc.asset_id, active_only="true")
+    usdc_flags = sorted(
+        ({name: flag[name] for name in FLAG_FIELDS} for flag in active[0]),
+        key=lambda flag: flag["flag_id"],
+    )
+    assert sorted(flag["severity"] for flag in usdc_flags) == [2, 4]
+
+    for deployment in usdc_body["deployments"]:
+        answer = hot(viewer, "deployment", chain=deployment["chain"], address=deployment["address"])
+        assert answer["deployment"] == deployment
+        assert {name: answer["asset"][name] for name in SUMMARY_FIELDS} == summary(usdc.asset_id)
+        assert flags(answer["asset"]) == usdc_flags
+        assert answer["symbol_collisions"] == usdc_body["symbol_collisions"]
+
+    answer = hot(viewer, "symbol", symbol="Usdc")
+    assert answer["count"] == usdc_body["symbol_collisions"]["count"]
+    assert [
+        {"asset_id": row["asset_id"], "name": row["name"], "chains": row["chains"]}
+        for row in answer["assets"]
+    ] == usdc_body["symbol_collisions"]["assets"]
+    for row in answer["assets"]:
+        assert {name: row[name] for name in SUMMARY_FIELDS} == summary(row["asset_id"])
+    assert flags(answer["assets"][0]) == usdc_flags
+
+    answer = hot(viewer, "venue-symbol", venue="binance", symbol="ETHUSDC")
+    assert {name: answer["asset"][name] for name in SUMMARY_FIELDS} == summary(eth.asset_id)
+    assert {name: answer["quote_asset"][name] for name in SUMMARY_FIELDS} == summary(usdc.asset_id)
+    assert flags(answer["quote_asset"]) == usdc_flags
+    assert answer["symbol_collisions"] == bodies[str(eth.asset_id)]["symbol_collisions"]
+
+    variants = viewer.get(f"{detail(usdc)}variants/").json()
+    assert [row["asset"] for row in variants] == [
+        summary(row["asset"]["asset_id"]) for row in variants
+    ]
+    assert len(variants) == 1
