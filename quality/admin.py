@@ -90,6 +90,10 @@ class FlagResolveForm(forms.Form):
     )
 
 
+# The flags' styles (badges' columns, the resolve button, the serious-flags warning), on
+# the flag pages and the asset's.
+FLAG_STYLES = forms.Media(css={"all": ("quality/admin/flags.css",)})
+
 # Posted by the flag page's "Resolve this flag" button: after resolving, back to the flag.
 RETURN_TO_FLAG = "_return_to_flag"
 
@@ -173,6 +177,10 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
     # A raised flag is fixed: its page shows it, and resolving it is the "Resolve this
     # flag" button (the resolve action, for this flag), never a save of the form.
     change_form_template = "quality/admin/flag_change_form.html"
+
+    @property
+    def media(self):
+        return super().media + FLAG_STYLES
 
     @admin.display(description="Severity", ordering="severity")
     def coloured_severity(self, obj):
@@ -369,6 +377,10 @@ class AssetFlagsAdmin(AssetAdminPart):
     panels_after = {"Relationships": (("Quality flags", ("current_flags", "past_flags")),)}
     actions_added = ("raise_flag",)
     variant_graph_marks = ACTIVE_FLAG_MARKS
+
+    @property
+    def media(self):
+        return super().media + FLAG_STYLES
 
     def get_queryset(self, request):
         """Each row carries its active flags' count and highest severity: two correlated

@@ -99,3 +99,12 @@ def test_the_variant_graph_takes_the_marks_of_one_part():
 
     with pytest.raises(ImproperlyConfigured, match="one part"):
         compose_asset_admin([AssetFlagsAdmin, OtherMarks])
+
+
+def test_the_flag_styles_come_with_the_flags_part():
+    """The serious-flags warning and the badge column are styled by quality's stylesheet,
+    which the asset admin loads with the flags' part, after the console's."""
+    css = admin.site._registry[Asset].media._css["all"]
+    assert css.index("registry/admin/console.css") < css.index("quality/admin/flags.css")
+    bare = compose_asset_admin([])(Asset, admin.AdminSite())
+    assert "quality/admin/flags.css" not in bare.media._css["all"]
