@@ -1,16 +1,18 @@
 """The assets app's admin. The asset page shows the asset's fields, its deployments and
-identifiers, then read-only panels of the tickers, venue codes, groups, relationships and
-flags that refer to it; the asset list restores deleted assets and raises flags."""
+identifiers, then read-only panels of the groups and relationships that refer to it; the
+asset list restores deleted assets.
+
+Apps above assets show their rows on the asset's list and page too (tickers, flags): each
+declares an ``AssetAdminPart`` and ``extend_asset_admin`` registers the asset admin again
+with it, as projects extend Django's ``UserAdmin``.
+"""
 
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR
-from django.contrib.auth import get_permission_codename
-from django.core.exceptions import ValidationError
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -18,7 +20,7 @@ from django.utils.safestring import mark_safe
 
 from assets import services
 from assets.confusables import skeleton, suspicious_characters
-from assets.graph import variant_graph_svg
+from assets.graph import NodeMarks, variant_graph_svg
 from assets.models import (
     Asset,
     AssetDeployment,
@@ -28,45 +30,27 @@ from assets.models import (
     AssetIdentifier,
     AssetRelationship,
 )
-from quality.admin import (
-    FlagRaiseForm,
-    flag_action_page,
-    refusals_message,
-    refuse_large_selection,
-    severity_badge,
-)
-from quality.choices import FlagType, Severity
-from quality.models import AssetQualityFlag
-from quality.services import flag_raise
-from registry.actors import actor_id
 from registry.admin import (
     ReadOnlyModelAdmin,
     RegistryInline,
     RegistryModelAdmin,
     admin_change_url,
 )
-from registry.admin_filters import (
-    FrequentValuesFilter,
-    GroupedFacetsMixin,
-    RelatedSearchFilter,
-)
-from registry.exceptions import RegistryError
+from registry.admin_filters import FrequentValuesFilter, RelatedSearchFilter
 
 # How many other assets a warning lists by name before "and N more".
 WARNING_SAMPLE = 10
 # How many rows a panel of the asset page lists before linking to all of them in their
 # own change list: USDT quotes thousands of tickers.
 PANEL_ROWS = 50
-# The read-only panels of the change page: everything that refers to the asset. They are
-# tables, not inlines, so saving the asset posts (and validates) nothing for them; each
-# row links to its own change page, which writes through its services.
+# The read-only panels of the change page, (title, fields): everything that refers to the
+# asset (apps above assets add theirs, see AssetAdminPart). They are tables, not inlines,
+# so saving the asset posts (and validates) nothing for them; each row links to its own
+# change page, which writes through its services.
 PANELS = (
-    ("Venues", ("tickers_as_base", "tickers_as_quote", "venue_codes")),
     ("Groups", ("memberships",)),
     ("Relationships", ("as_variant", "as_underlying")),
-    ("Quality flags", ("current_flags", "past_flags")),
 )
-PANEL_FIELDS = tuple(name for _, names in PANELS for name in names)
 
 
 class AssetDeploymentInlineForm(forms.ModelForm):
@@ -103,27 +87,6 @@ class AssetIdentifierInline(RegistryInline, admin.TabularInline):
     extra = 0
 
 
-class FlagSeverityFilter(GroupedFacetsMixin, admin.SimpleListFilter):
-    """Assets by the highest severity of their active flags (the list's annotation)."""
-
-    title = "active flags"
-    parameter_name = "flagged"
-    facet_column = "highest_active_severity"
-
-    def facet_value(self, lookup: str) -> int | None:
-        return None if lookup == "none" else int(lookup)
-
-    def lookups(self, request, model_admin):
-        return (("none", "None"), *((str(value), label) for value, label in Severity.choices))
-
-    def queryset(self, request, queryset):
-        if self.value() == "none":
-            return queryset.filter(highest_active_severity__isnull=True)
-        if self.value() in {str(value) for value in Severity.values}:
-            return queryset.filter(highest_active_severity=int(self.value()))
-        return queryset
-
-
 class DeletedFilter(admin.SimpleListFilter):
     title = "deleted"
     parameter_name = "deleted"
@@ -149,10 +112,6 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _active_flags():
-    return AssetQualityFlag.objects.active().filter(asset=OuterRef("pk"))
-
-
 def _decimal(value):
     """A stored decimal without the trailing zeros of its 18 places: 1, not 1.000…"""
     return None if value is None else f"{value.normalize():f}"
@@ -160,61 +119,31 @@ def _decimal(value):
 
 @admin.register(Asset)
 class AssetAdmin(RegistryModelAdmin):
-    list_display = (
-        "symbol",
-        "name",
-        "asset_type",
-        "category",
-        "active_flags",
-        "updated_at",
-        "deleted_at",
-    )
+    """The asset admin of assets' own; the registered one adds the parts of the apps above
+    (``extend_asset_admin``)."""
+
+    list_display = ("symbol", "name", "asset_type", "category", "updated_at", "deleted_at")
     list_filter = (
         DeletedFilter,
         "asset_type",
         ("category", FrequentValuesFilter),
-        FlagSeverityFilter,
         ("deployments__chain", RelatedSearchFilter),
-        ("venue_symbols__venue", RelatedSearchFilter),
         "identifiers__source",
     )
-    search_fields = (
-        "symbol_key",
-        "name",
-        "=deployments__address",
-        "=identifiers__external_id",
-        "=venue_symbols__symbol",
-    )
+    search_fields = ("symbol_key", "name", "=deployments__address", "=identifiers__external_id")
     readonly_fields = ("asset_id", "symbol_key", "deleted_at", "api_link", "variant_graph")
     inlines = (AssetDeploymentInline, AssetIdentifierInline)
-    actions = ("restore_selected", "raise_flag")
-    # The panels below the editable inlines.
+    actions = ("restore_selected",)
+    # The panels below the editable inlines, and the banners above the form.
     change_form_template = "assets/admin/asset_change_form.html"
+    panels = PANELS
+    # How the variant graph marks assets (the parts' contribution), or not at all.
+    variant_graph_marks: NodeMarks | None = None
     writes = services.ASSET_WRITES
 
     def get_queryset(self, request):
-        """Deleted assets too (the list shows live ones unless filtered), to restore them.
-
-        Each row carries its active flags' count and highest severity: two correlated
-        subqueries on the active-flags index, so a page costs one query, not one per row.
-        """
-        return Asset.all_objects.get_queryset().annotate(
-            active_flag_count=Coalesce(
-                Subquery(
-                    _active_flags()
-                    .order_by()
-                    .values("asset")
-                    .annotate(count=Count("pk"))
-                    .values("count"),
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
-            highest_active_severity=Subquery(
-                _active_flags().order_by("-severity").values("severity")[:1],
-                output_field=IntegerField(),
-            ),
-        )
+        """Deleted assets too (the list shows live ones unless filtered), to restore them."""
+        return Asset.all_objects.get_queryset()
 
     def get_search_results(self, request, queryset, search_term):
         """Django's search over ``search_fields``, ranked as the API's search ranks: the
@@ -227,24 +156,22 @@ class AssetAdmin(RegistryModelAdmin):
             queryset = queryset.with_search_rank(search_term).order_by(*ordering)
         return queryset, may_have_duplicates
 
+    @property
+    def panel_fields(self) -> tuple[str, ...]:
+        return tuple(name for _, names in self.panels for name in names)
+
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
-        return readonly if obj is None else (*readonly, *PANEL_FIELDS)
+        return readonly if obj is None else (*readonly, *self.panel_fields)
+
+    def page_banners(self, request, obj: Asset) -> list[str]:
+        """What heads the change page of ``obj`` before anything else (HTML warnings);
+        none of assets' own, the parts add theirs."""
+        return []
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        """The change page, headed by a warning when the asset has an active HIGH or
-        CRITICAL flag: a steward editing it must know before anything else."""
         if obj is not None and obj.pk is not None and not add:
-            context["serious_flags"] = [
-                {
-                    "badge": severity_badge(flag.severity),
-                    "link": self.change_link(flag, flag.get_flag_type_display()),
-                    "reason": flag.reason,
-                    "raised_by": flag.raised_by or flag.source,
-                    "raised_at": flag.raised_at,
-                }
-                for flag in obj.quality_flags.active().filter(severity__gte=Severity.HIGH)
-            ]
+            context["banners"] = self.page_banners(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_fieldsets(self, request, obj=None):
@@ -253,18 +180,9 @@ class AssetAdmin(RegistryModelAdmin):
         if obj is None:
             return fieldsets
         (name, options), *others = fieldsets
-        own = [field for field in options["fields"] if field not in PANEL_FIELDS]
-        panels = [(title, {"fields": names}) for title, names in PANELS]
+        own = [field for field in options["fields"] if field not in self.panel_fields]
+        panels = [(title, {"fields": names}) for title, names in self.panels]
         return [(name, {**options, "fields": own}), *others, *panels]
-
-    @admin.display(description="Active flags", ordering="highest_active_severity")
-    def active_flags(self, obj):
-        """How many, after the badge of the most severe (one column: the list is wide)."""
-        if not obj.active_flag_count:
-            return None
-        return format_html(
-            "{} {}", severity_badge(obj.highest_active_severity), obj.active_flag_count
-        )
 
     @admin.display(description="API")
     def api_link(self, obj):
@@ -275,10 +193,12 @@ class AssetAdmin(RegistryModelAdmin):
 
     @admin.display(description="Variant graph")
     def variant_graph(self, obj):
-        """Underlying assets above, variants below, flagged ones marked (server SVG)."""
+        """Underlying assets above, variants below, marked as a part says (flagged ones),
+        drawn on the server as SVG."""
         if obj is None or obj.pk is None:
             return None
-        return mark_safe(variant_graph_svg(obj))  # every text in it is XML-escaped
+        svg = variant_graph_svg(obj, marks=self.variant_graph_marks)
+        return mark_safe(svg)  # every text in it is XML-escaped
 
     def change_link(self, obj, text=None) -> str:
         """``obj`` (or ``text``) linked to ``obj``'s change page."""
@@ -291,67 +211,21 @@ class AssetAdmin(RegistryModelAdmin):
         link = self.change_link(asset)
         return format_html("{} (deleted)", link) if asset.is_deleted else link
 
-    def related_panel(self, queryset, columns, cells, *, changelist: str, filters: dict) -> str:
+    def related_panel(self, queryset, columns, cells, *, filters: dict) -> str:
         """A table of ``queryset``, one row of ``cells(obj)`` per object under ``columns``.
 
         Lists at most PANEL_ROWS rows (one query, and a count when there are more), then
-        links to all of them in ``changelist`` (an admin URL name) filtered by ``filters``.
+        links to all of them in their model's change list filtered by ``filters``.
         """
         objects = list(queryset[: PANEL_ROWS + 1])
         total = queryset.count() if len(objects) > PANEL_ROWS else len(objects)
         rows = [cells(obj) for obj in objects[:PANEL_ROWS]]
-        list_url = reverse(f"{self.admin_site.name}:{changelist}") + "?" + urlencode(filters)
+        opts = queryset.model._meta
+        changelist = f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist"
+        list_url = reverse(changelist) + "?" + urlencode(filters)
         return render_to_string(
             "assets/admin/related_panel.html",
             {"columns": columns, "rows": rows, "total": total, "list_url": list_url},
-        )
-
-    @admin.display(description="As base")
-    def tickers_as_base(self, obj):
-        """The venue tickers that resolve to the asset, current ones first."""
-        return self._tickers_panel(obj.venue_symbols, "Quote", "quote_asset", "asset", obj)
-
-    @admin.display(description="As quote")
-    def tickers_as_quote(self, obj):
-        """The venue tickers quoted in the asset, current ones first."""
-        return self._tickers_panel(obj.quoted_venue_symbols, "Base", "asset", "quote_asset", obj)
-
-    def _tickers_panel(self, tickers, other_label: str, other: str, role: str, obj):
-        """``tickers`` of the asset in ``role`` (asset or quote_asset), each with the asset
-        at its ``other`` end."""
-        return self.related_panel(
-            tickers.select_related(other).order_by(
-                F("delisted_at").desc(nulls_first=True), "venue_id", "symbol", "market_type"
-            ),
-            ("Ticker", "Venue", "Market", other_label, "Active", "Delisted"),
-            lambda symbol: (
-                self.change_link(symbol, symbol.symbol),
-                symbol.venue_id,
-                symbol.get_market_type_display(),
-                self.asset_link(getattr(symbol, other)),
-                symbol.is_active,
-                symbol.delisted_at,
-            ),
-            changelist="venues_venuesymbol_changelist",
-            filters={role: obj.pk},
-        )
-
-    @admin.display(description="Venue codes")
-    def venue_codes(self, obj):
-        """The venues' own codes for the asset (Kraken's XXBT)."""
-        return self.related_panel(
-            obj.venue_assets.all(),
-            ("Code", "Venue", "Trading", "Deposit", "Withdraw", "Active"),
-            lambda code: (
-                self.change_link(code, code.venue_asset_symbol),
-                code.venue_id,
-                code.trading_enabled,
-                code.deposit_enabled,
-                code.withdraw_enabled,
-                code.is_active,
-            ),
-            changelist="venues_venueasset_changelist",
-            filters={"asset": obj.pk},
         )
 
     @admin.display(description="Memberships")
@@ -365,7 +239,6 @@ class AssetAdmin(RegistryModelAdmin):
                 _decimal(member.weight),
                 self.change_link(member, "Change"),
             ),
-            changelist="assets_assetgroupmember_changelist",
             filters={"asset": obj.pk},
         )
 
@@ -392,57 +265,7 @@ class AssetAdmin(RegistryModelAdmin):
                 _decimal(link.conversion_rate),
                 link.protocol,
             ),
-            changelist="assets_assetrelationship_changelist",
             filters={role: obj.pk},
-        )
-
-    @admin.display(description="Active")
-    def current_flags(self, obj):
-        """The active flags, most severe first."""
-        return self.related_panel(
-            obj.quality_flags.active(),
-            ("Severity", "Flag", "Source", "Reason", "Raised", "Raised by"),
-            lambda flag: (
-                severity_badge(flag.severity),
-                self.change_link(flag, flag.get_flag_type_display()),
-                flag.source,
-                flag.reason,
-                flag.raised_at,
-                flag.raised_by,
-            ),
-            changelist="quality_assetqualityflag_changelist",
-            filters={"asset": obj.pk, "status": "active"},
-        )
-
-    @admin.display(description="Resolved")
-    def past_flags(self, obj):
-        """The resolved flags, the latest resolved first."""
-        return self.related_panel(
-            obj.quality_flags.resolved().order_by("-resolved_at", "flag_id"),
-            (
-                "Severity",
-                "Flag",
-                "Source",
-                "Reason",
-                "Raised",
-                "Raised by",
-                "Resolved",
-                "Resolved by",
-                "Notes",
-            ),
-            lambda flag: (
-                severity_badge(flag.severity),
-                self.change_link(flag, flag.get_flag_type_display()),
-                flag.source,
-                flag.reason,
-                flag.raised_at,
-                flag.raised_by,
-                flag.resolved_at,
-                flag.resolved_by,
-                flag.resolution_notes,
-            ),
-            changelist="quality_assetqualityflag_changelist",
-            filters={"asset": obj.pk, "status": "resolved"},
         )
 
     def save_model(self, request, obj, form, change):
@@ -538,49 +361,92 @@ class AssetAdmin(RegistryModelAdmin):
         restored = [services.asset_restore(asset=asset) for asset in queryset.deleted()]
         self.message_user(request, f"Restored {len(restored)} assets.", messages.SUCCESS)
 
-    def has_raise_flag_permission(self, request) -> bool:
-        """Raising a flag takes the flag's add permission (Auditors), not the asset's."""
-        opts = AssetQualityFlag._meta
-        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('add', opts)}")
 
-    @admin.action(description="Raise a quality flag on selected assets", permissions=["raise_flag"])
-    def raise_flag(self, request, queryset):
-        """Asks for the flag, then raises it on each selected asset through flag_raise; an
-        asset the service refuses (deleted, already flagged so) is named with the reason."""
-        if refuse_large_selection(self, request, queryset):
-            return None
-        assets = list(queryset)
-        form = FlagRaiseForm(request.POST if "post" in request.POST else None)
-        if not form.is_valid():
-            return flag_action_page(
-                self,
-                request,
-                action="raise_flag",
-                title="Raise a quality flag",
-                form=form,
-                rows=[(self.asset_link(asset), "") for asset in assets],
-                selected=assets,
-                submit="Raise",
-            )
-        actor = actor_id(request.user)
-        raised, refused = 0, []
-        for asset in assets:
-            try:
-                flag_raise(asset=asset, actor=actor, **form.cleaned_data)
-            except (RegistryError, ValidationError) as error:
-                refused.append((self.asset_link(asset), error))
-            else:
-                raised += 1
-        if raised:
-            severity = Severity(form.cleaned_data["severity"]).label
-            flag_type = FlagType(form.cleaned_data["flag_type"]).label
-            self.message_user(
-                request,
-                f"Raised a {severity} {flag_type} flag on {raised} asset(s).",
-                messages.SUCCESS,
-            )
-        if refused:
-            self.message_user(request, refusals_message("Not raised on", refused), messages.ERROR)
+class AssetAdminPart:
+    """What an app above assets adds to the asset admin: a mixin of the methods its
+    entries name (columns, panels, actions) and of its overrides (``get_queryset``
+    annotations, ``page_banners``, ``variant_graph_marks``), with where each entry goes.
+    Register it with ``@extend_asset_admin``.
+
+    An entry goes right after the entry of assets' own that its key names, so the page is
+    the same whatever order the apps load in; the entries of two parts after one entry
+    come in the order of the parts' module names.
+    """
+
+    # {a column of AssetAdmin.list_display: (the columns after it)}
+    columns_after: dict[str, tuple[str, ...]] = {}
+    # {a filter of AssetAdmin.list_filter, by its field or parameter name: (the filters
+    # after it)}
+    filters_after: dict[str, tuple] = {}
+    # {a panel's title, None for the asset's own fields: ((title, fields) of the panels
+    # after it)}
+    panels_after: dict[str | None, tuple[tuple[str, tuple[str, ...]], ...]] = {}
+    # Searched too, and offered after the list's own actions.
+    search_fields_added: tuple[str, ...] = ()
+    actions_added: tuple[str, ...] = ()
+
+
+def _filter_name(spec) -> str:
+    """A list filter's name: its field (alone or with its filter class) or parameter."""
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, tuple):
+        return spec[0]
+    return spec.parameter_name
+
+
+def _placed(own: tuple, parts, after: str, name=str) -> tuple:
+    """``own``'s entries, each followed by the entries the parts put ``after`` it (the
+    parts' attribute of that name maps the ``name`` of an own entry to them)."""
+    names = [name(entry) for entry in own]
+    following: dict = {entry_name: [] for entry_name in names}
+    for part in parts:
+        for anchor, entries in getattr(part, after).items():
+            if anchor not in following:
+                raise ImproperlyConfigured(
+                    f"{part.__qualname__}.{after} follows {anchor!r}; the asset admin has {names}"
+                )
+            following[anchor] += entries
+    return tuple(
+        placed for entry, key in zip(own, names, strict=True) for placed in (entry, *following[key])
+    )
+
+
+def compose_asset_admin(parts) -> type[AssetAdmin]:
+    """AssetAdmin extended by ``parts``: their mixins (in the order of their module names)
+    and its lists with their entries in place."""
+    parts = sorted(parts, key=lambda part: f"{part.__module__}.{part.__qualname__}")
+    marking = [part.__qualname__ for part in parts if "variant_graph_marks" in vars(part)]
+    if len(marking) > 1:
+        raise ImproperlyConfigured(f"The variant graph takes the marks of one part: {marking}")
+
+    class ExtendedAssetAdmin(*parts, AssetAdmin):
+        __doc__ = AssetAdmin.__doc__
+        list_display = _placed(AssetAdmin.list_display, parts, "columns_after")
+        list_filter = _placed(AssetAdmin.list_filter, parts, "filters_after", _filter_name)
+        # None: the asset's own fields, which come before every panel.
+        panels = _placed(
+            ((None, ()), *AssetAdmin.panels), parts, "panels_after", lambda panel: panel[0]
+        )[1:]
+        search_fields = (
+            *AssetAdmin.search_fields,
+            *(field for part in parts for field in part.search_fields_added),
+        )
+        actions = (*AssetAdmin.actions, *(name for part in parts for name in part.actions_added))
+
+    return ExtendedAssetAdmin
+
+
+_asset_admin_parts: set[type[AssetAdminPart]] = set()
+
+
+def extend_asset_admin(part: type[AssetAdminPart]) -> type[AssetAdminPart]:
+    """Registers the asset admin again, with ``part`` among its parts (a class decorator,
+    used by the admin modules of the apps above, which Django imports at start-up)."""
+    _asset_admin_parts.add(part)
+    admin.site.unregister(Asset)
+    admin.site.register(Asset, compose_asset_admin(_asset_admin_parts))
+    return part
 
 
 @admin.register(AssetIdentifier)

@@ -6,23 +6,27 @@ variant with an arrowhead and their relationship type (and the conversion rate w
 not 1). No script, no web font, no external resource: the markup can be inlined into a
 page or served as ``image/svg+xml`` as it is.
 
+An app above assets may mark assets in the picture (those with active flags, by their
+highest severity) with a ``NodeMarks``: a red border, a badge and a line of the node's
+title. Without one, nodes are drawn unmarked.
+
 Two queries whatever the size of the graph: one recursive walk of the relationship table
-that also picks the nodes to show, and one read of those assets with their highest active
-flag severity.
+that also picks the nodes to show, and one read of those assets with what marks them.
 """
 
 import html
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connections
-from django.db.models import Max, Q
+from django.db.models import Expression
 from django.urls import reverse
 
 from assets.models import Asset, AssetRelationship
-from quality.choices import Severity
 
 # At most this many assets in one picture, the asset itself included; a caption says how
 # many related assets were left out.
@@ -47,14 +51,7 @@ FONT_STACK = (
     "'Noto Sans', 'DejaVu Sans', sans-serif"
 )
 
-SEVERITY_COLOURS = {
-    Severity.CRITICAL: "#991b1b",
-    Severity.HIGH: "#dc2626",
-    Severity.MEDIUM: "#d97706",
-    Severity.LOW: "#a16207",
-    Severity.INFO: "#2563eb",
-}
-FLAG_BORDER = "#dc2626"
+MARKED_BORDER = "#dc2626"
 EDGE_COLOUR = "#6b7280"
 
 # Characters XML 1.0 does not allow at all; they are dropped rather than escaped.
@@ -74,11 +71,34 @@ def _number(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
+@dataclass(frozen=True)
+class NodeMark:
+    """How one asset is marked: ``badge`` above its box, in ``background`` and
+    ``foreground`` colours, ``description`` in its title, and ``data`` = (name, value) as
+    a ``data-<name>`` attribute of the node and its badge."""
+
+    badge: str
+    background: str
+    foreground: str
+    description: str
+    data: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class NodeMarks:
+    """What marks assets, from an app above assets: ``annotation`` is read with the shown
+    assets (one query for all of them) and ``mark`` turns its value into an asset's mark,
+    None for none."""
+
+    annotation: Expression
+    mark: Callable[[Any], NodeMark | None]
+
+
 @dataclass
 class _Node:
     asset: Asset
     rank: int
-    severity: int | None
+    mark: NodeMark | None
     x: float = 0.0
     y: float = 0.0
     position: float = 0.5  # where in its layer, 0 (left) to 1 (right), for ordering
@@ -269,14 +289,15 @@ def _draw_node(node: _Node) -> str:
         fill, stroke, stroke_width = "#e0ecff", "#1d4ed8", 3
     if asset.is_deleted:
         fill, stroke, text_colour, dash = "#f3f4f6", "#9ca3af", "#9ca3af", ' stroke-dasharray="5 3"'
-    if node.severity is not None:
-        stroke, stroke_width = FLAG_BORDER, 3
+    mark = node.mark
+    if mark is not None:
+        stroke, stroke_width = MARKED_BORDER, 3
     name = asset.name if not asset.is_deleted else f"deleted · {asset.name}"
     description = [f"{asset.symbol} — {asset.name}", asset.asset_type]
     if asset.is_deleted:
         description.append("deleted")
-    if node.severity is not None:
-        description.append(f"active flag: {Severity(node.severity).label}")
+    if mark is not None:
+        description.append(mark.description)
     url = reverse("admin:assets_asset_change", args=[asset.pk])
     centre = node.x + NODE_WIDTH / 2
     attributes = f'class="node" data-asset-id="{asset.pk}" data-rank="{node.rank}"'
@@ -284,8 +305,9 @@ def _draw_node(node: _Node) -> str:
         attributes += ' data-root="true"'
     if asset.is_deleted:
         attributes += ' data-deleted="true"'
-    if node.severity is not None:
-        attributes += f' data-severity="{node.severity}"'
+    if mark is not None:
+        data = f'data-{_text(mark.data[0])}="{_text(mark.data[1])}"'
+        attributes += f" {data}"
     parts = [
         f'<a href="{_text(url)}" xlink:href="{_text(url)}" {attributes}>',
         f"<title>{_text(' · '.join(description))}</title>",
@@ -299,42 +321,41 @@ def _draw_node(node: _Node) -> str:
         f'font-size="11" fill="{text_colour if asset.is_deleted else "#4b5563"}">'
         f"{_text(_shorten(name, NAME_CHARS))}</text>",
     ]
-    if node.severity is not None:
-        badge = f"⚠ {Severity(node.severity).label.upper()}"
-        badge_width = round(len(badge) * 6.6 + 14)
+    if mark is not None:
+        badge_width = round(len(mark.badge) * 6.6 + 14)
         badge_x = node.x + NODE_WIDTH - badge_width - 6
         parts += [
-            f'<g class="badge" data-severity="{node.severity}">',
+            f'<g class="badge" {data}>',
             f'<rect x="{_number(badge_x)}" y="{_number(node.y - 10)}" width="{badge_width}" '
-            f'height="18" rx="9" fill="{SEVERITY_COLOURS[node.severity]}"/>',
+            f'height="18" rx="9" fill="{_text(mark.background)}"/>',
             f'<text x="{_number(badge_x + badge_width / 2)}" y="{_number(node.y + 3)}" '
-            'text-anchor="middle" font-size="10" font-weight="700" fill="#ffffff">'
-            f"{_text(badge)}</text>",
+            'text-anchor="middle" font-size="10" font-weight="700" '
+            f'fill="{_text(mark.foreground)}">{_text(mark.badge)}</text>',
             "</g>",
         ]
     parts.append("</a>")
     return "".join(parts)
 
 
-def variant_graph_svg(asset: Asset, *, depth: int = 3) -> str:
+def variant_graph_svg(asset: Asset, *, depth: int = 3, marks: NodeMarks | None = None) -> str:
     """An SVG picture of ``asset``'s underlying assets (above, up to ``depth`` steps) and
     variants (below, up to ``depth`` steps), at most ``MAX_NODES`` assets.
 
-    Each asset links to its admin change page; assets with active flags have a red border
-    and a badge with the highest active severity; deleted assets are grey. Two queries.
+    Each asset links to its admin change page; assets ``marks`` marks have a red border
+    and a badge; deleted assets are grey. Two queries.
     """
     if depth < 0:
         raise ValueError("depth must not be negative")
     using = asset._state.db or "default"
     ranks, edges, related_count = _walk(asset.pk, depth, MAX_NODES - 1, using)
     ranks[asset.pk] = 0
-    active = Q(quality_flags__resolved_at__isnull=True)
-    shown = (
-        Asset.all_objects.using(using)
-        .filter(pk__in=list(ranks))
-        .annotate(max_severity=Max("quality_flags__severity", filter=active))
-    )
-    nodes = {row.pk: _Node(row, ranks[row.pk], row.max_severity) for row in shown}
+    shown = Asset.all_objects.using(using).filter(pk__in=list(ranks))
+    if marks is not None:
+        shown = shown.annotate(marked_by=marks.annotation)
+    nodes = {
+        row.pk: _Node(row, ranks[row.pk], None if marks is None else marks.mark(row.marked_by))
+        for row in shown
+    }
     if asset.pk not in nodes:  # not saved, or gone: draw it from what we were given
         nodes[asset.pk] = _Node(asset, 0, None)
     edges = [edge for edge in edges if edge.parent_id in nodes and edge.child_id in nodes]

@@ -1,4 +1,5 @@
-"""The quality flag admin, and the flag actions of the admin (raise on assets, resolve).
+"""The quality flag admin, the flag actions of the admin (raise on assets, resolve), and
+the flags' part of the asset admin (``AssetFlagsAdmin``).
 
 The actions ask for their input on an intermediate page (``flag_action_page``) that posts
 back with the admin's action fields, and write through ``quality.services`` one flag at
@@ -10,29 +11,27 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from assets.admin import AssetAdminPart, extend_asset_admin
+from assets.graph import NodeMark, NodeMarks
 from quality import services
-from quality.choices import Severity
+from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
+from quality.palette import SEVERITY_COLOURS
 from registry.actors import actor_id
 from registry.admin import RegistryModelAdmin, admin_change_url
-from registry.admin_filters import FrequentValuesFilter
+from registry.admin_filters import FrequentValuesFilter, GroupedFacetsMixin
 from registry.exceptions import FourEyesError, RegistryError
 from registry.text import FREE_TEXT_MAX_LENGTH
-
-# Badge colours by severity (background, text): grey, blue, amber, orange, red.
-SEVERITY_COLOURS = {
-    Severity.INFO: ("#6c757d", "#fff"),
-    Severity.LOW: ("#1c64d1", "#fff"),
-    Severity.MEDIUM: ("#f0b400", "#1a1a1a"),
-    Severity.HIGH: ("#e8590c", "#fff"),
-    Severity.CRITICAL: ("#c92a2a", "#fff"),
-}
 
 
 def severity_badge(severity):
@@ -90,6 +89,10 @@ class FlagResolveForm(forms.Form):
         help_text="Why the flags no longer apply; stored on each flag resolved.",
     )
 
+
+# The flags' styles (badges' columns, the resolve button, the serious-flags warning), on
+# the flag pages and the asset's.
+FLAG_STYLES = forms.Media(css={"all": ("quality/admin/flags.css",)})
 
 # Posted by the flag page's "Resolve this flag" button: after resolving, back to the flag.
 RETURN_TO_FLAG = "_return_to_flag"
@@ -174,6 +177,10 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
     # A raised flag is fixed: its page shows it, and resolving it is the "Resolve this
     # flag" button (the resolve action, for this flag), never a save of the form.
     change_form_template = "quality/admin/flag_change_form.html"
+
+    @property
+    def media(self):
+        return super().media + FLAG_STYLES
 
     @admin.display(description="Severity", ordering="severity")
     def coloured_severity(self, obj):
@@ -307,3 +314,218 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
                 **fields,
             )
             obj.__dict__.update(created.__dict__)
+
+
+# The flags' part of the asset admin: a column, a filter and the raise action in the
+# asset list; a warning, two panels and the variant graph's marks on the asset's page.
+
+
+def _active_flags():
+    return AssetQualityFlag.objects.active().filter(asset=OuterRef("pk"))
+
+
+class FlagSeverityFilter(GroupedFacetsMixin, admin.SimpleListFilter):
+    """Assets by the highest severity of their active flags (the list's annotation)."""
+
+    title = "active flags"
+    parameter_name = "flagged"
+    facet_column = "highest_active_severity"
+
+    def facet_value(self, lookup: str) -> int | None:
+        return None if lookup == "none" else int(lookup)
+
+    def lookups(self, request, model_admin):
+        return (("none", "None"), *((str(value), label) for value, label in Severity.choices))
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(highest_active_severity__isnull=True)
+        if self.value() in {str(value) for value in Severity.values}:
+            return queryset.filter(highest_active_severity=int(self.value()))
+        return queryset
+
+
+def severity_mark(severity) -> NodeMark | None:
+    """The variant graph's mark of an asset whose active flags' highest severity is
+    ``severity`` (None: no active flag), in the badges' colours."""
+    if severity is None:
+        return None
+    severity = Severity(severity)
+    background, colour = SEVERITY_COLOURS[severity]
+    return NodeMark(
+        badge=f"⚠ {severity.label.upper()}",
+        background=background,
+        foreground=colour,
+        description=f"active flag: {severity.label}",
+        data=("severity", str(severity.value)),
+    )
+
+
+# Each shown asset's highest active severity, read with the graph's assets.
+ACTIVE_FLAG_MARKS = NodeMarks(
+    annotation=Max("quality_flags__severity", filter=Q(quality_flags__resolved_at__isnull=True)),
+    mark=severity_mark,
+)
+
+
+@extend_asset_admin
+class AssetFlagsAdmin(AssetAdminPart):
+    """An asset's quality flags on its list and its page."""
+
+    columns_after = {"category": ("active_flags",)}
+    filters_after = {"category": (FlagSeverityFilter,)}
+    panels_after = {"Relationships": (("Quality flags", ("current_flags", "past_flags")),)}
+    actions_added = ("raise_flag",)
+    variant_graph_marks = ACTIVE_FLAG_MARKS
+
+    @property
+    def media(self):
+        return super().media + FLAG_STYLES
+
+    def get_queryset(self, request):
+        """Each row carries its active flags' count and highest severity: two correlated
+        subqueries on the active-flags index, so a page costs one query, not one per row.
+        """
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                active_flag_count=Coalesce(
+                    Subquery(
+                        _active_flags()
+                        .order_by()
+                        .values("asset")
+                        .annotate(count=Count("pk"))
+                        .values("count"),
+                        output_field=IntegerField(),
+                    ),
+                    0,
+                ),
+                highest_active_severity=Subquery(
+                    _active_flags().order_by("-severity").values("severity")[:1],
+                    output_field=IntegerField(),
+                ),
+            )
+        )
+
+    @admin.display(description="Active flags", ordering="highest_active_severity")
+    def active_flags(self, obj):
+        """How many, after the badge of the most severe (one column: the list is wide)."""
+        if not obj.active_flag_count:
+            return None
+        return format_html(
+            "{} {}", severity_badge(obj.highest_active_severity), obj.active_flag_count
+        )
+
+    def page_banners(self, request, obj):
+        """A warning when the asset has an active HIGH or CRITICAL flag: a steward editing
+        it must know before anything else."""
+        banners = super().page_banners(request, obj)
+        serious = [
+            {
+                "badge": severity_badge(flag.severity),
+                "link": self.change_link(flag, flag.get_flag_type_display()),
+                "reason": flag.reason,
+                "raised_by": flag.raised_by or flag.source,
+                "raised_at": flag.raised_at,
+            }
+            for flag in obj.quality_flags.active().filter(severity__gte=Severity.HIGH)
+        ]
+        if serious:
+            banners.append(
+                render_to_string(
+                    "quality/admin/serious_flags.html", {"serious_flags": serious}, request
+                )
+            )
+        return banners
+
+    @admin.display(description="Active")
+    def current_flags(self, obj):
+        """The active flags, most severe first."""
+        return self.related_panel(
+            obj.quality_flags.active(),
+            ("Severity", "Flag", "Source", "Reason", "Raised", "Raised by"),
+            lambda flag: (
+                severity_badge(flag.severity),
+                self.change_link(flag, flag.get_flag_type_display()),
+                flag.source,
+                flag.reason,
+                flag.raised_at,
+                flag.raised_by,
+            ),
+            filters={"asset": obj.pk, "status": "active"},
+        )
+
+    @admin.display(description="Resolved")
+    def past_flags(self, obj):
+        """The resolved flags, the latest resolved first."""
+        return self.related_panel(
+            obj.quality_flags.resolved().order_by("-resolved_at", "flag_id"),
+            (
+                "Severity",
+                "Flag",
+                "Source",
+                "Reason",
+                "Raised",
+                "Raised by",
+                "Resolved",
+                "Resolved by",
+                "Notes",
+            ),
+            lambda flag: (
+                severity_badge(flag.severity),
+                self.change_link(flag, flag.get_flag_type_display()),
+                flag.source,
+                flag.reason,
+                flag.raised_at,
+                flag.raised_by,
+                flag.resolved_at,
+                flag.resolved_by,
+                flag.resolution_notes,
+            ),
+            filters={"asset": obj.pk, "status": "resolved"},
+        )
+
+    def has_raise_flag_permission(self, request) -> bool:
+        """Raising a flag takes the flag's add permission (Auditors), not the asset's."""
+        opts = AssetQualityFlag._meta
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('add', opts)}")
+
+    @admin.action(description="Raise a quality flag on selected assets", permissions=["raise_flag"])
+    def raise_flag(self, request, queryset):
+        """Asks for the flag, then raises it on each selected asset through flag_raise; an
+        asset the service refuses (deleted, already flagged so) is named with the reason."""
+        if refuse_large_selection(self, request, queryset):
+            return None
+        assets = list(queryset)
+        form = FlagRaiseForm(request.POST if "post" in request.POST else None)
+        if not form.is_valid():
+            return flag_action_page(
+                self,
+                request,
+                action="raise_flag",
+                title="Raise a quality flag",
+                form=form,
+                rows=[(self.asset_link(asset), "") for asset in assets],
+                selected=assets,
+                submit="Raise",
+            )
+        actor = actor_id(request.user)
+        raised, refused = 0, []
+        for asset in assets:
+            try:
+                services.flag_raise(asset=asset, actor=actor, **form.cleaned_data)
+            except (RegistryError, ValidationError) as error:
+                refused.append((self.asset_link(asset), error))
+            else:
+                raised += 1
+        if raised:
+            severity = Severity(form.cleaned_data["severity"]).label
+            flag_type = FlagType(form.cleaned_data["flag_type"]).label
+            self.message_user(
+                request,
+                f"Raised a {severity} {flag_type} flag on {raised} asset(s).",
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(request, refusals_message("Not raised on", refused), messages.ERROR)

@@ -131,7 +131,7 @@ class ServiceWrites:
 
 class ConsoleAdmin(SearchableFiltersMedia):
     """The base of every admin of the console: the scripts of the searchable filters and
-    the console's stylesheet (lists readable at 1,400 px, the flag and history pages)."""
+    the console's stylesheet (lists readable at 1,400 px, the history pages)."""
 
     class Media:
         css = {"all": ("registry/admin/console.css",)}

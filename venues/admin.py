@@ -1,5 +1,9 @@
-from django.contrib import admin
+"""The venues app's admin, and the venues' part of the asset admin (``AssetVenuesAdmin``)."""
 
+from django.contrib import admin
+from django.db.models import F
+
+from assets.admin import AssetAdminPart, extend_asset_admin
 from registry.admin import RegistryModelAdmin
 from registry.admin_filters import RelatedSearchFilter
 from venues import services
@@ -51,3 +55,60 @@ class VenueSymbolAdmin(RegistryModelAdmin):
         # What a mapping means is fixed once mapped (venues.services); delisting is the API's.
         fixed = (*VENUE_SYMBOL_KEY_FIELDS, "delisted_at") if obj else ()
         return (*super().get_readonly_fields(request, obj), *fixed)
+
+
+@extend_asset_admin
+class AssetVenuesAdmin(AssetAdminPart):
+    """The venues that list an asset, on its list (a filter, the ticker search) and its
+    page (its tickers as base and as quote, and the venues' own codes for it)."""
+
+    filters_after = {"deployments__chain": (("venue_symbols__venue", RelatedSearchFilter),)}
+    search_fields_added = ("=venue_symbols__symbol",)
+    # The first panels, before the asset's groups.
+    panels_after = {None: (("Venues", ("tickers_as_base", "tickers_as_quote", "venue_codes")),)}
+
+    @admin.display(description="As base")
+    def tickers_as_base(self, obj):
+        """The venue tickers that resolve to the asset, current ones first."""
+        return self._tickers_panel(obj.venue_symbols, "Quote", "quote_asset", "asset", obj)
+
+    @admin.display(description="As quote")
+    def tickers_as_quote(self, obj):
+        """The venue tickers quoted in the asset, current ones first."""
+        return self._tickers_panel(obj.quoted_venue_symbols, "Base", "asset", "quote_asset", obj)
+
+    def _tickers_panel(self, tickers, other_label: str, other: str, role: str, obj):
+        """``tickers`` of the asset in ``role`` (asset or quote_asset), each with the asset
+        at its ``other`` end."""
+        return self.related_panel(
+            tickers.select_related(other).order_by(
+                F("delisted_at").desc(nulls_first=True), "venue_id", "symbol", "market_type"
+            ),
+            ("Ticker", "Venue", "Market", other_label, "Active", "Delisted"),
+            lambda symbol: (
+                self.change_link(symbol, symbol.symbol),
+                symbol.venue_id,
+                symbol.get_market_type_display(),
+                self.asset_link(getattr(symbol, other)),
+                symbol.is_active,
+                symbol.delisted_at,
+            ),
+            filters={role: obj.pk},
+        )
+
+    @admin.display(description="Venue codes")
+    def venue_codes(self, obj):
+        """The venues' own codes for the asset (Kraken's XXBT)."""
+        return self.related_panel(
+            obj.venue_assets.all(),
+            ("Code", "Venue", "Trading", "Deposit", "Withdraw", "Active"),
+            lambda code: (
+                self.change_link(code, code.venue_asset_symbol),
+                code.venue_id,
+                code.trading_enabled,
+                code.deposit_enabled,
+                code.withdraw_enabled,
+                code.is_active,
+            ),
+            filters={"asset": obj.pk},
+        )

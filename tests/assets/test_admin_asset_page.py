@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assets import services
-from assets.admin import PANEL_FIELDS, PANEL_ROWS
+from assets.admin import PANEL_ROWS
 from assets.choices import RelationshipType
 from assets.models import Asset
 from quality.choices import FlagType, Severity
@@ -33,6 +33,18 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# Every panel of the page, in its order: the venues', the asset's own, the flags'.
+PANEL_FIELDS = (
+    "tickers_as_base",
+    "tickers_as_quote",
+    "venue_codes",
+    "memberships",
+    "as_variant",
+    "as_underlying",
+    "current_flags",
+    "past_flags",
+)
 
 NO_INLINES = {
     f"{prefix}-{suffix}": value
@@ -188,6 +200,17 @@ class TestPanels:
             change_url(weth.eth),
         }
         assert client.get(change_url(weth.rows["wraps"])).status_code == 200  # links it may follow
+
+    def test_the_panels_come_in_their_order_under_their_titles(self, weth, admin_client):
+        page = admin_client.get(change_url(weth)).content.decode()
+
+        titles = re.findall(
+            r'<h2 id="fieldset-0-\d+-heading" class="fieldset-heading">(.*?)</h2>', page
+        )
+        assert titles == ["Venues", "Groups", "Relationships", "Quality flags"]
+        places = [page.index(f'<div class="form-row field-{name}">') for name in PANEL_FIELDS]
+        assert places == sorted(places)
+        assert page.index('id="identifiers-heading"') < places[0]  # below the inlines
 
     def test_the_add_page_has_no_panels(self, admin_client):
         page = admin_client.get(reverse("admin:assets_asset_add")).content.decode()

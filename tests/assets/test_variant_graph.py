@@ -13,6 +13,7 @@ from assets.choices import IdentifierSource, RelationshipType
 from assets.demo import demo_asset
 from assets.graph import MAX_NODES, variant_graph_svg
 from assets.models import Asset
+from quality.admin import ACTIVE_FLAG_MARKS
 from quality.choices import Severity
 from tests.factories import AssetFactory, AssetQualityFlagFactory, AssetRelationshipFactory
 
@@ -135,7 +136,7 @@ def test_the_picture_is_a_complete_self_contained_svg(demo):
 
 def test_the_flagged_counterfeit_usdc_is_marked_critical(demo):
     counterfeit = demo_asset(IdentifierSource.INTERNAL, "demo-counterfeit-usdc")
-    root = parse(variant_graph_svg(counterfeit))
+    root = parse(variant_graph_svg(counterfeit, marks=ACTIVE_FLAG_MARKS))
 
     link = nodes(root)["USDC"]
     assert link.get("data-severity") == str(Severity.CRITICAL)
@@ -146,6 +147,26 @@ def test_the_flagged_counterfeit_usdc_is_marked_critical(demo):
     assert [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "caption"] == [
         "No underlying assets or variants."
     ]
+
+
+def test_without_marks_a_flagged_asset_is_drawn_like_any_other(demo):
+    """Assets know no flags: the marks are what an app above contributes."""
+    counterfeit = demo_asset(IdentifierSource.INTERNAL, "demo-counterfeit-usdc")
+    root = parse(variant_graph_svg(counterfeit))
+
+    link = nodes(root)["USDC"]
+    assert link.get("data-severity") is None
+    assert link.find(f"{SVG}rect").get("stroke") != "#dc2626"
+    assert not [g for g in root.iter(f"{SVG}g") if g.get("class") == "badge"]
+    assert "flag" not in link.find(f"{SVG}title").text
+
+
+def test_the_asset_pages_graph_marks_flagged_assets(admin_client, demo):
+    counterfeit = demo_asset(IdentifierSource.INTERNAL, "demo-counterfeit-usdc")
+    page = admin_client.get(f"/admin/assets/asset/{counterfeit.pk}/change/").content.decode()
+
+    assert f'data-severity="{Severity.CRITICAL.value}"' in page
+    assert "⚠ CRITICAL" in page
 
 
 def test_a_variant_shows_its_highest_active_severity_and_ignores_resolved_flags(demo):
@@ -168,7 +189,7 @@ def test_a_variant_shows_its_highest_active_severity_and_ignores_resolved_flags(
         resolved_at=timezone.now(),
         resolved_by="user:x",
     )
-    shown = nodes(parse(variant_graph_svg(coingecko("ethereum"))))
+    shown = nodes(parse(variant_graph_svg(coingecko("ethereum"), marks=ACTIVE_FLAG_MARKS)))
 
     assert shown["stETH"].get("data-severity") == str(Severity.HIGH)
     assert "⚠ HIGH" in [t.text for t in shown["stETH"].iter(f"{SVG}text")]
@@ -290,7 +311,7 @@ def test_the_number_of_queries_does_not_grow_with_the_graph(django_assert_max_nu
             AssetQualityFlagFactory(asset=grandchild, severity=Severity.LOW)
     for asset in (small, big):
         with django_assert_max_num_queries(2):
-            parse(variant_graph_svg(asset))
+            parse(variant_graph_svg(asset, marks=ACTIVE_FLAG_MARKS))
 
 
 def test_the_asset_page_shows_its_variant_graph(admin_client, demo):
