@@ -21,6 +21,11 @@ class QualityConfig(AppConfig):
 
         register_resolve_answer("pretrade", PretradeAnswerSerializer)
         register_summary_fields(**SUMMARY_FLAG_FIELDS)
+        # The asset list and search by active flags.
+        from assets.filtersets import register_asset_filters
+        from quality.filtersets import ASSET_FILTERS
+
+        register_asset_filters(**ASSET_FILTERS)
 
         from quality import events
 
