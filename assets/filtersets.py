@@ -24,7 +24,7 @@ class AssetFilterSet(RegistryFilterSet):
     chain = django_filters.CharFilter(
         method="filter_chain", help_text="Deployed on this chain (chain_id)."
     )
-    # The apps above add theirs here (register_asset_filters): venues, quality.
+    # The apps above add theirs here (register_asset_filters): by venue, by flag severity.
     updated_after = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gt")
 
     class Meta:

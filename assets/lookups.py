@@ -74,11 +74,12 @@ class SummaryExtension:
 
     ``annotations``: expressions by name, added to the summaries' one query (values() of
     the asset, so an aggregate over a reverse relation is grouped by asset);
-    ``complete(row)``: the fields the app adds to a summary from its row, in answer order.
+    ``complete(row, summary)``: adds the app's fields to the summary from the query's row,
+    in answer order (in place: no dict per row, this runs for every asset of a batch).
     """
 
     annotations: dict[str, Any]
-    complete: Callable[[dict], dict]
+    complete: Callable[[dict, dict], None]
 
 
 # In registration order (INSTALLED_APPS order): the order of their fields in the answer.
@@ -106,7 +107,7 @@ def asset_summaries(asset_ids) -> dict:
             "asset_type": row["asset_type"],
         }
         for extension in SUMMARY_EXTENSIONS:
-            summary.update(extension.complete(row))
+            extension.complete(row, summary)
         summaries[row["asset_id"]] = summary
     return summaries
 

@@ -24,13 +24,11 @@ ACTIVE_FLAGS = JSONBAgg(
 )
 
 
-def flag_summary(row: dict) -> dict:
+def add_flags_to_summary(row: dict, summary: dict) -> None:
     """The summary's flag fields (quality.api.serializers.SUMMARY_FLAG_FIELDS describes them)."""
     flags = row["active_flags"]
-    return {
-        "highest_active_severity": max((flag["severity"] for flag in flags), default=0),
-        "active_flags": flags,
-    }
+    summary["highest_active_severity"] = max((flag["severity"] for flag in flags), default=0)
+    summary["active_flags"] = flags
 
 
 def flags_key(asset_id) -> str:
@@ -39,7 +37,9 @@ def flags_key(asset_id) -> str:
 
 def register() -> None:
     """Called from QualityConfig.ready()."""
-    register_summary_extension(annotations={"active_flags": ACTIVE_FLAGS}, complete=flag_summary)
+    register_summary_extension(
+        annotations={"active_flags": ACTIVE_FLAGS}, complete=add_flags_to_summary
+    )
     cache.register_asset_keys(lambda asset_ids: {flags_key(asset_id) for asset_id in asset_ids})
     # The answer is the asset summary, which carries the active flags.
     cache.register_lookup(

@@ -210,8 +210,8 @@ class AssetGroupSerializer(RegistryModelSerializer):
 # serializers, so a generated client gets one type for both.
 
 
-# Fields the apps above add to the asset summary of the hot answers (quality: its active
-# flags), in the order their summary extension (assets.lookups) writes them.
+# Fields the apps above add to the asset summary of the hot answers (the active flags,
+# say), in the order their summary extension (assets.lookups) writes them.
 SUMMARY_EXTENSION_FIELDS: dict[str, serializers.Field] = {}
 
 

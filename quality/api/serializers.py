@@ -67,7 +67,7 @@ class ActiveFlagSerializer(serializers.ModelSerializer):
 
 
 # The asset summary's flag fields (assets.api.serializers.register_summary_fields), in the
-# order quality.lookups.flag_summary writes them.
+# order quality.lookups.add_flags_to_summary writes them.
 SUMMARY_FLAG_FIELDS = {
     "highest_active_severity": serializers.IntegerField(
         min_value=0,
