@@ -1,7 +1,7 @@
 """django-filter FilterSets of the assets app (used by the API)."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from assets.choices import AssetType, IdentifierSource, RelationshipType
 from assets.models import (
@@ -12,18 +12,7 @@ from assets.models import (
     AssetIdentifier,
     AssetRelationship,
 )
-from registry.filters import IntegerFilter, RegistryFilterSet, UTCDateTimeFilter
-
-
-def _related_model(name: str):
-    """The model behind a reverse relation of Asset, reached without importing its app
-    (venues and quality build on assets, not the other way round)."""
-    return Asset._meta.get_field(name).related_model
-
-
-def _active_flags_at_least(severity: int):
-    flags = _related_model("quality_flags")._default_manager
-    return flags.filter(asset=OuterRef("pk"), resolved_at__isnull=True, severity__gte=severity)
+from registry.filters import RegistryFilterSet, UTCDateTimeFilter
 
 
 class AssetFilterSet(RegistryFilterSet):
@@ -35,26 +24,12 @@ class AssetFilterSet(RegistryFilterSet):
     chain = django_filters.CharFilter(
         method="filter_chain", help_text="Deployed on this chain (chain_id)."
     )
-    venue = django_filters.CharFilter(
-        method="filter_venue", help_text="Has a current ticker on this venue (venue_id)."
-    )
-    min_flag_severity = IntegerFilter(
-        method="filter_min_flag_severity",
-        min_value=1,
-        max_value=5,
-        help_text="Has an active quality flag at least this severe (1-5).",
-    )
-    max_flag_severity = IntegerFilter(
-        method="filter_max_flag_severity",
-        min_value=0,
-        max_value=5,
-        help_text="Has no active quality flag more severe than this (0 = no active flags).",
-    )
+    # The apps above add theirs here (register_asset_filters): by venue, by flag severity.
     updated_after = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gt")
 
     class Meta:
         model = Asset
-        fields = ["symbol", "asset_type", "category", "chain", "venue"]
+        fields = ["symbol", "asset_type", "category", "chain"]
 
     def filter_symbol(self, queryset, name, value):
         return queryset.with_symbol(value)
@@ -63,20 +38,14 @@ class AssetFilterSet(RegistryFilterSet):
         deployed = AssetDeployment.objects.filter(asset=OuterRef("pk"), chain_id=value)
         return queryset.filter(Exists(deployed))
 
-    def filter_venue(self, queryset, name, value):
-        tickers = _related_model("venue_symbols")._default_manager
-        listed = tickers.filter(
-            Q(asset=OuterRef("pk")) | Q(quote_asset=OuterRef("pk")),
-            venue_id=value,
-            delisted_at__isnull=True,
-        )
-        return queryset.filter(Exists(listed))
 
-    def filter_min_flag_severity(self, queryset, name, value: int):
-        return queryset.filter(Exists(_active_flags_at_least(value)))
-
-    def filter_max_flag_severity(self, queryset, name, value: int):
-        return queryset.exclude(Exists(_active_flags_at_least(value + 1)))
+def register_asset_filters(**filters: django_filters.Filter) -> None:
+    """Called from an upper app's AppConfig.ready(): filters of the asset list and search
+    by what that app knows of an asset (a ``method`` filter takes a function of
+    ``(queryset, name, value)``). They go before ``updated_after``, in registration order."""
+    own = list(AssetFilterSet.base_filters.items())
+    at = [name for name, _ in own].index("updated_after")
+    AssetFilterSet.base_filters = dict([*own[:at], *filters.items(), *own[at:]])
 
 
 class AssetIdentifierFilterSet(RegistryFilterSet):

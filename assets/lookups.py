@@ -1,17 +1,19 @@
 """Hot lookups of the assets app: cache keys, answers built from PostgreSQL, and the keys
 a write affects. The protocol (read-through, invalidation) is registry.cache's.
 
-Answers embed an *asset summary* (id, symbol, name, type, active flags), so anything that
+Answers embed an *asset summary* (id, symbol, name, type, and what the apps above add to
+it through ``register_summary_extension``, such as the active flags), so anything that
 changes a summary invalidates every key embedding it (``registry.cache.keys_for_assets``).
 """
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import orjson
-from django.contrib.postgres.aggregates import JSONBAgg
 from django.db import connection
-from django.db.models import F, JSONField, Q, Value
-from django.db.models.functions import JSONObject, Lower
+from django.db.models.functions import Lower
 
 from assets.models import Asset, AssetDeployment, AssetGroup, AssetGroupMember, AssetRelationship
 from assets.querysets import VARIANT_RELATIONSHIP_TYPES
@@ -66,40 +68,47 @@ def variants_key(asset_id) -> str:
 SUMMARY_FIELDS = {"symbol", "name", "asset_type"}
 
 
+@dataclass(frozen=True)
+class SummaryExtension:
+    """What an app above adds to every asset summary (the active flags, say).
+
+    ``annotations``: expressions by name, added to the summaries' one query (values() of
+    the asset, so an aggregate over a reverse relation is grouped by asset);
+    ``complete(row, summary)``: adds the app's fields to the summary from the query's row,
+    in answer order (in place: no dict per row, this runs for every asset of a batch).
+    """
+
+    annotations: dict[str, Any]
+    complete: Callable[[dict, dict], None]
+
+
+# In registration order (INSTALLED_APPS order): the order of their fields in the answer.
+SUMMARY_EXTENSIONS: list[SummaryExtension] = []
+
+
+def register_summary_extension(*, annotations: dict[str, Any], complete) -> None:
+    """Called from an upper app's AppConfig.ready(); its fields follow the asset's own."""
+    SUMMARY_EXTENSIONS.append(SummaryExtension(annotations=annotations, complete=complete))
+
+
 def asset_summaries(asset_ids) -> dict:
-    """Summaries of live assets by id, with their active flags: one query for any number."""
-    active = Q(quality_flags__resolved_at__isnull=True, quality_flags__flag_id__isnull=False)
-    flag = JSONObject(
-        flag_id="quality_flags__flag_id",
-        flag_type="quality_flags__flag_type",
-        severity="quality_flags__severity",
-        source="quality_flags__source",
-        reason="quality_flags__reason",
+    """Summaries of live assets by id, with what the apps above add: one query for any number."""
+    rows = Asset.objects.filter(pk__in=set(asset_ids)).values(
+        "asset_id", "symbol", "name", "asset_type"
     )
-    rows = (
-        Asset.objects.filter(pk__in=set(asset_ids))
-        .values("asset_id", "symbol", "name", "asset_type")
-        .annotate(
-            active_flags=JSONBAgg(
-                flag,
-                filter=active,
-                order_by=(F("quality_flags__severity").desc(), F("quality_flags__raised_at")),
-                default=Value([], output_field=JSONField()),
-            )
-        )
-    )
+    for extension in SUMMARY_EXTENSIONS:
+        rows = rows.annotate(**extension.annotations)
     summaries = {}
     for row in rows:
-        flags = row["active_flags"]
-        row["highest_active_severity"] = max((f["severity"] for f in flags), default=0)
-        summaries[row["asset_id"]] = {
+        summary = {
             "asset_id": row["asset_id"],
             "symbol": row["symbol"],
             "name": row["name"],
             "asset_type": row["asset_type"],
-            "highest_active_severity": row["highest_active_severity"],
-            "active_flags": flags,
         }
+        for extension in SUMMARY_EXTENSIONS:
+            extension.complete(row, summary)
+        summaries[row["asset_id"]] = summary
     return summaries
 
 
@@ -154,7 +163,7 @@ def load_deployments(requests: list[dict]) -> list[cache.Answer]:
 
 
 def load_assets(requests: list[dict]) -> list[cache.Answer]:
-    """Asset summaries (with active flags) by id: the answer of the flags family too."""
+    """Asset summaries by id (also the answer of lookups above that show one asset)."""
     summaries = asset_summaries(r["asset"] for r in requests)
     return [
         (True, dumps(summaries[r["asset"]]))

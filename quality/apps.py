@@ -15,11 +15,19 @@ class QualityConfig(AppConfig):
         from quality import lookups
 
         lookups.register()
-        # What the OpenAPI document says its hot lookups answer.
-        from quality.api.serializers import PretradeAnswerSerializer
+        # What the OpenAPI document says its hot lookups answer, and its flag fields of
+        # the asset summary in every answer.
+        from assets.api.serializers import register_summary_fields
+        from quality.api.serializers import SUMMARY_FLAG_FIELDS, PretradeAnswerSerializer
         from registry.api.schema import register_resolve_answer
 
         register_resolve_answer("pretrade", PretradeAnswerSerializer)
+        register_summary_fields(**SUMMARY_FLAG_FIELDS)
+        # The asset list and search by active flags.
+        from assets.filtersets import register_asset_filters
+        from quality.filtersets import ASSET_FILTERS
+
+        register_asset_filters(**ASSET_FILTERS)
 
         from quality import events
 

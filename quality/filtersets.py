@@ -1,10 +1,12 @@
-"""django-filter FilterSets of the quality app."""
+"""django-filter FilterSets of the quality app, and the flag filters it adds to the asset
+list and search (registered in QualityConfig.ready())."""
 
 import django_filters
+from django.db.models import Exists, OuterRef
 
 from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
-from registry.filters import RegistryFilterSet, StrictBooleanFilter
+from registry.filters import IntegerFilter, RegistryFilterSet, StrictBooleanFilter
 
 
 class AssetQualityFlagFilterSet(RegistryFilterSet):
@@ -26,3 +28,34 @@ class AssetQualityFlagFilterSet(RegistryFilterSet):
 
     def filter_active_only(self, queryset, name, value):
         return queryset.active() if value else queryset
+
+
+def _active_flags_at_least(severity: int):
+    return AssetQualityFlag.objects.filter(
+        asset=OuterRef("pk"), resolved_at__isnull=True, severity__gte=severity
+    )
+
+
+def filter_assets_by_min_flag_severity(queryset, name, value: int):
+    return queryset.filter(Exists(_active_flags_at_least(value)))
+
+
+def filter_assets_by_max_flag_severity(queryset, name, value: int):
+    return queryset.exclude(Exists(_active_flags_at_least(value + 1)))
+
+
+# assets.filtersets.register_asset_filters: the asset list and search by active flags.
+ASSET_FILTERS = {
+    "min_flag_severity": IntegerFilter(
+        method=filter_assets_by_min_flag_severity,
+        min_value=1,
+        max_value=5,
+        help_text="Has an active quality flag at least this severe (1-5).",
+    ),
+    "max_flag_severity": IntegerFilter(
+        method=filter_assets_by_max_flag_severity,
+        min_value=0,
+        max_value=5,
+        help_text="Has no active quality flag more severe than this (0 = no active flags).",
+    ),
+}

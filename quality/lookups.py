@@ -1,7 +1,34 @@
-"""Hot lookup of the quality app: an asset's active flags (its pre-trade key)."""
+"""Hot lookups of the quality app: an asset's active flags (its pre-trade key), and the
+active flags every asset summary of the hot answers shows (an extension of assets')."""
 
-from assets.lookups import load_assets
+from django.contrib.postgres.aggregates import JSONBAgg
+from django.db.models import F, JSONField, Q, Value
+from django.db.models.functions import JSONObject
+
+from assets.lookups import load_assets, register_summary_extension
 from registry import cache
+
+# An asset's unresolved flags, aggregated in the summaries' one query over the asset's
+# reverse relation: the most severe first, then the oldest.
+ACTIVE_FLAGS = JSONBAgg(
+    JSONObject(
+        flag_id="quality_flags__flag_id",
+        flag_type="quality_flags__flag_type",
+        severity="quality_flags__severity",
+        source="quality_flags__source",
+        reason="quality_flags__reason",
+    ),
+    filter=Q(quality_flags__resolved_at__isnull=True, quality_flags__flag_id__isnull=False),
+    order_by=(F("quality_flags__severity").desc(), F("quality_flags__raised_at")),
+    default=Value([], output_field=JSONField()),
+)
+
+
+def add_flags_to_summary(row: dict, summary: dict) -> None:
+    """The summary's flag fields (quality.api.serializers.SUMMARY_FLAG_FIELDS describes them)."""
+    flags = row["active_flags"]
+    summary["highest_active_severity"] = max((flag["severity"] for flag in flags), default=0)
+    summary["active_flags"] = flags
 
 
 def flags_key(asset_id) -> str:
@@ -10,6 +37,9 @@ def flags_key(asset_id) -> str:
 
 def register() -> None:
     """Called from QualityConfig.ready()."""
+    register_summary_extension(
+        annotations={"active_flags": ACTIVE_FLAGS}, complete=add_flags_to_summary
+    )
     cache.register_asset_keys(lambda asset_ids: {flags_key(asset_id) for asset_id in asset_ids})
     # The answer is the asset summary, which carries the active flags.
     cache.register_lookup(

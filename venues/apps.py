@@ -20,6 +20,11 @@ class VenuesConfig(AppConfig):
         from venues.api.serializers import VenueSymbolAnswerSerializer
 
         register_resolve_answer("venue_symbol", VenueSymbolAnswerSerializer)
+        # The asset list and search by venue.
+        from assets.filtersets import register_asset_filters
+        from venues.filtersets import ASSET_FILTERS
+
+        register_asset_filters(**ASSET_FILTERS)
 
         from venues import events
 

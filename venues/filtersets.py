@@ -1,8 +1,10 @@
-"""django-filter FilterSets of the venues app."""
+"""django-filter FilterSets of the venues app, and the ticker filter it adds to the asset
+list and search (registered in VenuesConfig.ready())."""
 
 from datetime import UTC
 
 import django_filters
+from django.db.models import Exists, OuterRef, Q
 
 from registry.filters import RegistryFilterSet, StrictBooleanFilter, UTCDateTimeFilter
 from venues.choices import MarketType, VenueType
@@ -41,3 +43,20 @@ class VenueSymbolFilterSet(RegistryFilterSet):
 
     def filter_as_of(self, queryset, name, value):
         return queryset.as_of(value.astimezone(UTC))
+
+
+def filter_assets_by_venue(queryset, name, value):
+    listed = VenueSymbol.objects.filter(
+        Q(asset=OuterRef("pk")) | Q(quote_asset=OuterRef("pk")),
+        venue_id=value,
+        delisted_at__isnull=True,
+    )
+    return queryset.filter(Exists(listed))
+
+
+# assets.filtersets.register_asset_filters: the asset list and search by venue.
+ASSET_FILTERS = {
+    "venue": django_filters.CharFilter(
+        method=filter_assets_by_venue, help_text="Has a current ticker on this venue (venue_id)."
+    ),
+}

@@ -1,5 +1,7 @@
 """Serializers of the assets API. Field names match the model fields (and CSV exports)."""
 
+import copy
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -208,30 +210,26 @@ class AssetGroupSerializer(RegistryModelSerializer):
 # serializers, so a generated client gets one type for both.
 
 
-class ActiveFlagSerializer(serializers.ModelSerializer):
-    """An unresolved quality flag, as the hot lookups show it."""
-
-    class Meta:
-        # The quality app's flag, reached the way assets/lookups.py reads it: through the
-        # asset's reverse relation (assets builds on chains only; quality builds on assets).
-        model = Asset._meta.get_field("quality_flags").related_model
-        fields = ("flag_id", "flag_type", "severity", "source", "reason")
-        read_only_fields = fields
+# Fields the apps above add to the asset summary of the hot answers (the active flags,
+# say), in the order their summary extension (assets.lookups) writes them.
+SUMMARY_EXTENSION_FIELDS: dict[str, serializers.Field] = {}
 
 
+def register_summary_fields(**fields: serializers.Field) -> None:
+    """Called from an upper app's AppConfig.ready(), beside its summary extension."""
+    SUMMARY_EXTENSION_FIELDS.update(fields)
+
+
+# The asset summary of the hot answers: the asset's fields, then those the apps above
+# contribute, then a subclass's own. Its name is its OpenAPI component's, which generated
+# clients know (no docstring: it would become the component's description).
 class AssetSummaryWithFlagsSerializer(AssetSummarySerializer):
-    highest_active_severity = serializers.IntegerField(
-        min_value=0,
-        max_value=5,
-        help_text="The highest severity among the active flags: 0 with none, else 1 (info) "
-        "to 5 (critical).",
-    )
-    active_flags = ActiveFlagSerializer(
-        many=True, help_text="Unresolved flags, the most severe first, then the oldest."
-    )
-
-    class Meta(AssetSummarySerializer.Meta):
-        fields = (*AssetSummarySerializer.Meta.fields, "highest_active_severity", "active_flags")
+    def get_fields(self):
+        fields = super().get_fields()
+        summary = {name: fields.pop(name) for name in AssetSummarySerializer.Meta.fields}
+        # Copies, as DRF copies declared fields: a field is bound to one serializer.
+        contributed = copy.deepcopy(SUMMARY_EXTENSION_FIELDS)
+        return {**summary, **contributed, **fields}
 
 
 class DeploymentAnswerSerializer(serializers.Serializer):

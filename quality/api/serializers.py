@@ -1,6 +1,9 @@
+"""Serializers of the quality API, and the flag fields quality adds to the asset summary
+of the hot answers (registered in QualityConfig.ready())."""
+
 from rest_framework import serializers
 
-from assets.api.serializers import ActiveFlagSerializer, AssetSummarySerializer
+from assets.api.serializers import AssetSummarySerializer
 from assets.models import Asset
 from quality.choices import Severity
 from quality.models import AssetQualityFlag
@@ -52,6 +55,30 @@ class FlagResolutionSerializer(serializers.Serializer):
     notes = serializers.CharField(
         max_length=FREE_TEXT_MAX_LENGTH, help_text="Why the flag no longer applies."
     )
+
+
+class ActiveFlagSerializer(serializers.ModelSerializer):
+    """An unresolved quality flag, as the hot lookups show it."""
+
+    class Meta:
+        model = AssetQualityFlag
+        fields = ("flag_id", "flag_type", "severity", "source", "reason")
+        read_only_fields = fields
+
+
+# The asset summary's flag fields (assets.api.serializers.register_summary_fields), in the
+# order quality.lookups.add_flags_to_summary writes them.
+SUMMARY_FLAG_FIELDS = {
+    "highest_active_severity": serializers.IntegerField(
+        min_value=0,
+        max_value=5,
+        help_text="The highest severity among the active flags: 0 with none, else 1 (info) "
+        "to 5 (critical).",
+    ),
+    "active_flags": ActiveFlagSerializer(
+        many=True, help_text="Unresolved flags, the most severe first, then the oldest."
+    ),
+}
 
 
 # The answer of the hot lookup resolve/pretrade/, which registry/api/resolve.py builds from
