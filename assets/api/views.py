@@ -307,7 +307,7 @@ class AssetDeploymentViewSet(
 class AssetIdentifierViewSet(
     RetrieveMixin, CreateMixin, DestroyMixin, mixins.ListModelMixin, RegistryViewSet
 ):
-    queryset = AssetIdentifier.objects.filter(asset__deleted_at__isnull=True)
+    queryset = AssetIdentifier.objects.of_live("asset")
     serializer_class = AssetIdentifierSerializer
     filterset_class = AssetIdentifierFilterSet
     ordering_fields = ["source", "external_id", "created_at"]
@@ -323,9 +323,7 @@ class AssetRelationshipViewSet(
     mixins.ListModelMixin,
     RegistryViewSet,
 ):
-    queryset = AssetRelationship.objects.filter(
-        parent_asset__deleted_at__isnull=True, child_asset__deleted_at__isnull=True
-    )
+    queryset = AssetRelationship.objects.of_live("parent_asset", "child_asset")
     serializer_class = AssetRelationshipSerializer
     filterset_class = AssetRelationshipFilterSet
     lookup_value_regex = UUID_PATTERN
@@ -343,9 +341,7 @@ class AssetGroupViewSet(
     RegistryViewSet,
 ):
     queryset = AssetGroup.objects.prefetch_related(
-        Prefetch(
-            "members", queryset=AssetGroupMember.objects.filter(asset__deleted_at__isnull=True)
-        )
+        Prefetch("members", queryset=AssetGroupMember.objects.of_live("asset"))
     )
     serializer_class = AssetGroupSerializer
     filterset_class = AssetGroupFilterSet
@@ -388,7 +384,7 @@ class AssetGroupViewSet(
         group = self.get_object()
         members = AssetGroupMemberFilterSet(
             request.query_params,
-            queryset=AssetGroupMember.objects.filter(group=group, asset__deleted_at__isnull=True),
+            queryset=AssetGroupMember.objects.of_live("asset").filter(group=group),
         )
         if not members.is_valid():
             raise serializers.ValidationError(members.errors)

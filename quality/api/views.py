@@ -14,7 +14,7 @@ from registry.api.viewsets import CreateMixin, RegistryViewSet, RetrieveMixin
     list=extend_schema(summary="List quality flags"),
 )
 class AssetQualityFlagViewSet(RetrieveMixin, CreateMixin, mixins.ListModelMixin, RegistryViewSet):
-    queryset = AssetQualityFlag.objects.filter(asset__deleted_at__isnull=True)
+    queryset = AssetQualityFlag.objects.of_live("asset")
     serializer_class = AssetQualityFlagSerializer
     filterset_class = AssetQualityFlagFilterSet
     ordering_fields = ["raised_at", "severity", "created_at"]

@@ -71,7 +71,7 @@ class VenueAssetViewSet(
     mixins.ListModelMixin,
     RegistryViewSet,
 ):
-    queryset = VenueAsset.objects.filter(asset__deleted_at__isnull=True)
+    queryset = VenueAsset.objects.of_live("asset")
     serializer_class = VenueAssetSerializer
     filterset_class = VenueAssetFilterSet
     ordering_fields = ["venue_id", "venue_asset_symbol", "created_at"]
@@ -82,7 +82,7 @@ class VenueAssetViewSet(
 class VenueSymbolViewSet(
     RetrieveMixin, CreateMixin, UpdateMixin, mixins.ListModelMixin, RegistryViewSet
 ):
-    queryset = VenueSymbol.objects.filter(asset__deleted_at__isnull=True)
+    queryset = VenueSymbol.objects.of_live("asset")
     serializer_class = VenueSymbolSerializer
     filterset_class = VenueSymbolFilterSet
     ordering_fields = ["venue_id", "symbol", "created_at", "updated_at"]
