@@ -1,19 +1,18 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins
 from rest_framework.decorators import action
 
 from quality import services
 from quality.api.serializers import AssetQualityFlagSerializer, FlagResolutionSerializer
 from quality.filtersets import AssetQualityFlagFilterSet
 from quality.models import AssetQualityFlag
-from registry.api.viewsets import CreateMixin, RegistryViewSet, RetrieveMixin
+from registry.api.viewsets import RegistryCreateReadViewSet
 
 
 @extend_schema_view(
     create=extend_schema(summary="Raise a quality flag on an asset"),
     list=extend_schema(summary="List quality flags"),
 )
-class AssetQualityFlagViewSet(RetrieveMixin, CreateMixin, mixins.ListModelMixin, RegistryViewSet):
+class AssetQualityFlagViewSet(RegistryCreateReadViewSet):
     queryset = AssetQualityFlag.objects.of_live("asset")
     serializer_class = AssetQualityFlagSerializer
     filterset_class = AssetQualityFlagFilterSet
