@@ -68,11 +68,11 @@ def flag_resolve(
     check_second_person(flag=flag, actor=actor)
     if not notes.strip():
         raise ValidationError({"resolution_notes": "Say why the flag no longer applies."})
-    changed = validated_update(
+    validated_update(
         flag,
         {"resolved_at": timezone.now(), "resolved_by": actor, "resolution_notes": notes.strip()},
         expected_version=expected_version,
+        event="quality_flag_resolved",
     )
     invalidate(keys_for_assets({flag.asset_id}), recompute=lambda: keys_for_assets({flag.asset_id}))
-    record("quality_flag_resolved", flag, changed_fields=changed)
     return flag
