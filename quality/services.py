@@ -76,3 +76,9 @@ def flag_resolve(
     )
     invalidate(keys_for_assets({flag.asset_id}), recompute=lambda: keys_for_assets({flag.asset_id}))
     return flag
+
+
+# No registry.services.Writes declaration for flags: a flag is raised by an actor (stored
+# as raised_by, which the four-eyes rule reads) and closed by flag_resolve with notes,
+# never changed field by field or deleted, so no reader could call its writes generically;
+# the viewset, the admin and the CSV import call flag_raise and flag_resolve by name.
