@@ -222,7 +222,8 @@ def load_groups(requests: list[dict]) -> list[cache.Answer]:
             answers.append(not_found(f"No group with the canonical symbol {request['group']!r}."))
             continue
         members = list(
-            AssetGroupMember.objects.filter(group=group, asset__deleted_at__isnull=True)
+            AssetGroupMember.objects.of_live("asset")
+            .filter(group=group)
             .order_by("-is_canonical", "created_at", "id")
             .values("asset_id", "is_canonical", "weight")
         )

@@ -141,7 +141,7 @@ class AssetQuerySet(SoftDeleteQuerySet):
 class AssetDeploymentQuerySet(RegistryQuerySet):
     def resolvable(self):
         """Deployments whose asset is live: a soft-deleted asset's deployments stop resolving."""
-        return self.filter(asset__deleted_at__isnull=True)
+        return self.of_live("asset")
 
     def at_address(self, address: str, chain_id: str | None = None):
         """Deployments at ``address``, on ``chain_id`` or on any chain.

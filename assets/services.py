@@ -106,11 +106,12 @@ def asset_update(
     """Change an asset's fields; returns the names of the fields that changed."""
     _require_live(asset)
     symbol_before = asset.symbol_key
-    changed = validated_update(asset, changes, expected_version=expected_version)
+    changed = validated_update(
+        asset, changes, expected_version=expected_version, event="asset_updated"
+    )
     if set(changed) & lookups.SUMMARY_FIELDS:  # a description or logo is in no hot answer
         _invalidate_symbols({symbol_before, asset.symbol_key})
     if changed:
-        record("asset_updated", asset, changed_fields=changed)
         provenance.record_sources({asset.pk: changed})
     return changed
 
@@ -168,10 +169,9 @@ def asset_identifier_update(
     *, identifier: AssetIdentifier, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
     """Change an identifier (no hot answer shows identifiers)."""
-    changed = validated_update(identifier, changes, expected_version=expected_version)
-    if changed:
-        record("asset_identifier_updated", identifier, changed_fields=changed)
-    return changed
+    return validated_update(
+        identifier, changes, expected_version=expected_version, event="asset_identifier_updated"
+    )
 
 
 @transaction.atomic
@@ -240,12 +240,12 @@ def deployment_update(
         changes,
         expected_version=expected_version,
         conflict_errors=DEPLOYMENT_CONFLICTS,
+        event="asset_deployment_updated",
     )
     if {"chain", "asset"} & set(changed):  # the collision sets list chains
         _invalidate_symbols({symbol_before, deployment.asset.symbol_key})
     if changed:
         invalidate(before | _deployment_keys(deployment, own_only=True))
-        record("asset_deployment_updated", deployment, changed_fields=changed)
     return changed
 
 
@@ -347,10 +347,10 @@ def relationship_update(
         changes,
         expected_version=expected_version,
         conflict_errors=RELATIONSHIP_CONFLICTS,
+        event="relationship_updated",
     )
     if changed:
         invalidate(lookups.aggregation_keys({relationship.parent_asset_id}))
-        record("relationship_updated", relationship, changed_fields=changed)
     return changed
 
 
@@ -377,10 +377,11 @@ def group_update(
     *, group: AssetGroup, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
     symbol_before = group.canonical_symbol
-    changed = validated_update(group, changes, expected_version=expected_version)
+    changed = validated_update(
+        group, changes, expected_version=expected_version, event="asset_group_updated"
+    )
     if changed:
         invalidate({lookups.group_key(symbol_before), lookups.group_key(group.canonical_symbol)})
-        record("asset_group_updated", group, changed_fields=changed)
     return changed
 
 
@@ -422,10 +423,11 @@ def group_member_update(
     *, member: AssetGroupMember, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
     """Change a member's weight or canonical flag."""
-    changed = validated_update(member, changes, expected_version=expected_version)
+    changed = validated_update(
+        member, changes, expected_version=expected_version, event="group_member_updated"
+    )
     if changed:
         invalidate({lookups.group_key(member.group.canonical_symbol)})
-        record("group_member_updated", member, changed_fields=changed)
     return changed
 
 

@@ -36,10 +36,9 @@ def chain_update(
     *, chain: Chain, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
     """Change a chain's fields; returns the names of the fields that changed."""
-    changed = validated_update(chain, changes, expected_version=expected_version)
-    if changed:
-        record("chain_updated", chain, changed_fields=changed)
-    return changed
+    return validated_update(
+        chain, changes, expected_version=expected_version, event="chain_updated"
+    )
 
 
 @transaction.atomic

@@ -296,6 +296,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "registry.api.schema.add_shared_responses",
     ],
+    # The registry's base viewsets document the code, not the endpoints built on them.
+    "GET_LIB_DOC_EXCLUDES": "registry.api.viewsets.documentation_excludes",
     # One name per choice set, whatever the field is called (min_severity,
     # relationship_types).
     "ENUM_NAME_OVERRIDES": {

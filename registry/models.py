@@ -37,6 +37,15 @@ class RegistryQuerySet(models.QuerySet):
         kwargs.setdefault("updated_at", timezone.now())
         return super().update(**kwargs)
 
+    def of_live(self, *relations: str):
+        """Rows whose ``relations`` (foreign keys to a ``SoftDeleteModel``) are all live.
+
+        Foreign keys still reach a soft-deleted row, so what hangs off one (its
+        deployments, identifiers, tickers, flags) is hidden here, by the reader that
+        lists it: ``VenueSymbol.objects.of_live("asset")``.
+        """
+        return self.filter(**{f"{relation}__deleted_at__isnull": True for relation in relations})
+
 
 def stale_version_error(instance: models.Model, expected: int) -> StaleVersionError:
     """The error for a write that expected ``expected``, naming the version actually stored."""
@@ -209,8 +218,8 @@ class SoftDeleteModel(models.Model):
     """Soft delete: ``deleted_at`` set means hidden from ``objects``, still in ``all_objects``.
 
     Foreign keys still reach a deleted row (Django follows them with the base manager),
-    so history and restore keep working; rows that resolve *through* it (deployments,
-    venue symbols) filter on their asset being live.
+    so history and restore keep working; rows that hang off it (deployments, venue
+    symbols) are read through ``RegistryQuerySet.of_live()``.
     """
 
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, ProtectedError, Q, RestrictedError, UniqueConstraint
 from django.db.models.constants import LOOKUP_SEP
 
+from registry.events.outbox import record
 from registry.exceptions import ConflictError
 from registry.history import attach_context
 from registry.models import RegistryModel, SoftDeleteModel, stale_version_error
@@ -70,13 +71,15 @@ def validated_update(
     *,
     expected_version: int | None = None,
     conflict_errors: ConflictErrors | None = None,
+    event: str | None = None,
 ) -> list[str]:
-    """Apply ``changes`` to ``instance``, validate, and write the fields that changed.
+    """Apply ``changes`` to ``instance``, validate, and write the fields that changed,
+    recording ``event`` about it (as it is now, with the changed fields) if any did.
 
     The write is one ``UPDATE ... WHERE version = expected_version`` (default: the
     version ``instance`` was read at); StaleVersionError if someone wrote in between.
     Returns the names of the changed fields, those normalization changed included: an
-    empty list means nothing was written and the version did not move.
+    empty list means nothing was written, no event recorded and the version did not move.
     """
     if expected_version is not None and expected_version != instance.version:
         raise stale_version_error(instance, expected_version)
@@ -95,8 +98,11 @@ def validated_update(
         if getattr(instance, field.attname) != before[field.attname]
     ]
     if changed:
-        with transaction.atomic(), _database_errors(instance, conflict_errors or {}):
-            instance.save_changes(changed)
+        with transaction.atomic():
+            with _database_errors(instance, conflict_errors or {}):
+                instance.save_changes(changed)
+            if event is not None:
+                record(event, instance, changed_fields=changed)
     return changed
 
 
@@ -162,8 +168,6 @@ def validated_delete(instance: models.Model, *, event: str | None = None) -> Non
     A ConflictError naming what still refers to it if anything does; the event is then
     rolled back with the savepoint.
     """
-    from registry.events.outbox import record
-
     try:
         with transaction.atomic():
             if event is not None:

@@ -12,7 +12,7 @@ class VenueSymbolQuerySet(RegistryQuerySet):
 
     def resolvable(self):
         """Current mappings whose base asset is live; a deleted asset's tickers stop resolving."""
-        return self.current().filter(asset__deleted_at__isnull=True)
+        return self.current().of_live("asset")
 
     def as_of(self, moment):
         """Mappings that were in force at ``moment`` (listed by then, not yet delisted)."""

@@ -35,10 +35,9 @@ def venue_create(*, venue_id: str, name: str, venue_type: str, **fields: Any) ->
 def venue_update(
     *, venue: Venue, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
-    changed = validated_update(venue, changes, expected_version=expected_version)
-    if changed:
-        record("venue_updated", venue, changed_fields=changed)
-    return changed
+    return validated_update(
+        venue, changes, expected_version=expected_version, event="venue_updated"
+    )
 
 
 @transaction.atomic
@@ -63,10 +62,9 @@ def venue_asset_create(
 def venue_asset_update(
     *, venue_asset: VenueAsset, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
-    changed = validated_update(venue_asset, changes, expected_version=expected_version)
-    if changed:
-        record("venue_asset_updated", venue_asset, changed_fields=changed)
-    return changed
+    return validated_update(
+        venue_asset, changes, expected_version=expected_version, event="venue_asset_updated"
+    )
 
 
 @transaction.atomic
@@ -113,10 +111,11 @@ def venue_symbol_update(
         rewritten["delisted_at"] = "Set by delisting, once."
     if rewritten:
         raise ValidationError(rewritten)
-    changed = validated_update(venue_symbol, changes, expected_version=expected_version)
+    changed = validated_update(
+        venue_symbol, changes, expected_version=expected_version, event="venue_symbol_updated"
+    )
     if changed:
         invalidate(ticker_keys(venue_symbol.venue_id, venue_symbol.symbol))
-        record("venue_symbol_updated", venue_symbol, changed_fields=changed)
     return changed
 
 
@@ -129,13 +128,13 @@ def venue_symbol_delist(
         raise ValidationError(
             {"delisted_at": f"Already delisted at {venue_symbol.delisted_at.isoformat()}."}
         )
-    changed = validated_update(
+    validated_update(
         venue_symbol,
         {"delisted_at": at or timezone.now(), "is_active": False},
         expected_version=expected_version,
+        event="venue_symbol_delisted",
     )
     invalidate(ticker_keys(venue_symbol.venue_id, venue_symbol.symbol))
-    record("venue_symbol_delisted", venue_symbol, changed_fields=changed)
     return venue_symbol
 
 

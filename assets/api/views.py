@@ -47,11 +47,10 @@ from assets.querysets import VARIANT_RELATIONSHIP_TYPES
 from chains.models import Chain
 from registry.api.params import choice_param
 from registry.api.viewsets import (
-    CreateMixin,
     DestroyMixin,
+    RegistryCreateReadViewSet,
+    RegistryModelViewSet,
     RegistryViewSet,
-    RetrieveMixin,
-    UpdateMixin,
     required_query_params,
 )
 
@@ -121,15 +120,7 @@ class AssetListMixin:
     partial_update=extend_schema(summary="Change some of an asset's fields"),
     destroy=extend_schema(summary="Soft-delete an asset (restorable)"),
 )
-class AssetViewSet(
-    AssetListMixin,
-    RetrieveMixin,
-    CreateMixin,
-    UpdateMixin,
-    DestroyMixin,
-    mixins.ListModelMixin,
-    RegistryViewSet,
-):
+class AssetViewSet(AssetListMixin, RegistryModelViewSet):
     """Assets: one canonical id per token. Symbols are not unique; every answer carries
     the symbol's collision set."""
 
@@ -146,7 +137,8 @@ class AssetViewSet(
         return self.asset_page(self.filter_queryset(self.get_queryset()))
 
     def perform_destroy(self, instance):
-        services.asset_soft_delete(asset=instance, expected_version=self.expected_version())
+        # The soft delete honours If-Match (the other deletes take no version).
+        self.writes.delete_of(instance, expected_version=self.expected_version())
 
     @extend_schema(
         summary="Restore a soft-deleted asset", request=None, responses={200: AssetSerializer}
@@ -266,14 +258,7 @@ def _relationship_types(request) -> list[str]:
     return types
 
 
-class AssetDeploymentViewSet(
-    RetrieveMixin,
-    CreateMixin,
-    UpdateMixin,
-    DestroyMixin,
-    mixins.ListModelMixin,
-    RegistryViewSet,
-):
+class AssetDeploymentViewSet(RegistryModelViewSet):
     queryset = AssetDeployment.objects.resolvable().select_related("chain")
     serializer_class = AssetDeploymentSerializer
     filterset_class = AssetDeploymentFilterSet
@@ -304,10 +289,10 @@ class AssetDeploymentViewSet(
         return self.versioned_response(deployment, self.get_serializer(deployment).data)
 
 
-class AssetIdentifierViewSet(
-    RetrieveMixin, CreateMixin, DestroyMixin, mixins.ListModelMixin, RegistryViewSet
-):
-    queryset = AssetIdentifier.objects.filter(asset__deleted_at__isnull=True)
+# No update over the API: an identifier is not edited in place; a wrong one is deleted
+# and recorded anew.
+class AssetIdentifierViewSet(DestroyMixin, RegistryCreateReadViewSet):
+    queryset = AssetIdentifier.objects.of_live("asset")
     serializer_class = AssetIdentifierSerializer
     filterset_class = AssetIdentifierFilterSet
     ordering_fields = ["source", "external_id", "created_at"]
@@ -315,17 +300,8 @@ class AssetIdentifierViewSet(
     writes = services.IDENTIFIER_WRITES
 
 
-class AssetRelationshipViewSet(
-    RetrieveMixin,
-    CreateMixin,
-    UpdateMixin,
-    DestroyMixin,
-    mixins.ListModelMixin,
-    RegistryViewSet,
-):
-    queryset = AssetRelationship.objects.filter(
-        parent_asset__deleted_at__isnull=True, child_asset__deleted_at__isnull=True
-    )
+class AssetRelationshipViewSet(RegistryModelViewSet):
+    queryset = AssetRelationship.objects.of_live("parent_asset", "child_asset")
     serializer_class = AssetRelationshipSerializer
     filterset_class = AssetRelationshipFilterSet
     lookup_value_regex = UUID_PATTERN
@@ -334,18 +310,9 @@ class AssetRelationshipViewSet(
     writes = services.RELATIONSHIP_WRITES
 
 
-class AssetGroupViewSet(
-    RetrieveMixin,
-    CreateMixin,
-    UpdateMixin,
-    DestroyMixin,
-    mixins.ListModelMixin,
-    RegistryViewSet,
-):
+class AssetGroupViewSet(RegistryModelViewSet):
     queryset = AssetGroup.objects.prefetch_related(
-        Prefetch(
-            "members", queryset=AssetGroupMember.objects.filter(asset__deleted_at__isnull=True)
-        )
+        Prefetch("members", queryset=AssetGroupMember.objects.of_live("asset"))
     )
     serializer_class = AssetGroupSerializer
     filterset_class = AssetGroupFilterSet
@@ -388,7 +355,7 @@ class AssetGroupViewSet(
         group = self.get_object()
         members = AssetGroupMemberFilterSet(
             request.query_params,
-            queryset=AssetGroupMember.objects.filter(group=group, asset__deleted_at__isnull=True),
+            queryset=AssetGroupMember.objects.of_live("asset").filter(group=group),
         )
         if not members.is_valid():
             raise serializers.ValidationError(members.errors)

@@ -1,26 +1,11 @@
-from rest_framework import mixins
-
 from chains import services
 from chains.api.serializers import ChainSerializer
 from chains.filtersets import ChainFilterSet
 from chains.models import Chain
-from registry.api.viewsets import (
-    CreateMixin,
-    DestroyMixin,
-    RegistryViewSet,
-    RetrieveMixin,
-    UpdateMixin,
-)
+from registry.api.viewsets import RegistryModelViewSet
 
 
-class ChainViewSet(
-    RetrieveMixin,
-    CreateMixin,
-    UpdateMixin,
-    DestroyMixin,
-    mixins.ListModelMixin,
-    RegistryViewSet,
-):
+class ChainViewSet(RegistryModelViewSet):
     queryset = Chain.objects.all()
     serializer_class = ChainSerializer
     filterset_class = ChainFilterSet

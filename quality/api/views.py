@@ -1,20 +1,19 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins
 from rest_framework.decorators import action
 
 from quality import services
 from quality.api.serializers import AssetQualityFlagSerializer, FlagResolutionSerializer
 from quality.filtersets import AssetQualityFlagFilterSet
 from quality.models import AssetQualityFlag
-from registry.api.viewsets import CreateMixin, RegistryViewSet, RetrieveMixin
+from registry.api.viewsets import RegistryCreateReadViewSet
 
 
 @extend_schema_view(
     create=extend_schema(summary="Raise a quality flag on an asset"),
     list=extend_schema(summary="List quality flags"),
 )
-class AssetQualityFlagViewSet(RetrieveMixin, CreateMixin, mixins.ListModelMixin, RegistryViewSet):
-    queryset = AssetQualityFlag.objects.filter(asset__deleted_at__isnull=True)
+class AssetQualityFlagViewSet(RegistryCreateReadViewSet):
+    queryset = AssetQualityFlag.objects.of_live("asset")
     serializer_class = AssetQualityFlagSerializer
     filterset_class = AssetQualityFlagFilterSet
     ordering_fields = ["raised_at", "severity", "created_at"]

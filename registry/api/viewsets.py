@@ -1,7 +1,10 @@
-"""The base viewset and mixins of every entity endpoint.
+"""The base viewsets and mixins of every entity endpoint.
 
-Viewsets stay thin: a queryset, a serializer, a filterset, and ``perform_*`` methods
-that hand validated data to the app's services. This module adds what every one of
+An entity's viewset is its queryset, serializer, filterset, ordering and ``writes`` (the
+``registry.services.Writes`` its app declares), on one of two bases:
+``RegistryModelViewSet`` (create, retrieve, list, update, delete) or
+``RegistryCreateReadViewSet`` (create, retrieve, list) plus ``UpdateMixin`` or
+``DestroyMixin`` for the one write more it offers. This module adds what every one of
 them shares: permissions, filtering, keyset pagination, query parameters refused
 unless documented, and versions as HTTP validators (``ETag`` on reads; ``If-Match`` on
 writes becomes the service's ``expected_version``, checked by one conditional UPDATE).
@@ -117,3 +120,30 @@ class UpdateMixin:
 class DestroyMixin(mixins.DestroyModelMixin):
     def perform_destroy(self, instance):
         self.writes.delete_of(instance)
+
+
+class RegistryCreateReadViewSet(RetrieveMixin, CreateMixin, mixins.ListModelMixin, RegistryViewSet):
+    """Create, retrieve and list: what every entity endpoint offers. An entity that is
+    also changed or removed over the API adds ``UpdateMixin`` or ``DestroyMixin``."""
+
+
+class RegistryModelViewSet(UpdateMixin, DestroyMixin, RegistryCreateReadViewSet):
+    """Create, retrieve, list, update (PUT, PATCH) and delete."""
+
+
+def documentation_excludes() -> list[type]:
+    """drf-spectacular's ``GET_LIB_DOC_EXCLUDES``: classes whose docstrings are no
+    endpoint's description. DRF's, and the bases above: their docstrings are about the
+    code, so an entity viewset without one of its own keeps an empty description."""
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    return [
+        *get_lib_doc_excludes(),
+        RegistryViewSet,
+        RetrieveMixin,
+        CreateMixin,
+        UpdateMixin,
+        DestroyMixin,
+        RegistryCreateReadViewSet,
+        RegistryModelViewSet,
+    ]

@@ -2,7 +2,6 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins
 from rest_framework.decorators import action
 
 from assets.api.serializers import AssetSerializer
@@ -10,10 +9,8 @@ from assets.api.views import AssetListMixin
 from assets.models import Asset
 from registry.api.params import choice_param
 from registry.api.viewsets import (
-    CreateMixin,
-    DestroyMixin,
-    RegistryViewSet,
-    RetrieveMixin,
+    RegistryCreateReadViewSet,
+    RegistryModelViewSet,
     UpdateMixin,
     required_query_params,
 )
@@ -29,15 +26,7 @@ from venues.filtersets import VenueAssetFilterSet, VenueFilterSet, VenueSymbolFi
 from venues.models import Venue, VenueAsset, VenueSymbol
 
 
-class VenueViewSet(
-    AssetListMixin,
-    RetrieveMixin,
-    CreateMixin,
-    UpdateMixin,
-    DestroyMixin,
-    mixins.ListModelMixin,
-    RegistryViewSet,
-):
+class VenueViewSet(AssetListMixin, RegistryModelViewSet):
     """Venues: the exchanges and protocols whose tickers the registry maps."""
 
     queryset = Venue.objects.all()
@@ -63,15 +52,8 @@ class VenueViewSet(
         return self.asset_page(queryset)
 
 
-class VenueAssetViewSet(
-    RetrieveMixin,
-    CreateMixin,
-    UpdateMixin,
-    DestroyMixin,
-    mixins.ListModelMixin,
-    RegistryViewSet,
-):
-    queryset = VenueAsset.objects.filter(asset__deleted_at__isnull=True)
+class VenueAssetViewSet(RegistryModelViewSet):
+    queryset = VenueAsset.objects.of_live("asset")
     serializer_class = VenueAssetSerializer
     filterset_class = VenueAssetFilterSet
     ordering_fields = ["venue_id", "venue_asset_symbol", "created_at"]
@@ -79,10 +61,9 @@ class VenueAssetViewSet(
     writes = services.VENUE_ASSET_WRITES
 
 
-class VenueSymbolViewSet(
-    RetrieveMixin, CreateMixin, UpdateMixin, mixins.ListModelMixin, RegistryViewSet
-):
-    queryset = VenueSymbol.objects.filter(asset__deleted_at__isnull=True)
+# No delete: a mapping is delisted (closed), so what a ticker meant stays answerable.
+class VenueSymbolViewSet(UpdateMixin, RegistryCreateReadViewSet):
+    queryset = VenueSymbol.objects.of_live("asset")
     serializer_class = VenueSymbolSerializer
     filterset_class = VenueSymbolFilterSet
     ordering_fields = ["venue_id", "symbol", "created_at", "updated_at"]
