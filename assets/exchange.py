@@ -244,7 +244,7 @@ class GroupMemberEntity(Entity):
     """Group members: the members of every group, as /groups/{id}/members/ lists them."""
 
     def export_queryset(self):
-        return self.model.objects.filter(asset__deleted_at__isnull=True).order_by("pk")
+        return self.model.objects.of_live("asset").order_by("pk")
 
 
 def register() -> None:
