@@ -30,6 +30,7 @@ from registry.exceptions import (
     InvalidRelationshipError,
     NotFoundError,
 )
+from registry.models import stale_version_error
 from registry.services import (
     Writes,
     check_create,
@@ -129,12 +130,14 @@ def asset_soft_delete(*, asset: Asset, expected_version: int | None = None) -> A
 
 
 @transaction.atomic
-def asset_restore(*, asset: Asset) -> Asset:
+def asset_restore(*, asset: Asset, expected_version: int | None = None) -> Asset:
     """Bring a soft-deleted asset back, with everything that hangs off it."""
     if asset.deleted_at is None:
+        if expected_version is not None and expected_version != asset.version:
+            raise stale_version_error(asset, expected_version)
         return asset
     asset.deleted_at = None
-    asset.save_changes(["deleted_at"])
+    asset.save_changes(["deleted_at"], expected_version=expected_version)
     _invalidate_symbols({asset.symbol_key})
     record("asset_restored", asset)
     return asset
@@ -175,8 +178,12 @@ def asset_identifier_update(
 
 
 @transaction.atomic
-def asset_identifier_delete(*, identifier: AssetIdentifier) -> None:
-    validated_delete(identifier, event="asset_identifier_deleted")
+def asset_identifier_delete(
+    *, identifier: AssetIdentifier, expected_version: int | None = None
+) -> None:
+    validated_delete(
+        identifier, event="asset_identifier_deleted", expected_version=expected_version
+    )
 
 
 @transaction.atomic
@@ -250,10 +257,12 @@ def deployment_update(
 
 
 @transaction.atomic
-def deployment_delete(*, deployment: AssetDeployment) -> None:
+def deployment_delete(*, deployment: AssetDeployment, expected_version: int | None = None) -> None:
     """Remove a deployment recorded by mistake (a real one that ended keeps its row)."""
     affected = _deployment_keys(deployment)
-    validated_delete(deployment, event="asset_deployment_deleted")
+    validated_delete(
+        deployment, event="asset_deployment_deleted", expected_version=expected_version
+    )
     invalidate(affected)
 
 
@@ -355,9 +364,11 @@ def relationship_update(
 
 
 @transaction.atomic
-def relationship_delete(*, relationship: AssetRelationship) -> None:
+def relationship_delete(
+    *, relationship: AssetRelationship, expected_version: int | None = None
+) -> None:
     affected = lookups.aggregation_keys({relationship.parent_asset_id})
-    validated_delete(relationship, event="relationship_removed")
+    validated_delete(relationship, event="relationship_removed", expected_version=expected_version)
     invalidate(affected)
 
 
@@ -386,15 +397,15 @@ def group_update(
 
 
 @transaction.atomic
-def group_delete(*, group: AssetGroup) -> None:
+def group_delete(*, group: AssetGroup, expected_version: int | None = None) -> None:
     """Remove a group and its memberships; the assets themselves stay."""
     # Locked first: no member can join (its foreign key check waits) while the
     # members the cascade removes are listed.
-    lock_for_removal(group)
+    lock_for_removal(group, expected_version=expected_version)
     members = list(group.members.all())
     if members:  # removed by the cascade, so said here
         record_many("group_member_removed", members)
-    validated_delete(group, event="asset_group_deleted")
+    validated_delete(group, event="asset_group_deleted", expected_version=expected_version)
     invalidate({lookups.group_key(group.canonical_symbol)})
 
 
@@ -432,8 +443,8 @@ def group_member_update(
 
 
 @transaction.atomic
-def group_member_delete(*, member: AssetGroupMember) -> None:
-    validated_delete(member, event="group_member_removed")
+def group_member_delete(*, member: AssetGroupMember, expected_version: int | None = None) -> None:
+    validated_delete(member, event="group_member_removed", expected_version=expected_version)
     invalidate({lookups.group_key(member.group.canonical_symbol)})
 
 

@@ -42,9 +42,9 @@ def chain_update(
 
 
 @transaction.atomic
-def chain_delete(*, chain: Chain) -> None:
+def chain_delete(*, chain: Chain, expected_version: int | None = None) -> None:
     """Remove a chain registered by mistake; refused while deployments or venues use it."""
-    validated_delete(chain, event="chain_deleted")
+    validated_delete(chain, event="chain_deleted", expected_version=expected_version)
 
 
 # The services each entity is written through (its viewset, admin, inlines and the

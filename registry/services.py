@@ -154,24 +154,31 @@ def check_update(
     )
 
 
-def lock_for_removal(instance: models.Model) -> None:
+def lock_for_removal(instance: models.Model, *, expected_version: int | None = None) -> None:
     """Lock the row and reload it. A removal's event then shows the last committed state
-    and is recorded after the events of every write that came before it."""
+    and is recorded after the events of every write that came before it. With
+    ``expected_version``, StaleVersionError unless the locked row is at that version."""
     fresh = type(instance)._base_manager.select_for_update().get(pk=instance.pk)
+    if expected_version is not None and fresh.version != expected_version:
+        raise stale_version_error(instance, expected_version)
     for field in instance._meta.concrete_fields:
         setattr(instance, field.attname, getattr(fresh, field.attname))
 
 
-def validated_delete(instance: models.Model, *, event: str | None = None) -> None:
+def validated_delete(
+    instance: models.Model, *, event: str | None = None, expected_version: int | None = None
+) -> None:
     """Delete ``instance``, recording ``event`` about it (as it was) first.
 
-    A ConflictError naming what still refers to it if anything does; the event is then
-    rolled back with the savepoint.
+    StaleVersionError when ``expected_version`` is given and the row is at another one
+    (someone changed it since it was read). A ConflictError naming what still refers to
+    it if anything does; the event is then rolled back with the savepoint.
     """
     try:
         with transaction.atomic():
+            if event is not None or expected_version is not None:
+                lock_for_removal(instance, expected_version=expected_version)
             if event is not None:
-                lock_for_removal(instance)
                 record(event, instance)
             instance.delete()
     except (ProtectedError, RestrictedError) as error:

@@ -41,9 +41,9 @@ def venue_update(
 
 
 @transaction.atomic
-def venue_delete(*, venue: Venue) -> None:
+def venue_delete(*, venue: Venue, expected_version: int | None = None) -> None:
     """Remove a venue registered by mistake; refused while it has codes or tickers."""
-    validated_delete(venue, event="venue_deleted")
+    validated_delete(venue, event="venue_deleted", expected_version=expected_version)
 
 
 @transaction.atomic
@@ -68,8 +68,8 @@ def venue_asset_update(
 
 
 @transaction.atomic
-def venue_asset_delete(*, venue_asset: VenueAsset) -> None:
-    validated_delete(venue_asset, event="venue_asset_removed")
+def venue_asset_delete(*, venue_asset: VenueAsset, expected_version: int | None = None) -> None:
+    validated_delete(venue_asset, event="venue_asset_removed", expected_version=expected_version)
 
 
 @transaction.atomic

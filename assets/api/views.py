@@ -136,17 +136,13 @@ class AssetViewSet(AssetListMixin, RegistryModelViewSet):
     def list(self, request, *args, **kwargs):
         return self.asset_page(self.filter_queryset(self.get_queryset()))
 
-    def perform_destroy(self, instance):
-        # The soft delete honours If-Match (the other deletes take no version).
-        self.writes.delete_of(instance, expected_version=self.expected_version())
-
     @extend_schema(
         summary="Restore a soft-deleted asset", request=None, responses={200: AssetSerializer}
     )
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
         asset = get_object_or_404(Asset.all_objects.deleted(), pk=pk)
-        services.asset_restore(asset=asset)
+        services.asset_restore(asset=asset, expected_version=self.expected_version())
         return self.versioned_response(
             asset, AssetSerializer(asset, context=self.get_serializer_context()).data
         )

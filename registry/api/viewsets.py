@@ -72,10 +72,18 @@ class RegistryViewSet(KnownQueryParametersMixin, viewsets.GenericViewSet):
         return Response(data, status=status_code, headers={"ETag": etag_of(instance)})
 
 
+def none_match(header: str, etag: str) -> bool:
+    """Whether an If-None-Match header names ``etag``: RFC 9110's weak comparison (a W/
+    prefix ignored), any tag of a list, or "*"."""
+    if header.strip() == "*":
+        return True
+    return etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
+
+
 class RetrieveMixin:
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
-        if request.headers.get("If-None-Match") == etag_of(instance):
+        if none_match(request.headers.get("If-None-Match", ""), etag_of(instance)):
             return Response(
                 status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag_of(instance)}
             )
@@ -119,7 +127,7 @@ class UpdateMixin:
 
 class DestroyMixin(mixins.DestroyModelMixin):
     def perform_destroy(self, instance):
-        self.writes.delete_of(instance)
+        self.writes.delete_of(instance, expected_version=self.expected_version())
 
 
 class RegistryCreateReadViewSet(RetrieveMixin, CreateMixin, mixins.ListModelMixin, RegistryViewSet):

@@ -98,6 +98,11 @@ def test_a_read_carries_its_version_as_etag_and_an_unchanged_one_is_304(viewer, 
         again = viewer.get(url, HTTP_IF_NONE_MATCH=other)
         assert again.status_code == 200, other
         assert again.json() == response.json()
+    # RFC 9110: If-None-Match compares weakly, may list several tags, and "*" matches any.
+    for matching in (f'W/"{version}"', f'"1", "{version}"', f' "7",W/"{version}" ', "*"):
+        assert viewer.get(url, HTTP_IF_NONE_MATCH=matching).status_code == 304, matching
+    for other in ('"1", "7"', f'"{version}0"', f"{version}", 'W/"1"'):
+        assert viewer.get(url, HTTP_IF_NONE_MATCH=other).status_code == 200, other
 
 
 @pytest.mark.parametrize("endpoint", **endpoint_params(UPDATABLE))
@@ -162,19 +167,7 @@ def test_an_if_match_that_names_no_version_is_412_and_writes_nothing(request, en
     assert snapshot() == before
 
 
-# Defect (reported on issue 13): DELETE ignores If-Match on these routes, their
-# viewsets hand no expected_version to the delete service, so a stale version deletes
-# (204) where docs/API.md promises a 412. Left out until it is fixed; add them back then.
-DELETE_IGNORES_IF_MATCH = {
-    "chain",
-    "assetdeployment",
-    "assetidentifier",
-    "assetrelationship",
-    "assetgroup",
-    "venue",
-    "venueasset",
-}
-DELETABLE = endpoints(offering="destroy", where=lambda e: e.basename not in DELETE_IGNORES_IF_MATCH)
+DELETABLE = endpoints(offering="destroy")
 
 
 @pytest.mark.parametrize("endpoint", **endpoint_params(DELETABLE))
@@ -193,16 +186,7 @@ def test_a_delete_with_a_stale_if_match_is_412_and_keeps_the_object(request, end
     assert_error(writer.get(url), 404, "not_found")
 
 
-# Defect (reported on issue 13): POST assets/{id}/restore/ ignores If-Match
-# (assets.services.asset_restore takes no expected_version), so a stale version restores
-# (200) where docs/API.md promises a 412. Left out until it is fixed; add it back then.
-ACTION_IGNORES_IF_MATCH = {("asset", "restore")}
-CONDITIONAL_ACTIONS = [
-    (e, name)
-    for e in ENDPOINTS
-    for name in e.entity.conditional_actions
-    if (e.basename, name) not in ACTION_IGNORES_IF_MATCH
-]
+CONDITIONAL_ACTIONS = [(e, name) for e in ENDPOINTS for name in e.entity.conditional_actions]
 
 
 @pytest.mark.parametrize(("endpoint", "action"), **pairs(CONDITIONAL_ACTIONS))
