@@ -18,7 +18,7 @@ from assets.services import (
 )
 from chains.models import Chain
 from chains.services import chain_update
-from registry.demo import DemoLog
+from registry.demo import DemoLog, register_demo_loader
 
 
 def _native(chain: str, decimals: int, canonical: bool = False) -> dict:
@@ -304,3 +304,7 @@ def load_demo_assets(log: DemoLog) -> dict[str, int]:
             group_member_add(group=group, asset=asset, is_canonical=is_canonical)
             created["group members"] += 1
     return created
+
+
+def register() -> None:
+    register_demo_loader("assets", load_demo_assets)

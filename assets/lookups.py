@@ -19,6 +19,7 @@ from assets.models import Asset, AssetDeployment, AssetGroup, AssetGroupMember, 
 from assets.querysets import VARIANT_RELATIONSHIP_TYPES
 from registry import cache, text
 from registry.api.exceptions import error_body
+from registry.api.resolve import register_read_permission
 
 _EVM_SHAPED = re.compile(r"^0[xX][0-9a-fA-F]{40}$")
 
@@ -337,7 +338,8 @@ def groups_to_warm(limit: int | None):
 
 
 def register() -> None:
-    """Called from AssetsConfig.ready()."""
+    """The asset lookups, their warm-up, and who may read them (whoever may read assets)."""
+    register_read_permission("assets.view_asset")
     cache.register_asset_keys(asset_keys)
     lookups = {
         "deployment": (

@@ -13,7 +13,7 @@ from eth_utils import to_checksum_address
 from assets.choices import AssetType
 from assets.models import Asset, AssetDeployment
 from chains.synthetic import SYNTHETIC_CHAIN_IDS
-from registry.synthetic import SyntheticItem, SyntheticStep
+from registry.synthetic import SyntheticItem, SyntheticStep, register_synthetic_step
 
 POPULAR = ["USDC", "USDT", "ETH", "WETH", "WBTC", "DAI", "SOL", "LINK", "UNI", "AAVE", "ARB", "OP"]
 
@@ -64,3 +64,7 @@ class SyntheticAssets(SyntheticStep):
             updated_at=now,
         )
         return [item.asset, deployment]
+
+
+def register() -> None:
+    register_synthetic_step("assets", SyntheticAssets)

@@ -3,7 +3,7 @@
 from chains.choices import ChainType
 from chains.models import Chain
 from chains.services import chain_create
-from registry.demo import DemoLog
+from registry.demo import DemoLog, register_demo_loader
 
 DEMO_CHAINS = [
     {
@@ -80,3 +80,7 @@ def load_demo_chains(log: DemoLog) -> dict[str, int]:
         log(f"chain {spec['chain_id']}")
         created += 1
     return {"chains": created}
+
+
+def register() -> None:
+    register_demo_loader("chains", load_demo_chains)

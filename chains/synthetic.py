@@ -3,7 +3,7 @@
 from chains.choices import ChainType
 from chains.models import Chain
 from chains.services import chain_create
-from registry.synthetic import SyntheticStep
+from registry.synthetic import SyntheticStep, register_synthetic_step
 
 SYNTHETIC_CHAIN_IDS = [f"synthetic-{index}" for index in range(8)]
 
@@ -19,3 +19,7 @@ class SyntheticChains(SyntheticStep):
                     chain_type=ChainType.EVM,
                     network_id=990_000 + index,
                 )
+
+
+def register() -> None:
+    register_synthetic_step("chains", SyntheticChains)

@@ -42,12 +42,13 @@ INSTALLED_APPS = [
     "pgtrigger",  # the triggers django-pghistory records history with
     "pghistory",
     # Ours, in dependency order: registry is the shared core, then each app builds on
-    # the ones before it.
-    "registry",
-    "chains",
-    "assets",
-    "venues",
-    "quality",
+    # the ones before it. Named by their configs: registry.apps holds the core's and the
+    # base of the others (EntityAppConfig), so Django cannot pick one by itself.
+    "registry.apps.RegistryConfig",
+    "chains.apps.ChainsConfig",
+    "assets.apps.AssetsConfig",
+    "venues.apps.VenuesConfig",
+    "quality.apps.QualityConfig",
 ]
 
 # The model of a chain's native asset (chains.Chain.native_asset). chains sits below the

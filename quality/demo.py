@@ -5,7 +5,7 @@ from assets.demo import demo_asset
 from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
 from quality.services import flag_raise
-from registry.demo import DemoLog
+from registry.demo import DemoLog, register_demo_loader
 
 
 def load_demo_flags(log: DemoLog) -> dict[str, int]:
@@ -25,3 +25,7 @@ def load_demo_flags(log: DemoLog) -> dict[str, int]:
     )
     log("quality flag SCAM on the counterfeit USDC")
     return {"quality flags": 1}
+
+
+def register() -> None:
+    register_demo_loader("quality", load_demo_flags)

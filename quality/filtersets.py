@@ -4,6 +4,7 @@ list and search (registered in QualityConfig.ready())."""
 import django_filters
 from django.db.models import Exists, OuterRef
 
+from assets.filtersets import register_asset_filters
 from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
 from registry.filters import IntegerFilter, RegistryFilterSet, StrictBooleanFilter
@@ -59,3 +60,8 @@ ASSET_FILTERS = {
         help_text="Has no active quality flag more severe than this (0 = no active flags).",
     ),
 }
+
+
+def register() -> None:
+    """The asset list's and search's filters this app adds."""
+    register_asset_filters(**ASSET_FILTERS)

@@ -3,7 +3,7 @@ active flag of a random severity."""
 
 from quality.choices import FlagType
 from quality.models import AssetQualityFlag
-from registry.synthetic import SyntheticItem, SyntheticStep
+from registry.synthetic import SyntheticItem, SyntheticStep, register_synthetic_step
 
 
 class SyntheticFlags(SyntheticStep):
@@ -22,3 +22,7 @@ class SyntheticFlags(SyntheticStep):
             updated_at=now,
         )
         return [flag]
+
+
+def register() -> None:
+    register_synthetic_step("quality", SyntheticFlags)

@@ -1,5 +1,38 @@
+from importlib import import_module
+from importlib.util import find_spec
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+
+# The modules through which an app contributes to the core (or to an app below it), in
+# the order they are read: each that exists has a ``register()`` that hands over what
+# the app adds (its demo data, hot lookups, API answers and filters, event types, CSV
+# entities, admin index totals, synthetic data). Everything an app adds is found in it.
+CONTRIBUTING_MODULES = (
+    "demo",
+    "lookups",
+    "api.serializers",
+    "filtersets",
+    "events",
+    "exchange",
+    "dashboard",
+    "synthetic",
+)
+
+
+class EntityAppConfig(AppConfig):
+    """The config of an entity app (chains, assets, …): its contributions are registered
+    when it is ready, each from the module it belongs to (``CONTRIBUTING_MODULES``)."""
+
+    # Which role writes the app's models (registry.roles): "reference data" (Stewards) or
+    # "flags" (Auditors raise and resolve them).
+    registry_data: str = ""
+
+    def ready(self) -> None:
+        for name in CONTRIBUTING_MODULES:
+            path = f"{self.name}.{name}"
+            if find_spec(path) is not None and hasattr(module := import_module(path), "register"):
+                module.register()
 
 
 class RegistryConfig(AppConfig):

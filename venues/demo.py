@@ -3,7 +3,7 @@
 from assets.choices import IdentifierSource
 from assets.demo import demo_asset
 from chains.models import Chain
-from registry.demo import DemoLog
+from registry.demo import DemoLog, register_demo_loader
 from venues.choices import MarketType, VenueType
 from venues.models import Venue, VenueAsset, VenueSymbol
 from venues.services import venue_asset_create, venue_create, venue_symbol_create
@@ -114,3 +114,7 @@ def load_demo_venues(log: DemoLog) -> dict[str, int]:
         log(f"venue symbol {venue_id}:{ticker} ({market_type})")
         created["venue symbols"] += 1
     return created
+
+
+def register() -> None:
+    register_demo_loader("venues", load_demo_venues)

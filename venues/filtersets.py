@@ -6,6 +6,7 @@ from datetime import UTC
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
+from assets.filtersets import register_asset_filters
 from registry.filters import RegistryFilterSet, StrictBooleanFilter, UTCDateTimeFilter
 from venues.choices import MarketType, VenueType
 from venues.models import Venue, VenueAsset, VenueSymbol
@@ -60,3 +61,8 @@ ASSET_FILTERS = {
         method=filter_assets_by_venue, help_text="Has a current ticker on this venue (venue_id)."
     ),
 }
+
+
+def register() -> None:
+    """The asset list's and search's filters this app adds."""
+    register_asset_filters(**ASSET_FILTERS)

@@ -1,7 +1,7 @@
 """The tickers of a synthetic registry (registry.synthetic): one asset in ten is
 traded on a synthetic exchange."""
 
-from registry.synthetic import SyntheticItem, SyntheticStep
+from registry.synthetic import SyntheticItem, SyntheticStep, register_synthetic_step
 from venues.choices import VenueType
 from venues.models import Venue, VenueSymbol
 from venues.services import venue_create
@@ -27,3 +27,7 @@ class SyntheticTickers(SyntheticStep):
             updated_at=self.run.now,
         )
         return [ticker]
+
+
+def register() -> None:
+    register_synthetic_step("venues", SyntheticTickers)

@@ -14,6 +14,7 @@ from assets.models import (
     AssetIdentifier,
     AssetRelationship,
 )
+from registry.api.schema import register_resolve_answer
 from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
 
 BOOKKEEPING = ("created_at", "updated_at", "version")
@@ -302,3 +303,11 @@ class GroupAnswerSerializer(serializers.Serializer):
 class VariantsAnswerSerializer(serializers.Serializer):
     root = AssetSummaryWithFlagsSerializer()
     variants = ResolvedVariantSerializer(many=True, help_text="The nearest first.")
+
+
+def register() -> None:
+    """What the OpenAPI document says the hot lookups answer."""
+    register_resolve_answer("deployment", DeploymentAnswerSerializer)
+    register_resolve_answer("symbol", SymbolAnswerSerializer)
+    register_resolve_answer("asset", AssetSummaryWithFlagsSerializer)
+    register_resolve_answer("aggregate", GroupAnswerSerializer, VariantsAnswerSerializer)

@@ -3,10 +3,11 @@ of the hot answers (registered in QualityConfig.ready())."""
 
 from rest_framework import serializers
 
-from assets.api.serializers import AssetSummarySerializer
+from assets.api.serializers import AssetSummarySerializer, register_summary_fields
 from assets.models import Asset
 from quality.choices import Severity
 from quality.models import AssetQualityFlag
+from registry.api.schema import register_resolve_answer
 from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
 from registry.text import FREE_TEXT_MAX_LENGTH
 
@@ -104,3 +105,9 @@ class PretradeAnswerSerializer(serializers.Serializer):
     blocking_flags = ActiveFlagSerializer(
         many=True, help_text="The active flags of min_severity or more: why it is not tradeable."
     )
+
+
+def register() -> None:
+    """The pre-trade lookup's answer, and the active flags every asset summary carries."""
+    register_resolve_answer("pretrade", PretradeAnswerSerializer)
+    register_summary_fields(**SUMMARY_FLAG_FIELDS)

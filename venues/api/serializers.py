@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from assets.api.serializers import AssetSummaryWithFlagsSerializer, SymbolCollisionsSerializer
 from assets.models import Asset
+from registry.api.schema import register_resolve_answer
 from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
 from venues.models import Venue, VenueAsset, VenueSymbol
 
@@ -109,3 +110,8 @@ class VenueSymbolAnswerSerializer(serializers.ModelSerializer):
             "symbol_collisions",
         )
         read_only_fields = ("symbol", "market_type", "is_active")
+
+
+def register() -> None:
+    """What the OpenAPI document says the venue-symbol lookup answers."""
+    register_resolve_answer("venue_symbol", VenueSymbolAnswerSerializer)
