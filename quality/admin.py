@@ -368,6 +368,10 @@ ACTIVE_FLAG_MARKS = NodeMarks(
 )
 
 
+# The columns of both flag panels of the asset page; the resolved one adds three.
+RAISED_COLUMNS = ("Severity", "Flag", "Source", "Reason", "Raised", "Raised by")
+
+
 @extend_asset_admin
 class AssetFlagsAdmin(AssetAdminPart):
     """An asset's quality flags on its list and its page."""
@@ -439,20 +443,23 @@ class AssetFlagsAdmin(AssetAdminPart):
             )
         return banners
 
+    def _raised_cells(self, flag) -> tuple:
+        return (
+            severity_badge(flag.severity),
+            self.change_link(flag, flag.get_flag_type_display()),
+            flag.source,
+            flag.reason,
+            flag.raised_at,
+            flag.raised_by,
+        )
+
     @admin.display(description="Active")
     def current_flags(self, obj):
         """The active flags, most severe first."""
         return self.related_panel(
             obj.quality_flags.active(),
-            ("Severity", "Flag", "Source", "Reason", "Raised", "Raised by"),
-            lambda flag: (
-                severity_badge(flag.severity),
-                self.change_link(flag, flag.get_flag_type_display()),
-                flag.source,
-                flag.reason,
-                flag.raised_at,
-                flag.raised_by,
-            ),
+            RAISED_COLUMNS,
+            self._raised_cells,
             filters={"asset": obj.pk, "status": "active"},
         )
 
@@ -461,24 +468,9 @@ class AssetFlagsAdmin(AssetAdminPart):
         """The resolved flags, the latest resolved first."""
         return self.related_panel(
             obj.quality_flags.resolved().order_by("-resolved_at", "flag_id"),
-            (
-                "Severity",
-                "Flag",
-                "Source",
-                "Reason",
-                "Raised",
-                "Raised by",
-                "Resolved",
-                "Resolved by",
-                "Notes",
-            ),
+            (*RAISED_COLUMNS, "Resolved", "Resolved by", "Notes"),
             lambda flag: (
-                severity_badge(flag.severity),
-                self.change_link(flag, flag.get_flag_type_display()),
-                flag.source,
-                flag.reason,
-                flag.raised_at,
-                flag.raised_by,
+                *self._raised_cells(flag),
                 flag.resolved_at,
                 flag.resolved_by,
                 flag.resolution_notes,
