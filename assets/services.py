@@ -422,11 +422,14 @@ def group_member_add(
 
 
 @transaction.atomic
-def group_member_remove(*, group: AssetGroup, asset: Asset) -> None:
+def group_member_remove(
+    *, group: AssetGroup, asset: Asset, expected_version: int | None = None
+) -> None:
+    """Remove ``asset`` from ``group``; ``expected_version`` is the membership's."""
     member = AssetGroupMember.objects.filter(group=group, asset=asset).first()
     if member is None:
         raise NotFoundError(f"{asset.symbol} is not a member of group {group.group_id}.")
-    group_member_delete(member=member)
+    group_member_delete(member=member, expected_version=expected_version)
 
 
 @transaction.atomic

@@ -30,12 +30,22 @@ class EntityAppConfig(AppConfig):
 
     def ready(self) -> None:
         for name in CONTRIBUTING_MODULES:
-            path = f"{self.name}.{name}"
-            if find_spec(path) is not None and hasattr(module := import_module(path), "register"):
+            if (module := self._module(name)) is not None and hasattr(module, "register"):
                 module.register()
+
+    def _module(self, name: str):
+        """The app's module ``name`` ("api.serializers"), or None if the app has none."""
+        package = self.name
+        for part in name.split("."):
+            package = f"{package}.{part}"
+            if find_spec(package) is None:
+                return None
+        return import_module(package)
 
 
 class RegistryConfig(AppConfig):
+    # The one Django picks for a plain "registry" in INSTALLED_APPS (this module holds two).
+    default = True
     name = "registry"
     verbose_name = "Registry core"
 

@@ -123,7 +123,7 @@ class VenueSymbolEntity(Entity):
     def update(self, planned):
         changed = []
         if planned.data:
-            changed = self.update_service(venue_symbol=planned.instance, changes=planned.data)
+            changed = self.writes.update_of(planned.instance, changes=planned.data)
         if "delist" in planned.extra:
             self._delist(planned.instance, planned.extra)
             return UPDATED
@@ -134,7 +134,7 @@ class VenueSymbolEntity(Entity):
             return
         venue_symbol_delist(venue_symbol=venue_symbol, at=extra["delist"])
         if extra["active"]:
-            self.update_service(venue_symbol=venue_symbol, changes={"is_active": True})
+            self.writes.update_of(venue_symbol, changes={"is_active": True})
 
 
 def register() -> None:

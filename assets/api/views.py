@@ -376,7 +376,9 @@ class AssetGroupViewSet(RegistryModelViewSet):
     def remove_member(self, request, pk=None, asset_id=None):
         group = self.get_object()
         asset = get_object_or_404(Asset.all_objects, pk=asset_id)
-        services.group_member_remove(group=group, asset=asset)
+        services.group_member_remove(
+            group=group, asset=asset, expected_version=self.expected_version()
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

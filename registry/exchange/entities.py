@@ -243,9 +243,7 @@ class Entity:
         return CREATED
 
     def update(self, planned: PlannedRow) -> str:
-        changed = self.update_service(
-            **{self.instance_name: planned.instance}, changes=planned.data
-        )
+        changed = self.writes.update_of(planned.instance, changes=planned.data)
         return UPDATED if changed else UNCHANGED
 
 

@@ -378,6 +378,19 @@ def test_remove_member_deletes_the_membership_only(steward):
     assert Asset.objects.filter(pk=member.asset_id).exists()
 
 
+def test_remove_member_honours_if_match_naming_the_membership_version(steward):
+    """If-Match (documented on every DELETE of one object) names the membership's version:
+    a stale one is a 412 and the member stays; the current one removes it."""
+    member = AssetGroupMemberFactory()
+    AssetGroupMember.objects.filter(pk=member.pk).update(weight=Decimal("2"))  # version 2
+    url = member_url(member.group, member.asset)
+
+    assert_error(steward.delete(url, HTTP_IF_MATCH='"1"'), 412, "stale_version", "If-Match")
+    assert AssetGroupMember.objects.filter(pk=member.pk).exists()
+    assert steward.delete(url, HTTP_IF_MATCH='"2"').status_code == 204
+    assert not AssetGroupMember.objects.filter(pk=member.pk).exists()
+
+
 def test_remove_a_non_member_or_unknown_asset_or_group_is_404(steward):
     member = AssetGroupMemberFactory()
     outsider = AssetFactory()
