@@ -54,11 +54,21 @@ class AssetEntity(Entity):
     """
 
     duplicates_choice = True
-    duplicates_help = (
+    duplicates_rule = (
         "create a new asset for a row without asset_id even where live assets share its "
-        "symbol and name (with other deployments); without it such a row is rejected, "
-        "naming them."
+        "symbol and name (with other deployments)"
     )
+    duplicates_help = f"{duplicates_rule}; without it such a row is rejected, naming them."
+
+    def duplicates_refusal(self, lines: list[int]) -> str:
+        one = len(lines) == 1
+        return (
+            f"{len(lines)} row{'' if one else 's'} (line{'' if one else 's'} "
+            f"{', '.join(map(str, lines))}) {'has' if one else 'have'} no asset_id, and live "
+            f"assets share {'its' if one else 'their'} symbol and name with other deployments. "
+            "Put the asset_id of the asset each means in the file and upload it again, or "
+            "create new assets for them:"
+        )
 
     def serializer_context(self, objects):
         return {"collision_sets": Asset.objects.collision_sets(a.symbol_key for a in objects)}

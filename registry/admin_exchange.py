@@ -14,8 +14,9 @@ gets:
 
 The preview is a rehearsal (registry.rehearsal): the import is written and rolled back,
 so each row it shows as created, updated or rejected is what the write does with it.
-Rows refused because live assets share their symbol and name can be previewed again with
-duplicates allowed (``import_csv --allow-duplicates``), or named by asset_id in the file.
+Rows an entity refuses as possible duplicates (``Entity.duplicates_choice``) can be
+previewed again with duplicates allowed (``import_csv --allow-duplicates``), or named in
+the file.
 
 Between preview and confirm the file stays on the server, in the session (base64, at most
 ``MAX_UPLOAD_BYTES``, one pending import per session), under a random token that the
@@ -44,6 +45,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
+from django.utils.text import capfirst
 
 from registry.actors import acting_as, current_actor
 from registry.exceptions import RegistryError
@@ -80,19 +82,16 @@ class ImportForm(forms.Form):
         label="Overwrite fields set by hand",
         help_text="Replace asset fields a person set (normally kept), as import_csv --overwrite.",
     )
-    allow_duplicates = forms.BooleanField(
-        required=False,
-        label="Allow duplicate assets",
-        help_text=(
-            "Create a new asset for a row without asset_id even where live assets share its "
-            "symbol and name (with other deployments), as import_csv --allow-duplicates."
-        ),
-    )
+    allow_duplicates = forms.BooleanField(required=False)
 
     def __init__(self, *args, entity: Entity, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if not entity.duplicates_choice:
             del self.fields["allow_duplicates"]
+            return
+        choice = self.fields["allow_duplicates"]
+        choice.label = f"Allow duplicate {entity.model._meta.verbose_name_plural}"
+        choice.help_text = f"{capfirst(entity.duplicates_rule)}, as import_csv --allow-duplicates."
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -148,12 +147,15 @@ class Preview:
     rows: list[PreviewRow]
     report: ImportReport
     entity_name: str
-    duplicate_choices: list[int]  # lines refused because live assets share symbol and name
+    duplicate_choices: list[int]  # lines refused for want of allowing duplicates
+    duplicates_refusal: str  # what the page says of them
 
     @classmethod
     def of(cls, run: CsvImport, described: list[PreviewRow]) -> "Preview":
         written = [row for row in described if run.verdicts.get(row.line) in (CREATED, UPDATED)]
-        return cls(written, run.report, run.entity.name, run.duplicate_choices)
+        choices = run.duplicate_choices
+        refusal = run.entity.duplicates_refusal(choices) if choices else ""
+        return cls(written, run.report, run.entity.name, choices, refusal)
 
     @property
     def created(self) -> int:

@@ -48,10 +48,15 @@ class Entity:
     """
 
     # Rows without a natural key are matched to stored rows, and a steward may choose to
-    # create duplicates instead (--allow-duplicates); ``duplicates_help`` says what that
-    # choice does, for the option's help.
+    # create duplicates instead (--allow-duplicates). The entity words the choice:
+    # ``duplicates_rule`` (what allowing does), ``duplicates_help`` (the command's option)
+    # and ``duplicates_refusal`` (the preview's sentence on the rows refused for want of it).
     duplicates_choice = False
+    duplicates_rule = ""
     duplicates_help = ""
+
+    def duplicates_refusal(self, lines: list[int]) -> str:
+        return ""
 
     def __init__(
         self,
