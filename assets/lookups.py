@@ -92,6 +92,26 @@ def register_summary_extension(*, annotations: dict[str, Any], complete) -> None
     SUMMARY_EXTENSIONS.append(SummaryExtension(annotations=annotations, complete=complete))
 
 
+# Where the assets traded somewhere come from (an app above that knows: the venues'
+# tickers). The hot paths are asked about these before an order, so warm_cache loads
+# their answers first.
+TRADED_ASSETS: list[Callable[[], Any]] = []
+
+
+def register_traded_assets(asset_ids: Callable[[], Any]) -> None:
+    """``asset_ids()`` is a query of the ids of assets traded somewhere (``values_list``)."""
+    TRADED_ASSETS.append(asset_ids)
+
+
+def traded_asset_ids(limit: int | None) -> list:
+    """The ids of the assets traded somewhere, in id order (at most ``limit``)."""
+    if not TRADED_ASSETS:
+        return []
+    first, *others = (asset_ids() for asset_ids in TRADED_ASSETS)
+    ids = first.union(*others) if others else first.distinct()
+    return list(ids.order_by("asset_id")[:limit])
+
+
 def asset_summaries(asset_ids) -> dict:
     """Summaries of live assets by id, with what the apps above add: one query for any number."""
     rows = Asset.objects.filter(pk__in=set(asset_ids)).values(

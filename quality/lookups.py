@@ -5,7 +5,7 @@ from django.contrib.postgres.aggregates import JSONBAgg
 from django.db.models import F, JSONField, Q, Value
 from django.db.models.functions import JSONObject
 
-from assets.lookups import load_assets, register_summary_extension
+from assets.lookups import load_assets, register_summary_extension, traded_asset_ids
 from registry import cache
 
 # An asset's unresolved flags, aggregated in the summaries' one query over the asset's
@@ -35,6 +35,12 @@ def flags_key(asset_id) -> str:
     return f"v1:flags:{asset_id}:active"
 
 
+def traded_assets_to_warm(limit: int | None):
+    """warm_cache: the flags of every asset traded somewhere, which pretrade asks before
+    an order."""
+    return ({"asset": asset_id} for asset_id in traded_asset_ids(limit))
+
+
 def register() -> None:
     """Called from QualityConfig.ready()."""
     register_summary_extension(
@@ -49,3 +55,4 @@ def register() -> None:
         key_of=lambda r: flags_key(r["asset"]),
         load=load_assets,
     )
+    cache.register_warm_up("flags", traded_assets_to_warm, weight=40)

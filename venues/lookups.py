@@ -2,7 +2,13 @@
 
 from django.db.models import Q
 
-from assets.lookups import asset_summaries, collision_set, dumps, not_found
+from assets.lookups import (
+    asset_summaries,
+    collision_set,
+    dumps,
+    not_found,
+    register_traded_assets,
+)
 from assets.models import Asset
 from registry import cache
 from venues.choices import MarketType
@@ -101,16 +107,9 @@ def tickers_to_warm(limit: int | None):
     )
 
 
-def ticker_assets_to_warm(limit: int | None):
-    """warm_cache: the flags lookup of every asset with a ticker, which pretrade asks
-    before an order; the venues know which assets those are."""
-    asset_ids = (
-        VenueSymbol.objects.resolvable()
-        .order_by("asset_id")
-        .values_list("asset_id", flat=True)
-        .distinct()
-    )
-    return ({"asset": asset_id} for asset_id in asset_ids[:limit])
+def ticker_asset_ids():
+    """The assets traded somewhere: those a current ticker means."""
+    return VenueSymbol.objects.resolvable().values_list("asset_id", flat=True)
 
 
 def register() -> None:
@@ -124,4 +123,4 @@ def register() -> None:
         load=load_tickers,
     )
     cache.register_warm_up("venue_symbol", tickers_to_warm, weight=10)
-    cache.register_warm_up("flags", ticker_assets_to_warm, weight=40)
+    register_traded_assets(ticker_asset_ids)
