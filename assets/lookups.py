@@ -94,7 +94,7 @@ def register_summary_extension(*, annotations: dict[str, Any], complete) -> None
 
 # Where the assets traded somewhere come from (an app above that knows: the venues'
 # tickers). The hot paths are asked about these before an order, so warm_cache loads
-# their answers first.
+# their answers (the flags of each) before traffic arrives.
 TRADED_ASSETS: list[Callable[[], Any]] = []
 
 
