@@ -28,7 +28,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
-	$(BIN)/python -m pip install -qq -c requirements/constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install -qq -c requirements/constraints.txt -e ".[dev,embedded]"
 	touch $(STAMP)
 
 # config/quickstart.py: embedded PostgreSQL, migrate, demo data, admin account, server;
@@ -101,7 +101,7 @@ bench-events: install services
 
 # Regenerate the pinned versions after changing dependencies in pyproject.toml.
 lock: install
-	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
+	$(BIN)/pip-compile --quiet --extra dev --extra embedded --strip-extras --no-emit-index-url \
 		--no-emit-find-links -o requirements/constraints.txt pyproject.toml
 
 clean:

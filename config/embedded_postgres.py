@@ -18,6 +18,8 @@ import time
 import warnings
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 DATABASE_NAME = "cqar"
 
 
@@ -27,7 +29,14 @@ def _server(data_dir: Path):
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-        import pgserver  # imported here: only the quick start needs it
+        try:
+            import pgserver  # imported here: only the quick start needs it
+        except ImportError as error:
+            raise ImproperlyConfigured(
+                "The embedded PostgreSQL needs the pgserver package, which is not installed "
+                "(it is an extra: production images leave it out). Install it with `pip install "
+                "cqar[embedded]` (make run does), or set DATABASE_URL to a PostgreSQL server."
+            ) from error
 
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         server = pgserver.get_server(data_dir, cleanup_mode="stop")
