@@ -6,9 +6,10 @@
 tests and production use, so the quick start exercises the same constraints and
 indexes; only the server is embedded.
 
-Settings still call :func:`embedded_database` when ``DATABASE_URL`` is not set (a
-``manage.py shell`` after ``make run``): such a process joins the server, or starts it,
-and the server stops with the last process that uses it.
+Settings still call :func:`embedded_database` when ``DATABASE_URL`` is not set and
+``DEBUG`` or ``CQAR_EMBEDDED_POSTGRES`` is on (a ``DEBUG=true manage.py shell`` after
+``make run``): such a process joins the server, or starts it, and the server stops with
+the last process that uses it. ``pgserver`` is the ``embedded`` extra of the package.
 """
 
 import logging
