@@ -14,11 +14,16 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cqar
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_NATS_URL ?= nats://127.0.0.1:4222
 TEST_CELERY_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
+# With DEBUG off the settings refuse to start without a real secret key: the processes
+# make starts get a fresh one per run unless SECRET_KEY is set. (A test run fills in the
+# rest of its environment itself: tests/environment.py.)
+RUN_SECRET_KEY = SECRET_KEY=$${SECRET_KEY:-$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')}
 TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	NATS_URL=$${NATS_URL:-$(TEST_NATS_URL)} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_CELERY_BROKER_URL)} \
-	CELERY_QUEUE=$${CELERY_QUEUE:-cqar-test-$$$$}
+	CELERY_QUEUE=$${CELERY_QUEUE:-cqar-test-$$$$} \
+	$(RUN_SECRET_KEY)
 PROTOS = $(shell cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 
 .PHONY: install run test lint format lock schema proto services browser bench bench-events bench-import worker clean
@@ -28,7 +33,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
-	$(BIN)/python -m pip install -qq -c requirements/constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install -qq -c requirements/constraints.txt -e ".[dev,embedded]"
 	touch $(STAMP)
 
 # config/quickstart.py: embedded PostgreSQL, migrate, demo data, admin account, server;
@@ -68,7 +73,7 @@ test: install services browser lint
 
 # Write the OpenAPI document clients are generated from; fails on any schema warning.
 schema: install
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(RUN_SECRET_KEY) \
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
 # Regenerate registry/events/pb from proto/ (protoc from grpcio-tools; protoletariat
@@ -101,7 +106,7 @@ bench-events: install services
 
 # Regenerate the pinned versions after changing dependencies in pyproject.toml.
 lock: install
-	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
+	$(BIN)/pip-compile --quiet --extra dev --extra embedded --strip-extras --no-emit-index-url \
 		--no-emit-find-links -o requirements/constraints.txt pyproject.toml
 
 clean:

@@ -6,9 +6,10 @@
 tests and production use, so the quick start exercises the same constraints and
 indexes; only the server is embedded.
 
-Settings still call :func:`embedded_database` when ``DATABASE_URL`` is not set (a
-``manage.py shell`` after ``make run``): such a process joins the server, or starts it,
-and the server stops with the last process that uses it.
+Settings still call :func:`embedded_database` when ``DATABASE_URL`` is not set and
+``DEBUG`` or ``CQAR_EMBEDDED_POSTGRES`` is on (a ``DEBUG=true manage.py shell`` after
+``make run``): such a process joins the server, or starts it, and the server stops with
+the last process that uses it. ``pgserver`` is the ``embedded`` extra of the package.
 """
 
 import logging
@@ -17,6 +18,8 @@ import signal
 import time
 import warnings
 from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
 
 DATABASE_NAME = "cqar"
 
@@ -27,7 +30,14 @@ def _server(data_dir: Path):
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-        import pgserver  # imported here: only the quick start needs it
+        try:
+            import pgserver  # imported here: only the quick start needs it
+        except ImportError as error:
+            raise ImproperlyConfigured(
+                "The embedded PostgreSQL needs the pgserver package, which is not installed "
+                "(it is an extra: production images leave it out). Install it with `pip install "
+                "cqar[embedded]` (make run does), or set DATABASE_URL to a PostgreSQL server."
+            ) from error
 
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         server = pgserver.get_server(data_dir, cleanup_mode="stop")

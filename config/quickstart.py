@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config import embedded_postgres
 
 STARTUP_SECONDS = 120
@@ -95,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if embedded:
             print(f"Starting the embedded PostgreSQL in {var_dir / 'pgdata'} ...", flush=True)
-            env.update(embedded_postgres.start(var_dir))
+            try:
+                env.update(embedded_postgres.start(var_dir))
+            except ImproperlyConfigured as error:  # pgserver is not installed
+                raise SystemExit(str(error)) from None
         print("Migrating the database ...", flush=True)
         _manage("migrate", "--noinput", "--verbosity", "0", env=env)
         print(_manage("load_demo", env=env).stdout.strip(), flush=True)

@@ -1,25 +1,110 @@
 """Settings of CQAR: one module, driven by environment variables.
 
 Every variable, its default and its meaning is listed in README.md ("Configuration").
-Unset variables fall back to the quick-start defaults: an embedded PostgreSQL, the
-local-memory cache and eager Celery, so ``make run`` needs nothing but Python.
+With ``DEBUG`` off (production, the default) the registry refuses to start without a
+real ``SECRET_KEY`` and a ``DATABASE_URL``, and its cookies, HSTS and HTTPS redirect are
+secure unless a variable says otherwise. With ``DEBUG`` on (``make run``) a development
+key and an embedded PostgreSQL stand in. The optional services fall back either way: the
+local-memory cache and eager Celery, reported at start (registry/checks.py).
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-INSECURE_DEFAULT_SECRET_KEY = "insecure-cqar-development-key-do-not-use-in-production"
-
-SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
+
+# --- Secret key -------------------------------------------------------------------
+# The key DEBUG (make run) falls back to. With DEBUG off it is refused like any weak key.
+DEVELOPMENT_SECRET_KEY = "insecure-cqar-development-key-do-not-use-in-production"
+SECRET_KEY = env.str("SECRET_KEY", default="") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+# Keys that signed what is still in use (sessions, password-reset links) after a rotation.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+
+
+def _weak_secret_key(key: str) -> str:
+    """Why ``key`` is no real secret key ("" if it is one): Django's measure of a weak key
+    (its security.W009 check), and the development key."""
+    if not key:
+        return "SECRET_KEY is not set"
+    if key == DEVELOPMENT_SECRET_KEY:
+        return "SECRET_KEY is the development key, which is public"
+    if key.startswith(SECRET_KEY_INSECURE_PREFIX):
+        return f"SECRET_KEY starts with '{SECRET_KEY_INSECURE_PREFIX}' (a generated placeholder)"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"SECRET_KEY has {len(key)} characters, fewer than {SECRET_KEY_MIN_LENGTH}"
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return (
+            f"SECRET_KEY is made of {len(set(key))} different characters, fewer than "
+            f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS}"
+        )
+    return ""
+
+
+if not DEBUG and (weakness := _weak_secret_key(SECRET_KEY)):
+    raise environ.ImproperlyConfigured(
+        f"{weakness}. With DEBUG off the registry does not start without a secret key of its "
+        "own: Django signs sessions, CSRF tokens and password-reset links with it. Set "
+        f"SECRET_KEY to a random value of at least {SECRET_KEY_MIN_LENGTH} characters, e.g. "
+        "the output of `python -c 'import secrets; print(secrets.token_urlsafe(50))'`, the "
+        "same in every process of a deployment (web, worker, beat), and keep it secret; for "
+        "local development set DEBUG=true instead, which uses a development key."
+    )
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- HTTPS ------------------------------------------------------------------------
+# Secure by default with DEBUG off: cookies only over HTTPS, plain HTTP redirected to
+# HTTPS, browsers told to use nothing else (HSTS). A deployment without TLS sets these
+# variables to false explicitly (README, "Running in production").
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Probes and scrapes reach a pod over plain HTTP from inside the cluster: answered, not
+# redirected to an HTTPS the pod does not speak.
+SECURE_REDIRECT_EXEMPT = [r"^(livez|readyz|healthz|metrics)$"]
+# A year, what the browsers' preload list asks for. Sent only in answers over HTTPS.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+
+
+def _proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """'X-Forwarded-Proto' -> ('HTTP_X_FORWARDED_PROTO', 'https'): the header by which a
+    proxy that terminates TLS says a request came over HTTPS."""
+    if not name:
+        return None
+    if not re.fullmatch(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*", name):
+        raise environ.ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER is {name!r}: it must name the header your proxy sets "
+            "to 'https' on a request that came over HTTPS, as the proxy sends it (e.g. "
+            "X-Forwarded-Proto), or be unset when no proxy terminates TLS."
+        )
+    return f"HTTP_{name.upper().replace('-', '_')}", "https"
+
+
+# Trusted only from a proxy that sets (or strips) the header on every request: a client
+# that reaches the registry directly could send it to pass plain HTTP off as HTTPS.
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(env.str("SECURE_PROXY_SSL_HEADER", default=""))
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS's includeSubDomains and preload reach beyond the registry's own host name (to
+    # every subdomain, into the browsers' built-in list): the domain's owner opts in with
+    # SECURE_HSTS_INCLUDE_SUBDOMAINS and SECURE_HSTS_PRELOAD, check --deploy does not nag.
+    "security.W005",
+    "security.W021",
+]
 # Under /api/ a refused CSRF check answers the API's error shape, not an HTML page.
 CSRF_FAILURE_VIEW = "registry.api.exceptions.csrf_failure"
 VAR_DIR = Path(env.str("CQAR_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -88,12 +173,23 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------
+# Without DATABASE_URL, a private PostgreSQL under VAR_DIR (config/embedded_postgres.py):
+# the quick start's, never a production process's by accident.
+EMBEDDED_POSTGRES = env.bool("CQAR_EMBEDDED_POSTGRES", default=DEBUG)
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
-else:
+elif EMBEDDED_POSTGRES:
     from config.embedded_postgres import embedded_database
 
     DATABASES = {"default": embedded_database(VAR_DIR)}
+else:
+    raise environ.ImproperlyConfigured(
+        "DATABASE_URL is not set. With DEBUG off the registry does not start an embedded "
+        "PostgreSQL inside a process by itself: every process of a deployment must use the "
+        "same server. Set DATABASE_URL to your PostgreSQL (postgres://user:password@host:"
+        "port/name); for a local try-out set CQAR_EMBEDDED_POSTGRES=true (or DEBUG=true, "
+        "as make run does) to start the embedded one under CQAR_VAR_DIR."
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # TCP keepalives: a host that vanishes (and the event publisher's advisory lock its

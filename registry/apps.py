@@ -60,3 +60,10 @@ class RegistryConfig(AppConfig):
         from registry.api.fastauth import forget_token
 
         post_delete.connect(forget_token, sender=AuthToken, dispatch_uid="registry.forget_token")
+
+        from django.core import checks
+
+        from registry.checks import check_optional_services, report_optional_services_off
+
+        checks.register(check_optional_services, "services", deploy=True)
+        report_optional_services_off()

@@ -19,6 +19,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import statistics
@@ -43,7 +44,8 @@ ENV = {
     "DATABASE_URL": DATABASE_URL,
     "REDIS_URL": REDIS_URL,
     "DEBUG": "false",
-    "SECRET_KEY": "bench-" + "x" * 40,
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "SECURE_SSL_REDIRECT": "false",  # wrk speaks plain HTTP
     "BENCH_FLOOR": "true",
     "LOG_LEVEL": "ERROR",
     "GUNICORN_BIND": f"127.0.0.1:{PORT}",

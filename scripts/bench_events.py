@@ -19,6 +19,7 @@ NATS_URL, CELERY_BROKER_URL (make sets local defaults).
 import asyncio
 import json
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -50,6 +51,7 @@ os.environ.update(
         "LOG_LEVEL": "WARNING",
     }
 )
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.pop("REDIS_URL", None)  # the cache is not what is measured here
 
 

@@ -19,6 +19,7 @@ BENCH_CHAINS (the chain list, default the datasets' chains/chains.json).
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +59,7 @@ ENV = {
     if key not in {"NATS_URL", "CELERY_BROKER_URL", "CELERY_QUEUE"}
 }
 ENV.update(DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL, LOG_LEVEL="ERROR", DEBUG="false")
+ENV.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 
 def psql(sql: str, database: str = "postgres") -> str:

@@ -1,7 +1,10 @@
-"""Test set-up: the suite runs against the real PostgreSQL and Redis, never stand-ins."""
+"""Test set-up: the suite runs against the real PostgreSQL and Redis, never stand-ins.
+
+The environment a run needs (services, secret key) is checked and filled in before
+Django starts, by tests/environment.py.
+"""
 
 import contextlib
-import os
 from io import StringIO
 
 import pytest
@@ -12,22 +15,6 @@ from rest_framework.test import APIClient
 
 from registry.actors import SERVICE_ACCOUNTS_GROUP
 from registry.roles import AUDITOR, STEWARD, VIEWER
-
-REQUIRED_SERVICES = {
-    "DATABASE_URL": "PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/cqar",
-    "REDIS_URL": "Redis, e.g. redis://127.0.0.1:6379/15",
-}
-
-
-def pytest_configure(config):
-    missing = [
-        f"{name} ({what})" for name, what in REQUIRED_SERVICES.items() if not os.environ.get(name)
-    ]
-    if missing:
-        raise pytest.UsageError(
-            "The tests need real services; set " + "; ".join(missing) + ". `make test` sets "
-            "local defaults and starts the services where it can."
-        )
 
 
 @pytest.fixture(scope="session", autouse=True)
