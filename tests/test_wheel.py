@@ -1,23 +1,32 @@
 """The built wheel is the registry: it holds every file the apps read and runs on its own.
 
-An image or a ``pip install .`` gets only what the wheel holds. The test builds it,
-compares it with the files git tracks under the packages, installs it into a fresh
-virtual environment and, from a directory outside the checkout, renders the admin index
-and dry-runs a token-list import with the installed ``cqar`` command.
+An image or a ``pip install .`` gets only what the wheel holds, and the Dockerfile
+installs this wheel. The test builds it, compares it with the files git tracks under the
+packages, installs it into a fresh virtual environment and, from a directory outside the
+checkout, renders the admin index and dry-runs a token-list import with the installed
+``cqar`` command; then does what the image does with it: collects the static files with
+the Dockerfile's build-time values and no database, and starts the image's entry point
+(``migrate``, ``web``) and runs its health check against it.
 """
 
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import sysconfig
 import textwrap
+import time
 import zipfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+
+from tests.deploy.dockerfile import ENTRYPOINT, collectstatic_step, healthcheck_command, runtime
+from tests.redis_server import free_port
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 PACKAGES = ("config", "registry", "assets", "chains", "venues", "quality")
@@ -77,7 +86,8 @@ def installed(wheel, tmp_path_factory) -> Path:
     return venv
 
 
-def run_installed(*args, cwd: Path) -> subprocess.CompletedProcess:
+def installed_environment(cwd: Path) -> dict[str, str]:
+    """Ours, without pytest's and Django's, on the test database."""
     database = settings.DATABASES["default"]
     env = {
         key: value
@@ -92,7 +102,23 @@ def run_installed(*args, cwd: Path) -> subprocess.CompletedProcess:
         CQAR_VAR_DIR=str(cwd / "var"),
         DJANGO_SETTINGS_MODULE="config.settings",
     )
+    return env
+
+
+def run_installed(*args, cwd: Path) -> subprocess.CompletedProcess:
+    env = installed_environment(cwd)
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def image_environment(installed: Path, **values: str) -> dict[str, str]:
+    """A container's environment: the image's ENV (its PATH leading to the wheel's
+    environment) and ``values``; nothing of ours, so no database, cache or broker."""
+    env = {"PATH": f"{installed / 'bin'}:/usr/bin:/bin", "HOME": "/nonexistent"}
+    for assignment in " ".join(runtime("ENV")).split():
+        name, _, value = assignment.partition("=")
+        if name not in ("PATH", "STATIC_ROOT", "GUNICORN_BIND", "XDG_RUNTIME_DIR"):
+            env[name] = value
+    return env | values
 
 
 def test_the_wheel_holds_every_file_tracked_under_the_packages(wheel):
@@ -144,3 +170,92 @@ def test_the_installed_wheel_renders_the_admin_and_imports_a_token_list(installe
     assert report["dry_run"] is True
     # The schema was found and the list read: its 1,000 tokens are 564 assets' deployments.
     assert report["created"]["deployments"] > 900, report
+
+
+def test_the_installed_wheel_collects_the_static_files_without_a_database(installed, tmp_path):
+    """The Dockerfile's build-time collectstatic, with its values, against the wheel: it
+    collects every app's static files, the admin's and the API docs', compressed for
+    WhiteNoise, and never connects to the database its DATABASE_URL names (here a port
+    that listens, and must see no connection)."""
+    values, command = collectstatic_step()
+    with socket.socket() as database:
+        database.bind(("127.0.0.1", 0))
+        database.listen()
+        database.setblocking(False)
+        url = urlsplit(values["DATABASE_URL"])
+        values["DATABASE_URL"] = url._replace(
+            netloc=f"{url.username}@127.0.0.1:{database.getsockname()[1]}"
+        ).geturl()
+        static = tmp_path / "static"
+        collected = subprocess.run(
+            command,
+            cwd=tmp_path,
+            env=image_environment(installed, STATIC_ROOT=str(static), **values),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert collected.returncode == 0, collected.stdout + collected.stderr
+        with pytest.raises(BlockingIOError):
+            database.accept()
+
+    ours = [path.split("/static/", 1)[1] for path in tracked_files(*PACKAGES) if "/static/" in path]
+    assert ours, "the apps ship static files of their own"
+    expected = [
+        *ours,
+        "admin/css/base.css",
+        "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",
+        "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js",
+    ]
+    missing = [name for name in expected if not (static / f"{name}.gz").is_file()]
+    assert missing == [], "collected and compressed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_image_entry_point_runs_the_wheel_and_its_health_check_passes(installed, tmp_path):
+    """The entry point's ``migrate`` role (checking: the test database is migrated), then
+    its ``web`` role, gunicorn with config/gunicorn.py from the wheel; the image's
+    HEALTHCHECK, pointed at its port, passes while it serves and fails once it is gone."""
+    env = installed_environment(tmp_path)
+    env["PATH"] = f"{installed / 'bin'}:{env['PATH']}"
+    checked = subprocess.run(
+        ["sh", ENTRYPOINT, "migrate", "--check"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    port = free_port()
+    health = [
+        str(installed / "bin" / "python"),
+        *[
+            part.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+            for part in healthcheck_command()[1:]
+        ],
+    ]
+    env.update(
+        GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", XDG_RUNTIME_DIR=str(tmp_path)
+    )
+    log = tmp_path / "web.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            ["sh", ENTRYPOINT, "web"], cwd=tmp_path, env=env, stdout=output, stderr=output
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while server.poll() is None and time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        assert server.poll() is None, log.read_text()
+        passed = subprocess.run(health, capture_output=True, text=True, timeout=60)
+        assert passed.returncode == 0, passed.stderr + log.read_text()
+        assert "config.gunicorn_workers.JSONErrorSyncWorker" in log.read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert subprocess.run(health, capture_output=True, timeout=60).returncode != 0

@@ -1,0 +1,240 @@
+"""docker-compose.yml (the registry's stack) and docker-compose.test.yml (the services of
+``make test``), checked without a Docker engine: against the Compose Specification's JSON
+schema (tests/fixtures/schemas/compose-spec.json), and for what a schema cannot say:
+start order, health checks, one beat, no root, no secret in the file.
+"""
+
+import itertools
+import json
+import re
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import jsonschema_rs
+import pytest
+import yaml
+
+from tests.deploy.dockerfile import REPOSITORY, entrypoint_roles, healthcheck_command
+
+STACK = REPOSITORY / "docker-compose.yml"
+TEST_SERVICES = REPOSITORY / "docker-compose.test.yml"
+ENV_EXAMPLE = REPOSITORY / ".env.example"
+SCHEMA = REPOSITORY / "tests" / "fixtures" / "schemas" / "compose-spec.json"
+
+REGISTRY_ROLES = ("migrate", "web", "worker", "beat")
+BACKING_SERVICES = ("postgres", "redis", "rabbitmq", "nats")
+# Names whose values are secrets wherever they appear.
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASS$|TOKEN|DSN|AUTH|_KEY$")
+# A reference to a variable of .env: ${NAME} or ${NAME:?message}.
+REFERENCE = re.compile(r"\$\{[A-Z_]+(:\?[^}]*)?\}")
+URL_PASSWORD = re.compile(r"[a-z+]+://[^:/@\s]*:([^@\s]+)@")
+PASSWORD_FLAGS = ("--pass", "--password", "--requirepass", "--auth")
+# The settings every deployment may need (the shared names of issue 14).
+SETTINGS_TO_OFFER = [
+    *("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "CQAR_EMBEDDED_POSTGRES"),
+    *("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_PROXY_SSL_HEADER"),
+    *("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "METRICS_TOKEN"),
+    *("READINESS_OUTBOX_LAG_SECONDS", "LOG_FORMAT", "LOG_LEVEL", "SENTRY_DSN"),
+    *("DATABASE_REPLICA_URLS", "DATABASE_REPLICA_MAX_LAG_SECONDS"),
+    *("DATABASE_URL", "REDIS_URL", "NATS_URL", "CELERY_BROKER_URL", "CELERY_QUEUE"),
+]
+
+
+@cache
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+@cache
+def compose_validator():
+    return jsonschema_rs.validator_for(json.loads(SCHEMA.read_text()))
+
+
+def services(path: Path = STACK) -> dict[str, dict]:
+    return load(path)["services"]
+
+
+def strings(node) -> list[str]:
+    if isinstance(node, dict):
+        return [text for value in node.values() for text in strings(value)]
+    if isinstance(node, list):
+        return [text for value in node for text in strings(value)]
+    return [node] if isinstance(node, str) else []
+
+
+def env_example() -> dict[str, str | None]:
+    """Each variable .env.example names: its value, or None where it is commented out."""
+    named: dict[str, str | None] = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        if match := re.fullmatch(r"([A-Z][A-Z0-9_]*)=(.*)", line):
+            named[match[1]] = match[2]
+        for mention in re.findall(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b", line):
+            named.setdefault(mention, None)
+    return named
+
+
+@pytest.mark.parametrize("path", [STACK, TEST_SERVICES], ids=lambda path: path.name)
+def test_the_file_follows_the_compose_specification(path):
+    errors = [
+        f"{'.'.join(map(str, e.instance_path))}: {e.message}"
+        for e in compose_validator().iter_errors(load(path))
+    ]
+    assert errors == []
+
+
+def test_the_schema_refuses_what_compose_would():
+    """Not vacuous: a misspelt key and an unknown start condition are refused."""
+    broken = yaml.safe_load(STACK.read_text())
+    broken["services"]["web"]["helthcheck"] = broken["services"]["web"].pop("healthcheck")
+    broken["services"]["worker"]["depends_on"]["migrate"]["condition"] = "service_done"
+    messages = [error.message for error in compose_validator().iter_errors(broken)]
+    assert any("helthcheck" in message for message in messages)
+    assert len(messages) == 2
+
+
+@pytest.mark.parametrize("path", [STACK, TEST_SERVICES], ids=lambda path: path.name)
+def test_every_dependency_names_a_service_with_a_condition_it_can_meet(path):
+    declared = services(path)
+    for name, service in declared.items():
+        for dependency, condition in service.get("depends_on", {}).items():
+            assert dependency in declared, f"{name} depends on unknown {dependency}"
+            if condition["condition"] == "service_healthy":
+                assert "test" in declared[dependency]["healthcheck"], dependency
+
+
+def test_the_registry_starts_after_its_migration_and_its_services():
+    declared = services()
+    assert declared["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert declared["migrate"]["restart"] == "no"
+    for role in ("web", "worker", "beat"):
+        dependencies = declared[role]["depends_on"]
+        assert dependencies["migrate"] == {"condition": "service_completed_successfully"}
+        assert set(dependencies) - {"migrate"} <= set(BACKING_SERVICES)
+        assert all(
+            d["condition"] == "service_healthy" for n, d in dependencies.items() if n != "migrate"
+        )
+    assert {"postgres", "redis", "rabbitmq"} <= set(declared["web"]["depends_on"])
+    assert set(BACKING_SERVICES) <= set(declared["worker"]["depends_on"])  # it publishes to NATS
+
+
+@pytest.mark.parametrize("path", [STACK, TEST_SERVICES], ids=lambda path: path.name)
+def test_every_long_running_service_has_a_health_check(path):
+    for name, service in services(path).items():
+        if name == "migrate":  # one-shot: its completion is what counts
+            assert service["healthcheck"] == {"disable": True}
+        else:
+            assert service["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL"), name
+
+
+def test_the_web_health_check_is_the_image_s():
+    assert services()["web"]["healthcheck"]["test"] == ["CMD", *healthcheck_command()]
+
+
+def test_each_registry_service_runs_one_of_the_image_s_roles():
+    declared = services()
+    for role in REGISTRY_ROLES:
+        assert declared[role]["command"][0] == role
+        assert declared[role]["build"] == "."
+    assert set(REGISTRY_ROLES) == entrypoint_roles()
+
+
+def test_exactly_one_beat():
+    """Two beats would send every periodic task twice."""
+    declared = services()
+    assert declared["beat"]["deploy"]["replicas"] == 1
+    assert "scale" not in declared["beat"]
+    assert "Exactly one beat" in STACK.read_text()
+
+
+def test_no_service_runs_as_root():
+    """The registry's services keep the image's user (USER in the Dockerfile); no service
+    asks for root."""
+    for name, service in services().items():
+        if name in REGISTRY_ROLES:
+            assert "user" not in service, name
+            assert service["read_only"] is True and service["cap_drop"] == ["ALL"]
+        assert str(service.get("user", "")).split(":")[0] not in ("root", "0"), name
+
+
+def test_no_secret_value_is_written_in_the_stack():
+    """Passwords, keys and tokens are references to .env, never values in the file."""
+    stack = load(STACK)
+    inlined = []
+    for service in stack["services"].values():
+        for name, value in (service.get("environment") or {}).items():
+            if SECRET_NAME.search(name) and not REFERENCE.fullmatch(str(value)):
+                inlined.append(f"{name}={value}")
+        command = service.get("command") or []
+        for flag, value in itertools.pairwise(command):
+            if flag in PASSWORD_FLAGS and not REFERENCE.fullmatch(value):
+                inlined.append(f"{flag} {value}")
+    for text in strings(stack):
+        for password in URL_PASSWORD.findall(REFERENCE.sub("${REFERENCE}", text)):
+            if password != "${REFERENCE}":
+                inlined.append(text)
+    assert inlined == []
+    assert "env_file" in stack["x-cqar"] and stack["x-cqar"]["env_file"] == ".env"
+
+
+def test_the_env_example_offers_every_setting_and_no_secret_value():
+    offered = env_example()
+    referenced = set(re.findall(r"\$\{([A-Z_]+)(?::\?)", STACK.read_text()))
+    assert referenced, "the stack's required variables come from .env"
+    missing = [name for name in [*SETTINGS_TO_OFFER, *referenced] if name not in offered]
+    assert missing == []
+    for name in referenced:  # required: set, and empty until the user sets it
+        assert offered[name] == "", name
+    for name, value in offered.items():
+        if SECRET_NAME.search(name) and value is not None:
+            assert value == "", f"{name} has a value in .env.example"
+
+
+def test_the_env_file_is_never_committed():
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--quiet", ".env"], cwd=REPOSITORY, check=False
+    )
+    assert ignored.returncode == 0
+
+
+def published_ports(path: Path) -> dict[str, list[str]]:
+    return {name: s["ports"] for name, s in services(path).items() if "ports" in s}
+
+
+def test_the_stack_publishes_only_the_web_and_on_loopback_by_default():
+    ports = published_ports(STACK)
+    assert list(ports) == ["web"]
+    (web,) = ports["web"]
+    default = re.fullmatch(r"\$\{CQAR_WEB_PORT:-([^}]+)\}:8000", web)
+    assert default and default[1].startswith("127.0.0.1:")
+
+
+def test_the_test_services_are_those_make_test_expects_on_loopback():
+    """docker-compose.test.yml serves the Makefile's TEST_* addresses."""
+    makefile = (REPOSITORY / "Makefile").read_text()
+    expected = {
+        service: re.search(
+            rf"^{variable} \?= \S+://(?:[^@\s]*@)?127\.0\.0\.1:(\d+)", makefile, flags=re.MULTILINE
+        )[1]
+        for service, variable in [
+            ("postgres", "TEST_DATABASE_URL"),
+            ("redis", "TEST_REDIS_URL"),
+            ("nats", "TEST_NATS_URL"),
+            ("rabbitmq", "TEST_CELERY_BROKER_URL"),
+        ]
+    }
+    published = {name: ports for name, ports in published_ports(TEST_SERVICES).items()}
+    assert published == {name: [f"127.0.0.1:{port}:{port}"] for name, port in expected.items()}
+    assert "nats-server" in services(TEST_SERVICES)["nats"]["command"]
+    assert "--jetstream" in services(TEST_SERVICES)["nats"]["command"]
+
+
+def test_nats_keeps_its_jetstream_on_a_named_volume():
+    nats = services()["nats"]
+    assert "--jetstream" in nats["command"]
+    store = nats["command"][nats["command"].index("--store_dir") + 1]
+    volumes = load(STACK)["volumes"]
+    assert f"nats-data:{store}" in nats["volumes"] and "nats-data" in volumes
+    for service, data in [("postgres", "postgres-data"), ("rabbitmq", "rabbitmq-data")]:
+        assert any(v.startswith(f"{data}:") for v in services()[service]["volumes"])
+        assert data in volumes

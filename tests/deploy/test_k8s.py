@@ -1,0 +1,263 @@
+"""deploy/k8s/, checked without a cluster: every resource of the kustomization against
+Kubernetes' own schemas (kubernetes-validate carries them offline, strict: an unknown
+field is an error), and what a schema cannot say: probes on /livez and /readyz, limits
+on every container, one beat, selectors that select, no secret in the manifests.
+"""
+
+import re
+from functools import cache
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from tests.deploy.dockerfile import REPOSITORY, entrypoint_roles, runtime_user
+
+K8S = REPOSITORY / "deploy" / "k8s"
+EXAMPLE_SECRET = K8S / "secret.example.yaml"
+# The oldest Kubernetes the manifests are for (deploy/k8s/README.md), and the newest
+# kubernetes-validate knows.
+KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
+SECRET_NAMES = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "NATS_URL")
+
+
+@cache
+def kustomization() -> dict:
+    return yaml.safe_load((K8S / "kustomization.yaml").read_text())
+
+
+@cache
+def resources() -> tuple[dict, ...]:
+    return tuple(
+        document
+        for name in kustomization()["resources"]
+        for document in yaml.safe_load_all((K8S / name).read_text())
+    )
+
+
+def of_kind(kind: str) -> dict[str, dict]:
+    return {r["metadata"]["name"]: r for r in resources() if r["kind"] == kind}
+
+
+def workloads() -> dict[str, dict]:
+    """Deployments and Jobs by name."""
+    return of_kind("Deployment") | of_kind("Job")
+
+
+def pod_specs() -> dict[str, dict]:
+    return {name: w["spec"]["template"]["spec"] for name, w in workloads().items()}
+
+
+def containers(spec: dict) -> list[dict]:
+    return spec.get("initContainers", []) + spec["containers"]
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    assert set(selector) <= {"matchLabels"}, "only matchLabels selectors are checked here"
+    return selector["matchLabels"].items() <= labels.items()
+
+
+def pod_labels(name: str) -> dict:
+    return workloads()[name]["spec"]["template"]["metadata"]["labels"]
+
+
+def test_the_kustomization_lists_every_manifest_but_the_example_secret():
+    on_disk = {path.name for path in K8S.glob("*.yaml")}
+    listed = set(kustomization()["resources"])
+    assert listed == on_disk - {"kustomization.yaml", EXAMPLE_SECRET.name}
+    assert (kustomization()["apiVersion"], kustomization()["kind"]) == (
+        "kustomize.config.k8s.io/v1beta1",
+        "Kustomization",
+    )
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_every_resource_follows_the_kubernetes_schema(version):
+    for resource in [*resources(), yaml.safe_load(EXAMPLE_SECRET.read_text())]:
+        kubernetes_validate.validate(resource, version, strict=True)
+
+
+def test_the_schema_refuses_a_misspelt_field():
+    """Not vacuous: strict validation knows the fields of a container."""
+    web = yaml.safe_load(yaml.safe_dump(workloads()["cqar-web"]))
+    web["spec"]["template"]["spec"]["containers"][0]["readinessprobe"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(web, KUBERNETES_VERSIONS[-1], strict=True)
+
+
+def test_the_workloads_are_web_worker_beat_and_the_migrate_job():
+    assert set(of_kind("Deployment")) == {"cqar-web", "cqar-worker", "cqar-beat"}
+    assert set(of_kind("Job")) == {"cqar-migrate"}
+    for name, spec in pod_specs().items():
+        (main,) = spec["containers"]
+        assert main["args"][0] in entrypoint_roles(), name
+        assert main["image"] == "cqar"
+    assert kustomization()["images"][0]["name"] == "cqar"
+
+
+def test_deployments_select_their_own_pods():
+    for name, deployment in of_kind("Deployment").items():
+        assert selects(deployment["spec"]["selector"], pod_labels(name)), name
+        others = [other for other in workloads() if other != name]
+        assert not any(selects(deployment["spec"]["selector"], pod_labels(o)) for o in others)
+
+
+def test_web_probes_livez_for_liveness_and_readyz_for_readiness():
+    (web,) = pod_specs()["cqar-web"]["containers"]
+    (port,) = web["ports"]
+    assert port == {"name": "http", "containerPort": 8000}
+    for probe, path in [
+        ("startupProbe", "/livez"),
+        ("livenessProbe", "/livez"),
+        ("readinessProbe", "/readyz"),
+    ]:
+        assert web[probe]["httpGet"] == {"path": path, "port": "http"}, probe
+
+
+def test_worker_and_beat_have_liveness_probes_of_their_own():
+    (worker,) = pod_specs()["cqar-worker"]["containers"]
+    assert "inspect ping" in worker["livenessProbe"]["exec"]["command"][-1]
+    (beat,) = pod_specs()["cqar-beat"]["containers"]
+    assert "celerybeat-schedule" in beat["livenessProbe"]["exec"]["command"][-1]
+
+
+def test_every_container_has_cpu_and_memory_requests_and_limits():
+    for name, spec in pod_specs().items():
+        for container in containers(spec):
+            resources_ = container["resources"]
+            for kind in ("requests", "limits"):
+                assert set(resources_[kind]) == {"cpu", "memory"}, (name, container["name"])
+
+
+def test_exactly_one_beat_and_never_two_during_a_rollout():
+    beat = of_kind("Deployment")["cqar-beat"]["spec"]
+    assert beat["replicas"] == 1
+    assert beat["strategy"] == {"type": "Recreate"}
+    targets = [
+        hpa["spec"]["scaleTargetRef"]["name"] for hpa in of_kind("HorizontalPodAutoscaler").values()
+    ]
+    assert "cqar-beat" not in targets
+
+
+def test_autoscalers_and_disruption_budgets_cover_web_and_worker():
+    for kind in ("HorizontalPodAutoscaler", "PodDisruptionBudget"):
+        assert set(of_kind(kind)) == {"cqar-web", "cqar-worker"}
+    for name, hpa in of_kind("HorizontalPodAutoscaler").items():
+        assert hpa["apiVersion"] == "autoscaling/v2"
+        assert hpa["spec"]["scaleTargetRef"] == {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": name,
+        }
+        assert 1 < hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"]
+        assert "replicas" not in of_kind("Deployment")[name]["spec"]  # the HPA owns it
+    for name, budget in of_kind("PodDisruptionBudget").items():
+        assert selects(budget["spec"]["selector"], pod_labels(name))
+
+
+def test_the_service_sends_to_the_web_port():
+    (service,) = of_kind("Service").values()
+    assert selects({"matchLabels": service["spec"]["selector"]}, pod_labels("cqar-web"))
+    assert not selects({"matchLabels": service["spec"]["selector"]}, pod_labels("cqar-worker"))
+    (port,) = service["spec"]["ports"]
+    assert port["targetPort"] == "http"
+
+
+def test_pods_run_as_the_image_s_user_read_only_and_without_capabilities():
+    uid, gid = runtime_user()
+    for name, spec in pod_specs().items():
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        assert (spec["securityContext"]["runAsUser"], spec["securityContext"]["runAsGroup"]) == (
+            uid,
+            gid,
+        )
+        assert spec["automountServiceAccountToken"] is False
+        volumes = {volume["name"]: volume for volume in spec["volumes"]}
+        for container in containers(spec):
+            context = container["securityContext"]
+            assert context["readOnlyRootFilesystem"] is True, name
+            assert context["allowPrivilegeEscalation"] is False, name
+            assert context["capabilities"] == {"drop": ["ALL"]}, name
+            # /tmp is writable (gunicorn's heartbeats, the metrics' files, beat's state).
+            (tmp,) = [m for m in container["volumeMounts"] if m["mountPath"] == "/tmp"]
+            assert "emptyDir" in volumes[tmp["name"]], name
+
+
+def test_the_migrate_job_runs_once_and_web_waits_for_it():
+    job = of_kind("Job")["cqar-migrate"]["spec"]
+    assert job["template"]["spec"]["restartPolicy"] == "Never"
+    assert job["template"]["spec"]["containers"][0]["args"] == ["migrate"]
+    (wait,) = pod_specs()["cqar-web"]["initContainers"]
+    assert wait["args"] == ["cqar", "migrate", "--check"]
+
+
+def test_settings_come_from_the_config_map_and_secrets_from_the_secret():
+    config_maps = of_kind("ConfigMap")
+    example = yaml.safe_load(EXAMPLE_SECRET.read_text())
+    for name, spec in pod_specs().items():
+        assert spec["serviceAccountName"] in of_kind("ServiceAccount")
+        for container in containers(spec):
+            sources = container["envFrom"]
+            assert {"configMapRef": {"name": "cqar-config"}} in sources
+            assert {"secretRef": {"name": example["metadata"]["name"]}} in sources
+            assert "env" not in container, (name, "a value there would be in the manifest")
+    assert set(config_maps) == {"cqar-config"}
+    assert set(config_maps["cqar-config"]["data"]).isdisjoint(example["stringData"])
+
+
+def test_no_secret_is_in_the_kustomization():
+    """The Secret is made from a secret store; the example is not applied and holds only
+    placeholders."""
+    assert of_kind("Secret") == {}
+    rendered = yaml.safe_dump_all(resources())
+    assert not re.search(r"://[^/\s@]*:[^/\s@]+@", rendered), "a URL with a password"
+    example = yaml.safe_load(EXAMPLE_SECRET.read_text())
+    assert set(SECRET_NAMES) | {"METRICS_TOKEN"} <= set(example["stringData"])
+    assert all("REPLACE" in value for value in example["stringData"].values())
+    assert EXAMPLE_SECRET.read_text().startswith("# AN EXAMPLE, NOT A RESOURCE")
+
+
+def rules(policy: dict, direction: str) -> list[dict]:
+    return policy["spec"].get(direction, [])
+
+
+def ports_of(rule_list: list[dict]) -> set[tuple[str, int]]:
+    return {(p["protocol"], p["port"]) for rule in rule_list for p in rule.get("ports", [])}
+
+
+def test_network_policies_admit_only_the_web_port_and_reach_only_the_services():
+    policies = list(of_kind("NetworkPolicy").values())
+    for name in workloads():
+        labels = pod_labels(name)
+        covering = [p for p in policies if selects(p["spec"]["podSelector"], labels)]
+        ingress = [p for p in covering if "Ingress" in p["spec"]["policyTypes"]]
+        egress = [p for p in covering if "Egress" in p["spec"]["policyTypes"]]
+        assert ingress and egress, f"{name} is not covered both ways"
+        admitted = ports_of([r for p in ingress for r in rules(p, "ingress")])
+        assert admitted == ({("TCP", 8000)} if name == "cqar-web" else set()), name
+        assert all("to" not in r or r["to"] for p in egress for r in rules(p, "egress"))
+        reached = ports_of([r for p in egress for r in rules(p, "egress")])
+        assert reached == {
+            ("UDP", 53),
+            ("TCP", 53),
+            ("TCP", 5432),
+            ("TCP", 6379),
+            ("TCP", 26379),
+            ("TCP", 5672),
+            ("TCP", 4222),
+        }
+        assert all(r.get("ports") for p in egress for r in rules(p, "egress")), (
+            "a rule without ports opens all"
+        )
+
+
+def test_the_oldest_version_validated_is_the_one_documented():
+    readme = (K8S / "README.md").read_text()
+    oldest = KUBERNETES_VERSIONS[0].rsplit(".", 1)[0]
+    assert f"Kubernetes {oldest}" in readme
+
+
+def test_every_workload_runs_in_the_namespace_its_hosts_name():
+    namespace = kustomization()["namespace"]
+    hosts = of_kind("ConfigMap")["cqar-config"]["data"]["ALLOWED_HOSTS"].split(",")
+    assert f"cqar-web.{namespace}.svc.cluster.local" in hosts
