@@ -26,7 +26,7 @@ TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	$(RUN_SECRET_KEY)
 PROTOS = $(shell cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 
-.PHONY: install run test lint format lock schema proto services browser bench bench-events bench-import worker clean
+.PHONY: install run test lint format lock schema proto services browser tools bench bench-events bench-import worker clean
 
 install: $(STAMP)
 
@@ -69,7 +69,27 @@ browser:
 				"or your system's Chromium package." >&2; \
 			exit 1; }; }
 
-test: install services browser lint
+# Debian's tools that tests run: promtool (package prometheus) checks the alert rules and
+# dashboard of deploy/monitoring; pgbouncer and redis-sentinel are started by the
+# scale-out tests. Installed when missing (CI runs as root), as `browser` does.
+TOOLS := promtool:prometheus pgbouncer:pgbouncer redis-sentinel:redis-sentinel
+tools:
+	@missing=""; for tool in $(TOOLS); do \
+		PATH="$$PATH:/usr/sbin:/sbin" command -v $${tool%%:*} >/dev/null || missing="$$missing $${tool#*:}"; \
+	done; \
+	if [ -n "$$missing" ] && [ "$$(id -u 2>/dev/null)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing the test tools (apt-get install$$missing) ..."; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi; \
+	for tool in $(TOOLS); do \
+		PATH="$$PATH:/usr/sbin:/sbin" command -v $${tool%%:*} >/dev/null || { \
+			echo "The tests need $${tool%%:*}: install the Debian/Ubuntu package '$${tool#*:}'" \
+				"(as root: apt-get install $${tool#*:}), or your system's package of it." >&2; \
+			exit 1; }; \
+	done
+
+test: install services browser tools lint
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 # Write the OpenAPI document clients are generated from; fails on any schema warning.
