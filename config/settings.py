@@ -206,13 +206,20 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------
+# A plain Redis, or a master that Redis Sentinel fails over (redis+sentinel://…, the form
+# in config/redis_url.py and README "Configuration").
 REDIS_URL = env.str("REDIS_URL", default="")
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.25)
 if REDIS_URL:
+    from config.redis_url import redis_cache_connection
+
+    _redis_location, _redis_connection_options = redis_cache_connection(
+        REDIS_URL, REDIS_SOCKET_TIMEOUT
+    )
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": _redis_location,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cqar"),
             "OPTIONS": {
                 # JSON rather than pickle: other services may read these keys, and a
@@ -221,8 +228,7 @@ if REDIS_URL:
                 # A slow or dead Redis must degrade lookups, not hang them.
                 "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
                 "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
-                # Tells the hot cache about every (re)connection (registry/cache.py).
-                "CONNECTION_POOL_CLASS": "registry.cache.ObservedConnectionPool",
+                **_redis_connection_options,
             },
         }
     }

@@ -30,8 +30,9 @@ load their answers (``<app>/lookups.py``), this module owns the protocol:
   Redis after a commit that Redis did not see. The lease also lapses whenever a
   connection to Redis is (re)made, and renewing checks that Redis is the instance the
   cache was last checked against; one restarted from an older snapshot, or a replica
-  promoted in its place, may hold answers older than deletes it acknowledged, so its hot
-  keys are deleted first. docs/ARCHITECTURE.md weighs this design against the others.
+  promoted in its place (a Sentinel failover), may hold answers older than deletes it
+  acknowledged, so its hot keys are deleted first; and a Redis that is a replica now is
+  not read. docs/ARCHITECTURE.md weighs this design against the others.
 - Without REDIS_URL (the quick start) there is no hot cache: lookups read PostgreSQL.
 """
 
@@ -50,6 +51,7 @@ from typing import TypeVar
 import redis
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, connection, transaction
+from redis.sentinel import SentinelConnectionPool
 
 from registry.metrics import CACHE_ERRORS, CACHE_FENCED_WRITES
 from registry.validators import SLUG_PATTERN
@@ -66,9 +68,9 @@ LOADING_MS = 2_000
 WAIT_STEPS = (0.001, 0.002, 0.004)  # seconds a reader waits for another's load
 # A pending invalidation of every hot key: a bulk write that could not flush them.
 ALL_HOT_KEYS = "v1:*"
-# The run id of the Redis instance the hot keys were last checked against. Outside v1:*,
-# so flushing the hot keys keeps it.
-RUN_ID_KEY = "cqar-cache:run-id"
+# The Redis instance the hot keys were last checked against (its run id and replication
+# id, _check_instance). Outside v1:*, so flushing the hot keys keeps it.
+INSTANCE_KEY = "cqar-cache:instance"
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a NOWAIT lock that is taken
 # How long a row of registry_cachelease says its process may hold a lease: rewritten
 # only when a lease would outlast it, so most renewals write nothing.
@@ -219,6 +221,7 @@ class _Redis:
         # read it allows happens before ``started`` + CACHE_LEASE_SECONDS.
         lease_until = started + settings.CACHE_LEASE_SECONDS - _socket_timeout()
         row_written = False
+        _follow_sentinels(client)
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(
@@ -260,14 +263,23 @@ class _Redis:
 redis_state = _Redis()
 
 
-class ObservedConnectionPool(redis.ConnectionPool):
-    """django-redis's pool (CONNECTION_POOL_CLASS), telling the lease about every
-    connection made: the Redis at the other end may have restarted meanwhile."""
+class _ObservesConnections:
+    """Tells the lease about every connection a pool makes: the Redis at the other end
+    may have restarted, or been failed over, meanwhile."""
 
     def make_connection(self):
         made = super().make_connection()
         made.register_connect_callback(redis_state._connected)
         return made
+
+
+class ObservedConnectionPool(_ObservesConnections, redis.ConnectionPool):
+    """django-redis's pool (CONNECTION_POOL_CLASS) for a plain REDIS_URL."""
+
+
+class ObservedSentinelConnectionPool(_ObservesConnections, SentinelConnectionPool):
+    """django-redis's pool for a ``redis+sentinel://`` REDIS_URL: each connection asks
+    the sentinels for the master's address (config/redis_url.py)."""
 
 
 def _socket_timeout() -> float:
@@ -595,24 +607,44 @@ def _apply_pending(client) -> list[int]:
         applied += [pk for pk, _ in batch]
 
 
+def _follow_sentinels(client) -> None:
+    """Behind Sentinel, the master the sentinels name now: connections to any other are
+    dropped (redis-py does it when the address changes), so what follows reaches the new
+    master. A master paused through a failover answers again as a master for seconds
+    before the sentinels demote it; without this, a connection to it that saw no error
+    would keep reading its old answers."""
+    pool = client.connection_pool
+    if isinstance(pool, SentinelConnectionPool):
+        pool.get_master_address()
+
+
 def _check_instance(client) -> None:
-    """Is Redis the instance the hot keys were last checked against? One restarted from
-    an older snapshot, or a replica promoted in its place, may hold answers older than
-    deletes it acknowledged: then delete every hot key before serving any."""
+    """Is Redis the master the hot keys were last checked against? One restarted from an
+    older snapshot, or a replica promoted in its place (a Sentinel failover), may hold
+    answers older than deletes it acknowledged: then delete every hot key before serving
+    any. A restart changes the run id; a promotion changes the replication id, even of a
+    former master promoted back. A Redis that is a replica now (a master demoted by a
+    failover, reached on a connection made before it) is not read at all."""
     pipe = client.pipeline(transaction=False)
     pipe.info("server")
-    pipe.get(RUN_ID_KEY)
-    info, checked = pipe.execute()
-    run_id = info["run_id"]
-    if checked == run_id.encode():
+    pipe.info("replication")
+    pipe.get(INSTANCE_KEY)
+    server, replication, checked = pipe.execute()
+    if replication.get("role") != "master":
+        client.connection_pool.disconnect()  # the next connection asks the sentinels again
+        raise redis.exceptions.ConnectionError(
+            f"Redis {server['run_id']} is a replica now (failed over): not read"
+        )
+    instance = f"{server['run_id']}:{replication.get('master_replid', '')}"
+    if checked == instance.encode():
         return
     deleted = _delete_hot_keys(client)
-    client.set(RUN_ID_KEY, run_id)
+    client.set(INSTANCE_KEY, instance)
     if checked is not None or deleted:
         logger.warning(
             "Redis %s is not the instance the cache was last checked against (restarted or "
             "failed over): deleted its %d hot keys",
-            run_id,
+            instance,
             deleted,
         )
 

@@ -86,13 +86,12 @@ class Receiver:
 
     async def _subscribe(self) -> None:
         import nats
-        from django.conf import settings
         from nats.js.api import DeliverPolicy
 
-        from registry.events.jetstream import ensure_stream
+        from registry.events.jetstream import ensure_stream, nats_servers
         from registry.events.types import subject_filters
 
-        self.nc = await nats.connect(settings.NATS_URL)
+        self.nc = await nats.connect(servers=nats_servers())
         js = self.nc.jetstream()
         await ensure_stream(js)
 

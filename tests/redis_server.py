@@ -25,10 +25,12 @@ class RedisServer:
     snapshot (or a lagging replica promoted in its place) would come back.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *args: str, password: str | None = None) -> None:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
+        self.args = args  # more configuration, as "--name", "value" pairs
+        self.password = password  # its requirepass
         self.process: subprocess.Popen | None = None
 
     @property
@@ -36,7 +38,9 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def client(self) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5)
+        return redis.Redis(
+            host="127.0.0.1", port=self.port, password=self.password, socket_timeout=5
+        )
 
     def start(self) -> "RedisServer":
         log = (self.directory / "redis.log").open("ab")
@@ -53,6 +57,8 @@ class RedisServer:
                 "",
                 "--appendonly",
                 "no",
+                *(["--requirepass", self.password] if self.password else []),
+                *self.args,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -64,6 +64,14 @@ def wire_size(body: bytes, headers: dict[str, str]) -> int:
     return len(body) + block
 
 
+def nats_servers(url: str | None = None) -> list[str]:
+    """The NATS servers ``url`` (NATS_URL unless given) names: one, or several separated
+    by commas, the servers of a cluster. The client connects to any that answers (in a
+    random order, spreading the workers over the cluster) and skips those that do not."""
+    url = settings.NATS_URL if url is None else url
+    return [server.strip() for server in url.split(",") if server.strip()]
+
+
 class JetStreamPublisher:
     def __init__(self, url: str, stream: str) -> None:
         self.url = url
@@ -92,7 +100,7 @@ class JetStreamPublisher:
         # (nats-py reads max_reconnect_attempts=0 as "forever", also for the first connect.)
         self._nc = await asyncio.wait_for(
             nats.connect(
-                self.url,
+                servers=nats_servers(self.url),
                 connect_timeout=2,
                 allow_reconnect=False,
                 max_reconnect_attempts=1,

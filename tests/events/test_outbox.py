@@ -43,6 +43,7 @@ from tests.factories import (
     VenueFactory,
     evm_address,
 )
+from tests.redis_server import free_port
 from venues import services as venue_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -660,6 +661,24 @@ def test_with_nats_unreachable_only_the_head_is_tried_and_backed_off(settings):
     assert before + timedelta(seconds=1) <= head.next_attempt_at <= after + timedelta(seconds=1)
     assert [(row.attempts, row.last_error) for row in behind] == [(0, ""), (0, "")]
     assert not OutboxEvent.objects.filter(status=Status.PUBLISHED).exists()
+
+
+def test_with_several_servers_in_nats_url_a_dead_one_is_passed_over(settings, own_stream):
+    """NATS_URL names a cluster's servers, comma-separated; one of them is down (a free
+    port): the publisher connects to another and everything is published."""
+    dead, live = f"nats://127.0.0.1:{free_port()}", os.environ["NATS_URL"]
+    settings.NATS_URL = f"{dead}, {live}"
+    assert jetstream.nats_servers() == [dead, live]
+    _three_events()
+
+    report = publish_pending()
+
+    assert report.published == 3
+    assert report.blocked_by == ""
+    rows = OutboxEvent.objects.order_by("sequence")
+    assert [own_stream.get(row.stream_sequence).headers["Nats-Msg-Id"] for row in rows] == [
+        str(row.event_id) for row in rows
+    ]
 
 
 def test_a_backed_off_head_is_not_retried_before_it_is_due_and_fails_after_the_limit(settings):
