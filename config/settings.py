@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 CHAINS_NATIVE_ASSET_MODEL = "assets.Asset"
 
 MIDDLEWARE = [
+    # /livez, /readyz, /healthz, /metrics before the host check and the HTTPS redirect.
+    "registry.health.OperatorEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -222,6 +224,11 @@ EVENTS_FAILED_AFTER_ATTEMPTS = env.int("EVENTS_FAILED_AFTER_ATTEMPTS", default=1
 # The sweep publishes what no post-commit task did after this long.
 EVENTS_SWEEP_AFTER_SECONDS = env.float("EVENTS_SWEEP_AFTER_SECONDS", default=5.0)
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
+
+
+# --- Health (registry/health.py) ---------------------------------------------------
+# /readyz is "degraded" while the oldest unpublished event is older than this.
+READINESS_OUTBOX_LAG_SECONDS = env.float("READINESS_OUTBOX_LAG_SECONDS", default=300.0)
 
 
 # --- Imports ----------------------------------------------------------------------

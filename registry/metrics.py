@@ -17,7 +17,13 @@ import os
 
 from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -40,7 +46,15 @@ CACHE_FENCED_WRITES = Counter(
     "Writes that could not reach Redis and fenced the cache off until their keys are gone.",
     registry=None,
 )
-COUNTERS = (CACHE_ERRORS, THROTTLE_FAILED_OPEN, CACHE_FENCED_WRITES)
+# The last answer any live process gave, so a scrape sees the latest probe.
+READY = Gauge(
+    "cqar_ready",
+    "1 if the component was ready at the last /readyz (overall: it answered 200), else 0.",
+    ["component"],
+    registry=None,
+    multiprocess_mode="livemostrecent",
+)
+COUNTERS = (CACHE_ERRORS, THROTTLE_FAILED_OPEN, CACHE_FENCED_WRITES, READY)
 # Every series exists from the start (at 0), so a rate() sees the first failure.
 for _operation in ("read", "store", "auth", "invalidate", "throttle"):
     CACHE_ERRORS.labels(_operation)
