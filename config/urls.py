@@ -94,7 +94,7 @@ urlpatterns = [
 ]
 
 if settings.BENCH_FLOOR:
-    urlpatterns.append(path("bench/floor", hot.floor))
+    urlpatterns.append(path("bench/floor", hot.floor, name="bench-floor"))
 
 # Last: any other path under /api/ is the API's JSON 404, also with DEBUG on.
 urlpatterns.append(re_path(r"^api/", api_not_found))
