@@ -26,7 +26,7 @@ TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	$(RUN_SECRET_KEY)
 PROTOS = $(shell cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 
-.PHONY: install run test lint format lock schema proto services browser tools bench bench-events bench-import worker clean
+.PHONY: install run test lint format lock schema proto services browser tools bench bench-events bench-import bench-observability worker clean
 
 install: $(STAMP)
 
@@ -116,6 +116,10 @@ worker: install
 # docs/PERFORMANCE.md. BENCH_LARGE=100000 for a shorter run.
 bench: install services
 	$(BIN)/python scripts/bench.py
+
+# The cached ticker lookup with the metrics on and off, interleaved (docs/PERFORMANCE.md).
+bench-observability: install services
+	$(BIN)/python scripts/bench_observability.py
 
 # Token lists into an empty registry and again unchanged (tokens/s); docs/IMPORT.md.
 bench-import: install services

@@ -1,10 +1,30 @@
 """The Celery application. Tasks live in the apps and are found by autodiscovery."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 from celery import Celery, Task
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+# A worker with CELERY_METRICS_PORT serves its task metrics (registry/metrics.py); the
+# tasks run in its pool processes, which share their counters through files in
+# PROMETHEUS_MULTIPROC_DIR. The directory must be known before prometheus_client is
+# imported: a fresh one unless the environment names one (as config/gunicorn.py does).
+if os.environ.get("CELERY_METRICS_PORT") and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    _metrics_dir = tempfile.mkdtemp(prefix="cqar-worker-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+    _metrics_dir_owner = os.getpid()
+
+    @atexit.register
+    def _remove_metrics_dir() -> None:
+        if os.getpid() == _metrics_dir_owner:  # not a forked pool process
+            shutil.rmtree(_metrics_dir, ignore_errors=True)
+
+
+from registry.metrics import connect_celery_signals  # after the directory is chosen
 
 
 class ChangeContextTask(Task):
@@ -23,3 +43,4 @@ class ChangeContextTask(Task):
 app = Celery("cqar", task_cls=ChangeContextTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+connect_celery_signals()

@@ -34,3 +34,11 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
 
     def on_exit(server):
         shutil.rmtree(_metrics_dir, ignore_errors=True)
+
+
+def child_exit(server, worker):
+    """A worker is gone: its live gauges (the cache breaker, readiness) no longer count;
+    its counters still do."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

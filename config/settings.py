@@ -142,6 +142,10 @@ INSTALLED_APPS = [
 CHAINS_NATIVE_ASSET_MODEL = "assets.Asset"
 
 MIDDLEWARE = [
+    # First: the time it measures is the whole of Django's (registry/metrics.py).
+    "registry.metrics.RequestMetricsMiddleware",
+    # /livez, /readyz, /healthz, /metrics before the host check and the HTTPS redirect.
+    "registry.health.OperatorEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -324,6 +328,16 @@ EVENTS_FAILED_AFTER_ATTEMPTS = env.int("EVENTS_FAILED_AFTER_ATTEMPTS", default=1
 # The sweep publishes what no post-commit task did after this long.
 EVENTS_SWEEP_AFTER_SECONDS = env.float("EVENTS_SWEEP_AFTER_SECONDS", default=5.0)
 EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
+
+
+# --- Health and metrics (registry/health.py, registry/metrics.py) -------------------
+# /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it is refused
+# unless DEBUG is on.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Off: no request or cache-lookup counters on the hot path (to measure what they cost).
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
+# /readyz is "degraded" while the oldest unpublished event is older than this.
+READINESS_OUTBOX_LAG_SECONDS = env.float("READINESS_OUTBOX_LAG_SECONDS", default=300.0)
 
 
 # --- Imports ----------------------------------------------------------------------

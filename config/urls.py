@@ -16,7 +16,7 @@ from registry.api import auth
 from registry.api import resolve as hot
 from registry.api.events import EventFeedView
 from registry.api.exceptions import api_not_found
-from registry.health import healthz
+from registry.health import healthz, livez, readyz
 from registry.metrics import metrics
 from venues.api.urls import router as venues_router
 
@@ -72,7 +72,9 @@ urlpatterns = [
     # The registry's front door is the curation console (and so is the admin's "View site").
     path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
     path("admin/", admin.site.urls),
-    path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
+    path("readyz", readyz, name="readyz"),
+    path("healthz", healthz, name="healthz"),  # the old name of /readyz
     path("metrics", metrics, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -92,7 +94,7 @@ urlpatterns = [
 ]
 
 if settings.BENCH_FLOOR:
-    urlpatterns.append(path("bench/floor", hot.floor))
+    urlpatterns.append(path("bench/floor", hot.floor, name="bench-floor"))
 
 # Last: any other path under /api/ is the API's JSON 404, also with DEBUG on.
 urlpatterns.append(re_path(r"^api/", api_not_found))

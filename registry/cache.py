@@ -53,7 +53,13 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, connection, transaction
 from redis.sentinel import SentinelConnectionPool
 
-from registry.metrics import CACHE_ERRORS, CACHE_FENCED_WRITES
+from registry.metrics import (
+    CACHE_BREAKER_OPEN,
+    CACHE_ERRORS,
+    CACHE_FENCED_WRITES,
+    CACHE_LOOKUPS,
+    count_cache_lookups,
+)
 from registry.validators import SLUG_PATTERN
 
 logger = logging.getLogger(__name__)
@@ -100,6 +106,9 @@ FAMILIES = {
         Family("variants", ttl=1800),
     )
 }
+for _family in FAMILIES:  # at 0 from the start, so the hit ratio has a value at once
+    CACHE_LOOKUPS.labels(_family, "hit")
+    CACHE_LOOKUPS.labels(_family, "miss")
 
 # (found, body): body is the JSON of the answer, or of the reason it was not found.
 Answer = tuple[bool, bytes]
@@ -159,6 +168,7 @@ class _Redis:
             if time.monotonic() < self.down_until:
                 raise CacheUnavailable("Redis failed recently")
             self.down_until = 0.0
+            CACHE_BREAKER_OPEN.set(0)
         return client
 
     def client(self):
@@ -190,12 +200,14 @@ class _Redis:
             retry,
         )
         self.down_until = time.monotonic() + retry
+        CACHE_BREAKER_OPEN.set(1)
         self._release_lease()
 
     def reset(self) -> None:
         """Forget the client, the breaker and the lease (settings changed, or a test
         wants it)."""
         self.down_until = 0.0
+        CACHE_BREAKER_OPEN.set(0)
         self.lease_until = 0.0
         self.row_until = 0.0
         self._client = None
@@ -380,6 +392,8 @@ def read_through_many(
     except redis_errors() as error:
         redis_state.trip(error, "read")
         answers, claimed = {}, {}
+    hits = sum(key in answers for key in keys)
+    count_cache_lookups(family, hits=hits, misses=len(keys) - hits)
     missing = [key for key in dict.fromkeys(keys) if key not in answers]
     if missing:
         loaded = load_many(missing)

@@ -1,28 +1,71 @@
-"""/metrics: Prometheus gauges read from the database at scrape time, and counters of
-what the processes degraded around.
+"""/metrics: what an operator alarms on, in Prometheus' text format.
 
-Alarm on ``cqar_outbox_events{status="FAILED"} > 0`` or ``{status="REJECTED"} > 0``
-(an event keeps failing, or the bus refuses one), and on
-``cqar_outbox_oldest_unpublished_seconds`` above a few sweep intervals (publishing has
-stopped: broker, worker or NATS down). ``cqar_cache_errors_total`` rising means Redis
-is failing: lookups read PostgreSQL, and ``cqar_throttle_failed_open_total`` counts the
-requests let through without a rate limit meanwhile.
+Counted by each process as it works:
 
-The counters live in each process. Under gunicorn (``config/gunicorn.py`` sets
-``PROMETHEUS_MULTIPROC_DIR``) every worker writes them to a shared directory and any
-worker's /metrics adds them up, so a scrape sees the whole server.
+- ``cqar_http_requests_total{route,method,status}`` and
+  ``cqar_http_request_duration_seconds{route,method}``: every request, by the name of the
+  URL pattern it matched (never the raw path: one series per endpoint, not per ticker),
+  ``unmatched`` when none did, ``static`` for the files WhiteNoise serves.
+- ``cqar_cache_lookups_total{family,result}``: hot lookups answered from Redis (``hit``)
+  or from PostgreSQL (``miss``), per key family; the hit ratio is
+  ``rate(…{result="hit"}) / rate(…)``.
+- ``cqar_cache_breaker_open``: 1 while a process leaves Redis alone after a failure
+  (registry/cache.py); ``cqar_cache_errors_total{operation}``,
+  ``cqar_throttle_failed_open_total{scope}``, ``cqar_cache_fenced_writes_total``.
+- ``cqar_celery_tasks_total{task,outcome}`` (success, failure, retry) and
+  ``cqar_celery_task_duration_seconds{task}``: in the worker, which serves them itself on
+  ``CELERY_METRICS_PORT`` (it has no web server).
+- ``cqar_ready{component}``: the last /readyz answer, 1 or 0 per component and
+  ``overall`` (1: it answered 200).
+
+Read from PostgreSQL at scrape time: the outbox gauges (alarm on
+``cqar_outbox_events{status="FAILED"} > 0`` or ``{status="REJECTED"} > 0``, and on
+``cqar_outbox_oldest_unpublished_seconds`` above a few sweep intervals),
+``cqar_cache_pending_invalidations`` (keys writes could not delete from Redis) and
+``cqar_db_connections{state}`` (this database's connections in pg_stat_activity).
+
+Under gunicorn (``config/gunicorn.py``) and in a Celery worker with
+``CELERY_METRICS_PORT`` (``config/celery.py``) every process writes its values to files
+in ``PROMETHEUS_MULTIPROC_DIR`` and a scrape adds them up, so it sees the whole server.
+
+Nobody else reads them: with ``METRICS_TOKEN`` set a scrape must send
+``Authorization: Bearer <METRICS_TOKEN>``; without it /metrics is open only with DEBUG
+on (``make run``).
 """
 
+import hmac
+import logging
 import os
+import threading
+import time
+from socketserver import ThreadingMixIn
+from urllib.parse import urlsplit
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from django.http import HttpResponse
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
+from django.db import DatabaseError, connection
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+logger = logging.getLogger(__name__)
+
+# No cqar_…_created series beside each counter: in one process only, and noise there.
+disable_created_metrics()
+
 # Not registered anywhere by default: _registry below exposes them, from this process or
-# from every worker's files.
+# from every process's files.
 CACHE_ERRORS = Counter(
     "cqar_cache_errors",
     "Redis calls that failed (the process then leaves Redis alone for CACHE_RETRY_SECONDS).",
@@ -40,16 +83,159 @@ CACHE_FENCED_WRITES = Counter(
     "Writes that could not reach Redis and fenced the cache off until their keys are gone.",
     registry=None,
 )
-COUNTERS = (CACHE_ERRORS, THROTTLE_FAILED_OPEN, CACHE_FENCED_WRITES)
-# Every series exists from the start (at 0), so a rate() sees the first failure.
+CACHE_LOOKUPS = Counter(
+    "cqar_cache_lookups",
+    "Hot lookups answered from Redis (hit) or from PostgreSQL (miss), by key family.",
+    ["family", "result"],
+    registry=None,
+)
+# The highest of the live processes: 1 while any of them leaves Redis alone.
+CACHE_BREAKER_OPEN = Gauge(
+    "cqar_cache_breaker_open",
+    "1 while a process leaves Redis alone after a failure (its circuit breaker is open).",
+    registry=None,
+    multiprocess_mode="livemax",
+)
+HTTP_REQUESTS = Counter(
+    "cqar_http_requests",
+    "Requests answered, by URL pattern name, method and status.",
+    ["route", "method", "status"],
+    registry=None,
+)
+# From half a millisecond (a cached hot lookup) to the 30 s gunicorn allows a request.
+HTTP_DURATION = Histogram(
+    "cqar_http_request_duration_seconds",
+    "Time from a request reaching Django to its response, by URL pattern name and method.",
+    ["route", "method"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=None,
+)
+CELERY_TASKS = Counter(
+    "cqar_celery_tasks",
+    "Celery task runs by task name and outcome (success, failure, retry).",
+    ["task", "outcome"],
+    registry=None,
+)
+CELERY_TASK_DURATION = Histogram(
+    "cqar_celery_task_duration_seconds",
+    "Time a Celery task ran, by task name.",
+    ["task"],
+    buckets=(0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900),
+    registry=None,
+)
+# The last answer any live process gave, so a scrape sees the latest probe.
+READY = Gauge(
+    "cqar_ready",
+    "1 if the component was ready at the last /readyz (overall: it answered 200), else 0.",
+    ["component"],
+    registry=None,
+    multiprocess_mode="livemostrecent",
+)
+PROCESS_METRICS = (
+    CACHE_ERRORS,
+    THROTTLE_FAILED_OPEN,
+    CACHE_FENCED_WRITES,
+    CACHE_LOOKUPS,
+    CACHE_BREAKER_OPEN,
+    HTTP_REQUESTS,
+    HTTP_DURATION,
+    CELERY_TASKS,
+    CELERY_TASK_DURATION,
+    READY,
+)
+# Every series known in advance exists from the start (at 0), so a rate() sees the
+# first failure. (cqar_cache_lookups_total's families: registry/cache.py.)
 for _operation in ("read", "store", "auth", "invalidate", "throttle"):
     CACHE_ERRORS.labels(_operation)
 for _scope in ("read", "write", "login"):
     THROTTLE_FAILED_OPEN.labels(_scope)
 
+# labels() takes a lock and builds a key on every call; the hot path looks its series up
+# in these instead (a race only creates the same series twice).
+_lookup_series: dict[tuple[str, str], object] = {}
 
-class OutboxCollector:
+
+def count_cache_lookups(family: str, *, hits: int = 0, misses: int = 0) -> None:
+    """Count hot lookups of ``family`` answered from Redis (hits) or PostgreSQL."""
+    if not settings.METRICS_ENABLED:
+        return
+    for result, count in (("hit", hits), ("miss", misses)):
+        if count:
+            series = _lookup_series.get((family, result))
+            if series is None:
+                series = _lookup_series[family, result] = CACHE_LOOKUPS.labels(family, result)
+            series.inc(count)
+
+
+# --- requests ---------------------------------------------------------------------------
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class RequestMetricsMiddleware:
+    """Counts and times every request by route, method and status. First in MIDDLEWARE,
+    so the time is the whole of Django's (the rest of the middleware included)."""
+
+    def __init__(self, get_response):
+        if not settings.METRICS_ENABLED:
+            raise MiddlewareNotUsed("METRICS_ENABLED is off")
+        self.get_response = get_response
+        # Files WhiteNoise serves never reach the URL patterns.
+        static = urlsplit(settings.STATIC_URL or "")
+        self.static_prefix = None
+        if static.path and not static.netloc:
+            self.static_prefix = "/" + static.path.lstrip("/")
+        self._counted: dict[tuple[str, str, str], object] = {}
+        self._timed: dict[tuple[str, str], object] = {}
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        route = self.route(request)
+        method = request.method if request.method in METHODS else "other"
+        status = str(response.status_code)
+        counted = self._counted.get((route, method, status))
+        if counted is None:
+            counted = self._counted[route, method, status] = HTTP_REQUESTS.labels(
+                route, method, status
+            )
+        timed = self._timed.get((route, method))
+        if timed is None:
+            timed = self._timed[route, method] = HTTP_DURATION.labels(route, method)
+        counted.inc()
+        timed.observe(elapsed)
+        return response
+
+    def route(self, request) -> str:
+        """The URL pattern's name; for an included namespace (the admin), the
+        namespace."""
+        match = getattr(request, "resolver_match", None)
+        if match is None:
+            if self.static_prefix and request.path.startswith(self.static_prefix):
+                return "static"
+            return "unmatched"
+        if match.namespaces:
+            return match.namespaces[0]
+        return match.url_name or "unmatched"
+
+
+# --- read at scrape time ------------------------------------------------------------------
+
+
+class DatabaseCollector:
+    """Gauges read from PostgreSQL at each scrape. Without a database they are left out
+    (and /readyz says why): the process's own counters are still worth a scrape."""
+
     def collect(self):
+        try:
+            families = [*self._outbox(), self._pending_invalidations(), self._connections()]
+        except DatabaseError as error:
+            logger.warning("/metrics without the database's gauges: %s", error)
+            return
+        yield from families
+
+    def _outbox(self):
         from registry.events.outbox import outbox_status
 
         status = outbox_status(count_published=False)
@@ -83,16 +269,185 @@ class OutboxCollector:
             value=status["last_sequence"],
         )
 
+    def _pending_invalidations(self):
+        from registry.models import PendingCacheInvalidation
 
-_registry = CollectorRegistry(auto_describe=False)
-_registry.register(OutboxCollector())
-if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    MultiProcessCollector(_registry)
-else:
-    for counter in COUNTERS:
-        _registry.register(counter)
+        return GaugeMetricFamily(
+            "cqar_cache_pending_invalidations",
+            "Hot-cache keys writes could not delete from Redis, waiting to be replayed.",
+            value=PendingCacheInvalidation.objects.count(),
+        )
+
+    def _connections(self):
+        """This database's client connections by state, the scrape's own left out."""
+        with connection.cursor() as cursor:
+            # The view is a snapshot held for the transaction: a fresh one, also inside one.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT state, count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND backend_type = 'client backend' "
+                "AND pid <> pg_backend_pid() GROUP BY state"
+            )
+            rows = cursor.fetchall()
+        counts = {"active": 0, "idle": 0, "idle_in_transaction": 0}
+        for state, count in rows:
+            # "idle in transaction (aborted)" holds its snapshot and locks all the same.
+            name = "idle_in_transaction" if (state or "").startswith("idle in") else state
+            if name in counts:
+                counts[name] += count
+        gauge = GaugeMetricFamily(
+            "cqar_db_connections",
+            "Connections to this database (pg_stat_activity), by state.",
+            labels=["state"],
+        )
+        for state, count in counts.items():
+            gauge.add_metric([state], count)
+        return gauge
+
+
+def process_registry() -> CollectorRegistry:
+    """The counters and gauges of this process, or of every process sharing
+    PROMETHEUS_MULTIPROC_DIR (a gunicorn server, a Celery worker and its pool)."""
+    registry = CollectorRegistry(auto_describe=False)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        MultiProcessCollector(registry)
+    else:
+        for metric in PROCESS_METRICS:
+            registry.register(metric)
+    return registry
+
+
+_registry = process_registry()
+_registry.register(DatabaseCollector())
+
+
+# --- who may read them ------------------------------------------------------------------
+
+
+def scrape_refusal(authorization: str | None) -> tuple[int, str, str] | None:
+    """(status, code, message) refusing a scrape with this Authorization header, or
+    None to answer it."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        if settings.DEBUG:
+            return None
+        return (
+            403,
+            "permission_denied",
+            "Metrics are off: set METRICS_TOKEN and scrape with "
+            "'Authorization: Bearer <METRICS_TOKEN>' (they are open only with DEBUG on).",
+        )
+    scheme, _, credentials = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return 401, "not_authenticated", "Send 'Authorization: Bearer <METRICS_TOKEN>'."
+    if not hmac.compare_digest(credentials.strip().encode(), token.encode()):
+        return 401, "authentication_failed", "Invalid metrics token."
+    return None
 
 
 @never_cache
 def metrics(request):
+    refusal = scrape_refusal(request.headers.get("Authorization"))
+    if refusal is not None:
+        status, code, message = refusal
+        response = JsonResponse(
+            {"error": {"code": code, "message": message, "fields": {}}}, status=status
+        )
+        if status == 401:
+            response["WWW-Authenticate"] = "Bearer"
+        return response
     return HttpResponse(generate_latest(_registry), content_type=CONTENT_TYPE_LATEST)
+
+
+# --- Celery ------------------------------------------------------------------------------
+
+TASK_OUTCOMES = {"SUCCESS": "success", "FAILURE": "failure", "RETRY": "retry"}
+_task_started: dict[str, float] = {}
+
+
+def _task_prerun(task_id=None, **kwargs) -> None:
+    _task_started[task_id] = time.perf_counter()
+
+
+def _task_postrun(task_id=None, task=None, state=None, **kwargs) -> None:
+    started = _task_started.pop(task_id, None)
+    outcome = TASK_OUTCOMES.get(state)
+    if outcome is not None:
+        CELERY_TASKS.labels(task.name, outcome).inc()
+    if started is not None:
+        CELERY_TASK_DURATION.labels(task.name).observe(time.perf_counter() - started)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args) -> None:  # a scrape every few seconds is no news
+        pass
+
+
+_worker_server: WSGIServer | None = None
+
+
+def worker_metrics_app(environ, start_response):
+    """A Celery worker's /metrics: its pool's counters, under the same token as the
+    web's (the outbox and database gauges are the web's to serve)."""
+    refusal = scrape_refusal(environ.get("HTTP_AUTHORIZATION"))
+    if refusal is not None:
+        status, code, message = refusal
+        body = JsonResponse({"error": {"code": code, "message": message, "fields": {}}}).content
+        headers = [("Content-Type", "application/json")]
+        if status == 401:
+            headers.append(("WWW-Authenticate", "Bearer"))
+        start_response(f"{status} {'Unauthorized' if status == 401 else 'Forbidden'}", headers)
+        return [body]
+    start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
+    return [generate_latest(process_registry())]
+
+
+def _serve_worker_metrics(**kwargs) -> None:
+    """In the worker's main process, once it is ready: serve on CELERY_METRICS_PORT."""
+    global _worker_server
+    port = os.environ.get("CELERY_METRICS_PORT")
+    if not port or _worker_server is not None:
+        return
+    _worker_server = make_server(
+        "", int(port), worker_metrics_app, _ThreadingWSGIServer, handler_class=_QuietHandler
+    )
+    threading.Thread(
+        target=_worker_server.serve_forever, name="cqar-worker-metrics", daemon=True
+    ).start()
+    logger.info("Worker metrics on port %s (/metrics)", port)
+
+
+def _stop_worker_metrics(**kwargs) -> None:
+    global _worker_server
+    if _worker_server is not None:
+        _worker_server.shutdown()
+        _worker_server.server_close()
+        _worker_server = None
+
+
+def _pool_process_gone(**kwargs) -> None:
+    """A pool process exits: its live gauges (the breaker's) no longer count."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(os.getpid())
+
+
+def connect_celery_signals() -> None:
+    """Count task outcomes and durations, and serve them from a worker. Connected when
+    the Celery app is made (config/celery.py): a worker builds its task tracers, which
+    send these signals only to receivers connected by then, as it starts."""
+    from celery import signals
+
+    for signal, receiver in (
+        (signals.task_prerun, _task_prerun),
+        (signals.task_postrun, _task_postrun),
+        (signals.worker_ready, _serve_worker_metrics),
+        (signals.worker_shutdown, _stop_worker_metrics),
+        (signals.worker_process_shutdown, _pool_process_gone),
+    ):
+        signal.connect(receiver, weak=False, dispatch_uid=f"cqar.metrics.{receiver.__name__}")

@@ -28,6 +28,7 @@ from registry.api.exceptions import error_body
 from registry.api.fastauth import auth_key_of, authenticate, remembered_caller
 from registry.api.params import unknown_parameter_errors
 from registry.api.schema import BATCH_LIMIT, resolve_query_parameters
+from registry.metrics import count_cache_lookups
 from registry.numbers import ascii_integer
 
 DEFAULT_MIN_SEVERITY = 5  # CRITICAL
@@ -160,7 +161,8 @@ def cached_fast_path(request, lookup_type: str, params):
     caller = remembered_caller(remembered)
     answer = cache.decode(value)
     if caller is None or answer is None or not caller.has_perm(read_permission()):
-        return None
+        return None  # the full path reads (and counts) the answer again
+    count_cache_lookups(lookup.family, hits=1)
     return answer
 
 

@@ -25,6 +25,12 @@ pytestmark = pytest.mark.django_db
 CHAINS = "/api/v1/chains/"
 TOKENS = "/api/v1/auth/tokens/"
 PASSWORD = "correct horse battery staple"
+METRICS_TOKEN = "metrics-token-for-tests"
+
+
+@pytest.fixture(autouse=True)
+def _metrics_token(settings):
+    settings.METRICS_TOKEN = METRICS_TOKEN
 
 
 @pytest.fixture
@@ -39,7 +45,8 @@ def rate_limits(monkeypatch):
 
 def metric(name: str, **labels: str) -> float:
     """A sample of /metrics as a scraper reads it."""
-    text = APIClient().get("/metrics").content.decode()
+    response = APIClient().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}")
+    text = response.content.decode()
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == name and sample.labels == labels:

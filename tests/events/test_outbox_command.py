@@ -140,6 +140,14 @@ def test_requeue_puts_rejected_events_back_in_line():
     assert set(OutboxEvent.objects.values_list("status", flat=True)) == {Status.PENDING}
 
 
+@pytest.fixture
+def scraper(anonymous, settings):
+    """Prometheus: no account, the bearer token /metrics wants."""
+    settings.METRICS_TOKEN = "metrics-token-for-tests"
+    anonymous.credentials(HTTP_AUTHORIZATION="Bearer metrics-token-for-tests")
+    return anonymous
+
+
 def _metrics(client) -> dict[str, dict]:
     response = client.get("/metrics")
     assert response.status_code == 200
@@ -151,14 +159,14 @@ def _metrics(client) -> dict[str, dict]:
     return samples
 
 
-def test_metrics_report_the_outbox(anonymous):
+def test_metrics_report_the_outbox(scraper):
     head, _, third = make_events(3)
     _mark_published(third, days_ago=0)
     OutboxEvent.objects.filter(pk=head.pk).update(
         occurred_at=timezone.now() - timedelta(seconds=120), attempts=4
     )
 
-    samples = _metrics(anonymous)
+    samples = _metrics(scraper)
 
     events = samples["cqar_outbox_events"]
     assert events[(("status", "PENDING"),)] == 2
@@ -172,11 +180,11 @@ def test_metrics_report_the_outbox(anonymous):
     assert samples["cqar_outbox_unsequenced_events"][()] == 0
 
 
-def test_metrics_with_nothing_unpublished_report_zero_age(anonymous):
+def test_metrics_with_nothing_unpublished_report_zero_age(scraper):
     (only,) = make_events(1)
     _mark_published(only, days_ago=0)
 
-    samples = _metrics(anonymous)
+    samples = _metrics(scraper)
 
     assert samples["cqar_outbox_events"][(("status", "PENDING"),)] == 0
     assert samples["cqar_outbox_oldest_unpublished_seconds"][()] == 0

@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRETRADE = "/api/v1/resolve/pretrade/?venue=kraken&symbol=XXBTZUSD"
 KEY = ticker_key("kraken", "XXBTZUSD", "SPOT")
 LEASE_SECONDS = "1"
+METRICS_TOKEN = "metrics-token-for-tests"
 
 
 class Server:
@@ -59,6 +60,7 @@ class Server:
             "WEB_CONCURRENCY": "1",
             "LOG_LEVEL": "WARNING",
             "CACHE_LEASE_SECONDS": LEASE_SECONDS,
+            "METRICS_TOKEN": METRICS_TOKEN,
             **env,
         }
         self.process: subprocess.Popen | None = None
@@ -98,7 +100,11 @@ class Server:
 
     def metric(self, name: str) -> float:
         """A sample of this server's /metrics (every worker's counters added up)."""
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=30) as page:
+        scrape = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/metrics",
+            headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+        )
+        with urllib.request.urlopen(scrape, timeout=30) as page:
             text = page.read().decode()
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
