@@ -4,7 +4,8 @@ An admin whose model is that of an entity the apps registered (``registry.exchan
 gets:
 
 - the actions "Export selected … as CSV" and "… as JSON": what ``manage.py export``
-  writes (the API's rows and columns), for the selected rows. Viewing is enough.
+  writes (the API's rows and columns), for the selected rows, streamed as they are read
+  (a chunk of rows at a time, never the whole file in memory). Viewing is enough.
 - an Import button on its change list, leading to ``<changelist>/import/`` (add and change
   permission): upload a CSV or an XLSX file with the API's field names as its header. A
   preview shows what would be created and updated (field, before → after), what is
@@ -39,7 +40,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -50,7 +51,7 @@ from django.utils.text import capfirst
 from registry.actors import acting_as, current_actor
 from registry.exceptions import RegistryError
 from registry.exchange.entities import CREATED, ENTITIES, UPDATED, Entity, PlannedRow
-from registry.exchange.formats import cell, export, read_csv, read_xlsx
+from registry.exchange.formats import DEFAULT_CHUNK_SIZE, cell, export_chunks, read_csv, read_xlsx
 from registry.exchange.run import CsvImport
 from registry.importing import ImportReport, SourceError, error_text
 
@@ -242,14 +243,13 @@ class ExchangeAdminMixin:
     def export_selected_json(self, request, queryset):
         return self._export_selected(request, queryset, "json")
 
-    def _export_selected(self, request, queryset, fmt: str) -> HttpResponse:
-        """The selected rows as ``manage.py export`` writes them, as a download."""
+    def _export_selected(self, request, queryset, fmt: str) -> StreamingHttpResponse:
+        """The selected rows as ``manage.py export`` writes them, as a download streamed a
+        chunk of rows at a time."""
         entity = self.exchange_entity
-        filename = f"{entity.name}-{timezone.now():%Y%m%d-%H%M%S}.{fmt}"
-        response = HttpResponse(content_type=EXPORT_CONTENT_TYPES[fmt])
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-        count = export(entity, fmt, response.write, pks=queryset.values("pk"))
-        left_out = queryset.count() - count
+        pks = queryset.values("pk")
+        # Counted before the stream starts: a message cannot join a response under way.
+        left_out = queryset.count() - entity.export_queryset().filter(pk__in=pks).count()
         if left_out:
             # The admin also lists deleted assets, and what belongs to them; the API does not.
             self.message_user(
@@ -258,6 +258,12 @@ class ExchangeAdminMixin:
                 "the API does not list them (a deleted asset, or what belongs to one).",
                 messages.WARNING,
             )
+        filename = f"{entity.name}-{timezone.now():%Y%m%d-%H%M%S}.{fmt}"
+        response = StreamingHttpResponse(
+            export_chunks(entity, fmt, DEFAULT_CHUNK_SIZE, pks),
+            content_type=EXPORT_CONTENT_TYPES[fmt],
+        )
+        response["Content-Disposition"] = content_disposition_header(True, filename)
         return response
 
     # ---- import -------------------------------------------------------------------
