@@ -282,6 +282,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.replay_cache_invalidations",
         "schedule": CACHE_RETRY_SECONDS,
     },
+    "sweep-import-jobs": {
+        "task": "registry.tasks.sweep_import_jobs",
+        "schedule": env.float("IMPORT_JOB_SWEEP_SECONDS", default=600.0),
+    },
 }
 
 # --- Events -----------------------------------------------------------------------
@@ -348,6 +352,15 @@ IMPORT_SOURCE_PRECEDENCE = env.list(
     "IMPORT_SOURCE_PRECEDENCE",
     default=["manual", "import:csv", "import:tokenlist", "import:markets", "import:chains"],
 )
+# The admin's import jobs (registry/exchange/jobs.py): an uploaded file waits in the
+# default storage this long for its preview to be confirmed; the sweep deletes it after.
+IMPORT_JOB_TTL_HOURS = env.float("IMPORT_JOB_TTL_HOURS", default=24.0)
+# A job's progress is written to its row every this many rows (about a second of writing).
+IMPORT_JOB_PROGRESS_ROWS = env.int("IMPORT_JOB_PROGRESS_ROWS", default=100)
+# A preview or import running longer is stopped (nothing written) and the job failed.
+IMPORT_JOB_TIME_LIMIT_SECONDS = env.int("IMPORT_JOB_TIME_LIMIT_SECONDS", default=3600)
+# Finished jobs (what they did, not their files) are kept this long, then swept.
+IMPORT_JOB_RETENTION_DAYS = env.int("IMPORT_JOB_RETENTION_DAYS", default=30)
 
 
 # --- API --------------------------------------------------------------------------
@@ -454,6 +467,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 # Only `collectstatic` (production) needs a root; the quick start serves from the apps.
 STATIC_ROOT = env.str("STATIC_ROOT", default="") or None
+# Uploaded files (the admin's import jobs) go to the default storage. Web and worker
+# processes must share it: with more than one host, MEDIA_ROOT on a shared volume, or an
+# object store (django-storages' S3Storage as the default backend; docs/IMPORT.md).
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -4,11 +4,18 @@
   hook that runs before field validation. Use it for every entity.
 - ``SoftDeleteModel``: ``deleted_at`` with managers that hide deleted rows by default.
   Use it for entities that must stay restorable (assets).
+
+And the core's own bookkeeping: pending cache invalidations, cache leases, the outbox,
+the change history and the admin's import jobs.
 """
 
+import secrets
+import uuid
 from collections.abc import Callable, Iterable
+from pathlib import PurePath
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
@@ -382,3 +389,117 @@ class ChangeEvent(Events):
         names = getattr(self, "names", None) or EventNames([self])
         entity = capfirst(apps.get_model(self.pgh_obj_model)._meta.verbose_name)
         return f"{entity} {VERBS.get(self.pgh_label, self.pgh_label)}: {names.row(self)}"
+
+
+def import_file_name(job: "ImportJob", filename: str) -> str:
+    """Where an uploaded file waits: a random name (the name a person gave it is the
+    job's ``file_name``), with the upload's suffix, which says how to read it."""
+    return f"imports/{secrets.token_urlsafe(24)}{PurePath(filename).suffix.lower()}"
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ImportJobQuerySet":
+        """The jobs a user may see and confirm: their own; a superuser, anyone's."""
+        return self if user.is_superuser else self.filter(uploaded_by=user)
+
+    def unfinished(self) -> "ImportJobQuerySet":
+        return self.filter(status__in=ImportJob.ACTIVE)
+
+
+class ImportJob(models.Model):
+    """A file uploaded to the admin's import page, previewed and then imported by a Celery
+    worker (registry.exchange.jobs), never inside the request.
+
+    The file waits in Django's default storage (``file``, under a random name) until the
+    job is done, fails or expires (``expires_at``); a finished job names no file. ``done``
+    of ``total`` rows is the progress of the step being run (``phase`` says which part of
+    it); ``summary`` is what the preview showed or what the import did (JSON), and
+    ``plan_digest`` the preview's digest, which the import must reproduce to commit.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED", "queued"
+        RUNNING = "RUNNING", "running"
+        PREVIEWED = "PREVIEWED", "previewed"
+        DONE = "DONE", "done"
+        FAILED = "FAILED", "failed"
+        EXPIRED = "EXPIRED", "expired"
+
+    class Step(models.TextChoices):
+        PREVIEW = "PREVIEW", "preview"
+        IMPORT = "IMPORT", "import"
+
+    # The states in which the job still needs its file.
+    ACTIVE = (Status.QUEUED, Status.RUNNING, Status.PREVIEWED)
+    FINISHED = (Status.DONE, Status.FAILED, Status.EXPIRED)
+
+    # A UUID: the job's address is not guessable, nor its count readable from it.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.CharField(max_length=64, help_text="The entity imported (its API path).")
+    file_name = models.CharField(max_length=255, help_text="The name of the uploaded file.")
+    file = models.FileField(upload_to=import_file_name, max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    # Whose the step's writes are: the person who asked for it (the uploader, or a
+    # superuser confirming for them).
+    actor = models.CharField(max_length=200)
+    overwrite = models.BooleanField(default=False)
+    allow_duplicates = models.BooleanField(default=False)
+    step = models.CharField(max_length=16, choices=Step.choices, default=Step.PREVIEW)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    phase = models.CharField(max_length=100, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    plan_digest = models.CharField(max_length=64, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "import job"
+        indexes = [
+            # The sweep's work list.
+            models.Index(
+                fields=["expires_at"],
+                name="import_job_unfinished",
+                condition=Q(status__in=["QUEUED", "RUNNING", "PREVIEWED"]),
+            ),
+            # A user's jobs of an entity, on its upload page.
+            models.Index(fields=["uploaded_by", "entity", "status"], name="import_job_owner"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(step__in=["PREVIEW", "IMPORT"]), name="import_job_step_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(done__lte=F("total")), name="import_job_done_of_total"
+            ),
+            # The file waits exactly as long as the job can still use it (and a state
+            # not listed has no rule: it is refused).
+            models.CheckConstraint(
+                condition=(Q(status__in=["QUEUED", "RUNNING", "PREVIEWED"]) & ~Q(file=""))
+                | (Q(status__in=["DONE", "FAILED", "EXPIRED"]) & Q(file="")),
+                name="import_job_file_while_unfinished",
+            ),
+            # What the import must reproduce is known once previewed.
+            models.CheckConstraint(
+                condition=~Q(status="PREVIEWED") | ~Q(plan_digest=""),
+                name="import_job_previewed_has_plan",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="import_job_expires_after_upload"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        """Queued or running: the page follows its progress."""
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -39,3 +39,30 @@ def replay_cache_invalidations() -> int:
     from registry.cache import replay_pending
 
     return replay_pending()
+
+
+# The job stops itself at the soft limit (nothing written, the job failed with the
+# reason); the hard limit is for a run that cannot.
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=settings.IMPORT_JOB_TIME_LIMIT_SECONDS,
+    time_limit=settings.IMPORT_JOB_TIME_LIMIT_SECONDS + 60,
+)
+def run_import_job(job_id: str) -> None:
+    """Preview or import an admin import job's file: the step its row says is queued."""
+    from registry.exchange.jobs import import_job_run
+
+    import_job_run(job_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_import_jobs() -> int:
+    """Every IMPORT_JOB_SWEEP_SECONDS (beat): expire import jobs whose file has waited
+    IMPORT_JOB_TTL_HOURS, and delete their files."""
+    from registry.exchange.jobs import import_jobs_sweep
+
+    result = import_jobs_sweep()
+    if result.expired or result.orphans or result.removed:
+        logger.info("Import jobs swept: %s", result)
+    return result.expired

@@ -104,3 +104,10 @@ def cache_on_own_redis(own_redis, settings):
     cache.redis_state.reset()
     yield own_redis
     cache.redis_state.reset()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded files (the admin's import jobs) go to the test's own directory."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"

@@ -14,7 +14,7 @@ import datetime
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,31 +62,47 @@ def export(
 ) -> int:
     """Write every row of ``entity`` (or those of ``pks``, as ``export_rows`` takes them)
     in ``fmt`` through ``write``; returns the row count."""
+    chunks = export_chunks(entity, fmt, chunk_size, pks)
+    while True:
+        try:
+            write(next(chunks))
+        except StopIteration as end:
+            return end.value
+
+
+def export_chunks(
+    entity: "Entity", fmt: str, chunk_size: int = DEFAULT_CHUNK_SIZE, pks: Iterable | None = None
+) -> Generator[str, None, int]:
+    """The export of ``entity`` (or of the rows of ``pks``) in ``fmt``, as text a chunk of
+    ``chunk_size`` rows at a time, read from the database as it goes; the generator
+    returns the row count. What a streamed download sends: the whole file is never in
+    memory."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"Unknown format {fmt}: use one of {', '.join(EXPORT_FORMATS)}.")
     count = 0
     rows = entity.export_rows(chunk_size, pks)
+    buffer = io.StringIO()
     if fmt == "csv":
         columns = entity.columns()
-        buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        for count, row in enumerate(rows, start=1):
-            writer.writerow([cell(row[name]) for name in columns])
-            if count % chunk_size == 0:
-                write(buffer.getvalue())
-                buffer.seek(0)
-                buffer.truncate()
-        write(buffer.getvalue())
-        return count
     for count, row in enumerate(rows, start=1):
-        text = json.dumps(row, cls=JSONEncoder, ensure_ascii=False)
-        if fmt == "jsonl":
-            write(text + "\n")
+        if fmt == "csv":
+            writer.writerow([cell(row[name]) for name in columns])
         else:
-            write(("[\n" if count == 1 else ",\n") + text)
+            if fmt == "json":
+                buffer.write("[\n" if count == 1 else ",\n")
+            buffer.write(json.dumps(row, cls=JSONEncoder, ensure_ascii=False))
+            if fmt == "jsonl":
+                buffer.write("\n")
+        if count % chunk_size == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
     if fmt == "json":
-        write("\n]\n" if count else "[]\n")
+        buffer.write("\n]\n" if count else "[]\n")
+    if buffer.tell():
+        yield buffer.getvalue()
     return count
 
 

@@ -141,13 +141,8 @@ class CsvImport:
         """Write the planned rows through the services; in a dry run, in a rehearsal."""
         with rehearsal() if self.dry_run else contextlib.nullcontext():
             self.progress.start(len(plans), f"write {self.entity.name}")
-            apply_in_batches(
-                plans,
-                self.apply,
-                batch_size=self.batch_size,
-                strict=self.strict,
-                progress=self.progress,
-            )
+            # Progress is told per row (``apply``): a batch of new rows takes seconds.
+            apply_in_batches(plans, self.apply, batch_size=self.batch_size, strict=self.strict)
         self._sort_rejections()
 
     def reject(self, line: int, reason: str) -> None:
@@ -305,6 +300,8 @@ class CsvImport:
             except (ValidationError, RegistryError) as error:
                 self.reject(planned.line, error_text(error))
                 continue
+            finally:
+                self.progress(1)
             counter = {
                 CREATED: self.report.created,
                 UPDATED: self.report.updated,

@@ -691,7 +691,7 @@ def rehearsed_and_written(entity: str, path, actor: str) -> tuple[dict, dict]:
 
 @pytest.mark.parametrize("entity", list(ENTITIES))
 def test_a_dry_run_and_the_preview_agree_row_by_row_with_the_import(
-    entity, registry_data, admin_client, tmp_path
+    entity, registry_data, admin_client, tmp_path, media_root
 ):
     """Good rows, and bad rows that only the write refuses: the command's dry run, the
     admin's preview and the engine's dry run say, line by line, what the import does."""
@@ -719,7 +719,7 @@ def test_a_dry_run_and_the_preview_agree_row_by_row_with_the_import(
     assert {row.line: actions[row.action] for row in shown.rows} == {
         line: v for line, (v, _) in written.items() if v in (CREATED, UPDATED)
     }
-    assert [(r.item, r.reason) for r in shown.report.rejected] == [
+    assert [(r.item, r.reason) for r in shown.rejected] == [
         (f"line {line}", reason) for line, (v, reason) in sorted(written.items()) if v == REJECTED
     ]
     ignored = {"dry_run", "seconds", "items_per_second"}
