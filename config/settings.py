@@ -107,6 +107,39 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
         "constraints and indexes are PostgreSQL features."
     )
 
+# Streaming replicas of DATABASE_URL: the API's list and detail reads and the hot cache's
+# misses may go to them (registry/replicas.py, docs/SCALING-postgres.md).
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+DATABASE_REPLICA_ALIASES = [f"replica_{index}" for index in range(len(DATABASE_REPLICA_URLS))]
+for alias, url in zip(DATABASE_REPLICA_ALIASES, DATABASE_REPLICA_URLS, strict=True):
+    replica = environ.Env.db_url_config(url)
+    if not replica["ENGINE"].endswith("postgresql"):
+        raise environ.ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS: the URL of {alias} is not a postgres:// URL; replicas "
+            "are PostgreSQL streaming replicas of DATABASE_URL."
+        )
+    replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    replica["CONN_HEALTH_CHECKS"] = True
+    # The primary's keepalives; and a replica that does not answer costs a request at
+    # most 2 s (libpq's minimum connect timeout), once per DATABASE_REPLICA_RETRY_SECONDS.
+    keepalives = {
+        name: value
+        for name, value in DATABASES["default"]["OPTIONS"].items()
+        if name.startswith("keepalives")
+    }
+    replica["OPTIONS"] = {**keepalives, "connect_timeout": 2, **replica.get("OPTIONS", {})}
+    # Tests create no database of their own for it: it shows the test database.
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[alias] = replica
+# A replica lagging more than this is skipped; each process checks a replica at most
+# every CHECK seconds, and leaves one that failed alone for RETRY seconds.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=5.0)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=1.0)
+DATABASE_REPLICA_RETRY_SECONDS = env.float("DATABASE_REPLICA_RETRY_SECONDS", default=5.0)
+if DATABASE_REPLICA_ALIASES:
+    DATABASE_ROUTERS = ["registry.replicas.ReplicaRouter"]
+    MIDDLEWARE.append("registry.replicas.ReplicaRoutingMiddleware")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------
