@@ -140,6 +140,24 @@ if DATABASE_REPLICA_ALIASES:
     DATABASE_ROUTERS = ["registry.replicas.ReplicaRouter"]
     MIDDLEWARE.append("registry.replicas.ReplicaRoutingMiddleware")
 
+# The pool_mode of a PgBouncer between this process and PostgreSQL, if any: "session",
+# or "transaction", where consecutive transactions may run on different server
+# connections (docs/SCALING-postgres.md). Celery workers refuse "transaction": the
+# outbox publisher holds a session lock.
+DATABASE_POOL_MODE = env.str("DATABASE_POOL_MODE", default="")
+if DATABASE_POOL_MODE not in ("", "session", "transaction"):
+    raise environ.ImproperlyConfigured(
+        f"DATABASE_POOL_MODE is {DATABASE_POOL_MODE!r}: use 'session' or 'transaction' (the "
+        "pool_mode of the PgBouncer DATABASE_URL points at), or leave it unset."
+    )
+if DATABASE_POOL_MODE == "transaction":
+    for database in DATABASES.values():
+        # Named cursors (.iterator()) and prepared statements live in one server session,
+        # which transaction pooling does not keep between transactions. (Django already
+        # leaves psycopg's prepare_threshold at None; no DATABASE_URL option may undo it.)
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        database["OPTIONS"]["prepare_threshold"] = None
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------

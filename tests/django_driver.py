@@ -205,6 +205,42 @@ def retrieve_in_one_request(path: str, *, in_transaction: bool = False) -> dict:
     return outcome
 
 
+def repeat_query(model: str, pk: str, times: int) -> dict:
+    """In one request context, on one connection: the same ORM query ``times`` times;
+    the same statement ``times`` times through a server-side-binding psycopg cursor (the
+    kind psycopg prepares after ``prepare_threshold`` runs); and a read through
+    ``iterator()`` (a named cursor, unless server-side cursors are disabled)."""
+    import psycopg
+    from django.apps import apps
+    from django.db import connection
+
+    from registry.replicas import request_context
+
+    model_class = apps.get_model(model)
+    table = model_class._meta.db_table
+    with request_context():
+        orm_rows = [
+            list(model_class.objects.filter(pk=pk).values_list("pk", flat=True))
+            for _ in range(times)
+        ]
+        connection.ensure_connection()
+        bound = psycopg.Cursor(connection.connection)
+        bound_rows = [
+            bound.execute(
+                f"SELECT count(*) FROM {table} WHERE {model_class._meta.pk.column} = %s", [pk]
+            ).fetchone()[0]
+            for _ in range(times)
+        ]
+        iterated = sum(1 for _ in model_class.objects.all().iterator(chunk_size=2))
+    return {
+        "orm_rows": [str(row[0]) if row else None for row in orm_rows],
+        "bound_rows": bound_rows,
+        "iterated": iterated,
+        "prepare_threshold": connection.connection.prepare_threshold,
+        "server_side_cursors_disabled": connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"],
+    }
+
+
 def raw_read_on_replica(model: str, sql: str) -> list[str]:
     """The primary keys ``model.objects.raw(sql)`` returns, read through
     ``read_on_replica`` in a request context."""
@@ -215,6 +251,18 @@ def raw_read_on_replica(model: str, sql: str) -> list[str]:
     model_class = apps.get_model(model)
     with request_context():
         return read_on_replica(lambda: [str(row.pk) for row in model_class.objects.raw(sql)])
+
+
+def backend_pids(times: int) -> list[int]:
+    """pg_backend_pid() of ``times`` statements in a row on the default connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        pids = []
+        for _ in range(times):
+            cursor.execute("SELECT pg_backend_pid()")
+            pids.append(cursor.fetchone()[0])
+    return pids
 
 
 def configure(**values) -> None:
@@ -263,7 +311,9 @@ CALLS = {
         api,
         create_then_retrieve,
         retrieve_in_one_request,
+        repeat_query,
         raw_read_on_replica,
+        backend_pids,
         configure,
         replica_status,
         server_of,

@@ -1,5 +1,5 @@
-"""PostgreSQL servers of a test's own: a primary cluster and streaming standbys of it made by
-pg_basebackup, each on a free port of 127.0.0.1. A test may pause,
+"""PostgreSQL servers of a test's own: a primary cluster, streaming standbys of it made by
+pg_basebackup, and a PgBouncer, each on a free port of 127.0.0.1. A test may pause,
 stop and restart them; the shared server on 5432 is never configured or stopped.
 
 PostgreSQL refuses to run as root, so when the tests run as root (CI) the clusters run
@@ -9,6 +9,7 @@ as the ``postgres`` user in directories it owns.
 import contextlib
 import os
 import pwd
+import shutil
 import subprocess
 import tempfile
 import time
@@ -19,6 +20,7 @@ import psycopg
 from tests.redis_server import free_port
 
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
 PRIMARY_SETTINGS = """
 listen_addresses = '127.0.0.1'
@@ -219,3 +221,87 @@ def copy_database(source_url: str, target: PostgresCluster, name: str) -> None:
     dump_error = dump.stderr.read().decode(errors="replace")
     if dump.wait() or restored.returncode:
         raise AssertionError(f"copying the test database failed:\n{dump_error}{restored.stderr}")
+
+
+class PgBouncer:
+    """Debian's pgbouncer on a free port in front of one database, with ``pool_mode``."""
+
+    def __init__(self, directory: Path, backend: PostgresCluster, database: str, **ini) -> None:
+        if not Path(PGBOUNCER).exists():
+            raise AssertionError(
+                "pgbouncer is not installed: the PgBouncer tests start one of their own. "
+                "`make tools` installs it (as root: apt-get install pgbouncer)."
+            )
+        self.directory = directory
+        self.port = free_port()
+        self.database = database
+        settings = {
+            "listen_addr": "127.0.0.1",
+            "listen_port": self.port,
+            "unix_socket_dir": "",
+            "auth_type": "trust",
+            "auth_file": directory / "users.txt",
+            "admin_users": "postgres",
+            "logfile": directory / "pgbouncer.log",
+            "pidfile": directory / "pgbouncer.pid",
+            "ignore_startup_parameters": "extra_float_digits",
+            **ini,
+        }
+        (directory / "users.txt").write_text('"postgres" ""\n')
+        lines = [
+            "[databases]",
+            f"{database} = host=127.0.0.1 port={backend.port} dbname={database}",
+            "[pgbouncer]",
+            *(f"{key} = {value}" for key, value in settings.items()),
+        ]
+        self.ini = directory / "pgbouncer.ini"
+        self.ini.write_text("\n".join(lines) + "\n")
+        for path in (directory, self.ini, directory / "users.txt"):
+            _own(path)
+        self.process: subprocess.Popen | None = None
+
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{self.database}"
+
+    def start(self) -> "PgBouncer":
+        # pgbouncer, like PostgreSQL, will not run as root.
+        self.process = subprocess.Popen(
+            [PGBOUNCER, str(self.ini)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            **_owner(),
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"pgbouncer exited:\n{self.log()}")
+            with contextlib.suppress(psycopg.OperationalError):
+                self.admin("SHOW VERSION")
+                return self
+            time.sleep(0.05)
+        raise AssertionError(f"pgbouncer did not start:\n{self.log()}")
+
+    def admin(self, command: str) -> list[dict]:
+        """A command of pgbouncer's console (SHOW POOLS, SHOW STATS …), rows as dicts."""
+        url = f"postgres://postgres@127.0.0.1:{self.port}/pgbouncer"
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as connection:
+            # The console speaks only the simple query protocol (PQexec).
+            result = connection.pgconn.exec_(command.encode())
+            names = [result.fname(column).decode() for column in range(result.nfields)]
+            return [
+                {
+                    name: (value.decode() if (value := result.get_value(row, column)) else value)
+                    for column, name in enumerate(names)
+                }
+                for row in range(result.ntuples)
+            ]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def log(self) -> str:
+        path = self.directory / "pgbouncer.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""

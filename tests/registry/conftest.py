@@ -1,4 +1,4 @@
-"""PostgreSQL servers of the session's own, for the replica tests: a primary
+"""PostgreSQL servers of the session's own, for the replica and PgBouncer tests: a primary
 holding a copy of the migrated test database, and a streaming standby of it."""
 
 import os
