@@ -6,6 +6,7 @@ import shutil
 import tempfile
 
 from celery import Celery, Task
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -44,3 +45,18 @@ app = Celery("cqar", task_cls=ChangeContextTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 connect_celery_signals()
+
+
+@worker_init.connect
+def refuse_a_transaction_pool(**kwargs):
+    """A worker publishes events under a session lock: with DATABASE_POOL_MODE=transaction
+    it stops at once, saying why, rather than at the first publish. (Celery logs and
+    swallows a receiver's exception; SystemExit stops the worker.)"""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from registry.events.outbox import check_publisher_connection
+
+    try:
+        check_publisher_connection()
+    except ImproperlyConfigured as error:
+        raise SystemExit(f"celery worker: {error}") from None

@@ -207,6 +207,57 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
         "constraints and indexes are PostgreSQL features."
     )
 
+# Streaming replicas of DATABASE_URL: the API's list and detail reads and the hot cache's
+# misses may go to them (registry/replicas.py, docs/SCALING-postgres.md).
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+DATABASE_REPLICA_ALIASES = [f"replica_{index}" for index in range(len(DATABASE_REPLICA_URLS))]
+for alias, url in zip(DATABASE_REPLICA_ALIASES, DATABASE_REPLICA_URLS, strict=True):
+    replica = environ.Env.db_url_config(url)
+    if not replica["ENGINE"].endswith("postgresql"):
+        raise environ.ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS: the URL of {alias} is not a postgres:// URL; replicas "
+            "are PostgreSQL streaming replicas of DATABASE_URL."
+        )
+    replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    replica["CONN_HEALTH_CHECKS"] = True
+    # The primary's keepalives; and a replica that does not answer costs a request at
+    # most 2 s (libpq's minimum connect timeout), once per DATABASE_REPLICA_RETRY_SECONDS.
+    keepalives = {
+        name: value
+        for name, value in DATABASES["default"]["OPTIONS"].items()
+        if name.startswith("keepalives")
+    }
+    replica["OPTIONS"] = {**keepalives, "connect_timeout": 2, **replica.get("OPTIONS", {})}
+    # Tests create no database of their own for it: it shows the test database.
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[alias] = replica
+# A replica lagging more than this is skipped; each process checks a replica at most
+# every CHECK seconds, and leaves one that failed alone for RETRY seconds.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=5.0)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=1.0)
+DATABASE_REPLICA_RETRY_SECONDS = env.float("DATABASE_REPLICA_RETRY_SECONDS", default=5.0)
+if DATABASE_REPLICA_ALIASES:
+    DATABASE_ROUTERS = ["registry.replicas.ReplicaRouter"]
+    MIDDLEWARE.append("registry.replicas.ReplicaRoutingMiddleware")
+
+# The pool_mode of a PgBouncer between this process and PostgreSQL, if any: "session",
+# or "transaction", where consecutive transactions may run on different server
+# connections (docs/SCALING-postgres.md). Celery workers refuse "transaction": the
+# outbox publisher holds a session lock.
+DATABASE_POOL_MODE = env.str("DATABASE_POOL_MODE", default="")
+if DATABASE_POOL_MODE not in ("", "session", "transaction"):
+    raise environ.ImproperlyConfigured(
+        f"DATABASE_POOL_MODE is {DATABASE_POOL_MODE!r}: use 'session' or 'transaction' (the "
+        "pool_mode of the PgBouncer DATABASE_URL points at), or leave it unset."
+    )
+if DATABASE_POOL_MODE == "transaction":
+    for database in DATABASES.values():
+        # Named cursors (.iterator()) and prepared statements live in one server session,
+        # which transaction pooling does not keep between transactions. (Django already
+        # leaves psycopg's prepare_threshold at None; no DATABASE_URL option may undo it.)
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        database["OPTIONS"]["prepare_threshold"] = None
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------

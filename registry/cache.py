@@ -60,6 +60,7 @@ from registry.metrics import (
     CACHE_LOOKUPS,
     count_cache_lookups,
 )
+from registry.replicas import read_on_replica
 from registry.validators import SLUG_PATTERN
 
 logger = logging.getLogger(__name__)
@@ -396,7 +397,9 @@ def read_through_many(
     count_cache_lookups(family, hits=hits, misses=len(keys) - hits)
     missing = [key for key in dict.fromkeys(keys) if key not in answers]
     if missing:
-        loaded = load_many(missing)
+        # A replica only if it has replayed every commit made before now, that is, every
+        # write whose invalidation came before our claims: what we store is never older.
+        loaded = read_on_replica(lambda: load_many(missing), caught_up=True)
         answers.update(loaded)
         if claimed:
             _store(claimed, loaded, FAMILIES[family])

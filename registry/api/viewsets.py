@@ -10,6 +10,7 @@ unless documented, and versions as HTTP validators (``ETag`` on reads; ``If-Matc
 writes becomes the service's ``expected_version``, checked by one conditional UPDATE).
 """
 
+from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -21,6 +22,7 @@ from registry.api.params import KnownQueryParametersMixin
 from registry.api.permissions import RegistryModelPermissions
 from registry.exceptions import StaleVersionError
 from registry.numbers import ascii_integer
+from registry.replicas import read_on_replica
 from registry.services import Writes
 
 
@@ -49,6 +51,27 @@ class RegistryViewSet(KnownQueryParametersMixin, viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend, RegistryOrderingFilter]
     pagination_class = KeysetPagination
     writes: Writes | None = None
+    # Actions whose reads a PostgreSQL replica may answer (registry/replicas.py).
+    replica_actions = frozenset({"list", "retrieve"})
+
+    def initial(self, request, *args, **kwargs):
+        """Once the request is authenticated, allowed and throttled (on the primary), a
+        replica action's handler, whatever the viewset made of it, reads through
+        ``read_on_replica``: a replica at most DATABASE_REPLICA_MAX_LAG_SECONDS behind,
+        or the primary after a write in the same request."""
+        super().initial(request, *args, **kwargs)
+        method = request.method.lower()
+        if (
+            settings.DATABASE_REPLICA_ALIASES
+            and self.action in self.replica_actions
+            and hasattr(self, method)
+        ):
+            handler = getattr(self, method)
+            setattr(
+                self,
+                method,
+                lambda *args, **kwargs: read_on_replica(lambda: handler(*args, **kwargs)),
+            )
 
     @property
     def actor(self) -> str:

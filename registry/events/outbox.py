@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import BooleanField, DateTimeField, ExpressionWrapper, Q
 from django.db.models.functions import Now
@@ -192,10 +193,27 @@ def sequence_pending() -> int:
         return cursor.rowcount
 
 
+PUBLISHER_NEEDS_A_SESSION = (
+    "The outbox publisher holds a session advisory lock while its batches commit one by "
+    "one, and DATABASE_POOL_MODE=transaction says this process reaches PostgreSQL through "
+    "a transaction-mode pool, which would hand that session to other clients between "
+    "statements (and keep the lock there). Run Celery workers (and `manage.py outbox "
+    "publish`) with DATABASE_URL pointing at PostgreSQL directly or at a session-mode "
+    "pool, and DATABASE_POOL_MODE unset or 'session' (docs/SCALING-postgres.md)."
+)
+
+
+def check_publisher_connection() -> None:
+    """Refuse to publish through a transaction-mode pool (ImproperlyConfigured)."""
+    if settings.DATABASE_POOL_MODE == "transaction":
+        raise ImproperlyConfigured(PUBLISHER_NEEDS_A_SESSION)
+
+
 @contextmanager
 def _publisher_lock():
     """One publisher at a time, so events leave in sequence order. A session lock, so
     each batch can commit on its own; a dead worker's connection releases it."""
+    check_publisher_connection()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [_PUBLISHER_LOCK])
         acquired = cursor.fetchone()[0]
