@@ -18,16 +18,21 @@ LABEL org.opencontainers.image.title="CQAR" \
       org.opencontainers.image.description="The Crypto Quant Asset Registry" \
       org.opencontainers.image.licenses="Apache-2.0"
 
-# A fixed numeric id: Kubernetes' runAsNonRoot can only verify a numeric USER.
+# A fixed numeric id: Kubernetes' runAsNonRoot can only verify a numeric USER. MEDIA_ROOT
+# (the admin's uploads, waiting for the worker) is the user's: an empty named volume
+# mounted there takes the directory's owner, so the read-only container can write to it.
 RUN groupadd --system --gid 10001 cqar \
     && useradd --system --uid 10001 --gid cqar --no-create-home --home-dir /nonexistent \
-        --shell /usr/sbin/nologin cqar
+        --shell /usr/sbin/nologin cqar \
+    && mkdir --parents /var/lib/cqar/media \
+    && chown 10001:10001 /var/lib/cqar/media
 
 ENV PATH=/opt/cqar/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=config.settings \
     STATIC_ROOT=/opt/cqar/static \
+    MEDIA_ROOT=/var/lib/cqar/media \
     GUNICORN_BIND=0.0.0.0:8000 \
     XDG_RUNTIME_DIR=/tmp
 

@@ -51,6 +51,13 @@ def builder(keyword: str) -> list[str]:
     return [i.arguments for i in stages()[0] if i.keyword == keyword]
 
 
+def runtime_environment() -> dict[str, str]:
+    """The image's ENV, as its containers start with it (``$PATH`` left unexpanded)."""
+    return dict(
+        assignment.partition("=")[::2] for line in runtime("ENV") for assignment in line.split()
+    )
+
+
 def healthcheck_command() -> list[str]:
     """The HEALTHCHECK's CMD, as the exec form's list."""
     (healthcheck,) = runtime("HEALTHCHECK")

@@ -15,7 +15,21 @@ import jsonschema_rs
 import pytest
 import yaml
 
-from tests.deploy.dockerfile import REPOSITORY, entrypoint_roles, healthcheck_command
+from config.redis_url import parse_sentinel_url
+from registry.events.jetstream import nats_servers
+from tests.deploy.dockerfile import (
+    REPOSITORY,
+    entrypoint_roles,
+    healthcheck_command,
+    runtime_environment,
+)
+from tests.deploy.shared import (
+    SENTINEL_URL,
+    SETTINGS_TO_OFFER,
+    mentioned,
+    metrics_directory,
+    scraped_ports,
+)
 
 STACK = REPOSITORY / "docker-compose.yml"
 TEST_SERVICES = REPOSITORY / "docker-compose.test.yml"
@@ -30,15 +44,6 @@ SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASS$|TOKEN|DSN|AUTH|_KEY$")
 REFERENCE = re.compile(r"\$\{[A-Z_]+(:\?[^}]*)?\}")
 URL_PASSWORD = re.compile(r"[a-z+]+://[^:/@\s]*:([^@\s]+)@")
 PASSWORD_FLAGS = ("--pass", "--password", "--requirepass", "--auth")
-# The settings every deployment may need (the shared names of issue 14).
-SETTINGS_TO_OFFER = [
-    *("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "CQAR_EMBEDDED_POSTGRES"),
-    *("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_PROXY_SSL_HEADER"),
-    *("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "METRICS_TOKEN"),
-    *("READINESS_OUTBOX_LAG_SECONDS", "LOG_FORMAT", "LOG_LEVEL", "SENTRY_DSN"),
-    *("DATABASE_REPLICA_URLS", "DATABASE_REPLICA_MAX_LAG_SECONDS"),
-    *("DATABASE_URL", "REDIS_URL", "NATS_URL", "CELERY_BROKER_URL", "CELERY_QUEUE"),
-]
 
 
 @cache
@@ -69,9 +74,19 @@ def env_example() -> dict[str, str | None]:
     for line in ENV_EXAMPLE.read_text().splitlines():
         if match := re.fullmatch(r"([A-Z][A-Z0-9_]*)=(.*)", line):
             named[match[1]] = match[2]
-        for mention in re.findall(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b", line):
+        for mention in mentioned(line):
             named.setdefault(mention, None)
     return named
+
+
+def mounts(service: dict) -> dict[str, str]:
+    """A service's volumes, mount path to source (short syntax: source:target[:mode])."""
+    found = {}
+    for volume in service.get("volumes", []):
+        source, target, *mode = volume.split(":")
+        assert mode in ([], ["rw"]), f"{volume} is read-only"
+        found[target] = source
+    return found
 
 
 @pytest.mark.parametrize("path", [STACK, TEST_SERVICES], ids=lambda path: path.name)
@@ -238,3 +253,65 @@ def test_nats_keeps_its_jetstream_on_a_named_volume():
     for service, data in [("postgres", "postgres-data"), ("rabbitmq", "rabbitmq-data")]:
         assert any(v.startswith(f"{data}:") for v in services()[service]["volumes"])
         assert data in volumes
+
+
+def test_the_registry_s_secrets_are_required():
+    """Like the services' passwords, SECRET_KEY and METRICS_TOKEN: the stack refuses to
+    start until .env sets them (without a token, /metrics refuses every scrape)."""
+    shared = load(STACK)["x-cqar"]["environment"]
+    for name in ("SECRET_KEY", "METRICS_TOKEN"):
+        assert re.fullmatch(rf"\$\{{{name}:\?[^}}]+\}}", shared[name]), name
+    for role in REGISTRY_ROLES:
+        assert services()[role]["environment"].items() >= shared.items(), role
+
+
+def test_web_and_worker_share_a_named_volume_at_media_root():
+    """An admin upload the web stores is read by the worker that previews and imports it:
+    both mount the same named volume at the MEDIA_ROOT they run with, the image's
+    directory, whose owner a new named volume takes (the containers are read-only)."""
+    stack = load(STACK)
+    image_media_root = runtime_environment()["MEDIA_ROOT"]
+    sources = set()
+    for role in ("web", "worker"):
+        service = stack["services"][role]
+        media_root = service["environment"].get("MEDIA_ROOT", image_media_root)
+        assert media_root == image_media_root, role
+        assert media_root in mounts(service), f"{role} has no volume at {media_root}"
+        sources.add(mounts(service)[media_root])
+    (source,) = sources
+    assert source in stack["volumes"], "a named volume, not a host directory"
+    assert not source.startswith(("/", "."))
+
+
+def test_the_worker_serves_its_metrics_where_prometheus_scrapes_them():
+    """The worker alone serves /metrics on CELERY_METRICS_PORT, the port of the scrape
+    job cqar-worker; inside the stack's network, not published."""
+    declared = services()
+    worker = declared["worker"]
+    port = int(worker["environment"]["CELERY_METRICS_PORT"])
+    assert scraped_ports("cqar-worker") == {port}
+    assert [int(exposed) for exposed in worker["expose"]] == [port]
+    assert "ports" not in worker
+    for role in ("web", "beat", "migrate"):
+        assert "CELERY_METRICS_PORT" not in declared[role]["environment"], role
+
+
+@pytest.mark.parametrize("role", ["web", "worker"])
+def test_the_metrics_files_are_made_on_the_tmpfs(role, tmp_path):
+    """The root file system is read-only: gunicorn and the worker make their
+    PROMETHEUS_MULTIPROC_DIR, a fresh one at each start, in the service's tmpfs."""
+    service = services()[role]
+    directory = metrics_directory(role, runtime_environment() | service["environment"], tmp_path)
+    assert str(directory.parent) in service["tmpfs"]
+
+
+def test_the_example_urls_of_redis_sentinel_and_a_nats_cluster_are_accepted():
+    """The other forms .env.example shows are ones the settings take: a Sentinel
+    REDIS_URL (three sentinels, a master, a db) and NATS_URL listing several servers."""
+    text = ENV_EXAMPLE.read_text()
+    (sentinel_url,) = SENTINEL_URL.findall(text)
+    sentinel = parse_sentinel_url(sentinel_url)
+    assert len(sentinel.sentinels) == 3 and sentinel.master and sentinel.db == 0
+    (cluster,) = re.findall(r"NATS_URL=(\S+)", text)
+    assert len(nats_servers(cluster)) > 1
+    assert all(server.startswith("nats://") for server in nats_servers(cluster))

@@ -7,6 +7,7 @@ image's build-time collectstatic, its web role and its health check.
 """
 
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from tests.deploy.dockerfile import (
     entrypoint_roles,
     healthcheck_command,
     runtime,
+    runtime_environment,
     runtime_user,
     stages,
 )
@@ -79,6 +81,30 @@ def test_the_image_runs_as_a_numeric_user_that_is_not_root():
     assert uid != 0 and gid != 0
     (user,) = [line for line in runtime("RUN") if "useradd" in line]
     assert f"--uid {uid}" in user and "--no-create-home" in user
+
+
+def contains(words: list[str], part: list[str]) -> bool:
+    return any(words[i : i + len(part)] == part for i in range(len(words)))
+
+
+def test_media_root_is_a_directory_of_the_image_s_user():
+    """The admin's uploads wait in MEDIA_ROOT for a worker. Its directory is made in the
+    image and owned by the user the image runs as, before the image switches to it: an
+    empty named volume mounted there takes that owner, so a read-only container can
+    still write its uploads."""
+    media_root = runtime_environment()["MEDIA_ROOT"]
+    assert media_root.startswith("/") and not media_root.startswith(("/tmp", "/opt/cqar"))
+    uid, gid = runtime_user()
+    image = stages()[-1]
+    (made,) = [
+        position
+        for position, instruction in enumerate(image)
+        if instruction.keyword == "RUN"
+        and contains(shlex.split(instruction.arguments), ["mkdir", "--parents", media_root])
+    ]
+    assert contains(shlex.split(image[made].arguments), ["chown", f"{uid}:{gid}", media_root])
+    (switch,) = [position for position, i in enumerate(image) if i.keyword == "USER"]
+    assert made < switch
 
 
 def test_the_health_check_asks_livez_on_the_port_the_image_serves():

@@ -1,7 +1,8 @@
 """deploy/k8s/, checked without a cluster: every resource of the kustomization against
 Kubernetes' own schemas (kubernetes-validate carries them offline, strict: an unknown
 field is an error), and what a schema cannot say: probes on /livez and /readyz, limits
-on every container, one beat, selectors that select, no secret in the manifests.
+on every container, one beat, selectors that select, no secret in the manifests, one
+volume of uploads for web and worker, the worker's metrics where Prometheus looks.
 """
 
 import re
@@ -11,7 +12,20 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.deploy.dockerfile import REPOSITORY, entrypoint_roles, runtime_user
+from config.redis_url import parse_sentinel_url
+from tests.deploy.dockerfile import (
+    REPOSITORY,
+    entrypoint_roles,
+    runtime_environment,
+    runtime_user,
+)
+from tests.deploy.shared import (
+    SENTINEL_URL,
+    SETTINGS_TO_OFFER,
+    mentioned,
+    metrics_directory,
+    scraped_ports,
+)
 
 K8S = REPOSITORY / "deploy" / "k8s"
 EXAMPLE_SECRET = K8S / "secret.example.yaml"
@@ -19,6 +33,8 @@ EXAMPLE_SECRET = K8S / "secret.example.yaml"
 # kubernetes-validate knows.
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 SECRET_NAMES = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "NATS_URL")
+# Names whose values are secrets wherever they appear.
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASS$|TOKEN|DSN|AUTH|_KEY$|_URLS?$")
 
 
 @cache
@@ -59,6 +75,19 @@ def selects(selector: dict, labels: dict) -> bool:
 
 def pod_labels(name: str) -> dict:
     return workloads()[name]["spec"]["template"]["metadata"]["labels"]
+
+
+def main_container(name: str) -> dict:
+    (container,) = pod_specs()[name]["containers"]
+    return container
+
+
+def container_environment(container: dict) -> dict[str, str]:
+    """What a container starts with, the Secret left out: the image's ENV, the
+    ConfigMap's, then its own ``env``."""
+    config_map = of_kind("ConfigMap")["cqar-config"]["data"]
+    own = {variable["name"]: variable["value"] for variable in container.get("env", [])}
+    return runtime_environment() | config_map | own
 
 
 def test_the_kustomization_lists_every_manifest_but_the_example_secret():
@@ -200,7 +229,11 @@ def test_settings_come_from_the_config_map_and_secrets_from_the_secret():
             sources = container["envFrom"]
             assert {"configMapRef": {"name": "cqar-config"}} in sources
             assert {"secretRef": {"name": example["metadata"]["name"]}} in sources
-            assert "env" not in container, (name, "a value there would be in the manifest")
+            # A container's own settings are plain values, never a secret's (whose value
+            # would be in the manifest).
+            for variable in container.get("env", []):
+                assert set(variable) == {"name", "value"}, (name, variable)
+                assert not SECRET_NAME.search(variable["name"]), (name, variable)
     assert set(config_maps) == {"cqar-config"}
     assert set(config_maps["cqar-config"]["data"]).isdisjoint(example["stringData"])
 
@@ -226,7 +259,9 @@ def ports_of(rule_list: list[dict]) -> set[tuple[str, int]]:
 
 
 def test_network_policies_admit_only_the_web_port_and_reach_only_the_services():
+    """Ingress: the web's port, and the worker's metrics port from Prometheus alone."""
     policies = list(of_kind("NetworkPolicy").values())
+    worker_metrics = main_container("cqar-worker")["ports"][0]["containerPort"]
     for name in workloads():
         labels = pod_labels(name)
         covering = [p for p in policies if selects(p["spec"]["podSelector"], labels)]
@@ -234,7 +269,13 @@ def test_network_policies_admit_only_the_web_port_and_reach_only_the_services():
         egress = [p for p in covering if "Egress" in p["spec"]["policyTypes"]]
         assert ingress and egress, f"{name} is not covered both ways"
         admitted = ports_of([r for p in ingress for r in rules(p, "ingress")])
-        assert admitted == ({("TCP", 8000)} if name == "cqar-web" else set()), name
+        expected = {"cqar-web": {("TCP", 8000)}, "cqar-worker": {("TCP", worker_metrics)}}
+        assert admitted == expected.get(name, set()), name
+        if name == "cqar-worker":
+            (rule,) = [r for p in ingress for r in rules(p, "ingress")]
+            assert rule["from"], "the worker's metrics port is open to Prometheus only"
+            for peer in rule["from"]:
+                assert peer["namespaceSelector"]["matchLabels"] and peer["podSelector"]
         assert all("to" not in r or r["to"] for p in egress for r in rules(p, "egress"))
         reached = ports_of([r for p in egress for r in rules(p, "egress")])
         assert reached == {
@@ -261,3 +302,69 @@ def test_every_workload_runs_in_the_namespace_its_hosts_name():
     namespace = kustomization()["namespace"]
     hosts = of_kind("ConfigMap")["cqar-config"]["data"]["ALLOWED_HOSTS"].split(",")
     assert f"cqar-web.{namespace}.svc.cluster.local" in hosts
+
+
+def test_web_and_worker_mount_one_read_write_many_claim_at_media_root():
+    """An admin upload a web pod stores is read by a worker pod, maybe on another node:
+    both mount the same PersistentVolumeClaim, ReadWriteMany, at the MEDIA_ROOT they run
+    with, and the pods' fsGroup lets the image's user write there (the root file system
+    is read-only)."""
+    claims = of_kind("PersistentVolumeClaim")
+    _, gid = runtime_user()
+    claimed = set()
+    for name in ("cqar-web", "cqar-worker"):
+        container = main_container(name)
+        media_root = container_environment(container)["MEDIA_ROOT"]
+        assert media_root == runtime_environment()["MEDIA_ROOT"], "the image's directory"
+        (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == media_root]
+        assert not mount.get("readOnly") and "subPath" not in mount, name
+        volumes = {volume["name"]: volume for volume in pod_specs()[name]["volumes"]}
+        claimed.add(volumes[mount["name"]]["persistentVolumeClaim"]["claimName"])
+        assert pod_specs()[name]["securityContext"]["fsGroup"] == gid, name
+    (claim,) = claimed
+    assert claims[claim]["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert "django-storages" in (K8S / "media.yaml").read_text(), "S3, the alternative"
+    assert claim in (K8S / "README.md").read_text()
+
+
+def test_the_worker_serves_its_metrics_where_prometheus_scrapes_them():
+    """CELERY_METRICS_PORT is the worker's container port named metrics and the port of
+    the scrape job cqar-worker; no other pod serves on it (it is not in the ConfigMap)."""
+    worker = main_container("cqar-worker")
+    (port,) = worker["ports"]
+    assert port["name"] == "metrics"
+    assert int(container_environment(worker)["CELERY_METRICS_PORT"]) == port["containerPort"]
+    assert scraped_ports("cqar-worker") == {port["containerPort"]}
+    for name, spec in pod_specs().items():
+        for container in containers(spec):
+            if container is not worker:
+                assert "CELERY_METRICS_PORT" not in container_environment(container), name
+
+
+@pytest.mark.parametrize("name", ["cqar-web", "cqar-worker"])
+def test_the_metrics_files_are_made_on_an_empty_dir(name, tmp_path):
+    """The root file system is read-only: gunicorn and the worker make their
+    PROMETHEUS_MULTIPROC_DIR, a fresh one at each start, on the pod's emptyDir."""
+    container = main_container(name)
+    role = container["args"][0]
+    directory = metrics_directory(role, container_environment(container), tmp_path)
+    volumes = {volume["name"]: volume for volume in pod_specs()[name]["volumes"]}
+    (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == str(directory.parent)]
+    assert "emptyDir" in volumes[mount["name"]]
+
+
+def test_every_setting_an_operator_needs_is_in_the_config_map_or_the_secret():
+    """Set, or named in a comment that says what it is for."""
+    offered = mentioned((K8S / "config.yaml").read_text() + EXAMPLE_SECRET.read_text())
+    offered |= set(of_kind("ConfigMap")["cqar-config"]["data"])
+    offered |= set(yaml.safe_load(EXAMPLE_SECRET.read_text())["stringData"])
+    assert sorted(set(SETTINGS_TO_OFFER) - offered) == []
+
+
+def test_the_example_sentinel_urls_are_accepted():
+    """The Sentinel form the ConfigMap's comments and the Secret's example show parses
+    as a REDIS_URL (three sentinels, a master, a db)."""
+    for path in (K8S / "config.yaml", EXAMPLE_SECRET):
+        (url,) = SENTINEL_URL.findall(path.read_text())
+        sentinel = parse_sentinel_url(url)
+        assert len(sentinel.sentinels) == 3 and sentinel.master and sentinel.db == 0, path
