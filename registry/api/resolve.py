@@ -111,6 +111,7 @@ def _answer(view, request, *args, **kwargs):
             return _unauthorized("authentication_failed", str(error))
         if caller is None:
             return _unauthorized("not_authenticated", f"No credentials; {SCHEMES_HINT}.")
+        request._cqar_actor = caller.actor
         if not caller.has_perm(read_permission()):
             return _error(
                 403, "permission_denied", "The token's account may not read the registry."
@@ -161,6 +162,7 @@ def cached_fast_path(request, lookup_type: str, params):
     answer = cache.decode(value)
     if caller is None or answer is None or not caller.has_perm(read_permission()):
         return None
+    request._cqar_actor = caller.actor  # for the request's log line (registry.requestlog)
     return answer
 
 
