@@ -352,7 +352,7 @@ STORAGES = {
 # before the first run.
 WHITENOISE_USE_FINDERS = True
 
-# --- Logs -------------------------------------------------------------------------
+# --- Logs and error reports -------------------------------------------------------
 # One JSON object a line (LOG_FORMAT=json, the default unless DEBUG) or readable lines
 # (console); every line carries the request id (config/structured_logging.py,
 # registry/requestlog.py).
@@ -366,3 +366,11 @@ LOGGING = structured_logging.logging_config(LOG_FORMAT, LOG_LEVEL)
 # django-structlog carries the request id into the Celery tasks a request schedules
 # (a message header) and logs each task's start, end and duration with it.
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
+
+# Errors to Sentry (or any server that speaks its protocol) when SENTRY_DSN is set;
+# without it the SDK is not even imported (config/error_reporting.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.error_reporting import init_sentry
+
+    init_sentry(SENTRY_DSN)
