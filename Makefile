@@ -21,7 +21,7 @@ TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	CELERY_QUEUE=$${CELERY_QUEUE:-cqar-test-$$$$}
 PROTOS = $(shell cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 
-.PHONY: install run test lint format lock schema proto services browser bench bench-events bench-import worker clean
+.PHONY: install run test lint format lock schema proto services browser bench bench-events bench-import bench-observability worker clean
 
 install: $(STAMP)
 
@@ -90,6 +90,12 @@ worker: install
 # docs/PERFORMANCE.md. BENCH_LARGE=100000 for a shorter run.
 bench: install services
 	$(BIN)/python scripts/bench.py
+
+# The cached ticker lookup with the request log off, in JSON, in the console format and
+# with django-structlog's middleware, interleaved, on gunicorn and in process
+# (docs/PERFORMANCE.md, "Request logs").
+bench-observability: install services
+	$(BIN)/python scripts/bench_observability.py
 
 # Token lists into an empty registry and again unchanged (tokens/s); docs/IMPORT.md.
 bench-import: install services
