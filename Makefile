@@ -117,7 +117,8 @@ worker: install
 bench: install services
 	$(BIN)/python scripts/bench.py
 
-# The cached ticker lookup with the metrics on and off, interleaved (docs/PERFORMANCE.md).
+# The cached ticker lookup with the metrics and the request log on and off, interleaved,
+# on gunicorn and in process (docs/PERFORMANCE.md).
 bench-observability: install services
 	$(BIN)/python scripts/bench_observability.py
 

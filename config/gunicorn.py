@@ -21,6 +21,11 @@ limit_request_field_size = 8190
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 10
 max_requests = 0  # no recycling: nothing leaks, and recycling costs a cold start
+# Both logs in the registry's format (LOG_FORMAT: JSON unless DEBUG), each access line
+# with the request's X-Request-ID (config/gunicorn_logging.py). The access log is off
+# unless GUNICORN_ACCESS_LOG names a file or "-" (stdout): Django's request line
+# (registry/requestlog.py) already records every request.
+logger_class = "config.gunicorn_logging.StructuredLogger"
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -9,6 +9,7 @@ answer.
 """
 
 import json
+import uuid
 
 from gunicorn import util
 from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
@@ -39,7 +40,14 @@ class JSONErrorSyncWorker(SyncWorker):
         if refusal is None:
             return super().handle_error(req, client, addr, exc)
         status, reason, code, message = refusal
-        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        # Django never sees this request, so its id is made here (the headers were not read).
+        request_id = str(uuid.uuid4())
+        self.log.warning(
+            "Invalid request from ip=%s: %s",
+            (addr or ("",))[0],
+            exc,
+            extra={"request_id": request_id, "status": status},
+        )
         message = message.format(
             line=self.cfg.limit_request_line,
             fields=self.cfg.limit_request_fields,
@@ -48,7 +56,8 @@ class JSONErrorSyncWorker(SyncWorker):
         body = json.dumps({"error": {"code": code, "message": message, "fields": {}}}).encode()
         head = (
             f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"X-Request-ID: {request_id}\r\n\r\n"
         )
         try:
             util.write_nonblock(client, head.encode("latin-1") + body)

@@ -19,6 +19,8 @@ from django.core.checks.security.base import (
     SECRET_KEY_MIN_UNIQUE_CHARACTERS,
 )
 
+from config import structured_logging
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -126,6 +128,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: the docs work offline
     "pgtrigger",  # the triggers django-pghistory records history with
     "pghistory",
+    "django_structlog",  # the request id in Celery tasks' log lines (DJANGO_STRUCTLOG_*)
     # Ours, in dependency order: registry is the shared core, then each app builds on
     # the ones before it. Named by their configs: registry.apps holds the core's and the
     # base of the others (EntityAppConfig), so Django cannot pick one by itself.
@@ -142,7 +145,10 @@ INSTALLED_APPS = [
 CHAINS_NATIVE_ASSET_MODEL = "assets.Asset"
 
 MIDDLEWARE = [
-    # First: the time it measures is the whole of Django's (registry/metrics.py).
+    # First: every response, whatever answers it, carries the request id, and one log
+    # line per request says how it went.
+    "registry.requestlog.RequestLogMiddleware",
+    # Then the time of the rest of Django, by route (registry/metrics.py).
     "registry.metrics.RequestMetricsMiddleware",
     # /livez, /readyz, /healthz, /metrics before the host check and the HTTPS redirect.
     "registry.health.OperatorEndpointsMiddleware",
@@ -530,15 +536,25 @@ STORAGES = {
 # before the first run.
 WHITENOISE_USE_FINDERS = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # runserver prints "Watching for file changes" itself; the log line repeats it.
-        "django.utils.autoreload": {"level": "WARNING"},
-    },
-}
+# --- Logs and error reports -------------------------------------------------------
+# One JSON object a line (LOG_FORMAT=json, the default unless DEBUG) or readable lines
+# (console); every line carries the request id (config/structured_logging.py,
+# registry/requestlog.py).
+try:
+    LOG_FORMAT = structured_logging.log_format(env.str("LOG_FORMAT", default=""), DEBUG)
+    LOG_LEVEL = structured_logging.log_level(env.str("LOG_LEVEL", default=""))
+except ValueError as error:
+    raise environ.ImproperlyConfigured(str(error)) from None
+structured_logging.configure_structlog(LOG_FORMAT, LOG_LEVEL)
+LOGGING = structured_logging.logging_config(LOG_FORMAT, LOG_LEVEL)
+# django-structlog carries the request id into the Celery tasks a request schedules
+# (a message header) and logs each task's start, end and duration with it.
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+
+# Errors to Sentry (or any server that speaks its protocol) when SENTRY_DSN is set;
+# without it the SDK is not even imported (config/error_reporting.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.error_reporting import init_sentry
+
+    init_sentry(SENTRY_DSN)

@@ -5,6 +5,8 @@ actor as an argument (every write would have to thread it through); they read th
 *change context* instead: the request being served (set by ``ChangeContextMiddleware``
 for the admin and the API, where DRF's authentication later fills in ``request.user``)
 or an explicit ``acting_as(...)`` block (management commands, importers, the shell).
+The request id travels in the log context instead (``current_request_id``): a task
+keeps the id of the request that scheduled it, whoever it acts as.
 """
 
 from collections.abc import Iterator
@@ -13,6 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
@@ -73,6 +76,12 @@ def current_source() -> str:
     """The path the write came through: "api", "admin", "cli", or what an importer names."""
     context = _context.get()
     return context.source if context is not None and context.source else "cli"
+
+
+def current_request_id() -> str:
+    """The id of the request the write is part of (registry.requestlog), or of the
+    request that scheduled the task making it; empty for a command or the shell."""
+    return structlog.contextvars.get_contextvars().get("request_id", "")
 
 
 class ChangeContextMiddleware:

@@ -358,7 +358,7 @@ class OutboxEventAdmin(ReadOnlyModelAdmin):
         "published_at",
     )
     list_filter = ("status", EventTypeFilter)
-    search_fields = ("=event_id", "=entity_id", "actor_id")
+    search_fields = ("=event_id", "=entity_id", "=request_id", "actor_id")
     ordering = ("-id",)
     readonly_fields = [field.name for field in OutboxEvent._meta.fields]
 

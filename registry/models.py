@@ -299,6 +299,13 @@ class OutboxEvent(models.Model):
     entity_id = models.CharField(max_length=200, help_text="Primary key of the changed row.")
     asset_ids = ArrayField(models.UUIDField(), default=list, blank=True)
     actor_id = models.CharField(max_length=200)
+    request_id = models.CharField(
+        max_length=128,
+        blank=True,
+        default="",
+        help_text="The X-Request-ID of the request that made the change, as its log lines "
+        "carry it; empty when no request did (a command, the shell).",
+    )
     # The message as protobuf bytes, encoded once when recorded; ``payload`` is its proto3
     # JSON mapping, derived when read (feed, JSON encoding), not paid for by every write.
     body = models.BinaryField()

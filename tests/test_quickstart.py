@@ -168,8 +168,9 @@ def test_make_run_prints_the_login_last_framed_without_noise(quickstart):
     frame = lines[top : bottom + 1]
     assert any("username 'admin', password '" in line for line in frame)
     assert any(f"{quickstart.base_url}/admin/" in line for line in frame)
-    # Nothing but the server's request log after the frame.
-    assert all(line.startswith("[") for line in lines[bottom + 1 :] if line.strip())
+    # Nothing but the request log after the frame (registry/requestlog.py, readable lines).
+    after = [line for line in lines[bottom + 1 :] if line.strip()]
+    assert all(" request " in line and "[registry.requestlog]" in line for line in after), after
     for noise in ("pgserver", "XDG_RUNTIME_DIR", "pg_ctl", "BuildBackendWarning", "Applying "):
         assert noise not in quickstart.output
     assert len(lines) < 40, quickstart.output

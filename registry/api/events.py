@@ -52,6 +52,7 @@ class EventSerializer(serializers.ModelSerializer):
             "entity_id",
             "asset_ids",
             "actor_id",
+            "request_id",
             "occurred_at",
             "status",
             "published_at",

@@ -112,6 +112,7 @@ def _answer(view, request, *args, **kwargs):
             return _unauthorized("authentication_failed", str(error))
         if caller is None:
             return _unauthorized("not_authenticated", f"No credentials; {SCHEMES_HINT}.")
+        request._cqar_actor = caller.actor
         if not caller.has_perm(read_permission()):
             return _error(
                 403, "permission_denied", "The token's account may not read the registry."
@@ -163,6 +164,7 @@ def cached_fast_path(request, lookup_type: str, params):
     if caller is None or answer is None or not caller.has_perm(read_permission()):
         return None  # the full path reads (and counts) the answer again
     count_cache_lookups(lookup.family, hits=1)
+    request._cqar_actor = caller.actor  # for the request's log line (registry.requestlog)
     return answer
 
 

@@ -39,6 +39,8 @@ def encode(row: OutboxEvent) -> tuple[bytes, dict[str, str]]:
         "Cqc-Message-Type": row.message_type,
         "Cqc-Sequence": str(row.sequence),
     }
+    if row.request_id:  # the request that made the change, to find its log lines
+        headers["Cqar-Request-Id"] = row.request_id
     if settings.EVENTS_ENCODING == "json":
         headers["Content-Type"] = f"{JSON_CONTENT_TYPE}; proto={row.message_type}"
         return orjson.dumps(row.payload), headers

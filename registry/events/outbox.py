@@ -37,7 +37,7 @@ from django.db.models import BooleanField, DateTimeField, ExpressionWrapper, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from registry.actors import current_actor, current_source
+from registry.actors import current_actor, current_request_id, current_source
 from registry.events import encoding
 from registry.events.types import EventType, event_type, subject_filters
 from registry.models import OutboxEvent
@@ -59,10 +59,13 @@ _PUBLISH_FIELDS = (
     "entity_id",
     "sequence",
     "attempts",
+    "request_id",
 )
 
 
-def _build(kind: EventType, entity, occurred_at, changed_fields: Iterable[str]) -> OutboxEvent:
+def _build(
+    kind: EventType, entity, occurred_at, changed_fields: Iterable[str], request_id: str
+) -> OutboxEvent:
     event_id = uuid.uuid4()
     message = kind.message()
     envelope = {
@@ -90,6 +93,7 @@ def _build(kind: EventType, entity, occurred_at, changed_fields: Iterable[str]) 
         entity_id=str(entity.pk),
         asset_ids=sorted({uuid.UUID(str(pk)) for pk in kind.asset_ids(entity) if pk}),
         actor_id=message.actor_id,
+        request_id=request_id,
         body=message.SerializeToString(deterministic=True),
         occurred_at=occurred_at,
     )
@@ -109,7 +113,8 @@ def record_many(
     kind = event_type(name)
     now = timezone.now()
     changed = list(changed_fields)
-    rows = [_build(kind, e, now, changed) for e in entities]
+    request_id = current_request_id()
+    rows = [_build(kind, e, now, changed, request_id) for e in entities]
     _copy_in(rows)
     _publish_after_commit()
     return rows
@@ -122,6 +127,7 @@ _COPIED_FIELDS = (
     "entity_id",
     "asset_ids",
     "actor_id",
+    "request_id",
     "body",
     "occurred_at",
     "status",
