@@ -212,12 +212,33 @@ def test_pods_run_as_the_image_s_user_read_only_and_without_capabilities():
             assert "emptyDir" in volumes[tmp["name"]], name
 
 
-def test_the_migrate_job_runs_once_and_web_waits_for_it():
+def test_the_migrate_job_runs_once_and_every_deployment_waits_for_it():
+    """`kubectl apply -k` starts the Job and rolls the Deployments at once: a pod of the
+    new image that started before the Job finished would run on the old schema."""
     job = of_kind("Job")["cqar-migrate"]["spec"]
     assert job["template"]["spec"]["restartPolicy"] == "Never"
     assert job["template"]["spec"]["containers"][0]["args"] == ["migrate"]
-    (wait,) = pod_specs()["cqar-web"]["initContainers"]
-    assert wait["args"] == ["cqar", "migrate", "--check"]
+    for name, deployment in of_kind("Deployment").items():
+        spec = deployment["spec"]["template"]["spec"]
+        assert any(c["image"] == "cqar" for c in spec["containers"]), name
+        (wait,) = spec.get("initContainers", [None])
+        assert wait is not None, f"{name} does not wait for the migrations"
+        assert (wait["image"], wait["args"]) == ("cqar", ["cqar", "migrate", "--check"])
+        # The same settings as the container it guards: the same database.
+        assert wait["envFrom"] == main_container(name)["envFrom"], name
+
+
+def test_every_kubectl_command_of_the_docs_names_the_namespace():
+    """The kustomization puts everything in its namespace; a command without ``-n`` looks
+    in the context's default namespace and finds nothing (or another registry)."""
+    namespace = kustomization()["namespace"]
+    documents = [K8S / "README.md", REPOSITORY / "docs" / "RUNBOOK.md", REPOSITORY / "README.md"]
+    for document in documents:
+        text = re.sub(r"\s+", " ", document.read_text())  # commands wrap in prose
+        for command in re.findall(r"\bkubectl [^`]{0,30}", text):
+            if command.startswith(f"kubectl create namespace {namespace}"):
+                continue
+            assert command.startswith(f"kubectl -n {namespace} "), (document.name, command)
 
 
 def test_settings_come_from_the_config_map_and_secrets_from_the_secret():
