@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from config.redis_url import parse_sentinel_url
+from config.settings import _weak_secret_key as weak_secret_key
 from registry.events.jetstream import nats_servers
 from tests.deploy.dockerfile import (
     REPOSITORY,
@@ -203,6 +204,8 @@ def test_the_env_example_offers_every_setting_and_no_secret_value():
     for name, value in offered.items():
         if SECRET_NAME.search(name) and value is not None:
             assert value == "", f"{name} has a value in .env.example"
+    # A copied .env.example does not start: the settings refuse its key.
+    assert weak_secret_key(offered["SECRET_KEY"])
 
 
 def test_the_env_file_is_never_committed():

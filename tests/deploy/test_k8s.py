@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from config.redis_url import parse_sentinel_url
+from config.settings import _weak_secret_key as weak_secret_key
 from tests.deploy.dockerfile import (
     REPOSITORY,
     entrypoint_roles,
@@ -267,8 +268,16 @@ def test_no_secret_is_in_the_kustomization():
     assert not re.search(r"://[^/\s@]*:[^/\s@]+@", rendered), "a URL with a password"
     example = yaml.safe_load(EXAMPLE_SECRET.read_text())
     assert set(SECRET_NAMES) | {"METRICS_TOKEN"} <= set(example["stringData"])
-    assert all("REPLACE" in value for value in example["stringData"].values())
     assert EXAMPLE_SECRET.read_text().startswith("# AN EXAMPLE, NOT A RESOURCE")
+
+
+def test_the_example_secret_is_unusable_as_it_is():
+    """A copy applied unchanged must not run with a key (or token) everyone can read:
+    every value is empty, which the settings refuse for SECRET_KEY (a placeholder such as
+    "REPLACE-with-…" would pass their weak-key check) and which turns /metrics off."""
+    example = yaml.safe_load(EXAMPLE_SECRET.read_text())["stringData"]
+    assert {name: value for name, value in example.items() if value != ""} == {}
+    assert weak_secret_key(example["SECRET_KEY"])
 
 
 def rules(policy: dict, direction: str) -> list[dict]:
