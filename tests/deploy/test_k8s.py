@@ -328,10 +328,14 @@ def test_the_oldest_version_validated_is_the_one_documented():
     assert f"Kubernetes {oldest}" in readme
 
 
-def test_every_workload_runs_in_the_namespace_its_hosts_name():
+def test_the_allowed_hosts_hold_every_in_cluster_name_of_the_service():
+    """A caller in the cluster may use any of the Service's DNS names (its own namespace's
+    short one, or another namespace's longer ones); a name missing is a 400."""
     namespace = kustomization()["namespace"]
     hosts = of_kind("ConfigMap")["cqar-config"]["data"]["ALLOWED_HOSTS"].split(",")
-    assert f"cqar-web.{namespace}.svc.cluster.local" in hosts
+    (service,) = of_kind("Service")
+    for suffix in ("", f".{namespace}", f".{namespace}.svc", f".{namespace}.svc.cluster.local"):
+        assert f"{service}{suffix}" in hosts
 
 
 def test_web_and_worker_mount_one_read_write_many_claim_at_media_root():
