@@ -381,3 +381,11 @@ def test_web_and_worker_run_as_many_processes_as_the_k8s_pods(tmp_path):
     assert [a for a in command if a.startswith("--concurrency")][-1] == "--concurrency=8"
     # Unset, Celery's own default.
     assert not any("--concurrency" in a for a in entrypoint_command(["worker"], {}, tmp_path))
+
+
+def test_no_service_but_web_is_told_it_goes_through_a_transaction_pool():
+    """DATABASE_POOL_MODE is offered (commented in .env.example, which every service
+    reads) but set for no service that must connect directly."""
+    assert env_example()["DATABASE_POOL_MODE"] is None, "only mentioned, never set"
+    for role in ("migrate", "worker", "beat"):
+        assert "DATABASE_POOL_MODE" not in services()[role].get("environment", {}), role

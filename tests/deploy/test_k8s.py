@@ -402,3 +402,14 @@ def test_the_example_sentinel_urls_are_accepted():
         (url,) = SENTINEL_URL.findall(path.read_text())
         sentinel = parse_sentinel_url(url)
         assert len(sentinel.sentinels) == 3 and sentinel.master and sentinel.db == 0, path
+
+
+def test_no_pod_but_web_is_told_it_goes_through_a_transaction_pool():
+    """DATABASE_POOL_MODE is offered (in the ConfigMap's comments) but set nowhere every
+    pod reads: worker, beat and the migrate Job connect directly (a worker refuses
+    "transaction", and the outbox publisher's session lock needs a session)."""
+    assert "DATABASE_POOL_MODE" not in of_kind("ConfigMap")["cqar-config"]["data"]
+    for name, spec in pod_specs().items():
+        if name != "cqar-web":
+            for container in containers(spec):
+                assert "DATABASE_POOL_MODE" not in container_environment(container), name
