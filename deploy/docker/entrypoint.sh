@@ -1,7 +1,8 @@
 #!/bin/sh
 # The image's entry point: one image, four roles, chosen by the first argument.
 #   web      gunicorn with config/gunicorn.py (GUNICORN_BIND, WEB_CONCURRENCY, ...); the default
-#   worker   a Celery worker, consuming CELERY_QUEUE; more of them scale out
+#   worker   a Celery worker, consuming CELERY_QUEUE, CELERY_CONCURRENCY processes; more
+#            of them scale out
 #   beat     Celery beat, the periodic tasks (outbox sweep, cache replay): exactly ONE per
 #            deployment, or every periodic task runs twice
 #   migrate  apply the migrations, then exit (a one-shot step before web, worker and beat)
@@ -20,6 +21,9 @@ case "$role" in
         exec python -m gunicorn --config python:config.gunicorn config.wsgi "$@"
         ;;
     worker)
+        # CELERY_CONCURRENCY: the pool's processes (Celery's default is one per core the
+        # container sees, ~110 MB each); a --concurrency given after the role wins.
+        set -- ${CELERY_CONCURRENCY:+"--concurrency=$CELERY_CONCURRENCY"} "$@"
         exec python -m celery --app config worker --loglevel "${LOG_LEVEL:-INFO}" "$@"
         ;;
     beat)

@@ -16,8 +16,10 @@ import pytest
 import yaml
 
 from config.redis_url import parse_sentinel_url
+from config.settings import _weak_secret_key as weak_secret_key
 from registry.events.jetstream import nats_servers
 from tests.deploy.dockerfile import (
+    ENTRYPOINT,
     REPOSITORY,
     entrypoint_roles,
     healthcheck_command,
@@ -203,6 +205,8 @@ def test_the_env_example_offers_every_setting_and_no_secret_value():
     for name, value in offered.items():
         if SECRET_NAME.search(name) and value is not None:
             assert value == "", f"{name} has a value in .env.example"
+    # A copied .env.example does not start: the settings refuse its key.
+    assert weak_secret_key(offered["SECRET_KEY"])
 
 
 def test_the_env_file_is_never_committed():
@@ -315,3 +319,73 @@ def test_the_example_urls_of_redis_sentinel_and_a_nats_cluster_are_accepted():
     (cluster,) = re.findall(r"NATS_URL=(\S+)", text)
     assert len(nats_servers(cluster)) > 1
     assert all(server.startswith("nats://") for server in nats_servers(cluster))
+
+
+def at_default(value: str) -> str:
+    """A compose value with each ``${NAME:-default}`` at its default (an .env without it)."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+
+
+def entrypoint_command(arguments: list[str], environment: dict[str, str], bin_dir: Path):
+    """The arguments the entry point hands to ``python``, run with a ``python`` that only
+    prints them."""
+    bin_dir.mkdir(exist_ok=True)
+    fake_python = bin_dir / "python"
+    fake_python.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    fake_python.chmod(0o755)
+    ran = subprocess.run(
+        ["sh", ENTRYPOINT, *arguments],
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin", **environment},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return ran.stdout.splitlines()
+
+
+def test_web_and_worker_run_as_many_processes_as_the_k8s_pods(tmp_path):
+    """gunicorn (two workers per core) and Celery (one process per core) would follow the
+    host's cores, at about 110 MB a process: the stack bounds both, from .env, with the
+    manifests' numbers as defaults, and the worker role passes its number to Celery."""
+    k8s = REPOSITORY / "deploy" / "k8s"
+    (config_map,) = [
+        document
+        for document in yaml.safe_load_all((k8s / "config.yaml").read_text())
+        if document["kind"] == "ConfigMap"
+    ]
+    (worker_deployment,) = [
+        document
+        for document in yaml.safe_load_all((k8s / "worker.yaml").read_text())
+        if document["kind"] == "Deployment"
+    ]
+    (worker_container,) = worker_deployment["spec"]["template"]["spec"]["containers"]
+    k8s_worker = {v["name"]: v["value"] for v in worker_container["env"]}
+
+    web, worker = services()["web"]["environment"], services()["worker"]["environment"]
+    assert at_default(web["WEB_CONCURRENCY"]) == config_map["data"]["WEB_CONCURRENCY"]
+    assert "${WEB_CONCURRENCY" in web["WEB_CONCURRENCY"], "settable in .env"
+    celery_concurrency = at_default(worker["CELERY_CONCURRENCY"])
+    assert celery_concurrency == k8s_worker["CELERY_CONCURRENCY"]
+    assert "${CELERY_CONCURRENCY" in worker["CELERY_CONCURRENCY"], "settable in .env"
+    assert "CELERY_CONCURRENCY" in env_example() and "WEB_CONCURRENCY" in env_example()
+
+    # Both deployments run the role bare: the entry point adds --concurrency.
+    assert services()["worker"]["command"] == worker_container["args"] == ["worker"]
+    command = entrypoint_command(["worker"], {"CELERY_CONCURRENCY": celery_concurrency}, tmp_path)
+    assert command[:4] == ["-m", "celery", "--app", "config"]
+    assert [a for a in command if a.startswith("--concurrency")] == ["--concurrency=2"]
+    # An explicit argument comes later, and Celery takes the last one.
+    command = entrypoint_command(
+        ["worker", "--concurrency=8"], {"CELERY_CONCURRENCY": "2"}, tmp_path
+    )
+    assert [a for a in command if a.startswith("--concurrency")][-1] == "--concurrency=8"
+    # Unset, Celery's own default.
+    assert not any("--concurrency" in a for a in entrypoint_command(["worker"], {}, tmp_path))
+
+
+def test_no_service_but_web_is_told_it_goes_through_a_transaction_pool():
+    """DATABASE_POOL_MODE is offered (commented in .env.example, which every service
+    reads) but set for no service that must connect directly."""
+    assert env_example()["DATABASE_POOL_MODE"] is None, "only mentioned, never set"
+    for role in ("migrate", "worker", "beat"):
+        assert "DATABASE_POOL_MODE" not in services()[role].get("environment", {}), role

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from config.redis_url import parse_sentinel_url
+from config.settings import _weak_secret_key as weak_secret_key
 from tests.deploy.dockerfile import (
     REPOSITORY,
     entrypoint_roles,
@@ -212,12 +213,33 @@ def test_pods_run_as_the_image_s_user_read_only_and_without_capabilities():
             assert "emptyDir" in volumes[tmp["name"]], name
 
 
-def test_the_migrate_job_runs_once_and_web_waits_for_it():
+def test_the_migrate_job_runs_once_and_every_deployment_waits_for_it():
+    """`kubectl apply -k` starts the Job and rolls the Deployments at once: a pod of the
+    new image that started before the Job finished would run on the old schema."""
     job = of_kind("Job")["cqar-migrate"]["spec"]
     assert job["template"]["spec"]["restartPolicy"] == "Never"
     assert job["template"]["spec"]["containers"][0]["args"] == ["migrate"]
-    (wait,) = pod_specs()["cqar-web"]["initContainers"]
-    assert wait["args"] == ["cqar", "migrate", "--check"]
+    for name, deployment in of_kind("Deployment").items():
+        spec = deployment["spec"]["template"]["spec"]
+        assert any(c["image"] == "cqar" for c in spec["containers"]), name
+        (wait,) = spec.get("initContainers", [None])
+        assert wait is not None, f"{name} does not wait for the migrations"
+        assert (wait["image"], wait["args"]) == ("cqar", ["cqar", "migrate", "--check"])
+        # The same settings as the container it guards: the same database.
+        assert wait["envFrom"] == main_container(name)["envFrom"], name
+
+
+def test_every_kubectl_command_of_the_docs_names_the_namespace():
+    """The kustomization puts everything in its namespace; a command without ``-n`` looks
+    in the context's default namespace and finds nothing (or another registry)."""
+    namespace = kustomization()["namespace"]
+    documents = [K8S / "README.md", REPOSITORY / "docs" / "RUNBOOK.md", REPOSITORY / "README.md"]
+    for document in documents:
+        text = re.sub(r"\s+", " ", document.read_text())  # commands wrap in prose
+        for command in re.findall(r"\bkubectl [^`]{0,30}", text):
+            if command.startswith(f"kubectl create namespace {namespace}"):
+                continue
+            assert command.startswith(f"kubectl -n {namespace} "), (document.name, command)
 
 
 def test_settings_come_from_the_config_map_and_secrets_from_the_secret():
@@ -246,8 +268,16 @@ def test_no_secret_is_in_the_kustomization():
     assert not re.search(r"://[^/\s@]*:[^/\s@]+@", rendered), "a URL with a password"
     example = yaml.safe_load(EXAMPLE_SECRET.read_text())
     assert set(SECRET_NAMES) | {"METRICS_TOKEN"} <= set(example["stringData"])
-    assert all("REPLACE" in value for value in example["stringData"].values())
     assert EXAMPLE_SECRET.read_text().startswith("# AN EXAMPLE, NOT A RESOURCE")
+
+
+def test_the_example_secret_is_unusable_as_it_is():
+    """A copy applied unchanged must not run with a key (or token) everyone can read:
+    every value is empty, which the settings refuse for SECRET_KEY (a placeholder such as
+    "REPLACE-with-…" would pass their weak-key check) and which turns /metrics off."""
+    example = yaml.safe_load(EXAMPLE_SECRET.read_text())["stringData"]
+    assert {name: value for name, value in example.items() if value != ""} == {}
+    assert weak_secret_key(example["SECRET_KEY"])
 
 
 def rules(policy: dict, direction: str) -> list[dict]:
@@ -298,10 +328,14 @@ def test_the_oldest_version_validated_is_the_one_documented():
     assert f"Kubernetes {oldest}" in readme
 
 
-def test_every_workload_runs_in_the_namespace_its_hosts_name():
+def test_the_allowed_hosts_hold_every_in_cluster_name_of_the_service():
+    """A caller in the cluster may use any of the Service's DNS names (its own namespace's
+    short one, or another namespace's longer ones); a name missing is a 400."""
     namespace = kustomization()["namespace"]
     hosts = of_kind("ConfigMap")["cqar-config"]["data"]["ALLOWED_HOSTS"].split(",")
-    assert f"cqar-web.{namespace}.svc.cluster.local" in hosts
+    (service,) = of_kind("Service")
+    for suffix in ("", f".{namespace}", f".{namespace}.svc", f".{namespace}.svc.cluster.local"):
+        assert f"{service}{suffix}" in hosts
 
 
 def test_web_and_worker_mount_one_read_write_many_claim_at_media_root():
@@ -368,3 +402,14 @@ def test_the_example_sentinel_urls_are_accepted():
         (url,) = SENTINEL_URL.findall(path.read_text())
         sentinel = parse_sentinel_url(url)
         assert len(sentinel.sentinels) == 3 and sentinel.master and sentinel.db == 0, path
+
+
+def test_no_pod_but_web_is_told_it_goes_through_a_transaction_pool():
+    """DATABASE_POOL_MODE is offered (in the ConfigMap's comments) but set nowhere every
+    pod reads: worker, beat and the migrate Job connect directly (a worker refuses
+    "transaction", and the outbox publisher's session lock needs a session)."""
+    assert "DATABASE_POOL_MODE" not in of_kind("ConfigMap")["cqar-config"]["data"]
+    for name, spec in pod_specs().items():
+        if name != "cqar-web":
+            for container in containers(spec):
+                assert "DATABASE_POOL_MODE" not in container_environment(container), name
