@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,18 +71,28 @@ class Worker:
                 "--loglevel=INFO",
                 "--without-gossip",
                 "--without-mingle",
+                # A node name of its own: two workers named celery@<host> (another test
+                # run's, a developer's) fight over the same exclusive pidbox queue.
+                "--hostname",
+                f"cqar-test-{os.getpid()}-{uuid.uuid4().hex[:8]}@%h",
             ],
             cwd=ROOT,
-            env=self.env,
+            # At least INFO: start() waits for Celery's "ready." line, and the worker logs
+            # at LOG_LEVEL (config/celery.py), not at --loglevel.
+            env={**self.env, "LOG_LEVEL": "INFO"},
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for(
-            lambda: b"ready." in self.log_path.read_bytes() or self.process.poll() is not None,
-            60,
-            "the Celery worker to start",
-        )
+        try:
+            wait_for(
+                lambda: b"ready." in self.log_path.read_bytes() or self.process.poll() is not None,
+                60,
+                "the Celery worker to start",
+            )
+        except AssertionError as error:
+            self.stop()  # never leave a worker behind that a caller's finally cannot reach
+            raise AssertionError(f"{error}: {self.log()}") from None
         if self.process.poll() is not None:
             raise AssertionError(f"The worker exited: {self.log()}")
         return self
