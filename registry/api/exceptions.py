@@ -16,6 +16,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
+    DisallowedHost,
     RequestDataTooBig,
     SuspiciousOperation,
     TooManyFieldsSent,
@@ -93,10 +94,18 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "bad_request"
+
+
 def _request_limit_error(exc: SuspiciousOperation) -> exceptions.APIException:
     """A request Django refused to read (it says so with a SuspiciousOperation) as the
     API's error: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413; too many parameters,
-    or anything else suspicious, a 400."""
+    a Host header ALLOWED_HOSTS does not name, or anything else suspicious, a 400."""
+    if isinstance(exc, DisallowedHost):
+        # Not the host itself: the client sent it, and the operator is the one to act.
+        return BadRequest("Host header not allowed: set ALLOWED_HOSTS.")
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge(
             f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes."
