@@ -201,6 +201,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).update(
     keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3
 )
+# A database that accepts the connection and never answers costs a request this long,
+# then a 503, instead of hanging it until gunicorn kills the worker (libpq's minimum is
+# 2 s). A connect_timeout in DATABASE_URL's query string wins.
+DATABASES["default"]["OPTIONS"].setdefault(
+    "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
+)
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise environ.ImproperlyConfigured(
         "DATABASE_URL must point at PostgreSQL (postgres://...): the registry's "
