@@ -328,6 +328,10 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="cqar")
 # sweep publishes what the task would have.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 CELERY_TASK_PUBLISH_RETRY = False
+# ... nor does kombu's own connect retry (one more attempt 2 s later): a refused broker
+# costs that write CELERY_BROKER_CONNECTION_TIMEOUT at most. A worker still retries its
+# own connection at startup and after losing it (broker_connection_retry*).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE = {
