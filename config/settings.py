@@ -207,6 +207,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).update(
     keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3
 )
+# A database that accepts the connection and never answers costs a request this long,
+# then a 503, instead of hanging it until gunicorn kills the worker (libpq's minimum is
+# 2 s). A connect_timeout in DATABASE_URL's query string wins.
+DATABASES["default"]["OPTIONS"].setdefault(
+    "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
+)
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise environ.ImproperlyConfigured(
         "DATABASE_URL must point at PostgreSQL (postgres://...): the registry's "
@@ -328,6 +334,10 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="cqar")
 # sweep publishes what the task would have.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 CELERY_TASK_PUBLISH_RETRY = False
+# ... nor does kombu's own connect retry (one more attempt 2 s later): a refused broker
+# costs that write CELERY_BROKER_CONNECTION_TIMEOUT at most. A worker still retries its
+# own connection at startup and after losing it (broker_connection_retry*).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE = {

@@ -275,7 +275,9 @@ class OperatorEndpointsMiddleware:
     middleware: a kubelet probes a pod by its IP and a scraper scrapes it so, over plain
     HTTP, so ALLOWED_HOSTS would refuse them (400) and SECURE_SSL_REDIRECT turn them into
     redirects (which a probe counts as success). These views build no URL from the Host
-    header, need no session or user, and answer the same on any host."""
+    header, need no session or user, and answer the same on any host.
+
+    It also drops the body of every HEAD answer (of any view) that Django made for the GET."""
 
     NAMES = ("livez", "readyz", "healthz", "metrics")
 
@@ -287,7 +289,21 @@ class OperatorEndpointsMiddleware:
         if self._paths is None:
             self._paths = frozenset(reverse(name) for name in self.NAMES)
         if request.path_info not in self._paths:
-            return self.get_response(request)
-        match = resolve(request.path_info)
-        request.resolver_match = match
-        return match.func(request, *match.args, **match.kwargs)
+            response = self.get_response(request)
+        else:
+            match = resolve(request.path_info)
+            request.resolver_match = match
+            response = match.func(request, *match.args, **match.kwargs)
+        return _without_body_for_head(request, response)
+
+
+def _without_body_for_head(request, response):
+    """A HEAD answer has the headers of the GET and no body. Django's WSGI handler sends
+    whatever body the view made (its HEAD is the GET view), and gunicorn logs a warning
+    for each such response: a load balancer probing with HEAD made one every few seconds."""
+    if request.method != "HEAD" or response.streaming or not response.content:
+        return response
+    if not response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))
+    response.content = b""
+    return response

@@ -407,18 +407,20 @@ def worker_metrics_app(environ, start_response):
 
 
 def _serve_worker_metrics(**kwargs) -> None:
-    """In the worker's main process, once it is ready: serve on CELERY_METRICS_PORT."""
+    """In the worker's main process, once it is ready: serve on CELERY_METRICS_PORT, on
+    every interface unless CELERY_METRICS_BIND names one (a container needs them all)."""
     global _worker_server
     port = os.environ.get("CELERY_METRICS_PORT")
     if not port or _worker_server is not None:
         return
+    bind = os.environ.get("CELERY_METRICS_BIND") or "0.0.0.0"
     _worker_server = make_server(
-        "", int(port), worker_metrics_app, _ThreadingWSGIServer, handler_class=_QuietHandler
+        bind, int(port), worker_metrics_app, _ThreadingWSGIServer, handler_class=_QuietHandler
     )
     threading.Thread(
         target=_worker_server.serve_forever, name="cqar-worker-metrics", daemon=True
     ).start()
-    logger.info("Worker metrics on port %s (/metrics)", port)
+    logger.info("Worker metrics on %s:%s (/metrics)", bind, port)
 
 
 def _stop_worker_metrics(**kwargs) -> None:

@@ -9,21 +9,27 @@ the plain Django views of the hot path through ``APIErrorMiddleware``
 (registry.api.middleware), whatever DEBUG says; a path that names no endpoint through
 ``api_not_found``, the last URL pattern under /api/; and what middleware raises through
 the handlers below (when DEBUG is off; with it on, Django shows its debug page).
+
+A database that cannot be reached (refused, timed out, the connection lost) is a 503
+``unavailable`` there, and a plain 503 page elsewhere (the admin): an outage the client
+should retry through, logged as one warning line, not a 500 with a traceback.
 """
 
 import logging
+import sys
 
 from django.conf import settings
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
+    DisallowedHost,
     RequestDataTooBig,
     SuspiciousOperation,
     TooManyFieldsSent,
 )
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
-from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.db import DataError, InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.http import escape_leading_slashes
 from django.views.decorators.csrf import csrf_exempt
@@ -41,6 +47,11 @@ from registry.exceptions import (
 )
 
 logger = logging.getLogger(__name__)
+
+# What Django raises when it cannot reach PostgreSQL or loses the connection (the hot
+# lookups, registry.api.resolve, answer the same code and message).
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
+DATABASE_UNAVAILABLE = ("unavailable", "The registry cannot reach its database; retry.")
 
 DOMAIN_STATUS = [
     (FourEyesError, status.HTTP_403_FORBIDDEN),
@@ -93,10 +104,18 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "bad_request"
+
+
 def _request_limit_error(exc: SuspiciousOperation) -> exceptions.APIException:
     """A request Django refused to read (it says so with a SuspiciousOperation) as the
     API's error: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413; too many parameters,
-    or anything else suspicious, a 400."""
+    a Host header ALLOWED_HOSTS does not name, or anything else suspicious, a 400."""
+    if isinstance(exc, DisallowedHost):
+        # Not the host itself: the client sent it, and the operator is the one to act.
+        return BadRequest("Host header not allowed: set ALLOWED_HOSTS.")
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge(
             f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes."
@@ -152,6 +171,14 @@ def exception_handler(exc, context):
             body = error_body(code, str(exc.detail))
         return Response(body, status=exc.status_code, headers=headers)
 
+    if isinstance(exc, DATABASE_UNREACHABLE):
+        set_rollback()
+        response = Response(
+            error_body(*DATABASE_UNAVAILABLE), status=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+        log_database_unreachable(context.get("request"), exc, response)
+        return response
+
     # Anything else is our bug: log it, answer in the same shape, never leak internals.
     logger.exception("Unhandled error in %s", context.get("view"))
     set_rollback()
@@ -159,6 +186,26 @@ def exception_handler(exc, context):
         error_body("server_error", "The registry failed to answer; the error has been logged."),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
+
+
+def log_database_unreachable(request, exc: Exception, response: HttpResponse) -> None:
+    """One warning line naming the request and the cause (psycopg's message, on one
+    line); Django then logs no error line of its own for the 503."""
+    cause = " ".join(str(exc).split())[:300]
+    path = getattr(request, "path", "?")
+    logger.warning("Database unreachable, answered 503 to %s: %s", path, cause)
+    response._has_been_logged = True
+
+
+def database_unavailable_page(request, exc: Exception) -> HttpResponse:
+    """The 503 of a page outside the API (the admin): plain text, no traceback."""
+    response = HttpResponse(
+        "503 Service Unavailable: the registry cannot reach its database; retry shortly.\n",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+    log_database_unreachable(request, exc, response)
+    return response
 
 
 def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
@@ -172,7 +219,9 @@ def django_error_response(request, exc) -> JsonResponse:
     headers = {
         name: response[name] for name in ("WWW-Authenticate", "Retry-After") if name in response
     }
-    return JsonResponse(response.data, status=response.status_code, headers=headers)
+    answer = JsonResponse(response.data, status=response.status_code, headers=headers)
+    answer._has_been_logged = getattr(response, "_has_been_logged", False)
+    return answer
 
 
 def is_api_request(request) -> bool:
@@ -242,7 +291,15 @@ def api_permission_denied(request, exception=None):
 
 
 def api_server_error(request):
-    """handler500: the API's error shape under /api/ (the error is logged by Django)."""
+    """handler500: the API's error shape under /api/ (the error is logged by Django).
+
+    A database outage that a middleware met (outside any view, so no process_exception
+    saw it) is the 503 it is everywhere else."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_UNREACHABLE):
+        if is_api_request(request):
+            return django_error_response(request, exc)
+        return database_unavailable_page(request, exc)
     if is_api_request(request):
         return _json_error(
             500, "server_error", "The registry failed to answer; the error has been logged."

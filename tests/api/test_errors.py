@@ -145,6 +145,16 @@ def test_406_for_an_unservable_accept_header(viewer):
     assert_error(response, 406, "not_acceptable")
 
 
+def test_a_host_allowed_hosts_does_not_name_is_400_saying_so(viewer):
+    """The operator's mistake, not a malformed request: the message names the setting
+    and does not echo the host the client sent."""
+    response = viewer.get(CHAINS, HTTP_HOST="<script>.example")
+
+    error = assert_error(response, 400, "bad_request")
+    assert error["message"] == "Host header not allowed: set ALLOWED_HOSTS."
+    assert "script" not in response.content.decode()
+
+
 def test_malformed_json_is_400(steward):
     """A body that is not valid JSON is a 400 in the error shape; nothing is written."""
     response = steward.post(

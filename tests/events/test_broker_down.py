@@ -3,8 +3,10 @@ publishes its event later. Run in a subprocess, since the broker URL is fixed wh
 the Celery app is configured."""
 
 import os
+import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -64,3 +66,48 @@ def test_nats_without_a_broker_is_refused_at_start_naming_both_settings():
     )
     assert result.returncode != 0
     assert "NATS_URL is set but CELERY_BROKER_URL is not" in result.stderr
+
+
+def test_a_write_tries_a_broker_that_drops_the_connection_once_not_again_after_a_pause():
+    """kombu retries a failed connect once, 2 s later, unless told not to: a write would
+    wait twice CELERY_BROKER_CONNECTION_TIMEOUT plus the pause. A listener that accepts
+    and hangs up counts the attempts one scheduling makes."""
+    attempts = []
+    with socket.socket() as broker:
+        broker.bind(("127.0.0.1", 0))
+        broker.listen(16)
+
+        def hang_up() -> None:
+            while True:
+                try:
+                    connection, _ = broker.accept()
+                except OSError:
+                    return
+                attempts.append(1)
+                connection.close()
+
+        threading.Thread(target=hang_up, daemon=True).start()
+        env = {
+            **os.environ,
+            "DATABASE_URL": session_database_url(),
+            "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{broker.getsockname()[1]}//",
+        }
+        script = (
+            "from registry.tasks import publish_outbox\n"
+            "try:\n"
+            "    publish_outbox.apply_async()\n"
+            "except Exception as error:\n"
+            "    print('refused:', type(error).__name__)\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", script],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert result.returncode == 0, result.stderr
+    assert "refused: OperationalError" in result.stdout
+    assert len(attempts) == 1

@@ -226,3 +226,34 @@ def test_readyz_fails_while_the_database_is_at_a_dead_port_and_livez_does_not():
     assert body["checks"]["broker"]["status"] == "ok"
     assert body["checks"]["nats"]["status"] == "ok"
     assert answers["/healthz"][0] == 503
+
+
+def _wsgi_head(path: str) -> tuple[str, dict, bytes]:
+    """HEAD through Django's real WSGI handler (the test client drops HEAD bodies itself,
+    which would hide what gunicorn is sent)."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer.update(status=status, headers=dict(headers))
+
+    environ = RequestFactory().head(path).environ
+    request_finished.disconnect(close_old_connections)  # keep the test's transaction
+    try:
+        body = b"".join(WSGIHandler()(environ, start_response))
+    finally:
+        request_finished.connect(close_old_connections)
+    return answer["status"], answer["headers"], body
+
+
+@pytest.mark.parametrize("path", ["/livez", "/readyz", "/healthz", "/api/v1/"])
+def test_head_answers_the_headers_of_get_without_a_body(path):
+    status, headers, body = _wsgi_head(path)
+
+    assert status.startswith(("200", "401")), status
+    assert body == b""
+    assert int(headers["Content-Length"]) > 0

@@ -185,3 +185,23 @@ def test_a_celery_worker_serves_its_task_outcomes_on_its_metrics_port(tmp_path):
         assert get(port, "/metrics", "wrong")[0] == 401
     finally:
         worker.stop()
+
+
+@pytest.mark.parametrize("bind", ["127.0.0.1", None])
+def test_the_worker_metrics_port_listens_where_celery_metrics_bind_says(monkeypatch, bind):
+    """Every interface by default (a container's port is reached from outside it); one
+    address when CELERY_METRICS_BIND names it."""
+    from registry import metrics
+
+    port = free_port()
+    monkeypatch.setenv("CELERY_METRICS_PORT", str(port))
+    if bind:
+        monkeypatch.setenv("CELERY_METRICS_BIND", bind)
+    else:
+        monkeypatch.delenv("CELERY_METRICS_BIND", raising=False)
+    metrics._serve_worker_metrics()
+    try:
+        assert metrics._worker_server.server_address == (bind or "0.0.0.0", port)
+        assert get(port, "/metrics")[0] in (401, 403)  # it answers (refusing no token)
+    finally:
+        metrics._stop_worker_metrics()
