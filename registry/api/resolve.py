@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from registry import cache
 from registry.api.authentication import SCHEMES_HINT, TOKEN_SCHEMES, AuthorizationError
-from registry.api.exceptions import error_body
+from registry.api.exceptions import DATABASE_UNAVAILABLE, error_body
 from registry.api.fastauth import auth_key_of, authenticate, remembered_caller
 from registry.api.params import unknown_parameter_errors
 from registry.api.schema import BATCH_LIMIT, resolve_query_parameters
@@ -123,7 +123,7 @@ def _answer(view, request, *args, **kwargs):
         return _error(400, "invalid", str(error), {name: [reason or str(error)]})
     except DatabaseError:
         # Never guess: with neither Redis nor PostgreSQL, there is no answer.
-        return _error(503, "unavailable", "The registry cannot reach its database; retry.")
+        return _error(503, *DATABASE_UNAVAILABLE)
 
 
 def _unauthorized(code: str, message: str) -> HttpResponse:
