@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "assets.apps.AssetsConfig",
     "venues.apps.VenuesConfig",
     "quality.apps.QualityConfig",
+    "markets.apps.MarketsConfig",
 ]
 
 # The model of a chain's native asset (chains.Chain.native_asset). chains sits below the

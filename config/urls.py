@@ -11,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 
 from assets.api.urls import router as assets_router
 from chains.api.urls import router as chains_router
+from markets.api.urls import router as markets_router
 from quality.api.urls import router as quality_router
 from registry.api import auth
 from registry.api import resolve as hot
@@ -28,7 +29,7 @@ admin.site.index_template = "registry/admin/index.html"
 
 # One router, so /api/v1/ lists every resource; each app declares its own routes.
 api_router = DefaultRouter()
-for app_router in (chains_router, assets_router, venues_router, quality_router):
+for app_router in (chains_router, assets_router, venues_router, markets_router, quality_router):
     api_router.registry.extend(app_router.registry)
 
 resolve = [

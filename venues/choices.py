@@ -9,10 +9,3 @@ class VenueType(models.TextChoices):
     DEX_AGGREGATOR = "DEX_AGGREGATOR", "DEX aggregator"
     BRIDGE = "BRIDGE", "Bridge"
     LENDING = "LENDING", "Lending"
-
-
-class MarketType(models.TextChoices):
-    SPOT = "SPOT", "Spot"
-    PERPETUAL = "PERPETUAL", "Perpetual"
-    FUTURE = "FUTURE", "Future"
-    OPTION = "OPTION", "Option"

@@ -1,12 +1,12 @@
-"""Demo venues, their currency codes and tickers (binance, coinbase, kraken, uniswap-v3)."""
+"""Demo venues and their currency codes (binance, coinbase, kraken, uniswap-v3)."""
 
 from assets.choices import IdentifierSource
 from assets.demo import demo_asset
 from chains.models import Chain
 from registry.demo import DemoLog, register_demo_loader
-from venues.choices import MarketType, VenueType
-from venues.models import Venue, VenueAsset, VenueSymbol
-from venues.services import venue_asset_create, venue_create, venue_symbol_create
+from venues.choices import VenueType
+from venues.models import Venue, VenueAsset
+from venues.services import venue_asset_create, venue_create
 
 DEMO_VENUES = [
     {
@@ -57,21 +57,9 @@ DEMO_VENUE_ASSETS = [
     ("uniswap-v3", "USDC", "usd-coin"),
 ]
 
-# (venue, ticker, market type, base, quote or None for fiat). The fiat quote is kept in
-# metadata: fiat currencies are not registry assets.
-DEMO_VENUE_SYMBOLS = [
-    ("binance", "BTCUSDT", MarketType.SPOT, "bitcoin", "tether", None),
-    ("binance", "ETHUSDT", MarketType.SPOT, "ethereum", "tether", None),
-    ("binance", "BTCUSDT", MarketType.PERPETUAL, "bitcoin", "tether", None),
-    ("coinbase", "BTC-USD", MarketType.SPOT, "bitcoin", None, "USD"),
-    ("coinbase", "ETH-USD", MarketType.SPOT, "ethereum", None, "USD"),
-    ("kraken", "XXBTZUSD", MarketType.SPOT, "bitcoin", None, "USD"),
-    ("kraken", "XETHZUSD", MarketType.SPOT, "ethereum", None, "USD"),
-]
-
 
 def load_demo_venues(log: DemoLog) -> dict[str, int]:
-    created = {"venues": 0, "venue assets": 0, "venue symbols": 0}
+    created = {"venues": 0, "venue assets": 0}
     venues = {}
     for spec in DEMO_VENUES:
         venue = Venue.objects.filter(venue_id=spec["venue_id"]).first()
@@ -92,27 +80,6 @@ def load_demo_venues(log: DemoLog) -> dict[str, int]:
             continue
         venue_asset_create(venue=venues[venue_id], asset=asset, venue_asset_symbol=code)
         created["venue assets"] += 1
-    for venue_id, ticker, market_type, base_id, quote_id, fiat_quote in DEMO_VENUE_SYMBOLS:
-        base = demo_asset(IdentifierSource.COINGECKO, base_id)
-        quote = demo_asset(IdentifierSource.COINGECKO, quote_id) if quote_id else None
-        if base is None or (quote_id and quote is None):
-            continue
-        if (
-            VenueSymbol.objects.current()
-            .filter(venue_id=venue_id, symbol=ticker, market_type=market_type)
-            .exists()
-        ):
-            continue
-        venue_symbol_create(
-            venue=venues[venue_id],
-            symbol=ticker,
-            market_type=market_type,
-            asset=base,
-            quote_asset=quote,
-            metadata={"quote_currency": fiat_quote} if fiat_quote else {},
-        )
-        log(f"venue symbol {venue_id}:{ticker} ({market_type})")
-        created["venue symbols"] += 1
     return created
 
 

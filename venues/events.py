@@ -6,7 +6,7 @@ from registry.events.pb.cqar.registry.v1 import registry_pb2
 from registry.events.pb.cqc.events.v1 import events_pb2 as cqc_events
 from registry.events.pb.cqc.venues.v1 import venues_pb2
 from registry.events.types import EventType, register_event_type
-from venues.models import Venue, VenueAsset, VenueSymbol
+from venues.models import Venue, VenueAsset
 
 
 def venue_message(venue: Venue) -> registry_pb2.Venue:
@@ -29,10 +29,6 @@ def listing_fields(venue_asset: VenueAsset) -> dict:
     return {"is_new_listing": not others.exclude(pk=venue_asset.pk).exists()}
 
 
-def venue_symbol_message(venue_symbol: VenueSymbol) -> registry_pb2.VenueSymbol:
-    return message_from(venue_symbol, registry_pb2.VenueSymbol, venue_symbol_id=venue_symbol.pk)
-
-
 def register() -> None:
     register_event_type(
         EventType(
@@ -51,16 +47,10 @@ def register() -> None:
             venue_asset_message,
             lambda va: [va.asset_id],
         ),
-        "venue_symbol": (
-            cqar_events.VenueSymbolEvent,
-            venue_symbol_message,
-            lambda vs: [vs.asset_id, vs.quote_asset_id],
-        ),
     }
     for entity, names in {
         "venue": ("venue_created", "venue_updated", "venue_deleted"),
         "venue_asset": ("venue_asset_updated", "venue_asset_removed"),
-        "venue_symbol": ("venue_symbol_mapped", "venue_symbol_updated", "venue_symbol_delisted"),
     }.items():
         message, build, asset_ids = shapes[entity]
         for name in names:

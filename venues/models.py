@@ -1,15 +1,15 @@
-"""Venue, VenueAsset (a venue's own currency code) and VenueSymbol (a venue ticker)."""
+"""Venue and VenueAsset (a venue's own currency code). What a venue lists is the markets
+app's (Market)."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
 from registry.history import tracked
 from registry.models import RegistryModel
 from registry.text import normalize_code, normalize_name
 from registry.validators import SLUG_PATTERN, validate_registry_slug
-from venues.choices import MarketType, VenueType
-from venues.querysets import VenueSymbolQuerySet
+from venues.choices import VenueType
 
 
 @tracked()
@@ -92,85 +92,3 @@ class VenueAsset(RegistryModel):
 
     def __str__(self) -> str:
         return f"{self.venue_id}:{self.venue_asset_symbol}"
-
-
-@tracked()
-class VenueSymbol(RegistryModel):
-    """A venue ticker and the asset it means, for as long as it means it.
-
-    A delisted mapping is closed (``delisted_at``), never overwritten, so a reused
-    ticker keeps its history.
-    """
-
-    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="venue_symbols")
-    symbol = models.CharField(
-        max_length=100, help_text="Venue-native ticker, exactly as the venue spells it."
-    )
-    market_type = models.CharField(
-        max_length=16, choices=MarketType.choices, default=MarketType.SPOT
-    )
-    asset = models.ForeignKey(
-        "assets.Asset",
-        on_delete=models.PROTECT,
-        related_name="venue_symbols",
-        help_text="The base asset the ticker resolves to.",
-    )
-    quote_asset = models.ForeignKey(
-        "assets.Asset",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="quoted_venue_symbols",
-    )
-    is_active = models.BooleanField(default=True)
-    listed_at = models.DateTimeField(null=True, blank=True)
-    delisted_at = models.DateTimeField(null=True, blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
-
-    objects = VenueSymbolQuerySet.as_manager()
-
-    normalizers = {"symbol": normalize_code}
-
-    class Meta:
-        ordering = ["venue_id", "symbol", "market_type", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["venue", "market_type", "symbol"],
-                condition=Q(delisted_at__isnull=True),
-                name="venue_symbol_unique_current",
-                violation_error_message="The venue already has a current mapping for this "
-                "ticker and market type.",
-            ),
-            models.CheckConstraint(
-                condition=~Q(symbol=""),
-                name="venue_symbol_not_empty",
-                violation_error_message="Ticker must not be empty.",
-            ),
-            models.CheckConstraint(
-                condition=Q(quote_asset__isnull=True) | ~Q(quote_asset=F("asset")),
-                name="venue_symbol_quote_differs_from_base",
-                violation_error_message="The quote asset must differ from the base asset.",
-            ),
-            models.CheckConstraint(
-                condition=Q(listed_at__isnull=True)
-                | Q(delisted_at__isnull=True)
-                | Q(delisted_at__gte=F("listed_at")),
-                name="venue_symbol_delisted_after_listed",
-                violation_error_message="A ticker cannot be delisted before it was listed.",
-            ),
-        ]
-        indexes = [
-            # Ticker resolution: (venue, symbol) among current mappings, any market type.
-            models.Index(
-                fields=["venue", "symbol"],
-                condition=Q(delisted_at__isnull=True),
-                name="venue_symbol_current_idx",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.venue_id}:{self.symbol} ({self.market_type})"
-
-    @property
-    def is_current(self) -> bool:
-        return self.delisted_at is None

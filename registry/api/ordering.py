@@ -13,7 +13,8 @@ from rest_framework.filters import OrderingFilter
 class RegistryOrderingFilter(OrderingFilter):
     @staticmethod
     def allowed_terms(view) -> list[str]:
-        """Each of the view's ``ordering_fields``, ascending and descending (``-``)."""
+        """Each of the view's ``ordering_fields``, ascending and descending (``-``).
+        ``ordering_fields`` may map the names the API shows to the model's fields."""
         fields = getattr(view, "ordering_fields", None) or []
         return [term for field in fields for term in (field, f"-{field}")]
 
@@ -33,6 +34,9 @@ class RegistryOrderingFilter(OrderingFilter):
                     ]
                 }
             )
+        names = getattr(view, "ordering_fields", None)
+        if isinstance(names, dict):  # a public name -> the model field it sorts by
+            terms = [f"-{names[t[1:]]}" if t.startswith("-") else names[t] for t in terms]
         return terms
 
     def get_schema_operation_parameters(self, view):

@@ -5,4 +5,3 @@ from venues.api import views
 router = SimpleRouter()
 router.register("venues", views.VenueViewSet, basename="venue")
 router.register("venue-assets", views.VenueAssetViewSet, basename="venueasset")
-router.register("venue-symbols", views.VenueSymbolViewSet, basename="venuesymbol")

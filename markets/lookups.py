@@ -1,4 +1,5 @@
-"""Hot lookup of the venues app: venue ticker -> asset, and the ticker keys a write affects."""
+"""Hot lookups of the markets app: venue ticker -> market and asset, and the keys a write
+affects."""
 
 from django.db.models import Q
 
@@ -10,9 +11,9 @@ from assets.lookups import (
     register_traded_assets,
 )
 from assets.models import Asset
+from markets.choices import InstrumentType
+from markets.models import Market
 from registry import cache
-from venues.choices import MarketType
-from venues.models import VenueSymbol
 
 
 def ticker_key(venue_id: str, symbol: str, market_type: str) -> str:
@@ -21,27 +22,44 @@ def ticker_key(venue_id: str, symbol: str, market_type: str) -> str:
 
 def ticker_keys(venue_id: str, symbol: str) -> set[str]:
     """The keys of one ticker in every market type (a mapping's type is part of its key)."""
-    return {ticker_key(venue_id, symbol, market_type) for market_type in MarketType.values}
+    return {ticker_key(venue_id, symbol, market_type) for market_type in InstrumentType.values}
+
+
+def instrument_keys(instrument) -> set[str]:
+    """The keys whose answer shows this instrument: each of its markets' tickers."""
+    keys = set()
+    for venue_id, symbol in Market.objects.filter(instrument=instrument).values_list(
+        "venue_id", "venue_symbol"
+    ):
+        keys |= ticker_keys(venue_id, symbol)
+    return keys
+
+
+def market_keys(market) -> set[str]:
+    """The keys a write of this market affects."""
+    return ticker_keys(market.venue_id, market.venue_symbol)
 
 
 def load_tickers(requests: list[dict]) -> list[cache.Answer]:
     wanted = {(r["venue"], r["symbol"], r["market_type"]) for r in requests}
     # IN lists per column (index-friendly for a batch of 1,000), exact triples kept below.
-    candidates = VenueSymbol.objects.resolvable().filter(
+    candidates = Market.objects.resolvable().filter(
         venue_id__in={venue for venue, _, _ in wanted},
-        symbol__in={symbol for _, symbol, _ in wanted},
+        venue_symbol__in={symbol for _, symbol, _ in wanted},
         market_type__in={market_type for _, _, market_type in wanted},
     )
     mappings = {
-        (m.venue_id, m.symbol, m.market_type): m
-        for m in candidates.select_related("asset")
-        if (m.venue_id, m.symbol, m.market_type) in wanted
+        (m.venue_id, m.venue_symbol, m.market_type): m
+        for m in candidates.select_related("instrument__underlying_asset")
+        if (m.venue_id, m.venue_symbol, m.market_type) in wanted
     }
-    asset_ids = {m.asset_id for m in mappings.values()} | {
-        m.quote_asset_id for m in mappings.values() if m.quote_asset_id
+    asset_ids = {m.instrument.underlying_asset_id for m in mappings.values()} | {
+        m.instrument.quote_asset_id for m in mappings.values() if m.instrument.quote_asset_id
     }
     summaries = asset_summaries(asset_ids)
-    sets = Asset.objects.collision_sets(m.asset.symbol_key for m in mappings.values())
+    sets = Asset.objects.collision_sets(
+        m.instrument.underlying_asset.symbol_key for m in mappings.values()
+    )
     answers = []
     for request in requests:
         mapping = mappings.get((request["venue"], request["symbol"], request["market_type"]))
@@ -53,15 +71,16 @@ def load_tickers(requests: list[dict]) -> list[cache.Answer]:
                 )
             )
             continue
+        instrument = mapping.instrument
         body = {
             "venue": mapping.venue_id,
-            "symbol": mapping.symbol,
+            "symbol": mapping.venue_symbol,
             "market_type": mapping.market_type,
             "is_active": mapping.is_active,
-            "asset": summaries[mapping.asset_id],
-            "quote_asset": summaries.get(mapping.quote_asset_id),
+            "asset": summaries[instrument.underlying_asset_id],
+            "quote_asset": summaries.get(instrument.quote_asset_id),
             "quote_currency": quote_currency(mapping.metadata),
-            "symbol_collisions": collision_set(mapping.asset.symbol_key, sets),
+            "symbol_collisions": collision_set(instrument.underlying_asset.symbol_key, sets),
         }
         answers.append((True, dumps(body)))
     return answers
@@ -76,17 +95,19 @@ def quote_currency(metadata: dict) -> str | None:
 def ticker_keys_for_assets(asset_ids: set) -> set[str]:
     """Tickers whose answer shows one of these assets, as base or as quote."""
     keys = set()
-    for venue_id, symbol in VenueSymbol.objects.filter(
-        Q(asset_id__in=asset_ids) | Q(quote_asset_id__in=asset_ids)
-    ).values_list("venue_id", "symbol"):
+    for venue_id, symbol in Market.objects.filter(
+        Q(instrument__underlying_asset_id__in=asset_ids)
+        | Q(instrument__quote_asset_id__in=asset_ids)
+        | Q(instrument__settlement_asset_id__in=asset_ids)
+    ).values_list("venue_id", "venue_symbol"):
         keys |= ticker_keys(venue_id, symbol)
     return keys
 
 
 def parse_ticker(params: dict) -> dict:
-    market_type = cache.text_param(params, "market_type", MarketType.SPOT).upper()
-    if market_type not in MarketType.values:
-        raise ValueError(f"market_type: one of {', '.join(MarketType.values)}.")
+    market_type = cache.text_param(params, "market_type", InstrumentType.SPOT).upper()
+    if market_type not in InstrumentType.values:
+        raise ValueError(f"market_type: one of {', '.join(InstrumentType.values)}.")
     return {
         "venue": cache.slug_param(params, "venue"),
         "symbol": cache.text_param(params, "symbol"),
@@ -97,9 +118,9 @@ def parse_ticker(params: dict) -> dict:
 def tickers_to_warm(limit: int | None):
     """warm_cache: every current ticker of a live asset (the hottest lookup: every tick)."""
     rows = (
-        VenueSymbol.objects.resolvable()
+        Market.objects.resolvable()
         .order_by("id")
-        .values_list("venue_id", "symbol", "market_type")
+        .values_list("venue_id", "venue_symbol", "market_type")
     )
     return (
         {"venue": venue, "symbol": symbol, "market_type": market_type}
@@ -109,11 +130,11 @@ def tickers_to_warm(limit: int | None):
 
 def ticker_asset_ids():
     """The assets traded somewhere: those a current ticker means."""
-    return VenueSymbol.objects.resolvable().values_list("asset_id", flat=True)
+    return Market.objects.resolvable().values_list("instrument__underlying_asset_id", flat=True)
 
 
 def register() -> None:
-    """Called from VenuesConfig.ready()."""
+    """Called from MarketsConfig.ready()."""
     cache.register_asset_keys(ticker_keys_for_assets)
     cache.register_lookup(
         "venue_symbol",

@@ -1,9 +1,9 @@
 """manage.py import_markets --venue VENUE PATH_OR_URL: a CCXT market snapshot of one venue."""
 
 from django.core.management.base import CommandError
+from venues.importers import ccxt
 
 from registry.importing import ImportCommand
-from venues.importers import ccxt
 from venues.models import Venue
 
 KNOWN_VENUES_SHOWN = 20

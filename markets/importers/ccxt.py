@@ -38,6 +38,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset, AssetGroup, AssetGroupMember
+from markets.choices import InstrumentType as MarketType
+from markets.models import Market as MarketRow
+from markets.models import VenueSymbol
+from markets.services import (
+    legacy_changes,
+    venue_symbol_check,
+    venue_symbol_create,
+    venue_symbol_delist,
+    venue_symbol_update,
+)
 from registry.exceptions import ConflictError, RegistryError
 from registry.importing import (
     ImportReport,
@@ -49,14 +59,8 @@ from registry.importing import (
 )
 from registry.services import check_create, check_update
 from registry.text import normalize_code, symbol_key
-from venues.choices import MarketType
-from venues.models import Venue, VenueAsset, VenueSymbol
-from venues.services import (
-    venue_asset_create,
-    venue_symbol_create,
-    venue_symbol_delist,
-    venue_symbol_update,
-)
+from venues.models import Venue, VenueAsset
+from venues.services import venue_asset_create
 
 MARKET_TYPES = {
     "spot": MarketType.SPOT,
@@ -68,11 +72,11 @@ MARKET_TYPES = {
 CCXT_FIELDS = ("settle", "linear", "inverse", "expiry", "strike", "optionType", "contractSize")
 # Fields without which an entry is not a market (a currencies file has none of them).
 MARKET_FIELDS = ("id", "base", "quote", "type")
-SYMBOL_MAX_LENGTH = VenueSymbol._meta.get_field("symbol").max_length
+SYMBOL_MAX_LENGTH = MarketRow._meta.get_field("venue_symbol").max_length
 CODE_MAX_LENGTH = VenueAsset._meta.get_field("venue_asset_symbol").max_length
 
 CREATE, UPDATE, UNCHANGED, REPLACE = "create", "update", "unchanged", "replace"
-CURRENT_MAPPING = "venue_symbol_unique_current"  # the constraint a replacement frees
+CURRENT_MAPPING = "market_unique_current"  # the constraint a replacement frees
 SYMBOLS, CODES, DELISTED = "venue symbols", "venue assets", "venue symbols delisted"
 
 
@@ -306,7 +310,8 @@ def plan(data: Any, *, report: ImportReport, venue: Venue, overwrite: bool = Fal
     current = {
         (mapping.market_type, mapping.symbol): mapping
         for mapping in VenueSymbol.objects.current()
-        .filter(venue=venue, symbol__in={market.symbol for market in markets})
+        .select_related("instrument")
+        .filter(venue=venue, venue_symbol__in={market.symbol for market in markets})
         .select_related("asset", "quote_asset")
     }
 
@@ -436,16 +441,16 @@ def _plan_market(
 def _check_write(item: PlannedMarket, venue: Venue) -> None:
     """What the services _write_market calls check before they write (without writing)."""
     if item.action == UPDATE:
-        check_update(item.existing, _update_changes(item))
+        check_update(item.existing, legacy_changes(item.existing, _update_changes(item)))
         return
     if item.action == UNCHANGED:
         return
     listed_at = None
     if item.action == REPLACE:
         listed_at = timezone.now()
-        check_update(item.existing, {"delisted_at": listed_at, "is_active": False})
+        check_update(item.existing, {"delisted_at": listed_at, "status": "DELISTED"})
     try:
-        check_create(VenueSymbol(**_mapping_fields(venue, item, listed_at)))
+        venue_symbol_check(**_mapping_fields(venue, item, listed_at))
     except ConflictError as error:
         # The current mapping a replacement delists first is the one it conflicts with.
         if item.action != REPLACE or error.details.get("constraint") != CURRENT_MAPPING:

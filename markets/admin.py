@@ -1,0 +1,100 @@
+"""The markets app's admin: instruments with every venue's market of them, markets with
+their trading rules, and the markets' part of the asset admin (``AssetMarketsAdmin``)."""
+
+from django.contrib import admin
+from django.db.models import F, Q
+
+from assets.admin import AssetAdminPart, extend_asset_admin
+from markets import services
+from markets.models import Instrument, Market
+from markets.services import INSTRUMENT_TERMS, MARKET_KEY_FIELDS
+from registry.admin import RegistryModelAdmin
+from registry.admin_filters import RelatedSearchFilter
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(RegistryModelAdmin):
+    writes = services.INSTRUMENT_WRITES
+    list_display = ("code", "instrument_type", "underlying_asset", "quote_asset", "expiry")
+    list_filter = ("instrument_type", "terms_complete", "is_inverse")
+    search_fields = ("code", "underlying_asset__symbol_key")
+    autocomplete_fields = ("underlying_asset", "quote_asset", "settlement_asset", "protocol")
+    list_select_related = ("underlying_asset", "quote_asset")
+    readonly_fields = ("code",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # An instrument is its terms (markets.services): fixed once complete.
+        fixed = (*INSTRUMENT_TERMS, "terms_complete") if obj and obj.terms_complete else ()
+        return (*super().get_readonly_fields(request, obj), *fixed)
+
+
+@admin.register(Market)
+class MarketAdmin(RegistryModelAdmin):
+    writes = services.MARKET_WRITES
+    list_display = ("venue", "venue_symbol", "market_type", "instrument", "status", "delisted_at")
+    list_filter = (("venue", RelatedSearchFilter), "market_type", "status")
+    search_fields = ("venue_symbol", "instrument__code")
+    autocomplete_fields = ("venue", "instrument")
+    list_select_related = ("venue", "instrument")
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The asset page's panels link here filtered by the instrument's assets.
+        if lookup in ("instrument__underlying_asset", "instrument__quote_asset"):
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
+    def has_delete_permission(self, request, obj=None):
+        """A symbol's markets are its history: delist them, never delete them."""
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # What a market means is fixed once listed (markets.services); delisting is the API's.
+        fixed = (*MARKET_KEY_FIELDS, "delisted_at") if obj else ()
+        return (*super().get_readonly_fields(request, obj), *fixed)
+
+
+@extend_asset_admin
+class AssetMarketsAdmin(AssetAdminPart):
+    """The markets of an asset, on its list (a filter, the symbol search) and its page
+    (the markets of the instruments it underlies, and of those quoted or settled in it)."""
+
+    filters_after = {
+        "deployments__chain": (("underlying_instruments__markets__venue", RelatedSearchFilter),)
+    }
+    search_fields_added = ("=underlying_instruments__markets__venue_symbol",)
+    # The first panels, before the asset's groups.
+    panels_after = {None: (("Markets", ("markets_as_base", "markets_as_quote")),)}
+
+    @admin.display(description="As base or underlying")
+    def markets_as_base(self, obj):
+        """The markets whose instrument the asset underlies, current ones first."""
+        return self._markets_panel(
+            Q(instrument__underlying_asset=obj), {"instrument__underlying_asset": obj.pk}
+        )
+
+    @admin.display(description="As quote or settlement")
+    def markets_as_quote(self, obj):
+        """The markets whose instrument is quoted or settled in the asset."""
+        return self._markets_panel(
+            Q(instrument__quote_asset=obj) | Q(instrument__settlement_asset=obj),
+            {"instrument__quote_asset": obj.pk},
+        )
+
+    def _markets_panel(self, condition: Q, filters: dict):
+        return self.related_panel(
+            Market.objects.filter(condition)
+            .select_related("instrument")
+            .order_by(
+                F("delisted_at").desc(nulls_first=True), "venue_id", "venue_symbol", "market_type"
+            ),
+            ("Symbol", "Venue", "Instrument", "Type", "Status", "Delisted"),
+            lambda market: (
+                self.change_link(market, market.venue_symbol),
+                market.venue_id,
+                self.change_link(market.instrument, market.instrument.code),
+                market.get_market_type_display(),
+                market.get_status_display(),
+                market.delisted_at,
+            ),
+            filters=filters,
+        )

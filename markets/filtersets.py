@@ -1,0 +1,73 @@
+"""django-filter FilterSets of the markets app, and the venue filter it adds to the asset
+list and search (registered in MarketsConfig.ready())."""
+
+from datetime import UTC
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+
+from assets.filtersets import register_asset_filters
+from assets.models import Asset
+from markets.choices import InstrumentType, MarketStatus
+from markets.models import Market, VenueSymbol
+from registry.filters import RegistryFilterSet, StrictBooleanFilter, UTCDateTimeFilter
+
+
+class VenueSymbolFilterSet(RegistryFilterSet):
+    symbol = django_filters.CharFilter(field_name="venue_symbol")
+    market_type = django_filters.MultipleChoiceFilter(choices=InstrumentType.choices)
+    asset = django_filters.ModelChoiceFilter(
+        field_name="instrument__underlying_asset",
+        queryset=Asset._default_manager.all(),
+        help_text="The base asset (asset_id).",
+    )
+    quote_asset = django_filters.ModelChoiceFilter(
+        field_name="instrument__quote_asset",
+        queryset=Asset._default_manager.all(),
+        help_text="The quote asset (asset_id).",
+    )
+    is_active = StrictBooleanFilter(
+        method="filter_is_active", help_text="true: open for orders (status TRADING)."
+    )
+    current = StrictBooleanFilter(
+        method="filter_current", help_text="true: mappings in force now; false: delisted ones."
+    )
+    as_of = UTCDateTimeFilter(
+        method="filter_as_of", help_text="Mappings that were in force at this moment."
+    )
+
+    class Meta:
+        model = VenueSymbol
+        fields = ["venue"]
+
+    def filter_is_active(self, queryset, name, value):
+        trading = Q(status=MarketStatus.TRADING)
+        return queryset.filter(trading if value else ~trading)
+
+    def filter_current(self, queryset, name, value):
+        return queryset.filter(delisted_at__isnull=value)
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset.as_of(value.astimezone(UTC))
+
+
+def filter_assets_by_venue(queryset, name, value):
+    listed = Market.objects.filter(
+        Q(instrument__underlying_asset=OuterRef("pk")) | Q(instrument__quote_asset=OuterRef("pk")),
+        venue_id=value,
+        delisted_at__isnull=True,
+    )
+    return queryset.filter(Exists(listed))
+
+
+# assets.filtersets.register_asset_filters: the asset list and search by venue.
+ASSET_FILTERS = {
+    "venue": django_filters.CharFilter(
+        method=filter_assets_by_venue, help_text="Has a current ticker on this venue (venue_id)."
+    ),
+}
+
+
+def register() -> None:
+    """The asset list's and search's filters this app adds."""
+    register_asset_filters(**ASSET_FILTERS)

@@ -1,0 +1,32 @@
+"""Reads over many instruments and markets, as QuerySet methods."""
+
+from django.db.models import Q
+
+from registry.models import RegistryQuerySet
+
+
+class InstrumentQuerySet(RegistryQuerySet):
+    def of_asset(self, asset_id):
+        """Instruments an asset underlies, is quoted in or settles."""
+        return self.filter(
+            Q(underlying_asset_id=asset_id)
+            | Q(quote_asset_id=asset_id)
+            | Q(settlement_asset_id=asset_id)
+        )
+
+
+class MarketQuerySet(RegistryQuerySet):
+    def current(self):
+        """Markets not closed by a delisting: what the symbol means now."""
+        return self.filter(delisted_at__isnull=True)
+
+    def resolvable(self):
+        """Current markets whose underlying asset is live; a deleted asset's markets stop
+        resolving."""
+        return self.current().of_live("instrument__underlying_asset")
+
+    def as_of(self, moment):
+        """Markets that were in force at ``moment`` (listed by then, not yet delisted)."""
+        return self.filter(Q(listed_at__isnull=True) | Q(listed_at__lte=moment)).filter(
+            Q(delisted_at__isnull=True) | Q(delisted_at__gt=moment)
+        )
