@@ -222,7 +222,7 @@ def orm():
 
     connection.close()  # reconnect: the database may have been recreated
     from assets.models import Asset, AssetDeployment
-    from venues.models import VenueSymbol
+    from markets.models import VenueSymbol
 
     return Asset, AssetDeployment, VenueSymbol
 
@@ -232,7 +232,7 @@ def hot_paths() -> dict[str, list[tuple[str, str]]]:
     _, AssetDeployment, VenueSymbol = orm()
     from assets.lookups import deployment_key
     from quality.lookups import flags_key
-    from venues.lookups import ticker_key
+    from markets.lookups import ticker_key
 
     tickers = VenueSymbol.objects.resolvable().values_list("venue_id", "symbol", "market_type")
     deployments = (

@@ -1,5 +1,7 @@
 """factory-boy factories for every model. Defaults are valid and unique per call."""
 
+import uuid
+
 import factory
 from eth_utils import to_checksum_address
 
@@ -14,10 +16,12 @@ from assets.models import (
 )
 from chains.choices import ChainType
 from chains.models import Chain
+from markets.choices import InstrumentType, MarketStatus
+from markets.models import Instrument, VenueSymbol
 from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
-from venues.choices import MarketType, VenueType
-from venues.models import Venue, VenueAsset, VenueSymbol
+from venues.choices import VenueType
+from venues.models import Venue, VenueAsset
 
 
 class ChainFactory(factory.django.DjangoModelFactory):
@@ -116,11 +120,45 @@ class VenueAssetFactory(factory.django.DjangoModelFactory):
     venue_asset_symbol = factory.Sequence(lambda n: f"CODE{n}")
 
 
-class VenueSymbolFactory(factory.django.DjangoModelFactory):
+class VenueSymbolFactory(factory.Factory):
+    """A market as a venue ticker, written straight to the tables (no events), as the
+    other factories write: a spot pair's instrument is shared, any other ticker gets an
+    instrument of its own whose terms are not known (as the venue-ticker API makes it)."""
+
     class Meta:
         model = VenueSymbol
 
     venue = factory.SubFactory(VenueFactory)
     symbol = factory.Sequence(lambda n: f"TKN{n}USDT")
-    market_type = MarketType.SPOT
+    market_type = InstrumentType.SPOT
     asset = factory.SubFactory(AssetFactory)
+
+    @classmethod
+    def _create(cls, model_class, *, symbol, asset, quote_asset=None, is_active=True, **fields):
+        market_type = fields.get("market_type", InstrumentType.SPOT)
+        complete = market_type == InstrumentType.SPOT and quote_asset is not None
+        instrument = (
+            Instrument.objects.filter(
+                terms_complete=True,
+                instrument_type="SPOT",
+                underlying_asset=asset,
+                quote_asset=quote_asset,
+            ).first()
+            if complete
+            else None
+        )
+        if instrument is None:
+            instrument_id = uuid.uuid4()
+            instrument = Instrument.objects.create(
+                instrument_id=instrument_id,
+                instrument_type=market_type,
+                code=f"{asset.symbol.upper()}-{instrument_id.hex[:8].upper()}",
+                underlying_asset=asset,
+                quote_asset=quote_asset,
+                terms_complete=complete,
+            )
+        if fields.get("delisted_at") is not None:
+            fields["status"] = MarketStatus.DELISTED
+        elif not is_active:
+            fields.setdefault("status", MarketStatus.HALTED)
+        return model_class.objects.create(venue_symbol=symbol, instrument=instrument, **fields)

@@ -30,7 +30,8 @@ from tests.factories import (
     VenueAssetFactory,
     VenueSymbolFactory,
 )
-from venues.models import VenueAsset, VenueSymbol
+from markets.models import VenueSymbol
+from venues.models import VenueAsset
 
 pytestmark = pytest.mark.django_db
 
@@ -204,14 +205,14 @@ def test_one_ticker_may_name_a_spot_and_a_perpetual_market():
     VenueSymbolFactory(
         venue=spot.venue, symbol="BTCUSDT", market_type="PERPETUAL", asset=spot.asset
     )
-    assert VenueSymbol.objects.current().filter(venue=spot.venue, symbol="BTCUSDT").count() == 2
+    assert VenueSymbol.objects.current().filter(venue=spot.venue, venue_symbol="BTCUSDT").count() == 2
 
 
 def test_a_delisted_ticker_may_be_mapped_again():
     old = VenueSymbolFactory(symbol="LUNAUSDT")
     VenueSymbol.objects.filter(pk=old.pk).update(delisted_at="2022-05-13T00:00:00Z")
     VenueSymbolFactory(venue=old.venue, symbol="LUNAUSDT")
-    assert VenueSymbol.objects.filter(venue=old.venue, symbol="LUNAUSDT").count() == 2
+    assert VenueSymbol.objects.filter(venue=old.venue, venue_symbol="LUNAUSDT").count() == 2
 
 
 def test_symbol_key_is_computed_by_the_database_even_for_bulk_inserts():

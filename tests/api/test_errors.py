@@ -11,7 +11,7 @@ import pytest
 from chains.models import Chain
 from tests.api.conftest import assert_error
 from tests.factories import AssetQualityFlagFactory, ChainFactory, VenueSymbolFactory
-from venues.models import VenueSymbol
+from markets.models import VenueSymbol
 
 pytestmark = pytest.mark.django_db
 

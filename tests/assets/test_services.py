@@ -12,7 +12,7 @@ from registry.exceptions import (
     StaleVersionError,
 )
 from tests.factories import AssetDeploymentFactory, AssetFactory, ChainFactory, VenueSymbolFactory
-from venues.models import VenueSymbol
+from markets.models import VenueSymbol
 
 pytestmark = pytest.mark.django_db
 

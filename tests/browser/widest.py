@@ -24,7 +24,8 @@ from quality.models import AssetQualityFlag
 from quality.services import flag_raise
 from registry.actors import acting_as
 from registry.text import NAME_MAX_LENGTH, SYMBOL_MAX_LENGTH
-from venues.services import venue_create, venue_symbol_create
+from markets.services import venue_symbol_create
+from venues.services import venue_create
 
 LONG_NAME = ("Wrapped Liquid Staked Restaked Ether Bridged " * 5)[:NAME_MAX_LENGTH].strip()
 LONG_SYMBOL = "WLSRETHBRIDGEDV2X"[:SYMBOL_MAX_LENGTH]

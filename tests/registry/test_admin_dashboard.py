@@ -65,7 +65,8 @@ def test_the_totals_are_these_tiles_in_this_order_each_linking_its_list(admin_cl
     """Each app contributes its tiles; the index shows them in one fixed order."""
     from quality.models import AssetQualityFlag
     from registry.models import OutboxEvent
-    from venues.models import Venue, VenueSymbol
+    from markets.models import VenueSymbol
+    from venues.models import Venue
 
     flags = AssetQualityFlag.objects.filter(resolved_at__isnull=True)
     expected = [

@@ -33,7 +33,7 @@ from registry.roles import AUDITOR, VIEWER
 from tests.events.worker import session_database_url, stop_group, wait_for
 from tests.redis_server import RedisServer, free_port
 from tests.tcp_gate import TcpGate
-from venues.lookups import ticker_key
+from markets.lookups import ticker_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -28,8 +28,9 @@ from quality.lookups import flags_key
 from quality.models import AssetQualityFlag
 from registry import cache
 from venues import services as venue_services
-from venues.lookups import ticker_key
-from venues.models import Venue, VenueSymbol
+from markets.lookups import ticker_key
+from markets.models import VenueSymbol
+from venues.models import Venue
 
 pytestmark = pytest.mark.django_db
 
@@ -224,7 +225,7 @@ WRITES = {
     ),
     "change a ticker's activity": (
         lambda ids: venue_services.venue_symbol_update(
-            venue_symbol=VenueSymbol.objects.get(venue="kraken", symbol="XXBTZUSD"),
+            venue_symbol=VenueSymbol.objects.get(venue="kraken", venue_symbol="XXBTZUSD"),
             changes={"is_active": False},
         ),
         ["ticker ETH", "deployment USDC", "group ETH", "flags BTC", "symbol BTC"],
@@ -265,7 +266,7 @@ WRITES = {
     ),
     "delist a ticker": (
         lambda ids: venue_services.venue_symbol_delist(
-            venue_symbol=VenueSymbol.objects.get(venue="kraken", symbol="XXBTZUSD"),
+            venue_symbol=VenueSymbol.objects.get(venue="kraken", venue_symbol="XXBTZUSD"),
             at=datetime(2026, 1, 1, tzinfo=UTC),
         ),
         ["ticker ETH", "deployment USDC", "group ETH", "flags BTC", "symbol BTC"],

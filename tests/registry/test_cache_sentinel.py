@@ -37,7 +37,7 @@ from tests.events.worker import wait_for
 from tests.redis_sentinel import SentinelGroup
 from tests.redis_server import RedisServer
 from tests.registry.test_cache_across_processes import Server
-from venues.lookups import ticker_key
+from markets.lookups import ticker_key
 
 SYMBOLS = {"BTC": "XXBTZUSD", "ETH": "XETHZUSD"}
 KEYS = {asset: ticker_key("kraken", symbol, "SPOT") for asset, symbol in SYMBOLS.items()}

@@ -18,8 +18,8 @@ from quality.services import flag_raise, flag_resolve
 from registry.exchange.entities import ENTITIES
 from registry.models import OutboxEvent
 from tests.api.conftest import walk_pages
-from venues.models import VenueSymbol
-from venues.services import venue_symbol_create, venue_symbol_delist
+from markets.models import VenueSymbol
+from markets.services import venue_symbol_create, venue_symbol_delist
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ NOT_CARRIED = {
 
 def add_history() -> None:
     """What the demo lacks: a delisted ticker mapped anew, a resolved flag, a deleted asset."""
-    kraken_eth = VenueSymbol.objects.get(venue_id="kraken", symbol="XETHZUSD")
+    kraken_eth = VenueSymbol.objects.get(venue_id="kraken", venue_symbol="XETHZUSD")
     venue_symbol_delist(venue_symbol=kraken_eth)
     venue_symbol_create(
         venue=kraken_eth.venue,
@@ -232,7 +232,7 @@ def test_an_export_recreates_the_same_registry_in_an_empty_one(db, tmp_path):
     resolved = AssetQualityFlag.objects.get(flag_type="LOW_LIQUIDITY")
     assert resolved.resolution_notes == "Liquidity is back."
     assert resolved.resolved_by == resolved.raised_by == "service:importer"
-    tickers = VenueSymbol.objects.filter(venue_id="kraken", symbol="XETHZUSD")
+    tickers = VenueSymbol.objects.filter(venue_id="kraken", venue_symbol="XETHZUSD")
     assert sorted(t.delisted_at is None for t in tickers) == [False, True]
     # Imported a second time, the files find what the first import made.
     for entity in ENTITIES:
@@ -465,7 +465,7 @@ def test_a_ticker_delisted_in_the_file_is_delisted_and_stays_delisted(demo, tmp_
     assert report["created"] == {} and report["updated"] == {}
     (warning,) = report["warnings"]
     assert f"mapping {row['id']} was delisted since" in warning
-    assert not VenueSymbol.objects.current().filter(venue_id="coinbase", symbol="BTC-USD").exists()
+    assert not VenueSymbol.objects.current().filter(venue_id="coinbase", venue_symbol="BTC-USD").exists()
 
 
 def test_an_identifier_cannot_be_changed_as_the_api_cannot(demo, tmp_path):

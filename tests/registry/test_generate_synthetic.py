@@ -9,7 +9,7 @@ from django.core.management import call_command
 from assets.models import Asset, AssetDeployment
 from quality.models import AssetQualityFlag
 from registry import cache
-from venues.models import VenueSymbol
+from markets.models import VenueSymbol
 
 pytestmark = pytest.mark.django_db
 

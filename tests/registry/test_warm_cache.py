@@ -7,8 +7,8 @@ from django.core.management import call_command
 
 from quality.lookups import flags_key
 from registry import cache
-from venues.lookups import ticker_key
-from venues.models import VenueSymbol
+from markets.lookups import ticker_key
+from markets.models import VenueSymbol
 
 pytestmark = pytest.mark.django_db
 

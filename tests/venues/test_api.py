@@ -16,8 +16,10 @@ from tests.factories import (
     VenueFactory,
     VenueSymbolFactory,
 )
-from venues.choices import MarketType, VenueType
-from venues.models import Venue, VenueAsset, VenueSymbol
+from markets.choices import InstrumentType
+from venues.choices import VenueType
+from markets.models import VenueSymbol
+from venues.models import Venue, VenueAsset
 
 pytestmark = pytest.mark.django_db
 
@@ -316,7 +318,7 @@ def test_ticker_keeps_the_venues_spelling(steward):
 
 def test_same_ticker_as_spot_and_perpetual_are_two_mappings(steward):
     """One native ticker can name a spot and a perpetual market on one venue."""
-    spot = VenueSymbolFactory(symbol="ETHUSDT", market_type=MarketType.SPOT)
+    spot = VenueSymbolFactory(symbol="ETHUSDT", market_type=InstrumentType.SPOT)
 
     response = steward.post(
         SYMBOLS,
@@ -330,7 +332,7 @@ def test_same_ticker_as_spot_and_perpetual_are_two_mappings(steward):
     )
 
     assert response.status_code == 201, response.content
-    assert VenueSymbol.objects.filter(venue=spot.venue, symbol="ETHUSDT").count() == 2
+    assert VenueSymbol.objects.filter(venue=spot.venue, venue_symbol="ETHUSDT").count() == 2
 
 
 def test_duplicate_current_mapping_is_409(steward):
@@ -348,7 +350,7 @@ def test_duplicate_current_mapping_is_409(steward):
     )
 
     assert_error(response, 409)
-    assert VenueSymbol.objects.filter(symbol="DOGEUSDT").count() == 1
+    assert VenueSymbol.objects.filter(venue_symbol="DOGEUSDT").count() == 1
 
 
 def test_quote_equal_to_base_is_400(steward):
@@ -367,7 +369,7 @@ def test_quote_equal_to_base_is_400(steward):
     )
 
     assert_error(response, 400, "invalid")
-    assert not VenueSymbol.objects.filter(symbol="SELFSELF").exists()
+    assert not VenueSymbol.objects.filter(venue_symbol="SELFSELF").exists()
 
 
 def test_get_venue_symbol_answers_etag(viewer):
@@ -436,7 +438,7 @@ def test_list_venue_symbols_filters(viewer):
     btc, eth, usdt = AssetFactory(), AssetFactory(), AssetFactory()
     spot = VenueSymbolFactory(venue=venue, symbol="BTCUSDT", asset=btc, quote_asset=usdt)
     perp = VenueSymbolFactory(
-        venue=venue, symbol="BTCUSDT", market_type=MarketType.PERPETUAL, asset=btc
+        venue=venue, symbol="BTCUSDT", market_type=InstrumentType.PERPETUAL, asset=btc
     )
     eth_spot = VenueSymbolFactory(venue=other_venue, symbol="ETH-USD", asset=eth, is_active=False)
 
@@ -487,7 +489,7 @@ def test_as_of_that_is_not_a_datetime_is_400(viewer):
 
 def test_by_ticker_defaults_to_spot(viewer, demo):
     """by-ticker without market_type answers the SPOT mapping of binance BTCUSDT."""
-    spot = VenueSymbol.objects.get(venue_id="binance", symbol="BTCUSDT", market_type="SPOT")
+    spot = VenueSymbol.objects.get(venue_id="binance", venue_symbol="BTCUSDT", market_type="SPOT")
 
     response = viewer.get(BY_TICKER, {"venue": "binance", "symbol": "BTCUSDT"})
 
@@ -500,7 +502,7 @@ def test_by_ticker_defaults_to_spot(viewer, demo):
 
 def test_by_ticker_with_market_type_answers_the_perpetual(viewer, demo):
     """market_type=PERPETUAL answers the perpetual market of the same native ticker."""
-    perp = VenueSymbol.objects.get(venue_id="binance", symbol="BTCUSDT", market_type="PERPETUAL")
+    perp = VenueSymbol.objects.get(venue_id="binance", venue_symbol="BTCUSDT", market_type="PERPETUAL")
     bitcoin = Asset.objects.get(identifiers__source="COINGECKO", identifiers__external_id="bitcoin")
 
     response = viewer.get(
@@ -614,7 +616,7 @@ def test_delisting_twice_is_400(steward):
 def test_delisted_ticker_can_be_mapped_anew_and_history_answers_as_of(steward, demo):
     """After delisting binance BTCUSDT spot, the ticker maps to a new asset; as_of still
     answers what it meant before, and by-ticker answers the new meaning."""
-    old = VenueSymbol.objects.get(venue_id="binance", symbol="BTCUSDT", market_type="SPOT")
+    old = VenueSymbol.objects.get(venue_id="binance", venue_symbol="BTCUSDT", market_type="SPOT")
     delisted = steward.post(
         f"{SYMBOLS}{old.pk}/delist/", {"delisted_at": "2024-01-01T00:00:00Z"}, format="json"
     )
@@ -735,7 +737,7 @@ def test_mapping_a_ticker_to_a_deleted_asset_is_400(steward):
     )
 
     assert_error(response, 400, "invalid", "asset")
-    assert not VenueSymbol.objects.filter(symbol="GONEUSDT").exists()
+    assert not VenueSymbol.objects.filter(venue_symbol="GONEUSDT").exists()
 
 
 def test_put_venue_symbol_with_same_key_changes_listed_at(steward):

@@ -25,9 +25,11 @@ from chains.models import Chain
 from registry.importing import ImportReport, Progress, run_import
 from registry.models import OutboxEvent
 from tests.reports import comparable
-from venues.choices import MarketType, VenueType
-from venues.importers import ccxt
-from venues.models import Venue, VenueAsset, VenueSymbol
+from markets.choices import InstrumentType
+from venues.choices import VenueType
+from markets.importers import ccxt
+from markets.models import VenueSymbol
+from venues.models import Venue, VenueAsset
 from venues.services import (
     venue_asset_create,
     venue_create,
@@ -66,8 +68,8 @@ def asset(symbol: str) -> Asset:
     return Asset.objects.get(symbol=symbol)
 
 
-def current(venue: str, symbol: str, market_type: str = MarketType.SPOT) -> VenueSymbol:
-    return VenueSymbol.objects.current().get(venue_id=venue, symbol=symbol, market_type=market_type)
+def current(venue: str, symbol: str, market_type: str = InstrumentType.SPOT) -> VenueSymbol:
+    return VenueSymbol.objects.current().get(venue_id=venue, venue_symbol=symbol, market_type=market_type)
 
 
 def code(venue: str, venue_asset_symbol: str) -> Asset:
@@ -110,7 +112,7 @@ def test_kraken_xxbtzusd_resolves_to_btc_quoted_in_usd(
     assert code("kraken", "ZUSD") == usd
     assert code("kraken", "XXDG").symbol == "DOGE"
     assert current("kraken", "XBTUSDT").quote_asset == asset("USDT")
-    old = VenueSymbol.objects.get(venue_id="kraken", symbol="XXBTZUSD", delisted_at__isnull=False)
+    old = VenueSymbol.objects.get(venue_id="kraken", venue_symbol="XXBTZUSD", delisted_at__isnull=False)
     assert old.quote_asset is None and old.metadata == {"quote_currency": "USD"}
     assert mapping.listed_at == old.delisted_at
     events = OutboxEvent.objects.filter(event_type="venue_symbol_mapped", entity_id=mapping.pk)
@@ -179,7 +181,7 @@ def test_bitfinex_records_its_own_codes_and_rejects_an_unknown_currency(demo):
     assert code("bitfinex", "USDT") == asset("USDT")
     assert code("bitfinex", "fBTCF0") == asset("BTC")
     assert not VenueAsset.objects.filter(venue_id="bitfinex", venue_asset_symbol="fEUR").exists()
-    assert not VenueSymbol.objects.filter(venue_id="bitfinex", symbol="tBTCEUR").exists()
+    assert not VenueSymbol.objects.filter(venue_id="bitfinex", venue_symbol="tBTCEUR").exists()
     perpetual = current("bitfinex", "tBTCF0:USTF0", "PERPETUAL")
     assert (perpetual.asset, perpetual.quote_asset) == (asset("BTC"), asset("USDT"))
 
@@ -200,7 +202,7 @@ def test_an_ambiguous_currency_is_rejected_naming_both_candidates(demo):
     assert f"{cardano.pk} Cardano" in reason and f"{other.pk} Ada impostor" in reason
     assert "VenueAsset of kraken" in reason and "canonical symbol ADA" in reason
     assert list(rejections(report)) == ["market ADA/USDT"]
-    assert not VenueSymbol.objects.filter(venue_id="kraken", symbol="ADAUSDT").exists()
+    assert not VenueSymbol.objects.filter(venue_id="kraken", venue_symbol="ADAUSDT").exists()
     assert not VenueAsset.objects.filter(venue_id="kraken", venue_asset_symbol="ADA").exists()
     assert current("kraken", "LTCUSDT").asset.symbol == "LTC"
 
@@ -349,7 +351,7 @@ def test_a_code_recorded_for_a_deleted_asset_is_not_passed_over(demo):
 
     reason = rejections(report)["market ADA/USDT"]
     assert f"code ADA is recorded for ADA (Cardano, {deleted.pk}, deleted)" in reason
-    assert not VenueSymbol.objects.filter(venue_id="kraken", symbol="ADAUSDT").exists()
+    assert not VenueSymbol.objects.filter(venue_id="kraken", venue_symbol="ADAUSDT").exists()
 
 
 def test_overwrite_delists_a_mapping_to_another_asset_and_maps_the_ticker_anew(demo):
@@ -372,7 +374,7 @@ def test_overwrite_delists_a_mapping_to_another_asset_and_maps_the_ticker_anew(d
     assert old.delisted_at is not None and old.is_active is False and old.asset == old_token
     new = current("kraken", "ADAUSDT")
     assert new.asset == cardano and new.pk != old.pk
-    history = VenueSymbol.objects.filter(venue=kraken, symbol="ADAUSDT")
+    history = VenueSymbol.objects.filter(venue=kraken, venue_symbol="ADAUSDT")
     assert history.as_of(old.delisted_at).get() == new
 
 
@@ -407,7 +409,7 @@ def test_a_malformed_market_is_rejected_by_name_and_the_rest_imports(demo, tmp_p
         "market DOGE/USDT": "active must be true, false or null, not 'yes'.",
     }
     assert report["created"]["venue symbols"] == 5
-    assert not VenueSymbol.objects.filter(venue_id="kraken", symbol="LTCUSDT").exists()
+    assert not VenueSymbol.objects.filter(venue_id="kraken", venue_symbol="LTCUSDT").exists()
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from assets.services import asset_soft_delete
 from registry.exceptions import ConflictError
 from tests.factories import AssetFactory, VenueFactory
-from venues.models import VenueSymbol
-from venues.services import venue_symbol_create, venue_symbol_delist, venue_symbol_update
+from markets.models import VenueSymbol
+from markets.services import venue_symbol_create, venue_symbol_delist, venue_symbol_update
 
 
 @pytest.mark.django_db
@@ -28,7 +28,7 @@ def test_reused_ticker_answers_what_it_meant_at_a_date():
     venue_symbol_create(
         venue=venue, symbol="LUNAUSDT", asset=luna_new, listed_at=datetime(2022, 5, 31, tzinfo=UTC)
     )
-    tickers = VenueSymbol.objects.filter(venue=venue, symbol="LUNAUSDT")
+    tickers = VenueSymbol.objects.filter(venue=venue, venue_symbol="LUNAUSDT")
     assert tickers.as_of(datetime(2022, 5, 1, tzinfo=UTC)).get().asset == luna_classic
     assert tickers.resolvable().get().asset == luna_new
 
