@@ -16,10 +16,20 @@ from registry.events.types import EventType, register_event_type
 
 
 def asset_message(asset: Asset) -> assets_pb2.Asset:
+    """An asset type the contract's enum lacks (FIAT) is sent as ASSET_TYPE_UNSPECIFIED,
+    named in metadata["cqar_asset_type"]."""
+    name = f"ASSET_TYPE_{asset.asset_type}"
+    contract_names = assets_pb2.AssetType.keys()
+    if name in contract_names:
+        return message_from(asset, assets_pb2.Asset, asset_type=assets_pb2.AssetType.Value(name))
+    metadata = asset.metadata
+    if not isinstance(metadata, dict):  # wrapped as encoding.struct() wraps it
+        metadata = {} if metadata is None else {"cqar_value": metadata}
     return message_from(
         asset,
         assets_pb2.Asset,
-        asset_type=assets_pb2.AssetType.Value(f"ASSET_TYPE_{asset.asset_type}"),
+        asset_type=assets_pb2.ASSET_TYPE_UNSPECIFIED,
+        metadata={**metadata, "cqar_asset_type": str(asset.asset_type)},
     )
 
 

@@ -151,6 +151,7 @@ def instrument_create(
     instrument.code = _unique_code(instrument)
     validated_create(instrument, conflict_errors={"instrument_unique_terms": InstrumentExistsError})
     record("instrument_created", instrument)
+    record("instrument_registered", instrument)  # with its terms
     return instrument
 
 

@@ -20,6 +20,7 @@ CONTRACTS_DIR = Path(__file__).resolve().parent
 PROTO_FILES = (
     "cqc/assets/v1/assets.proto",
     "cqc/venues/v1/venues.proto",
+    "cqc/markets/v1/markets.proto",
     "cqc/events/v1/events.proto",
 )
 # Every message of the contracts' cqc.events.v1 package at v0.4.0 (proto/events/v1/*.proto),

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.utils import timezone
-from google.protobuf import json_format, unknown_fields
+from google.protobuf import json_format, message_factory, unknown_fields
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from assets import services as asset_services
@@ -24,6 +24,10 @@ from quality import services as quality_services
 from registry.actors import acting_as
 from registry.events.jetstream import encode
 from registry.events.outbox import sequence_pending
+from registry.events.pb.cqc.assets.v1 import assets_pb2
+from registry.events.pb.cqc.events.v1 import events_pb2 as cqc_events_pb2
+from registry.events.pb.cqc.markets.v1 import markets_pb2
+from registry.events.pb.cqc.venues.v1 import venues_pb2
 from registry.events.types import event_type, event_type_names, message_class
 from registry.models import OutboxEvent
 from tests.contracts.loader import CONTRACT_EVENTS, contract_message
@@ -104,6 +108,103 @@ def test_an_event_on_a_cqc_subject_is_exactly_the_contracts_message():
         assert structure(kind.message.DESCRIPTOR) == structure(
             contract_message(contract).DESCRIPTOR
         ), name
+
+
+# Our generated modules of the contracts' packages (proto/cqc/).
+OUR_CONTRACT_FILES = (assets_pb2, venues_pb2, markets_pb2, cqc_events_pb2)
+
+
+def our_contract_messages() -> list[Descriptor]:
+    return [
+        message
+        for module in OUR_CONTRACT_FILES
+        for message in module.DESCRIPTOR.message_types_by_name.values()
+    ]
+
+
+def test_every_contract_message_we_declare_is_the_contracts():
+    """Each message of proto/cqc/ (entities and events, published yet or not) has the
+    stand-in's names, numbers, types, cardinality and presence, its enums included."""
+    declared = {message.full_name for message in our_contract_messages()}
+    assert {
+        "cqc.markets.v1.Instrument",
+        "cqc.markets.v1.Market",
+        "cqc.markets.v1.SpotInstrument",
+        "cqc.markets.v1.PerpContract",
+        "cqc.markets.v1.FutureContract",
+        "cqc.markets.v1.OptionSeries",
+        "cqc.markets.v1.LendingDeposit",
+        "cqc.markets.v1.LendingBorrow",
+        "cqc.events.v1.InstrumentCreated",
+        "cqc.events.v1.MarketCreated",
+        "cqc.events.v1.VenueMarketListed",
+        "cqc.events.v1.VenueMarketDelisted",
+    } <= declared
+    for message in our_contract_messages():
+        assert structure(message) == structure(contract_message(message.full_name).DESCRIPTOR), (
+            message.full_name
+        )
+
+
+def filled(message_class):
+    """A message with every field set to a value of its own, recursively; bools and
+    integers are false and 0 where the field number is odd, so presence is tested too."""
+    message = message_class()
+    for field in message_class.DESCRIPTOR.fields:
+        odd = field.number % 2 == 1
+        name = field.message_type.full_name if field.message_type else None
+        if name == "google.protobuf.Timestamp":
+            getattr(message, field.name).FromSeconds(1_700_000_000 + field.number)
+        elif name == "google.protobuf.Struct":
+            getattr(message, field.name).update({f"key_{field.number}": [True, "x", 1.5]})
+        elif field.message_type is not None:
+            getattr(message, field.name).CopyFrom(filled(message_class_of(field)))
+        elif field.label == FieldDescriptor.LABEL_REPEATED:
+            getattr(message, field.name).extend([f"{field.name}-{field.number}", "second"])
+        elif field.type == FieldDescriptor.TYPE_STRING:
+            setattr(message, field.name, f"{field.name}-{field.number}")
+        elif field.type == FieldDescriptor.TYPE_BOOL:
+            setattr(message, field.name, not odd)
+        elif field.type == FieldDescriptor.TYPE_ENUM:
+            setattr(message, field.name, field.enum_type.values[-1].number)
+        elif field.type == FieldDescriptor.TYPE_DOUBLE:
+            setattr(message, field.name, field.number + 0.25)
+        else:
+            setattr(message, field.name, 0 if odd else -field.number)
+    return message
+
+
+def message_class_of(field: FieldDescriptor):
+    """The class of a message field, from the pool its message came from."""
+    pool = field.message_type.file.pool
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName(field.message_type.full_name))
+
+
+def as_values(message) -> dict:
+    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+
+
+@pytest.mark.parametrize(
+    "full_name", sorted(message.full_name for message in our_contract_messages())
+)
+def test_a_contract_message_round_trips_between_ours_and_the_stand_in(full_name):
+    """Built with our generated class, read with the stand-in to the same values and
+    bytes, and the other way round; false and 0 arrive set both ways."""
+    ours, stand_in = message_class(full_name), contract_message(full_name)
+
+    sent = filled(ours)
+    read = stand_in.FromString(sent.SerializeToString(deterministic=True))
+    assert_no_unknown_fields(read)
+    assert as_values(read) == as_values(sent)
+    assert read.SerializeToString(deterministic=True) == sent.SerializeToString(deterministic=True)
+
+    sent_back = filled(stand_in)
+    read_back = ours.FromString(sent_back.SerializeToString(deterministic=True))
+    assert_no_unknown_fields(read_back)
+    assert as_values(read_back) == as_values(sent_back)
+    for field in ours.DESCRIPTOR.fields:
+        if field.has_presence:
+            assert read_back.HasField(field.name), (full_name, field.name)
 
 
 def test_an_event_of_our_own_is_on_a_subject_no_cqc_event_uses():

@@ -1,3 +1,4 @@
 from . import assets
 from . import events
+from . import markets
 from . import venues

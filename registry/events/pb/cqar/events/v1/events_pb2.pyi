@@ -1,5 +1,6 @@
 from cqar.registry.v1 import registry_pb2 as _registry_pb2
 from cqc.assets.v1 import assets_pb2 as _assets_pb2
+from cqc.markets.v1 import markets_pb2 as _markets_pb2
 from cqc.venues.v1 import venues_pb2 as _venues_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -226,4 +227,56 @@ class VenueSymbolEvent(_message.Message):
     entity_version: int
 
     def __init__(self, event_id: _Optional[str]=..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., actor_id: _Optional[str]=..., venue_symbol: _Optional[_Union[_registry_pb2.VenueSymbol, _Mapping]]=..., source: _Optional[str]=..., changed_fields: _Optional[_Iterable[str]]=..., entity_version: _Optional[int]=...) -> None:
+        ...
+
+class InstrumentEvent(_message.Message):
+    __slots__ = ('event_id', 'timestamp', 'actor_id', 'instrument', 'source', 'changed_fields', 'entity_version', 'spot_instrument', 'perp_contract', 'future_contract', 'option_series', 'lending_deposit', 'lending_borrow')
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTRUMENT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SPOT_INSTRUMENT_FIELD_NUMBER: _ClassVar[int]
+    PERP_CONTRACT_FIELD_NUMBER: _ClassVar[int]
+    FUTURE_CONTRACT_FIELD_NUMBER: _ClassVar[int]
+    OPTION_SERIES_FIELD_NUMBER: _ClassVar[int]
+    LENDING_DEPOSIT_FIELD_NUMBER: _ClassVar[int]
+    LENDING_BORROW_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    timestamp: _timestamp_pb2.Timestamp
+    actor_id: str
+    instrument: _markets_pb2.Instrument
+    source: str
+    changed_fields: _containers.RepeatedScalarFieldContainer[str]
+    entity_version: int
+    spot_instrument: _markets_pb2.SpotInstrument
+    perp_contract: _markets_pb2.PerpContract
+    future_contract: _markets_pb2.FutureContract
+    option_series: _markets_pb2.OptionSeries
+    lending_deposit: _markets_pb2.LendingDeposit
+    lending_borrow: _markets_pb2.LendingBorrow
+
+    def __init__(self, event_id: _Optional[str]=..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., actor_id: _Optional[str]=..., instrument: _Optional[_Union[_markets_pb2.Instrument, _Mapping]]=..., source: _Optional[str]=..., changed_fields: _Optional[_Iterable[str]]=..., entity_version: _Optional[int]=..., spot_instrument: _Optional[_Union[_markets_pb2.SpotInstrument, _Mapping]]=..., perp_contract: _Optional[_Union[_markets_pb2.PerpContract, _Mapping]]=..., future_contract: _Optional[_Union[_markets_pb2.FutureContract, _Mapping]]=..., option_series: _Optional[_Union[_markets_pb2.OptionSeries, _Mapping]]=..., lending_deposit: _Optional[_Union[_markets_pb2.LendingDeposit, _Mapping]]=..., lending_borrow: _Optional[_Union[_markets_pb2.LendingBorrow, _Mapping]]=...) -> None:
+        ...
+
+class MarketEvent(_message.Message):
+    __slots__ = ('event_id', 'timestamp', 'actor_id', 'market', 'source', 'changed_fields', 'entity_version')
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    MARKET_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    timestamp: _timestamp_pb2.Timestamp
+    actor_id: str
+    market: _markets_pb2.Market
+    source: str
+    changed_fields: _containers.RepeatedScalarFieldContainer[str]
+    entity_version: int
+
+    def __init__(self, event_id: _Optional[str]=..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., actor_id: _Optional[str]=..., market: _Optional[_Union[_markets_pb2.Market, _Mapping]]=..., source: _Optional[str]=..., changed_fields: _Optional[_Iterable[str]]=..., entity_version: _Optional[int]=...) -> None:
         ...

@@ -1,4 +1,5 @@
 from cqc.assets.v1 import assets_pb2 as _assets_pb2
+from cqc.markets.v1 import markets_pb2 as _markets_pb2
 from cqc.venues.v1 import venues_pb2 as _venues_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf import descriptor as _descriptor
@@ -100,4 +101,66 @@ class VenueAssetListed(_message.Message):
     is_new_listing: bool
 
     def __init__(self, event_id: _Optional[str]=..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., actor_id: _Optional[str]=..., venue_asset: _Optional[_Union[_venues_pb2.VenueAsset, _Mapping]]=..., is_new_listing: bool=...) -> None:
+        ...
+
+class InstrumentCreated(_message.Message):
+    __slots__ = ('event_id', 'timestamp', 'actor_id', 'instrument')
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTRUMENT_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    timestamp: _timestamp_pb2.Timestamp
+    actor_id: str
+    instrument: _markets_pb2.Instrument
+
+    def __init__(self, event_id: _Optional[str]=..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., actor_id: _Optional[str]=..., instrument: _Optional[_Union[_markets_pb2.Instrument, _Mapping]]=...) -> None:
+        ...
+
+class MarketCreated(_message.Message):
+    __slots__ = ('event_id', 'timestamp', 'actor_id', 'market')
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    MARKET_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    timestamp: _timestamp_pb2.Timestamp
+    actor_id: str
+    market: _markets_pb2.Market
+
+    def __init__(self, event_id: _Optional[str]=..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., actor_id: _Optional[str]=..., market: _Optional[_Union[_markets_pb2.Market, _Mapping]]=...) -> None:
+        ...
+
+class VenueMarketListed(_message.Message):
+    __slots__ = ('event_id', 'timestamp', 'actor_id', 'market', 'is_new_listing')
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    MARKET_FIELD_NUMBER: _ClassVar[int]
+    IS_NEW_LISTING_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    timestamp: _timestamp_pb2.Timestamp
+    actor_id: str
+    market: _markets_pb2.Market
+    is_new_listing: bool
+
+    def __init__(self, event_id: _Optional[str]=..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., actor_id: _Optional[str]=..., market: _Optional[_Union[_markets_pb2.Market, _Mapping]]=..., is_new_listing: bool=...) -> None:
+        ...
+
+class VenueMarketDelisted(_message.Message):
+    __slots__ = ('event_id', 'timestamp', 'actor_id', 'venue_id', 'market_id', 'reason')
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    VENUE_ID_FIELD_NUMBER: _ClassVar[int]
+    MARKET_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    timestamp: _timestamp_pb2.Timestamp
+    actor_id: str
+    venue_id: str
+    market_id: str
+    reason: str
+
+    def __init__(self, event_id: _Optional[str]=..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., actor_id: _Optional[str]=..., venue_id: _Optional[str]=..., market_id: _Optional[str]=..., reason: _Optional[str]=...) -> None:
         ...
