@@ -20,7 +20,7 @@ from django.utils import timezone
 from assets.models import Asset
 from markets.choices import InstrumentType, MarketStatus
 from markets.lookups import instrument_keys, market_keys
-from markets.models import DERIVATIVES, LENDING, Instrument, Market
+from markets.models import DERIVATIVES, LENDING, Instrument, Market, VenueSymbol
 from registry.cache import invalidate
 from registry.events.outbox import record
 from registry.exceptions import ConflictError
@@ -456,9 +456,10 @@ def venue_symbol_create(
     instrument = legacy_instrument(market_type=market_type, asset=asset, quote_asset=quote_asset)
     if not is_active:
         fields["status"] = MarketStatus.HALTED
-    return market_create(
+    market = market_create(
         venue=venue, venue_symbol=symbol, instrument=instrument, market_type=market_type, **fields
     )
+    return VenueSymbol.objects.select_related("instrument").get(pk=market.pk)
 
 
 def legacy_changes(market: Market, changes: Mapping[str, Any]) -> dict[str, Any]:

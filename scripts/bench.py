@@ -231,8 +231,8 @@ def hot_paths() -> dict[str, list[tuple[str, str]]]:
     """(path, cache key) of every hot lookup to drive, by lookup."""
     _, AssetDeployment, VenueSymbol = orm()
     from assets.lookups import deployment_key
-    from quality.lookups import flags_key
     from markets.lookups import ticker_key
+    from quality.lookups import flags_key
 
     tickers = VenueSymbol.objects.resolvable().values_list("venue_id", "symbol", "market_type")
     deployments = (

@@ -18,6 +18,7 @@ from assets.models import (
     AssetRelationship,
 )
 from chains.models import Chain
+from markets.models import VenueSymbol
 from quality.models import AssetQualityFlag
 from tests.factories import (
     AssetDeploymentFactory,
@@ -30,7 +31,6 @@ from tests.factories import (
     VenueAssetFactory,
     VenueSymbolFactory,
 )
-from markets.models import VenueSymbol
 from venues.models import VenueAsset
 
 pytestmark = pytest.mark.django_db
@@ -205,7 +205,9 @@ def test_one_ticker_may_name_a_spot_and_a_perpetual_market():
     VenueSymbolFactory(
         venue=spot.venue, symbol="BTCUSDT", market_type="PERPETUAL", asset=spot.asset
     )
-    assert VenueSymbol.objects.current().filter(venue=spot.venue, venue_symbol="BTCUSDT").count() == 2
+    assert (
+        VenueSymbol.objects.current().filter(venue=spot.venue, venue_symbol="BTCUSDT").count() == 2
+    )
 
 
 def test_a_delisted_ticker_may_be_mapped_again():

@@ -1,4 +1,4 @@
-"""Write operations on venues and venue currency codes (tickers: markets.services)."""
+"""Write operations on venues and venue currency codes."""
 
 from collections.abc import Mapping
 from typing import Any

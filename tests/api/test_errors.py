@@ -9,9 +9,9 @@ import json
 import pytest
 
 from chains.models import Chain
+from markets.models import VenueSymbol
 from tests.api.conftest import assert_error
 from tests.factories import AssetQualityFlagFactory, ChainFactory, VenueSymbolFactory
-from markets.models import VenueSymbol
 
 pytestmark = pytest.mark.django_db
 

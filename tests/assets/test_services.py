@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from assets import services
 from assets.models import Asset, AssetDeployment, AssetRelationship
+from markets.models import VenueSymbol
 from registry.exceptions import (
     AssetNotFoundError,
     DeploymentExistsError,
@@ -12,7 +13,6 @@ from registry.exceptions import (
     StaleVersionError,
 )
 from tests.factories import AssetDeploymentFactory, AssetFactory, ChainFactory, VenueSymbolFactory
-from markets.models import VenueSymbol
 
 pytestmark = pytest.mark.django_db
 

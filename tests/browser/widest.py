@@ -19,12 +19,12 @@ from assets.services import (
 from chains.addresses import ADDRESS_MAX_LENGTH
 from chains.models import Chain
 from chains.services import chain_create
+from markets.services import venue_symbol_create
 from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
 from quality.services import flag_raise
 from registry.actors import acting_as
 from registry.text import NAME_MAX_LENGTH, SYMBOL_MAX_LENGTH
-from markets.services import venue_symbol_create
 from venues.services import venue_create
 
 LONG_NAME = ("Wrapped Liquid Staked Restaked Ether Bridged " * 5)[:NAME_MAX_LENGTH].strip()

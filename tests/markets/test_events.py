@@ -17,6 +17,7 @@ from markets.events import (
     instrument_terms_message,
     market_asset_ids,
     market_message,
+    text_id,
     venue_market_delisted_fields,
 )
 from registry.events.pb.cqar.events.v1 import events_pb2 as cqar_events
@@ -276,7 +277,7 @@ def test_market_events_decode_with_the_contract():
         event_id="e2", market=market_message(listing), is_new_listing=False
     )
     delisted = cqc_events.VenueMarketDelisted(
-        event_id="e3", **venue_market_delisted_fields(listing)
+        event_id="e3", market_id=text_id(listing), **venue_market_delisted_fields(listing)
     )
 
     assert as_contract(created).market.venue_symbol == "BTCUSDT"

@@ -63,9 +63,9 @@ def test_recent_changes_link_ids_quoted_as_the_admin_unquotes_them(admin_client)
 
 def test_the_totals_are_these_tiles_in_this_order_each_linking_its_list(admin_client, demo):
     """Each app contributes its tiles; the index shows them in one fixed order."""
+    from markets.models import VenueSymbol
     from quality.models import AssetQualityFlag
     from registry.models import OutboxEvent
-    from markets.models import VenueSymbol
     from venues.models import Venue
 
     flags = AssetQualityFlag.objects.filter(resolved_at__isnull=True)

@@ -29,11 +29,11 @@ from knox.models import AuthToken
 from prometheus_client.parser import text_string_to_metric_families
 
 from assets.models import Asset
+from markets.lookups import ticker_key
 from registry.roles import AUDITOR, VIEWER
 from tests.events.worker import session_database_url, stop_group, wait_for
 from tests.redis_server import RedisServer, free_port
 from tests.tcp_gate import TcpGate
-from markets.lookups import ticker_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -23,13 +23,13 @@ from assets.lookups import (
 )
 from assets.models import Asset, AssetDeployment, AssetGroup, AssetRelationship
 from chains.models import Chain
+from markets.lookups import ticker_key
+from markets.models import VenueSymbol
 from quality import services as flag_services
 from quality.lookups import flags_key
 from quality.models import AssetQualityFlag
 from registry import cache
 from venues import services as venue_services
-from markets.lookups import ticker_key
-from markets.models import VenueSymbol
 from venues.models import Venue
 
 pytestmark = pytest.mark.django_db

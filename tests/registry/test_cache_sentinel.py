@@ -31,13 +31,13 @@ from knox.models import AuthToken
 
 from assets.models import Asset
 from config.redis_url import redis_cache_connection
+from markets.lookups import ticker_key
 from registry import cache
 from registry.roles import AUDITOR, VIEWER
 from tests.events.worker import wait_for
 from tests.redis_sentinel import SentinelGroup
 from tests.redis_server import RedisServer
 from tests.registry.test_cache_across_processes import Server
-from markets.lookups import ticker_key
 
 SYMBOLS = {"BTC": "XXBTZUSD", "ETH": "XETHZUSD"}
 KEYS = {asset: ticker_key("kraken", symbol, "SPOT") for asset, symbol in SYMBOLS.items()}

@@ -13,13 +13,13 @@ from django.db.models import Max
 from assets.models import Asset, AssetDeployment, AssetIdentifier
 from assets.services import asset_create, asset_identifier_create, asset_soft_delete
 from chains.models import Chain
+from markets.models import VenueSymbol
+from markets.services import venue_symbol_create, venue_symbol_delist
 from quality.models import AssetQualityFlag
 from quality.services import flag_raise, flag_resolve
 from registry.exchange.entities import ENTITIES
 from registry.models import OutboxEvent
 from tests.api.conftest import walk_pages
-from markets.models import VenueSymbol
-from markets.services import venue_symbol_create, venue_symbol_delist
 
 pytestmark = pytest.mark.django_db
 
@@ -465,7 +465,11 @@ def test_a_ticker_delisted_in_the_file_is_delisted_and_stays_delisted(demo, tmp_
     assert report["created"] == {} and report["updated"] == {}
     (warning,) = report["warnings"]
     assert f"mapping {row['id']} was delisted since" in warning
-    assert not VenueSymbol.objects.current().filter(venue_id="coinbase", venue_symbol="BTC-USD").exists()
+    assert (
+        not VenueSymbol.objects.current()
+        .filter(venue_id="coinbase", venue_symbol="BTC-USD")
+        .exists()
+    )
 
 
 def test_an_identifier_cannot_be_changed_as_the_api_cannot(demo, tmp_path):

@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 
 from assets.models import Asset, AssetDeployment
+from markets.models import VenueSymbol
 from quality.models import AssetQualityFlag
 from registry import cache
-from markets.models import VenueSymbol
 
 pytestmark = pytest.mark.django_db
 

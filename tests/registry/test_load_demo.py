@@ -9,8 +9,8 @@ from django.db.models import Max
 
 from assets.models import Asset, AssetDeployment, AssetRelationship
 from assets.services import asset_soft_delete
-from quality.models import AssetQualityFlag
 from markets.models import VenueSymbol
+from quality.models import AssetQualityFlag
 
 pytestmark = pytest.mark.django_db
 
@@ -65,11 +65,14 @@ def test_demo_set_holds_the_assets_of_the_quick_start():
     )
     assert usdc.get().decimals == 6
     assert (
-        VenueSymbol.objects.resolvable().get(venue_id="kraken", venue_symbol="XXBTZUSD").asset.symbol
+        VenueSymbol.objects.resolvable()
+        .get(venue_id="kraken", venue_symbol="XXBTZUSD")
+        .asset.symbol
         == "BTC"
     )
     assert (
-        VenueSymbol.objects.resolvable().filter(venue_id="binance", venue_symbol="BTCUSDT").count() == 2
+        VenueSymbol.objects.resolvable().filter(venue_id="binance", venue_symbol="BTCUSDT").count()
+        == 2
     )
     wsteth_parent = AssetRelationship.objects.get(child_asset__symbol="wstETH").parent_asset
     assert wsteth_parent.symbol == "stETH"

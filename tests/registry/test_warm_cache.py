@@ -5,10 +5,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from quality.lookups import flags_key
-from registry import cache
 from markets.lookups import ticker_key
 from markets.models import VenueSymbol
+from quality.lookups import flags_key
+from registry import cache
 
 pytestmark = pytest.mark.django_db
 

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from assets.models import Asset
+from markets.choices import InstrumentType
+from markets.models import VenueSymbol
 from tests.api.conftest import assert_error
 from tests.factories import (
     AssetFactory,
@@ -16,9 +18,7 @@ from tests.factories import (
     VenueFactory,
     VenueSymbolFactory,
 )
-from markets.choices import InstrumentType
 from venues.choices import VenueType
-from markets.models import VenueSymbol
 from venues.models import Venue, VenueAsset
 
 pytestmark = pytest.mark.django_db
@@ -502,7 +502,9 @@ def test_by_ticker_defaults_to_spot(viewer, demo):
 
 def test_by_ticker_with_market_type_answers_the_perpetual(viewer, demo):
     """market_type=PERPETUAL answers the perpetual market of the same native ticker."""
-    perp = VenueSymbol.objects.get(venue_id="binance", venue_symbol="BTCUSDT", market_type="PERPETUAL")
+    perp = VenueSymbol.objects.get(
+        venue_id="binance", venue_symbol="BTCUSDT", market_type="PERPETUAL"
+    )
     bitcoin = Asset.objects.get(identifiers__source="COINGECKO", identifiers__external_id="bitcoin")
 
     response = viewer.get(

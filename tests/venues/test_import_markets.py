@@ -22,20 +22,16 @@ from assets.choices import AssetType
 from assets.models import Asset
 from assets.services import asset_create, asset_soft_delete, group_create, group_member_add
 from chains.models import Chain
+from markets.choices import InstrumentType
+from markets.importers import ccxt
+from markets.models import VenueSymbol
+from markets.services import venue_symbol_create, venue_symbol_update
 from registry.importing import ImportReport, Progress, run_import
 from registry.models import OutboxEvent
 from tests.reports import comparable
-from markets.choices import InstrumentType
 from venues.choices import VenueType
-from markets.importers import ccxt
-from markets.models import VenueSymbol
 from venues.models import Venue, VenueAsset
-from venues.services import (
-    venue_asset_create,
-    venue_create,
-    venue_symbol_create,
-    venue_symbol_update,
-)
+from venues.services import venue_asset_create, venue_create
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ccxt"
 NAMES = {
@@ -69,7 +65,9 @@ def asset(symbol: str) -> Asset:
 
 
 def current(venue: str, symbol: str, market_type: str = InstrumentType.SPOT) -> VenueSymbol:
-    return VenueSymbol.objects.current().get(venue_id=venue, venue_symbol=symbol, market_type=market_type)
+    return VenueSymbol.objects.current().get(
+        venue_id=venue, venue_symbol=symbol, market_type=market_type
+    )
 
 
 def code(venue: str, venue_asset_symbol: str) -> Asset:
@@ -112,7 +110,9 @@ def test_kraken_xxbtzusd_resolves_to_btc_quoted_in_usd(
     assert code("kraken", "ZUSD") == usd
     assert code("kraken", "XXDG").symbol == "DOGE"
     assert current("kraken", "XBTUSDT").quote_asset == asset("USDT")
-    old = VenueSymbol.objects.get(venue_id="kraken", venue_symbol="XXBTZUSD", delisted_at__isnull=False)
+    old = VenueSymbol.objects.get(
+        venue_id="kraken", venue_symbol="XXBTZUSD", delisted_at__isnull=False
+    )
     assert old.quote_asset is None and old.metadata == {"quote_currency": "USD"}
     assert mapping.listed_at == old.delisted_at
     events = OutboxEvent.objects.filter(event_type="venue_symbol_mapped", entity_id=mapping.pk)

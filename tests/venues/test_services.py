@@ -6,10 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from assets.services import asset_soft_delete
-from registry.exceptions import ConflictError
-from tests.factories import AssetFactory, VenueFactory
 from markets.models import VenueSymbol
 from markets.services import venue_symbol_create, venue_symbol_delist, venue_symbol_update
+from registry.exceptions import ConflictError
+from tests.factories import AssetFactory, VenueFactory
 
 
 @pytest.mark.django_db
