@@ -354,6 +354,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.sweep_import_jobs",
         "schedule": env.float("IMPORT_JOB_SWEEP_SECONDS", default=600.0),
     },
+    # An expired future's or option's market is delisted at its expiry.
+    "delist-expired-markets": {
+        "task": "markets.tasks.delist_expired",
+        "schedule": env.float("MARKET_EXPIRY_SWEEP_SECONDS", default=60.0),
+    },
 }
 
 # --- Events -----------------------------------------------------------------------

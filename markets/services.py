@@ -550,3 +550,28 @@ def venue_symbol_check(
     )
     _check_market(market)
     check_create(market, fresh={instrument.pk} if planned else ())
+
+
+def delist_expired_markets(*, now: datetime | None = None) -> int:
+    """Delist, at their instrument's expiry, the markets of futures and options that have
+    expired: an expired contract no longer trades, and a market of it must not answer
+    TRADING. Each market in its own transaction (a concurrent write to one does not hold
+    up the rest). Returns how many were delisted."""
+    now = now or timezone.now()
+    expired = (
+        Market.objects.current().filter(instrument__expiry__lte=now).select_related("instrument")
+    )
+    delisted = 0
+    for market in expired.iterator():
+        with transaction.atomic():
+            locked = Market.objects.select_for_update().select_related("instrument")
+            market = locked.filter(pk=market.pk, delisted_at__isnull=True).first()
+            if market is None:
+                continue
+            market_delist(
+                market=market,
+                at=max(market.instrument.expiry, market.listed_at or market.instrument.expiry),
+                reason="expired",
+            )
+            delisted += 1
+    return delisted

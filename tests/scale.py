@@ -78,11 +78,17 @@ SELECT now(), now(), 1, gen_random_uuid(), '0x' || lpad(to_hex(n), 40, '0'), 18,
     'chain-' || (n %% %(chains)s + 1)
 FROM scale_asset;
 
-INSERT INTO venues_venuesymbol (created_at, updated_at, version, symbol,
-    market_type, is_active, listed_at, delisted_at, metadata, asset_id,
-    quote_asset_id, venue_id)
-SELECT now(), now(), 1, 'TK' || n || 'USD', 'SPOT', true, NULL, NULL, '{}',
-    asset_id, NULL, 'venue-' || (n / 10 %% %(chains)s + 1)
+INSERT INTO markets_instrument (created_at, updated_at, version, instrument_id,
+    instrument_type, code, underlying_asset_id, option_type, exercise_style,
+    terms_complete, metadata)
+SELECT now(), now(), 1, md5('instrument' || n)::uuid, 'SPOT', 'TK' || n || '-UNKNOWN-' || n,
+    asset_id, '', '', false, '{}'
+FROM scale_asset WHERE n %% 10 = 0;
+
+INSERT INTO markets_market (created_at, updated_at, version, venue_symbol,
+    market_type, instrument_id, status, listed_at, delisted_at, metadata, venue_id)
+SELECT now(), now(), 1, 'TK' || n || 'USD', 'SPOT', md5('instrument' || n)::uuid,
+    'TRADING', NULL, NULL, '{}', 'venue-' || (n / 10 %% %(chains)s + 1)
 FROM scale_asset WHERE n %% 10 = 0;
 
 INSERT INTO venues_venueasset (created_at, updated_at, version,
@@ -118,9 +124,10 @@ SELECT 'name', 'import:list-' || (n / 50), 'service:importer', now(), asset_id
 FROM scale_asset WHERE n %% 50 = 0;
 
 ANALYZE chains_chain, venues_venue, assets_assetgroup, assets_asset, assets_assetdeployment,
-    venues_venuesymbol, venues_venueasset, quality_assetqualityflag, assets_assetgroupmember,
-    assets_assetrelationship, assets_assetfieldsource, chains_chainevent, venues_venueevent,
-    assets_assetgroupevent, assets_assetevent, assets_assetdeploymentevent,
-    venues_venuesymbolevent, venues_venueassetevent, quality_assetqualityflagevent,
-    assets_assetgroupmemberevent, assets_assetrelationshipevent
+    markets_instrument, markets_market, venues_venueasset, quality_assetqualityflag,
+    assets_assetgroupmember, assets_assetrelationship, assets_assetfieldsource,
+    chains_chainevent, venues_venueevent, assets_assetgroupevent, assets_assetevent,
+    assets_assetdeploymentevent, markets_instrumentevent, markets_marketevent,
+    venues_venueassetevent, quality_assetqualityflagevent, assets_assetgroupmemberevent,
+    assets_assetrelationshipevent
 """

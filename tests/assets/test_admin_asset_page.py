@@ -232,10 +232,12 @@ class TestPanels:
         for _ in range(PANEL_ROWS + 10):
             VenueSymbolFactory(quote_asset=usdt)
 
-        quote = panels(admin_client.get(change_url(usdt)))["tickers_as_quote"]
+        quote = panels(admin_client.get(change_url(usdt)))["markets_as_quote"]
 
         assert quote.count("<tr>") == 1 + PANEL_ROWS  # the header, then the rows shown
-        everything = reverse("admin:venues_venuesymbol_changelist") + f"?quote_asset={usdt.pk}"
+        everything = (
+            reverse("admin:markets_market_changelist") + f"?instrument__quote_asset={usdt.pk}"
+        )
         assert f"{PANEL_ROWS} of {PANEL_ROWS + 10} shown" in quote
         assert f'<a href="{everything}">all {PANEL_ROWS + 10} in their list</a>' in quote
         listed = admin_client.get(everything)

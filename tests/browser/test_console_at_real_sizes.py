@@ -272,7 +272,7 @@ LISTS = {
     "history": "/admin/registry/changeevent/",
     "relationships": "/admin/assets/assetrelationship/",
     "group-members": "/admin/assets/assetgroupmember/",
-    "venue-tickers": "/admin/venues/venuesymbol/",
+    "venue-tickers": "/admin/markets/market/",
     "venues": "/admin/venues/venue/",
     "chains": "/admin/chains/chain/",
     "field-sources": "/admin/assets/assetfieldsource/",

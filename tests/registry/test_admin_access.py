@@ -44,7 +44,8 @@ STEWARD_ADDS = {
     "assets.assetgroupmember",
     "venues.venue",
     "venues.venueasset",
-    "venues.venuesymbol",
+    "markets.instrument",
+    "markets.market",
 }
 # Quality flags: an Auditor raises (adds) and resolves (changes) them.
 AUDITOR_ADDS = {"quality.assetqualityflag"}
@@ -55,7 +56,7 @@ NO_ROLE_VIEWS = {"auth.user", "auth.group", "knox.authtoken"}
 # What every role reads (Viewer, and so Steward and Auditor).
 ROLE_VIEWS = STEWARD_ADDS | AUDITOR_ADDS | NOBODY_ADDS
 # Mappings and flags are history: never deleted, not even by the role that adds them.
-NEVER_DELETED = {"venues.venuesymbol", "quality.assetqualityflag"}
+NEVER_DELETED = {"markets.market", "quality.assetqualityflag"}
 
 # What each role may add (and change); the groups a staff user of that role is in.
 ROLE_ADDS = {"viewer": set(), "steward": STEWARD_ADDS, "auditor": AUDITOR_ADDS}
@@ -88,7 +89,8 @@ SEARCH_TERMS = {
     "assets.assetfieldsource": "USDC",
     "venues.venue": "binance",
     "venues.venueasset": "XXBT",
-    "venues.venuesymbol": "BTCUSDT",
+    "markets.instrument": "BTC-USD",
+    "markets.market": "BTCUSDT",
 }
 # Terms typed into any changelist: a symbol, an address in lower case, two words.
 ANY_TERMS = ("USDC", "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48", "bitcoin binance")

@@ -63,7 +63,7 @@ def test_recent_changes_link_ids_quoted_as_the_admin_unquotes_them(admin_client)
 
 def test_the_totals_are_these_tiles_in_this_order_each_linking_its_list(admin_client, demo):
     """Each app contributes its tiles; the index shows them in one fixed order."""
-    from markets.models import VenueSymbol
+    from markets.models import Instrument, VenueSymbol
     from quality.models import AssetQualityFlag
     from registry.models import OutboxEvent
     from venues.models import Venue
@@ -75,10 +75,11 @@ def test_the_totals_are_these_tiles_in_this_order_each_linking_its_list(admin_cl
         ("/admin/chains/chain/", "Chains", Chain.objects.count()),
         ("/admin/venues/venue/", "Venues", Venue.objects.count()),
         (
-            "/admin/venues/venuesymbol/",
-            "Current venue tickers",
+            "/admin/markets/market/",
+            "Current markets",
             VenueSymbol.objects.filter(delisted_at__isnull=True).count(),
         ),
+        ("/admin/markets/instrument/", "Instruments", Instrument.objects.count()),
         ("/admin/quality/assetqualityflag/", "Active quality flags", flags.count()),
         (
             "/admin/quality/assetqualityflag/",
@@ -132,9 +133,17 @@ EVENT_PAGES = {
     "venue_asset_updated": "venues.venueasset",
     "venue_created": "venues.venue",
     "venue_deleted": None,
-    "venue_symbol_delisted": "venues.venuesymbol",
-    "venue_symbol_mapped": "venues.venuesymbol",
-    "venue_symbol_updated": "venues.venuesymbol",
+    "venue_symbol_delisted": "markets.market",
+    "venue_symbol_mapped": "markets.market",
+    "venue_symbol_updated": "markets.market",
+    "instrument_created": "markets.instrument",
+    "instrument_registered": "markets.instrument",
+    "instrument_updated": "markets.instrument",
+    "instrument_deleted": None,
+    "market_created": "markets.market",
+    "market_updated": "markets.market",
+    "venue_market_listed": "markets.market",
+    "venue_market_delisted": "markets.market",
     "venue_updated": "venues.venue",
 }
 

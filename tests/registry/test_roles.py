@@ -33,10 +33,10 @@ def test_viewer_reads_every_entity_the_event_feed_and_the_history():
 
 def test_steward_writes_reference_data_and_not_flags():
     sync_roles()
-    writes = _codenames(("chains", "assets", "venues"), ("add", "change", "delete"))
+    writes = _codenames(("chains", "assets", "venues", "markets"), ("add", "change", "delete"))
 
     assert _held(STEWARD) == _held(VIEWER) | writes
-    assert "venues.delete_venuesymbol" in writes
+    assert "markets.delete_market" in writes
     assert not any(name.startswith("quality.") for name in _held(STEWARD) - _held(VIEWER))
 
 
