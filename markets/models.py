@@ -331,8 +331,8 @@ class Market(RegistryModel):
                     | Q(taker_fee__gte=FEE_BOUNDS[0], taker_fee__lte=FEE_BOUNDS[1])
                 ),
                 name="market_fees_bounded",
-                violation_error_message="Fees are fractions between -0.01 (a 1 % rebate) and "
-                "0.05 (5 %).",
+                violation_error_message="Fees are fractions between -0.01 (a 1 %% rebate) and "
+                "0.05 (5 %%).",
             ),
             models.CheckConstraint(
                 condition=Q(funding_interval_secs__isnull=True)

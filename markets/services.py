@@ -9,7 +9,7 @@ is not TRADING, and what a market or an instrument means is fixed once written.
 
 import copy
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -82,7 +82,7 @@ def instrument_code(instrument: Instrument) -> str:
     if kind == InstrumentType.PERPETUAL:
         parts.append("PERP")
     if kind in (InstrumentType.FUTURE, InstrumentType.OPTION) and instrument.expiry:
-        parts.append(instrument.expiry.astimezone(timezone.UTC).strftime("%d%b%Y").upper())
+        parts.append(instrument.expiry.astimezone(UTC).strftime("%d%b%Y").upper())
     if kind == InstrumentType.OPTION:
         if instrument.strike_price is not None:
             parts.append(plain_decimal(instrument.strike_price))

@@ -874,7 +874,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 name="market_fees_bounded",
-                violation_error_message="Fees are fractions between -0.01 (a 1 % rebate) and 0.05 (5 %).",
+                violation_error_message="Fees are fractions between -0.01 (a 1 %% rebate) and 0.05 (5 %%).",
             ),
         ),
         migrations.AddConstraint(
