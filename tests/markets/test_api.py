@@ -198,9 +198,7 @@ def test_a_json_number_with_a_fraction_is_refused_for_a_decimal(steward, btc, us
     assert "string" in error["fields"]["contract_multiplier"][0]
 
 
-@pytest.mark.parametrize(
-    "missing", ["strike_price", "expiry", "option_type", "exercise_style"]
-)
+@pytest.mark.parametrize("missing", ["strike_price", "expiry", "option_type", "exercise_style"])
 def test_an_option_without_a_term_is_refused(steward, eth, usdt, missing):
     body = linear_perp(
         eth,
