@@ -506,6 +506,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SeverityEnum": "quality.choices.Severity",
         "RelationshipTypeEnum": "assets.choices.RelationshipType",
+        # The venue-ticker API named it first; instruments share the one enum.
+        "MarketTypeEnum": "markets.choices.InstrumentType",
+        # The event feed named it first; a market's status is MarketStatusEnum.
+        "StatusEnum": "registry.models.OutboxEvent.Status",
     },
     # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar), not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -1,10 +1,14 @@
 """The markets app's admin: instruments with every venue's market of them, markets with
 their trading rules, and the markets' part of the asset admin (``AssetMarketsAdmin``)."""
 
+import copy
+
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F, Q
 
-from assets.admin import AssetAdminPart, extend_asset_admin
+from assets.admin import AssetAdmin, AssetAdminPart, extend_asset_admin
 from markets import services
 from markets.models import Instrument, Market
 from markets.services import INSTRUMENT_TERMS, MARKET_KEY_FIELDS
@@ -20,12 +24,79 @@ class InstrumentAdmin(RegistryModelAdmin):
     search_fields = ("code", "underlying_asset__symbol_key")
     autocomplete_fields = ("underlying_asset", "quote_asset", "settlement_asset", "protocol")
     list_select_related = ("underlying_asset", "quote_asset")
-    readonly_fields = ("code",)
+    readonly_fields = ("code", "listed_markets")
+
+    # The asset page's read-only panels (a table, then a link to all of them).
+    related_panel = AssetAdmin.related_panel
+    change_link = AssetAdmin.change_link
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The asset page's panel links here filtered by the asset.
+        if lookup in ("underlying_asset", "settlement_asset"):
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description="Markets")
+    def listed_markets(self, obj):
+        """Every venue's market of the instrument, current ones first."""
+        if obj is None or obj.pk is None:
+            return "-"
+        return self.related_panel(
+            obj.markets.order_by(
+                F("delisted_at").desc(nulls_first=True), "venue_id", "venue_symbol"
+            ),
+            ("Venue", "Symbol", "Status", "Tick size", "Lot size", "Listed", "Delisted"),
+            lambda market: (
+                market.venue_id,
+                self.change_link(market, market.venue_symbol),
+                market.get_status_display(),
+                market.tick_size,
+                market.lot_size,
+                market.listed_at,
+                market.delisted_at,
+            ),
+            filters={"instrument": obj.pk},
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # An instrument is its terms (markets.services): fixed once complete.
         fixed = (*INSTRUMENT_TERMS, "terms_complete") if obj and obj.terms_complete else ()
         return (*super().get_readonly_fields(request, obj), *fixed)
+
+
+class _DryRun(Exception):
+    """Rolls back the savepoint of a write made only to see whether it is refused."""
+
+
+def service_checked(form_class, model_admin):
+    """``form_class`` whose validation also runs the admin's service write, in a
+    savepoint rolled back at once: a rule only the service checks (a market's type is
+    its instrument's, an expired future is not TRADING, DELISTED only by delisting) is
+    a form error naming its field, not a server error once the form was accepted."""
+
+    class ServiceCheckedForm(form_class):
+        def clean(self):
+            cleaned = super().clean()
+            if self.errors:
+                return cleaned
+            probe = copy.copy(self.instance)
+            try:
+                with transaction.atomic():
+                    if probe._state.adding:
+                        model_admin.service_create(probe, self)
+                    else:
+                        model_admin.service_update(probe, self)
+                    raise _DryRun
+            except _DryRun:
+                pass
+            except ValidationError as error:
+                messages = error.message_dict if hasattr(error, "error_dict") else {}
+                for name, reasons in messages.items() or {None: error.messages}.items():
+                    self.add_error(name if name in self.fields else None, reasons)
+            return cleaned
+
+    ServiceCheckedForm.__name__ = ServiceCheckedForm.__qualname__ = form_class.__name__
+    return ServiceCheckedForm
 
 
 @admin.register(Market)
@@ -39,9 +110,12 @@ class MarketAdmin(RegistryModelAdmin):
 
     def lookup_allowed(self, lookup, value, request=None):
         # The asset page's panels link here filtered by the instrument's assets.
-        if lookup in ("instrument__underlying_asset", "instrument__quote_asset"):
+        if lookup in ("instrument", "instrument__underlying_asset", "instrument__quote_asset"):
             return True
         return super().lookup_allowed(lookup, value, request)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return service_checked(super().get_form(request, obj, change=change, **kwargs), self)
 
     def has_delete_permission(self, request, obj=None):
         """A symbol's markets are its history: delist them, never delete them."""
@@ -63,7 +137,39 @@ class AssetMarketsAdmin(AssetAdminPart):
     }
     search_fields_added = ("=underlying_instruments__markets__venue_symbol",)
     # The first panels, before the asset's groups.
-    panels_after = {None: (("Markets", ("markets_as_base", "markets_as_quote")),)}
+    panels_after = {
+        None: (
+            ("Markets", ("markets_as_base", "markets_as_quote")),
+            ("Instruments", ("instruments_underlied", "instruments_settled")),
+        )
+    }
+
+    @admin.display(description="Underlying")
+    def instruments_underlied(self, obj):
+        """The instruments the asset underlies (a spot pair's base among them)."""
+        return self._instruments_panel(
+            Instrument.objects.filter(underlying_asset=obj), {"underlying_asset": obj.pk}
+        )
+
+    @admin.display(description="Settled in it")
+    def instruments_settled(self, obj):
+        """The derivatives that pay out in the asset."""
+        return self._instruments_panel(
+            Instrument.objects.filter(settlement_asset=obj), {"settlement_asset": obj.pk}
+        )
+
+    def _instruments_panel(self, queryset, filters: dict):
+        return self.related_panel(
+            queryset.order_by("code"),
+            ("Code", "Type", "Expiry", "Terms known"),
+            lambda instrument: (
+                self.change_link(instrument, instrument.code),
+                instrument.get_instrument_type_display(),
+                instrument.expiry,
+                instrument.terms_complete,
+            ),
+            filters=filters,
+        )
 
     @admin.display(description="As base or underlying")
     def markets_as_base(self, obj):

@@ -8,9 +8,80 @@ from django.db.models import Exists, OuterRef, Q
 
 from assets.filtersets import register_asset_filters
 from assets.models import Asset
-from markets.choices import InstrumentType, MarketStatus
-from markets.models import Market, VenueSymbol
+from markets.choices import InstrumentType, MarketStatus, OptionType
+from markets.models import Instrument, Market, VenueSymbol
 from registry.filters import RegistryFilterSet, StrictBooleanFilter, UTCDateTimeFilter
+from venues.models import Venue
+
+
+def _asset_filter(field_name: str, help_text: str) -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(
+        field_name=field_name, queryset=Asset._default_manager.all(), help_text=help_text
+    )
+
+
+class InstrumentFilterSet(RegistryFilterSet):
+    instrument_type = django_filters.MultipleChoiceFilter(choices=InstrumentType.choices)
+    underlying = _asset_filter("underlying_asset", "The underlying (a spot pair's base) asset_id.")
+    quote = _asset_filter("quote_asset", "The quote asset (asset_id).")
+    settlement = _asset_filter("settlement_asset", "The settlement asset (asset_id).")
+    expiry_after = UTCDateTimeFilter(
+        field_name="expiry", lookup_expr="gte", help_text="Expires at or after this moment."
+    )
+    expiry_before = UTCDateTimeFilter(
+        field_name="expiry", lookup_expr="lt", help_text="Expires before this moment."
+    )
+    code = django_filters.CharFilter(help_text="The exact code (BTC-USDT-PERP).")
+    option_type = django_filters.ChoiceFilter(choices=OptionType.choices)
+    protocol = django_filters.ModelChoiceFilter(
+        queryset=Venue._default_manager.all(), help_text="A lending protocol (venue_id)."
+    )
+
+    class Meta:
+        model = Instrument
+        fields = ["terms_complete"]
+
+
+class MarketFilterSet(RegistryFilterSet):
+    symbol = django_filters.CharFilter(
+        field_name="venue_symbol", help_text="The venue's symbol, exactly."
+    )
+    market_type = django_filters.MultipleChoiceFilter(choices=InstrumentType.choices)
+    instrument_type = django_filters.MultipleChoiceFilter(
+        field_name="market_type", choices=InstrumentType.choices, help_text="As market_type."
+    )
+    underlying = _asset_filter(
+        "instrument__underlying_asset", "The instrument's underlying (asset_id)."
+    )
+    quote = _asset_filter("instrument__quote_asset", "The price currency (asset_id).")
+    settlement = _asset_filter("instrument__settlement_asset", "The settlement asset (asset_id).")
+    expiry_after = UTCDateTimeFilter(
+        field_name="instrument__expiry",
+        lookup_expr="gte",
+        help_text="The instrument expires at or after this moment.",
+    )
+    expiry_before = UTCDateTimeFilter(
+        field_name="instrument__expiry",
+        lookup_expr="lt",
+        help_text="The instrument expires before this moment.",
+    )
+    status = django_filters.MultipleChoiceFilter(choices=MarketStatus.choices)
+    current = StrictBooleanFilter(
+        method="filter_current", help_text="true: markets listed now; false: delisted ones."
+    )
+    as_of = UTCDateTimeFilter(
+        method="filter_as_of", help_text="Markets that were listed at this moment."
+    )
+
+    class Meta:
+        model = Market
+        fields = ["venue", "instrument"]
+
+    def filter_current(self, queryset, name, value):
+        return queryset.filter(delisted_at__isnull=value)
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset.as_of(value.astimezone(UTC))
 
 
 class VenueSymbolFilterSet(RegistryFilterSet):

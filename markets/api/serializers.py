@@ -1,14 +1,187 @@
+from django.db import models
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assets.api.serializers import AssetSummaryWithFlagsSerializer, SymbolCollisionsSerializer
 from assets.models import Asset
 from markets.choices import InstrumentType
-from markets.models import VenueSymbol
+from markets.models import Instrument, Market, VenueSymbol
 from registry.api.schema import register_resolve_answer
 from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
 from venues.api.views import register_listed_assets
+from venues.models import Venue
 
 BOOKKEEPING = ("created_at", "updated_at", "version")
+
+# The API's names of the references, which the contract spells with _id; the services
+# (and their errors) name the model's fields. The views rename the errors' fields.
+API_FIELD_NAMES = {
+    "underlying_asset": "underlying_asset_id",
+    "quote_asset": "quote_asset_id",
+    "settlement_asset": "settlement_asset_id",
+    "protocol": "protocol_id",
+    "venue": "venue_id",
+    "instrument": "instrument_id",
+}
+
+
+class ExactDecimalField(serializers.DecimalField):
+    """A decimal as a string both ways: written as people write it ("0.01", never
+    "0.010000000000000000" or "1E-8"), read from a string or a JSON integer. A JSON
+    number with a fraction or an exponent is refused: the JSON parser reads it as a
+    binary float, which may have lost digits before it gets here."""
+
+    default_error_messages = {
+        "float": 'Send a decimal as a string ("0.01"): a JSON number with a fraction or '
+        "an exponent is read as a binary float and may lose digits.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("coerce_to_string", True)
+        kwargs.setdefault("normalize_output", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, float | bool):
+            self.fail("float" if isinstance(data, float) else "invalid")
+        return super().to_internal_value(data)
+
+
+class MarketsModelSerializer(RegistryModelSerializer):
+    serializer_field_mapping = {
+        **RegistryModelSerializer.serializer_field_mapping,
+        models.DecimalField: ExactDecimalField,
+    }
+
+
+class InstrumentSerializer(MarketsModelSerializer):
+    """An instrument: what is traded, whichever venue lists it. Its terms are written
+    once (those not known yet may be completed, each once); its code is made from them."""
+
+    underlying_asset_id = RegistryPrimaryKeyRelatedField(
+        source="underlying_asset",
+        queryset=Asset.objects.all(),
+        help_text="asset_id: a spot pair's base, anything else's underlying.",
+    )
+    base_asset_id = serializers.SerializerMethodField(
+        help_text="A spot pair's base asset (its underlying); null for anything else."
+    )
+    quote_asset_id = RegistryPrimaryKeyRelatedField(
+        source="quote_asset",
+        queryset=Asset.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="asset_id of what prices are in (a market's price currency).",
+    )
+    settlement_asset_id = RegistryPrimaryKeyRelatedField(
+        source="settlement_asset",
+        queryset=Asset.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="asset_id of what a derivative pays out and margins in: its underlying "
+        "when inverse, its quote when linear, a third asset when quanto.",
+    )
+    protocol_id = RegistryPrimaryKeyRelatedField(
+        source="protocol",
+        queryset=Venue.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="venue_id of a lending deposit's or borrow's protocol.",
+    )
+
+    class Meta:
+        model = Instrument
+        fields = (
+            "instrument_id",
+            "instrument_type",
+            "code",
+            "underlying_asset_id",
+            "base_asset_id",
+            "quote_asset_id",
+            "settlement_asset_id",
+            "is_inverse",
+            "is_quanto",
+            "contract_multiplier",
+            "expiry",
+            "strike_price",
+            "option_type",
+            "exercise_style",
+            "protocol_id",
+            "terms_complete",
+            "metadata",
+            *BOOKKEEPING,
+        )
+        read_only_fields = ("instrument_id", "code", *BOOKKEEPING)
+
+    @extend_schema_field(OpenApiTypes.UUID)
+    def get_base_asset_id(self, instrument) -> str | None:
+        if instrument.instrument_type != InstrumentType.SPOT:
+            return None
+        return str(instrument.underlying_asset_id)
+
+
+class MarketSerializer(MarketsModelSerializer):
+    """An instrument listed on a venue under the venue's symbol, with its trading rules.
+    What it means (venue, symbol, type, instrument) is fixed once listed; a market is
+    delisted (closed), never deleted."""
+
+    instrument_id = RegistryPrimaryKeyRelatedField(
+        source="instrument", queryset=Instrument.objects.all()
+    )
+    venue_id = RegistryPrimaryKeyRelatedField(source="venue", queryset=Venue.objects.all())
+    market_type = serializers.ChoiceField(
+        choices=InstrumentType.choices,
+        required=False,
+        help_text="The instrument's type: may be left out; a different one is refused.",
+        error_messages={
+            "invalid_choice": f'"{{input}}" is not one of: {", ".join(InstrumentType.values)}.'
+        },
+    )
+    settlement_asset_id = serializers.UUIDField(
+        read_only=True, allow_null=True, help_text="The instrument's settlement asset."
+    )
+    price_currency_asset_id = serializers.UUIDField(
+        read_only=True, allow_null=True, help_text="The instrument's quote asset."
+    )
+    is_current = serializers.BooleanField(read_only=True, help_text="Not delisted.")
+
+    class Meta:
+        model = Market
+        fields = (
+            "id",
+            "instrument_id",
+            "venue_id",
+            "venue_symbol",
+            "market_type",
+            "settlement_asset_id",
+            "price_currency_asset_id",
+            "tick_size",
+            "lot_size",
+            "min_order_size",
+            "max_order_size",
+            "min_notional",
+            "maker_fee",
+            "taker_fee",
+            "funding_interval_secs",
+            "status",
+            "listed_at",
+            "delisted_at",
+            "is_current",
+            "metadata",
+            *BOOKKEEPING,
+        )
+        read_only_fields = ("id", "delisted_at", *BOOKKEEPING)
+
+
+class MarketDelistSerializer(serializers.Serializer):
+    delisted_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Kept in the market's metadata as delisting_reason.",
+    )
 
 
 class VenueSymbolSerializer(RegistryModelSerializer):

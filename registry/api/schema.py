@@ -6,8 +6,8 @@
   in the one error shape; writes that honour ``If-Match`` document the header.
 """
 
-from django.utils.module_loading import import_string
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import deep_import_string
 from drf_spectacular.settings import spectacular_settings
 
 RESOLVE_PREFIX = "/api/v1/resolve/"
@@ -304,7 +304,7 @@ def name_integer_enums(result) -> None:
     say ``SeverityEnum.CRITICAL`` rather than ``VALUE_5``."""
     schemas = result["components"]["schemas"]
     for name, choices_path in spectacular_settings.ENUM_NAME_OVERRIDES.items():
-        choices = import_string(choices_path)
+        choices = deep_import_string(choices_path)  # a nested class too (Model.Status)
         schema = schemas.get(name)
         if schema is not None and schema.get("type") == "integer":
             if schema["enum"] != list(choices.values):
