@@ -16,10 +16,20 @@ from registry.events.types import EventType, register_event_type
 
 
 def asset_message(asset: Asset) -> assets_pb2.Asset:
+    """A type the contract's enum lacks (FIAT) is sent as ASSET_TYPE_UNSPECIFIED, with the
+    registry's name for it in metadata["cqar_asset_type"]."""
+    name = f"ASSET_TYPE_{asset.asset_type}"
+    contract_names = assets_pb2.AssetType.keys()
+    if name in contract_names:
+        return message_from(asset, assets_pb2.Asset, asset_type=assets_pb2.AssetType.Value(name))
+    metadata = (
+        asset.metadata if isinstance(asset.metadata, dict) else {"cqar_value": asset.metadata}
+    )
     return message_from(
         asset,
         assets_pb2.Asset,
-        asset_type=assets_pb2.AssetType.Value(f"ASSET_TYPE_{asset.asset_type}"),
+        asset_type=assets_pb2.ASSET_TYPE_UNSPECIFIED,
+        metadata={**metadata, "cqar_asset_type": asset.asset_type},
     )
 
 
