@@ -50,7 +50,9 @@ FIAT_CODE_PATTERN = r"^[A-Z]{3}$"
 class Asset(SoftDeleteModel, RegistryModel):
     asset_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     symbol = models.CharField(
-        max_length=SYMBOL_MAX_LENGTH, help_text="Display form, e.g. 'stETH'. Not unique."
+        max_length=SYMBOL_MAX_LENGTH,
+        help_text="Display form, e.g. 'stETH'. Not unique, but for a FIAT asset: its ISO "
+        "4217 code (USD), one live asset per code.",
     )
     # Lookups compare on this key; the database computes it, so no write path can
     # store a key that disagrees with the symbol, and Python computes the same function
@@ -164,13 +166,16 @@ def refuse_fiat(instance: models.Model, *fields: str, what: str) -> None:
     a FIAT asset, which ``what`` (deployments, relationships) cannot name."""
     errors = {}
     for name in fields:
-        if getattr(instance, f"{name}_id") is None:
+        # The asset set on the row, even unsaved (the admin's new asset, whose id its
+        # inline rows do not carry yet), else the one its id names.
+        cached = type(instance)._meta.get_field(name).is_cached(instance)
+        if not cached and getattr(instance, f"{name}_id") is None:
             continue
         try:
             asset = getattr(instance, name)
         except Asset.DoesNotExist:  # refused as a missing reference
             continue
-        if asset.is_fiat:
+        if asset is not None and asset.is_fiat:
             errors[name] = [f"{asset.symbol} is a fiat currency, which has no {what}."]
     if errors:
         raise ValidationError(errors)

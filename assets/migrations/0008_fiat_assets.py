@@ -29,6 +29,14 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AlterField(
+            model_name="asset",
+            name="symbol",
+            field=models.CharField(
+                help_text="Display form, e.g. 'stETH'. Not unique, but for a FIAT asset: its ISO 4217 code (USD), one live asset per code.",
+                max_length=20,
+            ),
+        ),
+        migrations.AlterField(
             model_name="assetevent",
             name="asset_type",
             field=models.CharField(
@@ -44,6 +52,14 @@ class Migration(migrations.Migration):
                     ("WRAPPED", "Wrapped"),
                     ("FIAT", "Fiat currency"),
                 ],
+                max_length=20,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="assetevent",
+            name="symbol",
+            field=models.CharField(
+                help_text="Display form, e.g. 'stETH'. Not unique, but for a FIAT asset: its ISO 4217 code (USD), one live asset per code.",
                 max_length=20,
             ),
         ),
