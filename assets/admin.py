@@ -37,6 +37,7 @@ from registry.admin import (
     admin_change_url,
 )
 from registry.admin_filters import FrequentValuesFilter, RelatedSearchFilter
+from registry.exceptions import RegistryError
 
 # How many other assets a warning lists by name before "and N more".
 WARNING_SAMPLE = 10
@@ -66,6 +67,13 @@ class AssetDeploymentInlineForm(forms.ModelForm):
             chain = self.fields["chain"]
             chain.disabled = True
             chain.widget = forms.Select(choices=[(self.instance.chain_id, self.instance.chain)])
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The asset is the page's own, a hidden field: what is wrong with it (a fiat
+        # currency has no deployments) heads the row instead of going unseen.
+        for error in self.errors.pop("asset", []):
+            self.add_error(None, error)
 
 
 class AssetDeploymentInline(RegistryInline, admin.TabularInline):
@@ -155,6 +163,13 @@ class AssetAdmin(RegistryModelAdmin):
             ordering = ("search_rank", *(queryset.query.order_by or Asset._meta.ordering))
             queryset = queryset.with_search_rank(search_term).order_by(*ordering)
         return queryset, may_have_duplicates
+
+    def get_inlines(self, request, obj):
+        """A fiat currency's page has no deployments to edit: it lives on no chain."""
+        inlines = super().get_inlines(request, obj)
+        if obj is not None and obj.is_fiat:
+            return [inline for inline in inlines if inline is not AssetDeploymentInline]
+        return inlines
 
     @property
     def panel_fields(self) -> tuple[str, ...]:
@@ -358,8 +373,15 @@ class AssetAdmin(RegistryModelAdmin):
 
     @admin.action(description="Restore selected deleted assets", permissions=["change"])
     def restore_selected(self, request, queryset):
-        restored = [services.asset_restore(asset=asset) for asset in queryset.deleted()]
-        self.message_user(request, f"Restored {len(restored)} assets.", messages.SUCCESS)
+        restored = 0
+        for asset in queryset.deleted():
+            try:
+                services.asset_restore(asset=asset)
+            except RegistryError as error:  # a fiat currency whose code a live one has
+                self.message_user(request, f"{asset}: {error.message}", messages.ERROR)
+            else:
+                restored += 1
+        self.message_user(request, f"Restored {restored} assets.", messages.SUCCESS)
 
 
 class AssetAdminPart:

@@ -1,4 +1,5 @@
-"""Enumerations of the assets app. Names and order follow the CQC v0.4.0 contracts."""
+"""Enumerations of the assets app. Names and order follow the CQC v0.4.0 contracts; a
+value the contract lacks comes last (docs/EVENTS.md says how events send it)."""
 
 from django.db import models
 
@@ -13,6 +14,9 @@ class AssetType(models.TextChoices):
     LP_TOKEN = "LP_TOKEN", "LP token"
     RECEIPT_TOKEN = "RECEIPT_TOKEN", "Receipt token"
     WRAPPED = "WRAPPED", "Wrapped"
+    # Not in the contract's enum: a currency such as USD, keyed by its ISO 4217 code, with
+    # no deployments (assets.fiat). Events send it as ASSET_TYPE_UNSPECIFIED.
+    FIAT = "FIAT", "Fiat currency"
 
 
 class IdentifierSource(models.TextChoices):

@@ -1,7 +1,9 @@
-"""Demo assets: real tokens with their real contract addresses and decimals.
+"""Demo assets: real tokens with their real contract addresses and decimals, and the
+fiat currencies USD-quoted and EUR-quoted markets are priced in.
 
-Assets are keyed by their CoinGecko id and deployments by (asset, chain), so the loader
-finds what an earlier run created; a demo asset a steward soft-deleted stays deleted.
+Assets are keyed by their CoinGecko id and deployments by (asset, chain), fiat currencies
+by their ISO 4217 code, so the loader finds what an earlier run created; a demo asset a
+steward soft-deleted stays deleted.
 """
 
 from decimal import Decimal
@@ -12,6 +14,7 @@ from assets.services import (
     asset_create,
     asset_identifier_create,
     deployment_create,
+    fiat_asset_get_or_create,
     group_create,
     group_member_add,
     relationship_create,
@@ -224,6 +227,9 @@ DEMO_GROUPS = [
     },
 ]
 
+# Fiat currencies (FIAT assets, no deployments), by ISO 4217 code.
+DEMO_FIAT_CURRENCIES = ("USD", "EUR")
+
 DEMO_NATIVE_ASSETS = {
     "bitcoin": "bitcoin",
     "ethereum": "ethereum",
@@ -265,6 +271,12 @@ def load_demo_assets(log: DemoLog) -> dict[str, int]:
             deployment_create(asset=asset, **{**deployment, "chain": chain})
             log(f"deployment {asset.symbol} on {chain.chain_id}")
             created["deployments"] += 1
+    for code in DEMO_FIAT_CURRENCIES:
+        if Asset.all_objects.fiat().filter(symbol=code).exists():  # live, or deleted by a steward
+            continue
+        fiat = fiat_asset_get_or_create(code)
+        log(f"asset {fiat.symbol} (fiat currency, {fiat.name})")
+        created["assets"] += 1
     for chain_id, coingecko_id in DEMO_NATIVE_ASSETS.items():
         native = demo_asset(IdentifierSource.COINGECKO, coingecko_id)
         if native is not None:

@@ -18,6 +18,7 @@ from assets.api.views import (
     AssetRelationshipViewSet,
     AssetViewSet,
 )
+from assets.choices import AssetType
 from assets.lookups import address_lookup_form
 from assets.models import Asset, AssetGroup
 from assets.provenance import TRACKED_FIELDS, may_change, sources_of
@@ -45,7 +46,9 @@ class AssetEntity(Entity):
     import created. Where the row's ``deployments`` cell lists deployments (an export
     does), it is narrowed to the assets whose every deployment the cell lists: an asset
     made by an earlier import of the row has none yet, since deployments are imported
-    on their own. Two such assets are ambiguous, and the row is refused, naming them.
+    on their own. Two such assets are ambiguous, and the row is refused, naming them. A row
+    whose asset_type is FIAT finds only a FIAT asset, and any other only a token: a token
+    called "USD" ("US Dollar") is never the currency USD.
     None, while live assets share the symbol and name (with other deployments), is
     refused too unless duplicates are allowed (``--allow-duplicates``): a choice the
     steward makes, not the importer. A row without asset_id that has the symbol and name
@@ -144,6 +147,10 @@ class AssetEntity(Entity):
             )
         listed = self.listed_deployments(row)
         candidates = run.chunk["candidates"].get(identity, [])
+        asset_type = row.cells.get("asset_type", "").strip().upper()
+        if asset_type:  # a token row never finds the currency it is named after, nor back
+            fiat = asset_type == AssetType.FIAT
+            candidates = [asset for asset in candidates if asset.is_fiat == fiat]
         matching = [
             asset for asset in candidates if listed is None or self.deployments_of(asset) <= listed
         ]

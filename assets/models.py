@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from assets.choices import AssetType, IdentifierSource, RelationshipType
+from assets.fiat import iso_currency
 from assets.querysets import (
     AssetDeploymentQuerySet,
     AssetGroupQuerySet,
@@ -34,18 +35,24 @@ from registry.text import (
     normalize_code,
     normalize_name,
     normalize_symbol,
+    symbol_key,
 )
 from registry.validators import SLUG_PATTERN, validate_logo_url, validate_registry_slug
 
 # CAIP-19 asset namespaces of EVM token standards.
 CAIP19_EVM_NAMESPACES = {AssetType.ERC721: "erc721", AssetType.ERC1155: "erc1155"}
+# What the database holds a fiat asset's symbol to: an ISO 4217 alphabetic code's shape
+# (which codes exist is assets.fiat's list, checked by Asset.clean).
+FIAT_CODE_PATTERN = r"^[A-Z]{3}$"
 
 
 @tracked(exclude=list(UNTRACKED_FIELDS))
 class Asset(SoftDeleteModel, RegistryModel):
     asset_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     symbol = models.CharField(
-        max_length=SYMBOL_MAX_LENGTH, help_text="Display form, e.g. 'stETH'. Not unique."
+        max_length=SYMBOL_MAX_LENGTH,
+        help_text="Display form, e.g. 'stETH'. Not unique, but for a FIAT asset: its ISO "
+        "4217 code (USD), one live asset per code.",
     )
     # Lookups compare on this key; the database computes it, so no write path can
     # store a key that disagrees with the symbol, and Python computes the same function
@@ -81,6 +88,19 @@ class Asset(SoftDeleteModel, RegistryModel):
                 name="asset_name_not_empty",
                 violation_error_message="Name must not be empty.",
             ),
+            models.CheckConstraint(
+                condition=~Q(asset_type=AssetType.FIAT) | Q(symbol__regex=FIAT_CODE_PATTERN),
+                name="asset_fiat_symbol_is_iso_code",
+                violation_error_message="A fiat asset's symbol is its ISO 4217 code (USD).",
+            ),
+            # A currency is one asset: one live FIAT asset per ISO code (its index also
+            # serves AssetQuerySet.fiat_asset).
+            models.UniqueConstraint(
+                fields=["symbol"],
+                condition=Q(asset_type=AssetType.FIAT, deleted_at__isnull=True),
+                name="asset_one_live_fiat_per_code",
+                violation_error_message="A live fiat asset with this ISO 4217 code exists.",
+            ),
         ]
         indexes = [
             # Exact symbol lookups and symbol-prefix search (LIKE 'US%') over live assets;
@@ -96,6 +116,69 @@ class Asset(SoftDeleteModel, RegistryModel):
 
     def __str__(self) -> str:
         return f"{self.symbol} ({self.name})"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The stored type, so that clean() sees a change to or from FIAT.
+        instance._stored_asset_type = instance.__dict__.get("asset_type")
+        return instance
+
+    @property
+    def is_fiat(self) -> bool:
+        return self.asset_type == AssetType.FIAT
+
+    def normalize(self) -> None:
+        super().normalize()
+        if self.is_fiat and isinstance(self.symbol, str):
+            self.symbol = symbol_key(self.symbol)  # ISO codes are upper case: "usd" is USD
+
+    def clean(self) -> None:
+        """A FIAT asset's symbol is an ISO 4217 currency code; no asset becomes or stops
+        being FIAT (a fiat currency never had deployments or relationships, which the
+        asset's rows refuse, so none can appear by a change of type)."""
+        errors = {}
+        if self.is_fiat and isinstance(self.symbol, str) and self.symbol:
+            try:
+                iso_currency(self.symbol)
+            except ValidationError as error:
+                errors["symbol"] = error.error_list
+        if not self._state.adding:
+            stored = getattr(self, "_stored_asset_type", None)
+            if stored is None:
+                stored = (
+                    type(self)
+                    ._base_manager.filter(pk=self.pk)
+                    .values_list("asset_type", flat=True)
+                    .first()
+                )
+            if stored is not None and (stored == AssetType.FIAT) != self.is_fiat:
+                errors["asset_type"] = [
+                    f"The type cannot change from {stored} to {self.asset_type}: a fiat "
+                    "currency is created as one (fiat_asset_get_or_create) and stays one."
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+
+def refuse_fiat(instance: models.Model, *fields: str, what: str) -> None:
+    """A ValidationError naming each of ``fields`` (foreign keys to Asset) that points at
+    a FIAT asset, which ``what`` (deployments, relationships) cannot name."""
+    errors = {}
+    for name in fields:
+        # The asset set on the row, even unsaved (the admin's new asset, whose id its
+        # inline rows do not carry yet), else the one its id names.
+        cached = type(instance)._meta.get_field(name).is_cached(instance)
+        if not cached and getattr(instance, f"{name}_id") is None:
+            continue
+        try:
+            asset = getattr(instance, name)
+        except Asset.DoesNotExist:  # refused as a missing reference
+            continue
+        if asset is not None and asset.is_fiat:
+            errors[name] = [f"{asset.symbol} is a fiat currency, which has no {what}."]
+    if errors:
+        raise ValidationError(errors)
 
 
 @tracked()
@@ -248,6 +331,8 @@ class AssetDeployment(RegistryModel):
             raise ValidationError(errors)
 
     def clean(self) -> None:
+        # A stablecoin that tracks a currency is a token of its own, deployed as one.
+        refuse_fiat(self, "asset", what="deployments: it lives on no chain")
         if not self.is_native and not self.address:
             raise ValidationError({"address": "A deployment that is not native needs an address."})
 
@@ -304,6 +389,16 @@ class AssetRelationship(RegistryModel):
 
     def __str__(self) -> str:
         return f"{self.child_asset} {self.get_relationship_type_display()} {self.parent_asset}"
+
+    def clean(self) -> None:
+        # A stablecoin pegged to USD is no variant of the dollar (it is not a claim on it):
+        # variant closures would otherwise sum stablecoins into the currency.
+        refuse_fiat(
+            self,
+            "parent_asset",
+            "child_asset",
+            what="relationships: no token wraps, bridges or stakes it",
+        )
 
 
 @tracked()

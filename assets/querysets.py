@@ -7,6 +7,7 @@ from django.db import connections
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Lower
 
+from assets.choices import AssetType
 from chains.addresses import address_lookup_key
 from chains.choices import ChainType
 from registry.models import RegistryQuerySet, SoftDeleteQuerySet
@@ -50,6 +51,28 @@ class AssetQuerySet(SoftDeleteQuerySet):
         """Assets whose symbol matches any of ``symbols``, as ``with_symbol`` compares."""
         keys = {symbol_key(symbol) for symbol in symbols}
         return self.filter(symbol_key__in=keys) if keys else self.none()
+
+    def fiat(self):
+        """FIAT assets: currencies such as USD, keyed by their ISO 4217 code (assets.fiat)."""
+        return self.filter(asset_type=AssetType.FIAT)
+
+    def fiat_asset(self, code: str):
+        """The live FIAT asset of the ISO 4217 ``code`` (in any ASCII letter case), or None.
+
+        Only a FIAT asset answers: a token whose symbol is "USD" is not the dollar. The
+        partial unique index on a live fiat asset's code makes this at most one row and
+        serves the lookup.
+        """
+        return self.fiat_assets([code]).get(symbol_key(code))
+
+    def fiat_assets(self, codes) -> dict:
+        """The live FIAT assets of ``codes``, by ISO code (upper case): one query for many
+        (an import's quote currencies). A code without one is absent."""
+        keys = {symbol_key(code) for code in codes if isinstance(code, str)}
+        if not keys:
+            return {}
+        found = self.fiat().filter(deleted_at__isnull=True, symbol__in=keys)
+        return {asset.symbol: asset for asset in found}
 
     def with_deployments(self):
         """Prefetch each asset's deployments, by chain (the API shows them with the asset)."""

@@ -9,10 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from assets import lookups, provenance
+from assets.choices import AssetType
+from assets.fiat import iso_currency
 from assets.models import (
     Asset,
     AssetDeployment,
@@ -26,6 +28,7 @@ from registry.cache import invalidate
 from registry.events.outbox import record, record_many
 from registry.exceptions import (
     AssetNotFoundError,
+    ConflictError,
     DeploymentExistsError,
     InvalidRelationshipError,
     NotFoundError,
@@ -78,6 +81,44 @@ def asset_create(*, symbol: str, name: str, asset_type: str, **fields: Any) -> A
     record("asset_created", asset)
     provenance.record_sources({asset.pk: _fields_set(asset)})
     return asset
+
+
+@transaction.atomic
+def fiat_asset_get_or_create(code: str) -> Asset:
+    """The live FIAT asset of the ISO 4217 currency ``code`` (in any letter case: "usd"
+    is USD), created when there is none: symbol the upper-case code, name as ISO 4217
+    names the currency ("US Dollar"), ISO's numeric code and minor units in metadata.
+
+    A ValidationError naming ``symbol`` for a code that is not an ISO 4217 currency;
+    AssetNotFoundError when the currency's asset was soft-deleted (restore it: a
+    steward's deletion is not undone by the import that asks next).
+    """
+    try:
+        currency = iso_currency(code)
+    except ValidationError as error:
+        raise ValidationError({"symbol": error.error_list}) from None
+    existing = Asset.objects.fiat_asset(currency.code)
+    if existing is not None:
+        return existing
+    deleted = Asset.all_objects.fiat().filter(symbol=currency.code).order_by("-deleted_at")
+    if (asset := deleted.first()) is not None:
+        raise AssetNotFoundError(
+            f"The fiat currency {currency.code} (asset {asset.asset_id}) is deleted; "
+            "restore it first.",
+            asset_id=str(asset.asset_id),
+        )
+    try:
+        return asset_create(
+            symbol=currency.code,
+            name=currency.name,
+            asset_type=AssetType.FIAT,
+            metadata=currency.metadata,
+        )
+    except ConflictError:  # a concurrent writer created it since the lookup
+        existing = Asset.objects.fiat_asset(currency.code)
+        if existing is None:
+            raise
+        return existing
 
 
 def _fields_set(asset: Asset) -> list[str]:
@@ -136,11 +177,25 @@ def asset_restore(*, asset: Asset, expected_version: int | None = None) -> Asset
         if expected_version is not None and expected_version != asset.version:
             raise stale_version_error(asset, expected_version)
         return asset
+    if asset.is_fiat and Asset.objects.fiat_asset(asset.symbol) is not None:
+        raise _second_live_fiat(asset)
     asset.deleted_at = None
-    asset.save_changes(["deleted_at"], expected_version=expected_version)
+    try:
+        with transaction.atomic():
+            asset.save_changes(["deleted_at"], expected_version=expected_version)
+    except IntegrityError as error:  # restored or created by a concurrent writer
+        raise _second_live_fiat(asset) from error
     _invalidate_symbols({asset.symbol_key})
     record("asset_restored", asset)
     return asset
+
+
+def _second_live_fiat(asset: Asset) -> ConflictError:
+    return ConflictError(
+        f"Another live fiat asset has the code {asset.symbol}: a currency is one asset; "
+        "delete that one first to restore this one.",
+        constraint="asset_one_live_fiat_per_code",
+    )
 
 
 @transaction.atomic

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PB_DIR = ROOT / "registry" / "events" / "pb"
 
 # The contracts' enum numbers (tests/contracts/cqc/assets/v1/assets.proto).
-ERC20 = 2
+UNSPECIFIED_ASSET, ERC20 = 0, 2
 WRAPS, STAKES = 1, 3
 SCAM, UNSPECIFIED_FLAG = 1, 0
 HIGH, CRITICAL = 4, 5
@@ -76,6 +76,25 @@ def test_asset_created_decodes_with_the_contract():
     assert headers["Cqc-Event-Type"] == "asset_created"
     assert headers["Cqc-Message-Type"] == "cqc.events.v1.AssetCreated"
     assert headers["Cqc-Sequence"] == str(row.sequence)
+
+
+def test_a_fiat_asset_is_unspecified_in_the_contract_and_named_in_metadata():
+    """The contract's AssetType has no FIAT: the event sends ASSET_TYPE_UNSPECIFIED and
+    the registry's type in metadata["cqar_asset_type"], beside the asset's own metadata."""
+    usd = asset_services.fiat_asset_get_or_create("USD")
+    token = new_asset("TKN")
+
+    message, _ = decode(event_of("asset_created", usd), "cqc.events.v1.AssetCreated")
+    token_message, _ = decode(event_of("asset_created", token), "cqc.events.v1.AssetCreated")
+
+    assert message.asset.HasField("asset_type") and message.asset.asset_type == UNSPECIFIED_ASSET
+    assert (message.asset.symbol, message.asset.name) == ("USD", "US Dollar")
+    assert message.asset.metadata["cqar_asset_type"] == "FIAT"
+    assert message.asset.metadata["iso4217"]["numeric"] == "840"
+    assert message.asset.metadata["iso4217"]["minor_units"] == 2
+    # A type the contract knows is sent as itself, and nothing is added to metadata.
+    assert token_message.asset.asset_type == ERC20
+    assert "cqar_asset_type" not in token_message.asset.metadata
 
 
 def test_asset_deployment_created_decodes_with_the_contract():

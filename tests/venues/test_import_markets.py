@@ -1,9 +1,9 @@
 """manage.py import_markets: CCXT market snapshots become venue tickers and venue codes.
 
 The snapshots are the real ccxt static fixtures in tests/fixtures/ccxt/. The demo
-supplies BTC, ETH, SOL, USDT, USDC (twice: a counterfeit), the ETH group and the
-kraken and binance venues; what it lacks (ADA, LTC, XRP, DOGE, TRX and a USD asset)
-the tests create through the services.
+supplies BTC, ETH, SOL, USDT, USDC (twice: a counterfeit), the fiat USD, the ETH group
+and the kraken and binance venues; what it lacks (ADA, LTC, XRP, DOGE, TRX) the tests
+create through the services.
 """
 
 import gzip
@@ -20,7 +20,13 @@ from django.utils import timezone
 
 from assets.choices import AssetType
 from assets.models import Asset
-from assets.services import asset_create, asset_soft_delete, group_create, group_member_add
+from assets.services import (
+    asset_create,
+    asset_soft_delete,
+    fiat_asset_get_or_create,
+    group_create,
+    group_member_add,
+)
 from chains.models import Chain
 from markets.choices import InstrumentType
 from markets.importers import ccxt
@@ -35,7 +41,6 @@ from venues.services import venue_asset_create, venue_create
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ccxt"
 NAMES = {
-    "USD": "US Dollar",
     "ADA": "Cardano",
     "LTC": "Litecoin",
     "XRP": "XRP",
@@ -54,8 +59,11 @@ def run(venue: str, snapshot: str | Path, *options: str) -> dict:
 
 
 def create_assets(*symbols: str) -> dict[str, Asset]:
+    """USD is the fiat currency (the demo's); the others are created as native coins."""
     return {
-        symbol: asset_create(symbol=symbol, name=NAMES[symbol], asset_type=AssetType.NATIVE)
+        symbol: fiat_asset_get_or_create(symbol)
+        if symbol == "USD"
+        else asset_create(symbol=symbol, name=NAMES[symbol], asset_type=AssetType.NATIVE)
         for symbol in symbols
     }
 
@@ -90,8 +98,8 @@ def resolve(client, venue: str, symbol: str, market_type: str = "SPOT") -> dict:
 def test_kraken_xxbtzusd_resolves_to_btc_quoted_in_usd(
     demo, viewer, django_capture_on_commit_callbacks
 ):
-    """The demo's XXBTZUSD had no quote asset (USD only in metadata); with a USD asset
-    in the registry, --overwrite replaces it, and the cached answer is not served."""
+    """The demo's XXBTZUSD had no quote asset (USD only in metadata); with the USD asset
+    resolving the venue's USD, --overwrite replaces it, and the cached answer is not served."""
     usd = create_assets("USD", "ADA", "LTC", "XRP", "DOGE")["USD"]
     assert resolve(viewer, "kraken", "XXBTZUSD")["quote_asset"] is None  # now cached
     with django_capture_on_commit_callbacks(execute=True):
@@ -165,8 +173,10 @@ def test_binance_btcusdt_is_both_a_spot_and_a_perpetual_market(demo):
 
 
 def test_bitfinex_records_its_own_codes_and_rejects_an_unknown_currency(demo):
-    """fUST is USDT and fBTCF0 is BTC; EUR is not in the registry, so BTC/EUR is
-    rejected by name and writes nothing (no ticker, no fEUR code); the rest imports."""
+    """fUST is USDT and fBTCF0 is BTC; EUR is not in the registry (the demo's is deleted
+    here), so BTC/EUR is rejected by name and writes nothing (no ticker, no fEUR code);
+    the rest imports."""
+    asset_soft_delete(asset=Asset.objects.fiat_asset("EUR"))
     venue_create(venue_id="bitfinex", name="Bitfinex", venue_type=VenueType.CEX)
     create_assets("USD", "ADA", "LTC", "XRP", "TRX")
     report = run("bitfinex", "bitfinex.json")
@@ -265,10 +275,10 @@ def test_the_summary_says_what_a_dry_run_would_do_and_names_rejected_markets(dem
     call_command("import_markets", "--venue", "kraken", snapshot, "--dry-run", stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[0].endswith("(dry run: nothing written)")
-    # XBTUSDT and ETHUSDT: the demo knows BTC, ETH and USDT, but not USD, ADA, LTC…
+    # XBTUSDT and ETHUSDT: the demo knows BTC, ETH, USDT and USD, but not ADA, LTC…
     assert "  would be created: 2 venue symbols" in lines
     assert "  rejected: 6" in lines
-    assert any(line.startswith("    market BTC/USD: unknown currency USD") for line in lines)
+    assert any(line.startswith("    market ADA/USDT: unknown currency ADA") for line in lines)
 
 
 def test_a_market_that_became_inactive_is_updated_in_place(demo, tmp_path):
@@ -386,7 +396,7 @@ def test_an_unknown_venue_is_a_command_error_and_nothing_is_written(demo):
 
 
 def test_strict_imports_nothing_when_a_market_is_rejected(demo):
-    create_assets("ADA", "LTC", "XRP", "DOGE")  # no USD: the */USD markets are rejected
+    create_assets("ADA", "LTC", "XRP")  # no DOGE, and BTC/USD is mapped otherwise
     events, symbols = OutboxEvent.objects.count(), VenueSymbol.objects.count()
     with pytest.raises(CommandError, match="2 items rejected; nothing imported"):
         run("kraken", "kraken.json", "--strict")
