@@ -501,6 +501,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SeverityEnum": "quality.choices.Severity",
         "RelationshipTypeEnum": "assets.choices.RelationshipType",
+        # A market's type is its instrument's: one enum for market_type and instrument_type.
+        "MarketTypeEnum": "markets.choices.InstrumentType",
+        "MarketStatusEnum": "markets.choices.MarketStatus",
+        "StatusEnum": "registry.models.OutboxStatus",
     },
     # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar), not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
