@@ -510,6 +510,7 @@ SPECTACULAR_SETTINGS = {
         "MarketTypeEnum": "markets.choices.InstrumentType",
         # The event feed named it first; a market's status is MarketStatusEnum.
         "StatusEnum": "registry.models.OutboxEvent.Status",
+        "MarketStatusEnum": "markets.choices.MarketStatus",
     },
     # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar), not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

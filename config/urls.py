@@ -34,6 +34,7 @@ for app_router in (chains_router, assets_router, venues_router, markets_router, 
 
 resolve = [
     path("venue-symbol/", hot.venue_symbol, name="resolve-venue-symbol"),
+    path("instrument/", hot.instrument, name="resolve-instrument"),
     path("deployment/", hot.deployment, name="resolve-deployment"),
     path("pretrade/", hot.pretrade, name="resolve-pretrade"),
     path("aggregate/", hot.aggregate, name="resolve-aggregate"),

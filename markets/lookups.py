@@ -1,5 +1,9 @@
-"""Hot lookups of the markets app: venue ticker -> market and asset, and the keys a write
-affects."""
+"""Hot lookups of the markets app: venue ticker -> market, instrument and assets; an
+instrument's code -> its terms and every current market across venues; and the keys a
+write affects (``market_keys``, ``instrument_keys``: markets.services invalidates them).
+"""
+
+from decimal import Decimal
 
 from django.db.models import Q
 
@@ -12,8 +16,9 @@ from assets.lookups import (
 )
 from assets.models import Asset
 from markets.choices import InstrumentType
-from markets.models import Market
+from markets.models import Instrument, Market
 from registry import cache
+from registry.api.resolve import register_pretrade_assets
 
 
 def ticker_key(venue_id: str, symbol: str, market_type: str) -> str:
@@ -25,19 +30,99 @@ def ticker_keys(venue_id: str, symbol: str) -> set[str]:
     return {ticker_key(venue_id, symbol, market_type) for market_type in InstrumentType.values}
 
 
+def instrument_code_key(code: str) -> str:
+    """The key of resolve/instrument/ by code (codes are upper-case; asked in any case)."""
+    return f"v1:instrument:code:{code.upper()}"
+
+
 def instrument_keys(instrument) -> set[str]:
-    """The keys whose answer shows this instrument: each of its markets' tickers."""
+    """The keys whose answer shows this instrument: each of its markets' tickers, and its
+    code's, under every code it has had (completing its terms gives it a new code, and
+    the old one must stop answering: the history has the codes before)."""
     keys = set()
     for venue_id, symbol in Market.objects.filter(instrument=instrument).values_list(
         "venue_id", "venue_symbol"
     ):
         keys |= ticker_keys(venue_id, symbol)
-    return keys
+    codes = {instrument.code} if instrument.code else set()
+    codes |= set(
+        Instrument.pgh_event_model.objects.filter(pgh_obj_id=instrument.pk)
+        .values_list("code", flat=True)
+        .distinct()
+    )
+    return keys | {instrument_code_key(code) for code in codes}
 
 
 def market_keys(market) -> set[str]:
-    """The keys a write of this market affects."""
-    return ticker_keys(market.venue_id, market.venue_symbol)
+    """The keys a write of this market affects: its ticker's, and its instrument's code's
+    (which lists the instrument's current markets)."""
+    keys = ticker_keys(market.venue_id, market.venue_symbol)
+    if market.instrument_id is not None:
+        code = Instrument.objects.filter(pk=market.instrument_id).values_list("code", flat=True)
+        keys |= {instrument_code_key(value) for value in code}
+    return keys
+
+
+# --- answers ---------------------------------------------------------------------------
+
+
+def plain(value: Decimal | None) -> str | None:
+    """A decimal as a normalized string: 0.0100 -> "0.01", 1E+2 -> "100"."""
+    return None if value is None else format(value.normalize(), "f")
+
+
+def market_body(market: Market) -> dict:
+    """A market's trading rules (MarketAnswerSerializer describes them)."""
+    instrument = market.instrument
+    return {
+        "id": market.id,
+        "venue": market.venue_id,
+        "venue_symbol": market.venue_symbol,
+        "status": market.status,
+        "tick_size": plain(market.tick_size),
+        "lot_size": plain(market.lot_size),
+        "min_order_size": plain(market.min_order_size),
+        "max_order_size": plain(market.max_order_size),
+        "min_notional": plain(market.min_notional),
+        "maker_fee": plain(market.maker_fee),
+        "taker_fee": plain(market.taker_fee),
+        "funding_interval_secs": market.funding_interval_secs,
+        "listed_at": market.listed_at,
+        "settlement_asset_id": instrument.settlement_asset_id,
+        "price_currency_asset_id": instrument.quote_asset_id,
+    }
+
+
+def instrument_body(instrument: Instrument) -> dict:
+    """An instrument's terms (InstrumentAnswerSerializer describes them)."""
+    return {
+        "instrument_id": instrument.instrument_id,
+        "instrument_type": instrument.instrument_type,
+        "code": instrument.code,
+        "underlying_asset_id": instrument.underlying_asset_id,
+        "quote_asset_id": instrument.quote_asset_id,
+        "settlement_asset_id": instrument.settlement_asset_id,
+        "is_inverse": instrument.is_inverse,
+        "is_quanto": instrument.is_quanto,
+        "contract_multiplier": plain(instrument.contract_multiplier),
+        "expiry": instrument.expiry,
+        "strike_price": plain(instrument.strike_price),
+        "option_type": instrument.option_type or None,
+        "exercise_style": instrument.exercise_style or None,
+        "terms_complete": instrument.terms_complete,
+    }
+
+
+def instrument_asset_ids(instruments) -> set:
+    """The assets the instruments' answers show: underlying, quote, settlement."""
+    ids = set()
+    for instrument in instruments:
+        ids |= {
+            instrument.underlying_asset_id,
+            instrument.quote_asset_id,
+            instrument.settlement_asset_id,
+        }
+    return ids - {None}
 
 
 def load_tickers(requests: list[dict]) -> list[cache.Answer]:
@@ -53,10 +138,7 @@ def load_tickers(requests: list[dict]) -> list[cache.Answer]:
         for m in candidates.select_related("instrument__underlying_asset")
         if (m.venue_id, m.venue_symbol, m.market_type) in wanted
     }
-    asset_ids = {m.instrument.underlying_asset_id for m in mappings.values()} | {
-        m.instrument.quote_asset_id for m in mappings.values() if m.instrument.quote_asset_id
-    }
-    summaries = asset_summaries(asset_ids)
+    summaries = asset_summaries(instrument_asset_ids(m.instrument for m in mappings.values()))
     sets = Asset.objects.collision_sets(
         m.instrument.underlying_asset.symbol_key for m in mappings.values()
     )
@@ -81,15 +163,77 @@ def load_tickers(requests: list[dict]) -> list[cache.Answer]:
             "quote_asset": summaries.get(instrument.quote_asset_id),
             "quote_currency": quote_currency(mapping.metadata),
             "symbol_collisions": collision_set(instrument.underlying_asset.symbol_key, sets),
+            "settlement_asset": summaries.get(instrument.settlement_asset_id),
+            "market": market_body(mapping),
+            "instrument": instrument_body(instrument),
         }
         answers.append((True, dumps(body)))
     return answers
+
+
+def load_instruments(requests: list[dict]) -> list[cache.Answer]:
+    """Instruments by code: the terms, the assets (with their flags) and every current
+    market, in three queries for any number of codes."""
+    instruments = {
+        instrument.code: instrument
+        for instrument in Instrument.objects.of_live("underlying_asset").filter(
+            code__in={r["code"] for r in requests}
+        )
+    }
+    markets: dict = {instrument.pk: [] for instrument in instruments.values()}
+    for market in (
+        Market.objects.current()
+        .filter(instrument__in=list(instruments.values()))
+        .select_related("instrument")
+        .order_by("venue_id", "venue_symbol", "id")
+    ):
+        markets[market.instrument_id].append(market_body(market))
+    summaries = asset_summaries(instrument_asset_ids(instruments.values()))
+    answers = []
+    for request in requests:
+        instrument = instruments.get(request["code"])
+        if instrument is None:
+            answers.append(not_found(f"No instrument has the code {request['code']!r}."))
+            continue
+        body = {
+            "instrument": instrument_body(instrument),
+            "underlying_asset": summaries[instrument.underlying_asset_id],
+            "quote_asset": summaries.get(instrument.quote_asset_id),
+            "settlement_asset": summaries.get(instrument.settlement_asset_id),
+            "markets": markets[instrument.pk],
+        }
+        answers.append((True, dumps(body)))
+    return answers
+
+
+def pretrade_assets(answer: dict) -> list[tuple[str, dict]]:
+    """What a pre-trade check by ticker weighs: the base, quote and settlement assets
+    (each once, in that order) of the market the ticker names."""
+    return [
+        (role, answer[name])
+        for role, name in (
+            ("base", "asset"),
+            ("quote", "quote_asset"),
+            ("settlement", "settlement_asset"),
+        )
+        if answer.get(name) is not None
+    ]
 
 
 def quote_currency(metadata: dict) -> str | None:
     """The fiat quote an import noted; free-form metadata may hold anything else there."""
     value = metadata.get("quote_currency")
     return value if isinstance(value, str) else None
+
+
+def instrument_keys_for_assets(asset_ids: set) -> set[str]:
+    """Instrument codes whose answer shows one of these assets."""
+    codes = Instrument.objects.filter(
+        Q(underlying_asset_id__in=asset_ids)
+        | Q(quote_asset_id__in=asset_ids)
+        | Q(settlement_asset_id__in=asset_ids)
+    ).values_list("code", flat=True)
+    return {instrument_code_key(code) for code in codes}
 
 
 def ticker_keys_for_assets(asset_ids: set) -> set[str]:
@@ -115,6 +259,24 @@ def parse_ticker(params: dict) -> dict:
     }
 
 
+def parse_instrument(params: dict) -> dict:
+    code = cache.text_param(params, "code").upper()
+    if len(code) > Instrument._meta.get_field("code").max_length:
+        raise ValueError("code: not an instrument code (too long).")
+    return {"code": code}
+
+
+def instruments_to_warm(limit: int | None):
+    """warm_cache: every instrument listed somewhere now."""
+    codes = (
+        Instrument.objects.filter(markets__delisted_at__isnull=True)
+        .distinct()
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    return ({"code": code} for code in codes[:limit])
+
+
 def tickers_to_warm(limit: int | None):
     """warm_cache: every current ticker of a live asset (the hottest lookup: every tick)."""
     rows = (
@@ -136,6 +298,7 @@ def ticker_asset_ids():
 def register() -> None:
     """Called from MarketsConfig.ready()."""
     cache.register_asset_keys(ticker_keys_for_assets)
+    cache.register_asset_keys(instrument_keys_for_assets)
     cache.register_lookup(
         "venue_symbol",
         family="venue",
@@ -144,4 +307,13 @@ def register() -> None:
         load=load_tickers,
     )
     cache.register_warm_up("venue_symbol", tickers_to_warm, weight=10)
+    cache.register_lookup(
+        "instrument",
+        family="instrument",
+        parse=parse_instrument,
+        key_of=lambda r: instrument_code_key(r["code"]),
+        load=load_instruments,
+    )
+    cache.register_warm_up("instrument", instruments_to_warm, weight=15)
+    register_pretrade_assets("venue_symbol", pretrade_assets)
     register_traded_assets(ticker_asset_ids)

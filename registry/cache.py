@@ -99,6 +99,7 @@ FAMILIES = {
     family.name: family
     for family in (
         Family("venue", ttl=3600),
+        Family("instrument", ttl=3600),
         Family("deployment", ttl=3600),
         Family("asset", ttl=3600),
         Family("symbol", ttl=3600),

@@ -370,6 +370,10 @@ class OutboxEvent(models.Model):
         return subject(self.event_type, self.message_type)
 
 
+# By a module-level name, for the OpenAPI document's enum names (config/settings.py).
+OutboxStatus = OutboxEvent.Status
+
+
 class ChangeEvent(Events):
     """One change of any tracked entity (registry/history.py), with who made it and how.
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from assets.api.serializers import AssetSummaryWithFlagsSerializer, SymbolCollisionsSerializer
 from assets.models import Asset
-from markets.choices import InstrumentType
+from markets.choices import ExerciseStyle, InstrumentType, MarketStatus, OptionType
 from markets.models import Instrument, Market, VenueSymbol
 from registry.api.schema import register_resolve_answer
 from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
@@ -231,8 +231,68 @@ class VenueSymbolDelistSerializer(serializers.Serializer):
     delisted_at = serializers.DateTimeField(required=False, help_text="Default: now.")
 
 
-# The answer of the hot lookup resolve/venue-symbol/, which markets/lookups.py builds as
-# bytes: described for the OpenAPI document only (registered in MarketsConfig.ready()).
+def _decimal(help_text: str) -> serializers.CharField:
+    """A decimal of a hot answer: a normalized string ("0.01"), null when not known."""
+    return serializers.CharField(allow_null=True, help_text=f"{help_text} A decimal string.")
+
+
+# The parts of the hot lookups' answers that markets/lookups.py builds as bytes: described
+# for the OpenAPI document only (registered in MarketsConfig.ready()).
+class MarketAnswerSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The market's id (a venue ticker's id).")
+    venue = serializers.CharField(help_text="venue_id.")
+    venue_symbol = serializers.CharField(help_text="As the venue spells it.")
+    status = serializers.ChoiceField(choices=MarketStatus.choices)
+    tick_size = _decimal("Price increment.")
+    lot_size = _decimal("Quantity increment.")
+    min_order_size = _decimal("Smallest order quantity.")
+    max_order_size = _decimal("Largest order quantity.")
+    min_notional = _decimal("Smallest order value, in the price currency.")
+    maker_fee = _decimal("Fraction (0.001 = 0.1 %); negative for a rebate.")
+    taker_fee = _decimal("Fraction (0.001 = 0.1 %).")
+    funding_interval_secs = serializers.IntegerField(
+        allow_null=True, help_text="A perpetual's funding interval."
+    )
+    listed_at = serializers.DateTimeField(allow_null=True)
+    settlement_asset_id = serializers.UUIDField(
+        allow_null=True, help_text="The instrument's settlement asset (derivatives)."
+    )
+    price_currency_asset_id = serializers.UUIDField(
+        allow_null=True, help_text="What prices are in: the instrument's quote asset."
+    )
+
+
+class InstrumentAnswerSerializer(serializers.Serializer):
+    instrument_id = serializers.UUIDField()
+    instrument_type = serializers.ChoiceField(choices=InstrumentType.choices)
+    code = serializers.CharField(help_text="Canonical code, e.g. BTC-USDT-PERP.")
+    underlying_asset_id = serializers.UUIDField(help_text="A spot pair's base asset.")
+    quote_asset_id = serializers.UUIDField(allow_null=True)
+    settlement_asset_id = serializers.UUIDField(allow_null=True)
+    is_inverse = serializers.BooleanField(allow_null=True)
+    is_quanto = serializers.BooleanField(allow_null=True)
+    contract_multiplier = _decimal("What one contract is worth.")
+    expiry = serializers.DateTimeField(allow_null=True)
+    strike_price = _decimal("An option's strike.")
+    option_type = serializers.ChoiceField(choices=OptionType.choices, allow_null=True)
+    exercise_style = serializers.ChoiceField(choices=ExerciseStyle.choices, allow_null=True)
+    terms_complete = serializers.BooleanField(
+        help_text="False while the registry does not know the contract terms yet."
+    )
+
+
+class InstrumentLookupAnswerSerializer(serializers.Serializer):
+    """The answer of resolve/instrument/."""
+
+    instrument = InstrumentAnswerSerializer()
+    underlying_asset = AssetSummaryWithFlagsSerializer()
+    quote_asset = AssetSummaryWithFlagsSerializer(allow_null=True)
+    settlement_asset = AssetSummaryWithFlagsSerializer(allow_null=True)
+    markets = MarketAnswerSerializer(
+        many=True, help_text="Every current (not delisted) market, by venue and symbol."
+    )
+
+
 class VenueSymbolAnswerSerializer(serializers.Serializer):
     venue = serializers.CharField(help_text="venue_id.")
     symbol = serializers.CharField()
@@ -248,6 +308,11 @@ class VenueSymbolAnswerSerializer(serializers.Serializer):
     symbol_collisions = SymbolCollisionsSerializer(
         help_text="Every live asset that shares the base asset's symbol."
     )
+    settlement_asset = AssetSummaryWithFlagsSerializer(
+        allow_null=True, help_text="What the market settles in (derivatives)."
+    )
+    market = MarketAnswerSerializer(help_text="The market the ticker names: its trading rules.")
+    instrument = InstrumentAnswerSerializer(help_text="What the market trades: its terms.")
 
 
 def register() -> None:
@@ -256,4 +321,5 @@ def register() -> None:
     from markets.api.views import venue_listed_asset_ids
 
     register_resolve_answer("venue_symbol", VenueSymbolAnswerSerializer)
+    register_resolve_answer("instrument", InstrumentLookupAnswerSerializer)
     register_listed_assets(venue_listed_asset_ids)

@@ -91,8 +91,27 @@ class PretradeAssetSerializer(AssetSummarySerializer):
         read_only_fields = fields
 
 
+class BlockingFlagSerializer(ActiveFlagSerializer):
+    asset_id = serializers.UUIDField(read_only=True, help_text="The flagged asset.")
+
+    class Meta(ActiveFlagSerializer.Meta):
+        fields = (*ActiveFlagSerializer.Meta.fields, "asset_id")
+        read_only_fields = fields
+
+
+class CheckedAssetSerializer(serializers.Serializer):
+    asset_id = serializers.UUIDField()
+    symbol = serializers.CharField()
+    roles = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the asset is to what was asked: 'asset'; or, for a market, 'base', "
+        "'quote' and/or 'settlement'.",
+    )
+    highest_active_severity = serializers.IntegerField(min_value=0, max_value=5)
+
+
 class PretradeAnswerSerializer(serializers.Serializer):
-    asset = PretradeAssetSerializer()
+    asset = PretradeAssetSerializer(help_text="The asset asked about (a market's base).")
     tradeable = serializers.BooleanField(
         help_text="No active flag of min_severity or more: the asset may be traded."
     )
@@ -100,10 +119,18 @@ class PretradeAnswerSerializer(serializers.Serializer):
         choices=Severity.choices, help_text="The severity that blocks, as asked (default 5)."
     )
     highest_active_severity = serializers.IntegerField(
-        min_value=0, max_value=5, help_text="0 with no active flag, else 1 (info) to 5 (critical)."
+        min_value=0,
+        max_value=5,
+        help_text="Over every asset checked: 0 with no active flag, else 1 (info) to 5 (critical).",
     )
-    blocking_flags = ActiveFlagSerializer(
-        many=True, help_text="The active flags of min_severity or more: why it is not tradeable."
+    blocking_flags = BlockingFlagSerializer(
+        many=True,
+        help_text="The active flags of min_severity or more, of any asset checked, the most "
+        "severe first: why it is not tradeable.",
+    )
+    checked_assets = CheckedAssetSerializer(
+        many=True,
+        help_text="Every asset weighed, each once: a market's base, quote and settlement assets.",
     )
 
 

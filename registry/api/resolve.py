@@ -6,6 +6,7 @@ database query for authentication. A cached answer is returned as the bytes Redi
 holds. The rest of the API stays DRF.
 
 - ``venue-symbol``: ``venue``, ``symbol``, ``market_type`` (default SPOT)
+- ``instrument``: ``code``
 - ``deployment``: ``chain``, ``address`` (any letter case for EVM)
 - ``pretrade``: ``asset`` | ``venue`` + ``symbol`` [+ ``market_type``] | ``chain`` +
   ``address``; ``min_severity`` (default 5, CRITICAL)
@@ -16,6 +17,8 @@ holds. The rest of the API stays DRF.
 A parameter the lookup does not document (registry.api.schema) is a 400 naming it; in a
 batch, an item that cannot be read answers ``found: false`` with the reason.
 """
+
+from collections.abc import Callable
 
 import orjson
 from django.db import DatabaseError
@@ -195,21 +198,59 @@ def _min_severity(params) -> int:
     return value
 
 
+# What a pre-trade check weighs, per lookup type: answer -> [(role, asset summary)], the
+# asset the check is about first. An app whose answers show more than one asset (a
+# market: base, quote, settlement) registers it; otherwise the one asset is weighed.
+PretradeAssets = Callable[[dict], list[tuple[str, dict]]]
+_pretrade_assets: dict[str, PretradeAssets] = {}
+
+
+def register_pretrade_assets(lookup_type: str, assets: PretradeAssets) -> None:
+    """Called from an upper app's ready(): the assets a pre-trade check by this lookup
+    weighs."""
+    _pretrade_assets[lookup_type] = assets
+
+
+def _assets_weighed(lookup_type: str, answer: dict) -> list[tuple[str, dict]]:
+    if lookup_type in _pretrade_assets:
+        return _pretrade_assets[lookup_type](answer)
+    return [("asset", answer if lookup_type == "flags" else answer["asset"])]
+
+
 def pretrade_answer(
     lookup_type: str, found: bool, body: bytes, min_severity: int
 ) -> tuple[bool, dict]:
-    """Tradeable or not, from any answer that shows the asset (and its active flags)."""
+    """Tradeable or not, from any answer that shows the asset(s) (and their active flags):
+    not while any asset weighed has an active flag of ``min_severity`` or more."""
     answer = orjson.loads(body)
     if not found:
         return False, answer
-    summary = answer if lookup_type == "flags" else answer["asset"]
-    blocking = [flag for flag in summary["active_flags"] if flag["severity"] >= min_severity]
+    weighed: dict[str, tuple[list[str], dict]] = {}  # asset_id -> (roles, summary)
+    for role, summary in _assets_weighed(lookup_type, answer):
+        weighed.setdefault(summary["asset_id"], ([], summary))[0].append(role)
+    blocking = [
+        {**flag, "asset_id": asset_id}
+        for asset_id, (_, summary) in weighed.items()
+        for flag in summary["active_flags"]
+        if flag["severity"] >= min_severity
+    ]
+    blocking.sort(key=lambda flag: -flag["severity"])  # stable: each asset's order kept
+    first = next(iter(weighed.values()))[1]
     return True, {
-        "asset": {key: summary[key] for key in ("asset_id", "symbol", "name")},
+        "asset": {key: first[key] for key in ("asset_id", "symbol", "name")},
         "tradeable": not blocking,
         "min_severity": min_severity,
-        "highest_active_severity": summary["highest_active_severity"],
+        "highest_active_severity": max(s["highest_active_severity"] for _, s in weighed.values()),
         "blocking_flags": blocking,
+        "checked_assets": [
+            {
+                "asset_id": asset_id,
+                "symbol": summary["symbol"],
+                "roles": roles,
+                "highest_active_severity": summary["highest_active_severity"],
+            }
+            for asset_id, (roles, summary) in weighed.items()
+        ],
     }
 
 
@@ -217,6 +258,12 @@ def pretrade_answer(
 def venue_symbol(request, cached=None):
     """Venue ticker -> the asset it means, its quote, and the asset's symbol collisions."""
     return _single("venue_symbol", request.GET, cached)
+
+
+@_guarded("GET", fast=lambda params: "instrument")
+def instrument(request, cached=None):
+    """Instrument code -> its terms, its assets and every current market across venues."""
+    return _single("instrument", request.GET, cached)
 
 
 @_guarded("GET", fast=lambda params: "deployment")
@@ -318,7 +365,14 @@ def _batch_item(item) -> tuple[str, dict, int | None]:
 BATCH_TYPES = {
     **{
         lookup: resolve_query_parameters(lookup)
-        for lookup in ("venue_symbol", "deployment", "symbol", "pretrade", "aggregate")
+        for lookup in (
+            "venue_symbol",
+            "instrument",
+            "deployment",
+            "symbol",
+            "pretrade",
+            "aggregate",
+        )
     },
     "asset": frozenset({"asset"}),
 }

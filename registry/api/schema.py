@@ -103,6 +103,17 @@ RESOLVE_LOOKUPS = {
             _query("market_type", "Default SPOT.", **_MARKET_TYPE),
         ],
     ),
+    "instrument": (
+        "Instrument code to its terms and every current market",
+        [
+            _query(
+                "code",
+                "The instrument's canonical code, e.g. BTC-USDT-PERP (any letter case).",
+                True,
+                **_text(pattern=r"\S"),
+            )
+        ],
+    ),
     "deployment": (
         "(chain, address) to deployment and asset",
         [
