@@ -156,7 +156,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("markets", "0001_initial"),
         ("venues", "0002_history"),
-        ("assets", "0007_symbol_key_ascii_case"),
+        ("assets", "0008_fiat_assets"),
     ]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
