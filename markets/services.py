@@ -150,6 +150,7 @@ def instrument_create(
         )
     instrument.code = _unique_code(instrument)
     validated_create(instrument, conflict_errors={"instrument_unique_terms": InstrumentExistsError})
+    invalidate(instrument_keys(instrument))  # a cached "no such code"
     record("instrument_created", instrument)
     record("instrument_registered", instrument)  # with its terms
     return instrument
@@ -231,6 +232,7 @@ def instrument_update(
 @transaction.atomic
 def instrument_delete(*, instrument: Instrument, expected_version: int | None = None) -> None:
     """Remove an instrument registered by mistake; refused while markets list it."""
+    invalidate(instrument_keys(instrument))
     validated_delete(instrument, event="instrument_deleted", expected_version=expected_version)
 
 
