@@ -30,6 +30,9 @@ class InstrumentAdmin(RegistryModelAdmin):
     related_panel = AssetAdmin.related_panel
     change_link = AssetAdmin.change_link
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return service_checked(super().get_form(request, obj, change=change, **kwargs), self)
+
     def lookup_allowed(self, lookup, value, request=None):
         # The asset page's panel links here filtered by the asset.
         if lookup in ("underlying_asset", "settlement_asset"):

@@ -52,7 +52,9 @@ MARKET_KEY_FIELDS = ("venue", "venue_symbol", "market_type", "instrument")
 
 
 class InstrumentExistsError(ConflictError):
-    """Another instrument has these terms: use it."""
+    """Another instrument has these terms: use it (its id is in the message)."""
+
+    code = "instrument_exists"
 
 
 # --- Instruments --------------------------------------------------------------------

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from markets import services
-from markets.models import Market
+from markets.models import Instrument, Market
 from tests.factories import AssetFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +133,30 @@ def test_trading_rules_are_changed_and_the_listing_history_shown(admin_client, m
     assert history.status_code == 200
     text = history.content.decode()
     assert "tick_size" in text or "Tick size" in text, text[-6000:]
+
+
+def test_an_instrument_with_wrong_terms_is_a_form_error_and_writes_nothing(admin_client, perp):
+    """An inverse contract settling in its quote: the service's rule, named on the form."""
+    btc, usdt = perp.underlying_asset, perp.quote_asset
+    form = {
+        "instrument_type": "PERPETUAL",
+        "underlying_asset": btc.pk,
+        "quote_asset": usdt.pk,
+        "settlement_asset": usdt.pk,
+        "is_inverse": "true",
+        "is_quanto": "false",
+        "contract_multiplier": "100",
+        "terms_complete": "on",
+        "metadata": "{}",
+    }
+    before = Instrument.objects.count()
+
+    page = admin_client.post("/admin/markets/instrument/add/", form)
+
+    assert page.status_code == 200  # the form again, not a redirect or a server error
+    assert "settles in its underlying" in str(page.context["adminform"].form.errors)
+    assert Instrument.objects.count() == before
+
+    form["settlement_asset"] = btc.pk
+    assert admin_client.post("/admin/markets/instrument/add/", form).status_code == 302
+    assert Instrument.objects.get(is_inverse=True).code == "BTC-USDT-PERP-INV-X100"

@@ -231,6 +231,7 @@ def test_the_same_terms_twice_are_a_conflict_naming_the_instrument(steward, btc,
 
     error = assert_error(post(steward, INSTRUMENTS, linear_perp(btc, usdt)), 409)
 
+    assert error["code"] == "instrument_exists"
     assert first["instrument_id"] in error["message"]
     assert first["code"] in error["message"]
     assert Instrument.objects.count() == 1
