@@ -17,7 +17,7 @@ from assets.models import (
 from chains.choices import ChainType
 from chains.models import Chain
 from markets.choices import InstrumentType, MarketStatus
-from markets.models import Instrument, VenueSymbol
+from markets.models import Instrument, Market, VenueSymbol
 from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
 from venues.choices import VenueType
@@ -162,3 +162,32 @@ class VenueSymbolFactory(factory.Factory):
         elif not is_active:
             fields.setdefault("status", MarketStatus.HALTED)
         return model_class.objects.create(venue_symbol=symbol, instrument=instrument, **fields)
+
+
+class InstrumentFactory(factory.django.DjangoModelFactory):
+    """A spot pair of two new assets (complete terms), written straight to the table."""
+
+    class Meta:
+        model = Instrument
+
+    instrument_type = InstrumentType.SPOT
+    underlying_asset = factory.SubFactory(AssetFactory)
+    quote_asset = factory.SubFactory(AssetFactory)
+    code = factory.LazyAttribute(
+        lambda o: (
+            f"{o.underlying_asset.symbol.upper()}-{o.quote_asset.symbol.upper()}"
+            f"-{uuid.uuid4().hex[:8].upper()}"
+        )
+    )
+
+
+class MarketFactory(factory.django.DjangoModelFactory):
+    """A market of a new spot instrument, written straight to the table."""
+
+    class Meta:
+        model = Market
+
+    venue = factory.SubFactory(VenueFactory)
+    venue_symbol = factory.Sequence(lambda n: f"MKT{n}USDT")
+    instrument = factory.SubFactory(InstrumentFactory)
+    market_type = InstrumentType.SPOT

@@ -38,6 +38,8 @@ from tests.factories import (
     AssetQualityFlagFactory,
     AssetRelationshipFactory,
     ChainFactory,
+    InstrumentFactory,
+    MarketFactory,
     VenueAssetFactory,
     VenueFactory,
     VenueSymbolFactory,
@@ -186,6 +188,25 @@ ENTITIES: dict[str, Entity] = {
             "asset": str(AssetFactory().asset_id),
         },
         change={"is_active": False},
+        conditional_actions={"delist": ConditionalAction(body={})},
+    ),
+    "instrument": Entity(
+        make=InstrumentFactory,
+        create_body=lambda: {
+            "instrument_type": "SPOT",
+            "underlying_asset_id": str(AssetFactory().asset_id),
+            "quote_asset_id": str(AssetFactory().asset_id),
+        },
+        change={"metadata": {"note": "Changed."}},
+    ),
+    "market": Entity(
+        make=MarketFactory,
+        create_body=lambda: {
+            "venue_id": VenueFactory().venue_id,
+            "venue_symbol": "CONTRACTUSDT",
+            "instrument_id": str(InstrumentFactory().instrument_id),
+        },
+        change={"tick_size": "0.01"},
         conditional_actions={"delist": ConditionalAction(body={})},
     ),
     "assetqualityflag": Entity(
