@@ -18,7 +18,7 @@ from assets.models import Asset
 from markets.choices import InstrumentType
 from markets.models import Instrument, Market
 from registry import cache
-from registry.api.resolve import register_pretrade_assets
+from registry.api.resolve import register_pretrade_assets, register_pretrade_status
 
 
 def ticker_key(venue_id: str, symbol: str, market_type: str) -> str:
@@ -316,4 +316,5 @@ def register() -> None:
     )
     cache.register_warm_up("instrument", instruments_to_warm, weight=15)
     register_pretrade_assets("venue_symbol", pretrade_assets)
+    register_pretrade_status("venue_symbol", lambda answer: answer["market"]["status"])
     register_traded_assets(ticker_asset_ids)

@@ -113,7 +113,14 @@ class CheckedAssetSerializer(serializers.Serializer):
 class PretradeAnswerSerializer(serializers.Serializer):
     asset = PretradeAssetSerializer(help_text="The asset asked about (a market's base).")
     tradeable = serializers.BooleanField(
-        help_text="No active flag of min_severity or more: the asset may be traded."
+        help_text="No active flag of min_severity or more, and, asked by a market, the "
+        "market is TRADING: an order may be sent."
+    )
+    market_status = serializers.CharField(
+        allow_null=True,
+        help_text="Asked by a market: its status (TRADING, HALTED, REDUCE_ONLY); only "
+        "TRADING is tradeable (REDUCE_ONLY takes no order that opens a position). Null "
+        "when asked by an asset.",
     )
     min_severity = serializers.ChoiceField(
         choices=Severity.choices, help_text="The severity that blocks, as asked (default 5)."

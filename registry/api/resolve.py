@@ -211,6 +211,17 @@ def register_pretrade_assets(lookup_type: str, assets: PretradeAssets) -> None:
     _pretrade_assets[lookup_type] = assets
 
 
+# lookup type -> the status of the market its answer names ("TRADING", "HALTED" …), for a
+# lookup whose answer is a market (an upper app's, registered from its ready()).
+_pretrade_status: dict[str, Callable[[dict], str]] = {}
+
+
+def register_pretrade_status(lookup_type: str, status: Callable[[dict], str]) -> None:
+    """Called from an upper app's ready(): a pre-trade check by this lookup also refuses
+    what its market's status does not let one trade (only TRADING does)."""
+    _pretrade_status[lookup_type] = status
+
+
 def _assets_weighed(lookup_type: str, answer: dict) -> list[tuple[str, dict]]:
     if lookup_type in _pretrade_assets:
         return _pretrade_assets[lookup_type](answer)
@@ -236,9 +247,13 @@ def pretrade_answer(
     ]
     blocking.sort(key=lambda flag: -flag["severity"])  # stable: each asset's order kept
     first = next(iter(weighed.values()))[1]
+    market_status = (
+        _pretrade_status[lookup_type](answer) if lookup_type in _pretrade_status else None
+    )
     return True, {
         "asset": {key: first[key] for key in ("asset_id", "symbol", "name")},
-        "tradeable": not blocking,
+        "tradeable": not blocking and market_status in (None, "TRADING"),
+        "market_status": market_status,
         "min_severity": min_severity,
         "highest_active_severity": max(s["highest_active_severity"] for _, s in weighed.values()),
         "blocking_flags": blocking,

@@ -455,3 +455,22 @@ def test_market_status_is_in_the_answer_after_a_halt(
         )
     _, body = ticker(viewer, "binance", "BTCUSDT")
     assert (body["is_active"], body["market"]["status"]) == (False, "HALTED")
+
+
+@pytest.mark.parametrize("status", ["HALTED", "REDUCE_ONLY"])
+def test_pretrade_refuses_a_market_that_is_not_trading(
+    world, viewer, status, django_capture_on_commit_callbacks
+):
+    trading = pretrade(viewer, venue="binance", symbol="BTCUSDT", market_type="SPOT")
+    assert (trading["tradeable"], trading["market_status"]) == (True, "TRADING")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.market_update(market=world["markets"]["spot"], changes={"status": status})
+    body = pretrade(viewer, venue="binance", symbol="BTCUSDT", market_type="SPOT")
+    assert (body["tradeable"], body["market_status"], body["blocking_flags"]) == (
+        False,
+        status,
+        [],
+    )
+    # Asked by an asset, there is no market: its flags alone decide.
+    by_asset = pretrade(viewer, asset=str(world["assets"]["BTC"].pk))
+    assert (by_asset["tradeable"], by_asset["market_status"]) == (True, None)
