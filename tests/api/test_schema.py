@@ -60,6 +60,8 @@ HOT_LOOKUPS = [
     ("venue-symbol", {"venue": "kraken", "symbol": "XXBTZUSD"}, 200),  # fiat quote
     ("venue-symbol", {"venue": "binance", "symbol": "BTCUSDT", "market_type": "PERPETUAL"}, 200),
     ("venue-symbol", {"venue": "kraken", "symbol": "NOPEUSD"}, 404),
+    ("instrument", {"code": "ETH-USDT"}, 200),  # a spot pair listed on a venue
+    ("instrument", {"code": "NOPE-USD"}, 404),
     ("deployment", {"chain": "ethereum", "address": USDC_ETHEREUM.lower()}, 200),
     ("deployment", {"chain": "ethereum", "address": "0x" + "0" * 40}, 404),
     ("pretrade", {"asset": "{counterfeit_usdc}"}, 200),  # blocked, with its flag
