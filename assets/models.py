@@ -161,9 +161,9 @@ class Asset(SoftDeleteModel, RegistryModel):
             raise ValidationError(errors)
 
 
-def refuse_fiat(instance: models.Model, *fields: str, what: str) -> None:
-    """A ValidationError naming each of ``fields`` (foreign keys to Asset) that points at
-    a FIAT asset, which ``what`` (deployments, relationships) cannot name."""
+def fiat_errors(instance: models.Model, *fields: str, what: str) -> dict[str, list[str]]:
+    """An error for each of ``fields`` (foreign keys to Asset) that points at a FIAT
+    asset, which ``what`` (deployments, relationships) cannot name."""
     errors = {}
     for name in fields:
         # The asset set on the row, even unsaved (the admin's new asset, whose id its
@@ -177,8 +177,7 @@ def refuse_fiat(instance: models.Model, *fields: str, what: str) -> None:
             continue
         if asset is not None and asset.is_fiat:
             errors[name] = [f"{asset.symbol} is a fiat currency, which has no {what}."]
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
 
 @tracked()
@@ -332,9 +331,11 @@ class AssetDeployment(RegistryModel):
 
     def clean(self) -> None:
         # A stablecoin that tracks a currency is a token of its own, deployed as one.
-        refuse_fiat(self, "asset", what="deployments: it lives on no chain")
+        errors = fiat_errors(self, "asset", what="deployments: it lives on no chain")
         if not self.is_native and not self.address:
-            raise ValidationError({"address": "A deployment that is not native needs an address."})
+            errors["address"] = ["A deployment that is not native needs an address."]
+        if errors:
+            raise ValidationError(errors)
 
 
 @tracked()
@@ -393,12 +394,14 @@ class AssetRelationship(RegistryModel):
     def clean(self) -> None:
         # A stablecoin pegged to USD is no variant of the dollar (it is not a claim on it):
         # variant closures would otherwise sum stablecoins into the currency.
-        refuse_fiat(
+        errors = fiat_errors(
             self,
             "parent_asset",
             "child_asset",
             what="relationships: no token wraps, bridges or stakes it",
         )
+        if errors:
+            raise ValidationError(errors)
 
 
 @tracked()

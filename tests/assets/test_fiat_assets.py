@@ -503,3 +503,19 @@ def test_a_deployment_naming_an_unknown_asset_is_refused_as_missing_not_crashed(
     )
     created, errors = services.deployment_bulk_create([row])
     assert created == [] and "does not exist" in str(errors[0].message_dict["asset"])
+
+
+# --- the demo -----------------------------------------------------------------------------
+
+
+def test_the_demo_holds_usd_and_eur_and_keeps_a_deleted_one_deleted():
+    call_command("load_demo", stdout=StringIO())
+    usd, eur = Asset.objects.fiat_asset("USD"), Asset.objects.fiat_asset("EUR")
+    assert (usd.name, eur.name) == ("US Dollar", "Euro")
+    assert not AssetDeployment.objects.filter(asset__in=[usd, eur]).exists()
+
+    services.asset_soft_delete(asset=eur)
+    call_command("load_demo", stdout=StringIO())
+
+    assert Asset.objects.fiat_asset("EUR") is None
+    assert Asset.all_objects.fiat().filter(symbol="EUR").count() == 1
