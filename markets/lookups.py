@@ -291,8 +291,14 @@ def tickers_to_warm(limit: int | None):
 
 
 def ticker_asset_ids():
-    """The assets traded somewhere: those a current ticker means."""
-    return Market.objects.resolvable().values_list("instrument__underlying_asset_id", flat=True)
+    """The assets traded somewhere: the base, quote and settlement assets of a current
+    market (a pre-trade check weighs all three)."""
+    markets = Market.objects.resolvable()
+    return Asset.objects.filter(
+        Q(asset_id__in=markets.values("instrument__underlying_asset_id"))
+        | Q(asset_id__in=markets.values("instrument__quote_asset_id"))
+        | Q(asset_id__in=markets.values("instrument__settlement_asset_id"))
+    ).values_list("asset_id", flat=True)
 
 
 def register() -> None:

@@ -381,8 +381,14 @@ def market_update(
     )
     if changed:
         invalidate(previous_keys | market_keys(market))
-        record("venue_symbol_updated", market)
+        record("venue_symbol_updated", market, changed_fields=_legacy_fields(changed))
     return changed
+
+
+def _legacy_fields(changed: list[str]) -> list[str]:
+    """The venue-ticker names of changed market fields (its events always named these)."""
+    names = {"status": "is_active", "venue_symbol": "symbol"}
+    return sorted({names.get(name, name) for name in changed})
 
 
 def _completes(current: Instrument, new: Instrument | None) -> bool:
@@ -411,10 +417,10 @@ def market_delist(
     changes: dict[str, Any] = {"delisted_at": at or timezone.now(), "status": MarketStatus.DELISTED}
     if reason:
         changes["metadata"] = {**market.metadata, "delisting_reason": reason}
-    validated_update(
+    changed = validated_update(
         market, changes, expected_version=expected_version, event="venue_market_delisted"
     )
-    record("venue_symbol_delisted", market)
+    record("venue_symbol_delisted", market, changed_fields=_legacy_fields(changed))
     _after_market_write(market)
     return market
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from assets import services as asset_services
 from assets.models import AssetRelationship
 from chains import services as chain_services
+from markets import services as market_services
 from quality import services as quality_services
 from registry.actors import acting_as
 from registry.events import jetstream
@@ -325,27 +326,61 @@ def test_venue_asset_writes_record_their_events():
     assert_recorded(events, "venue_asset_removed", venue_asset_id, [asset.pk])
 
 
+def of_type(events, *names):
+    return [event for event in events if event.event_type in names]
+
+
 def test_venue_symbol_writes_record_their_events_for_base_and_quote():
+    """A venue ticker is a market: its writes record the market's events and, for the
+    consumers of venue tickers, the venue-ticker events they always did."""
     venue, base, quote = VenueFactory(), AssetFactory(symbol="MTX"), AssetFactory(symbol="USDT")
     venue_symbol, events = writes(
-        lambda: venue_services.venue_symbol_create(
+        lambda: market_services.venue_symbol_create(
             venue=venue, symbol="MTXUSDT", asset=base, quote_asset=quote
         )
     )
-    assert_recorded(events, "venue_symbol_mapped", venue_symbol.pk, [base.pk, quote.pk])
+    instrument = venue_symbol.instrument
+    assert [event.event_type for event in events] == [
+        "instrument_created",
+        "instrument_registered",
+        "market_created",
+        "venue_market_listed",
+        "venue_symbol_mapped",
+    ]
+    assert_recorded(
+        of_type(events, "instrument_created"),
+        "instrument_created",
+        instrument.pk,
+        [base.pk, quote.pk],
+    )
+    assert_recorded(
+        of_type(events, "venue_symbol_mapped"),
+        "venue_symbol_mapped",
+        venue_symbol.pk,
+        [base.pk, quote.pk],
+    )
 
     _, events = writes(
-        lambda: venue_services.venue_symbol_update(
+        lambda: market_services.venue_symbol_update(
             venue_symbol=venue_symbol, changes={"metadata": {"tick_size": "0.01"}}
         )
     )
+    assert [event.event_type for event in events] == ["market_updated", "venue_symbol_updated"]
     assert_recorded(
-        events, "venue_symbol_updated", venue_symbol.pk, [base.pk, quote.pk], ["metadata"]
+        of_type(events, "venue_symbol_updated"),
+        "venue_symbol_updated",
+        venue_symbol.pk,
+        [base.pk, quote.pk],
+        ["metadata"],
     )
 
-    _, events = writes(lambda: venue_services.venue_symbol_delist(venue_symbol=venue_symbol))
+    _, events = writes(lambda: market_services.venue_symbol_delist(venue_symbol=venue_symbol))
+    assert [event.event_type for event in events] == [
+        "venue_market_delisted",
+        "venue_symbol_delisted",
+    ]
     assert_recorded(
-        events,
+        of_type(events, "venue_symbol_delisted"),
         "venue_symbol_delisted",
         venue_symbol.pk,
         [base.pk, quote.pk],

@@ -23,13 +23,13 @@ from assets.lookups import (
 )
 from assets.models import Asset, AssetDeployment, AssetGroup, AssetRelationship
 from chains.models import Chain
+from markets import services as market_services
 from markets.lookups import ticker_key
 from markets.models import VenueSymbol
 from quality import services as flag_services
 from quality.lookups import flags_key
 from quality.models import AssetQualityFlag
 from registry import cache
-from venues import services as venue_services
 from venues.models import Venue
 
 pytestmark = pytest.mark.django_db
@@ -224,7 +224,7 @@ WRITES = {
         ["ticker BTC", "deployment WETH", "variants ETH", "flags BTC"],
     ),
     "change a ticker's activity": (
-        lambda ids: venue_services.venue_symbol_update(
+        lambda ids: market_services.venue_symbol_update(
             venue_symbol=VenueSymbol.objects.get(venue="kraken", venue_symbol="XXBTZUSD"),
             changes={"is_active": False},
         ),
@@ -257,7 +257,7 @@ WRITES = {
         ["ticker BTC", "ticker ETH", "deployment USDC", "group ETH", "flags BTC"],
     ),
     "map a new ticker": (
-        lambda ids: venue_services.venue_symbol_create(
+        lambda ids: market_services.venue_symbol_create(
             venue=Venue.objects.get(pk="binance"),
             symbol="NEWUSDT",
             asset=Asset.objects.get(pk=ids["weth"]),
@@ -265,7 +265,7 @@ WRITES = {
         ["ticker BTC", "ticker ETH", "deployment USDC", "group ETH", "flags BTC"],
     ),
     "delist a ticker": (
-        lambda ids: venue_services.venue_symbol_delist(
+        lambda ids: market_services.venue_symbol_delist(
             venue_symbol=VenueSymbol.objects.get(venue="kraken", venue_symbol="XXBTZUSD"),
             at=datetime(2026, 1, 1, tzinfo=UTC),
         ),

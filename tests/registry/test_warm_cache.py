@@ -5,8 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from markets.lookups import ticker_key
-from markets.models import VenueSymbol
+from markets.lookups import ticker_asset_ids, ticker_key
 from quality.lookups import flags_key
 from registry import cache
 
@@ -45,5 +44,5 @@ def test_warm_cache_loads_the_families_hottest_first(django_capture_on_commit_ca
         "flags: 2 keys",
     ]
     assert cache.redis_state.client().get(
-        flags_key(VenueSymbol.objects.resolvable().order_by("asset_id")[0].asset_id)
+        flags_key(min(ticker_asset_ids()))  # the first traded asset: base, quote or settlement
     )
