@@ -231,10 +231,17 @@ def hot_paths() -> dict[str, list[tuple[str, str]]]:
     """(path, cache key) of every hot lookup to drive, by lookup."""
     _, AssetDeployment, VenueSymbol = orm()
     from assets.lookups import deployment_key
-    from markets.lookups import ticker_key
+    from markets.lookups import instrument_code_key, ticker_key
     from quality.lookups import flags_key
 
-    tickers = VenueSymbol.objects.resolvable().values_list("venue_id", "symbol", "market_type")
+    tickers = VenueSymbol.objects.resolvable().values_list(
+        "venue_id", "venue_symbol", "market_type"
+    )
+    codes = list(
+        VenueSymbol.objects.resolvable()
+        .values_list("instrument__code", flat=True)
+        .distinct()[:20000]
+    )
     deployments = (
         AssetDeployment.objects.resolvable()
         .exclude(address="")
@@ -250,6 +257,10 @@ def hot_paths() -> dict[str, list[tuple[str, str]]]:
                 ticker_key(venue, symbol, market_type),
             )
             for venue, symbol, market_type in tickers
+        ],
+        "instrument": [
+            ("/api/v1/resolve/instrument/?" + urlencode({"code": code}), instrument_code_key(code))
+            for code in codes
         ],
         "deployment": [
             (
@@ -370,7 +381,7 @@ def latency(values: dict) -> str:
 def report(results: dict) -> None:
     floor = results["floor"]
     print(f"\n  {'':<22} conns    req/s    p50 ms   p90 ms   p99 ms   vs floor: p50 / p99 / req/s")
-    for name in ("floor", "venue_ticker", "deployment", "pretrade"):
+    for name in ("floor", "venue_ticker", "instrument", "deployment", "pretrade"):
         for connections in ("1", "16"):
             run = results[name][connections]
             ratios = ""
