@@ -90,5 +90,7 @@ def test_a_currency_is_no_candidate_for_a_code_that_only_resembles_it(usd):
 
     assert current("kraken", "XBTUSDT").instrument.quote_asset.symbol == "USDT"
     assert set(
-        VenueAsset.objects.filter(asset=usd).values_list("venue_asset_symbol", flat=True)
+        VenueAsset.objects.filter(asset=usd, venue_id="kraken").values_list(
+            "venue_asset_symbol", flat=True
+        )
     ) == {"ZUSD"}
