@@ -9,12 +9,13 @@ from django.db.models import Max
 
 from assets.models import Asset, AssetDeployment, AssetRelationship
 from assets.services import asset_soft_delete
-from markets.models import VenueSymbol
+from markets.choices import InstrumentType
+from markets.models import Market, VenueSymbol
 from quality.models import AssetQualityFlag
 
 pytestmark = pytest.mark.django_db
 
-REGISTRY_APPS = ("chains", "assets", "venues", "quality")
+REGISTRY_APPS = ("chains", "assets", "venues", "quality", "markets")
 
 
 def snapshot() -> dict[str, tuple]:
@@ -74,6 +75,23 @@ def test_demo_set_holds_the_assets_of_the_quick_start():
         VenueSymbol.objects.resolvable().filter(venue_id="binance", venue_symbol="BTCUSDT").count()
         == 2
     )
+    # Next to the spot pairs: a linear and an inverse perpetual, a dated future, an option.
+    derivatives = {
+        market.venue_symbol: market.instrument
+        for market in Market.objects.current()
+        .filter(venue_id="binance")
+        .exclude(market_type=InstrumentType.SPOT)
+        .exclude(instrument__terms_complete=False)
+    }
+    assert {code: i.code for code, i in derivatives.items()} == {
+        "ETHUSDT": "ETH-USDT-PERP",
+        "BTCUSD_PERP": "BTC-USD-PERP-INV-X100",
+        "BTCUSDT_270326": "BTC-USDT-26MAR2027",
+        "BTC-270326-100000-C": "BTC-USDT-26MAR2027-100000-C",
+    }
+    inverse = derivatives["BTCUSD_PERP"]
+    assert inverse.settlement_asset.symbol == "BTC" and inverse.quote_asset.symbol == "USD"
+    assert inverse.quote_asset.asset_type == "FIAT"
     wsteth_parent = AssetRelationship.objects.get(child_asset__symbol="wstETH").parent_asset
     assert wsteth_parent.symbol == "stETH"
     critical = AssetQualityFlag.objects.active().filter(severity=5).get()

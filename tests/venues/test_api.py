@@ -682,12 +682,13 @@ def test_venue_assets_lists_bases_and_quotes_of_current_active_tickers(viewer):
 
 
 def test_venue_assets_on_demo_binance(viewer, demo):
-    """On the demo data, binance trades bitcoin, ethereum and tether (its quote)."""
+    """On the demo data, binance trades bitcoin, ethereum, tether and the dollar (the
+    inverse perpetual's quote)."""
     response = viewer.get(f"{VENUES}binance/assets/")
 
     assert response.status_code == 200, response.content
     symbols = sorted(row["symbol"] for row in response.json()["results"])
-    assert symbols == ["BTC", "ETH", "USDT"]
+    assert symbols == ["BTC", "ETH", "USD", "USDT"]
 
 
 def test_venue_assets_of_an_unknown_venue_is_404(viewer):
