@@ -13,10 +13,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldError, ValidationError
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F, ProtectedError, Q, RestrictedError, UniqueConstraint
+from django.db.models import (
+    BooleanField,
+    CheckConstraint,
+    F,
+    ProtectedError,
+    Q,
+    RestrictedError,
+    UniqueConstraint,
+    Value,
+)
 from django.db.models.constants import LOOKUP_SEP
+from django.db.models.functions import Coalesce
+from django.db.models.sql import Query
+from django.db.models.sql.constants import SINGLE
 
 from registry.events.outbox import record
 from registry.exceptions import ConflictError
@@ -254,7 +266,10 @@ def _validate(
     # Uniqueness is a conflict with existing data (409), not a malformed value (400).
     broken: dict[str, list[ValidationError]] = {}
     for model_class, constraints in instance.get_constraints():
+        checks = [c for c in constraints if isinstance(c, CheckConstraint)]
         for constraint in constraints:
+            if isinstance(constraint, CheckConstraint):
+                continue
             try:
                 constraint.validate(model_class, instance)
             except ValidationError as error:
@@ -262,8 +277,40 @@ def _validate(
                     conflict = conflict_errors.get(constraint.name, ConflictError)
                     raise conflict(error.messages[0], constraint=constraint.name) from None
                 broken.setdefault(_blamed_field(constraint), []).append(error)
+        for constraint in _broken_checks(model_class, instance, checks):
+            error = ValidationError(
+                constraint.get_violation_error_message(), code=constraint.violation_error_code
+            )
+            broken.setdefault(_blamed_field(constraint), []).append(error)
     if broken:
         raise ValidationError(broken)
+
+
+def _broken_checks(model_class, instance, checks: list[CheckConstraint]) -> list[CheckConstraint]:
+    """The check constraints ``instance`` breaks, asked of PostgreSQL in one statement
+    (Django asks one SELECT, in a savepoint of its own, per constraint: an import of a
+    market with nine checks paid 27 round trips). A NULL condition passes, as in
+    PostgreSQL; a condition naming a field the instance lacks is skipped, as Django does."""
+    if not checks:
+        return []
+    query = Query(None)
+    for name, value in instance._get_field_expression_map(meta=model_class._meta).items():
+        query.add_annotation(
+            value if hasattr(value, "resolve_expression") else Value(value), name, select=False
+        )
+    asked = []
+    for index, constraint in enumerate(checks):
+        condition = Coalesce(Q(constraint.condition), True, output_field=BooleanField())
+        try:
+            query.add_annotation(condition, f"_check_{index}")
+        except FieldError:
+            continue
+        asked.append(constraint)
+    if not asked:
+        return []
+    with transaction.atomic():
+        row = query.get_compiler(using=instance._state.db or "default").execute_sql(SINGLE)
+    return [constraint for constraint, passed in zip(asked, row, strict=True) if not passed]
 
 
 def _blamed_field(constraint) -> str:

@@ -18,7 +18,7 @@ from assets.models import (
     AssetRelationship,
 )
 from chains.models import Chain
-from markets.models import VenueSymbol
+from markets.models import Market, VenueSymbol
 from quality.models import AssetQualityFlag
 from tests.factories import (
     AssetDeploymentFactory,
@@ -28,6 +28,7 @@ from tests.factories import (
     AssetIdentifierFactory,
     AssetQualityFlagFactory,
     ChainFactory,
+    InstrumentFactory,
     VenueAssetFactory,
     VenueSymbolFactory,
 )
@@ -189,11 +190,14 @@ def test_duplicate_venue_code_is_refused():
 def test_two_current_mappings_of_one_ticker_and_market_type_are_refused():
     mapping = VenueSymbolFactory(symbol="BTCUSDT")
     assert_refused(
-        "venue_symbol_unique_current",
-        lambda: VenueSymbol.objects.bulk_create(
+        "market_unique_current",
+        lambda: Market.objects.bulk_create(
             [
-                VenueSymbol(
-                    venue=mapping.venue, symbol="BTCUSDT", market_type="SPOT", asset=AssetFactory()
+                Market(
+                    venue=mapping.venue,
+                    venue_symbol="BTCUSDT",
+                    market_type="SPOT",
+                    instrument=InstrumentFactory(),
                 )
             ]
         ),
@@ -212,7 +216,9 @@ def test_one_ticker_may_name_a_spot_and_a_perpetual_market():
 
 def test_a_delisted_ticker_may_be_mapped_again():
     old = VenueSymbolFactory(symbol="LUNAUSDT")
-    VenueSymbol.objects.filter(pk=old.pk).update(delisted_at="2022-05-13T00:00:00Z")
+    VenueSymbol.objects.filter(pk=old.pk).update(
+        delisted_at="2022-05-13T00:00:00Z", status="DELISTED"
+    )
     VenueSymbolFactory(venue=old.venue, symbol="LUNAUSDT")
     assert VenueSymbol.objects.filter(venue=old.venue, venue_symbol="LUNAUSDT").count() == 2
 
@@ -241,7 +247,7 @@ def test_second_primary_identifier_from_one_source_is_refused():
 def test_ticker_quoted_in_its_own_base_asset_is_refused():
     asset = AssetFactory()
     assert_refused(
-        "venue_symbol_quote_differs_from_base",
+        "instrument_quote_differs_from_underlying",
         lambda: VenueSymbolFactory(asset=asset, quote_asset=asset),
     )
 

@@ -48,7 +48,8 @@ VALID_VALUES = {
     "venues.Venue.website_url": "https://www.kraken.com/",
     "venues.Venue.api_url": "https://api.kraken.com/0/public",
     "venues.VenueAsset.venue_asset_symbol": "XXBT",
-    "venues.VenueSymbol.symbol": "XXBTZUSD",
+    "markets.Instrument.code": "BTC-USD-PERP-INV-X100",
+    "markets.Market.venue_symbol": "XXBTZUSD",
     "quality.AssetQualityFlag.source": "chain-patrol",
     "quality.AssetQualityFlag.evidence_url": "https://example.org/report",
     "quality.AssetQualityFlag.raised_by": "user:alice",
@@ -59,7 +60,12 @@ DISPLAY_NAMES = {"chains.Chain.name", "assets.Asset.name", "venues.Venue.name"}
 
 
 def registry_models() -> list[type[RegistryModel]]:
-    return [model for model in apps.get_models() if issubclass(model, RegistryModel)]
+    # A proxy (markets.VenueSymbol) has its concrete model's fields and rules.
+    return [
+        model
+        for model in apps.get_models()
+        if issubclass(model, RegistryModel) and not model._meta.proxy
+    ]
 
 
 def fields_of(*kinds) -> list[tuple[type, models.Field]]:
