@@ -193,6 +193,7 @@ class Instrument(RegistryModel):
             models.CheckConstraint(
                 condition=Q(quote_asset__isnull=True) | ~Q(quote_asset=F("underlying_asset")),
                 name="instrument_quote_differs_from_underlying",
+                violation_error_code="quote_asset",
                 violation_error_message="The quote asset must differ from the underlying.",
             ),
             models.CheckConstraint(
@@ -207,6 +208,7 @@ class Instrument(RegistryModel):
                     & ~Q(settlement_asset=F("quote_asset"))
                 ),
                 name="instrument_settles_by_its_kind",
+                violation_error_code="settlement_asset",
                 violation_error_message="An inverse contract settles in its underlying, a "
                 "linear one in its quote asset, a quanto one in neither.",
             ),
@@ -294,6 +296,7 @@ class Market(RegistryModel):
                 | Q(delisted_at__gte=F("listed_at")),
                 name="market_delisted_after_listed",
                 violation_error_message="A market cannot be delisted before it was listed.",
+                violation_error_code="delisted_at",
             ),
             models.CheckConstraint(
                 condition=Q(delisted_at__isnull=True, status__in=_OPEN_STATUSES)
@@ -303,35 +306,50 @@ class Market(RegistryModel):
                 "time.",
             ),
             models.CheckConstraint(
-                condition=(Q(tick_size__isnull=True) | Q(tick_size__gt=0))
-                & (Q(lot_size__isnull=True) | Q(lot_size__gt=0)),
-                name="market_increments_positive",
-                violation_error_message="Tick and lot sizes must be positive.",
+                condition=Q(tick_size__isnull=True) | Q(tick_size__gt=0),
+                name="market_tick_size_positive",
+                violation_error_message="The tick size must be positive.",
             ),
             models.CheckConstraint(
-                condition=(Q(min_order_size__isnull=True) | Q(min_order_size__gte=0))
-                & (Q(max_order_size__isnull=True) | Q(max_order_size__gt=0))
-                & (Q(min_notional__isnull=True) | Q(min_notional__gte=0))
-                & (
-                    Q(min_order_size__isnull=True)
-                    | Q(max_order_size__isnull=True)
-                    | Q(max_order_size__gte=F("min_order_size"))
-                ),
-                name="market_order_limits",
-                violation_error_message="Order limits must be positive, the maximum at least "
-                "the minimum.",
+                condition=Q(lot_size__isnull=True) | Q(lot_size__gt=0),
+                name="market_lot_size_positive",
+                violation_error_message="The lot size must be positive.",
             ),
             models.CheckConstraint(
-                condition=(
-                    Q(maker_fee__isnull=True)
-                    | Q(maker_fee__gte=FEE_BOUNDS[0], maker_fee__lte=FEE_BOUNDS[1])
-                )
-                & (
-                    Q(taker_fee__isnull=True)
-                    | Q(taker_fee__gte=FEE_BOUNDS[0], taker_fee__lte=FEE_BOUNDS[1])
-                ),
-                name="market_fees_bounded",
-                violation_error_message="Fees are fractions between -0.01 (a 1 %% rebate) and "
+                condition=Q(min_order_size__isnull=True) | Q(min_order_size__gte=0),
+                name="market_min_order_size_not_negative",
+                violation_error_message="The minimum order size must not be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_order_size__isnull=True) | Q(max_order_size__gt=0),
+                name="market_max_order_size_positive",
+                violation_error_message="The maximum order size must be positive.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_order_size__isnull=True)
+                | Q(max_order_size__isnull=True)
+                | Q(max_order_size__gte=F("min_order_size")),
+                name="market_max_order_at_least_min",
+                violation_error_message="The maximum order size must be at least the minimum.",
+                violation_error_code="max_order_size",  # the field to blame (registry.services)
+            ),
+            models.CheckConstraint(
+                condition=Q(min_notional__isnull=True) | Q(min_notional__gte=0),
+                name="market_min_notional_not_negative",
+                violation_error_message="The minimum notional must not be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(maker_fee__isnull=True)
+                | Q(maker_fee__gte=FEE_BOUNDS[0], maker_fee__lte=FEE_BOUNDS[1]),
+                name="market_maker_fee_bounded",
+                violation_error_message="A fee is a fraction between -0.01 (a 1 %% rebate) and "
+                "0.05 (5 %%).",
+            ),
+            models.CheckConstraint(
+                condition=Q(taker_fee__isnull=True)
+                | Q(taker_fee__gte=FEE_BOUNDS[0], taker_fee__lte=FEE_BOUNDS[1]),
+                name="market_taker_fee_bounded",
+                violation_error_message="A fee is a fraction between -0.01 (a 1 %% rebate) and "
                 "0.05 (5 %%).",
             ),
             models.CheckConstraint(
@@ -339,6 +357,7 @@ class Market(RegistryModel):
                 | Q(market_type=InstrumentType.PERPETUAL, funding_interval_secs__gt=0),
                 name="market_funding_only_perpetual",
                 violation_error_message="Only a perpetual has a funding interval.",
+                violation_error_code="funding_interval_secs",
             ),
         ]
         indexes = [

@@ -314,7 +314,9 @@ def _broken_checks(model_class, instance, checks: list[CheckConstraint]) -> list
 
 
 def _blamed_field(constraint) -> str:
-    """The one field a check constraint is about, or NON_FIELD_ERRORS if it spans several."""
+    """The one field a check constraint is about, or NON_FIELD_ERRORS if it spans several.
+    A constraint over several fields names the one to blame as its
+    ``violation_error_code`` (a market's maximum order below its minimum: max_order_size)."""
     names = set()
     pending = [getattr(constraint, "condition", None)]
     while pending:
@@ -325,6 +327,8 @@ def _blamed_field(constraint) -> str:
             names.add(node[0].split(LOOKUP_SEP)[0])
             if isinstance(node[1], F):
                 names.add(node[1].name)
+    if getattr(constraint, "violation_error_code", None) in names:
+        return constraint.violation_error_code
     return names.pop() if len(names) == 1 else NON_FIELD_ERRORS
 
 

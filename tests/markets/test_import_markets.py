@@ -683,7 +683,9 @@ def test_a_dry_run_gives_the_real_runs_verdict_market_by_market(demo):
     assert comparable(dry) == comparable(real)
     reasons = rejections(real)
     assert set(reasons) == {"market BTC/USDT", "market DOGE/USDT"}
-    assert reasons["market BTC/USDT"] == "A market cannot be delisted before it was listed."
+    assert reasons["market BTC/USDT"] == (
+        "delisted_at: A market cannot be delisted before it was listed."
+    )
     assert reasons["market DOGE/USDT"].startswith("unknown currency DOGE")
     assert current("kraken", "XBTUSDT").listed_at == future
 

@@ -236,3 +236,24 @@ def test_an_expired_future_is_not_trading_and_is_delisted_at_its_expiry(btc, usd
     market.refresh_from_db()
     assert (market.status, market.delisted_at) == ("DELISTED", soon)
     assert market.metadata["delisting_reason"] == "expired"
+
+
+def test_a_rows_check_constraints_are_asked_in_one_statement(btc, usdt):
+    """Nine check constraints of a market: one SELECT, not nine (each in a savepoint)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registry.services import check_create
+
+    spot = instrument_create(instrument_type="SPOT", underlying_asset=btc, quote_asset=usdt)
+    market = Market(
+        venue=VenueFactory(), venue_symbol="BTCUSDT", instrument=spot, tick_size=Decimal("0")
+    )
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationError) as refused:
+        check_create(market)
+    checks = [q["sql"] for q in queries.captured_queries if "_check_0" in q["sql"]]
+    assert len(checks) == 1
+    assert checks[0].count("COALESCE") == len(
+        [c for c in Market._meta.constraints if c.__class__.__name__ == "CheckConstraint"]
+    )
+    assert "tick_size" in refused.value.message_dict
