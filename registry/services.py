@@ -293,11 +293,13 @@ def _broken_checks(model_class, instance, checks: list[CheckConstraint]) -> list
     PostgreSQL; a condition naming a field the instance lacks is skipped, as Django does."""
     if not checks:
         return []
+    referenced = set().union(*(_condition_fields(c.condition) for c in checks))
     query = Query(None)
     for name, value in instance._get_field_expression_map(meta=model_class._meta).items():
-        query.add_annotation(
-            value if hasattr(value, "resolve_expression") else Value(value), name, select=False
-        )
+        if name not in referenced:
+            continue  # annotating every field cost more than the statement
+        expression = value if hasattr(value, "resolve_expression") else Value(value)
+        query.add_annotation(expression, name, select=False)
     asked = []
     for index, constraint in enumerate(checks):
         condition = Coalesce(Q(constraint.condition), True, output_field=BooleanField())
@@ -313,12 +315,11 @@ def _broken_checks(model_class, instance, checks: list[CheckConstraint]) -> list
     return [constraint for constraint, passed in zip(asked, row, strict=True) if not passed]
 
 
-def _blamed_field(constraint) -> str:
-    """The one field a check constraint is about, or NON_FIELD_ERRORS if it spans several.
-    A constraint over several fields names the one to blame as its
-    ``violation_error_code`` (a market's maximum order below its minimum: max_order_size)."""
+def _condition_fields(condition) -> set[str]:
+    """The fields a check constraint's condition names (``tick_size__gt`` is tick_size;
+    ``F("quote_asset")`` is quote_asset)."""
     names = set()
-    pending = [getattr(constraint, "condition", None)]
+    pending = [condition]
     while pending:
         node = pending.pop()
         if isinstance(node, Q):
@@ -327,6 +328,14 @@ def _blamed_field(constraint) -> str:
             names.add(node[0].split(LOOKUP_SEP)[0])
             if isinstance(node[1], F):
                 names.add(node[1].name)
+    return names
+
+
+def _blamed_field(constraint) -> str:
+    """The one field a check constraint is about, or NON_FIELD_ERRORS if it spans several.
+    A constraint over several fields names the one to blame as its
+    ``violation_error_code`` (a market's maximum order below its minimum: max_order_size)."""
+    names = _condition_fields(getattr(constraint, "condition", None))
     if getattr(constraint, "violation_error_code", None) in names:
         return constraint.violation_error_code
     return names.pop() if len(names) == 1 else NON_FIELD_ERRORS

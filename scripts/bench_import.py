@@ -1,6 +1,14 @@
 #!/usr/bin/env python3
-"""make bench-import: the full token lists into an empty registry, then again unchanged;
-then, with the full chain list, that import order does not change the outcome.
+"""make bench-import: the eight CCXT market snapshots into the demo registry, then again
+unchanged; the full token lists into an empty registry, then again unchanged; then,
+with the full chain list, that import order does not change the outcome.
+
+Markets: a fresh database with the demo data, the snapshots' other venues and the
+currencies the demo lacks (registered first, untimed), then `import_markets` of each
+snapshot; the seconds are the commands' own (Django's start-up excluded), summed over
+the eight, beside the floor the same run measures: the PostgreSQL time of inserting as
+many instrument and market rows with no checks, events or history (one INSERT … SELECT
+each). BENCH_IMPORT_ONLY=markets runs that part alone.
 
 For each list (the Solana registry's 13,644 tokens, the Uniswap default list's 1,723):
 a fresh benchmark database, `import_tokenlist --create-chains` (the first import, into
@@ -49,6 +57,36 @@ ASSETS_BY_CAIP2 = """
     GROUP BY a.asset_id
     ORDER BY 1
 """
+MARKETS = Path(
+    os.environ.get("BENCH_MARKETS", ROOT.parent / "shared" / "datasets" / "ccxt-markets")
+)
+# venue_id -> the snapshot's exchange: the demo has binance, coinbase and kraken.
+MARKET_VENUES = {
+    "binance": "binance",
+    "bitfinex": "bitfinex",
+    "bybit": "bybit",
+    "coinbase": "coinbaseexchange",
+    "gate": "gate",
+    "kraken": "kraken",
+    "kucoin": "kucoin",
+    "okx": "okx",
+}
+# What the snapshots trade that the demo registry does not hold (created untimed).
+MARKET_CURRENCIES = ("ADA", "LTC", "XRP", "DOGE", "TRX", "ZRX", "SUSHI", "SOL", "DOT", "LINK")
+MARKETS_SETUP = """
+from assets.services import asset_create
+from assets.models import Asset
+from venues.models import Venue
+from venues.services import venue_create
+for venue_id in {venues!r}:
+    if not Venue.objects.filter(pk=venue_id).exists():
+        venue_create(venue_id=venue_id, name=venue_id.title(), venue_type="CEX")
+for code in {codes!r}:
+    if not Asset.objects.filter(symbol_key=code).exists():
+        asset_create(symbol=code, name=code, asset_type="NATIVE")
+"""
+TARGET_MARKETS_FIRST_SECONDS = 2.0
+TARGET_MARKETS_AGAIN_SECONDS = 0.5
 OUT = ROOT / "var" / "bench" / "import.json"
 TARGET_ROWS_PER_SECOND = 5000
 TARGET_SPEEDUP = 3
@@ -137,8 +175,92 @@ def order_check(path: Path) -> dict:
     return {"assets": len(outcomes[0]), "same_either_order": outcomes[0] == outcomes[1]}
 
 
+def import_markets(venue_id: str) -> dict:
+    exchange = MARKET_VENUES[venue_id]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "import_markets",
+            "--venue",
+            venue_id,
+            "--exchange",
+            exchange,
+            str(MARKETS / f"{exchange}.json"),
+            "--json",
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
+    if not result.stdout.strip():
+        raise SystemExit(f"import_markets {venue_id} printed no report:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout)
+
+
+def markets_bench() -> dict:
+    fresh_database()
+    manage("load_demo")
+    manage("shell", "-c", MARKETS_SETUP.format(venues=list(MARKET_VENUES), codes=MARKET_CURRENCIES))
+    database = urlsplit(DATABASE_URL).path.strip("/")
+    before = psql("SELECT count(*) FROM markets_market", database)
+    first = {venue: import_markets(venue) for venue in MARKET_VENUES}
+    rows = int(psql("SELECT count(*) FROM markets_market", database)) - int(before)
+    counts = psql(
+        "SELECT (SELECT count(*) FROM markets_market) || ',' || "
+        "(SELECT count(*) FROM registry_outboxevent)",
+        database,
+    )
+    again = {venue: import_markets(venue) for venue in MARKET_VENUES}
+    counts_again = psql(
+        "SELECT (SELECT count(*) FROM markets_market) || ',' || "
+        "(SELECT count(*) FROM registry_outboxevent)",
+        database,
+    )
+    # The floor: as many instrument and market rows written with nothing around them.
+    floor_ms = float(
+        psql(
+            "CREATE TEMP TABLE i (LIKE markets_instrument INCLUDING DEFAULTS); "
+            "CREATE TEMP TABLE m (LIKE markets_market INCLUDING DEFAULTS); "
+            "EXPLAIN (ANALYZE, FORMAT JSON) "
+            f"WITH x AS (INSERT INTO i SELECT * FROM markets_instrument LIMIT {max(rows, 1)} "
+            "RETURNING 1) INSERT INTO m SELECT * FROM markets_market "
+            f"LIMIT {max(rows, 1)}",
+            database,
+        )
+        .split('"Execution Time": ')[1]
+        .split()[0]
+        .rstrip(",}")
+    )
+    return {
+        "markets_written": rows,
+        "first_seconds": round(sum(r["seconds"] for r in first.values()), 3),
+        "again_seconds": round(sum(r["seconds"] for r in again.values()), 3),
+        "rejected": {venue: len(r["rejected"]) for venue, r in first.items()},
+        "again_wrote_nothing": counts == counts_again,
+        "floor_seconds": round(floor_ms / 1000, 4),
+    }
+
+
+def report_markets(result: dict) -> None:
+    print(
+        f"\nmarkets: eight snapshots, {result['markets_written']} markets written in "
+        f"{result['first_seconds']:.2f} s (target < {TARGET_MARKETS_FIRST_SECONDS} s; floor, "
+        f"the rows alone: {result['floor_seconds']:.3f} s); again, unchanged: "
+        f"{result['again_seconds']:.2f} s (target < {TARGET_MARKETS_AGAIN_SECONDS} s), wrote "
+        f"nothing: {result['again_wrote_nothing']}; rejected per venue: {result['rejected']}"
+    )
+
+
 def main() -> None:
-    results = {}
+    results = {"markets": markets_bench()}
+    report_markets(results["markets"])
+    if os.environ.get("BENCH_IMPORT_ONLY") == "markets":
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(json.dumps(results, indent=2))
+        return
     for label, filename in (
         ("solana", "solana.tokenlist.json"),
         ("uniswap", "uniswap-default.tokenlist.json"),
@@ -182,6 +304,8 @@ def main() -> None:
         f"{'tokens/s':>10}{'ratio':>7}  second run wrote nothing"
     )
     for label, result in results.items():
+        if label == "markets":
+            continue
         first, again = result["first"], result["unchanged"]
         print(
             f"{label:<10}{result['tokens']:>8}{first['seconds']:>10.2f}"
@@ -189,6 +313,8 @@ def main() -> None:
             f"{again['tokens_per_second']:>10}{result['speedup']:>7}  {again['wrote_nothing']}"
         )
     for label, result in results.items():
+        if label == "markets":
+            continue
         order = result["order"]
         print(
             f"{label}: chains then list, and list then chains: {order['assets']} assets, "
