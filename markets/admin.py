@@ -6,7 +6,7 @@ import copy
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 
 from assets.admin import AssetAdmin, AssetAdminPart, extend_asset_admin
 from markets import services
@@ -174,36 +174,35 @@ class AssetMarketsAdmin(AssetAdminPart):
             filters=filters,
         )
 
-    @admin.display(description="As base or underlying")
+    @admin.display(description="As base")
     def markets_as_base(self, obj):
-        """The markets whose instrument the asset underlies, current ones first."""
-        return self._markets_panel(
-            Q(instrument__underlying_asset=obj), {"instrument__underlying_asset": obj.pk}
-        )
+        """The markets whose instrument the asset underlies (a spot pair's base, a
+        derivative's underlying), current ones first, each with its quote."""
+        return self._markets_panel(obj, "underlying_asset", "quote_asset", "Quote")
 
-    @admin.display(description="As quote or settlement")
+    @admin.display(description="As quote")
     def markets_as_quote(self, obj):
-        """The markets whose instrument is quoted or settled in the asset."""
-        return self._markets_panel(
-            Q(instrument__quote_asset=obj) | Q(instrument__settlement_asset=obj),
-            {"instrument__quote_asset": obj.pk},
-        )
+        """The markets whose instrument is quoted in the asset, each with its base."""
+        return self._markets_panel(obj, "quote_asset", "underlying_asset", "Base")
 
-    def _markets_panel(self, condition: Q, filters: dict):
+    def _markets_panel(self, obj, role: str, other: str, other_label: str):
+        """The markets of ``obj`` in ``role`` (an instrument's asset field), each with the
+        asset at its ``other`` end; all of them in the market list, filtered the same way."""
         return self.related_panel(
-            Market.objects.filter(condition)
-            .select_related("instrument")
+            Market.objects.filter(**{f"instrument__{role}": obj})
+            .select_related("instrument", f"instrument__{other}")
             .order_by(
                 F("delisted_at").desc(nulls_first=True), "venue_id", "venue_symbol", "market_type"
             ),
-            ("Symbol", "Venue", "Instrument", "Type", "Status", "Delisted"),
+            ("Symbol", "Venue", "Market", other_label, "Instrument", "Status", "Delisted"),
             lambda market: (
                 self.change_link(market, market.venue_symbol),
                 market.venue_id,
-                self.change_link(market.instrument, market.instrument.code),
                 market.get_market_type_display(),
+                self.asset_link(getattr(market.instrument, other)),
+                self.change_link(market.instrument, market.instrument.code),
                 market.get_status_display(),
                 market.delisted_at,
             ),
-            filters=filters,
+            filters={f"instrument__{role}": obj.pk},
         )

@@ -254,6 +254,14 @@ class Endpoint:
     def ordering_fields(self) -> list[str]:
         return list(getattr(self.viewset, "ordering_fields", None) or [])
 
+    def model_term(self, term: str) -> str:
+        """An ordering term as the model's field (a view may show a field by another
+        name: the venue-ticker list sorts by ``symbol``, the market's venue_symbol)."""
+        names = getattr(self.viewset, "ordering_fields", None)
+        name = term.lstrip("-")
+        field = names[name] if isinstance(names, dict) else name
+        return f"-{field}" if term.startswith("-") else field
+
     @property
     def default_ordering(self) -> list[str]:
         return list(getattr(self.viewset, "ordering", None) or [])

@@ -118,7 +118,7 @@ RESOURCES = {
         "steward",
         {"venue": "{venue}", "asset": "{asset}", "symbol": "LIMUSD", "market_type": "SPOT"},
         (),
-        "venues.VenueSymbol",
+        "markets.Market",
         "venue_symbol_mapped",
     ),
     "assets": Resource(

@@ -17,6 +17,7 @@ from assets import services
 from assets.admin import PANEL_ROWS
 from assets.choices import RelationshipType
 from assets.models import Asset
+from markets.models import Instrument
 from quality.choices import FlagType, Severity
 from registry.models import OutboxEvent
 from registry.roles import STEWARD, VIEWER
@@ -34,10 +35,13 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Every panel of the page, in its order: the venues', the asset's own, the flags'.
+# Every panel of the page, in its order: the markets', the venues', the asset's own, the
+# flags'.
 PANEL_FIELDS = (
-    "tickers_as_base",
-    "tickers_as_quote",
+    "markets_as_base",
+    "markets_as_quote",
+    "instruments_underlied",
+    "instruments_settled",
     "venue_codes",
     "memberships",
     "as_variant",
@@ -54,7 +58,7 @@ NO_INLINES = {
 
 
 def change_url(obj) -> str:
-    opts = obj._meta
+    opts = obj._meta.concrete_model._meta  # a venue ticker is a market's page
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
 
 
@@ -134,19 +138,25 @@ def weth():
 
 
 class TestPanels:
-    def test_tickers_are_listed_in_both_roles_current_first(self, weth, admin_client):
+    def test_markets_are_listed_in_both_roles_current_first(self, weth, admin_client):
         response = admin_client.get(change_url(weth))
         shown = panels(response)
-        base, quote = shown["tickers_as_base"], shown["tickers_as_quote"]
+        base, quote = shown["markets_as_base"], shown["markets_as_quote"]
         rows = weth.rows
 
         assert links(base) == {
             change_url(rows["base"]),
+            change_url(rows["base"].instrument),
             change_url(weth.usdt),  # its quote
             change_url(rows["delisted"]),
+            change_url(rows["delisted"].instrument),
         }
         assert base.index("WETHUSDT") < base.index("WETHBTC")  # the delisted one last
-        assert links(quote) == {change_url(rows["quote"]), change_url(weth.other)}  # its base
+        assert links(quote) == {
+            change_url(rows["quote"]),
+            change_url(rows["quote"].instrument),
+            change_url(weth.other),  # its base
+        }
         assert "OTHERUSDT" not in base + quote
         page = response.content.decode()
         assert "<label>As base:</label>" in page and "<label>As quote:</label>" in page
@@ -207,14 +217,21 @@ class TestPanels:
         titles = re.findall(
             r'<h2 id="fieldset-0-\d+-heading" class="fieldset-heading">(.*?)</h2>', page
         )
-        assert titles == ["Venues", "Groups", "Relationships", "Quality flags"]
+        assert titles == [
+            "Markets",
+            "Instruments",
+            "Venue codes",
+            "Groups",
+            "Relationships",
+            "Quality flags",
+        ]
         places = [page.index(f'<div class="form-row field-{name}">') for name in PANEL_FIELDS]
         assert places == sorted(places)
         assert page.index('id="identifiers-heading"') < places[0]  # below the inlines
 
     def test_the_add_page_has_no_panels(self, admin_client):
         page = admin_client.get(reverse("admin:assets_asset_add")).content.decode()
-        assert "field-tickers_as_base" not in page and "Quality flags" not in page
+        assert "field-markets_as_base" not in page and "Quality flags" not in page
 
     def test_saving_the_asset_posts_nothing_for_the_panels(self, weth, admin_client):
         form = admin_client.get(change_url(weth)).context["adminform"].form
@@ -254,6 +271,16 @@ class TestPanels:
         for number in range(many):
             VenueSymbolFactory(asset=weth, quote_asset=AssetFactory())
             VenueSymbolFactory(asset=AssetFactory(), quote_asset=weth)
+            Instrument.objects.create(  # a quanto contract settled in WETH
+                instrument_type="PERPETUAL",
+                code=f"Q{number}-QWETH",
+                underlying_asset=AssetFactory(),
+                quote_asset=AssetFactory(),
+                settlement_asset=weth,
+                is_inverse=False,
+                is_quanto=True,
+                contract_multiplier=1,
+            )
             VenueAssetFactory(asset=weth)
             AssetGroupMemberFactory(asset=weth)
             AssetRelationshipFactory(parent_asset=AssetFactory(), child_asset=weth)

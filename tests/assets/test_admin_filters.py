@@ -50,6 +50,8 @@ def test_the_chain_venue_and_source_filters_list_each_asset_once(admin_client):
     assert listed(admin_client, deployments__chain__chain_id__exact=first.chain_id) == [
         str(on_chain.pk)
     ]
-    on_venue = listed(admin_client, venue_symbols__venue__venue_id__exact=ticker.venue_id)
+    on_venue = listed(
+        admin_client, underlying_instruments__markets__venue__venue_id__exact=ticker.venue_id
+    )
     assert on_venue == [str(on_chain.pk)]
     assert listed(admin_client, identifiers__source__exact="COINGECKO") == [str(elsewhere.pk)]

@@ -1,5 +1,5 @@
-"""The asset admin is assets' own plus the parts the apps above add to it (the venues'
-tickers, the quality flags): each entry after the own one it names, in one order
+"""The asset admin is assets' own plus the parts the apps above add to it (the markets,
+the venue codes, the quality flags): each entry after the own one it names, in one order
 whatever order the parts are added in."""
 
 import pytest
@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from assets.admin import AssetAdmin, AssetAdminPart, DeletedFilter, compose_asset_admin
 from assets.graph import NodeMarks
 from assets.models import Asset
+from markets.admin import AssetMarketsAdmin
 from quality.admin import ACTIVE_FLAG_MARKS, AssetFlagsAdmin, FlagSeverityFilter
 from registry.admin_filters import FrequentValuesFilter, RelatedSearchFilter
 from venues.admin import AssetVenuesAdmin
@@ -33,7 +34,7 @@ def test_the_registered_asset_admin_has_every_part_in_its_place():
         ("category", FrequentValuesFilter),
         FlagSeverityFilter,
         ("deployments__chain", RelatedSearchFilter),
-        ("venue_symbols__venue", RelatedSearchFilter),
+        ("underlying_instruments__markets__venue", RelatedSearchFilter),
         "identifiers__source",
     )
     assert REGISTERED.search_fields == (
@@ -41,22 +42,25 @@ def test_the_registered_asset_admin_has_every_part_in_its_place():
         "name",
         "=deployments__address",
         "=identifiers__external_id",
-        "=venue_symbols__symbol",
+        "=underlying_instruments__markets__venue_symbol",
     )
     assert REGISTERED.actions == ("restore_selected", "raise_flag")
     assert REGISTERED.panels == (
-        ("Venues", ("tickers_as_base", "tickers_as_quote", "venue_codes")),
+        ("Markets", ("markets_as_base", "markets_as_quote")),
+        ("Instruments", ("instruments_underlied", "instruments_settled")),
+        ("Venue codes", ("venue_codes",)),
         ("Groups", ("memberships",)),
         ("Relationships", ("as_variant", "as_underlying")),
         ("Quality flags", ("current_flags", "past_flags")),
     )
     assert REGISTERED.variant_graph_marks is ACTIVE_FLAG_MARKS
     assert issubclass(REGISTERED, AssetFlagsAdmin) and issubclass(REGISTERED, AssetVenuesAdmin)
+    assert issubclass(REGISTERED, AssetMarketsAdmin)
 
 
 def test_the_parts_come_in_one_order_whatever_order_they_are_added_in():
-    one = compose_asset_admin([AssetFlagsAdmin, AssetVenuesAdmin])
-    other = compose_asset_admin([AssetVenuesAdmin, AssetFlagsAdmin])
+    one = compose_asset_admin([AssetFlagsAdmin, AssetMarketsAdmin, AssetVenuesAdmin])
+    other = compose_asset_admin([AssetVenuesAdmin, AssetFlagsAdmin, AssetMarketsAdmin])
 
     for name in COMPOSED:
         assert getattr(one, name) == getattr(other, name) == getattr(REGISTERED, name), name

@@ -180,19 +180,19 @@ def test_without_quality_the_summary_serializers_have_no_flag_fields(without):
 # --- the asset list's filters ------------------------------------------------------------
 
 
-def test_the_asset_filters_venues_and_quality_contribute_sit_before_updated_after():
+def test_the_asset_filters_markets_and_quality_contribute_sit_before_updated_after():
     filters = AssetFilterSet.base_filters
     assert list(filters) == [
         "symbol",
         "asset_type",
         "category",
         "chain",
-        "venue",
         "min_flag_severity",
         "max_flag_severity",
+        "venue",
         "updated_after",
     ]
-    assert filters["venue"].method.__module__ == "venues.filtersets"
+    assert filters["venue"].method.__module__ == "markets.filtersets"
     assert filters["min_flag_severity"].method.__module__ == "quality.filtersets"
     assert filters["max_flag_severity"].method.__module__ == "quality.filtersets"
 
@@ -204,7 +204,7 @@ def test_the_contributed_filters_filter_the_list_and_the_search(viewer):
     assert [r["asset_id"] for r in viewer.get(URL, {"min_flag_severity": 5}).json()["results"]] == [
         str(flagged.asset_id)
     ]
-    venue = listed.venue_symbols.get().venue_id
+    venue = listed.underlying_instruments.get().markets.get().venue_id
     assert [r["asset_id"] for r in viewer.get(URL, {"venue": venue}).json()["results"]] == [
         str(listed.asset_id)
     ]
@@ -216,7 +216,7 @@ def test_the_contributed_filters_filter_the_list_and_the_search(viewer):
     ("app", "gone", "kept"),
     [
         ("quality", ["min_flag_severity", "max_flag_severity"], ["venue"]),
-        ("venues", ["venue"], ["min_flag_severity", "max_flag_severity"]),
+        ("markets", ["venue"], ["min_flag_severity", "max_flag_severity"]),
     ],
 )
 def test_without_an_app_its_asset_filters_are_unknown_parameters(viewer, without, app, gone, kept):
