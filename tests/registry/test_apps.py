@@ -8,12 +8,13 @@ from registry.apps import CONTRIBUTING_MODULES, EntityAppConfig
 
 def test_every_entity_app_is_an_entity_app_config_with_a_role_kind():
     entity_apps = [c for c in apps.get_app_configs() if isinstance(c, EntityAppConfig)]
-    assert [c.label for c in entity_apps] == ["chains", "assets", "venues", "quality"]
+    assert [c.label for c in entity_apps] == ["chains", "assets", "venues", "quality", "markets"]
     assert {c.label: c.registry_data for c in entity_apps} == {
         "chains": "reference data",
         "assets": "reference data",
         "venues": "reference data",
         "quality": "flags",
+        "markets": "reference data",
     }
 
 

@@ -95,7 +95,7 @@ def test_a_market_snapshot_whose_every_market_is_rejected_exits_non_zero(demo, t
     snapshot = json.loads(KRAKEN.read_text())
     for market in snapshot.values():
         market["base"] = "NOSUCHCOIN"
-        market["baseId"] = "XNOSUCH"
+        market["baseId"] = market["info"]["base"] = "XNOSUCH"  # the venue's own word too
 
     text, error = command("import_markets", "--venue", "kraken", str(write(tmp_path, snapshot)))
 
