@@ -62,9 +62,10 @@ class InstrumentAdmin(RegistryModelAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        # An instrument is its terms (markets.services): fixed once complete.
-        fixed = (*INSTRUMENT_TERMS, "terms_complete") if obj and obj.terms_complete else ()
-        return (*super().get_readonly_fields(request, obj), *fixed)
+        # An instrument is its terms (markets.services): fixed once complete. Only a venue
+        # ticker's instrument is incomplete; one registered here has its terms.
+        fixed = INSTRUMENT_TERMS if obj and obj.terms_complete else ()
+        return (*super().get_readonly_fields(request, obj), *fixed, "terms_complete")
 
 
 class _DryRun(Exception):
@@ -105,6 +106,7 @@ def service_checked(form_class, model_admin):
 @admin.register(Market)
 class MarketAdmin(RegistryModelAdmin):
     writes = services.MARKET_WRITES
+    actions = ("delist_selected",)
     list_display = ("venue", "venue_symbol", "market_type", "instrument", "status", "delisted_at")
     list_filter = (("venue", RelatedSearchFilter), "market_type", "status")
     search_fields = ("venue_symbol", "instrument__code")
@@ -123,6 +125,20 @@ class MarketAdmin(RegistryModelAdmin):
     def has_delete_permission(self, request, obj=None):
         """A symbol's markets are its history: delist them, never delete them."""
         return False
+
+    @admin.action(description="Delist the selected markets (now)", permissions=["change"])
+    def delist_selected(self, request, queryset):
+        """Close each selected market that is still current, through markets.services;
+        one refused is reported and leaves the others delisted."""
+        delisted = 0
+        for market in queryset.filter(delisted_at__isnull=True).select_related("instrument"):
+            try:
+                services.market_delist(market=market, reason="delisted by a steward")
+            except ValidationError as error:
+                self.message_user(request, f"{market}: {' '.join(error.messages)}", "error")
+            else:
+                delisted += 1
+        self.message_user(request, f"Delisted {delisted} market(s).")
 
     def get_readonly_fields(self, request, obj=None):
         # What a market means is fixed once listed (markets.services); delisting is the API's.

@@ -56,6 +56,18 @@ class VenueSymbolEntity(Entity):
     def lookup_queryset(self):
         return self.model._base_manager.select_related("instrument")
 
+    def changes(self, instance, validated, run):
+        """The row's values that differ from the ticker's, by the ticker's names (its asset
+        and quote are the instrument's; venue_symbol_update turns them into a market's)."""
+        changes = {}
+        for name, value in validated.items():
+            current = getattr(instance, name)
+            if name == "symbol" and isinstance(value, str):
+                value = Market.normalizers["venue_symbol"](value)
+            if value != current:
+                changes[name] = validated[name]
+        return changes
+
     def key_of(self, cells):
         base = super().key_of(cells)
         if base is None:

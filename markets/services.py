@@ -8,6 +8,7 @@ is not TRADING, and what a market or an instrument means is fixed once written.
 """
 
 import copy
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,20 +19,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset
+from assets.services import fiat_asset_get_or_create
 from markets.choices import InstrumentType, MarketStatus
 from markets.lookups import instrument_keys, market_keys
 from markets.models import DERIVATIVES, LENDING, Instrument, Market, VenueSymbol
 from registry.cache import invalidate
 from registry.events.outbox import record
-from registry.exceptions import ConflictError
+from registry.exceptions import ConflictError, RegistryError
 from registry.services import (
     Writes,
-    check_create,
     validated_create,
     validated_delete,
     validated_update,
 )
 
+ISO_CODE = re.compile(r"[A-Z]{3}")
 # What an instrument is: a change to any of these would make it another instrument.
 INSTRUMENT_TERMS = (
     "instrument_type",
@@ -269,9 +271,9 @@ def _check_instrument(instrument: Instrument) -> None:
         value = getattr(instrument, Instrument._meta.get_field(name).attname)
         if value in (None, ""):
             if name in wanted and complete:
-                errors[name] = f"Required for a {kind} instrument."
+                errors[name] = f"Required for an instrument of type {kind}."
         elif name not in wanted:
-            errors[name] = f"A {kind} instrument has no {name.replace('_', ' ')}."
+            errors[name] = f"An instrument of type {kind} has none."
     if not errors and complete and kind in DERIVATIVES:
         settlement = instrument.settlement_asset_id
         if instrument.is_inverse and instrument.is_quanto:
@@ -315,14 +317,31 @@ def _check_market(market: Market, *, now: datetime | None = None) -> None:
     expiry = instrument.expiry
     if expiry is not None:
         if market.listed_at is not None and market.listed_at >= expiry:
-            errors["listed_at"] = f"The instrument expires at {expiry.isoformat()}: it is "
-            "listed before it expires."
+            errors["listed_at"] = (
+                f"The instrument expires at {expiry.isoformat()}: it is listed before it expires."
+            )
         if market.status == MarketStatus.TRADING and (now or timezone.now()) >= expiry:
             errors["status"] = (
                 f"The instrument expired at {expiry.isoformat()}: its market cannot be TRADING."
             )
     if market.funding_interval_secs is not None and market.market_type != "PERPETUAL":
         errors["funding_interval_secs"] = "Only a perpetual has a funding interval."
+    elif market.funding_interval_secs is not None and market.funding_interval_secs <= 0:
+        errors["funding_interval_secs"] = "Must be a positive number of seconds."
+    if (
+        market.status == MarketStatus.TRADING
+        and market.listed_at is not None
+        and market.listed_at > (now or timezone.now())
+    ):
+        errors["status"] = (
+            f"Listed from {market.listed_at.isoformat()}: a market is not TRADING before it "
+            "is listed (HALTED until then)."
+        )
+    if market.market_type in LENDING and instrument.protocol_id != market.venue_id:
+        errors["venue"] = (
+            f"A lending market is listed on its protocol ({instrument.protocol_id}), not on "
+            f"{market.venue_id}."
+        )
     if market.delisted_at is None and market.status == MarketStatus.DELISTED:
         errors["status"] = "A market is delisted by delisting it (it gets a delisting time)."
     if errors:
@@ -381,8 +400,14 @@ def market_update(
     )
     if changed:
         invalidate(previous_keys | market_keys(market))
-        record("venue_symbol_updated", market, changed_fields=_legacy_fields(changed))
+        ticker_fields = set(_legacy_fields(changed)) & TICKER_FIELDS
+        if ticker_fields:  # what the venue-ticker events show changed
+            record("venue_symbol_updated", market, changed_fields=sorted(ticker_fields))
     return changed
+
+
+# The fields of a market the venue-ticker events show (cqar.registry.v1.VenueSymbol).
+TICKER_FIELDS = {"symbol", "is_active", "listed_at", "delisted_at", "metadata"}
 
 
 def _legacy_fields(changed: list[str]) -> list[str]:
@@ -428,6 +453,19 @@ def market_delist(
 # --- Venue tickers: markets as the venue-ticker API shows them -----------------------
 
 
+def fiat_quote(metadata) -> Asset | None:
+    """The FIAT asset of the fiat quote a venue ticker notes in ``metadata.quote_currency``
+    (an ISO 4217 code: "USD"), as the venue-ticker API has always taken it; None for
+    anything else there."""
+    code = metadata.get("quote_currency") if isinstance(metadata, dict) else None
+    if not isinstance(code, str) or not ISO_CODE.fullmatch(code):
+        return None
+    try:
+        return fiat_asset_get_or_create(code)
+    except (ValidationError, RegistryError):  # no ISO 4217 code, or a deleted currency
+        return None
+
+
 def legacy_instrument(*, market_type: str, asset: Asset, quote_asset: Asset | None) -> Instrument:
     """The instrument a venue ticker names: a spot pair's is known from its base and
     quote; a derivative's terms are not (the venue-ticker API has no field for them), so
@@ -463,6 +501,7 @@ def venue_symbol_create(
         raise ValidationError({"market_type": f"One of {', '.join(InstrumentType.values)}."})
     if quote_asset is not None and quote_asset.pk == asset.pk:
         raise ValidationError({"quote_asset": "The quote asset must differ from the base asset."})
+    quote_asset = quote_asset or fiat_quote(fields.get("metadata"))
     instrument = legacy_instrument(market_type=market_type, asset=asset, quote_asset=quote_asset)
     if not is_active:
         fields["status"] = MarketStatus.HALTED
@@ -521,45 +560,6 @@ INSTRUMENT_WRITES = Writes(
 )
 MARKET_WRITES = Writes("market", create=market_create, update=market_update)
 VENUE_SYMBOL_WRITES = Writes("venue_symbol", create=venue_symbol_create, update=venue_symbol_update)
-
-
-def venue_symbol_check(
-    *,
-    venue,
-    symbol: str,
-    asset: Asset,
-    market_type: str = InstrumentType.SPOT,
-    quote_asset: Asset | None = None,
-    is_active: bool = True,
-    **fields: Any,
-) -> None:
-    """Everything venue_symbol_create checks before it writes, without writing (an import
-    plan's dry run): raises the error it would."""
-    if market_type not in InstrumentType.values:
-        raise ValidationError({"market_type": f"One of {', '.join(InstrumentType.values)}."})
-    if quote_asset is not None and quote_asset.pk == asset.pk:
-        raise ValidationError({"quote_asset": "The quote asset must differ from the base asset."})
-    existing = None
-    if market_type == InstrumentType.SPOT and quote_asset is not None:
-        existing = find_instrument(
-            instrument_type=InstrumentType.SPOT, underlying_asset=asset, quote_asset=quote_asset
-        )
-    planned = existing is None
-    instrument = existing or Instrument(
-        instrument_type=market_type,
-        underlying_asset=asset,
-        quote_asset=quote_asset,
-        terms_complete=market_type == InstrumentType.SPOT and quote_asset is not None,
-    )
-    if planned:
-        _check_instrument(instrument)
-    if not is_active:
-        fields["status"] = MarketStatus.HALTED
-    market = Market(
-        venue=venue, venue_symbol=symbol, instrument=instrument, market_type=market_type, **fields
-    )
-    _check_market(market)
-    check_create(market, fresh={instrument.pk} if planned else ())
 
 
 def delist_expired_markets(*, now: datetime | None = None) -> int:

@@ -112,7 +112,9 @@ class InstrumentSerializer(MarketsModelSerializer):
             "metadata",
             *BOOKKEEPING,
         )
-        read_only_fields = ("instrument_id", "code", *BOOKKEEPING)
+        # terms_complete: false only where the registry could not know the terms (a venue
+        # ticker); an instrument registered with its terms is complete.
+        read_only_fields = ("instrument_id", "code", "terms_complete", *BOOKKEEPING)
 
     @extend_schema_field(OpenApiTypes.UUID)
     def get_base_asset_id(self, instrument) -> str | None:

@@ -160,3 +160,18 @@ def test_an_instrument_with_wrong_terms_is_a_form_error_and_writes_nothing(admin
     form["settlement_asset"] = btc.pk
     assert admin_client.post("/admin/markets/instrument/add/", form).status_code == 302
     assert Instrument.objects.get(is_inverse=True).code == "BTC-USDT-PERP-INV-X100"
+
+
+def test_a_steward_delists_markets_from_the_list(admin_client, market):
+    page = admin_client.post(
+        "/admin/markets/market/",
+        {"action": "delist_selected", "_selected_action": [market.pk]},
+        follow=True,
+    )
+    assert page.status_code == 200
+    market.refresh_from_db()
+    assert (market.status, market.metadata["delisting_reason"]) == (
+        "DELISTED",
+        "delisted by a steward",
+    )
+    assert market.delisted_at is not None

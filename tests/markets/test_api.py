@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from markets import services
 from markets.models import Instrument, Market
 from tests.api.conftest import assert_error, walk_pages
 from tests.factories import AssetFactory, VenueFactory
@@ -268,18 +269,20 @@ def test_metadata_is_updated_with_if_match(steward, btc, usdt):
     assert fresh.json()["metadata"] == {"a": 1}
 
 
-def test_the_terms_not_known_are_completed_once(steward, btc, usdt):
-    incomplete = created(
-        post(
-            steward,
-            INSTRUMENTS,
-            {
-                "instrument_type": "PERPETUAL",
-                "underlying_asset_id": str(btc.pk),
-                "terms_complete": False,
-            },
-        )
+def test_the_terms_not_known_are_completed_once(steward, btc, usdt, venue):
+    """A perpetual mapped as a venue ticker names no terms; the API completes them. An
+    instrument is registered complete: terms_complete is not the client's to set."""
+    ticker = services.venue_symbol_create(
+        venue=venue, symbol="BTCUSDT", asset=btc, market_type="PERPETUAL"
     )
+    incomplete = {"instrument_id": str(ticker.instrument.pk)}
+    assert not ticker.instrument.terms_complete
+    sent_incomplete = post(
+        steward,
+        INSTRUMENTS,
+        {**linear_perp(btc, usdt, contract_multiplier="0.01"), "terms_complete": False},
+    )
+    assert created(sent_incomplete)["terms_complete"] is True
     url = f"{INSTRUMENTS}{incomplete['instrument_id']}/"
     terms = linear_perp(btc, usdt)
     del terms["instrument_type"], terms["underlying_asset_id"]

@@ -257,3 +257,50 @@ def test_a_rows_check_constraints_are_asked_in_one_statement(btc, usdt):
         [c for c in Market._meta.constraints if c.__class__.__name__ == "CheckConstraint"]
     )
     assert "tick_size" in refused.value.message_dict
+
+
+def test_a_venue_ticker_quoted_in_a_fiat_currency_lists_the_fiat_spot_pair(btc):
+    """The venue-ticker API notes a fiat quote in metadata.quote_currency: the market's
+    instrument is the spot pair of the base and that currency's FIAT asset."""
+    from markets.services import venue_symbol_create
+
+    venue = VenueFactory()
+    ticker = venue_symbol_create(
+        venue=venue, symbol="XXBTZUSD", asset=btc, metadata={"quote_currency": "USD"}
+    )
+    other = venue_symbol_create(
+        venue=VenueFactory(), symbol="BTC-USD", asset=btc, metadata={"quote_currency": "USD"}
+    )
+    assert ticker.instrument == other.instrument
+    assert (ticker.instrument.code, ticker.instrument.terms_complete) == ("BTC-USD", True)
+    assert ticker.quote_asset.asset_type == "FIAT"
+    odd = venue_symbol_create(
+        venue=venue, symbol="XXBTZXYZ", asset=btc, metadata={"quote_currency": "XYZ"}
+    )
+    assert odd.quote_asset is None and not odd.instrument.terms_complete
+
+
+def test_more_market_rules_name_their_field(btc, usdt):
+    perp = perpetual(btc, usdt, usdt, inverse=False)
+    with pytest.raises(ValidationError) as error:
+        market_of(perp, funding_interval_secs=0)
+    assert error.value.message_dict["funding_interval_secs"] == [
+        "Must be a positive number of seconds."
+    ]
+    later = timezone.now() + timedelta(days=30)
+    with pytest.raises(ValidationError) as error:
+        market_of(perp, listed_at=later)
+    assert "status" in error.value.message_dict
+    assert market_of(perp, listed_at=later, status="HALTED").status == "HALTED"
+
+    from venues.services import venue_create
+
+    aave = venue_create(venue_id="aave-v3", name="Aave v3", venue_type="LENDING")
+    deposit = instrument_create(
+        instrument_type="LENDING_DEPOSIT", underlying_asset=usdt, protocol=aave
+    )
+    assert deposit.code == "USDT-AAVE-V3-DEPOSIT"
+    with pytest.raises(ValidationError) as error:
+        market_create(venue=VenueFactory(), venue_symbol="USDT-EARN", instrument=deposit)
+    assert "venue" in error.value.message_dict
+    assert market_create(venue=aave, venue_symbol="aUSDT", instrument=deposit).venue_id == "aave-v3"
