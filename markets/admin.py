@@ -10,7 +10,7 @@ from django.db.models import F
 
 from assets.admin import AssetAdmin, AssetAdminPart, extend_asset_admin
 from markets import services
-from markets.models import Instrument, Market
+from markets.models import Instrument, Market, VenueSymbol
 from markets.services import INSTRUMENT_TERMS, MARKET_KEY_FIELDS
 from registry.admin import RegistryModelAdmin
 from registry.admin_filters import RelatedSearchFilter
@@ -222,3 +222,30 @@ class AssetMarketsAdmin(AssetAdminPart):
             ),
             filters={f"instrument__{role}": obj.pk},
         )
+
+
+@admin.register(VenueSymbol)
+class VenueSymbolAdmin(MarketAdmin):
+    """Venue tickers: the markets, listed as the venue-ticker API shows them (base and
+    quote), with the venue-ticker CSV export and import (registry.exchange); each is
+    edited as its market."""
+
+    list_display = (
+        "venue",
+        "venue_symbol",
+        "market_type",
+        "base",
+        "quote",
+        "status",
+        "delisted_at",
+    )
+    list_select_related = ("venue", "instrument__underlying_asset", "instrument__quote_asset")
+    search_fields = ("venue_symbol", "instrument__underlying_asset__symbol_key")
+
+    @admin.display(description="Base", ordering="instrument__underlying_asset__symbol_key")
+    def base(self, obj):
+        return obj.instrument.underlying_asset
+
+    @admin.display(description="Quote")
+    def quote(self, obj):
+        return obj.instrument.quote_asset

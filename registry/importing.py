@@ -247,7 +247,8 @@ class ImportReport:
             by_kind.setdefault((change.action, change.entity), []).append(change)
         lines = []
         for (action, entity), changes in by_kind.items():
-            said = f"would {action}" if self.dry_run else f"{action}d"
+            past = f"{action}d" if action.endswith("e") else f"{action}ed"  # created, delisted
+            said = f"would {action}" if self.dry_run else past
             lines.append(f"  {said} {entity}s: {len(changes):,}")
             for change in changes[:CHANGES_SHOWN]:
                 fields = f": {', '.join(change.fields)}" if change.fields else ""

@@ -46,6 +46,7 @@ STEWARD_ADDS = {
     "venues.venueasset",
     "markets.instrument",
     "markets.market",
+    "markets.venuesymbol",
 }
 # Quality flags: an Auditor raises (adds) and resolves (changes) them.
 AUDITOR_ADDS = {"quality.assetqualityflag"}
@@ -56,7 +57,7 @@ NO_ROLE_VIEWS = {"auth.user", "auth.group", "knox.authtoken"}
 # What every role reads (Viewer, and so Steward and Auditor).
 ROLE_VIEWS = STEWARD_ADDS | AUDITOR_ADDS | NOBODY_ADDS
 # Mappings and flags are history: never deleted, not even by the role that adds them.
-NEVER_DELETED = {"markets.market", "quality.assetqualityflag"}
+NEVER_DELETED = {"markets.market", "markets.venuesymbol", "quality.assetqualityflag"}
 
 # What each role may add (and change); the groups a staff user of that role is in.
 ROLE_ADDS = {"viewer": set(), "steward": STEWARD_ADDS, "auditor": AUDITOR_ADDS}
@@ -91,6 +92,7 @@ SEARCH_TERMS = {
     "venues.venueasset": "XXBT",
     "markets.instrument": "BTC-USD",
     "markets.market": "BTCUSDT",
+    "markets.venuesymbol": "BTCUSDT",
 }
 # Terms typed into any changelist: a symbol, an address in lower case, two words.
 ANY_TERMS = ("USDC", "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48", "bitcoin binance")

@@ -199,8 +199,8 @@ def test_entities_are_listed_in_the_order_an_empty_registry_imports_them():
         "group-members",
         "venues",
         "venue-assets",
-        "venue-symbols",
         "quality-flags",
+        "venue-symbols",
     ]
 
 
