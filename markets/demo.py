@@ -27,13 +27,12 @@ from registry.demo import DemoLog, register_demo_loader
 from registry.importing import ImportReport, run_import
 from venues.models import Venue
 
-# (venue, ticker, market type, base, quote or None for fiat). The fiat quote is kept in
-# metadata, as the venue tickers had it before fiat currencies were assets (the
-# instrument's terms are not known: an import completes them).
+# (venue, ticker, market type, base, quote or None for fiat). A fiat quote is noted in
+# metadata, as the venue-ticker API takes it: the market lists the spot pair of the base
+# and that currency's FIAT asset. binance's perpetuals come from the snapshot below.
 DEMO_VENUE_SYMBOLS = [
     ("binance", "BTCUSDT", InstrumentType.SPOT, "bitcoin", "tether", None),
     ("binance", "ETHUSDT", InstrumentType.SPOT, "ethereum", "tether", None),
-    ("binance", "BTCUSDT", InstrumentType.PERPETUAL, "bitcoin", "tether", None),
     ("coinbase", "BTC-USD", InstrumentType.SPOT, "bitcoin", None, "USD"),
     ("coinbase", "ETH-USD", InstrumentType.SPOT, "ethereum", None, "USD"),
     ("kraken", "XXBTZUSD", InstrumentType.SPOT, "bitcoin", None, "USD"),

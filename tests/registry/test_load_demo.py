@@ -84,6 +84,7 @@ def test_demo_set_holds_the_assets_of_the_quick_start():
         .exclude(instrument__terms_complete=False)
     }
     assert {code: i.code for code, i in derivatives.items()} == {
+        "BTCUSDT": "BTC-USDT-PERP",  # the example code of the docs resolves
         "ETHUSDT": "ETH-USDT-PERP",
         "BTCUSD_PERP": "BTC-USD-PERP-INV-X100",
         "BTCUSDT_270326": "BTC-USDT-26MAR2027",
