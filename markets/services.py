@@ -294,6 +294,8 @@ def _check_instrument(instrument: Instrument) -> None:
                 "A quanto contract settles in an asset that is neither its underlying nor "
                 "its quote."
             )
+    if instrument.expiry is not None and instrument.expiry.microsecond:
+        errors["expiry"] = "A contract expires at a whole second."
     if instrument.quote_asset_id and instrument.quote_asset_id == instrument.underlying_asset_id:
         errors["quote_asset"] = "The quote asset must differ from the underlying."
     if kind in LENDING and instrument.protocol_id and instrument.protocol.venue_type != "LENDING":
@@ -337,6 +339,22 @@ def _check_market(market: Market, *, now: datetime | None = None) -> None:
             f"Listed from {market.listed_at.isoformat()}: a market is not TRADING before it "
             "is listed (HALTED until then)."
         )
+    if market.pk is None and market.listed_at is not None:
+        earlier = (
+            Market.objects.filter(
+                venue_id=market.venue_id,
+                market_type=market.market_type,
+                venue_symbol=market.venue_symbol,
+                delisted_at__gt=market.listed_at,
+            )
+            .order_by("-delisted_at")
+            .first()
+        )
+        if earlier is not None:
+            errors["listed_at"] = (
+                f"Market {earlier.pk} listed this symbol until "
+                f"{earlier.delisted_at.isoformat()}: listing periods do not overlap."
+            )
     if market.market_type in LENDING and instrument.protocol_id != market.venue_id:
         errors["venue"] = (
             f"A lending market is listed on its protocol ({instrument.protocol_id}), not on "

@@ -437,7 +437,7 @@ def test_a_spot_market_has_no_funding_interval(steward, btc, usdt, venue):
 
 
 def test_a_dated_market_is_listed_before_expiry_and_not_trading_after(steward, btc, usdt, venue):
-    past = datetime.now(UTC) - timedelta(days=1)
+    past = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
     expired = created(
         post(
             steward,

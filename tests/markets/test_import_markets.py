@@ -141,22 +141,22 @@ def written_state() -> tuple:
 # --- what a market becomes -----------------------------------------------------------------
 
 
-def test_kraken_xxbtzusd_is_completed_and_quoted_in_the_usd_fiat_asset(
+def test_kraken_xxbtzusd_is_quoted_in_the_usd_fiat_asset_and_gets_its_rules(
     demo, viewer, django_capture_on_commit_callbacks
 ):
-    """The demo's XXBTZUSD was a migrated ticker: BTC, the quote only in metadata, its
-    instrument's terms not known. Kraken's ZUSD is fiat by the venue's own spelling, so
-    the import moves the market (same id) to the spot pair BTC/USD in the USD FIAT asset,
-    and the cached venue-ticker answer is not served."""
+    """The demo's XXBTZUSD is a venue ticker with its fiat quote noted in metadata: the
+    spot pair BTC/USD in the USD FIAT asset. Kraken's ZUSD is fiat by the venue's own
+    spelling, so the import finds the same instrument, gives the market (same id) its
+    trading rules, and the cached venue-ticker answer is not served."""
     create_assets("ADA", "LTC", "XRP", "DOGE")
     demo_market = current("kraken", "XXBTZUSD")
-    assert not demo_market.instrument.terms_complete
-    assert resolve(viewer, "kraken", "XXBTZUSD")["quote_asset"] is None  # now cached
+    assert demo_market.instrument.code == "BTC-USD"
+    assert resolve(viewer, "kraken", "XXBTZUSD")["market"]["tick_size"] is None  # now cached
     with django_capture_on_commit_callbacks(execute=True):
         report = run("kraken", "kraken.json")
 
     assert report["rejected"] == []
-    assert report["created"] == {"instruments": 6, "markets": 7, "venue assets": 5}
+    assert report["created"] == {"instruments": 5, "markets": 7, "venue assets": 5}
     assert report["updated"] == {"markets": 1}
     market = current("kraken", "XXBTZUSD")
     assert market.pk == demo_market.pk
@@ -376,9 +376,9 @@ def test_the_summary_says_what_a_dry_run_would_do_and_names_rejected_markets(dem
     lines = out.getvalue().splitlines()
     assert lines[0].endswith("(dry run: nothing written)")
     # The demo knows BTC, ETH, USDT and USD, but not ADA, LTC…
-    assert "  would be created: 1 instruments, 2 markets, 1 venue assets" in lines
+    assert "  would be created: 2 markets, 1 venue assets" in lines
     assert "    XXBTZUSD (SPOT, market BTC/USD): tick_size, lot_size, min_order_size, " \
-        "min_notional, maker_fee, taker_fee, metadata, instrument" in lines  # fmt: skip
+        "min_notional, maker_fee, taker_fee, metadata" in lines  # fmt: skip
     assert "  rejected: 5" in lines
     assert any(line.startswith("    market ADA/USDT: unknown currency ADA") for line in lines)
     assert any(line.startswith("  not in the snapshot: 1 current markets") for line in lines)
@@ -673,7 +673,9 @@ def test_a_dry_run_gives_the_real_runs_verdict_market_by_market(demo):
         instrument_type=InstrumentType.SPOT, underlying_asset=other, quote_asset=asset("USDT")
     )
     future = timezone.now() + timedelta(days=30)
-    market_create(venue=kraken, venue_symbol="XBTUSDT", instrument=pair, listed_at=future)
+    market_create(
+        venue=kraken, venue_symbol="XBTUSDT", instrument=pair, listed_at=future, status="HALTED"
+    )
     state = written_state()
 
     dry = run("kraken", "kraken.json", "--overwrite", "--dry-run")

@@ -201,7 +201,7 @@ def test_market_rules_are_refused_naming_the_field(btc, usdt):
 
 
 def test_an_expired_future_is_not_trading_and_is_delisted_at_its_expiry(btc, usdt):
-    past = timezone.now() - timedelta(days=1)
+    past = timezone.now().replace(microsecond=0) - timedelta(days=1)
     future = instrument_create(
         instrument_type="FUTURE",
         underlying_asset=btc,
@@ -219,7 +219,7 @@ def test_an_expired_future_is_not_trading_and_is_delisted_at_its_expiry(btc, usd
         market_of(future, status="HALTED", listed_at=past + timedelta(hours=1))
     assert "listed_at" in error.value.message_dict
 
-    soon = timezone.now() + timedelta(hours=1)
+    soon = timezone.now().replace(microsecond=0) + timedelta(hours=1)
     dated = instrument_create(
         instrument_type="FUTURE",
         underlying_asset=btc,
@@ -304,3 +304,39 @@ def test_more_market_rules_name_their_field(btc, usdt):
         market_create(venue=VenueFactory(), venue_symbol="USDT-EARN", instrument=deposit)
     assert "venue" in error.value.message_dict
     assert market_create(venue=aave, venue_symbol="aUSDT", instrument=deposit).venue_id == "aave-v3"
+
+
+def test_listing_periods_of_one_symbol_do_not_overlap(btc, usdt):
+    from markets.services import market_delist
+
+    spot = instrument_create(instrument_type="SPOT", underlying_asset=btc, quote_asset=usdt)
+    venue = VenueFactory()
+    first = market_create(venue=venue, venue_symbol="BTCUSDT", instrument=spot)
+    market_delist(market=first, at=datetime(2026, 6, 1, tzinfo=UTC))
+    with pytest.raises(ValidationError) as error:
+        market_create(
+            venue=venue,
+            venue_symbol="BTCUSDT",
+            instrument=spot,
+            listed_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    assert "listing periods do not overlap" in error.value.message_dict["listed_at"][0]
+    again = market_create(
+        venue=venue, venue_symbol="BTCUSDT", instrument=spot, listed_at=first.delisted_at
+    )
+    assert again.listed_at == first.delisted_at
+
+
+def test_a_contract_expires_at_a_whole_second(btc, usdt):
+    with pytest.raises(ValidationError) as error:
+        instrument_create(
+            instrument_type="FUTURE",
+            underlying_asset=btc,
+            quote_asset=usdt,
+            settlement_asset=usdt,
+            is_inverse=False,
+            is_quanto=False,
+            contract_multiplier=Decimal("1"),
+            expiry=EXPIRY.replace(microsecond=123456),
+        )
+    assert "expiry" in error.value.message_dict
