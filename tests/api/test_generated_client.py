@@ -148,8 +148,11 @@ def test_real_answers_fill_the_generated_models(generated, client, demo):
         client=client, venue="kraken", symbol="XXBTZUSD"
     )
     assert isinstance(ticker, models.VenueSymbolAnswer)
-    assert (ticker.quote_asset, ticker.quote_currency) == (None, "USD")
+    assert (ticker.quote_asset.symbol, ticker.quote_currency) == ("USD", "USD")
+    assert ticker.quote_asset.asset_type is models.AssetTypeEnum.FIAT
     assert ticker.market_type is models.MarketTypeEnum.SPOT
+    assert ticker.instrument.code == "BTC-USD"
+    assert ticker.market.status is models.MarketStatusEnum.TRADING
 
     deployment = importlib.import_module(f"{api.__name__}.resolve_deployment").sync(
         client=client, chain="ethereum", address=USDC_ETHEREUM
