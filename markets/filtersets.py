@@ -31,7 +31,9 @@ class InstrumentFilterSet(RegistryFilterSet):
     expiry_before = UTCDateTimeFilter(
         field_name="expiry", lookup_expr="lt", help_text="Expires before this moment."
     )
-    code = django_filters.CharFilter(help_text="The exact code (BTC-USDT-PERP).")
+    code = django_filters.CharFilter(
+        method="filter_code", help_text="The code, in any letter case (BTC-USDT-PERP)."
+    )
     option_type = django_filters.ChoiceFilter(choices=OptionType.choices)
     protocol = django_filters.ModelChoiceFilter(
         queryset=Venue._default_manager.all(), help_text="A lending protocol (venue_id)."
@@ -40,6 +42,9 @@ class InstrumentFilterSet(RegistryFilterSet):
     class Meta:
         model = Instrument
         fields = ["terms_complete"]
+
+    def filter_code(self, queryset, name, value):
+        return queryset.filter(code=value.strip().upper())  # codes are upper case
 
 
 class MarketFilterSet(RegistryFilterSet):

@@ -80,7 +80,8 @@ class InstrumentViewSet(ApiFieldNamesMixin, RegistryModelViewSet):
                 OpenApiTypes.STR,
                 required=True,
                 pattern=r"\S",
-                description="Exactly as the registry writes it (BTC-USDT-PERP).",
+                description="In any letter case, as resolve/instrument/ takes it "
+                "(BTC-USDT-PERP, btc-usdt-perp).",
             )
         ],
         responses={200: InstrumentSerializer},
@@ -88,7 +89,8 @@ class InstrumentViewSet(ApiFieldNamesMixin, RegistryModelViewSet):
     @action(detail=False, methods=["get"], url_path="by-code", filter_backends=[])
     def by_code(self, request):
         code = required_query_params(request, "code")["code"]
-        instrument = get_object_or_404(self.get_queryset(), code=code)
+        # Codes are upper case (markets.services.instrument_code).
+        instrument = get_object_or_404(self.get_queryset(), code=code.strip().upper())
         return self.versioned_response(instrument, self.get_serializer(instrument).data)
 
 

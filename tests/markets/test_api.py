@@ -553,3 +553,11 @@ def test_markets_are_paged_by_keyset(steward, viewer, perp, venue):
 
     assert [row["venue_symbol"] for row in rows] == [f"S{n}" for n in range(5)]
     assert totals[0] == 5
+
+
+def test_an_instrument_is_found_by_its_code_in_any_letter_case(viewer, steward, btc, usdt):
+    made = created(post(steward, INSTRUMENTS, linear_perp(btc, usdt)))
+    found = viewer.get(f"{INSTRUMENTS}by-code/", {"code": "btc-usdt-perp"})
+    assert found.status_code == 200 and found.json()["instrument_id"] == made["instrument_id"]
+    listed = viewer.get(INSTRUMENTS, {"code": "Btc-Usdt-Perp"}).json()["results"]
+    assert [i["instrument_id"] for i in listed] == [made["instrument_id"]]
