@@ -16,6 +16,11 @@ from registry.admin import RegistryModelAdmin
 from registry.admin_filters import RelatedSearchFilter
 
 
+def plain(value):
+    """A stored decimal as people write it: 0.1, not 0.100000000000000000."""
+    return None if value is None else services.plain_decimal(value)
+
+
 @admin.register(Instrument)
 class InstrumentAdmin(RegistryModelAdmin):
     writes = services.INSTRUMENT_WRITES
@@ -53,8 +58,8 @@ class InstrumentAdmin(RegistryModelAdmin):
                 market.venue_id,
                 self.change_link(market, market.venue_symbol),
                 market.get_status_display(),
-                market.tick_size,
-                market.lot_size,
+                plain(market.tick_size),
+                plain(market.lot_size),
                 market.listed_at,
                 market.delisted_at,
             ),
