@@ -10,8 +10,8 @@ from django.db.models import F
 
 from assets.admin import AssetAdmin, AssetAdminPart, extend_asset_admin
 from markets import services
-from markets.models import Instrument, Market, VenueSymbol
-from markets.services import INSTRUMENT_TERMS, MARKET_KEY_FIELDS
+from markets.models import INSTRUMENT_TERMS, Instrument, Market, VenueSymbol
+from markets.services import MARKET_KEY_FIELDS
 from registry.admin import RegistryModelAdmin
 from registry.admin_filters import RelatedSearchFilter
 

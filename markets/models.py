@@ -25,6 +25,22 @@ DECIMAL = {"max_digits": 38, "decimal_places": 18}
 # Fees as fractions (0.001 = 0.1 %): a maker rebate is negative; no venue charges 5 %.
 FEE_BOUNDS = (-0.01, 0.05)
 
+# What an instrument is: two with these equal are one (instrument_unique_terms), and a
+# change to any of them would make it another instrument (markets.services).
+INSTRUMENT_TERMS = (
+    "instrument_type",
+    "underlying_asset",
+    "quote_asset",
+    "settlement_asset",
+    "is_inverse",
+    "is_quanto",
+    "contract_multiplier",
+    "expiry",
+    "strike_price",
+    "option_type",
+    "exercise_style",
+    "protocol",
+)
 # The statuses of a market that is not closed.
 _OPEN_STATUSES = [MarketStatus.TRADING, MarketStatus.HALTED, MarketStatus.REDUCE_ONLY]
 DERIVATIVES = (InstrumentType.PERPETUAL, InstrumentType.FUTURE, InstrumentType.OPTION)
@@ -160,20 +176,7 @@ class Instrument(RegistryModel):
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "instrument_type",
-                    "underlying_asset",
-                    "quote_asset",
-                    "settlement_asset",
-                    "is_inverse",
-                    "is_quanto",
-                    "contract_multiplier",
-                    "expiry",
-                    "strike_price",
-                    "option_type",
-                    "exercise_style",
-                    "protocol",
-                ],
+                fields=list(INSTRUMENT_TERMS),
                 condition=Q(terms_complete=True),
                 nulls_distinct=False,
                 name="instrument_unique_terms",

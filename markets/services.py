@@ -22,7 +22,14 @@ from assets.models import Asset
 from assets.services import fiat_asset_get_or_create
 from markets.choices import InstrumentType, MarketStatus
 from markets.lookups import instrument_keys, market_keys
-from markets.models import DERIVATIVES, LENDING, Instrument, Market, VenueSymbol
+from markets.models import (
+    DERIVATIVES,
+    INSTRUMENT_TERMS,
+    LENDING,
+    Instrument,
+    Market,
+    VenueSymbol,
+)
 from registry.cache import invalidate
 from registry.events.outbox import record
 from registry.exceptions import ConflictError, RegistryError
@@ -34,21 +41,6 @@ from registry.services import (
 )
 
 ISO_CODE = re.compile(r"[A-Z]{3}")
-# What an instrument is: a change to any of these would make it another instrument.
-INSTRUMENT_TERMS = (
-    "instrument_type",
-    "underlying_asset",
-    "quote_asset",
-    "settlement_asset",
-    "is_inverse",
-    "is_quanto",
-    "contract_multiplier",
-    "expiry",
-    "strike_price",
-    "option_type",
-    "exercise_style",
-    "protocol",
-)
 # What a listing means: a new meaning is a new market (delist the old one first).
 MARKET_KEY_FIELDS = ("venue", "venue_symbol", "market_type", "instrument")
 
