@@ -10,15 +10,11 @@ from django.db.models import F
 
 from assets.admin import AssetAdmin, AssetAdminPart, extend_asset_admin
 from markets import services
+from markets.lookups import plain
 from markets.models import INSTRUMENT_TERMS, Instrument, Market, VenueSymbol
 from markets.services import MARKET_KEY_FIELDS
 from registry.admin import RegistryModelAdmin
 from registry.admin_filters import RelatedSearchFilter
-
-
-def plain(value):
-    """A stored decimal as people write it: 0.1, not 0.100000000000000000."""
-    return None if value is None else services.plain_decimal(value)
 
 
 @admin.register(Instrument)

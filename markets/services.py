@@ -11,7 +11,6 @@ import copy
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,7 +20,7 @@ from django.utils import timezone
 from assets.models import Asset
 from assets.services import fiat_asset_get_or_create
 from markets.choices import InstrumentType, MarketStatus
-from markets.lookups import instrument_keys, market_keys
+from markets.lookups import instrument_keys, market_keys, plain
 from markets.models import (
     DERIVATIVES,
     INSTRUMENT_TERMS,
@@ -54,12 +53,6 @@ class InstrumentExistsError(ConflictError):
 # --- Instruments --------------------------------------------------------------------
 
 
-def plain_decimal(value: Decimal) -> str:
-    """1E+2 -> '100', 0.0100 -> '0.01': a decimal as people write it."""
-    text = format(value.normalize(), "f")
-    return text
-
-
 def instrument_code(instrument: Instrument) -> str:
     """The canonical code of an instrument, made from its terms (docs/DESIGN.md).
 
@@ -81,7 +74,7 @@ def instrument_code(instrument: Instrument) -> str:
         parts.append(instrument.expiry.astimezone(UTC).strftime("%d%b%Y").upper())
     if kind == InstrumentType.OPTION:
         if instrument.strike_price is not None:
-            parts.append(plain_decimal(instrument.strike_price))
+            parts.append(plain(instrument.strike_price))
         if instrument.option_type:
             parts.append(instrument.option_type[0])
     if kind in DERIVATIVES and instrument.terms_complete:
@@ -90,7 +83,7 @@ def instrument_code(instrument: Instrument) -> str:
         if instrument.is_quanto:
             parts.append(f"Q{instrument.settlement_asset.symbol.upper()}")
         if instrument.contract_multiplier != 1:
-            parts.append(f"X{plain_decimal(instrument.contract_multiplier)}")
+            parts.append(f"X{plain(instrument.contract_multiplier)}")
         if instrument.exercise_style == "AMERICAN":
             parts.append("AM")
     return "-".join(parts)
