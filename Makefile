@@ -97,13 +97,13 @@ schema: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(RUN_SECRET_KEY) \
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
-# Regenerate registry/events/pb from proto/ (protoc from grpcio-tools; protoletariat
+# Regenerate registry/pb from proto/ (protoc from grpcio-tools; protoletariat
 # makes the generated imports relative). A test fails when the two disagree.
 proto: install
-	rm -rf registry/events/pb && mkdir -p registry/events/pb
-	cd proto && ../$(BIN)/python -m grpc_tools.protoc -I . --python_out=../registry/events/pb \
-		--pyi_out=../registry/events/pb $(PROTOS)
-	$(BIN)/protol --create-package --in-place --python-out registry/events/pb protoc \
+	rm -rf registry/pb && mkdir -p registry/pb
+	cd proto && ../$(BIN)/python -m grpc_tools.protoc -I . --python_out=../registry/pb \
+		--pyi_out=../registry/pb $(PROTOS)
+	$(BIN)/protol --create-package --in-place --python-out registry/pb protoc \
 		--protoc-path "$(CURDIR)/$(BIN)/python -m grpc_tools.protoc" --proto-path=proto \
 		$(addprefix proto/,$(PROTOS))
 

@@ -8,11 +8,11 @@ from assets.models import (
     AssetRelationship,
 )
 from registry.events.encoding import message_from
-from registry.events.pb.cqar.events.v1 import events_pb2 as cqar_events
-from registry.events.pb.cqar.registry.v1 import registry_pb2
-from registry.events.pb.cqc.assets.v1 import assets_pb2
-from registry.events.pb.cqc.events.v1 import events_pb2 as cqc_events
 from registry.events.types import EventType, register_event_type
+from registry.pb.cqar.events.v1 import events_pb2 as cqar_events
+from registry.pb.cqar.registry.v1 import registry_pb2
+from registry.pb.cqc.assets.v1 import assets_pb2
+from registry.pb.cqc.events.v1 import events_pb2 as cqc_events
 
 
 def asset_message(asset: Asset) -> assets_pb2.Asset:

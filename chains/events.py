@@ -2,9 +2,9 @@
 
 from chains.models import Chain
 from registry.events.encoding import message_from
-from registry.events.pb.cqar.events.v1 import events_pb2 as cqar_events
-from registry.events.pb.cqc.assets.v1 import assets_pb2
 from registry.events.types import EventType, register_event_type
+from registry.pb.cqar.events.v1 import events_pb2 as cqar_events
+from registry.pb.cqc.assets.v1 import assets_pb2
 
 
 def chain_message(chain: Chain) -> assets_pb2.Chain:

@@ -417,6 +417,23 @@ METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 READINESS_OUTBOX_LAG_SECONDS = env.float("READINESS_OUTBOX_LAG_SECONDS", default=300.0)
 
 
+# --- gRPC (registry/grpc/, manage.py grpcserver, docs/GRPC.md) --------------------------
+GRPC_BIND = env.str("GRPC_BIND", default="127.0.0.1:9090")
+# Calls served at once; one more waits for a thread. Each holds a database connection.
+GRPC_MAX_WORKERS = env.int("GRPC_MAX_WORKERS", default=16)
+# Requests and answers larger than this are refused (RESOURCE_EXHAUSTED).
+GRPC_MAX_MESSAGE_BYTES = env.int("GRPC_MAX_MESSAGE_BYTES", default=4 * 1024 * 1024)
+# SIGTERM: new calls are refused at once, calls in flight get this long to finish.
+GRPC_SHUTDOWN_GRACE_SECONDS = env.float("GRPC_SHUTDOWN_GRACE_SECONDS", default=25.0)
+# Both set: TLS (PEM files); neither: plaintext, for a mesh or a proxy that terminates TLS.
+GRPC_TLS_CERT_FILE = env.str("GRPC_TLS_CERT_FILE", default="")
+GRPC_TLS_KEY_FILE = env.str("GRPC_TLS_KEY_FILE", default="")
+# The health service is SERVING while the database answered its last check.
+GRPC_HEALTH_CHECK_SECONDS = env.float("GRPC_HEALTH_CHECK_SECONDS", default=5.0)
+# Where the server's /metrics listens ("" for none); same METRICS_TOKEN rule as the web's.
+GRPC_METRICS_BIND = env.str("GRPC_METRICS_BIND", default="")
+
+
 # --- Imports ----------------------------------------------------------------------
 # Whose word wins when an import meets a field set before (assets.provenance), strongest
 # first: a person, then a CSV a steward prepared, then the published lists. An import

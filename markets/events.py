@@ -17,11 +17,11 @@ from google.protobuf.message import Message
 from markets.choices import InstrumentType
 from markets.models import Market
 from registry.events.encoding import message_from, text
-from registry.events.pb.cqar.events.v1 import events_pb2 as cqar_events
-from registry.events.pb.cqar.registry.v1 import registry_pb2
-from registry.events.pb.cqc.events.v1 import events_pb2 as cqc_events
-from registry.events.pb.cqc.markets.v1 import markets_pb2
 from registry.events.types import EventType, register_event_type
+from registry.pb.cqar.events.v1 import events_pb2 as cqar_events
+from registry.pb.cqar.registry.v1 import registry_pb2
+from registry.pb.cqc.events.v1 import events_pb2 as cqc_events
+from registry.pb.cqc.markets.v1 import markets_pb2
 
 # Per instrument type: its detail message and the instrument's terms that message has
 # no field for, sent in extensions as cqar_<term>.

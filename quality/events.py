@@ -3,10 +3,10 @@
 from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
 from registry.events.encoding import message_from
-from registry.events.pb.cqar.events.v1 import events_pb2 as cqar_events
-from registry.events.pb.cqc.assets.v1 import assets_pb2
-from registry.events.pb.cqc.events.v1 import events_pb2 as cqc_events
 from registry.events.types import EventType, register_event_type
+from registry.pb.cqar.events.v1 import events_pb2 as cqar_events
+from registry.pb.cqc.assets.v1 import assets_pb2
+from registry.pb.cqc.events.v1 import events_pb2 as cqc_events
 
 # The pre-trade check blocks at CRITICAL by default (registry.api.resolve); a raised
 # flag tells consumers to stop trading at the same level.

@@ -7,7 +7,8 @@ from django.db.models.signals import post_migrate
 # The modules through which an app contributes to the core (or to an app below it), in
 # the order they are read: each that exists has a ``register()`` that hands over what
 # the app adds (its demo data, hot lookups, API answers and filters, event types, CSV
-# entities, admin index totals, synthetic data). Everything an app adds is found in it.
+# entities, admin index totals, synthetic data, gRPC methods). Everything an app adds
+# is found in it.
 CONTRIBUTING_MODULES = (
     "demo",
     "lookups",
@@ -17,6 +18,7 @@ CONTRIBUTING_MODULES = (
     "exchange",
     "dashboard",
     "synthetic",
+    "rpcs",
 )
 
 

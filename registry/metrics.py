@@ -123,6 +123,19 @@ CELERY_TASK_DURATION = Histogram(
     buckets=(0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900),
     registry=None,
 )
+GRPC_CALLS = Counter(
+    "cqar_grpc_calls",
+    "gRPC calls answered, by method of cqc.services.v1.AssetRegistry and status code.",
+    ["method", "code"],
+    registry=None,
+)
+GRPC_DURATION = Histogram(
+    "cqar_grpc_call_duration_seconds",
+    "Time from a gRPC call reaching its method to its answer, by method.",
+    ["method"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=None,
+)
 # The last answer any live process gave, so a scrape sees the latest probe.
 READY = Gauge(
     "cqar_ready",
@@ -141,6 +154,8 @@ PROCESS_METRICS = (
     HTTP_DURATION,
     CELERY_TASKS,
     CELERY_TASK_DURATION,
+    GRPC_CALLS,
+    GRPC_DURATION,
     READY,
 )
 # Every series known in advance exists from the start (at 0), so a rate() sees the
@@ -165,6 +180,14 @@ def count_cache_lookups(family: str, *, hits: int = 0, misses: int = 0) -> None:
             if series is None:
                 series = _lookup_series[family, result] = CACHE_LOOKUPS.labels(family, result)
             series.inc(count)
+
+
+def observe_grpc_call(method: str, code: str, seconds: float) -> None:
+    """Count one finished gRPC call (registry.grpc.calls reports each)."""
+    if not settings.METRICS_ENABLED:
+        return
+    GRPC_CALLS.labels(method, code).inc()
+    GRPC_DURATION.labels(method).observe(seconds)
 
 
 # --- requests ---------------------------------------------------------------------------

@@ -148,7 +148,7 @@ def test_the_name_check_finds_each_kind_of_reference():
     """The check finds what it is for, and leaves plain English and the contract's
     protobuf package alone."""
     source = """
-from registry.events.pb.cqc.assets.v1 import assets_pb2
+from registry.pb.cqc.assets.v1 import assets_pb2
 Model = apps.get_model("venues", "VenueSymbol")
 PATH = "quality.services.flag_raise"
 PERMISSION = "quality.view_assetqualityflag"

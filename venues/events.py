@@ -1,11 +1,11 @@
 """The venues app's event types and the protobuf form of its entities."""
 
 from registry.events.encoding import message_from
-from registry.events.pb.cqar.events.v1 import events_pb2 as cqar_events
-from registry.events.pb.cqar.registry.v1 import registry_pb2
-from registry.events.pb.cqc.events.v1 import events_pb2 as cqc_events
-from registry.events.pb.cqc.venues.v1 import venues_pb2
 from registry.events.types import EventType, register_event_type
+from registry.pb.cqar.events.v1 import events_pb2 as cqar_events
+from registry.pb.cqar.registry.v1 import registry_pb2
+from registry.pb.cqc.events.v1 import events_pb2 as cqc_events
+from registry.pb.cqc.venues.v1 import venues_pb2
 from venues.models import Venue, VenueAsset
 
 

@@ -76,7 +76,13 @@ def remembered_caller(value: bytes | None) -> Caller | None:
 def authenticate(request) -> Caller | None:
     """The caller of ``request`` by its ``Authorization: Token …`` (or ``Bearer …``)
     header; None without the header, AuthorizationError when it names no valid token."""
-    token = token_of(request.META.get("HTTP_AUTHORIZATION", ""))
+    return authenticate_header(request.META.get("HTTP_AUTHORIZATION", ""))
+
+
+def authenticate_header(header: str) -> Caller | None:
+    """The caller an ``Authorization`` value names (the HTTP header, or the gRPC
+    ``authorization`` metadata); None when it is empty."""
+    token = token_of(header)
     if token is None:
         return None
     key = _auth_key(hash_token(token))

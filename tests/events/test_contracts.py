@@ -25,12 +25,12 @@ from quality import services as quality_services
 from registry.actors import acting_as
 from registry.events.jetstream import encode
 from registry.events.outbox import sequence_pending
-from registry.events.pb.cqc.assets.v1 import assets_pb2
-from registry.events.pb.cqc.events.v1 import events_pb2 as cqc_events_pb2
-from registry.events.pb.cqc.markets.v1 import markets_pb2
-from registry.events.pb.cqc.venues.v1 import venues_pb2
 from registry.events.types import event_type, event_type_names, message_class
 from registry.models import OutboxEvent
+from registry.pb.cqc.assets.v1 import assets_pb2
+from registry.pb.cqc.events.v1 import events_pb2 as cqc_events_pb2
+from registry.pb.cqc.markets.v1 import markets_pb2
+from registry.pb.cqc.venues.v1 import venues_pb2
 from tests.contracts.loader import CONTRACT_EVENTS, contract_message
 from tests.factories import AssetFactory, ChainFactory, VenueFactory, evm_address
 from venues import services as venue_services

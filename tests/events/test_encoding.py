@@ -271,7 +271,7 @@ def _generated_files(directory: Path) -> dict[str, bytes]:
 
 
 def test_the_generated_modules_are_what_make_proto_generates_from_proto(tmp_path):
-    """Run the Makefile's ``proto`` recipe into a temporary directory: registry/events/pb
+    """Run the Makefile's ``proto`` recipe into a temporary directory: registry/pb
     must be exactly its output, so an edit to proto/ without ``make proto`` fails here."""
     out = tmp_path / "pb"
     out.mkdir()

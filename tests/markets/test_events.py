@@ -20,8 +20,8 @@ from markets.events import (
     text_id,
     venue_market_delisted_fields,
 )
-from registry.events.pb.cqar.events.v1 import events_pb2 as cqar_events
-from registry.events.pb.cqc.events.v1 import events_pb2 as cqc_events
+from registry.pb.cqar.events.v1 import events_pb2 as cqar_events
+from registry.pb.cqc.events.v1 import events_pb2 as cqc_events
 from tests.contracts.loader import contract_message
 
 BTC, USDT, USD, USDC = (uuid.uuid4() for _ in range(4))

@@ -1,9 +1,10 @@
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Optional, Union as _Union
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class AssetType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
@@ -30,6 +31,15 @@ class RelationshipType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RELATIONSHIP_TYPE_MIGRATES_TO: _ClassVar[RelationshipType]
     RELATIONSHIP_TYPE_FORKS_FROM: _ClassVar[RelationshipType]
     RELATIONSHIP_TYPE_REBASES_WITH: _ClassVar[RelationshipType]
+
+class DataSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DATA_SOURCE_UNSPECIFIED: _ClassVar[DataSource]
+    DATA_SOURCE_COINGECKO: _ClassVar[DataSource]
+    DATA_SOURCE_COINMARKETCAP: _ClassVar[DataSource]
+    DATA_SOURCE_DEFILLAMA: _ClassVar[DataSource]
+    DATA_SOURCE_MESSARI: _ClassVar[DataSource]
+    DATA_SOURCE_INTERNAL: _ClassVar[DataSource]
 
 class FlagType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -71,6 +81,12 @@ RELATIONSHIP_TYPE_LIQUIDITY_PAIR: RelationshipType
 RELATIONSHIP_TYPE_MIGRATES_TO: RelationshipType
 RELATIONSHIP_TYPE_FORKS_FROM: RelationshipType
 RELATIONSHIP_TYPE_REBASES_WITH: RelationshipType
+DATA_SOURCE_UNSPECIFIED: DataSource
+DATA_SOURCE_COINGECKO: DataSource
+DATA_SOURCE_COINMARKETCAP: DataSource
+DATA_SOURCE_DEFILLAMA: DataSource
+DATA_SOURCE_MESSARI: DataSource
+DATA_SOURCE_INTERNAL: DataSource
 FLAG_TYPE_UNSPECIFIED: FlagType
 FLAG_TYPE_SCAM: FlagType
 FLAG_TYPE_RUGPULL: FlagType
@@ -114,6 +130,26 @@ class Asset(_message.Message):
     metadata: _struct_pb2.Struct
 
     def __init__(self, asset_id: _Optional[str]=..., symbol: _Optional[str]=..., name: _Optional[str]=..., asset_type: _Optional[_Union[AssetType, str]]=..., category: _Optional[str]=..., description: _Optional[str]=..., logo_url: _Optional[str]=..., website_url: _Optional[str]=..., created_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., updated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]]=...) -> None:
+        ...
+
+class AssetIdentifier(_message.Message):
+    __slots__ = ('identifier_id', 'asset_id', 'source', 'external_id', 'is_primary', 'created_at', 'metadata')
+    IDENTIFIER_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSET_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
+    IS_PRIMARY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    identifier_id: str
+    asset_id: str
+    source: DataSource
+    external_id: str
+    is_primary: bool
+    created_at: _timestamp_pb2.Timestamp
+    metadata: _struct_pb2.Struct
+
+    def __init__(self, identifier_id: _Optional[str]=..., asset_id: _Optional[str]=..., source: _Optional[_Union[DataSource, str]]=..., external_id: _Optional[str]=..., is_primary: bool=..., created_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]]=...) -> None:
         ...
 
 class AssetDeployment(_message.Message):
@@ -166,6 +202,42 @@ class AssetRelationship(_message.Message):
     metadata: _struct_pb2.Struct
 
     def __init__(self, relationship_id: _Optional[str]=..., from_asset_id: _Optional[str]=..., to_asset_id: _Optional[str]=..., relationship_type: _Optional[_Union[RelationshipType, str]]=..., conversion_rate: _Optional[str]=..., protocol: _Optional[str]=..., description: _Optional[str]=..., created_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., updated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]]=...) -> None:
+        ...
+
+class AssetGroup(_message.Message):
+    __slots__ = ('group_id', 'name', 'description', 'members', 'created_at', 'updated_at', 'metadata')
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    name: str
+    description: str
+    members: _containers.RepeatedCompositeFieldContainer[AssetGroupMember]
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    metadata: _struct_pb2.Struct
+
+    def __init__(self, group_id: _Optional[str]=..., name: _Optional[str]=..., description: _Optional[str]=..., members: _Optional[_Iterable[_Union[AssetGroupMember, _Mapping]]]=..., created_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., updated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]]=...) -> None:
+        ...
+
+class AssetGroupMember(_message.Message):
+    __slots__ = ('member_id', 'group_id', 'asset_id', 'weight', 'added_at')
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSET_ID_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    ADDED_AT_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    group_id: str
+    asset_id: str
+    weight: float
+    added_at: _timestamp_pb2.Timestamp
+
+    def __init__(self, member_id: _Optional[str]=..., group_id: _Optional[str]=..., asset_id: _Optional[str]=..., weight: _Optional[float]=..., added_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]]=...) -> None:
         ...
 
 class AssetQualityFlag(_message.Message):

@@ -1,0 +1,206 @@
+"""The methods of the AssetRegistry service and what every call of one goes through.
+
+An app registers each method it answers with ``register_rpc(name, handler,
+permission=…)`` from its ``rpcs.register()``. A call then: takes the caller's request id
+(``x-request-id`` metadata, or a new one) into the log context; authenticates the ``authorization`` metadata with the
+REST API's tokens and schemes (``Bearer <token>`` or ``Token <token>``); checks the
+method's Django permission, as REST checks the same model permission; runs the method
+with the caller as the actor of its writes (``service:<account>`` via ``grpc``); and
+answers any error as the status REST's status maps to (registry.grpc.errors). The
+database connection is handled as Django handles it around a request.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import grpc
+import structlog
+from django.db import close_old_connections, reset_queries
+from google.protobuf.message import Message
+
+from registry.actors import acting_as
+from registry.api.authentication import SCHEMES_HINT, AuthorizationError
+from registry.api.fastauth import Caller, authenticate_header
+from registry.api.viewsets import VERSION_MAX
+from registry.exceptions import StaleVersionError
+from registry.grpc.errors import RpcError, error_of, status_of
+from registry.numbers import ascii_integer
+from registry.pb.cqc.services.v1 import asset_registry_pb2
+from registry.replicas import read_on_replica
+from registry.requestlog import accepted_request_id, new_request_id
+
+logger = structlog.get_logger(__name__)
+
+SERVICE = asset_registry_pb2.DESCRIPTOR.services_by_name["AssetRegistry"]
+SERVICE_NAME = SERVICE.full_name  # cqc.services.v1.AssetRegistry
+
+# Metadata keys of the conventions the contract's messages have no field for.
+REQUEST_ID_KEY = "x-request-id"
+IF_MATCH_KEY = "if-match"  # the version a write expects, as REST's If-Match
+ETAG_KEY = "etag"  # the version of the object an answer shows, as REST's ETag
+
+
+class Call:
+    """One call of a method, as its handler sees it."""
+
+    def __init__(self, context: grpc.ServicerContext, metadata: dict[str, str]) -> None:
+        self.context = context
+        self.metadata = metadata
+        self.caller: Caller | None = None
+        self._trailers: list[tuple[str, str]] = []
+
+    def expected_version(self) -> int | None:
+        """The version named by ``if-match`` metadata (``"3"`` or ``3``); None when the
+        write is unconditional."""
+        value = self.metadata.get(IF_MATCH_KEY, "").strip()
+        if not value or value == "*":
+            return None
+        version = ascii_integer(value.removeprefix("W/").strip('"'), minimum=1, maximum=VERSION_MAX)
+        if version is None:
+            raise StaleVersionError(
+                'if-match names no version of this object; send its etag, e.g. "3".'
+            )
+        return version
+
+    def show_version(self, instance) -> None:
+        """Answer the object's version as ``etag`` trailing metadata (REST's ETag)."""
+        self._trailers.append((ETAG_KEY, f'"{instance.version}"'))
+
+
+@dataclass(frozen=True)
+class Rpc:
+    name: str
+    handler: Callable[[Message, Call], Message]
+    permission: str  # app_label.codename, as the REST endpoint's model permission
+    reads: bool  # a read a PostgreSQL replica may answer (registry.replicas)
+
+    @property
+    def method(self):
+        return SERVICE.methods_by_name[self.name]
+
+
+_rpcs: dict[str, Rpc] = {}
+
+
+def register_rpc(
+    name: str, handler: Callable[[Message, Call], Message], *, permission: str, reads: bool = False
+) -> None:
+    """Called from an app's ``rpcs.register()``: ``handler`` answers the method ``name``
+    for callers with ``permission``; ``reads``: a replica may answer it."""
+    if name not in SERVICE.methods_by_name:
+        raise LookupError(f"{SERVICE_NAME} has no method {name}.")
+    if name in _rpcs and _rpcs[name].handler is not handler:
+        raise LookupError(f"{name} is already answered by {_rpcs[name].handler}.")
+    _rpcs[name] = Rpc(name, handler, permission, reads)
+
+
+def registered() -> dict[str, Rpc]:
+    return dict(_rpcs)
+
+
+def unanswered() -> list[str]:
+    """The service's methods no app answers (the server refuses to start with any)."""
+    return sorted(set(SERVICE.methods_by_name) - set(_rpcs))
+
+
+# Observers of finished calls: (method, code name, seconds); registry.grpc.server adds
+# the metrics.
+_observers: list[Callable[[str, str, float], None]] = []
+
+
+def observe_calls(observer: Callable[[str, str, float], None]) -> None:
+    _observers.append(observer)
+
+
+def _authenticate(metadata: dict[str, str]) -> Caller:
+    try:
+        caller = authenticate_header(metadata.get("authorization", ""))
+    except AuthorizationError as error:
+        raise RpcError(
+            grpc.StatusCode.UNAUTHENTICATED, "authentication_failed", str(error)
+        ) from None
+    if caller is None:
+        raise RpcError(
+            grpc.StatusCode.UNAUTHENTICATED,
+            "not_authenticated",
+            f"No credentials; {SCHEMES_HINT.replace('Authorization:', 'metadata authorization:')}.",
+        )
+    return caller
+
+
+def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Message:
+    """One call of ``method``: everything the module docstring says, around its handler."""
+    started = time.perf_counter()
+    metadata: dict[str, str] = {}
+    for key, value in context.invocation_metadata() or ():
+        if isinstance(value, str):  # -bin keys carry bytes: none is ours
+            metadata[key.lower()] = value
+    request_id = accepted_request_id(metadata.get(REQUEST_ID_KEY)) or new_request_id()
+    tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+    call = Call(context, metadata)
+    code = grpc.StatusCode.OK
+    error: RpcError | None = None
+    response = None
+    reset_queries()
+    close_old_connections()
+    try:
+        try:
+            call.caller = _authenticate(metadata)
+            if not call.caller.has_perm(method.permission):
+                raise RpcError(
+                    grpc.StatusCode.PERMISSION_DENIED,
+                    "permission_denied",
+                    "You do not have permission to do this.",
+                )
+            with acting_as(call.caller.actor, source="grpc"):
+                if method.reads:
+                    response = read_on_replica(lambda: method.handler(request, call))
+                else:
+                    response = method.handler(request, call)
+        except Exception as exc:  # every failure is answered as a status, never raised
+            error = error_of(exc)
+            code = error.status_code
+        finally:
+            close_old_connections()
+        context.set_trailing_metadata([(REQUEST_ID_KEY, request_id), *call._trailers])
+        seconds = time.perf_counter() - started
+        for observer in _observers:
+            observer(method.name, code.name, seconds)
+        level = logging.ERROR if code == grpc.StatusCode.INTERNAL else logging.INFO
+        if logger.is_enabled_for(level):
+            logger.log(
+                level,
+                "rpc",
+                method=method.name,
+                code=code.name,
+                duration_ms=round(seconds * 1000, 3),
+                actor=call.caller.actor if call.caller else None,
+            )
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
+    if error is not None:
+        context.abort_with_status(status_of(error))
+    return response
+
+
+def generic_handler() -> grpc.GenericRpcHandler:
+    """The service as grpcio serves it: every registered method, unary-unary."""
+    handlers = {}
+    for name, method in registered().items():
+        descriptor = method.method
+        request_class = _message_class(descriptor.input_type)
+        response_class = _message_class(descriptor.output_type)
+        handlers[name] = grpc.unary_unary_rpc_method_handler(
+            lambda request, context, method=method: invoke(method, request, context),
+            request_deserializer=request_class.FromString,
+            response_serializer=response_class.SerializeToString,
+        )
+    return grpc.method_handlers_generic_handler(SERVICE_NAME, handlers)
+
+
+def _message_class(descriptor) -> type[Message]:
+    from google.protobuf import message_factory
+
+    return message_factory.GetMessageClass(descriptor)

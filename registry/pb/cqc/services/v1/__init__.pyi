@@ -1,0 +1,1 @@
+from . import asset_registry_pb2
