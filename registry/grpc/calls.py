@@ -2,7 +2,8 @@
 
 An app registers each method it answers with ``register_rpc(name, handler,
 permission=…)`` from its ``rpcs.register()``. A call then: takes the caller's request id
-(``x-request-id`` metadata, or a new one) into the log context; authenticates the ``authorization`` metadata with the
+(``x-request-id`` metadata, or a new one) into the log context; authenticates the
+``authorization`` metadata with the
 REST API's tokens and schemes (``Bearer <token>`` or ``Token <token>``); checks the
 method's Django permission, as REST checks the same model permission; runs the method
 with the caller as the actor of its writes (``service:<account>`` via ``grpc``); and
