@@ -25,7 +25,7 @@ from tests.factories import AssetFactory, ChainFactory, evm_address
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
-PB_DIR = ROOT / "registry" / "events" / "pb"
+PB_DIR = ROOT / "registry" / "pb"
 
 # The contracts' enum numbers (tests/contracts/cqc/assets/v1/assets.proto).
 UNSPECIFIED_ASSET, ERC20 = 0, 2
