@@ -15,6 +15,10 @@ Counted by each process as it works:
 - ``cqar_celery_tasks_total{task,outcome}`` (success, failure, retry) and
   ``cqar_celery_task_duration_seconds{task}``: in the worker, which serves them itself on
   ``CELERY_METRICS_PORT`` (it has no web server).
+- ``cqar_grpc_calls_total{method,code}`` and ``cqar_grpc_call_duration_seconds{method}``:
+  every call of the gRPC server (``manage.py grpcserver``), which serves them itself on
+  ``GRPC_METRICS_BIND``; each method's OK, INTERNAL and UNAVAILABLE series exist from
+  its start.
 - ``cqar_ready{component}``: the last /readyz answer, 1 or 0 per component and
   ``overall`` (1: it answered 200).
 
@@ -36,6 +40,7 @@ on (``make run``).
 import hmac
 import logging
 import os
+import socket
 import threading
 import time
 from socketserver import ThreadingMixIn
@@ -182,12 +187,34 @@ def count_cache_lookups(family: str, *, hits: int = 0, misses: int = 0) -> None:
             series.inc(count)
 
 
+# The codes whose series exist from the start for every method the server answers: OK
+# and the server's own failures, which the alerts take a rate() of (deploy/monitoring).
+GRPC_CODES_FROM_THE_START = ("OK", "INTERNAL", "UNAVAILABLE")
+# The hot path's series, looked up without labels() (as _lookup_series).
+_grpc_calls: dict[tuple[str, str], object] = {}
+_grpc_durations: dict[str, object] = {}
+
+
+def grpc_methods_served(methods) -> None:
+    """The series of every method the gRPC server answers, at 0 before any call."""
+    for method in methods:
+        _grpc_durations[method] = GRPC_DURATION.labels(method)
+        for code in GRPC_CODES_FROM_THE_START:
+            _grpc_calls[method, code] = GRPC_CALLS.labels(method, code)
+
+
 def observe_grpc_call(method: str, code: str, seconds: float) -> None:
     """Count one finished gRPC call (registry.grpc.calls reports each)."""
     if not settings.METRICS_ENABLED:
         return
-    GRPC_CALLS.labels(method, code).inc()
-    GRPC_DURATION.labels(method).observe(seconds)
+    counted = _grpc_calls.get((method, code))
+    if counted is None:
+        counted = _grpc_calls[method, code] = GRPC_CALLS.labels(method, code)
+    timed = _grpc_durations.get(method)
+    if timed is None:
+        timed = _grpc_durations[method] = GRPC_DURATION.labels(method)
+    counted.inc()
+    timed.observe(seconds)
 
 
 # --- requests ---------------------------------------------------------------------------
@@ -413,9 +440,10 @@ class _QuietHandler(WSGIRequestHandler):
 _worker_server: WSGIServer | None = None
 
 
-def worker_metrics_app(environ, start_response):
-    """A Celery worker's /metrics: its pool's counters, under the same token as the
-    web's (the outbox and database gauges are the web's to serve)."""
+def process_metrics_app(environ, start_response):
+    """The /metrics of a process that has no web server (a Celery worker, its pool's
+    counters; the gRPC server), under the same token as the web's (the outbox and
+    database gauges are the web's to serve)."""
     refusal = scrape_refusal(environ.get("HTTP_AUTHORIZATION"))
     if refusal is not None:
         status, code, message = refusal
@@ -438,7 +466,7 @@ def _serve_worker_metrics(**kwargs) -> None:
         return
     bind = os.environ.get("CELERY_METRICS_BIND") or "0.0.0.0"
     _worker_server = make_server(
-        bind, int(port), worker_metrics_app, _ThreadingWSGIServer, handler_class=_QuietHandler
+        bind, int(port), process_metrics_app, _ThreadingWSGIServer, handler_class=_QuietHandler
     )
     threading.Thread(
         target=_worker_server.serve_forever, name="cqar-worker-metrics", daemon=True
@@ -476,3 +504,26 @@ def connect_celery_signals() -> None:
         (signals.worker_process_shutdown, _pool_process_gone),
     ):
         signal.connect(receiver, weak=False, dispatch_uid=f"cqar.metrics.{receiver.__name__}")
+
+
+# --- the gRPC server ---------------------------------------------------------------------
+
+
+class _ThreadingWSGIServerV6(_ThreadingWSGIServer):
+    address_family = socket.AF_INET6
+
+
+def serve_grpc_metrics(bind: str) -> WSGIServer:
+    """The gRPC server's /metrics on ``bind`` (GRPC_METRICS_BIND: ``host:port``,
+    ``[::]:port``; ``:port`` for every interface), in a thread of its own; the caller
+    shuts it down."""
+    host, _, port = bind.rpartition(":")
+    host = host.strip("[]") or "0.0.0.0"
+    if not port.isdigit():
+        raise ValueError(f"GRPC_METRICS_BIND: host:port, not {bind!r}.")
+    server_class = _ThreadingWSGIServerV6 if ":" in host else _ThreadingWSGIServer
+    server = make_server(
+        host, int(port), process_metrics_app, server_class, handler_class=_QuietHandler
+    )
+    threading.Thread(target=server.serve_forever, name="cqar-grpc-metrics", daemon=True).start()
+    return server

@@ -5,10 +5,16 @@ graceful stop.
   the database answered its last check (every GRPC_HEALTH_CHECK_SECONDS); NOT_SERVING
   otherwise and from the moment a stop begins, so a balancer stops sending calls.
 - Reflection: grpcurl and Postman list the methods and messages without a .proto.
-- TLS when GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE are set.
-- Messages over GRPC_MAX_MESSAGE_BYTES are refused either way.
-- SIGTERM or SIGINT: new calls are refused, calls in flight finish (up to
+- TLS when GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE are set (one without the other is
+  refused: the server never falls back to plaintext by mistake).
+- Messages over GRPC_MAX_MESSAGE_BYTES are refused either way (RESOURCE_EXHAUSTED).
+- Metrics: every call counted and timed by method and code (registry.metrics), served
+  on GRPC_METRICS_BIND's /metrics under the web's METRICS_TOKEN rule.
+- SIGTERM or SIGINT: new calls are refused (UNAVAILABLE), calls in flight finish (up to
   GRPC_SHUTDOWN_GRACE_SECONDS), then the process exits.
+- With BENCH_FLOOR set (make bench-grpc only), a separate service ``cqar.bench.v1.Floor``
+  answers ``Constant`` with constant bytes: the floor the benchmark measures the
+  AssetRegistry's methods against. It is never part of the AssetRegistry service.
 """
 
 import signal
@@ -23,10 +29,30 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from registry import health as registry_health
-from registry.grpc.calls import SERVICE_NAME, generic_handler, observe_calls, unanswered
-from registry.metrics import observe_grpc_call
+from registry.grpc.calls import (
+    SERVICE_NAME,
+    generic_handler,
+    observe_calls,
+    registered,
+    unanswered,
+)
+from registry.metrics import grpc_methods_served, observe_grpc_call, serve_grpc_metrics
+from registry.pb.cqc.services.v1 import asset_registry_pb2
 
 logger = structlog.get_logger(__name__)
+
+BENCH_FLOOR_SERVICE = "cqar.bench.v1.Floor"
+# What the floor answers: a ResolveMarketResponse as large as a real one.
+BENCH_FLOOR_ANSWER = asset_registry_pb2.ResolveMarketResponse(
+    market_id="1234", instrument_id="0b9a8d4e-6c43-4f5e-9d1a-3c2b1a0f9e8d"
+).SerializeToString()
+
+
+def bench_floor_handler() -> grpc.GenericRpcHandler:
+    """``/cqar.bench.v1.Floor/Constant``: the request's bytes unread, the same answer
+    every time; no authentication, metrics or log line (the web's /bench/floor)."""
+    constant = grpc.unary_unary_rpc_method_handler(lambda request, context: BENCH_FLOOR_ANSWER)
+    return grpc.method_handlers_generic_handler(BENCH_FLOOR_SERVICE, {"Constant": constant})
 
 
 class RegistryServer:
@@ -46,7 +72,10 @@ class RegistryServer:
             ],
         )
         observe_calls(observe_grpc_call)
+        grpc_methods_served(registered())
         self.server.add_generic_rpc_handlers((generic_handler(),))
+        if settings.BENCH_FLOOR:
+            self.server.add_generic_rpc_handlers((bench_floor_handler(),))
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
@@ -54,13 +83,26 @@ class RegistryServer:
         )
         self.port = self._listen(bind)
         self.bind = bind
+        self.metrics = None
+        if settings.GRPC_METRICS_BIND:
+            try:
+                self.metrics = serve_grpc_metrics(settings.GRPC_METRICS_BIND)
+            except ValueError as error:
+                raise RuntimeError(str(error)) from None
         self._stopping = threading.Event()
         self._checker = threading.Thread(target=self._check_health, name="grpc-health", daemon=True)
 
     def _listen(self, bind: str) -> int:
         cert, key = settings.GRPC_TLS_CERT_FILE, settings.GRPC_TLS_KEY_FILE
         if bool(cert) != bool(key):
-            raise RuntimeError("Set both GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE, or neither.")
+            given, missing = (
+                ("GRPC_TLS_CERT_FILE", "GRPC_TLS_KEY_FILE")
+                if cert
+                else ("GRPC_TLS_KEY_FILE", "GRPC_TLS_CERT_FILE")
+            )
+            raise RuntimeError(
+                f"{given} is set but {missing} is not: set both for TLS, or neither for plaintext."
+            )
         if cert:
             credentials = grpc.ssl_server_credentials(
                 [(Path(key).read_bytes(), Path(cert).read_bytes())]
@@ -96,7 +138,14 @@ class RegistryServer:
     def start(self) -> None:
         self.server.start()
         self._checker.start()
-        logger.info("grpc_server_started", bind=self.bind, port=self.port, tls=self.tls)
+        logger.info(
+            "grpc_server_started",
+            bind=self.bind,
+            port=self.port,
+            tls=self.tls,
+            metrics=settings.GRPC_METRICS_BIND or None,
+            bench_floor=settings.BENCH_FLOOR,
+        )
 
     def stop(self, grace: float | None = None) -> threading.Event:
         """Refuse new calls, let calls in flight finish; the event is set when done."""
@@ -114,4 +163,7 @@ class RegistryServer:
         self.start()
         stop_requested.wait()
         self.stop().wait()
+        if self.metrics is not None:  # scraped until the last call is counted
+            self.metrics.shutdown()
+            self.metrics.server_close()
         logger.info("grpc_server_stopped")
