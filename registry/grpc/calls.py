@@ -165,7 +165,8 @@ def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Mess
             code = error.status_code
         finally:
             close_old_connections()
-        context.set_trailing_metadata([(REQUEST_ID_KEY, request_id), *call._trailers])
+        trailers = [(REQUEST_ID_KEY, request_id), *call._trailers]
+        context.set_trailing_metadata(trailers)
         seconds = time.perf_counter() - started
         for observer in _observers:
             observer(method.name, code.name, seconds)
@@ -182,7 +183,11 @@ def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Mess
     finally:
         structlog.contextvars.reset_contextvars(**tokens)
     if error is not None:
-        context.abort_with_status(status_of(error))
+        # Not abort_with_status(), which would replace the trailers: the request id goes
+        # beside the status details.
+        status = status_of(error)
+        context.set_trailing_metadata([*trailers, *status.trailing_metadata])
+        context.abort(status.code, status.details)
     return response
 
 

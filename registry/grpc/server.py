@@ -10,8 +10,12 @@ graceful stop.
 - Messages over GRPC_MAX_MESSAGE_BYTES are refused either way (RESOURCE_EXHAUSTED).
 - Metrics: every call counted and timed by method and code (registry.metrics), served
   on GRPC_METRICS_BIND's /metrics under the web's METRICS_TOKEN rule.
-- SIGTERM or SIGINT: new calls are refused (UNAVAILABLE), calls in flight finish (up to
-  GRPC_SHUTDOWN_GRACE_SECONDS), then the process exits.
+- SIGTERM or SIGINT: the health service turns NOT_SERVING and every new call is answered
+  UNAVAILABLE ("call another server") before it starts, while the calls in flight
+  finish (up to GRPC_SHUTDOWN_GRACE_SECONDS); then the port closes and the process
+  exits. Draining before gRPC's own stop matters: gRPC core cancels (CANCELLED, not
+  UNAVAILABLE) a call that reaches it after its stop began, and a client retries
+  UNAVAILABLE, not CANCELLED.
 - With BENCH_FLOOR set (make bench-grpc only), a separate service ``cqar.bench.v1.Floor``
   answers ``Constant`` with constant bytes: the floor the benchmark measures the
   AssetRegistry's methods against. It is never part of the AssetRegistry service.
@@ -19,6 +23,7 @@ graceful stop.
 
 import signal
 import threading
+import time
 from concurrent import futures
 from pathlib import Path
 
@@ -36,6 +41,7 @@ from registry.grpc.calls import (
     registered,
     unanswered,
 )
+from registry.grpc.errors import RpcError, status_of
 from registry.metrics import grpc_methods_served, observe_grpc_call, serve_grpc_metrics
 from registry.pb.cqc.services.v1 import asset_registry_pb2
 
@@ -55,17 +61,76 @@ def bench_floor_handler() -> grpc.GenericRpcHandler:
     return grpc.method_handlers_generic_handler(BENCH_FLOOR_SERVICE, {"Constant": constant})
 
 
+class CallPool(futures.ThreadPoolExecutor):
+    """The server's threads. Counts the calls it was given before a stop began, so the
+    stop can wait for those to finish."""
+
+    def __init__(self, max_workers: int) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="grpc")
+        self.draining = False
+        self._counted = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs):
+        if self.draining:  # answered UNAVAILABLE by the Drain (or a call it let by)
+            return super().submit(fn, *args, **kwargs)
+        with self._idle:
+            self._counted += 1
+        return super().submit(self._counting, fn, args, kwargs)
+
+    def _counting(self, fn, args, kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with self._idle:
+                self._counted -= 1
+                if not self._counted:
+                    self._idle.notify_all()
+
+    def wait_for_calls_in_flight(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._counted, timeout)
+
+
+class Drain(grpc.ServerInterceptor):
+    """Once on, calls of the service (and of the bench floor) are answered UNAVAILABLE
+    before they start; health and reflection still answer."""
+
+    ANSWERED_WHILE_DRAINING = ("/grpc.health.", "/grpc.reflection.")
+
+    def __init__(self) -> None:
+        self.on = False
+        self._refusal = grpc.unary_unary_rpc_method_handler(self._refuse)
+
+    def intercept_service(self, continuation, handler_call_details):
+        if self.on and not handler_call_details.method.startswith(self.ANSWERED_WHILE_DRAINING):
+            return self._refusal
+        return continuation(handler_call_details)
+
+    @staticmethod
+    def _refuse(request, context):
+        context.abort_with_status(
+            status_of(
+                RpcError(
+                    grpc.StatusCode.UNAVAILABLE,
+                    "shutting_down",
+                    "This server is stopping; call another (or again shortly).",
+                )
+            )
+        )
+
+
 class RegistryServer:
     def __init__(self, bind: str, *, max_workers: int | None = None) -> None:
         missing = unanswered()
         if missing:  # answered UNIMPLEMENTED; the suite holds that none is
             logger.warning("grpc_methods_unanswered", methods=missing)
         size = settings.GRPC_MAX_MESSAGE_BYTES
+        self.pool = CallPool(max_workers or settings.GRPC_MAX_WORKERS)
+        self.drain = Drain()
         self.server = grpc.server(
-            futures.ThreadPoolExecutor(
-                max_workers=max_workers or settings.GRPC_MAX_WORKERS,
-                thread_name_prefix="grpc",
-            ),
+            self.pool,
+            interceptors=(self.drain,),
             options=[
                 ("grpc.max_receive_message_length", size),
                 ("grpc.max_send_message_length", size),
@@ -78,6 +143,8 @@ class RegistryServer:
             self.server.add_generic_rpc_handlers((bench_floor_handler(),))
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        # Known, and NOT_SERVING, until the first check of the database.
+        self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
         )
@@ -116,7 +183,8 @@ class RegistryServer:
         return port
 
     def _set_health(self, status) -> None:
-        for service in ("", SERVICE_NAME):
+        # The service before the server: a client that saw "" SERVING finds it SERVING.
+        for service in (SERVICE_NAME, ""):
             self.health.set(service, status)
 
     def _check_health(self) -> None:
@@ -148,12 +216,17 @@ class RegistryServer:
         )
 
     def stop(self, grace: float | None = None) -> threading.Event:
-        """Refuse new calls, let calls in flight finish; the event is set when done."""
+        """Refuse new calls, let calls in flight finish, close; the event is set when
+        done (within ``grace`` seconds, after which calls still running are cancelled)."""
+        grace = settings.GRPC_SHUTDOWN_GRACE_SECONDS if grace is None else grace
+        deadline = time.monotonic() + grace
+        self.pool.draining = self.drain.on = True
         self._stopping.set()
         self.health.enter_graceful_shutdown()
-        grace = settings.GRPC_SHUTDOWN_GRACE_SECONDS if grace is None else grace
         logger.info("grpc_server_stopping", grace_seconds=grace)
-        return self.server.stop(grace)
+        if not self.pool.wait_for_calls_in_flight(grace):
+            logger.warning("grpc_calls_still_running_at_grace_end", grace_seconds=grace)
+        return self.server.stop(max(0.0, deadline - time.monotonic()))
 
     def serve_until_signalled(self) -> None:
         """Serve until SIGTERM or SIGINT, then stop gracefully (the main thread only)."""
