@@ -41,7 +41,6 @@ import re
 from contextlib import contextmanager
 from uuid import UUID
 
-import grpc
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
@@ -63,9 +62,9 @@ from assets.models import (
     AssetRelationship,
 )
 from registry.events.encoding import message_from
-from registry.exceptions import ConflictError, InvalidRelationshipError
+from registry.exceptions import ConflictError
 from registry.grpc.calls import register_rpc
-from registry.grpc.errors import RpcError, invalid, not_found
+from registry.grpc.errors import invalid, not_found
 from registry.grpc.fields import (
     enum_value,
     filtered,
@@ -311,15 +310,10 @@ def create_asset_relationship(request, call):
     if request.HasField("description"):
         data["description"] = request.description
     serializer = validated(AssetRelationshipSerializer, data, names=RELATIONSHIP_FIELDS)
-    try:
-        with _fields_named(RELATIONSHIP_FIELDS):
-            relationship = services.RELATIONSHIP_WRITES.create(**serializer.validated_data)
-    except InvalidRelationshipError as error:
-        # REST answers a 409 for all three; over gRPC a repeat is a repeat, while a self
-        # link and a cycle are about the graph the link meets (errors.STATE_CONFLICTS).
-        if error.details.get("constraint") in services.RELATIONSHIP_CONFLICTS:
-            raise RpcError(grpc.StatusCode.ALREADY_EXISTS, error.code, error.message) from None
-        raise
+    # REST answers a 409 for a repeat, a self link and a cycle; over gRPC a repeat is
+    # ALREADY_EXISTS, the other two FAILED_PRECONDITION (registry.grpc.errors).
+    with _fields_named(RELATIONSHIP_FIELDS):
+        relationship = services.RELATIONSHIP_WRITES.create(**serializer.validated_data)
     call.show_version(relationship)
     return service.CreateAssetRelationshipResponse(relationship=relationship_message(relationship))
 
