@@ -12,7 +12,8 @@ rule) and hot-path cache. Conventions:
 - RaiseQualityFlag's ``raised_by`` is the flag's ``source``, the party that says so
   ("certik"; "manual" when not sent), as the contract's AssetQualityFlag answers it in
   ``source``; the actor is in ``metadata["raised_by"]``. ``description`` is the
-  flag's ``reason``.
+  flag's ``reason``. An ``asset_id`` that names no live asset is INVALID_ARGUMENT on
+  ``asset_id``, as REST's 400 on ``asset``.
 - ResolveQualityFlag's ``resolved_by`` may be left out, or name the token's account
   (``service:risk`` or ``risk``); naming anyone else is INVALID_ARGUMENT. The four-eyes
   rule holds (a CRITICAL flag is resolved by someone other than who raised it:
