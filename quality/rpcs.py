@@ -148,6 +148,10 @@ def active_flags_cached(asset_id, min_severity: int) -> list[AssetQualityFlag]:
     answer = orjson.loads(body)
     if not found:
         raise not_found(answer["error"]["message"])
+    if any("raised_at" not in flag for flag in answer["active_flags"]):
+        # Cached before the answers carried every field the message needs (until its
+        # TTL ends after an upgrade): the database answers instead.
+        return list(flags_stored(asset_id, min_severity, include_resolved=False))
     flags = [
         AssetQualityFlag(
             asset_id=asset_id,

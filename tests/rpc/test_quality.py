@@ -12,6 +12,7 @@ from quality.models import AssetQualityFlag
 from registry.models import ChangeEvent, OutboxEvent
 from registry.roles import AUDITOR, VIEWER
 from tests.conftest import token_client
+from tests.events.worker import wait_for
 from tests.factories import AssetFactory, AssetQualityFlagFactory
 from tests.rpc.conftest import error_details, metadata_of, rpc_error
 
@@ -365,6 +366,33 @@ def test_list_of_active_flags_answers_from_the_cache(stub, client_modules, viewe
     ]
     stored = list_flags(stub, client_modules, viewer_md, include_resolved=True, **by_id)
     assert [f.reason for f in stored] == ["Changed behind the cache."]
+
+
+def test_an_answer_cached_before_flags_carried_their_times_is_read_from_the_database(
+    stub, client_modules, viewer_md
+):
+    """After an upgrade, an answer cached by the previous version (active flags without
+    raised_at) is still in Redis until its TTL: the list answers from the database."""
+    from quality.lookups import flags_key
+    from registry import cache
+
+    asset = AssetFactory()
+    AssetQualityFlagFactory(asset=asset, severity=5, reason="Old shape.")
+    by_id = {"asset_id": str(asset.asset_id)}
+    key = flags_key(asset.asset_id)
+
+    def cached():  # stored once the factory's write no longer fences the key
+        assert len(list_flags(stub, client_modules, viewer_md, **by_id)) == 1
+        return cache.decode(cache.read_keys([key])[0])
+
+    found, body = wait_for(cached, 10, "the flags answer to be cached")
+    answer = orjson.loads(body)
+    for flag in answer["active_flags"]:
+        del flag["raised_at"], flag["evidence_url"]
+    cache.redis_state.available().set(key, cache.encode((found, orjson.dumps(answer))))
+
+    listed = list_flags(stub, client_modules, viewer_md, **by_id)
+    assert [(flag.reason, flag.HasField("raised_at")) for flag in listed] == [("Old shape.", True)]
 
 
 def test_list_errors(stub, client_modules, viewer_md):
