@@ -22,6 +22,8 @@ PROTO_FILES = (
     "cqc/venues/v1/venues.proto",
     "cqc/markets/v1/markets.proto",
     "cqc/events/v1/events.proto",
+    "cqc/identifiers/v1/identifiers.proto",
+    "cqc/services/v1/asset_registry.proto",
 )
 # Every message of the contracts' cqc.events.v1 package at v0.4.0 (proto/events/v1/*.proto),
 # published by CQAR or not: no event of CQAR's own may take a subject named after one.
