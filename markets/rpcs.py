@@ -17,17 +17,21 @@ their detail kinds, markets, ResolveMarket, and the venue-symbol methods of CQC 
   REST's default (one Redis round trip when cached); if the venue has no current SPOT
   market of the symbol, the one current market of another type (one more round trip);
   several: FAILED_PRECONDITION ``market_type_required`` naming them and the metadata
-  key. Delisted or unknown: NOT_FOUND.
+  key. Delisted or unknown: NOT_FOUND. Their permission is REST resolve/'s.
 - CreateVenueSymbol lists the instrument ``symbol_id`` on the venue as a market through
   REST ``POST /api/v1/markets/`` (its serializer and markets.services.market_create):
   the market's type is the instrument's, it is TRADING, and what the request cannot
   give (tick and lot size, order sizes, min notional, listing time) is left unknown, as
   REST leaves it when not sent. Fees are read from the doubles by their shortest
-  decimal form (0.001 is "0.001"); more than 8 decimal places is INVALID_ARGUMENT.
+  decimal form (0.001 is "0.001"); more than 8 decimal places is INVALID_ARGUMENT. An
+  unknown venue or instrument is INVALID_ARGUMENT, as REST's 400; what the market takes
+  from its instrument (an expired contract, a lending protocol's venue) names
+  ``symbol_id`` or ``venue_id``; a current market of the symbol and type: ALREADY_EXISTS.
 - ListVenueSymbols: the current markets, filtered by ``venue_id`` and ``symbol_id`` (an
   instrument id) through REST's market list filters, in REST's order; at most
   ``LIST_LIMIT`` (more is RESOURCE_EXHAUSTED: narrow it by venue or instrument).
-- The VenueSymbol message (v0.3.1): ``symbol_id`` is the instrument's id, the doubles
+- The VenueSymbol message (v0.3.1): ``symbol_id`` is the instrument's id, ``is_active``
+  the market's status is TRADING (as the venue-ticker API's is_active), the doubles
   (fees, min_notional) from the market's decimals; ``min_order_value``,
   ``max_order_value`` and ``max_leverage``, for which the registry holds no value, stay
   unset. ``metadata`` holds only what the message has no field for, under cqar_ names:

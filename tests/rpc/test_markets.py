@@ -22,7 +22,7 @@ from registry.models import OutboxEvent
 from registry.roles import VIEWER
 from tests.conftest import token_client
 from tests.factories import AssetFactory, InstrumentFactory, VenueFactory, VenueSymbolFactory
-from tests.rpc.conftest import error_details, rpc_error
+from tests.rpc.conftest import error_details, metadata_of, rpc_error
 from venues.choices import VenueType
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -222,14 +222,31 @@ def test_an_instrument_of_another_type_is_not_found_naming_its_type(
     assert answering in error.details()
 
 
-def test_instrument_reads_need_a_token(stub, client_modules, transactional_db):
+@pytest.mark.parametrize("method", ["GetInstrument", *(method for method, _, _ in DETAILS)])
+def test_instrument_reads_need_a_token(stub, client_modules, transactional_db, method):
     instrument = InstrumentFactory()
-    for method in ("GetInstrument", "GetSpotInstrument"):
-        request = getattr(client_modules.service, f"{method}Request")(
-            instrument_id=str(instrument.pk)
-        )
-        error = rpc_error(getattr(stub, method), request)
-        assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+    request = getattr(client_modules.service, f"{method}Request")(instrument_id=str(instrument.pk))
+    error = rpc_error(getattr(stub, method), request)
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_a_token_without_a_role_reads_nothing(stub, client_modules, transactional_db):
+    """Each read needs its REST twin's view permission, which every role has and a
+    roleless account lacks."""
+    nobody = metadata_of(token_client("grpc-nobody"))
+    instrument = InstrumentFactory()
+    service = client_modules.service
+    calls = [
+        (stub.GetInstrument, service.GetInstrumentRequest(instrument_id=str(instrument.pk))),
+        (stub.GetPerpContract, service.GetPerpContractRequest(instrument_id=str(instrument.pk))),
+        (stub.GetMarket, service.GetMarketRequest(market_id="1")),
+        (stub.ResolveMarket, service.ResolveMarketRequest(venue_id="a", venue_symbol="B")),
+        (stub.GetVenueSymbol, service.GetVenueSymbolRequest(venue_id="a", venue_symbol="B")),
+        (stub.ListVenueSymbols, service.ListVenueSymbolsRequest()),
+    ]
+    for method, request in calls:
+        error = rpc_error(method, request, metadata=nobody)
+        assert error.code() == grpc.StatusCode.PERMISSION_DENIED, method
 
 
 # --- markets ----------------------------------------------------------------------------
