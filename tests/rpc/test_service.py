@@ -31,7 +31,8 @@ def test_each_method_needs_a_real_model_permission_of_its_kind():
             content_type__app_label=app_label, codename=codename
         ).exists(), name
         assert codename.startswith("view_") == is_read(name), name
-        assert method.reads == is_read(name), name
+        # A write never runs on a replica (a hot read may answer from the cache alone).
+        assert not method.reads or is_read(name), name
 
 
 def call(stub, client_modules, name: str, **kwargs):
