@@ -142,9 +142,9 @@ class RegistryServer:
         if settings.BENCH_FLOOR:
             self.server.add_generic_rpc_handlers((bench_floor_handler(),))
         self.health = health.HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        # Known, and NOT_SERVING, until the first check of the database.
+        # Known, and not serving, until the first check has found the database answering.
         self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
         )
@@ -204,8 +204,6 @@ class RegistryServer:
             self._stopping.wait(settings.GRPC_HEALTH_CHECK_SECONDS)
 
     def start(self) -> None:
-        self.server.start()
-        self._checker.start()
         logger.info(
             "grpc_server_started",
             bind=self.bind,
@@ -214,6 +212,8 @@ class RegistryServer:
             metrics=settings.GRPC_METRICS_BIND or None,
             bench_floor=settings.BENCH_FLOOR,
         )
+        self.server.start()
+        self._checker.start()
 
     def stop(self, grace: float | None = None) -> threading.Event:
         """Refuse new calls, let calls in flight finish, close; the event is set when
