@@ -12,10 +12,10 @@ graceful stop.
   on GRPC_METRICS_BIND's /metrics under the web's METRICS_TOKEN rule.
 - SIGTERM or SIGINT: the health service turns NOT_SERVING and every new call is answered
   UNAVAILABLE ("call another server") before it starts, while the calls in flight
-  finish (up to GRPC_SHUTDOWN_GRACE_SECONDS); then the port closes and the process
-  exits. Draining before gRPC's own stop matters: gRPC core cancels (CANCELLED, not
-  UNAVAILABLE) a call that reaches it after its stop began, and a client retries
-  UNAVAILABLE, not CANCELLED.
+  finish (up to GRPC_SHUTDOWN_GRACE_SECONDS); once they have and no call came for a
+  moment, the port closes and the process exits. Draining before gRPC's own stop
+  matters: gRPC core cancels (CANCELLED, not UNAVAILABLE) a call that reaches it after
+  its stop began, and a client retries UNAVAILABLE, not CANCELLED.
 - With BENCH_FLOOR set (make bench-grpc only), a separate service ``cqar.bench.v1.Floor``
   answers ``Constant`` with constant bytes: the floor the benchmark measures the
   AssetRegistry's methods against. It is never part of the AssetRegistry service.
@@ -46,6 +46,11 @@ from registry.metrics import grpc_methods_served, observe_grpc_call, serve_grpc_
 from registry.pb.cqc.services.v1 import asset_registry_pb2
 
 logger = structlog.get_logger(__name__)
+
+# After the calls in flight finished, the port stays open (refusing) until no call came
+# for this long: gRPC core cancels a call that reaches a closing port (CANCELLED, which
+# clients do not retry) instead of refusing it.
+QUIET_BEFORE_CLOSING_SECONDS = 0.25
 
 BENCH_FLOOR_SERVICE = "cqar.bench.v1.Floor"
 # What the floor answers: a ResolveMarketResponse as large as a real one.
@@ -100,12 +105,23 @@ class Drain(grpc.ServerInterceptor):
 
     def __init__(self) -> None:
         self.on = False
+        self.last_refused = 0.0  # time.monotonic() of the last call refused
         self._refusal = grpc.unary_unary_rpc_method_handler(self._refuse)
 
     def intercept_service(self, continuation, handler_call_details):
         if self.on and not handler_call_details.method.startswith(self.ANSWERED_WHILE_DRAINING):
+            self.last_refused = time.monotonic()
             return self._refusal
         return continuation(handler_call_details)
+
+    def wait_for_quiet(self, seconds: float, deadline: float) -> None:
+        """Until no call was refused for ``seconds`` (or the deadline): a client that
+        calls again soon after a refusal would otherwise meet the closing port."""
+        while (quiet := time.monotonic() - self.last_refused) < seconds:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(seconds - quiet, left))
 
     @staticmethod
     def _refuse(request, context):
@@ -224,9 +240,16 @@ class RegistryServer:
         self._stopping.set()
         self.health.enter_graceful_shutdown()
         logger.info("grpc_server_stopping", grace_seconds=grace)
-        if not self.pool.wait_for_calls_in_flight(grace):
+        if self.pool.wait_for_calls_in_flight(grace):
+            self.drain.wait_for_quiet(QUIET_BEFORE_CLOSING_SECONDS, deadline)
+            logger.info("grpc_server_drained", seconds=round(grace - self._left(deadline), 3))
+        else:
             logger.warning("grpc_calls_still_running_at_grace_end", grace_seconds=grace)
-        return self.server.stop(max(0.0, deadline - time.monotonic()))
+        return self.server.stop(self._left(deadline))
+
+    @staticmethod
+    def _left(deadline: float) -> float:
+        return max(0.0, deadline - time.monotonic())
 
     def serve_until_signalled(self) -> None:
         """Serve until SIGTERM or SIGINT, then stop gracefully (the main thread only)."""
