@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The registry's image: the wheel tests/test_wheel.py builds, installed on python:3.11-slim
-# with its pinned dependencies, run as a non-root user. One image, four roles
-# (deploy/docker/entrypoint.sh): web (the default), worker, beat, migrate.
+# with its pinned dependencies, run as a non-root user. One image, five roles
+# (deploy/docker/entrypoint.sh): web (the default), worker, beat, grpc, migrate.
 #   docker build -t cqar .
 # README.md, "Running in production"; docker-compose.yml and deploy/k8s/ run it.
 

@@ -1,11 +1,14 @@
 #!/bin/sh
-# The image's entry point: one image, four roles, chosen by the first argument.
+# The image's entry point: one image, five roles, chosen by the first argument.
 #   web      gunicorn with config/gunicorn.py (GUNICORN_BIND, WEB_CONCURRENCY, ...); the default
 #   worker   a Celery worker, consuming CELERY_QUEUE, CELERY_CONCURRENCY processes; more
 #            of them scale out
 #   beat     Celery beat, the periodic tasks (outbox sweep, cache replay): exactly ONE per
 #            deployment, or every periodic task runs twice
-#   migrate  apply the migrations, then exit (a one-shot step before web, worker and beat)
+#   grpc     the platform contracts' AssetRegistry gRPC service (manage.py grpcserver) on
+#            GRPC_BIND, every interface's port 9090 unless set; more of them scale out
+#   migrate  apply the migrations, then exit (a one-shot step before web, worker, beat
+#            and grpc)
 # Extra arguments go to the program (`worker --concurrency=4`); any other first argument
 # runs as given, so `docker run IMAGE cqar warm_cache` runs a management command.
 # `python -m` and not the scripts: the programs of the environment `python` belongs to.
@@ -30,6 +33,11 @@ case "$role" in
         # The schedule's state in /tmp: the root file system may be read-only.
         exec python -m celery --app config beat --loglevel "${LOG_LEVEL:-INFO}" \
             --schedule /tmp/celerybeat-schedule "$@"
+        ;;
+    grpc)
+        # A container listens on every interface (the settings' default is loopback); a
+        # --bind given after the role wins.
+        exec cqar grpcserver --bind "${GRPC_BIND:-0.0.0.0:9090}" "$@"
         ;;
     migrate)
         exec cqar migrate --noinput "$@"

@@ -4,6 +4,8 @@ graceful stop.
 - Health (``grpc.health.v1``): SERVING, for the whole server and for the service, while
   the database answered its last check (every GRPC_HEALTH_CHECK_SECONDS); NOT_SERVING
   otherwise and from the moment a stop begins, so a balancer stops sending calls.
+  ``liveness`` is SERVING as long as the process serves, whatever the database does
+  (the web's /livez: a liveness probe that restarts no pod for a database outage).
 - Reflection: grpcurl and Postman list the methods and messages without a .proto.
 - TLS when GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE are set (one without the other is
   refused: the server never falls back to plaintext by mistake).
@@ -51,6 +53,9 @@ logger = structlog.get_logger(__name__)
 # for this long: gRPC core cancels a call that reaches a closing port (CANCELLED, which
 # clients do not retry) instead of refusing it.
 QUIET_BEFORE_CLOSING_SECONDS = 0.25
+
+# The health service's name for "the process serves" (a liveness probe's).
+LIVENESS = "liveness"
 
 BENCH_FLOOR_SERVICE = "cqar.bench.v1.Floor"
 # What the floor answers: a ResolveMarketResponse as large as a real one.
@@ -160,6 +165,7 @@ class RegistryServer:
         self.health = health.HealthServicer()
         # Known, and not serving, until the first check has found the database answering.
         self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        self.health.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server

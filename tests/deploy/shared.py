@@ -16,7 +16,7 @@ from tests.deploy.dockerfile import REPOSITORY
 PROMETHEUS_CONFIG = REPOSITORY / "deploy" / "monitoring" / "prometheus.yaml"
 
 # The settings every deployment may need (the shared names of issue 14, and what the
-# admin's import jobs and the worker's metrics added).
+# admin's import jobs, the worker's metrics and the gRPC service added).
 SETTINGS_TO_OFFER = [
     *("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "CQAR_EMBEDDED_POSTGRES"),
     *("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_PROXY_SSL_HEADER"),
@@ -25,6 +25,8 @@ SETTINGS_TO_OFFER = [
     *("DATABASE_REPLICA_URLS", "DATABASE_REPLICA_MAX_LAG_SECONDS", "DATABASE_POOL_MODE"),
     *("DATABASE_URL", "REDIS_URL", "NATS_URL", "CELERY_BROKER_URL", "CELERY_QUEUE"),
     *("MEDIA_ROOT", "IMPORT_JOB_TTL_HOURS", "CELERY_METRICS_PORT", "PROMETHEUS_MULTIPROC_DIR"),
+    *("GRPC_BIND", "GRPC_MAX_WORKERS", "GRPC_TLS_CERT_FILE", "GRPC_TLS_KEY_FILE"),
+    *("GRPC_MAX_MESSAGE_BYTES", "GRPC_SHUTDOWN_GRACE_SECONDS", "GRPC_METRICS_BIND"),
 ]
 # An example of a Sentinel REDIS_URL in a file (up to a space or a closing parenthesis).
 SENTINEL_URL = re.compile(r"redis\+sentinel://[^\s)]+")

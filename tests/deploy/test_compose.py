@@ -38,7 +38,7 @@ TEST_SERVICES = REPOSITORY / "docker-compose.test.yml"
 ENV_EXAMPLE = REPOSITORY / ".env.example"
 SCHEMA = REPOSITORY / "tests" / "fixtures" / "schemas" / "compose-spec.json"
 
-REGISTRY_ROLES = ("migrate", "web", "worker", "beat")
+REGISTRY_ROLES = ("migrate", "web", "worker", "beat", "grpc")
 BACKING_SERVICES = ("postgres", "redis", "rabbitmq", "nats")
 # Names whose values are secrets wherever they appear.
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASS$|TOKEN|DSN|AUTH|_KEY$")
@@ -124,7 +124,7 @@ def test_the_registry_starts_after_its_migration_and_its_services():
     declared = services()
     assert declared["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
     assert declared["migrate"]["restart"] == "no"
-    for role in ("web", "worker", "beat"):
+    for role in ("web", "worker", "beat", "grpc"):
         dependencies = declared[role]["depends_on"]
         assert dependencies["migrate"] == {"condition": "service_completed_successfully"}
         assert set(dependencies) - {"migrate"} <= set(BACKING_SERVICES)
@@ -220,12 +220,17 @@ def published_ports(path: Path) -> dict[str, list[str]]:
     return {name: s["ports"] for name, s in services(path).items() if "ports" in s}
 
 
-def test_the_stack_publishes_only_the_web_and_on_loopback_by_default():
+def test_the_stack_publishes_only_the_web_and_grpc_and_on_loopback_by_default():
     ports = published_ports(STACK)
-    assert list(ports) == ["web"]
-    (web,) = ports["web"]
-    default = re.fullmatch(r"\$\{CQAR_WEB_PORT:-([^}]+)\}:8000", web)
-    assert default and default[1].startswith("127.0.0.1:")
+    assert set(ports) == {"web", "grpc"}
+    for service, variable, port in [
+        ("web", "CQAR_WEB_PORT", 8000),
+        ("grpc", "CQAR_GRPC_PORT", 9090),
+    ]:
+        (published,) = ports[service]
+        default = re.fullmatch(rf"\$\{{{variable}:-([^}}]+)\}}:{port}", published)
+        assert default and default[1].startswith("127.0.0.1:"), service
+        assert variable in env_example(), "the address is offered in .env.example"
 
 
 def test_the_test_services_are_those_make_test_expects_on_loopback():
@@ -298,6 +303,42 @@ def test_the_worker_serves_its_metrics_where_prometheus_scrapes_them():
     assert "ports" not in worker
     for role in ("web", "beat", "migrate"):
         assert "CELERY_METRICS_PORT" not in declared[role]["environment"], role
+
+
+def test_the_grpc_service_serves_its_metrics_where_prometheus_scrapes_them():
+    """GRPC_METRICS_BIND is the port of the scrape job cqar-grpc, on every interface of
+    the container, inside the stack's network (not published); no other role sets it."""
+    declared = services()
+    grpc = declared["grpc"]
+    host, _, port = grpc["environment"]["GRPC_METRICS_BIND"].rpartition(":")
+    assert host == "0.0.0.0"
+    assert scraped_ports("cqar-grpc") == {int(port)}
+    assert [int(exposed) for exposed in grpc["expose"]] == [int(port)]
+    assert [mapping.rsplit(":", 1)[1] for mapping in grpc["ports"]] == ["9090"]
+    for role in REGISTRY_ROLES:
+        if role != "grpc":
+            assert "GRPC_METRICS_BIND" not in declared[role]["environment"], role
+
+
+def test_the_grpc_service_runs_the_entry_point_s_grpc_role(tmp_path):
+    """The role listens on every interface of the container, at the published port, and
+    its health check asks the standard health service there."""
+    grpc = services()["grpc"]
+    assert grpc["command"] == ["grpc"]
+    tmp_path.mkdir(exist_ok=True)
+    fake_cqar = tmp_path / "cqar"  # the management commands' script: prints its arguments
+    fake_cqar.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    fake_cqar.chmod(0o755)
+    assert entrypoint_command(["grpc"], {}, tmp_path) == ["grpcserver", "--bind", "0.0.0.0:9090"]
+    moved = entrypoint_command(["grpc"], {"GRPC_BIND": "0.0.0.0:9443"}, tmp_path)
+    assert moved == ["grpcserver", "--bind", "0.0.0.0:9443"]
+    test = grpc["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    assert "HealthStub" in test[3] and "'127.0.0.1:9090'" in test[3]
+    # Longer than the grace SIGTERM gives calls in flight (the settings' default).
+    from config.settings import GRPC_SHUTDOWN_GRACE_SECONDS
+
+    assert int(grpc["stop_grace_period"].removesuffix("s")) > GRPC_SHUTDOWN_GRACE_SECONDS
 
 
 @pytest.mark.parametrize("role", ["web", "worker"])

@@ -117,7 +117,7 @@ def test_the_health_check_asks_livez_on_the_port_the_image_serves():
 
 
 def test_the_entry_point_runs_each_role_and_is_in_the_image():
-    assert entrypoint_roles() == {"web", "worker", "beat", "migrate"}
+    assert entrypoint_roles() == {"web", "worker", "beat", "grpc", "migrate"}
     assert runtime("ENTRYPOINT") == ['["cqar-entrypoint"]']
     assert runtime("CMD") == ['["web"]']
     copied = [line for line in runtime("COPY") if "entrypoint.sh" in line]

@@ -29,7 +29,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 from prometheus_client.parser import text_string_to_metric_families
 
 from registry.grpc.calls import SERVICE, SERVICE_NAME, registered
-from registry.grpc.server import BENCH_FLOOR_ANSWER, BENCH_FLOOR_SERVICE
+from registry.grpc.server import BENCH_FLOOR_ANSWER, BENCH_FLOOR_SERVICE, LIVENESS
 from registry.metrics import GRPC_CODES_FROM_THE_START
 from tests.api.test_server_limits import free_port
 from tests.events.worker import session_database_url, wait_for
@@ -434,6 +434,7 @@ def test_health_is_serving_while_the_database_answers(
             own_database.stop("fast")
             wait_for(lambda: health_status(channel) == NOT_SERVING, 15, "NOT_SERVING")
             assert health_status(channel, SERVICE_NAME) == NOT_SERVING
+            assert health_status(channel, LIVENESS) == SERVING  # no restart for this
             error = rpc_error(stub.ListChains, list_chains, metadata=viewer_md, timeout=15)
             assert error.code() == grpc.StatusCode.UNAVAILABLE, error.details()
             assert error_details(error)["reason"]
