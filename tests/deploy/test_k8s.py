@@ -1,8 +1,9 @@
 """deploy/k8s/, checked without a cluster: every resource of the kustomization against
 Kubernetes' own schemas (kubernetes-validate carries them offline, strict: an unknown
-field is an error), and what a schema cannot say: probes on /livez and /readyz, limits
-on every container, one beat, selectors that select, no secret in the manifests, one
-volume of uploads for web and worker, the worker's metrics where Prometheus looks.
+field is an error), and what a schema cannot say: probes on /livez and /readyz (and the
+gRPC health service), limits on every container, one beat, selectors that select, no
+secret in the manifests, one volume of uploads for web and worker, the worker's and the
+gRPC server's metrics where Prometheus looks.
 """
 
 import re
@@ -116,7 +117,7 @@ def test_the_schema_refuses_a_misspelt_field():
 
 
 def test_the_workloads_are_web_worker_beat_and_the_migrate_job():
-    assert set(of_kind("Deployment")) == {"cqar-web", "cqar-worker", "cqar-beat"}
+    assert set(of_kind("Deployment")) == {"cqar-web", "cqar-worker", "cqar-beat", "cqar-grpc"}
     assert set(of_kind("Job")) == {"cqar-migrate"}
     for name, spec in pod_specs().items():
         (main,) = spec["containers"]
@@ -144,6 +145,42 @@ def test_web_probes_livez_for_liveness_and_readyz_for_readiness():
         assert web[probe]["httpGet"] == {"path": path, "port": "http"}, probe
 
 
+def test_grpc_probes_the_grpc_health_service():
+    """The kubelet's native grpc probes: liveness (and startup) ask the health service's
+    ``liveness``, which a database outage leaves SERVING; readiness asks "", which
+    follows the database. The port is the one the entry point's grpc role listens on."""
+    from registry.grpc.server import LIVENESS
+
+    grpc = main_container("cqar-grpc")
+    assert grpc["args"] == ["grpc"]
+    ports = {port["name"]: port["containerPort"] for port in grpc["ports"]}
+    assert ports["grpc"] == 9090
+    for probe in ("startupProbe", "livenessProbe"):
+        assert grpc[probe]["grpc"] == {"port": 9090, "service": LIVENESS}, probe
+    assert grpc["readinessProbe"]["grpc"] == {"port": 9090}
+    # The pod outlives its preStop pause and the grace calls in flight get.
+    from config.settings import GRPC_SHUTDOWN_GRACE_SECONDS
+
+    pause = int(grpc["lifecycle"]["preStop"]["exec"]["command"][-1])
+    grace = pod_specs()["cqar-grpc"]["terminationGracePeriodSeconds"]
+    assert grace > pause + GRPC_SHUTDOWN_GRACE_SECONDS
+
+
+def test_the_grpc_services_send_to_the_grpc_port():
+    """cqar-grpc balances connections; cqar-grpc-pods, headless, names every ready pod
+    for clients that balance calls themselves."""
+    services = {name: s for name, s in of_kind("Service").items() if name.startswith("cqar-grpc")}
+    assert set(services) == {"cqar-grpc", "cqar-grpc-pods"}
+    for name, service in services.items():
+        selector = {"matchLabels": service["spec"]["selector"]}
+        assert selects(selector, pod_labels("cqar-grpc")), name
+        assert not selects(selector, pod_labels("cqar-web")), name
+        (port,) = service["spec"]["ports"]
+        assert (port["port"], port["targetPort"]) == (9090, "grpc"), name
+    assert services["cqar-grpc-pods"]["spec"]["clusterIP"] == "None"
+    assert "clusterIP" not in services["cqar-grpc"]["spec"]
+
+
 def test_worker_and_beat_have_liveness_probes_of_their_own():
     (worker,) = pod_specs()["cqar-worker"]["containers"]
     assert "inspect ping" in worker["livenessProbe"]["exec"]["command"][-1]
@@ -169,9 +206,9 @@ def test_exactly_one_beat_and_never_two_during_a_rollout():
     assert "cqar-beat" not in targets
 
 
-def test_autoscalers_and_disruption_budgets_cover_web_and_worker():
+def test_autoscalers_and_disruption_budgets_cover_web_worker_and_grpc():
     for kind in ("HorizontalPodAutoscaler", "PodDisruptionBudget"):
-        assert set(of_kind(kind)) == {"cqar-web", "cqar-worker"}
+        assert set(of_kind(kind)) == {"cqar-web", "cqar-worker", "cqar-grpc"}
     for name, hpa in of_kind("HorizontalPodAutoscaler").items():
         assert hpa["apiVersion"] == "autoscaling/v2"
         assert hpa["spec"]["scaleTargetRef"] == {
@@ -186,7 +223,7 @@ def test_autoscalers_and_disruption_budgets_cover_web_and_worker():
 
 
 def test_the_service_sends_to_the_web_port():
-    (service,) = of_kind("Service").values()
+    service = of_kind("Service")["cqar-web"]
     assert selects({"matchLabels": service["spec"]["selector"]}, pod_labels("cqar-web"))
     assert not selects({"matchLabels": service["spec"]["selector"]}, pod_labels("cqar-worker"))
     (port,) = service["spec"]["ports"]
@@ -289,9 +326,13 @@ def ports_of(rule_list: list[dict]) -> set[tuple[str, int]]:
 
 
 def test_network_policies_admit_only_the_web_port_and_reach_only_the_services():
-    """Ingress: the web's port, and the worker's metrics port from Prometheus alone."""
+    """Ingress: the web's port, the gRPC port, and the worker's and the gRPC server's
+    metrics ports from Prometheus alone."""
     policies = list(of_kind("NetworkPolicy").values())
     worker_metrics = main_container("cqar-worker")["ports"][0]["containerPort"]
+    grpc_ports = {
+        port["name"]: port["containerPort"] for port in main_container("cqar-grpc")["ports"]
+    }
     for name in workloads():
         labels = pod_labels(name)
         covering = [p for p in policies if selects(p["spec"]["podSelector"], labels)]
@@ -299,11 +340,21 @@ def test_network_policies_admit_only_the_web_port_and_reach_only_the_services():
         egress = [p for p in covering if "Egress" in p["spec"]["policyTypes"]]
         assert ingress and egress, f"{name} is not covered both ways"
         admitted = ports_of([r for p in ingress for r in rules(p, "ingress")])
-        expected = {"cqar-web": {("TCP", 8000)}, "cqar-worker": {("TCP", worker_metrics)}}
+        expected = {
+            "cqar-web": {("TCP", 8000)},
+            "cqar-worker": {("TCP", worker_metrics)},
+            "cqar-grpc": {("TCP", grpc_ports["grpc"]), ("TCP", grpc_ports["metrics"])},
+        }
         assert admitted == expected.get(name, set()), name
-        if name == "cqar-worker":
-            (rule,) = [r for p in ingress for r in rules(p, "ingress")]
-            assert rule["from"], "the worker's metrics port is open to Prometheus only"
+        metrics_port = {"cqar-worker": worker_metrics, "cqar-grpc": grpc_ports["metrics"]}
+        if name in metrics_port:
+            (rule,) = [
+                r
+                for p in ingress
+                for r in rules(p, "ingress")
+                if ports_of([r]) == {("TCP", metrics_port[name])}
+            ]
+            assert rule["from"], "a metrics port is open to Prometheus only"
             for peer in rule["from"]:
                 assert peer["namespaceSelector"]["matchLabels"] and peer["podSelector"]
         assert all("to" not in r or r["to"] for p in egress for r in rules(p, "egress"))
@@ -333,7 +384,7 @@ def test_the_allowed_hosts_hold_every_in_cluster_name_of_the_service():
     short one, or another namespace's longer ones); a name missing is a 400."""
     namespace = kustomization()["namespace"]
     hosts = of_kind("ConfigMap")["cqar-config"]["data"]["ALLOWED_HOSTS"].split(",")
-    (service,) = of_kind("Service")
+    service = "cqar-web"  # the gRPC Services' callers meet no host check
     for suffix in ("", f".{namespace}", f".{namespace}.svc", f".{namespace}.svc.cluster.local"):
         assert f"{service}{suffix}" in hosts
 
@@ -373,6 +424,20 @@ def test_the_worker_serves_its_metrics_where_prometheus_scrapes_them():
         for container in containers(spec):
             if container is not worker:
                 assert "CELERY_METRICS_PORT" not in container_environment(container), name
+
+
+def test_the_grpc_server_serves_its_metrics_where_prometheus_scrapes_them():
+    """GRPC_METRICS_BIND is the gRPC container's port named metrics, on every interface,
+    and the port of the scrape job cqar-grpc; no other pod sets it."""
+    grpc = main_container("cqar-grpc")
+    ports = {port["name"]: port["containerPort"] for port in grpc["ports"]}
+    host, _, port = container_environment(grpc)["GRPC_METRICS_BIND"].rpartition(":")
+    assert (host, int(port)) == ("0.0.0.0", ports["metrics"])
+    assert scraped_ports("cqar-grpc") == {ports["metrics"]}
+    for name, spec in pod_specs().items():
+        for container in containers(spec):
+            if container is not grpc:
+                assert "GRPC_METRICS_BIND" not in container_environment(container), name
 
 
 @pytest.mark.parametrize("name", ["cqar-web", "cqar-worker"])
