@@ -27,7 +27,7 @@ TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	$(RUN_SECRET_KEY)
 PROTOS = $(shell cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 
-.PHONY: install run test lint format lock schema proto services browser tools bench bench-events bench-import bench-observability worker clean
+.PHONY: install run test lint format lock schema proto services browser tools bench bench-grpc bench-events bench-import bench-observability worker clean
 
 install: $(STAMP)
 
@@ -113,10 +113,17 @@ proto: install
 worker: install
 	$(TEST_ENV) $(BIN)/celery -A config worker --beat --loglevel=INFO
 
-# Hot paths against a floor on the real stack (gunicorn, PostgreSQL, Redis, wrk); see
-# docs/PERFORMANCE.md. BENCH_LARGE=100000 for a shorter run.
+# Hot paths against a floor on the real stack (gunicorn, PostgreSQL, Redis, wrk), then
+# the gRPC lookups (bench-grpc); see docs/PERFORMANCE.md. BENCH_LARGE=100000 for a
+# shorter run.
 bench: install services
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_grpc.py
+
+# The cached gRPC lookups (ResolveMarket, GetVenueSymbol) against a gRPC floor and the
+# REST lookup, in one run (docs/PERFORMANCE.md, "gRPC").
+bench-grpc: install services
+	$(BIN)/python scripts/bench_grpc.py
 
 # The cached ticker lookup with the metrics and the request log on and off, interleaved,
 # on gunicorn and in process (docs/PERFORMANCE.md).
