@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import grpc
 import structlog
 from django.db import close_old_connections, reset_queries
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
 
 from registry import cache
 from registry.actors import acting_as
@@ -195,13 +195,20 @@ def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Mess
     close_old_connections()
     try:
         try:
-            if method.hot is None or not _cached_fast_path(method, request, call):
+            hot = method.hot is not None and not isinstance(request, Unreadable)
+            if not hot or not _cached_fast_path(method, request, call):
                 call.caller = _authenticate(metadata)
             if not call.caller.has_perm(method.permission):
                 raise RpcError(
                     grpc.StatusCode.PERMISSION_DENIED,
                     "permission_denied",
                     "You do not have permission to do this.",
+                )
+            if isinstance(request, Unreadable):
+                raise RpcError(
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    "invalid",
+                    f"The request is not a {request.type_name}: {str(request.error)[:200]}",
                 )
             with acting_as(call.caller.actor, source="grpc"):
                 if method.reads:
@@ -243,10 +250,30 @@ def generic_handler() -> grpc.GenericRpcHandler:
         response_class = _message_class(descriptor.output_type)
         handlers[name] = grpc.unary_unary_rpc_method_handler(
             lambda request, context, method=method: invoke(method, request, context),
-            request_deserializer=request_class.FromString,
+            request_deserializer=_parser_of(request_class),
             response_serializer=response_class.SerializeToString,
         )
     return grpc.method_handlers_generic_handler(SERVICE_NAME, handlers)
+
+
+class Unreadable:
+    """A request whose bytes are no message of the method's type (invalid UTF-8 in a
+    string, a truncated field): answered INVALID_ARGUMENT like any bad input, where
+    grpcio itself would answer INTERNAL."""
+
+    def __init__(self, type_name: str, error: Exception) -> None:
+        self.type_name = type_name
+        self.error = error
+
+
+def _parser_of(request_class: type[Message]):
+    def parse(data: bytes):
+        try:
+            return request_class.FromString(data)
+        except DecodeError as error:
+            return Unreadable(request_class.DESCRIPTOR.full_name, error)
+
+    return parse
 
 
 def _message_class(descriptor) -> type[Message]:

@@ -69,3 +69,18 @@ def test_a_token_under_another_scheme_is_refused_naming_the_schemes(stub, client
     )
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
     assert "Bearer" in error.details()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", ["GetChain", "ResolveMarket", "CreateAsset"])
+def test_bytes_that_are_no_request_message_are_invalid_not_internal(grpc_server, steward_md, name):
+    """Field 1 (a string in each request) holding bytes that are not UTF-8."""
+    with grpc.insecure_channel(grpc_server.address) as channel:
+        method = channel.unary_unary(f"/cqc.services.v1.AssetRegistry/{name}")
+        with pytest.raises(grpc.RpcError) as raised:
+            method(b"\x0a\x02\xff\xfe", metadata=steward_md, timeout=10)
+        assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT, raised.value.details()
+        assert error_details(raised.value)["reason"] == "invalid"
+        with pytest.raises(grpc.RpcError) as raised:  # a field cut short
+            method(b"\x0a\x09ab", metadata=steward_md, timeout=10)
+        assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
