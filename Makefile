@@ -8,6 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+GRPC_PORT ?= 9090
 
 # The services the test suite talks to (see README "Configuration").
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cqar
@@ -39,7 +40,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 # config/quickstart.py: embedded PostgreSQL, migrate, demo data, admin account, server;
 # Ctrl-C stops the server and the embedded PostgreSQL.
 run: install
-	$(BIN)/python -m config.quickstart --host $(HOST) --port $(PORT)
+	$(BIN)/python -m config.quickstart --host $(HOST) --port $(PORT) --grpc-port $(GRPC_PORT)
 
 services:
 	$(TEST_ENV) $(BIN)/python scripts/ensure_services.py

@@ -1,6 +1,8 @@
 """Hot lookups of the quality app: an asset's active flags (its pre-trade key), and the
 active flags every asset summary of the hot answers shows (an extension of assets')."""
 
+from datetime import datetime
+
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.db.models import F, JSONField, Q, Value
 from django.db.models.functions import JSONObject
@@ -17,6 +19,10 @@ ACTIVE_FLAGS = JSONBAgg(
         severity="quality_flags__severity",
         source="quality_flags__source",
         reason="quality_flags__reason",
+        evidence_url="quality_flags__evidence_url",
+        raised_at="quality_flags__raised_at",
+        raised_by="quality_flags__raised_by",
+        metadata="quality_flags__metadata",
     ),
     filter=Q(quality_flags__resolved_at__isnull=True, quality_flags__flag_id__isnull=False),
     order_by=(F("quality_flags__severity").desc(), F("quality_flags__raised_at")),
@@ -27,6 +33,8 @@ ACTIVE_FLAGS = JSONBAgg(
 def add_flags_to_summary(row: dict, summary: dict) -> None:
     """The summary's flag fields (quality.api.serializers.SUMMARY_FLAG_FIELDS describes them)."""
     flags = row["active_flags"]
+    for flag in flags:  # written as the API writes times ("…Z"), not as PostgreSQL does
+        flag["raised_at"] = datetime.fromisoformat(flag["raised_at"])
     summary["highest_active_severity"] = max((flag["severity"] for flag in flags), default=0)
     summary["active_flags"] = flags
 

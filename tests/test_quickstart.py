@@ -76,6 +76,7 @@ def kill_leftovers(var_dir: Path) -> None:
 class QuickStart:
     def __init__(self, base_url: str, process: subprocess.Popen, log: Path, var_dir: Path):
         self.base_url, self.process, self.log, self.var_dir = base_url, process, log, var_dir
+        self.grpc_address = ""
 
     @property
     def output(self) -> str:
@@ -86,7 +87,7 @@ class QuickStart:
 def quickstart(tmp_path_factory):
     """One `make run` for the module's tests (it takes a while to start)."""
     tmp_path = tmp_path_factory.mktemp("quickstart")
-    port = free_port()
+    port, grpc_port = free_port(), free_port()
     var_dir = tmp_path / "var"
     log = tmp_path / "make-run.log"
     environment = {
@@ -98,7 +99,7 @@ def quickstart(tmp_path_factory):
     environment.update(CQAR_VAR_DIR=str(var_dir), CQAR_ADMIN_PASSWORD="")
     with log.open("w") as output:
         process = subprocess.Popen(
-            ["make", "run", f"PORT={port}"],
+            ["make", "run", f"PORT={port}", f"GRPC_PORT={grpc_port}"],
             cwd=REPOSITORY,
             env=environment,
             stdout=output,
@@ -108,7 +109,9 @@ def quickstart(tmp_path_factory):
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(base_url, process, log)
-        yield QuickStart(base_url, process, log, var_dir)
+        started = QuickStart(base_url, process, log, var_dir)
+        started.grpc_address = f"127.0.0.1:{grpc_port}"
+        yield started
     finally:
         interrupt(process)
         kill_leftovers(var_dir)
@@ -193,6 +196,32 @@ def test_the_root_and_view_site_lead_to_the_admin(quickstart):
 
 
 @pytest.mark.smoke
+def test_make_run_serves_the_grpc_service_beside_the_api(quickstart):
+    """docs/GRPC.md's server is up with the web one: healthy, listed by reflection, and
+    asking for a token like the API."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
+        ProtoReflectionDescriptorDatabase,
+    )
+
+    deadline = time.monotonic() + 60  # the frame is printed once both servers answer
+    while f"grpc:    {quickstart.grpc_address}" not in quickstart.output:
+        assert time.monotonic() < deadline, quickstart.output
+        time.sleep(0.2)
+    with grpc.insecure_channel(quickstart.grpc_address) as channel:
+        health = health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service="cqc.services.v1.AssetRegistry"), timeout=10
+        )
+        assert health.status == health_pb2.HealthCheckResponse.SERVING
+        services = ProtoReflectionDescriptorDatabase(channel).get_services()
+        assert "cqc.services.v1.AssetRegistry" in services
+        list_chains = channel.unary_unary("/cqc.services.v1.AssetRegistry/ListChains")
+        with pytest.raises(grpc.RpcError) as refused:
+            list_chains(b"", timeout=10)
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
 def test_ctrl_c_stops_the_server_and_the_embedded_postgresql(quickstart):
     """Ctrl-C leaves nothing running, even when pgserver's own bookkeeping would not stop it.
 
@@ -207,5 +236,8 @@ def test_ctrl_c_stops_the_server_and_the_embedded_postgresql(quickstart):
     handles.write_text(json.dumps([*registered, 2**22 + 1]))
     interrupt(quickstart.process)
     assert "Stopped the embedded PostgreSQL." in quickstart.output
+    host, port = quickstart.grpc_address.split(":")
+    with pytest.raises(OSError):  # the gRPC server stopped with the rest
+        socket.create_connection((host, int(port)), timeout=2).close()
     assert not pid_file.exists()
     assert not alive(postmaster)

@@ -58,12 +58,26 @@ class FlagResolutionSerializer(serializers.Serializer):
     )
 
 
-class ActiveFlagSerializer(serializers.ModelSerializer):
+class ActiveFlagSerializer(RegistryModelSerializer):
     """An unresolved quality flag, as the hot lookups show it."""
+
+    evidence_url = serializers.CharField(
+        read_only=True, help_text="A URL that shows why; empty when none was given."
+    )
 
     class Meta:
         model = AssetQualityFlag
-        fields = ("flag_id", "flag_type", "severity", "source", "reason")
+        fields = (
+            "flag_id",
+            "flag_type",
+            "severity",
+            "source",
+            "reason",
+            "evidence_url",
+            "raised_at",
+            "raised_by",
+            "metadata",
+        )
         read_only_fields = fields
 
 

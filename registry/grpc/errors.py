@@ -29,8 +29,9 @@ HTTP_TO_GRPC = {
     503: grpc.StatusCode.UNAVAILABLE,
 }
 
-# A 409 is ALREADY_EXISTS when the write would repeat what exists; these conflicts are
-# about the state the write meets instead (a cycle, an object still referred to).
+# A 409 is ALREADY_EXISTS when the write would repeat what exists (a unique constraint,
+# named in the error's details, refused it); these conflicts are about the state the
+# write meets instead (a self link or a cycle, an object still referred to).
 STATE_CONFLICTS = frozenset({"invalid_relationship"})
 
 
@@ -65,8 +66,11 @@ def error_of(exc: Exception) -> RpcError:
     response = exception_handler(exc, {"view": "grpc"})
     error = response.data["error"]
     code = HTTP_TO_GRPC.get(response.status_code, grpc.StatusCode.INTERNAL)
-    if response.status_code == 409 and (
-        error["code"] in STATE_CONFLICTS or "referrers" in getattr(exc, "details", {})
+    details = getattr(exc, "details", {})
+    if (
+        response.status_code == 409
+        and "constraint" not in details
+        and (error["code"] in STATE_CONFLICTS or "referrers" in details)
     ):
         code = grpc.StatusCode.FAILED_PRECONDITION
     return RpcError(code, error["code"], error["message"], error["fields"])

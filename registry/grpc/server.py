@@ -48,6 +48,8 @@ class RegistryServer:
         observe_calls(observe_grpc_call)
         self.server.add_generic_rpc_handlers((generic_handler(),))
         self.health = health.HealthServicer()
+        # Not serving until the first check has found the database answering.
+        self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server
@@ -94,9 +96,9 @@ class RegistryServer:
             self._stopping.wait(settings.GRPC_HEALTH_CHECK_SECONDS)
 
     def start(self) -> None:
+        logger.info("grpc_server_started", bind=self.bind, port=self.port, tls=self.tls)
         self.server.start()
         self._checker.start()
-        logger.info("grpc_server_started", bind=self.bind, port=self.port, tls=self.tls)
 
     def stop(self, grace: float | None = None) -> threading.Event:
         """Refuse new calls, let calls in flight finish; the event is set when done."""

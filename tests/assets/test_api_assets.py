@@ -804,7 +804,17 @@ def test_chain_assets_of_a_chain_id_with_a_nul_character_is_a_client_error_not_5
 SOLANA_REFERENCE = "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"
 USDC_SOLANA = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
 SUMMARY_FIELDS = ("asset_id", "symbol", "name", "asset_type")
-FLAG_FIELDS = ("flag_id", "flag_type", "severity", "source", "reason")
+FLAG_FIELDS = (
+    "flag_id",
+    "flag_type",
+    "severity",
+    "source",
+    "reason",
+    "evidence_url",
+    "raised_at",
+    "raised_by",
+    "metadata",
+)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Compile the stand-in CQC contracts at test time and hand out their message classes.
+"""Compile the stand-in CQC contracts at test time and hand out their message classes,
+enums and the AssetRegistry service.
 
 The classes live in a private descriptor pool, never the default one: the production
 modules register the same full names (``cqc.events.v1.AssetCreated`` ...) in the default
@@ -13,7 +14,13 @@ import importlib.resources
 import tempfile
 from pathlib import Path
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message, message_factory
+from google.protobuf import (
+    descriptor,
+    descriptor_pb2,
+    descriptor_pool,
+    message,
+    message_factory,
+)
 from grpc_tools import protoc
 
 CONTRACTS_DIR = Path(__file__).resolve().parent
@@ -22,7 +29,10 @@ PROTO_FILES = (
     "cqc/venues/v1/venues.proto",
     "cqc/markets/v1/markets.proto",
     "cqc/events/v1/events.proto",
+    "cqc/identifiers/v1/identifiers.proto",
+    "cqc/services/v1/asset_registry.proto",
 )
+SERVICE = "cqc.services.v1.AssetRegistry"
 # Every message of the contracts' cqc.events.v1 package at v0.4.0 (proto/events/v1/*.proto),
 # published by CQAR or not: no event of CQAR's own may take a subject named after one.
 CONTRACT_EVENTS = (
@@ -76,3 +86,12 @@ def _pool() -> descriptor_pool.DescriptorPool:
 def contract_message(full_name: str) -> type[message.Message]:
     """Return the stand-in contract class for ``full_name`` (from the private pool)."""
     return message_factory.GetMessageClass(_pool().FindMessageTypeByName(full_name))
+
+
+def contract_enum(full_name: str) -> descriptor.EnumDescriptor:
+    return _pool().FindEnumTypeByName(full_name)
+
+
+def contract_service(full_name: str = SERVICE) -> descriptor.ServiceDescriptor:
+    """The stand-in's service (by default the AssetRegistry) with its methods."""
+    return _pool().FindServiceByName(full_name)

@@ -8,6 +8,8 @@ contract (enum value names included), and what the contract declares ``optional`
 arrives set when it is false or 0.
 """
 
+import importlib
+import pkgutil
 import re
 import uuid
 from decimal import Decimal
@@ -15,8 +17,8 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.utils import timezone
-from google.protobuf import json_format, message_factory, unknown_fields
-from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
 from assets import services as asset_services
 from chains import services as chain_services
@@ -27,15 +29,34 @@ from registry.events.jetstream import encode
 from registry.events.outbox import sequence_pending
 from registry.events.types import event_type, event_type_names, message_class
 from registry.models import OutboxEvent
-from registry.pb.cqc.assets.v1 import assets_pb2
-from registry.pb.cqc.events.v1 import events_pb2 as cqc_events_pb2
-from registry.pb.cqc.markets.v1 import markets_pb2
-from registry.pb.cqc.venues.v1 import venues_pb2
-from tests.contracts.loader import CONTRACT_EVENTS, contract_message
+from registry.pb import cqc as our_cqc_packages
+from registry.pb.cqc.services.v1 import asset_registry_pb2
+from tests.contracts.compare import (
+    assert_no_unknown_fields,
+    enum_structure,
+    service_structure,
+    structure,
+)
+from tests.contracts.loader import (
+    CONTRACT_EVENTS,
+    SERVICE,
+    contract_enum,
+    contract_message,
+    contract_service,
+)
 from tests.factories import AssetFactory, ChainFactory, VenueFactory, evm_address
 from venues import services as venue_services
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The tests that record rows; the comparisons of descriptors need no database.
+with_database = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _drain_queue():
+    """Replaces tests/events/conftest.py's for this module: it would give every test here
+    a flushed database (seconds each, for 100+ comparisons of descriptors), and no test
+    here runs a worker; the next test that does purges the queue itself."""
+
 
 CONTRACT_PACKAGE = "cqc.events.v1"
 # The CQC events CQAR publishes, by event type.
@@ -54,35 +75,6 @@ PUBLISHED_CONTRACT_EVENTS = {
 
 def snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def structure(descriptor: Descriptor, seen: frozenset = frozenset()) -> tuple:
-    """What a message is on the wire and in JSON: per field its name, number, type,
-    cardinality and presence, and recursively the messages and enums it holds."""
-    if descriptor.full_name.startswith("google.protobuf.") or descriptor.full_name in seen:
-        return (descriptor.full_name,)
-    seen = seen | {descriptor.full_name}
-    fields = []
-    for field in sorted(descriptor.fields, key=lambda f: f.number):
-        kind: tuple = (field.type,)
-        if field.type == FieldDescriptor.TYPE_MESSAGE:
-            kind = structure(field.message_type, seen)
-        elif field.type == FieldDescriptor.TYPE_ENUM:
-            kind = (
-                field.enum_type.full_name,
-                tuple((value.name, value.number) for value in field.enum_type.values),
-            )
-        repeated = field.label == FieldDescriptor.LABEL_REPEATED
-        fields.append((field.name, field.number, kind, repeated, field.has_presence))
-    return (descriptor.full_name, tuple(fields))
-
-
-def assert_no_unknown_fields(message) -> None:
-    """Nothing in the body that the contract's message has no field for."""
-    assert len(unknown_fields.UnknownFieldSet(message)) == 0, type(message).__name__
-    for field, value in message.ListFields():
-        if field.type == FieldDescriptor.TYPE_MESSAGE and field.label != field.LABEL_REPEATED:
-            assert_no_unknown_fields(value)
 
 
 def row_of(event_type_name: str, entity) -> OutboxEvent:
@@ -115,23 +107,47 @@ def test_an_event_on_a_cqc_subject_is_exactly_the_contracts_message():
         ), name
 
 
-# Our generated modules of the contracts' packages (proto/cqc/).
-OUR_CONTRACT_FILES = (assets_pb2, venues_pb2, markets_pb2, cqc_events_pb2)
+def our_contract_files() -> list:
+    """Every generated module of the contracts' packages (proto/cqc/, in registry/pb/cqc),
+    found by walking the package: a new .proto file there is compared without a change
+    here. tests/events/test_encoding.py holds registry/pb to what proto/ generates."""
+    modules = [
+        importlib.import_module(found.name)
+        for found in pkgutil.walk_packages(our_cqc_packages.__path__, "registry.pb.cqc.")
+        if found.name.endswith("_pb2")
+    ]
+    assert all(module.DESCRIPTOR.package.startswith("cqc.") for module in modules)
+    return modules
 
 
 def our_contract_messages() -> list[Descriptor]:
     return [
         message
-        for module in OUR_CONTRACT_FILES
+        for module in our_contract_files()
         for message in module.DESCRIPTOR.message_types_by_name.values()
     ]
 
 
+def our_contract_enums() -> list[EnumDescriptor]:
+    return [
+        enum
+        for module in our_contract_files()
+        for enum in module.DESCRIPTOR.enum_types_by_name.values()
+    ]
+
+
 def test_every_contract_message_we_declare_is_the_contracts():
-    """Each message of proto/cqc/ (entities and events, published yet or not) has the
-    stand-in's names, numbers, types, cardinality and presence, its enums included."""
+    """Each message of proto/cqc/ (entities, events, the service's requests and
+    responses, used yet or not) has the stand-in's names, numbers, types, labels and
+    presence, its enums and the messages it holds included."""
     declared = {message.full_name for message in our_contract_messages()}
     assert {
+        "cqc.assets.v1.AssetIdentifier",
+        "cqc.assets.v1.AssetGroup",
+        "cqc.assets.v1.AssetGroupMember",
+        "cqc.identifiers.v1.Identifier",
+        "cqc.venues.v1.Venue",
+        "cqc.venues.v1.VenueSymbol",
         "cqc.markets.v1.Instrument",
         "cqc.markets.v1.Market",
         "cqc.markets.v1.SpotInstrument",
@@ -144,6 +160,8 @@ def test_every_contract_message_we_declare_is_the_contracts():
         "cqc.events.v1.MarketCreated",
         "cqc.events.v1.VenueMarketListed",
         "cqc.events.v1.VenueMarketDelisted",
+        "cqc.services.v1.CreateVenueSymbolRequest",
+        "cqc.services.v1.ResolveMarketResponse",
     } <= declared
     for message in our_contract_messages():
         assert structure(message) == structure(contract_message(message.full_name).DESCRIPTOR), (
@@ -151,20 +169,129 @@ def test_every_contract_message_we_declare_is_the_contracts():
         )
 
 
+def test_every_contract_enum_we_declare_is_the_contracts():
+    """Top-level enums by themselves too (a field's enum is compared with its message):
+    the same value names and numbers, none added or dropped."""
+    declared = {enum.full_name for enum in our_contract_enums()}
+    assert {"cqc.assets.v1.DataSource", "cqc.venues.v1.VenueType"} <= declared
+    for enum in our_contract_enums():
+        assert enum_structure(enum) == enum_structure(contract_enum(enum.full_name)), enum.full_name
+
+
+def our_service():
+    return asset_registry_pb2.DESCRIPTOR.services_by_name["AssetRegistry"]
+
+
+def test_the_service_is_the_contracts_method_for_method():
+    """The same path for every method (/cqc.services.v1.AssetRegistry/<Name>), the same
+    request and response messages, unary both ways; nothing added or left out. The
+    messages themselves are held to the stand-in above."""
+    assert our_service().full_name == SERVICE
+    assert service_structure(our_service()) == service_structure(contract_service())
+    # The stand-in itself: v0.4.0's 41 methods and v0.3.1's three venue-symbol methods.
+    names = {method.name for method in contract_service().methods}
+    assert len(names) == 44
+    assert {"CreateVenueSymbol", "GetVenueSymbol", "ListVenueSymbols", "ResolveMarket"} <= names
+    assert list(asset_registry_pb2.DESCRIPTOR.services_by_name) == ["AssetRegistry"]
+
+
+def our_file_set_with(change) -> descriptor_pool.DescriptorPool:
+    """Our service's .proto and what it imports, in a pool of their own, after ``change``
+    edited the service file's FileDescriptorProto (as an edit of proto/ would)."""
+    pool = descriptor_pool.DescriptorPool()
+    added: set[str] = set()
+
+    def add(file, edit=None) -> None:
+        for dependency in file.dependencies:
+            if dependency.name not in added:
+                add(dependency)
+        as_proto = descriptor_pb2.FileDescriptorProto()
+        file.CopyToProto(as_proto)
+        if edit:
+            edit(as_proto)
+        pool.Add(as_proto)
+        added.add(file.name)
+
+    add(asset_registry_pb2.DESCRIPTOR, change)
+    return pool
+
+
+def message_proto(file_proto, name):
+    return next(message for message in file_proto.message_type if message.name == name)
+
+
+def method_proto(file_proto, name):
+    return next(method for method in file_proto.service[0].method if method.name == name)
+
+
+def renumber_chain_id(file_proto):
+    message_proto(file_proto, "GetChainRequest").field[0].number = 2
+
+
+def rename_get_chain(file_proto):
+    method_proto(file_proto, "GetChain").name = "FetchChain"
+
+
+def retype_weight(file_proto):
+    field = message_proto(file_proto, "AddAssetToGroupRequest").field[2]
+    field.type = descriptor_pb2.FieldDescriptorProto.TYPE_FLOAT
+
+
+def drop_optional(file_proto):
+    request = message_proto(file_proto, "ListQualityFlagsRequest")
+    field = request.field[2]  # include_resolved: false would no longer be sent
+    field.proto3_optional = False
+    field.ClearField("oneof_index")
+    del request.oneof_decl[2]
+
+
+def swap_response(file_proto):
+    method_proto(file_proto, "GetVenue").output_type = ".cqc.services.v1.CreateVenueResponse"
+
+
+def is_the_stand_ins(pool: descriptor_pool.DescriptorPool) -> bool:
+    """The service file in ``pool``: its service and messages are the stand-in's."""
+    file = pool.FindFileByName(asset_registry_pb2.DESCRIPTOR.name)
+    return service_structure(pool.FindServiceByName(SERVICE)) == service_structure(
+        contract_service()
+    ) and all(
+        structure(message) == structure(contract_message(message.full_name).DESCRIPTOR)
+        for message in file.message_types_by_name.values()
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [renumber_chain_id, rename_get_chain, retype_weight, drop_optional, swap_response],
+)
+def test_a_change_of_the_wire_in_proto_is_caught(change):
+    """The comparisons above can fail: each edit of proto/ a client would notice makes
+    our descriptors differ from the stand-in's."""
+    assert is_the_stand_ins(our_file_set_with(None))
+    assert not is_the_stand_ins(our_file_set_with(change))
+
+
 def filled(message_class):
-    """A message with every field set to a value of its own, recursively; bools and
-    integers are false and 0 where the field number is odd, so presence is tested too."""
+    """A message with every field set to a value of its own, recursively (two items of a
+    repeated field); bools and integers are false and 0 where the field number is odd,
+    so presence is tested too."""
     message = message_class()
     for field in message_class.DESCRIPTOR.fields:
         odd = field.number % 2 == 1
         name = field.message_type.full_name if field.message_type else None
+        repeated = field.label == FieldDescriptor.LABEL_REPEATED
         if name == "google.protobuf.Timestamp":
             getattr(message, field.name).FromSeconds(1_700_000_000 + field.number)
         elif name == "google.protobuf.Struct":
             getattr(message, field.name).update({f"key_{field.number}": [True, "x", 1.5]})
+        elif field.message_type is not None and repeated:
+            items = getattr(message, field.name)
+            for _ in range(2):
+                items.add().CopyFrom(filled(message_class_of(field)))
         elif field.message_type is not None:
             getattr(message, field.name).CopyFrom(filled(message_class_of(field)))
-        elif field.label == FieldDescriptor.LABEL_REPEATED:
+        elif repeated:
+            assert field.type == FieldDescriptor.TYPE_STRING, field.full_name
             getattr(message, field.name).extend([f"{field.name}-{field.number}", "second"])
         elif field.type == FieldDescriptor.TYPE_STRING:
             setattr(message, field.name, f"{field.name}-{field.number}")
@@ -172,7 +299,7 @@ def filled(message_class):
             setattr(message, field.name, not odd)
         elif field.type == FieldDescriptor.TYPE_ENUM:
             setattr(message, field.name, field.enum_type.values[-1].number)
-        elif field.type == FieldDescriptor.TYPE_DOUBLE:
+        elif field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
             setattr(message, field.name, field.number + 0.25)
         else:
             setattr(message, field.name, 0 if odd else -field.number)
@@ -232,6 +359,7 @@ def test_the_subject_families_do_not_overlap():
     assert not contract.startswith(f"{ours}.")
 
 
+@with_database
 def test_venue_asset_listed_is_the_contracts_venue_asset_listed():
     """It once carried CQAR's own VenueAssetEvent: a consumer read venue_id = the row id,
     asset_id = the venue's slug and venue_asset_symbol = the asset's UUID."""
@@ -350,6 +478,7 @@ def one_event_of_every_type() -> list[OutboxEvent]:
     return rows
 
 
+@with_database
 @pytest.mark.parametrize("encoding", ["json", "protobuf"])
 def test_every_contract_event_parses_with_the_contract_in_either_encoding(settings, encoding):
     """JSON with the contract's enum value names (FLAG_SEVERITY_HIGH, not SEVERITY_HIGH):
@@ -371,6 +500,7 @@ def test_every_contract_event_parses_with_the_contract_in_either_encoding(settin
         settings.EVENTS_ENCODING = encoding
 
 
+@with_database
 def test_contract_entities_inside_our_own_events_parse_with_the_contract(viewer):
     """Our own events carry the contract's entities (Asset, Chain, VenueAsset …); their
     JSON in the feed parses with the contract's messages, enum names included."""
@@ -412,6 +542,7 @@ def test_contract_entities_inside_our_own_events_parse_with_the_contract(viewer)
     assert resolved["payload"]["flag"]["severity"] == "FLAG_SEVERITY_HIGH"
 
 
+@with_database
 def test_false_and_zero_of_optional_fields_arrive_set():
     """The contract declares these ``optional``: a consumer must be able to tell
     is_testnet=false, decimals=0 and auto_detected=false from "not sent"."""
@@ -444,6 +575,7 @@ def test_false_and_zero_of_optional_fields_arrive_set():
     assert payload["deployment"]["decimals"] == 0
 
 
+@with_database
 def test_what_the_registry_has_no_value_for_is_not_sent():
     """Explicit presence the other way: a chain without a network id (not EVM) was sent
     as network_id 0, a number some chain really has; now it is left out."""
@@ -460,6 +592,7 @@ def test_what_the_registry_has_no_value_for_is_not_sent():
     assert not message.chain.HasField("network_id")
 
 
+@with_database
 def test_relationship_from_asset_id_is_the_parent_as_the_contract_says():
     """The contract: from_asset_id is the parent ("ETH is the parent when WETH wraps it"),
     to_asset_id the child. The REST resource says the same as parent_asset/child_asset."""
@@ -476,6 +609,7 @@ def test_relationship_from_asset_id_is_the_parent_as_the_contract_says():
     assert (updated["from_asset_id"], updated["to_asset_id"]) == (str(eth.pk), str(weth.pk))
 
 
+@with_database
 def test_deployment_id_is_the_registrys_uuid_and_a_native_address_is_native():
     """deployment_id on the wire is the deployment's UUID, as in the REST API (not a
     "{chain}:{address}" string, which would change when a steward corrects an address);
@@ -494,6 +628,7 @@ def test_deployment_id_is_the_registrys_uuid_and_a_native_address_is_native():
     assert message.deployment.metadata["cqar_is_native"] is True
 
 
+@with_database
 def test_a_row_recorded_before_its_event_type_changed_message_keeps_its_own():
     """A venue_asset_listed recorded as CQAR's VenueAssetEvent (before the upgrade) is
     decoded as that message and goes on CQAR's subject, not the contract's: body,

@@ -9,6 +9,7 @@ import importlib
 import importlib.resources
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,15 @@ def health_serving(address: str) -> bool:
     return answer.status == health_pb2.HealthCheckResponse.SERVING
 
 
+def listening(address: str) -> bool:
+    host, port = address.rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 class GrpcServer:
     """``manage.py grpcserver`` in a process of its own; stop() sends SIGTERM."""
 
@@ -88,7 +98,9 @@ class GrpcServer:
         }
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "GrpcServer":
+    def start(self, *, healthy: bool = True) -> "GrpcServer":
+        """Start it and wait until its health service says SERVING (``healthy``) or,
+        for a server whose database is away, until it accepts connections."""
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
                 [sys.executable, "manage.py", "grpcserver", "--bind", self.address],
@@ -98,8 +110,9 @@ class GrpcServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        ready = health_serving if healthy else listening
         wait_for(
-            lambda: self.process.poll() is not None or health_serving(self.address),
+            lambda: self.process.poll() is not None or ready(self.address),
             60,
             "the gRPC server to serve",
         )

@@ -32,8 +32,4 @@ class Command(BaseCommand):
             server = RegistryServer(bind, max_workers=workers)
         except (RuntimeError, OSError) as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(
-            "Serving cqc.services.v1.AssetRegistry"
-            f" on {bind} ({'TLS' if server.tls else 'plaintext'}); SIGTERM stops it."
-        )
         server.serve_until_signalled()

@@ -1,0 +1,192 @@
+"""The venues methods of the AssetRegistry gRPC service (docs/GRPC.md): CreateVenue,
+GetVenue, ListVenues, CreateVenueAsset, GetVenueAsset, ListVenueAssets.
+
+Each does what its REST twin does (/api/v1/venues/, /api/v1/venue-assets/): the same
+serializers, filtersets and ``Writes``. Conventions:
+
+- ``venue_id`` is the venue's slug ("binance"). CreateVenue has no field for it: it is
+  made from ``name`` (``venue_id_of``: ASCII, lower case, every run of other characters
+  one "-", at most 64 characters: "Crypto.com" is ``crypto-com``); a venue with that slug
+  already is ALREADY_EXISTS, a name that gives no slug INVALID_ARGUMENT on ``name``.
+- ``venue_type`` as the contract numbers it (VENUE_TYPE_CEX … ↔ CEX …, by name);
+  ``api_endpoint`` is the registry's ``api_url``; ``chain_id`` a chain's slug.
+- ``deployment_id`` of CreateVenueAsset: the registry keeps no deployment for a venue's
+  code (a code names the asset, whichever chain the venue moves it on; the VenueAsset
+  message leaves it unset), so a non-empty one is INVALID_ARGUMENT, never dropped.
+- GetVenueAsset when the venue has several codes for the asset (Kraken's XXBT and XBT):
+  the active one first, then the one trading is enabled for, then the oldest, then by
+  code; the others' codes are named in ``metadata["cqar_other_venue_asset_symbols"]``,
+  for ListVenueAssets to fetch.
+- Lists answer every row (the contract has no page fields), in REST's default order; an
+  unknown venue, asset or chain in a list's filter is INVALID_ARGUMENT naming the field,
+  as REST's list filter answers 400.
+"""
+
+import re
+import unicodedata
+
+from registry.events.encoding import message_from
+from registry.grpc.calls import register_rpc
+from registry.grpc.errors import invalid, not_found
+from registry.grpc.fields import (
+    enum_value,
+    filtered,
+    optional_text,
+    optional_uuid,
+    required_text,
+    required_uuid,
+    validated,
+)
+from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
+from registry.pb.cqc.venues.v1 import venues_pb2
+from venues.api.serializers import VenueAssetSerializer, VenueSerializer
+from venues.choices import VenueType
+from venues.events import venue_asset_message
+from venues.filtersets import VenueAssetFilterSet, VenueFilterSet
+from venues.models import Venue, VenueAsset
+from venues.services import VENUE_ASSET_WRITES, VENUE_WRITES
+
+# Contract number -> the registry's venue type, by name (VENUE_TYPE_CEX is CEX).
+VENUE_TYPES = {
+    venues_pb2.VenueType.Value(f"VENUE_TYPE_{value}"): value for value in VenueType.values
+}
+CONTRACT_VENUE_TYPES = {value: number for number, value in VENUE_TYPES.items()}
+
+VENUE_ID_MAX_LENGTH = Venue._meta.get_field("venue_id").max_length
+
+
+def venue_id_of(name: str) -> str:
+    """The slug CreateVenue gives a venue named ``name``: "Uniswap V3" is uniswap-v3."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:VENUE_ID_MAX_LENGTH].rstrip("-")
+
+
+def venue_message(venue: Venue) -> venues_pb2.Venue:
+    """The contract's Venue: every field of ours has one (api_url is api_endpoint)."""
+    return message_from(
+        venue,
+        venues_pb2.Venue,
+        venue_type=CONTRACT_VENUE_TYPES[venue.venue_type],
+        api_endpoint=venue.api_url,
+    )
+
+
+def create_venue(request, call):
+    name = required_text(request, "name")
+    venue_id = venue_id_of(name)
+    if not venue_id:
+        raise invalid("name", "Gives no venue_id: use at least one letter or digit (a-z, 0-9).")
+    data = {"venue_id": venue_id, "name": name}
+    if (venue_type := enum_value(request, "venue_type", VENUE_TYPES)) is not None:
+        data["venue_type"] = venue_type
+    for field, name_in_request in (
+        ("chain", "chain_id"),
+        ("api_url", "api_endpoint"),
+        ("website_url", "website_url"),
+    ):
+        if value := optional_text(request, name_in_request):
+            data[field] = value
+    serializer = validated(
+        VenueSerializer,
+        data,
+        names={"venue_id": "name", "chain": "chain_id", "api_url": "api_endpoint"},
+    )
+    venue = VENUE_WRITES.create(**serializer.validated_data)
+    call.show_version(venue)
+    return service.CreateVenueResponse(venue=venue_message(venue))
+
+
+def get_venue(request, call):
+    venue_id = required_text(request, "venue_id")
+    venue = Venue.objects.filter(pk=venue_id).first()
+    if venue is None:
+        raise not_found(f"No venue {venue_id!r}.")
+    call.show_version(venue)
+    return service.GetVenueResponse(venue=venue_message(venue))
+
+
+def list_venues(request, call):
+    data = {}
+    if (venue_type := enum_value(request, "venue_type", VENUE_TYPES)) is not None:
+        data["venue_type"] = [venue_type]
+    if chain_id := optional_text(request, "chain_id"):
+        data["chain"] = chain_id
+    venues = filtered(
+        VenueFilterSet, data, Venue.objects.order_by("venue_id"), names={"chain": "chain_id"}
+    )
+    return service.ListVenuesResponse(venues=[venue_message(venue) for venue in venues])
+
+
+def create_venue_asset(request, call):
+    if optional_text(request, "deployment_id"):
+        raise invalid(
+            "deployment_id",
+            "The registry keeps no deployment for a venue's code (the code names the "
+            "asset, whichever chain the venue moves it on); send none.",
+        )
+    data = {
+        "venue": required_text(request, "venue_id"),
+        "asset": str(required_uuid(request, "asset_id")),
+    }
+    for name in ("venue_asset_symbol", "deposit_enabled", "withdraw_enabled", "trading_enabled"):
+        if request.HasField(name):
+            data[name] = getattr(request, name)
+    serializer = validated(
+        VenueAssetSerializer, data, names={"venue": "venue_id", "asset": "asset_id"}
+    )
+    venue_asset = VENUE_ASSET_WRITES.create(**serializer.validated_data)
+    call.show_version(venue_asset)
+    return service.CreateVenueAssetResponse(venue_asset=venue_asset_message(venue_asset))
+
+
+# GetVenueAsset's choice among several codes of one asset (the module docstring).
+PREFERRED_CODE_FIRST = ("-is_active", "-trading_enabled", "created_at", "venue_asset_symbol")
+
+
+def get_venue_asset(request, call):
+    venue_id = required_text(request, "venue_id")
+    asset_id = required_uuid(request, "asset_id")
+    codes = list(
+        VenueAsset.objects.of_live("asset")
+        .filter(venue_id=venue_id, asset_id=asset_id)
+        .order_by(*PREFERRED_CODE_FIRST)
+    )
+    if not codes:
+        raise not_found(f"Venue {venue_id!r} has no code for the asset {asset_id}.")
+    venue_asset, others = codes[0], codes[1:]
+    message = venue_asset_message(venue_asset)
+    if others:
+        message.metadata.update(
+            {"cqar_other_venue_asset_symbols": [code.venue_asset_symbol for code in others]}
+        )
+    call.show_version(venue_asset)
+    return service.GetVenueAssetResponse(venue_asset=message)
+
+
+def list_venue_assets(request, call):
+    data = {}
+    if venue_id := optional_text(request, "venue_id"):
+        data["venue"] = venue_id
+    if (asset_id := optional_uuid(request, "asset_id")) is not None:
+        data["asset"] = str(asset_id)
+    venue_assets = filtered(
+        VenueAssetFilterSet,
+        data,
+        VenueAsset.objects.of_live("asset").order_by("venue_id", "venue_asset_symbol"),
+        names={"venue": "venue_id", "asset": "asset_id"},
+    )
+    return service.ListVenueAssetsResponse(
+        venue_assets=[venue_asset_message(venue_asset) for venue_asset in venue_assets]
+    )
+
+
+def register() -> None:
+    register_rpc("CreateVenue", create_venue, permission="venues.add_venue")
+    register_rpc("GetVenue", get_venue, permission="venues.view_venue", reads=True)
+    register_rpc("ListVenues", list_venues, permission="venues.view_venue", reads=True)
+    register_rpc("CreateVenueAsset", create_venue_asset, permission="venues.add_venueasset")
+    register_rpc("GetVenueAsset", get_venue_asset, permission="venues.view_venueasset", reads=True)
+    register_rpc(
+        "ListVenueAssets", list_venue_assets, permission="venues.view_venueasset", reads=True
+    )
