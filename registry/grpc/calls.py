@@ -21,12 +21,19 @@ import structlog
 from django.db import close_old_connections, reset_queries
 from google.protobuf.message import Message
 
+from registry import cache
 from registry.actors import acting_as
 from registry.api.authentication import SCHEMES_HINT, AuthorizationError
-from registry.api.fastauth import Caller, authenticate_header
+from registry.api.fastauth import (
+    Caller,
+    auth_key_of_header,
+    authenticate_header,
+    remembered_caller,
+)
 from registry.api.viewsets import VERSION_MAX
 from registry.exceptions import StaleVersionError
 from registry.grpc.errors import RpcError, error_of, status_of
+from registry.metrics import count_cache_lookups
 from registry.numbers import ascii_integer
 from registry.pb.cqc.services.v1 import asset_registry_pb2
 from registry.replicas import read_on_replica
@@ -50,6 +57,8 @@ class Call:
         self.context = context
         self.metadata = metadata
         self.caller: Caller | None = None
+        # A hot read's answer, when the caller and the answer were both in Redis.
+        self.cached: cache.Answer | None = None
         self._trailers: list[tuple[str, str]] = []
 
     def expected_version(self) -> int | None:
@@ -70,12 +79,18 @@ class Call:
         self._trailers.append((ETAG_KEY, f'"{instance.version}"'))
 
 
+# A hot read's (lookup type, parameters) for a request and its metadata; ValueError or
+# an RpcError when the request cannot name one (the handler then says why).
+HotLookup = Callable[[Message, dict[str, str]], tuple[str, dict]]
+
+
 @dataclass(frozen=True)
 class Rpc:
     name: str
     handler: Callable[[Message, Call], Message]
     permission: str  # app_label.codename, as the REST endpoint's model permission
     reads: bool  # a read a PostgreSQL replica may answer (registry.replicas)
+    hot: HotLookup | None = None
 
     @property
     def method(self):
@@ -86,15 +101,22 @@ _rpcs: dict[str, Rpc] = {}
 
 
 def register_rpc(
-    name: str, handler: Callable[[Message, Call], Message], *, permission: str, reads: bool = False
+    name: str,
+    handler: Callable[[Message, Call], Message],
+    *,
+    permission: str,
+    reads: bool = False,
+    hot: HotLookup | None = None,
 ) -> None:
     """Called from an app's ``rpcs.register()``: ``handler`` answers the method ``name``
-    for callers with ``permission``; ``reads``: a replica may answer it."""
+    for callers with ``permission``; ``reads``: a replica may answer it; ``hot``: the
+    hot lookup whose cached answer it gives, read with the caller in one round trip
+    (``call.cached``), as /api/v1/resolve/ does."""
     if name not in SERVICE.methods_by_name:
         raise LookupError(f"{SERVICE_NAME} has no method {name}.")
     if name in _rpcs and _rpcs[name].handler is not handler:
         raise LookupError(f"{name} is already answered by {_rpcs[name].handler}.")
-    _rpcs[name] = Rpc(name, handler, permission, reads)
+    _rpcs[name] = Rpc(name, handler, permission, reads, hot)
 
 
 def registered() -> dict[str, Rpc]:
@@ -131,6 +153,31 @@ def _authenticate(metadata: dict[str, str]) -> Caller:
     return caller
 
 
+def _cached_fast_path(method: Rpc, request: Message, call: Call) -> bool:
+    """The caller and a hot read's answer in one Redis round trip (one MGET), as
+    registry.api.resolve.cached_fast_path: True when both were there and the caller may
+    read it; the full path takes over otherwise."""
+    auth_key = auth_key_of_header(call.metadata.get("authorization", ""))
+    if auth_key is None:
+        return False
+    try:
+        lookup_type, params = method.hot(request, call.metadata)
+        lookup = cache.lookup(lookup_type)
+        key = lookup.key_of(lookup.parse(params))
+    except (ValueError, RpcError):
+        return False
+    remembered, value = cache.guarded(
+        "read", lambda: cache.read_keys([auth_key, key]), (None, None)
+    )
+    caller = remembered_caller(remembered)
+    answer = cache.decode(value)
+    if caller is None or answer is None or not answer[0] or not caller.has_perm(method.permission):
+        return False
+    count_cache_lookups(lookup.family, hits=1)
+    call.caller, call.cached = caller, answer
+    return True
+
+
 def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Message:
     """One call of ``method``: everything the module docstring says, around its handler."""
     started = time.perf_counter()
@@ -148,7 +195,8 @@ def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Mess
     close_old_connections()
     try:
         try:
-            call.caller = _authenticate(metadata)
+            if method.hot is None or not _cached_fast_path(method, request, call):
+                call.caller = _authenticate(metadata)
             if not call.caller.has_perm(method.permission):
                 raise RpcError(
                     grpc.StatusCode.PERMISSION_DENIED,
