@@ -26,12 +26,13 @@ Conventions:
   native deployment without an address) with ``is_native`` means no address.
 - GetAssetDeployment: ``deployment_id`` is the deployment's UUID, or
   ``<chain_id>:<address>`` (EVM addresses in any letter case), the hot lookup answered
-  from the cache as /api/v1/resolve/deployment/ is; both forms answer the same message
-  and ``etag``. A miss is NOT_FOUND, unless the address cannot be one on that chain
-  (INVALID_ARGUMENT naming deployment_id) or there is no such chain: the chain is read
-  from PostgreSQL on a miss only. The method is not a replica read as a whole: an answer
-  the cache keeps must be loaded from a caught-up replica (registry.cache sees to it),
-  which an outer replica scope would override; the id form reads a replica itself.
+  from the cache as /api/v1/resolve/deployment/ is (the caller and the answer in one
+  Redis read when both are there); both forms answer the same message and ``etag``. A
+  miss is NOT_FOUND, unless the address cannot be one on that chain (INVALID_ARGUMENT
+  naming deployment_id) or there is no such chain: the chain is read from PostgreSQL
+  on a miss only. The method is not a replica read as a whole: an answer the cache
+  keeps must be loaded from a caught-up replica (registry.cache sees to it), which an
+  outer replica scope would override; the id form reads a replica itself.
 - ListAssetDeployments: REST's list of deployments of live assets, by ``asset_id`` and
   ``chain_id``, in REST's order; the contract has no page token, so a list of more
   than LIST_LIMIT is RESOURCE_EXHAUSTED (page it over REST).
@@ -246,7 +247,7 @@ def create_asset_deployment(request, call):
 def get_asset_deployment(request, call):
     deployment_id = required_text(request, "deployment_id")
     if ":" in deployment_id:
-        deployment = deployment_at_address(*deployment_id.split(":", 1))
+        deployment = deployment_at_address(request, call)
     else:
         deployment = read_on_replica(lambda: deployment_by_id(deployment_id))
     call.show_version(deployment)
@@ -271,19 +272,31 @@ def deployment_by_id(deployment_id: str) -> AssetDeployment:
     return deployment
 
 
-def deployment_at_address(chain_id: str, address: str) -> AssetDeployment:
+def deployment_lookup(request, metadata: dict[str, str]) -> tuple[str, dict]:
+    """The hot lookup a ``<chain_id>:<address>`` names (the calls' fast path reads it
+    with the caller in one round trip); a UUID names none (ValueError)."""
+    chain_id, by_address, address = required_text(request, "deployment_id").partition(":")
+    if not by_address:
+        raise ValueError("deployment_id: a UUID, not an address")
+    return "deployment", {"chain": chain_id, "address": address}
+
+
+def deployment_at_address(request, call) -> AssetDeployment:
     """The deployment the hot lookup answers for (chain, address), from the cache as
     /api/v1/resolve/deployment/ reads it; an unsaved instance built from the answer."""
-    lookup = cache.lookup("deployment")
-    try:
-        parsed = lookup.parse({"chain": chain_id, "address": address})
-    except ValueError as error:
-        raise invalid("deployment_id", str(error)) from None
-    found, body = lookup.resolve([parsed])[0]
+    found, body = call.cached or (None, None)  # found with the caller, in one read
+    if body is None:
+        lookup_type, params = deployment_lookup(request, call.metadata)
+        lookup = cache.lookup(lookup_type)
+        try:
+            parsed = lookup.parse(params)
+        except ValueError as error:
+            raise invalid("deployment_id", str(error)) from None
+        found, body = lookup.resolve([parsed])[0]
+        if not found:
+            read_on_replica(lambda: refuse_impossible_address(parsed["chain"], parsed["address"]))
+            raise not_found(orjson.loads(body)["error"]["message"])
     answer = orjson.loads(body)
-    if not found:
-        read_on_replica(lambda: refuse_impossible_address(parsed["chain"], parsed["address"]))
-        raise not_found(answer["error"]["message"])
     cached = answer["deployment"]
     return AssetDeployment(
         deployment_id=cached["deployment_id"],
@@ -405,10 +418,16 @@ def register() -> None:
         ("ListAssets", list_assets, "assets.view_asset", True),
         ("SearchAssets", search_assets, "assets.view_asset", True),
         ("CreateAssetDeployment", create_asset_deployment, "assets.add_assetdeployment", False),
-        # Not ``reads`` as a whole: by address it answers from the cache, whose miss reads
-        # a caught-up replica by itself (registry.cache); by id it reads a replica itself.
-        ("GetAssetDeployment", get_asset_deployment, "assets.view_assetdeployment", False),
         ("ListAssetDeployments", list_asset_deployments, "assets.view_assetdeployment", True),
         ("CreateChain", create_chain, "chains.add_chain", False),
     ):
         register_rpc(name, handler, permission=permission, reads=reads)
+    # Not ``reads`` as a whole: by address it answers from the cache (the caller and the
+    # answer in one read when both are there), whose miss loads from a caught-up replica
+    # by itself (registry.cache); by id it reads a replica itself.
+    register_rpc(
+        "GetAssetDeployment",
+        get_asset_deployment,
+        permission="assets.view_assetdeployment",
+        hot=deployment_lookup,
+    )
