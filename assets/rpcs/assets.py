@@ -102,9 +102,9 @@ DEPLOYMENT_FIELDS = {
     "is_native": "is_native",
 }
 
-# The most deployments ListAssetDeployments answers (about 2.5 MB, within the message
-# limit): the contract's list has no page token.
-LIST_LIMIT = 10_000
+# The most deployments ListAssetDeployments answers (about 1.5 MB, well within the
+# message limit; ListVenueSymbols' too): the contract's list has no page token.
+LIST_LIMIT = 5_000
 
 CHAIN_FIELDS = {  # the REST serializer's -> the request's
     "chain_id": "name",  # the slug is made from the name
@@ -352,8 +352,8 @@ def list_asset_deployments(request, call):
     if len(rows) > LIST_LIMIT:
         raise RpcError(
             grpc.StatusCode.RESOURCE_EXHAUSTED,
-            "too_many",
-            f"More than {LIST_LIMIT} deployments match; narrow the list by asset_id, or "
+            "too_many_results",
+            f"More than {LIST_LIMIT} deployments match: narrow the list by asset_id, or "
             "page through GET /api/v1/deployments/.",
         )
     return service.ListAssetDeploymentsResponse(

@@ -720,6 +720,50 @@ def test_list_asset_deployments_filters_as_rest_does(
     assert len(listed()) == 3  # the deleted asset's deployment is not listed
 
 
+def test_a_list_of_deployments_beyond_the_limit_is_refused_not_cut(
+    stub, client_modules, viewer_md, ethereum
+):
+    from assets.rpcs.assets import LIST_LIMIT
+
+    assets, deployments = Asset._meta.db_table, AssetDeployment._meta.db_table
+    with connection.cursor() as cursor:  # LIST_LIMIT + 1 tokens on ethereum, in one go
+        cursor.execute(
+            f"""
+            WITH made AS (
+                INSERT INTO {assets} (asset_id, symbol, name, asset_type, category,
+                    description, logo_url, website_url, metadata, created_at, updated_at,
+                    version)
+                SELECT gen_random_uuid(), 'T' || n, 'Token ' || n, 'ERC20', '', '', '', '',
+                    '{{}}', now(), now(), 1
+                FROM generate_series(1, %(count)s) n
+                RETURNING asset_id, symbol
+            )
+            INSERT INTO {deployments} (deployment_id, asset_id, chain_id, address, decimals,
+                is_native, is_canonical, deployment_tx, deployer_address, is_verified,
+                metadata, created_at, updated_at, version)
+            SELECT gen_random_uuid(), asset_id, 'ethereum',
+                '0x' || lpad(substr(symbol, 2), 40, '0'), 18, false, false, '', '', false,
+                '{{}}', now(), now(), 1
+            FROM made
+            """,
+            {"count": LIST_LIMIT + 1},
+        )
+    request = client_modules.service.ListAssetDeploymentsRequest(chain_id="ethereum")
+    error = rpc_error(stub.ListAssetDeployments, request, metadata=viewer_md)
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert error_details(error)["reason"] == "too_many_results"
+    one = AssetDeployment.objects.order_by("address").first()
+    narrowed = stub.ListAssetDeployments(
+        client_modules.service.ListAssetDeploymentsRequest(
+            chain_id="ethereum", asset_id=str(one.asset_id)
+        ),
+        metadata=viewer_md,
+    )
+    assert [deployment.deployment_id for deployment in narrowed.deployments] == [
+        str(one.deployment_id)
+    ]
+
+
 @pytest.mark.parametrize(
     "fields, named",
     [
