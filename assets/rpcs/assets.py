@@ -148,7 +148,7 @@ def live_asset(request) -> Asset:
     asset_id = required_uuid(request, "asset_id")
     asset = Asset.objects.filter(pk=asset_id).first()
     if asset is None:
-        raise not_found(f"No live asset {asset_id}.", "asset_not_found")
+        raise not_found(f"No live asset {asset_id}.")  # REST's 404: reason not_found
     return asset
 
 

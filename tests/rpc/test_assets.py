@@ -241,7 +241,7 @@ def test_get_asset_refuses_a_bad_or_unknown_id(
     if named:
         assert named in error_details(error)["fields"]
     else:
-        assert error_details(error)["reason"] == "asset_not_found"
+        assert error_details(error)["reason"] == "not_found"  # as REST's 404
 
 
 def test_update_asset_changes_only_the_fields_sent(stub, client_modules, steward_md, rest):
