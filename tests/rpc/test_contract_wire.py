@@ -28,6 +28,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 
 from assets.models import (
     Asset,
+    AssetDeployment,
     AssetGroup,
     AssetGroupMember,
     AssetIdentifier,
@@ -41,6 +42,7 @@ from quality.models import AssetQualityFlag
 from tests.contracts.compare import assert_no_unknown_fields, service_structure, structure
 from tests.contracts.loader import SERVICE, contract_enum, contract_service
 from tests.factories import (
+    AssetDeploymentFactory,
     AssetFactory,
     AssetGroupFactory,
     AssetGroupMemberFactory,
@@ -528,6 +530,164 @@ def check_remove_asset_from_group(answer, request) -> None:
     ).exists()
 
 
+# --- Assets and their deployments; CreateChain ----------------------------------------------
+
+ASSET_TYPE = "cqc.assets.v1.AssetType"
+USDC_ETHEREUM = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+
+
+def assert_asset_is(sent, asset: Asset) -> None:
+    assert (sent.asset_id, sent.symbol, sent.name) == (str(asset.pk), asset.symbol, asset.name)
+    assert sent.asset_type == contract_number(ASSET_TYPE, f"ASSET_TYPE_{asset.asset_type}")
+    assert (sent.category, sent.description) == (asset.category, asset.description)
+    assert (sent.logo_url, sent.website_url) == (asset.logo_url, asset.website_url)
+    assert as_datetime(sent.created_at) == asset.created_at
+    assert as_datetime(sent.updated_at) == asset.updated_at
+
+
+def a_new_token() -> dict:
+    return {
+        "symbol": "WETH",
+        "name": "Wrapped Ether",
+        "asset_type": contract_number(ASSET_TYPE, "ASSET_TYPE_ERC20"),
+        "category": "wrapped",
+        "website_url": "https://weth.io",
+    }
+
+
+def check_create_asset(answer, request) -> None:
+    asset = Asset.objects.get(symbol="WETH")
+    assert (asset.name, asset.asset_type, asset.category) == ("Wrapped Ether", "ERC20", "wrapped")
+    assert_asset_is(answer.asset, asset)
+
+
+def an_asset(**fields) -> Callable[[], dict]:
+    return lambda: {"asset_id": str(AssetFactory(symbol="UNI", category="defi").pk), **fields}
+
+
+def check_get_asset(answer, request) -> None:
+    assert_asset_is(answer.asset, Asset.objects.get(pk=request.asset_id))
+
+
+def check_update_asset(answer, request) -> None:
+    asset = Asset.objects.get(pk=request.asset_id)
+    assert (asset.symbol, asset.name, asset.category, asset.version) == (
+        "UNI",
+        "Uniswap",
+        "defi",
+        2,
+    )
+    assert_asset_is(answer.asset, asset)
+
+
+def check_delete_asset(answer, request) -> None:
+    assert answer.HasField("success") and answer.success is True
+    assert Asset.all_objects.get(pk=request.asset_id).deleted_at is not None
+
+
+def three_assets() -> dict:
+    for symbol in ("ETH", "BTC", "SOL"):
+        AssetFactory(symbol=symbol)
+    return {"page_size": 2}
+
+
+def check_list_assets(answer, request) -> None:
+    assets = list(Asset.objects.order_by("symbol_key", "asset_id")[:2])
+    assert [sent.symbol for sent in answer.assets] == ["BTC", "ETH"]
+    for sent, asset in zip(answer.assets, assets, strict=True):
+        assert_asset_is(sent, asset)
+    assert answer.total_count == 3 and answer.next_page_token
+
+
+def usd_coins() -> dict:
+    for symbol, name in (("XUSD", "Some usd"), ("USDC", "USD Coin"), ("USDCE", "Bridged")):
+        AssetFactory(symbol=symbol, name=name)
+    return {"query": "usdc", "limit": 10}
+
+
+def check_search_assets(answer, request) -> None:
+    assert [sent.symbol for sent in answer.assets] == ["USDC", "USDCE"]  # exact, then prefix
+    for sent in answer.assets:
+        assert_asset_is(sent, Asset.objects.get(pk=sent.asset_id))
+
+
+def assert_deployment_is(sent, deployment: AssetDeployment) -> None:
+    assert sent.deployment_id == str(deployment.deployment_id)
+    assert (sent.asset_id, sent.chain_id) == (str(deployment.asset_id), deployment.chain_id)
+    assert (sent.chain_name, sent.address) == (deployment.chain.name, deployment.address)
+    assert sent.decimals == deployment.decimals
+    assert as_datetime(sent.created_at) == deployment.created_at
+    assert as_datetime(sent.updated_at) == deployment.updated_at
+    assert sent.metadata["cqar_is_native"] is deployment.is_native
+    assert sent.metadata["cqar_is_canonical"] is deployment.is_canonical
+
+
+def an_asset_and_a_chain() -> dict:
+    ChainFactory(chain_id="ethereum", name="Ethereum", network_id=1)
+    return {
+        "asset_id": str(AssetFactory(symbol="USDC").pk),
+        "chain_id": "ethereum",
+        "contract_address": USDC_ETHEREUM.lower(),
+        "decimals": 6,
+        "is_native": False,
+    }
+
+
+def check_create_asset_deployment(answer, request) -> None:
+    deployment = AssetDeployment.objects.get(asset_id=request.asset_id)
+    assert (deployment.address, deployment.decimals) == (USDC_ETHEREUM, 6)
+    assert_deployment_is(answer.deployment, deployment)
+
+
+def a_deployment(by_address: bool) -> Callable[[], dict]:
+    def request() -> dict:
+        chain = ChainFactory(chain_id="ethereum", name="Ethereum", network_id=1)
+        deployment = AssetDeploymentFactory(chain=chain, address=USDC_ETHEREUM, decimals=6)
+        if by_address:
+            return {"deployment_id": f"ethereum:{USDC_ETHEREUM.lower()}"}
+        return {"deployment_id": str(deployment.deployment_id)}
+
+    return request
+
+
+def check_get_asset_deployment(answer, request) -> None:
+    assert_deployment_is(answer.deployment, AssetDeployment.objects.get())
+
+
+def an_asset_on_two_chains() -> dict:
+    asset = AssetFactory(symbol="USDC")
+    for chain_id, network_id in (("polygon", 137), ("arbitrum", 42161)):
+        chain = ChainFactory(chain_id=chain_id, network_id=network_id)
+        AssetDeploymentFactory(asset=asset, chain=chain)
+    AssetDeploymentFactory()  # another asset's
+    return {"asset_id": str(asset.pk)}
+
+
+def check_list_asset_deployments(answer, request) -> None:
+    deployments = list(AssetDeployment.objects.filter(asset_id=request.asset_id))
+    assert [sent.chain_id for sent in answer.deployments] == ["arbitrum", "polygon"]
+    for sent, deployment in zip(answer.deployments, deployments, strict=True):
+        assert_deployment_is(sent, deployment)
+
+
+def a_new_chain_and_its_native_asset() -> dict:
+    AssetFactory(symbol="ETH", asset_type="NATIVE")
+    return {
+        "name": "Arbitrum One",
+        "chain_type": "EVM",
+        "chain_id": 42161,
+        "native_asset_symbol": "ETH",
+        "block_explorer_url": "https://arbiscan.io",
+    }
+
+
+def check_create_chain(answer, request) -> None:
+    chain = Chain.objects.get(pk="arbitrum-one")  # the slug of its name
+    assert (chain.network_id, chain.explorer_url) == (42161, "https://arbiscan.io")
+    assert chain.native_asset.symbol == "ETH"
+    assert_chain_is(answer.chain, chain)
+
+
 # The metadata naming a venue symbol's market type (the contract has no field for it).
 MARKET_TYPE_KEY = "cqar-market-type"
 
@@ -958,6 +1118,22 @@ WIRE_CASES = [
         check_list_chains,
         name="evm",
     ),
+    WireCase("CreateAsset", a_new_token, check_create_asset, token="steward"),
+    WireCase("GetAsset", an_asset(), check_get_asset),
+    WireCase("UpdateAsset", an_asset(name="Uniswap"), check_update_asset, token="steward"),
+    WireCase("DeleteAsset", an_asset(), check_delete_asset, token="steward"),
+    WireCase("ListAssets", three_assets, check_list_assets),
+    WireCase("SearchAssets", usd_coins, check_search_assets),
+    WireCase(
+        "CreateAssetDeployment",
+        an_asset_and_a_chain,
+        check_create_asset_deployment,
+        token="steward",
+    ),
+    WireCase("GetAssetDeployment", a_deployment(False), check_get_asset_deployment, name="id"),
+    WireCase("GetAssetDeployment", a_deployment(True), check_get_asset_deployment, name="address"),
+    WireCase("ListAssetDeployments", an_asset_on_two_chains, check_list_asset_deployments),
+    WireCase("CreateChain", a_new_chain_and_its_native_asset, check_create_chain, token="steward"),
     WireCase("CreateVenue", a_dex_on_a_chain, check_create_venue, token="steward"),
     WireCase("GetVenue", a_venue, check_get_venue),
     WireCase("ListVenues", venues_of_two_types, check_list_venues),
