@@ -298,6 +298,10 @@ def deployment_at_address(request, call) -> AssetDeployment:
             raise not_found(orjson.loads(body)["error"]["message"])
     answer = orjson.loads(body)
     cached = answer["deployment"]
+    if "version" not in cached:
+        # Cached before the answer carried every field the message needs (until its
+        # TTL ends after an upgrade): the database answers instead.
+        return read_on_replica(lambda: deployment_by_id(cached["deployment_id"]))
     return AssetDeployment(
         deployment_id=cached["deployment_id"],
         asset_id=answer["asset"]["asset_id"],

@@ -11,6 +11,7 @@ answers any error as the status REST's status maps to (registry.grpc.errors). Th
 database connection is handled as Django handles it around a request.
 """
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -20,10 +21,12 @@ import grpc
 import structlog
 from django.db import close_old_connections, reset_queries
 from google.protobuf.message import DecodeError, Message
+from knox.auth import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 from registry import cache
-from registry.actors import acting_as
-from registry.api.authentication import SCHEMES_HINT, AuthorizationError
+from registry.actors import acting_as, actor_id
+from registry.api.authentication import SCHEMES_HINT, AuthorizationError, token_of
 from registry.api.fastauth import (
     Caller,
     auth_key_of_header,
@@ -36,7 +39,7 @@ from registry.grpc.errors import RpcError, error_of, status_of
 from registry.metrics import count_cache_lookups
 from registry.numbers import ascii_integer
 from registry.pb.cqc.services.v1 import asset_registry_pb2
-from registry.replicas import read_on_replica
+from registry.replicas import read_on_replica, request_context
 from registry.requestlog import accepted_request_id, new_request_id
 
 logger = structlog.get_logger(__name__)
@@ -137,9 +140,26 @@ def observe_calls(observer: Callable[[str, str, float], None]) -> None:
     _observers.append(observer)
 
 
-def _authenticate(metadata: dict[str, str]) -> Caller:
+def _live_caller(header: str) -> Caller | None:
+    """The caller by knox, with the permissions the database holds now: what REST's
+    authentication gives a write, so a role taken away stops writes at once."""
+    token = token_of(header)
+    if token is None:
+        return None
     try:
-        caller = authenticate_header(metadata.get("authorization", ""))
+        user, _ = TokenAuthentication().authenticate_credentials(token.encode())
+    except AuthenticationFailed as error:
+        raise AuthorizationError(str(error.detail)) from None
+    return Caller(actor_id(user), user.get_all_permissions())
+
+
+def _authenticate(metadata: dict[str, str], *, remembered: bool = False) -> Caller:
+    """The caller the ``authorization`` metadata names. ``remembered``: as the REST hot
+    path, from Redis for up to HOT_AUTH_CACHE_SECONDS (the hot reads); otherwise as the
+    REST API, from the database."""
+    header = metadata.get("authorization", "")
+    try:
+        caller = authenticate_header(header) if remembered else _live_caller(header)
     except AuthorizationError as error:
         raise RpcError(
             grpc.StatusCode.UNAUTHENTICATED, "authentication_failed", str(error)
@@ -178,6 +198,29 @@ def _cached_fast_path(method: Rpc, request: Message, call: Call) -> bool:
     return True
 
 
+def _answer(method: Rpc, request, call: Call) -> Message:
+    """Authenticate, authorize, read the request and run the handler as the caller."""
+    hot = method.hot is not None and not isinstance(request, Unreadable)
+    if not hot or not _cached_fast_path(method, request, call):
+        call.caller = _authenticate(call.metadata, remembered=hot)
+    if not call.caller.has_perm(method.permission):
+        raise RpcError(
+            grpc.StatusCode.PERMISSION_DENIED,
+            "permission_denied",
+            "You do not have permission to do this.",
+        )
+    if isinstance(request, Unreadable):
+        raise RpcError(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "invalid",
+            f"The request is not a {request.type_name}: {str(request.error)[:200]}",
+        )
+    with acting_as(call.caller.actor, source="grpc"):
+        if method.reads:
+            return read_on_replica(lambda: method.handler(request, call))
+        return method.handler(request, call)
+
+
 def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Message:
     """One call of ``method``: everything the module docstring says, around its handler."""
     started = time.perf_counter()
@@ -191,54 +234,44 @@ def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Mess
     code = grpc.StatusCode.OK
     error: RpcError | None = None
     response = None
-    reset_queries()
-    close_old_connections()
     try:
         try:
-            hot = method.hot is not None and not isinstance(request, Unreadable)
-            if not hot or not _cached_fast_path(method, request, call):
-                call.caller = _authenticate(metadata)
-            if not call.caller.has_perm(method.permission):
-                raise RpcError(
-                    grpc.StatusCode.PERMISSION_DENIED,
-                    "permission_denied",
-                    "You do not have permission to do this.",
-                )
-            if isinstance(request, Unreadable):
-                raise RpcError(
-                    grpc.StatusCode.INVALID_ARGUMENT,
-                    "invalid",
-                    f"The request is not a {request.type_name}: {str(request.error)[:200]}",
-                )
-            with acting_as(call.caller.actor, source="grpc"):
-                if method.reads:
-                    response = read_on_replica(lambda: method.handler(request, call))
-                else:
-                    response = method.handler(request, call)
+            reset_queries()
+            close_old_connections()  # as Django does when a request starts and ends
+            with request_context():  # reads after the call's writes stay on the primary
+                response = _answer(method, request, call)
         except Exception as exc:  # every failure is answered as a status, never raised
             error = error_of(exc)
             code = error.status_code
         finally:
-            close_old_connections()
-        context.set_trailing_metadata([(REQUEST_ID_KEY, request_id), *call._trailers])
-        seconds = time.perf_counter() - started
-        for observer in _observers:
-            observer(method.name, code.name, seconds)
-        level = logging.ERROR if code == grpc.StatusCode.INTERNAL else logging.INFO
-        if logger.is_enabled_for(level):
-            logger.log(
-                level,
-                "rpc",
-                method=method.name,
-                code=code.name,
-                duration_ms=round(seconds * 1000, 3),
-                actor=call.caller.actor if call.caller else None,
-            )
+            with contextlib.suppress(Exception):
+                close_old_connections()
+        try:
+            _finish(method, call, request_id, code, time.perf_counter() - started)
+        except Exception:  # bookkeeping never turns an answer into grpcio's UNKNOWN
+            logger.exception("rpc_bookkeeping_failed", method=method.name)
     finally:
         structlog.contextvars.reset_contextvars(**tokens)
     if error is not None:
         context.abort_with_status(status_of(error))
     return response
+
+
+def _finish(method: Rpc, call: Call, request_id: str, code, seconds: float) -> None:
+    """The trailers, the metrics and the call's log line."""
+    call.context.set_trailing_metadata([(REQUEST_ID_KEY, request_id), *call._trailers])
+    for observer in _observers:
+        observer(method.name, code.name, seconds)
+    level = logging.ERROR if code == grpc.StatusCode.INTERNAL else logging.INFO
+    if logger.is_enabled_for(level):
+        logger.log(
+            level,
+            "rpc",
+            method=method.name,
+            code=code.name,
+            duration_ms=round(seconds * 1000, 3),
+            actor=call.caller.actor if call.caller else None,
+        )
 
 
 def generic_handler() -> grpc.GenericRpcHandler:

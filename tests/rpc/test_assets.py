@@ -12,6 +12,7 @@ from assets.models import Asset, AssetDeployment
 from chains.models import Chain
 from registry.roles import STEWARD, VIEWER
 from tests.conftest import token_client
+from tests.events.worker import wait_for
 from tests.factories import AssetDeploymentFactory, AssetFactory, ChainFactory, evm_address
 from tests.rpc.conftest import error_details, rpc_error
 
@@ -627,6 +628,36 @@ def test_a_deployment_by_address_is_answered_from_the_cache(stub, client_modules
         )
     assert get(str(usdc.deployment_id)).decimals == 9
     assert get(address).decimals == 6
+
+
+def test_an_answer_cached_before_deployments_carried_their_times_is_read_from_the_database(
+    stub, client_modules, viewer_md, usdc
+):
+    """After an upgrade, an answer cached by the previous version (no chain name, times
+    or version) is still in Redis until its TTL: the address form answers the row."""
+    import orjson
+
+    from assets.lookups import deployment_key
+    from registry import cache
+
+    request = client_modules.service.GetAssetDeploymentRequest(
+        deployment_id=f"ethereum:{USDC_ETHEREUM}"
+    )
+    key = deployment_key("ethereum", USDC_ETHEREUM)
+
+    def cached():  # stored once the factory's write no longer fences the key
+        assert stub.GetAssetDeployment(request, metadata=viewer_md).deployment.decimals == 6
+        return cache.decode(cache.read_keys([key])[0])
+
+    found, body = wait_for(cached, 10, "the deployment answer to be cached")
+    answer = orjson.loads(body)
+    for field in ("chain_name", "version", "created_at", "updated_at", "metadata"):
+        answer["deployment"].pop(field, None)
+    cache.redis_state.available().set(key, cache.encode((found, orjson.dumps(answer))))
+
+    answer, call = stub.GetAssetDeployment.with_call(request, metadata=viewer_md)
+    assert (answer.deployment.chain_name, answer.deployment.decimals) == ("Ethereum", 6)
+    assert dict(call.trailing_metadata())["etag"] == '"1"'
 
 
 def test_renaming_a_chain_renames_it_in_the_cached_deployment(
