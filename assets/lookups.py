@@ -146,7 +146,7 @@ def load_deployments(requests: list[dict]) -> list[cache.Answer]:
             chain_id__in={chain for chain, _ in wanted},
             address_key__in={a.lower() for _, a in wanted},
         )
-        .select_related("asset")
+        .select_related("asset", "chain")
     )
     found = {}
     for deployment in rows:
@@ -173,6 +173,14 @@ def load_deployments(requests: list[dict]) -> list[cache.Answer]:
                             "decimals": deployment.decimals,
                             "is_native": deployment.is_native,
                             "is_canonical": deployment.is_canonical,
+                            # What gRPC's AssetDeployment shows besides (chain_keys).
+                            "chain_name": deployment.chain.name,
+                            "is_verified": deployment.is_verified,
+                            "deployed_at": deployment.deployed_at,
+                            "metadata": deployment.metadata,
+                            "created_at": deployment.created_at,
+                            "updated_at": deployment.updated_at,
+                            "version": deployment.version,
                         },
                         "asset": summaries[deployment.asset_id],
                         "symbol_collisions": collision_set(deployment.asset.symbol_key, sets),
@@ -340,6 +348,16 @@ def keys_for_symbols(symbol_key_values, fresh_asset_ids=()) -> set[str]:
     return cache.keys_for_assets(ids) | {symbol_key(value) for value in values}
 
 
+def chain_keys(chain_ids: set) -> set[str]:
+    """The keys of the deployment answers that show these chains' names."""
+    rows = (
+        AssetDeployment.objects.filter(chain_id__in=chain_ids)
+        .exclude(address="")
+        .values_list("chain_id", "address")
+    )
+    return {deployment_key(chain_id, address) for chain_id, address in rows}
+
+
 def deployments_to_warm(limit: int | None):
     """warm_cache: every resolvable deployment that has an address."""
     rows = (
@@ -361,6 +379,7 @@ def register() -> None:
     """The asset lookups, their warm-up, and who may read them (whoever may read assets)."""
     register_read_permission("assets.view_asset")
     cache.register_asset_keys(asset_keys)
+    cache.register_chain_keys(chain_keys)
     lookups = {
         "deployment": (
             "deployment",

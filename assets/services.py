@@ -246,8 +246,8 @@ def deployment_create(
     *,
     asset: Asset,
     chain: Chain,
-    address: str,
     decimals: int,
+    address: str = "",  # a native asset may have none; the model refuses it otherwise
     is_native: bool = False,
     is_canonical: bool = False,
     **fields: Any,

@@ -60,6 +60,7 @@ class Chain(RegistryModel):
                 condition=~Q(chain_type=ChainType.EVM) | Q(network_id__isnull=False),
                 name="chain_evm_has_network_id",
                 violation_error_message="An EVM chain needs its EIP-155 network id.",
+                violation_error_code="network_id",  # the field to blame
             ),
         ]
 

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from chains.models import Chain
+from registry.cache import invalidate, keys_for_chains
 from registry.events.outbox import record
 from registry.services import Writes, validated_create, validated_delete, validated_update
 
@@ -36,9 +37,12 @@ def chain_update(
     *, chain: Chain, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
     """Change a chain's fields; returns the names of the fields that changed."""
-    return validated_update(
+    changed = validated_update(
         chain, changes, expected_version=expected_version, event="chain_updated"
     )
+    if "name" in changed:  # the deployment answers show it
+        invalidate(keys_for_chains({chain.pk}), recompute=lambda: keys_for_chains({chain.pk}))
+    return changed
 
 
 @transaction.atomic

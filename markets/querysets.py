@@ -21,9 +21,14 @@ class MarketQuerySet(RegistryQuerySet):
         return self.filter(delisted_at__isnull=True)
 
     def resolvable(self):
-        """Current markets whose underlying asset is live; a deleted asset's markets stop
-        resolving."""
-        return self.current().of_live("instrument__underlying_asset")
+        """Current markets whose assets (underlying, quote and settlement) are all live:
+        a deleted asset's markets stop resolving, whichever role it plays, so a pre-trade
+        check by one fails closed rather than weighing the other assets alone."""
+        return self.current().of_live(
+            "instrument__underlying_asset",
+            "instrument__quote_asset",
+            "instrument__settlement_asset",
+        )
 
     def as_of(self, moment):
         """Markets that were in force at ``moment`` (listed by then, not yet delisted)."""

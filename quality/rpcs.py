@@ -60,6 +60,7 @@ from registry.grpc.fields import (
 )
 from registry.pb.cqc.assets.v1 import assets_pb2
 from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
+from registry.replicas import read_on_replica
 
 # Contract number -> the registry's value, by name; the registry's own flag types have none.
 FLAG_TYPES = {
@@ -136,7 +137,9 @@ def list_quality_flags(request, call):
     if asset_id is not None and not include_resolved:
         flags = active_flags_cached(asset_id, min_severity)
     else:
-        flags = flags_stored(asset_id, min_severity, include_resolved)
+        flags = read_on_replica(
+            lambda: list(flags_stored(asset_id, min_severity, include_resolved))
+        )
     return service.ListQualityFlagsResponse(flags=[flag_message(flag) for flag in flags])
 
 
@@ -188,9 +191,6 @@ def register() -> None:
     register_rpc(
         "ResolveQualityFlag", resolve_quality_flag, permission="quality.change_assetqualityflag"
     )
-    register_rpc(
-        "ListQualityFlags",
-        list_quality_flags,
-        permission="quality.view_assetqualityflag",
-        reads=True,
-    )
+    # Not a replica read as a whole: the pre-trade read's cache miss loads from a
+    # caught-up replica by itself (registry.cache); the database path reads a replica.
+    register_rpc("ListQualityFlags", list_quality_flags, permission="quality.view_assetqualityflag")

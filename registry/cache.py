@@ -731,6 +731,24 @@ def keys_for_assets(asset_ids: Iterable) -> set[str]:
     return set().union(*(provider(ids) for provider in _asset_key_providers))
 
 
+ChainKeyProvider = Callable[[set], set[str]]
+_chain_key_providers: list[ChainKeyProvider] = []
+
+
+def register_chain_keys(provider: ChainKeyProvider) -> None:
+    """Apps register ``provider(chain_ids) -> keys`` for every cached answer that shows
+    a chain's name (the chains app, below them, asks when one is renamed)."""
+    _chain_key_providers.append(provider)
+
+
+def keys_for_chains(chain_ids: Iterable) -> set[str]:
+    """Every cached key whose answer shows one of these chains' names."""
+    ids = set(chain_ids)
+    if not ids:
+        return set()
+    return set().union(*(provider(ids) for provider in _chain_key_providers))
+
+
 # --- lookups the resolve endpoints dispatch to -------------------------------------------
 
 

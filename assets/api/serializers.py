@@ -15,7 +15,11 @@ from assets.models import (
     AssetRelationship,
 )
 from registry.api.schema import register_resolve_answer
-from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
+from registry.api.serializers import (
+    MetadataField,
+    RegistryModelSerializer,
+    RegistryPrimaryKeyRelatedField,
+)
 
 BOOKKEEPING = ("created_at", "updated_at", "version")
 
@@ -233,8 +237,28 @@ class AssetSummaryWithFlagsSerializer(AssetSummarySerializer):
         return {**summary, **contributed, **fields}
 
 
+# The deployment of a by-address answer: the summary, and what the gRPC AssetDeployment
+# message shows besides (GetAssetDeployment answers from it). No docstring, as above.
+class ResolvedDeploymentSerializer(DeploymentSummarySerializer):
+    chain_name = serializers.CharField(
+        source="chain.name", read_only=True, help_text="The chain's name."
+    )
+    metadata = MetadataField(read_only=True)
+
+    class Meta(DeploymentSummarySerializer.Meta):
+        fields = (
+            *DeploymentSummarySerializer.Meta.fields,
+            "chain_name",
+            "is_verified",
+            "deployed_at",
+            "metadata",
+            *BOOKKEEPING,
+        )
+        read_only_fields = fields
+
+
 class DeploymentAnswerSerializer(serializers.Serializer):
-    deployment = DeploymentSummarySerializer()
+    deployment = ResolvedDeploymentSerializer()
     asset = AssetSummaryWithFlagsSerializer()
     symbol_collisions = SymbolCollisionsSerializer(
         help_text="Every live asset that shares the asset's symbol."

@@ -56,8 +56,14 @@ def _is_entry(value: bytes | None) -> bool:
 
 def auth_key_of(request) -> str | None:
     """The cache key of the request's token, to read along with an answer."""
+    return auth_key_of_header(request.META.get("HTTP_AUTHORIZATION", ""))
+
+
+def auth_key_of_header(header: str) -> str | None:
+    """The cache key of the token an ``Authorization`` value names (the HTTP header, or
+    the gRPC ``authorization`` metadata)."""
     try:
-        token = token_of(request.META.get("HTTP_AUTHORIZATION", ""))
+        token = token_of(header)
     except AuthorizationError:
         return None
     return _auth_key(hash_token(token)) if token else None

@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
@@ -50,6 +51,53 @@ def _after(ordering: list[str], values: list) -> Q:
     return condition
 
 
+@dataclass(frozen=True)
+class KeysetPage:
+    rows: list
+    next_page_token: str | None
+    total_count: int
+
+
+def keyset_page(queryset, ordering: list[str], page_size: int, token: str | None) -> KeysetPage:
+    """One page of ``queryset`` in ``ordering`` (complete_ordering's: it ends with the
+    primary key), after the row ``token`` names (None: the first page). What the REST
+    lists answer, callable without a request (the gRPC lists answer the same)."""
+    queryset = queryset.order_by(*ordering)
+    total_count = queryset.count()
+    if token:
+        position = _decode(token)
+        if position.get("o") != ordering or len(position["k"]) != len(ordering):
+            raise ValidationError(
+                {"page_token": ["The token belongs to a list with another ordering."]}
+            )
+        try:
+            queryset = queryset.filter(_after(ordering, position["k"]))
+            rows = list(queryset[: page_size + 1])
+        except (DjangoValidationError, ValueError, TypeError):
+            raise ValidationError({"page_token": ["Not a page token this API issued."]}) from None
+    else:
+        rows = list(queryset[: page_size + 1])
+    next_page_token = None
+    if len(rows) > page_size:
+        rows = rows[:page_size]
+        last = rows[-1]
+        values = [
+            last[field] if isinstance(last, dict) else getattr(last, field)
+            for field in (term.lstrip("-") for term in ordering)
+        ]
+        next_page_token = _encode(ordering, values)
+    return KeysetPage(rows, next_page_token, total_count)
+
+
+def complete_ordering(ordering, model) -> list[str]:
+    """``ordering`` completed by the primary key, so that it is total."""
+    ordering = list(ordering or [])
+    pk_name = model._meta.pk.attname
+    if not any(term.lstrip("-") in (pk_name, "pk") for term in ordering):
+        ordering.append(pk_name)
+    return ordering
+
+
 class KeysetPagination(BasePagination):
     page_size = 50
     max_page_size = 1000
@@ -59,34 +107,15 @@ class KeysetPagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.page_size = self._page_size(request)
         ordering = self._ordering(request, queryset, view)
-        queryset = queryset.order_by(*ordering)
-        self.total_count = queryset.count()
-        token = request.query_params.get(self.page_token_query_param)
-        if token:
-            position = _decode(token)
-            if position.get("o") != ordering or len(position["k"]) != len(ordering):
-                raise ValidationError(
-                    {"page_token": ["The token belongs to a list with another ordering."]}
-                )
-            try:
-                queryset = queryset.filter(_after(ordering, position["k"]))
-                rows = list(queryset[: self.page_size + 1])
-            except (DjangoValidationError, ValueError, TypeError):
-                raise ValidationError(
-                    {"page_token": ["Not a page token this API issued."]}
-                ) from None
-        else:
-            rows = list(queryset[: self.page_size + 1])
-        self.next_page_token = None
-        if len(rows) > self.page_size:
-            rows = rows[: self.page_size]
-            last = rows[-1]
-            values = [
-                last[field] if isinstance(last, dict) else getattr(last, field)
-                for field in (term.lstrip("-") for term in ordering)
-            ]
-            self.next_page_token = _encode(ordering, values)
-        return rows
+        page = keyset_page(
+            queryset,
+            ordering,
+            self.page_size,
+            request.query_params.get(self.page_token_query_param),
+        )
+        self.total_count = page.total_count
+        self.next_page_token = page.next_page_token
+        return page.rows
 
     def get_paginated_response(self, data):
         return Response(
@@ -157,7 +186,4 @@ class KeysetPagination(BasePagination):
                 ordering = list(backend().get_ordering(request, queryset, view) or [])
         if not ordering:
             ordering = list(getattr(view, "ordering", None) or [])
-        pk_name = queryset.model._meta.pk.attname
-        if not any(term.lstrip("-") in (pk_name, "pk") for term in ordering):
-            ordering.append(pk_name)
-        return ordering
+        return complete_ordering(ordering, queryset.model)

@@ -11,6 +11,7 @@ answers any error as the status REST's status maps to (registry.grpc.errors). Th
 database connection is handled as Django handles it around a request.
 """
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -19,17 +20,26 @@ from dataclasses import dataclass
 import grpc
 import structlog
 from django.db import close_old_connections, reset_queries
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
+from knox.auth import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
-from registry.actors import acting_as
-from registry.api.authentication import SCHEMES_HINT, AuthorizationError
-from registry.api.fastauth import Caller, authenticate_header
+from registry import cache
+from registry.actors import acting_as, actor_id
+from registry.api.authentication import SCHEMES_HINT, AuthorizationError, token_of
+from registry.api.fastauth import (
+    Caller,
+    auth_key_of_header,
+    authenticate_header,
+    remembered_caller,
+)
 from registry.api.viewsets import VERSION_MAX
 from registry.exceptions import StaleVersionError
 from registry.grpc.errors import RpcError, error_of, status_of
+from registry.metrics import count_cache_lookups
 from registry.numbers import ascii_integer
 from registry.pb.cqc.services.v1 import asset_registry_pb2
-from registry.replicas import read_on_replica
+from registry.replicas import read_on_replica, request_context
 from registry.requestlog import accepted_request_id, new_request_id
 
 logger = structlog.get_logger(__name__)
@@ -50,6 +60,8 @@ class Call:
         self.context = context
         self.metadata = metadata
         self.caller: Caller | None = None
+        # A hot read's answer, when the caller and the answer were both in Redis.
+        self.cached: cache.Answer | None = None
         self._trailers: list[tuple[str, str]] = []
 
     def expected_version(self) -> int | None:
@@ -70,12 +82,18 @@ class Call:
         self._trailers.append((ETAG_KEY, f'"{instance.version}"'))
 
 
+# A hot read's (lookup type, parameters) for a request and its metadata; ValueError or
+# an RpcError when the request cannot name one (the handler then says why).
+HotLookup = Callable[[Message, dict[str, str]], tuple[str, dict]]
+
+
 @dataclass(frozen=True)
 class Rpc:
     name: str
     handler: Callable[[Message, Call], Message]
     permission: str  # app_label.codename, as the REST endpoint's model permission
     reads: bool  # a read a PostgreSQL replica may answer (registry.replicas)
+    hot: HotLookup | None = None
 
     @property
     def method(self):
@@ -86,15 +104,22 @@ _rpcs: dict[str, Rpc] = {}
 
 
 def register_rpc(
-    name: str, handler: Callable[[Message, Call], Message], *, permission: str, reads: bool = False
+    name: str,
+    handler: Callable[[Message, Call], Message],
+    *,
+    permission: str,
+    reads: bool = False,
+    hot: HotLookup | None = None,
 ) -> None:
     """Called from an app's ``rpcs.register()``: ``handler`` answers the method ``name``
-    for callers with ``permission``; ``reads``: a replica may answer it."""
+    for callers with ``permission``; ``reads``: a replica may answer it; ``hot``: the
+    hot lookup whose cached answer it gives, read with the caller in one round trip
+    (``call.cached``), as /api/v1/resolve/ does."""
     if name not in SERVICE.methods_by_name:
         raise LookupError(f"{SERVICE_NAME} has no method {name}.")
     if name in _rpcs and _rpcs[name].handler is not handler:
         raise LookupError(f"{name} is already answered by {_rpcs[name].handler}.")
-    _rpcs[name] = Rpc(name, handler, permission, reads)
+    _rpcs[name] = Rpc(name, handler, permission, reads, hot)
 
 
 def registered() -> dict[str, Rpc]:
@@ -115,9 +140,26 @@ def observe_calls(observer: Callable[[str, str, float], None]) -> None:
     _observers.append(observer)
 
 
-def _authenticate(metadata: dict[str, str]) -> Caller:
+def _live_caller(header: str) -> Caller | None:
+    """The caller by knox, with the permissions the database holds now: what REST's
+    authentication gives a write, so a role taken away stops writes at once."""
+    token = token_of(header)
+    if token is None:
+        return None
     try:
-        caller = authenticate_header(metadata.get("authorization", ""))
+        user, _ = TokenAuthentication().authenticate_credentials(token.encode())
+    except AuthenticationFailed as error:
+        raise AuthorizationError(str(error.detail)) from None
+    return Caller(actor_id(user), user.get_all_permissions())
+
+
+def _authenticate(metadata: dict[str, str], *, remembered: bool = False) -> Caller:
+    """The caller the ``authorization`` metadata names. ``remembered``: as the REST hot
+    path, from Redis for up to HOT_AUTH_CACHE_SECONDS (the hot reads); otherwise as the
+    REST API, from the database."""
+    header = metadata.get("authorization", "")
+    try:
+        caller = authenticate_header(header) if remembered else _live_caller(header)
     except AuthorizationError as error:
         raise RpcError(
             grpc.StatusCode.UNAUTHENTICATED, "authentication_failed", str(error)
@@ -129,6 +171,54 @@ def _authenticate(metadata: dict[str, str]) -> Caller:
             f"No credentials; {SCHEMES_HINT.replace('Authorization:', 'metadata authorization:')}.",
         )
     return caller
+
+
+def _cached_fast_path(method: Rpc, request: Message, call: Call) -> bool:
+    """The caller and a hot read's answer in one Redis round trip (one MGET), as
+    registry.api.resolve.cached_fast_path: True when both were there and the caller may
+    read it; the full path takes over otherwise."""
+    auth_key = auth_key_of_header(call.metadata.get("authorization", ""))
+    if auth_key is None:
+        return False
+    try:
+        lookup_type, params = method.hot(request, call.metadata)
+        lookup = cache.lookup(lookup_type)
+        key = lookup.key_of(lookup.parse(params))
+    except (ValueError, RpcError):
+        return False
+    remembered, value = cache.guarded(
+        "read", lambda: cache.read_keys([auth_key, key]), (None, None)
+    )
+    caller = remembered_caller(remembered)
+    answer = cache.decode(value)
+    if caller is None or answer is None or not answer[0] or not caller.has_perm(method.permission):
+        return False
+    count_cache_lookups(lookup.family, hits=1)
+    call.caller, call.cached = caller, answer
+    return True
+
+
+def _answer(method: Rpc, request, call: Call) -> Message:
+    """Authenticate, authorize, read the request and run the handler as the caller."""
+    hot = method.hot is not None and not isinstance(request, Unreadable)
+    if not hot or not _cached_fast_path(method, request, call):
+        call.caller = _authenticate(call.metadata, remembered=hot)
+    if not call.caller.has_perm(method.permission):
+        raise RpcError(
+            grpc.StatusCode.PERMISSION_DENIED,
+            "permission_denied",
+            "You do not have permission to do this.",
+        )
+    if isinstance(request, Unreadable):
+        raise RpcError(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "invalid",
+            f"The request is not a {request.type_name}: {str(request.error)[:200]}",
+        )
+    with acting_as(call.caller.actor, source="grpc"):
+        if method.reads:
+            return read_on_replica(lambda: method.handler(request, call))
+        return method.handler(request, call)
 
 
 def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Message:
@@ -144,51 +234,49 @@ def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Mess
     code = grpc.StatusCode.OK
     error: RpcError | None = None
     response = None
-    reset_queries()
-    close_old_connections()
     try:
         try:
-            call.caller = _authenticate(metadata)
-            if not call.caller.has_perm(method.permission):
-                raise RpcError(
-                    grpc.StatusCode.PERMISSION_DENIED,
-                    "permission_denied",
-                    "You do not have permission to do this.",
-                )
-            with acting_as(call.caller.actor, source="grpc"):
-                if method.reads:
-                    response = read_on_replica(lambda: method.handler(request, call))
-                else:
-                    response = method.handler(request, call)
+            reset_queries()
+            close_old_connections()  # as Django does when a request starts and ends
+            with request_context():  # reads after the call's writes stay on the primary
+                response = _answer(method, request, call)
         except Exception as exc:  # every failure is answered as a status, never raised
             error = error_of(exc)
             code = error.status_code
         finally:
-            close_old_connections()
-        trailers = [(REQUEST_ID_KEY, request_id), *call._trailers]
-        context.set_trailing_metadata(trailers)
-        seconds = time.perf_counter() - started
-        for observer in _observers:
-            observer(method.name, code.name, seconds)
-        level = logging.ERROR if code == grpc.StatusCode.INTERNAL else logging.INFO
-        if logger.is_enabled_for(level):
-            logger.log(
-                level,
-                "rpc",
-                method=method.name,
-                code=code.name,
-                duration_ms=round(seconds * 1000, 3),
-                actor=call.caller.actor if call.caller else None,
-            )
+            with contextlib.suppress(Exception):
+                close_old_connections()
+        try:
+            _finish(method, call, request_id, code, time.perf_counter() - started)
+        except Exception:  # bookkeeping never turns an answer into grpcio's UNKNOWN
+            logger.exception("rpc_bookkeeping_failed", method=method.name)
     finally:
         structlog.contextvars.reset_contextvars(**tokens)
     if error is not None:
         # Not abort_with_status(), which would replace the trailers: the request id goes
         # beside the status details.
         status = status_of(error)
-        context.set_trailing_metadata([*trailers, *status.trailing_metadata])
+        trailers = [(REQUEST_ID_KEY, request_id), *call._trailers, *status.trailing_metadata]
+        context.set_trailing_metadata(trailers)
         context.abort(status.code, status.details)
     return response
+
+
+def _finish(method: Rpc, call: Call, request_id: str, code, seconds: float) -> None:
+    """The trailers, the metrics and the call's log line."""
+    call.context.set_trailing_metadata([(REQUEST_ID_KEY, request_id), *call._trailers])
+    for observer in _observers:
+        observer(method.name, code.name, seconds)
+    level = logging.ERROR if code == grpc.StatusCode.INTERNAL else logging.INFO
+    if logger.is_enabled_for(level):
+        logger.log(
+            level,
+            "rpc",
+            method=method.name,
+            code=code.name,
+            duration_ms=round(seconds * 1000, 3),
+            actor=call.caller.actor if call.caller else None,
+        )
 
 
 def generic_handler() -> grpc.GenericRpcHandler:
@@ -200,10 +288,30 @@ def generic_handler() -> grpc.GenericRpcHandler:
         response_class = _message_class(descriptor.output_type)
         handlers[name] = grpc.unary_unary_rpc_method_handler(
             lambda request, context, method=method: invoke(method, request, context),
-            request_deserializer=request_class.FromString,
+            request_deserializer=_parser_of(request_class),
             response_serializer=response_class.SerializeToString,
         )
     return grpc.method_handlers_generic_handler(SERVICE_NAME, handlers)
+
+
+class Unreadable:
+    """A request whose bytes are no message of the method's type (invalid UTF-8 in a
+    string, a truncated field): answered INVALID_ARGUMENT like any bad input, where
+    grpcio itself would answer INTERNAL."""
+
+    def __init__(self, type_name: str, error: Exception) -> None:
+        self.type_name = type_name
+        self.error = error
+
+
+def _parser_of(request_class: type[Message]):
+    def parse(data: bytes):
+        try:
+            return request_class.FromString(data)
+        except DecodeError as error:
+            return Unreadable(request_class.DESCRIPTOR.full_name, error)
+
+    return parse
 
 
 def _message_class(descriptor) -> type[Message]:

@@ -20,20 +20,29 @@ from decimal import Decimal
 import grpc
 import pytest
 from django.db.models import Q
-from google.protobuf import descriptor_pool, message_factory
+from google.protobuf import descriptor_pool, json_format, message_factory
 from google.protobuf.message import Message
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
 
-from assets.models import AssetGroup, AssetGroupMember, AssetIdentifier, AssetRelationship
+from assets.models import (
+    Asset,
+    AssetDeployment,
+    AssetGroup,
+    AssetGroupMember,
+    AssetIdentifier,
+    AssetRelationship,
+)
 from chains.models import Chain
+from markets.models import Instrument, Market
 from quality import services as quality_services
 from quality.choices import Severity
 from quality.models import AssetQualityFlag
 from tests.contracts.compare import assert_no_unknown_fields, service_structure, structure
 from tests.contracts.loader import SERVICE, contract_enum, contract_service
 from tests.factories import (
+    AssetDeploymentFactory,
     AssetFactory,
     AssetGroupFactory,
     AssetGroupMemberFactory,
@@ -41,6 +50,8 @@ from tests.factories import (
     AssetQualityFlagFactory,
     AssetRelationshipFactory,
     ChainFactory,
+    InstrumentFactory,
+    MarketFactory,
     VenueAssetFactory,
     VenueFactory,
 )
@@ -71,13 +82,15 @@ def call_method(address: str, method: str, request: Message, metadata) -> tuple[
 class WireCase:
     """``request()`` writes the rows the call needs and returns the request's fields (by
     the contract's names); ``check(answer, request)`` holds the answer to the database.
-    ``token`` is the caller's role: "viewer", "steward" or "auditor"."""
+    ``token`` is the caller's role: "viewer", "steward" or "auditor"; ``metadata`` what
+    else the call sends (a market type the contract has no field for)."""
 
     method: str
     request: Callable[[], dict]
     check: Callable[[Message, Message], None]
     token: str = "viewer"
     name: str = ""
+    metadata: tuple[tuple[str, str], ...] = ()  # sent after the token
 
     @property
     def id(self) -> str:
@@ -517,6 +530,577 @@ def check_remove_asset_from_group(answer, request) -> None:
     ).exists()
 
 
+# --- Assets and their deployments; CreateChain ----------------------------------------------
+
+ASSET_TYPE = "cqc.assets.v1.AssetType"
+USDC_ETHEREUM = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+
+
+def assert_asset_is(sent, asset: Asset) -> None:
+    assert (sent.asset_id, sent.symbol, sent.name) == (str(asset.pk), asset.symbol, asset.name)
+    assert sent.asset_type == contract_number(ASSET_TYPE, f"ASSET_TYPE_{asset.asset_type}")
+    assert (sent.category, sent.description) == (asset.category, asset.description)
+    assert (sent.logo_url, sent.website_url) == (asset.logo_url, asset.website_url)
+    assert as_datetime(sent.created_at) == asset.created_at
+    assert as_datetime(sent.updated_at) == asset.updated_at
+
+
+def a_new_token() -> dict:
+    return {
+        "symbol": "WETH",
+        "name": "Wrapped Ether",
+        "asset_type": contract_number(ASSET_TYPE, "ASSET_TYPE_ERC20"),
+        "category": "wrapped",
+        "website_url": "https://weth.io",
+    }
+
+
+def check_create_asset(answer, request) -> None:
+    asset = Asset.objects.get(symbol="WETH")
+    assert (asset.name, asset.asset_type, asset.category) == ("Wrapped Ether", "ERC20", "wrapped")
+    assert_asset_is(answer.asset, asset)
+
+
+def an_asset(**fields) -> Callable[[], dict]:
+    return lambda: {"asset_id": str(AssetFactory(symbol="UNI", category="defi").pk), **fields}
+
+
+def check_get_asset(answer, request) -> None:
+    assert_asset_is(answer.asset, Asset.objects.get(pk=request.asset_id))
+
+
+def check_update_asset(answer, request) -> None:
+    asset = Asset.objects.get(pk=request.asset_id)
+    assert (asset.symbol, asset.name, asset.category, asset.version) == (
+        "UNI",
+        "Uniswap",
+        "defi",
+        2,
+    )
+    assert_asset_is(answer.asset, asset)
+
+
+def check_delete_asset(answer, request) -> None:
+    assert answer.HasField("success") and answer.success is True
+    assert Asset.all_objects.get(pk=request.asset_id).deleted_at is not None
+
+
+def three_assets() -> dict:
+    for symbol in ("ETH", "BTC", "SOL"):
+        AssetFactory(symbol=symbol)
+    return {"page_size": 2}
+
+
+def check_list_assets(answer, request) -> None:
+    assets = list(Asset.objects.order_by("symbol_key", "asset_id")[:2])
+    assert [sent.symbol for sent in answer.assets] == ["BTC", "ETH"]
+    for sent, asset in zip(answer.assets, assets, strict=True):
+        assert_asset_is(sent, asset)
+    assert answer.total_count == 3 and answer.next_page_token
+
+
+def usd_coins() -> dict:
+    for symbol, name in (("XUSD", "Some usd"), ("USDC", "USD Coin"), ("USDCE", "Bridged")):
+        AssetFactory(symbol=symbol, name=name)
+    return {"query": "usdc", "limit": 10}
+
+
+def check_search_assets(answer, request) -> None:
+    assert [sent.symbol for sent in answer.assets] == ["USDC", "USDCE"]  # exact, then prefix
+    for sent in answer.assets:
+        assert_asset_is(sent, Asset.objects.get(pk=sent.asset_id))
+
+
+def assert_deployment_is(sent, deployment: AssetDeployment) -> None:
+    assert sent.deployment_id == str(deployment.deployment_id)
+    assert (sent.asset_id, sent.chain_id) == (str(deployment.asset_id), deployment.chain_id)
+    assert (sent.chain_name, sent.address) == (deployment.chain.name, deployment.address)
+    assert sent.decimals == deployment.decimals
+    assert as_datetime(sent.created_at) == deployment.created_at
+    assert as_datetime(sent.updated_at) == deployment.updated_at
+    assert sent.metadata["cqar_is_native"] is deployment.is_native
+    assert sent.metadata["cqar_is_canonical"] is deployment.is_canonical
+
+
+def an_asset_and_a_chain() -> dict:
+    ChainFactory(chain_id="ethereum", name="Ethereum", network_id=1)
+    return {
+        "asset_id": str(AssetFactory(symbol="USDC").pk),
+        "chain_id": "ethereum",
+        "contract_address": USDC_ETHEREUM.lower(),
+        "decimals": 6,
+        "is_native": False,
+    }
+
+
+def check_create_asset_deployment(answer, request) -> None:
+    deployment = AssetDeployment.objects.get(asset_id=request.asset_id)
+    assert (deployment.address, deployment.decimals) == (USDC_ETHEREUM, 6)
+    assert_deployment_is(answer.deployment, deployment)
+
+
+def a_deployment(by_address: bool) -> Callable[[], dict]:
+    def request() -> dict:
+        chain = ChainFactory(chain_id="ethereum", name="Ethereum", network_id=1)
+        deployment = AssetDeploymentFactory(chain=chain, address=USDC_ETHEREUM, decimals=6)
+        if by_address:
+            return {"deployment_id": f"ethereum:{USDC_ETHEREUM.lower()}"}
+        return {"deployment_id": str(deployment.deployment_id)}
+
+    return request
+
+
+def check_get_asset_deployment(answer, request) -> None:
+    assert_deployment_is(answer.deployment, AssetDeployment.objects.get())
+
+
+def an_asset_on_two_chains() -> dict:
+    asset = AssetFactory(symbol="USDC")
+    for chain_id, network_id in (("polygon", 137), ("arbitrum", 42161)):
+        chain = ChainFactory(chain_id=chain_id, network_id=network_id)
+        AssetDeploymentFactory(asset=asset, chain=chain)
+    AssetDeploymentFactory()  # another asset's
+    return {"asset_id": str(asset.pk)}
+
+
+def check_list_asset_deployments(answer, request) -> None:
+    deployments = list(AssetDeployment.objects.filter(asset_id=request.asset_id))
+    assert [sent.chain_id for sent in answer.deployments] == ["arbitrum", "polygon"]
+    for sent, deployment in zip(answer.deployments, deployments, strict=True):
+        assert_deployment_is(sent, deployment)
+
+
+def a_new_chain_and_its_native_asset() -> dict:
+    AssetFactory(symbol="ETH", asset_type="NATIVE")
+    return {
+        "name": "Arbitrum One",
+        "chain_type": "EVM",
+        "chain_id": 42161,
+        "native_asset_symbol": "ETH",
+        "block_explorer_url": "https://arbiscan.io",
+    }
+
+
+def check_create_chain(answer, request) -> None:
+    chain = Chain.objects.get(pk="arbitrum-one")  # the slug of its name
+    assert (chain.network_id, chain.explorer_url) == (42161, "https://arbiscan.io")
+    assert chain.native_asset.symbol == "ETH"
+    assert_chain_is(answer.chain, chain)
+
+
+# The metadata naming a venue symbol's market type (the contract has no field for it).
+MARKET_TYPE_KEY = "cqar-market-type"
+
+
+# --- Instruments -----------------------------------------------------------------------------
+
+EXPIRY = datetime(2099, 12, 26, 8, tzinfo=UTC)
+LISTED_AT = datetime(2024, 3, 1, 8, 30, 15, 123456, tzinfo=UTC)  # microseconds survive
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal as the contracts' string: normalized, never in exponent form."""
+    return format(value.normalize(), "f")
+
+
+def as_dict(struct) -> dict:
+    return json_format.MessageToDict(struct)
+
+
+def assert_bookkeeping_is(sent, instance) -> None:
+    assert as_datetime(sent.created_at) == instance.created_at
+    assert as_datetime(sent.updated_at) == instance.updated_at
+
+
+def assert_extensions_are(sent, expected: dict) -> None:
+    """What the detail message has no field for, exactly (an empty Struct is left out)."""
+    if expected:
+        assert as_dict(sent.extensions) == expected
+    else:
+        assert not sent.HasField("extensions")
+
+
+def bitcoin_and_tether() -> tuple[Asset, Asset]:
+    return AssetFactory(symbol="BTC"), AssetFactory(symbol="USDT")
+
+
+def contract_terms(*, inverse: bool = False, multiplier: str = "0.010") -> dict:
+    """A BTC/USDT contract's terms: linear settles in USDT, inverse in BTC. The multiplier
+    keeps a trailing zero, which the answer must not."""
+    btc, usdt = bitcoin_and_tether()
+    return {
+        "underlying_asset": btc,
+        "quote_asset": usdt,
+        "settlement_asset": btc if inverse else usdt,
+        "is_inverse": inverse,
+        "is_quanto": False,
+        "contract_multiplier": Decimal(multiplier),
+    }
+
+
+def instrument_id_of(make: Callable[[], Instrument]) -> Callable[[], dict]:
+    return lambda: {"instrument_id": str(make().pk)}
+
+
+def a_spot_pair() -> Instrument:
+    btc, usdt = bitcoin_and_tether()
+    return InstrumentFactory(underlying_asset=btc, quote_asset=usdt)
+
+
+def an_inverse_perpetual() -> Instrument:
+    # 1E+2 once normalized: the answer says "100"
+    return InstrumentFactory(
+        instrument_type="PERPETUAL", **contract_terms(inverse=True, multiplier="100.00")
+    )
+
+
+def a_linear_future() -> Instrument:
+    return InstrumentFactory(instrument_type="FUTURE", expiry=EXPIRY, **contract_terms())
+
+
+def a_put_option() -> Instrument:
+    return InstrumentFactory(
+        instrument_type="OPTION",
+        expiry=EXPIRY,
+        strike_price=Decimal("95000.500"),
+        option_type="PUT",
+        exercise_style="AMERICAN",
+        **contract_terms(),
+    )
+
+
+def lending_on_aave(instrument_type: str) -> Callable[[], Instrument]:
+    def make() -> Instrument:
+        aave = VenueFactory(venue_id="aave-v3", venue_type="LENDING")
+        usdc = AssetFactory(symbol="USDC")
+        return InstrumentFactory(
+            instrument_type=instrument_type,
+            underlying_asset=usdc,
+            quote_asset=None,
+            protocol=aave,
+            code=f"USDC-AAVE-V3-{instrument_type}",
+        )
+
+    return make
+
+
+def check_get_instrument(answer, request) -> None:
+    instrument = Instrument.objects.get(pk=request.instrument_id)
+    sent = answer.instrument
+    assert (sent.id, sent.instrument_type, sent.code) == (
+        str(instrument.pk),
+        instrument.instrument_type,
+        instrument.code,
+    )
+    assert_bookkeeping_is(sent, instrument)
+
+
+def check_get_spot_instrument(answer, request) -> None:
+    instrument = Instrument.objects.get(pk=request.instrument_id)
+    sent = answer.spot_instrument
+    assert sent.instrument_id == str(instrument.pk)
+    assert sent.base_asset_id == str(instrument.underlying_asset_id)
+    assert sent.quote_asset_id == str(instrument.quote_asset_id)
+    assert_extensions_are(sent, {})  # a spot pair settles in nothing
+    assert_bookkeeping_is(sent, instrument)
+
+
+def assert_contract_is(sent, instrument: Instrument) -> None:
+    """The terms PerpContract, FutureContract and OptionSeries share."""
+    assert sent.instrument_id == str(instrument.pk)
+    assert sent.underlying_asset_id == str(instrument.underlying_asset_id)
+    assert sent.contract_multiplier == decimal_text(instrument.contract_multiplier)
+    assert Decimal(sent.contract_multiplier) == instrument.contract_multiplier
+    assert_bookkeeping_is(sent, instrument)
+
+
+def assert_flags_are(sent, instrument: Instrument) -> None:
+    # false is sent as false: the contract declares them `optional`
+    assert sent.HasField("is_inverse") and sent.is_inverse is instrument.is_inverse
+    assert sent.HasField("is_quanto") and sent.is_quanto is instrument.is_quanto
+
+
+def settled_in(instrument: Instrument) -> dict:
+    return {
+        "cqar_quote_asset_id": str(instrument.quote_asset_id),
+        "cqar_settlement_asset_id": str(instrument.settlement_asset_id),
+    }
+
+
+def check_get_perp_contract(answer, request) -> None:
+    instrument = Instrument.objects.get(pk=request.instrument_id)
+    sent = answer.perp_contract
+    assert_contract_is(sent, instrument)
+    assert sent.contract_multiplier == "100"
+    assert_flags_are(sent, instrument)
+    assert sent.is_inverse is True
+    assert_extensions_are(sent, settled_in(instrument))
+
+
+def check_get_future_contract(answer, request) -> None:
+    instrument = Instrument.objects.get(pk=request.instrument_id)
+    sent = answer.future_contract
+    assert_contract_is(sent, instrument)
+    assert sent.contract_multiplier == "0.01"
+    assert as_datetime(sent.expiry) == instrument.expiry == EXPIRY
+    assert_flags_are(sent, instrument)
+    assert_extensions_are(sent, settled_in(instrument))
+
+
+def check_get_option_series(answer, request) -> None:
+    instrument = Instrument.objects.get(pk=request.instrument_id)
+    sent = answer.option_series
+    assert_contract_is(sent, instrument)
+    assert as_datetime(sent.expiry) == instrument.expiry
+    assert sent.strike_price == decimal_text(instrument.strike_price) == "95000.5"
+    assert (sent.option_type, sent.exercise_style) == ("PUT", "AMERICAN")
+    assert (sent.option_type, sent.exercise_style) == (
+        instrument.option_type,
+        instrument.exercise_style,
+    )
+    # OptionSeries has no is_inverse or is_quanto: they ride in extensions
+    assert_extensions_are(
+        sent,
+        {
+            **settled_in(instrument),
+            "cqar_is_inverse": instrument.is_inverse,
+            "cqar_is_quanto": instrument.is_quanto,
+        },
+    )
+
+
+def check_lending_terms(field: str) -> Callable[[Message, Message], None]:
+    def check(answer, request) -> None:
+        instrument = Instrument.objects.get(pk=request.instrument_id)
+        sent = getattr(answer, field)
+        assert sent.instrument_id == str(instrument.pk)
+        assert sent.underlying_asset_id == str(instrument.underlying_asset_id)
+        assert_extensions_are(sent, {"cqar_protocol_id": instrument.protocol_id})
+        assert instrument.protocol_id == "aave-v3"
+        assert_bookkeeping_is(sent, instrument)
+
+    return check
+
+
+# --- Markets and venue symbols ---------------------------------------------------------------
+
+# The trading rules a market can hold, each a decimal the contract's Market sends as text.
+MARKET_DECIMALS = (
+    "tick_size",
+    "lot_size",
+    "min_order_size",
+    "max_order_size",
+    "min_notional",
+    "maker_fee",
+    "taker_fee",
+)
+
+
+def binance_btcusdt_spot_and_perpetual() -> dict:
+    """binance lists BTCUSDT twice: the spot pair and the linear perpetual."""
+    binance = VenueFactory(venue_id="binance", name="Binance")
+    terms = contract_terms()
+    spot = InstrumentFactory(
+        underlying_asset=terms["underlying_asset"], quote_asset=terms["quote_asset"]
+    )
+    perpetual = InstrumentFactory(instrument_type="PERPETUAL", **terms)
+    MarketFactory(
+        venue=binance,
+        venue_symbol="BTCUSDT",
+        instrument=spot,
+        tick_size=Decimal("0.010"),
+        lot_size=Decimal("0.00001"),
+        min_notional=Decimal("5"),
+        maker_fee=Decimal("0.001"),
+        taker_fee=Decimal("0.001"),
+        listed_at=LISTED_AT,
+    )
+    MarketFactory(
+        venue=binance,
+        venue_symbol="BTCUSDT",
+        instrument=perpetual,
+        market_type="PERPETUAL",
+        tick_size=Decimal("0.10"),
+        lot_size=Decimal("0.001"),
+        min_order_size=Decimal("0.001"),
+        max_order_size=Decimal("1000"),
+        maker_fee=Decimal("-0.0001"),  # a rebate
+        taker_fee=Decimal("0.0004"),
+        funding_interval_secs=28_800,
+        listed_at=LISTED_AT,
+        metadata={"contract_type": "PERPETUAL", "onboard_rank": 1},
+    )
+    return {"venue_id": "binance", "venue_symbol": "BTCUSDT"}
+
+
+def a_perpetual_market() -> dict:
+    binance_btcusdt_spot_and_perpetual()
+    return {"market_id": str(Market.objects.get(market_type="PERPETUAL").pk)}
+
+
+def check_get_market(answer, request) -> None:
+    market = Market.objects.select_related("instrument").get(pk=int(request.market_id))
+    instrument = market.instrument
+    sent = answer.market
+    assert (sent.id, sent.instrument_id) == (str(market.pk), str(instrument.pk))
+    assert (sent.venue_id, sent.venue_symbol) == (market.venue_id, market.venue_symbol)
+    assert sent.settlement_asset_id == str(instrument.settlement_asset_id)
+    assert sent.price_currency_asset_id == str(instrument.quote_asset_id)
+    for name in MARKET_DECIMALS:
+        value = getattr(market, name)
+        if value is None:
+            assert not sent.HasField(name), name
+        else:
+            assert getattr(sent, name) == decimal_text(value), name
+            assert Decimal(getattr(sent, name)) == value, name
+    assert (sent.tick_size, sent.max_order_size, sent.maker_fee) == ("0.1", "1000", "-0.0001")
+    assert not sent.HasField("min_notional")
+    assert sent.funding_interval_secs == market.funding_interval_secs == 28_800
+    assert sent.status == market.status == "TRADING"
+    assert as_datetime(sent.listed_at) == market.listed_at == LISTED_AT
+    assert not sent.HasField("delisted_at")
+    assert as_dict(sent.metadata) == {
+        **market.metadata,
+        "cqar_market_type": market.market_type,
+        "cqar_is_active": True,
+    }
+    assert_bookkeeping_is(sent, market)
+
+
+def current_btcusdt(market_type: str) -> Market:
+    return Market.objects.current().get(
+        venue_id="binance", venue_symbol="BTCUSDT", market_type=market_type
+    )
+
+
+def check_resolve_market(market_type: str) -> Callable[[Message, Message], None]:
+    def check(answer, request) -> None:
+        market = current_btcusdt(market_type)
+        assert answer.market_id == str(market.pk)
+        assert answer.instrument_id == str(market.instrument_id)
+
+    return check
+
+
+def assert_venue_symbol_is(sent, market: Market) -> None:
+    """A market as v0.3.1's VenueSymbol: the fees and minimum notional as doubles, and
+    what the message has no field for in metadata under cqar_ names."""
+    assert (sent.venue_id, sent.venue_symbol) == (market.venue_id, market.venue_symbol)
+    assert sent.symbol_id == str(market.instrument_id)
+    assert sent.HasField("is_active") and sent.is_active is (market.status == "TRADING")
+    for name in ("maker_fee", "taker_fee", "min_notional"):
+        value = getattr(market, name)
+        if value is None:
+            assert not sent.HasField(name), name
+        else:
+            assert Decimal(repr(getattr(sent, name))) == value, name
+    for name in ("min_order_value", "max_order_value", "max_leverage"):
+        assert not sent.HasField(name), f"{name}: the registry holds no value"
+    if market.listed_at is None:
+        assert not sent.HasField("listed_at")
+    else:
+        assert as_datetime(sent.listed_at) == market.listed_at
+    assert not sent.HasField("delisted_at")
+    extra = {
+        "cqar_market_id": str(market.pk),
+        "cqar_market_type": market.market_type,
+        "cqar_status": market.status,
+        "cqar_instrument_code": market.instrument.code,
+    }
+    for name in ("tick_size", "lot_size", "min_order_size", "max_order_size"):
+        if (value := getattr(market, name)) is not None:
+            extra[f"cqar_{name}"] = decimal_text(value)
+    if market.funding_interval_secs is not None:
+        extra["cqar_funding_interval_secs"] = market.funding_interval_secs
+    assert as_dict(sent.metadata) == extra
+
+
+def check_get_venue_symbol(market_type: str) -> Callable[[Message, Message], None]:
+    def check(answer, request) -> None:
+        market = current_btcusdt(market_type)
+        assert_venue_symbol_is(answer.venue_symbol, market)
+        if market_type == "SPOT":
+            assert answer.venue_symbol.metadata["cqar_tick_size"] == "0.01"
+        else:
+            assert answer.venue_symbol.maker_fee == -0.0001
+
+    return check
+
+
+def a_spot_pair_to_list() -> dict:
+    VenueFactory(venue_id="binance")
+    return {
+        "venue_id": "binance",
+        "symbol_id": str(a_spot_pair().pk),
+        "venue_symbol": "BTCUSDT",
+        "maker_fee": 0.001,
+        "taker_fee": -0.0001,
+    }
+
+
+def check_create_venue_symbol(answer, request) -> None:
+    market = Market.objects.select_related("instrument").get(
+        venue_id="binance", venue_symbol="BTCUSDT"
+    )
+    assert str(market.instrument_id) == request.symbol_id
+    assert (market.market_type, market.status) == ("SPOT", "TRADING")
+    assert (market.maker_fee, market.taker_fee) == (Decimal("0.001"), Decimal("-0.0001"))
+    assert market.tick_size is None and market.listed_at is None  # not given, left unknown
+    assert_venue_symbol_is(answer.venue_symbol, market)
+
+
+def markets_on_two_venues() -> dict:
+    """binance: BTCUSDT spot and perpetual, a halted ETHUSDT, a delisted LUNAUSDT; kraken
+    lists the spot pair too."""
+    binance_btcusdt_spot_and_perpetual()
+    binance, spot = Venue.objects.get(pk="binance"), Market.objects.get(market_type="SPOT")
+    MarketFactory(venue=binance, venue_symbol="ETHUSDT", status="HALTED")
+    MarketFactory(
+        venue=binance,
+        venue_symbol="LUNAUSDT",
+        status="DELISTED",
+        listed_at=LISTED_AT,
+        delisted_at=datetime(2024, 5, 13, tzinfo=UTC),
+    )
+    MarketFactory(
+        venue=VenueFactory(venue_id="kraken"), venue_symbol="XBTUSDT", instrument=spot.instrument
+    )
+    return {}
+
+
+def check_list_venue_symbols(expected_symbols: list[tuple[str, str]]):
+    """The current markets the request's filters name, as (venue, symbol) in REST's order."""
+
+    def check(answer, request) -> None:
+        markets = Market.objects.current().select_related("instrument")
+        if request.HasField("venue_id"):
+            markets = markets.filter(venue_id=request.venue_id)
+        if request.HasField("symbol_id"):
+            markets = markets.filter(instrument_id=request.symbol_id)
+        markets = list(markets.order_by("venue_id", "venue_symbol", "market_type", "id"))
+        assert [(sent.venue_id, sent.venue_symbol) for sent in answer.venue_symbols] == (
+            expected_symbols
+        )
+        assert [sent.metadata["cqar_market_id"] for sent in answer.venue_symbols] == [
+            str(market.pk) for market in markets
+        ]
+        for sent, market in zip(answer.venue_symbols, markets, strict=True):
+            assert_venue_symbol_is(sent, market)
+
+    return check
+
+
+def of_binance() -> dict:
+    markets_on_two_venues()
+    return {"venue_id": "binance"}
+
+
+def of_the_spot_pair() -> dict:
+    markets_on_two_venues()
+    spot = Market.objects.get(venue_id="binance", market_type="SPOT", venue_symbol="BTCUSDT")
+    return {"symbol_id": str(spot.instrument_id)}
+
+
 def identifier_id_of(make: Callable[[], AssetIdentifier]) -> Callable[[], dict]:
     return lambda: {"identifier_id": str(make().pk)}
 
@@ -534,6 +1118,22 @@ WIRE_CASES = [
         check_list_chains,
         name="evm",
     ),
+    WireCase("CreateAsset", a_new_token, check_create_asset, token="steward"),
+    WireCase("GetAsset", an_asset(), check_get_asset),
+    WireCase("UpdateAsset", an_asset(name="Uniswap"), check_update_asset, token="steward"),
+    WireCase("DeleteAsset", an_asset(), check_delete_asset, token="steward"),
+    WireCase("ListAssets", three_assets, check_list_assets),
+    WireCase("SearchAssets", usd_coins, check_search_assets),
+    WireCase(
+        "CreateAssetDeployment",
+        an_asset_and_a_chain,
+        check_create_asset_deployment,
+        token="steward",
+    ),
+    WireCase("GetAssetDeployment", a_deployment(False), check_get_asset_deployment, name="id"),
+    WireCase("GetAssetDeployment", a_deployment(True), check_get_asset_deployment, name="address"),
+    WireCase("ListAssetDeployments", an_asset_on_two_chains, check_list_asset_deployments),
+    WireCase("CreateChain", a_new_chain_and_its_native_asset, check_create_chain, token="steward"),
     WireCase("CreateVenue", a_dex_on_a_chain, check_create_venue, token="steward"),
     WireCase("GetVenue", a_venue, check_get_venue),
     WireCase("ListVenues", venues_of_two_types, check_list_venues),
@@ -601,6 +1201,63 @@ WIRE_CASES = [
     WireCase("GetAssetGroup", a_group_with_two_members, check_get_asset_group),
     WireCase("AddAssetToGroup", a_group_and_an_asset, check_add_asset_to_group, token="steward"),
     WireCase("RemoveAssetFromGroup", a_member, check_remove_asset_from_group, token="steward"),
+    WireCase("GetInstrument", instrument_id_of(a_spot_pair), check_get_instrument),
+    WireCase("GetSpotInstrument", instrument_id_of(a_spot_pair), check_get_spot_instrument),
+    WireCase("GetPerpContract", instrument_id_of(an_inverse_perpetual), check_get_perp_contract),
+    WireCase("GetFutureContract", instrument_id_of(a_linear_future), check_get_future_contract),
+    WireCase("GetOptionSeries", instrument_id_of(a_put_option), check_get_option_series),
+    WireCase(
+        "GetLendingDeposit",
+        instrument_id_of(lending_on_aave("LENDING_DEPOSIT")),
+        check_lending_terms("lending_deposit"),
+    ),
+    WireCase(
+        "GetLendingBorrow",
+        instrument_id_of(lending_on_aave("LENDING_BORROW")),
+        check_lending_terms("lending_borrow"),
+    ),
+    WireCase("GetMarket", a_perpetual_market, check_get_market),
+    WireCase(
+        "ResolveMarket",
+        binance_btcusdt_spot_and_perpetual,
+        check_resolve_market("SPOT"),
+        name="spot-by-default",
+    ),
+    WireCase(
+        "ResolveMarket",
+        binance_btcusdt_spot_and_perpetual,
+        check_resolve_market("PERPETUAL"),
+        name="perpetual-by-metadata",
+        metadata=((MARKET_TYPE_KEY, "perpetual"),),
+    ),
+    WireCase(
+        "GetVenueSymbol",
+        binance_btcusdt_spot_and_perpetual,
+        check_get_venue_symbol("SPOT"),
+        name="spot-by-default",
+    ),
+    WireCase(
+        "GetVenueSymbol",
+        binance_btcusdt_spot_and_perpetual,
+        check_get_venue_symbol("PERPETUAL"),
+        name="perpetual-by-metadata",
+        metadata=((MARKET_TYPE_KEY, "PERPETUAL"),),
+    ),
+    WireCase("CreateVenueSymbol", a_spot_pair_to_list, check_create_venue_symbol, token="steward"),
+    WireCase(
+        "ListVenueSymbols",
+        of_binance,
+        check_list_venue_symbols(
+            [("binance", "BTCUSDT"), ("binance", "BTCUSDT"), ("binance", "ETHUSDT")]
+        ),
+        name="venue",
+    ),
+    WireCase(
+        "ListVenueSymbols",
+        of_the_spot_pair,
+        check_list_venue_symbols([("binance", "BTCUSDT"), ("kraken", "XBTUSDT")]),
+        name="instrument",
+    ),
 ]
 
 
@@ -614,7 +1271,8 @@ def test_a_contract_client_calls_the_method(grpc_server, tokens, case):
     method = contract_service().methods_by_name[case.method]
     request = stand_in_class(method.input_type)(**case.request())
 
-    answer, _ = call_method(grpc_server.address, case.method, request, tokens[case.token])
+    metadata = (*tokens[case.token], *case.metadata)
+    answer, _ = call_method(grpc_server.address, case.method, request, metadata)
 
     assert answer.DESCRIPTOR is method.output_type
     assert_no_unknown_fields(answer)

@@ -131,3 +131,34 @@ def test_the_portfolio_gathers_every_variant_of_eth(stub, client_modules, demo_m
                 frontier.append(link.to_asset_id)
     symbols = {asset_symbol(stub, service, demo_md, asset_id) for asset_id in gathered}
     assert symbols == {"ETH", "WETH", "stETH", "wstETH", "cbETH", "rETH"}
+
+
+def test_a_market_whose_quote_asset_is_deleted_no_longer_resolves_nor_passes_pre_trade(
+    stub, client_modules, demo_md
+):
+    """Deleting the quote asset (USDT of binance BTCUSDT) must not leave the market
+    tradeable on the base asset's flags alone: it stops resolving, over gRPC and REST,
+    so the pre-trade check fails closed."""
+    from assets.models import Asset
+    from assets.services import asset_soft_delete
+    from registry.actors import acting_as
+    from tests.conftest import token_client as rest_client
+
+    service = client_modules.service
+    request = service.ResolveMarketRequest(venue_id="binance", venue_symbol="BTCUSDT")
+    resolved = stub.ResolveMarket(request, metadata=(*demo_md, ("cqar-market-type", "PERPETUAL")))
+    rest = rest_client("rest-desk", VIEWER, service=True)
+    pretrade = {"venue": "binance", "symbol": "BTCUSDT", "market_type": "PERPETUAL"}
+    assert rest.get("/api/v1/resolve/pretrade/", pretrade).json()["tradeable"]
+    spot = stub.GetPerpContract(
+        service.GetPerpContractRequest(instrument_id=resolved.instrument_id), metadata=demo_md
+    )
+    assert spot.perp_contract.instrument_id == resolved.instrument_id
+    with acting_as("user:steward"):
+        asset_soft_delete(asset=Asset.objects.get(symbol="USDT"))
+
+    with pytest.raises(grpc.RpcError) as gone:
+        stub.ResolveMarket(request, metadata=(*demo_md, ("cqar-market-type", "PERPETUAL")))
+    assert gone.value.code() == grpc.StatusCode.NOT_FOUND
+    answer = rest.get("/api/v1/resolve/pretrade/", pretrade)
+    assert answer.status_code == 404, answer.content

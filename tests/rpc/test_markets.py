@@ -455,6 +455,7 @@ def test_a_cached_spot_answer_takes_one_redis_round_trip(demo_data, monkeypatch,
     class Call:
         def __init__(self, metadata):
             self.metadata = metadata
+            self.cached = None
 
     request = service.ResolveMarketRequest(venue_id="binance", venue_symbol="BTCUSDT")
     cached_ticker(request, Call({}))  # loads and caches SPOT (and takes the lease)
@@ -478,6 +479,47 @@ def test_a_cached_spot_answer_takes_one_redis_round_trip(demo_data, monkeypatch,
     with CaptureQueriesContext(connection) as queries:
         assert cached_ticker(request, Call({}))["market_type"] == "PERPETUAL"
     assert (commands, len(queries)) == (["GET", "MGET"], 0)
+
+
+def test_a_cached_answer_and_its_caller_take_one_mget(demo_data, monkeypatch, long_lease, viewer):
+    """In process, the whole call as registry.grpc.calls makes it: once the token's caller
+    and the SPOT answer are remembered, the caller and the answer come from one MGET, as
+    the REST hot path's, and the handler reads nothing more."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registry.grpc.calls import Call, _cached_fast_path, registered
+    from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
+
+    method = registered()["ResolveMarket"]
+    request = service.ResolveMarketRequest(venue_id="binance", venue_symbol="BTCUSDT")
+    metadata = {"authorization": viewer._credentials["HTTP_AUTHORIZATION"]}
+    assert not _cached_fast_path(method, request, Call(None, metadata))  # nothing cached yet
+    warm = Call(None, metadata)
+    warm.caller = calls_authenticate(metadata)  # remembers the caller
+    method.handler(request, warm)  # caches the answer
+    client = cache.redis_state.raw()
+    commands = []
+    original = client.execute_command
+
+    def counted(*args, **kwargs):
+        commands.append(args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(client, "execute_command", counted)
+    call = Call(None, metadata)
+    with CaptureQueriesContext(connection) as queries:
+        assert _cached_fast_path(method, request, call)
+        answer = method.handler(request, call)
+    market = current_market("binance", "BTCUSDT", InstrumentType.SPOT)
+    assert (answer.market_id, commands, len(queries)) == (str(market.id), ["MGET"], 0)
+    assert call.caller.actor == "user:viewer"
+
+
+def calls_authenticate(metadata):
+    from registry.grpc.calls import _authenticate
+
+    return _authenticate(metadata)
 
 
 # --- venue symbols (CQC v0.3.1) ---------------------------------------------------------

@@ -69,3 +69,50 @@ def test_a_token_under_another_scheme_is_refused_naming_the_schemes(stub, client
     )
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
     assert "Bearer" in error.details()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", ["GetChain", "ResolveMarket", "CreateAsset"])
+def test_bytes_that_are_no_request_message_are_invalid_not_internal(grpc_server, steward_md, name):
+    """Field 1 (a string in each request) holding bytes that are not UTF-8."""
+    with grpc.insecure_channel(grpc_server.address) as channel:
+        method = channel.unary_unary(f"/cqc.services.v1.AssetRegistry/{name}")
+        with pytest.raises(grpc.RpcError) as raised:
+            method(b"\x0a\x02\xff\xfe", metadata=steward_md, timeout=10)
+        assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT, raised.value.details()
+        assert error_details(raised.value)["reason"] == "invalid"
+        with pytest.raises(grpc.RpcError) as raised:  # a field cut short
+            method(b"\x0a\x09ab", metadata=steward_md, timeout=10)
+        assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_role_taken_away_stops_writes_at_once(stub, client_modules):
+    """Writes are authorized as REST authorizes them, from the database: not from the
+    caller the hot reads remember for HOT_AUTH_CACHE_SECONDS."""
+    from django.contrib.auth.models import Group
+
+    from registry.roles import STEWARD, VIEWER
+    from tests.conftest import token_client
+    from tests.rpc.conftest import metadata_of
+
+    client = token_client("demoted", VIEWER, STEWARD, service=True)
+    metadata = metadata_of(client)
+    service, assets = client_modules.service, client_modules.assets
+
+    def create(symbol: str):
+        request = service.CreateAssetRequest(
+            symbol=symbol, name=symbol, asset_type=assets.ASSET_TYPE_ERC20
+        )
+        return stub.CreateAsset(request, metadata=metadata)
+
+    assert create("KEPT").asset.symbol == "KEPT"
+    client.user.groups.remove(Group.objects.get(name=STEWARD))
+    error = rpc_error(create, "GONE")
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+    client.user.is_active = False
+    client.user.save()
+    error = rpc_error(
+        stub.GetChain, service.GetChainRequest(chain_id="ethereum"), metadata=metadata
+    )
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
