@@ -121,7 +121,7 @@ bench: install services
 	$(BIN)/python scripts/bench_grpc.py
 
 # The cached gRPC lookups (ResolveMarket, GetVenueSymbol) against a gRPC floor and the
-# REST lookup, in one run (docs/PERFORMANCE.md, "gRPC").
+# REST lookup, in one run (docs/PERFORMANCE.md, "gRPC (#16)").
 bench-grpc: install services
 	$(BIN)/python scripts/bench_grpc.py
 

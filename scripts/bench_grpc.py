@@ -322,9 +322,16 @@ def main() -> None:
             print(f"round {round_number + 1} of {ROUNDS} ...", flush=True)
             for callers in CALLERS:
                 for name in workloads:
+                    hits_before = bench.redis_hits()
                     run = drive(
                         grpc_server.process.pid, paths[name], *workloads[name], callers, seconds
                     )
+                    hits, misses = (
+                        after - before
+                        for after, before in zip(bench.redis_hits(), hits_before, strict=True)
+                    )
+                    if name != "floor":  # it reads nothing
+                        run["redis_hit_ratio"] = round(hits / max(1, hits + misses), 4)
                     runs.setdefault(("grpc", name, callers), []).append(run)
                 for name, workload in (
                     ("floor", ["/bench/floor"]),

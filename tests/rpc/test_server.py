@@ -30,7 +30,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from registry.grpc.calls import SERVICE, SERVICE_NAME, registered
 from registry.grpc.server import BENCH_FLOOR_ANSWER, BENCH_FLOOR_SERVICE, LIVENESS
-from registry.metrics import GRPC_CODES_FROM_THE_START
+from registry.metrics import GRPC_CODES_FROM_THE_START, serve_grpc_metrics
 from tests.api.test_server_limits import free_port
 from tests.events.worker import session_database_url, wait_for
 from tests.factories import ChainFactory
@@ -234,6 +234,18 @@ def test_metrics_answer_only_the_metrics_token(configured_server):
     status, headers, body = scrape(configured_server)
     assert status == 200 and headers["Content-Type"].startswith("text/plain")
     assert "cqar_grpc_calls_total" in body
+
+
+def test_the_metrics_address_is_host_and_port_or_a_port_on_every_interface(transactional_db):
+    for bind, host in [("127.0.0.1:0", "127.0.0.1"), (":0", "0.0.0.0")]:
+        server = serve_grpc_metrics(bind)
+        try:
+            assert server.server_address[0] == host
+        finally:
+            server.shutdown()
+            server.server_close()
+    with pytest.raises(ValueError, match="GRPC_METRICS_BIND"):
+        serve_grpc_metrics("localhost")
 
 
 # --- one log line a call --------------------------------------------------------------------
