@@ -22,7 +22,7 @@ import structlog
 from django.db import close_old_connections, reset_queries
 from google.protobuf.message import DecodeError, Message
 from knox.auth import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 from registry import cache
 from registry.actors import acting_as, actor_id
@@ -33,6 +33,7 @@ from registry.api.fastauth import (
     authenticate_header,
     remembered_caller,
 )
+from registry.api.throttling import RegistryScopedThrottle
 from registry.api.viewsets import VERSION_MAX
 from registry.exceptions import StaleVersionError
 from registry.grpc.errors import RpcError, error_of, status_of
@@ -99,6 +100,11 @@ class Rpc:
     def method(self):
         return SERVICE.methods_by_name[self.name]
 
+    @property
+    def scope(self) -> str:
+        """ "read" or "write", as REST's rate limits count it: by the permission's kind."""
+        return "read" if self.permission.partition(".")[2].startswith("view_") else "write"
+
 
 _rpcs: dict[str, Rpc] = {}
 
@@ -150,7 +156,9 @@ def _live_caller(header: str) -> Caller | None:
         user, _ = TokenAuthentication().authenticate_credentials(token.encode())
     except AuthenticationFailed as error:
         raise AuthorizationError(str(error.detail)) from None
-    return Caller(actor_id(user), user.get_all_permissions())
+    caller = Caller(actor_id(user), user.get_all_permissions())
+    caller.user_pk = user.pk  # the rate limits' key, REST's
+    return caller
 
 
 def _authenticate(metadata: dict[str, str], *, remembered: bool = False) -> Caller:
@@ -209,6 +217,7 @@ def _answer(method: Rpc, request, call: Call) -> Message:
             "permission_denied",
             "You do not have permission to do this.",
         )
+    _throttle(method, call.caller)
     if isinstance(request, Unreadable):
         raise RpcError(
             grpc.StatusCode.INVALID_ARGUMENT,
@@ -219,6 +228,17 @@ def _answer(method: Rpc, request, call: Call) -> Message:
         if method.reads:
             return read_on_replica(lambda: method.handler(request, call))
         return method.handler(request, call)
+
+
+def _throttle(method: Rpc, caller: Caller) -> None:
+    """REST's rate limits (API_THROTTLE_RATES), on the same counters: a read or a write
+    of the account. The hot reads are not limited, as REST's hot lookups are not."""
+    user_pk = getattr(caller, "user_pk", None)
+    if user_pk is None:
+        return
+    throttle = RegistryScopedThrottle()
+    if not throttle.allow(method.scope, f"user:{user_pk}"):
+        raise Throttled(throttle.wait())
 
 
 def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Message:

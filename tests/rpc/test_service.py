@@ -116,3 +116,33 @@ def test_a_role_taken_away_stops_writes_at_once(stub, client_modules):
         stub.GetChain, service.GetChainRequest(chain_id="ethereum"), metadata=metadata
     )
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+@pytest.fixture
+def throttled_server(tmp_path, django_db_setup):
+    from tests.rpc.conftest import GrpcServer
+
+    server = GrpcServer(tmp_path / "server.log", API_THROTTLE_RATES="read=3/min,write=1/min")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rest_rate_limits_hold_for_grpc_calls(throttled_server, client_modules, steward_md):
+    """API_THROTTLE_RATES counts a gRPC read or write as REST counts one; a call over
+    the rate is RESOURCE_EXHAUSTED with reason "throttled"."""
+    service, assets = client_modules.service, client_modules.assets
+    with grpc.insecure_channel(throttled_server.address) as channel:
+        stub = client_modules.stubs.AssetRegistryStub(channel)
+        for _ in range(3):
+            stub.ListChains(service.ListChainsRequest(), metadata=steward_md)
+        error = rpc_error(stub.ListChains, service.ListChainsRequest(), metadata=steward_md)
+        assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert error_details(error)["reason"] == "throttled"
+        create = service.CreateAssetRequest(
+            symbol="RATE", name="Rate", asset_type=assets.ASSET_TYPE_ERC20
+        )
+        stub.CreateAsset(create, metadata=steward_md)
+        error = rpc_error(stub.CreateAsset, create, metadata=steward_md)
+        assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
