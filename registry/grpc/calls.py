@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import grpc
 import structlog
+from django.conf import settings
 from django.db import close_old_connections, reset_queries
 from google.protobuf.message import DecodeError, Message
 from knox.auth import TokenAuthentication
@@ -36,7 +37,7 @@ from registry.api.fastauth import (
 from registry.api.throttling import RegistryScopedThrottle
 from registry.api.viewsets import VERSION_MAX
 from registry.exceptions import StaleVersionError
-from registry.grpc.errors import RpcError, error_of, status_of
+from registry.grpc.errors import RpcError, error_of, invalid, status_of
 from registry.metrics import count_cache_lookups
 from registry.numbers import ascii_integer
 from registry.pb.cqc.services.v1 import asset_registry_pb2
@@ -169,9 +170,8 @@ def _authenticate(metadata: dict[str, str], *, remembered: bool = False) -> Call
     try:
         caller = authenticate_header(header) if remembered else _live_caller(header)
     except AuthorizationError as error:
-        raise RpcError(
-            grpc.StatusCode.UNAUTHENTICATED, "authentication_failed", str(error)
-        ) from None
+        message = str(error).replace("'Authorization: ", "'metadata authorization: ")
+        raise RpcError(grpc.StatusCode.UNAUTHENTICATED, "authentication_failed", message) from None
     if caller is None:
         raise RpcError(
             grpc.StatusCode.UNAUTHENTICATED,
@@ -208,6 +208,12 @@ def _cached_fast_path(method: Rpc, request: Message, call: Call) -> bool:
 
 def _answer(method: Rpc, request, call: Call) -> Message:
     """Authenticate, authorize, read the request and run the handler as the caller."""
+    if "authorization" in call.repeated:  # which one would be the caller?
+        raise RpcError(
+            grpc.StatusCode.UNAUTHENTICATED,
+            "authentication_failed",
+            "More than one authorization entry in the metadata; send one.",
+        )
     hot = method.hot is not None and not isinstance(request, Unreadable)
     if not hot or not _cached_fast_path(method, request, call):
         call.caller = _authenticate(call.metadata, remembered=hot)
@@ -224,6 +230,7 @@ def _answer(method: Rpc, request, call: Call) -> Message:
             "invalid",
             f"The request is not a {request.type_name}: {str(request.error)[:200]}",
         )
+    _refuse_nul(request)
     with acting_as(call.caller.actor, source="grpc"):
         if method.reads:
             return read_on_replica(lambda: method.handler(request, call))
@@ -241,16 +248,43 @@ def _throttle(method: Rpc, caller: Caller) -> None:
         raise Throttled(throttle.wait())
 
 
+def _refuse_nul(request: Message) -> None:
+    """A NUL character is in no registry value, and PostgreSQL refuses it in text: a
+    field holding one is INVALID_ARGUMENT naming it, not the database's error."""
+    for field, value in request.ListFields():
+        if field.type == field.TYPE_STRING and "\x00" in value:
+            raise invalid(field.name, "Contains a NUL character.")
+
+
+def _refuse_oversized(response: Message) -> None:
+    """An answer over the message limit is refused here, naming the way out, rather
+    than failed by grpcio after the call was logged and counted as OK."""
+    size = response.ByteSize()
+    if size > settings.GRPC_MAX_MESSAGE_BYTES:
+        raise RpcError(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "answer_too_large",
+            f"The answer is {size:,} bytes, over the {settings.GRPC_MAX_MESSAGE_BYTES:,} "
+            "of GRPC_MAX_MESSAGE_BYTES: ask for fewer rows (page_size, limit) or narrow "
+            "the filters.",
+        )
+
+
 def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Message:
     """One call of ``method``: everything the module docstring says, around its handler."""
     started = time.perf_counter()
     metadata: dict[str, str] = {}
+    repeated: set[str] = set()
     for key, value in context.invocation_metadata() or ():
         if isinstance(value, str):  # -bin keys carry bytes: none is ours
-            metadata[key.lower()] = value
+            key = key.lower()
+            if key in metadata:
+                repeated.add(key)
+            metadata[key] = value
     request_id = accepted_request_id(metadata.get(REQUEST_ID_KEY)) or new_request_id()
     tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
     call = Call(context, metadata)
+    call.repeated = repeated
     code = grpc.StatusCode.OK
     error: RpcError | None = None
     response = None
@@ -260,6 +294,7 @@ def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Mess
             close_old_connections()  # as Django does when a request starts and ends
             with request_context():  # reads after the call's writes stay on the primary
                 response = _answer(method, request, call)
+            _refuse_oversized(response)
         except Exception as exc:  # every failure is answered as a status, never raised
             error = error_of(exc)
             code = error.status_code
