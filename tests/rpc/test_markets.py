@@ -519,7 +519,7 @@ def test_a_cached_answer_and_its_caller_take_one_mget(demo_data, monkeypatch, lo
 def calls_authenticate(metadata):
     from registry.grpc.calls import _authenticate
 
-    return _authenticate(metadata)
+    return _authenticate(metadata, remembered=True)  # as the hot reads authenticate
 
 
 # --- venue symbols (CQC v0.3.1) ---------------------------------------------------------
