@@ -629,7 +629,7 @@ def test_list_venue_symbols_refuses_filters_rest_refuses(
 def test_list_venue_symbols_answers_up_to_its_bound_and_refuses_more(
     stub, client_modules, viewer_md
 ):
-    from markets.rpcs import LIST_LIMIT
+    from registry.grpc.fields import LIST_LIMIT
 
     venue = VenueFactory(venue_id="huge")
     instrument = InstrumentFactory()
