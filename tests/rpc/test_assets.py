@@ -754,7 +754,7 @@ def test_list_asset_deployments_filters_as_rest_does(
 def test_a_list_of_deployments_beyond_the_limit_is_refused_not_cut(
     stub, client_modules, viewer_md, ethereum
 ):
-    from assets.rpcs.assets import LIST_LIMIT
+    from registry.grpc.fields import LIST_LIMIT
 
     assets, deployments = Asset._meta.db_table, AssetDeployment._meta.db_table
     with connection.cursor() as cursor:  # LIST_LIMIT + 1 tokens on ethereum, in one go

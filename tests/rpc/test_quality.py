@@ -134,6 +134,20 @@ def test_raise_refuses_invalid_input_naming_the_field(
     assert not AssetQualityFlag.objects.exists()
 
 
+def test_an_error_the_model_raises_names_the_request_field(stub, client_modules, auditor_md):
+    """The serializer lets the zero-width space through, the flag's normalize() refuses it
+    as ``source``: the answer names the field the request sent, ``raised_by``."""
+    error = rpc_error(
+        stub.RaiseQualityFlag,
+        raise_request(client_modules, AssetFactory(), raised_by="cert\u200bik"),
+        metadata=auditor_md,
+    )
+    fields = invalid_fields(error)
+    assert list(fields) == ["raised_by"]
+    assert "U+200B" in fields["raised_by"][0]
+    assert not AssetQualityFlag.objects.exists()
+
+
 def test_raise_errors_by_code(stub, client_modules, auditor_md, viewer_md, steward_md):
     asset = AssetFactory()
     request = raise_request(client_modules, asset, raised_by="certik")
