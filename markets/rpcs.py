@@ -153,10 +153,16 @@ _OTHER_TYPES = [value for value in InstrumentType.values if value != InstrumentT
 def ticker_lookup(request, metadata: dict[str, str]) -> tuple[str, dict]:
     """The hot lookup a venue symbol asks first: the market type the metadata names, or
     SPOT (the calls' fast path reads it with the caller in one round trip)."""
+    market_type = metadata.get(MARKET_TYPE_KEY, InstrumentType.SPOT)
+    if not market_type.strip():
+        raise invalid(
+            MARKET_TYPE_KEY,
+            f"Empty: name one of {', '.join(InstrumentType.values)}, or leave the key out.",
+        )
     return "venue_symbol", {
         "venue": required_text(request, "venue_id"),
         "symbol": required_text(request, "venue_symbol"),
-        "market_type": metadata.get(MARKET_TYPE_KEY, InstrumentType.SPOT),
+        "market_type": market_type,
     }
 
 

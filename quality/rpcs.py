@@ -79,6 +79,9 @@ FLAG_FIELDS = {"asset": "asset_id", "reason": "description", "source": "raised_b
 RESOLUTION_FIELDS = {"notes": "resolution_notes"}
 
 
+ACTOR_PREFIXES = ("user:", "service:")
+
+
 def raise_quality_flag(request, call):
     data = {"asset": str(required_uuid(request, "asset_id"))}
     if (flag_type := enum_value(request, "flag_type", FLAG_TYPES)) is not None:
@@ -88,6 +91,14 @@ def raise_quality_flag(request, call):
     if request.HasField("description"):
         data["reason"] = request.description
     if source := optional_text(request, "raised_by"):
+        actor = call.caller.actor
+        if source.startswith(ACTOR_PREFIXES) and source != actor:
+            # The source names where the finding comes from (certik, manual …); one
+            # written as an account would read as that account having raised it.
+            raise invalid(
+                "raised_by",
+                f"Names another account; the raiser is the token's account, {actor}.",
+            )
         data["source"] = source
     with request_field_names(FLAG_FIELDS):
         serializer = validated(AssetQualityFlagSerializer, data)

@@ -231,12 +231,29 @@ def create_asset_deployment(request, call):
 
 def get_asset_deployment(request, call):
     deployment_id = required_text(request, "deployment_id")
-    if ":" in deployment_id:
+    chain_id, _, address = deployment_id.partition(":")
+    if address.lower() == NATIVE_ADDRESS:  # the address the answers give a native token
+        deployment = read_on_replica(lambda: native_deployment(chain_id))
+    elif address:
         deployment = deployment_at_address(request, call)
     else:
         deployment = read_on_replica(lambda: deployment_by_id(deployment_id))
     call.show_version(deployment)
     return service.GetAssetDeploymentResponse(deployment=deployment_message(deployment))
+
+
+def native_deployment(chain_id: str) -> AssetDeployment:
+    """``<chain_id>:native``: the chain's native token, which has no contract address
+    (answers show it as ``native``, as the events do)."""
+    deployment = (
+        AssetDeployment.objects.resolvable()
+        .select_related("chain")
+        .filter(chain_id=chain_id, is_native=True, address="")
+        .first()
+    )
+    if deployment is None:
+        raise not_found(f"No native deployment on {chain_id!r}.")
+    return deployment
 
 
 def deployment_by_id(deployment_id: str) -> AssetDeployment:
@@ -372,7 +389,14 @@ def create_chain(request, call):
 def native_asset(symbol: str) -> Asset | None:
     """The live asset ``symbol`` names as a chain's native asset: the only one with the
     symbol, or of several the only NATIVE one; None when no asset has it."""
-    candidates = list(Asset.objects.with_symbol(symbol).order_by("created_at", "asset_id"))
+    if len(symbol) > Asset._meta.get_field("symbol").max_length:
+        raise invalid("native_asset_symbol", "Longer than any asset's symbol.")
+    # A currency is no chain's native token: USD never names one, whatever shares it.
+    candidates = list(
+        Asset.objects.with_symbol(symbol)
+        .exclude(asset_type=AssetType.FIAT)
+        .order_by("created_at", "asset_id")
+    )
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     natives = [asset for asset in candidates if asset.asset_type == AssetType.NATIVE]
