@@ -1,14 +1,21 @@
 """The methods of the AssetRegistry service and what every call of one goes through.
 
 An app registers each method it answers with ``register_rpc(name, handler,
-permission=…)`` from its ``rpcs.register()``. A call then: takes the caller's request id
-(``x-request-id`` metadata, or a new one) into the log context; authenticates the
-``authorization`` metadata with the
-REST API's tokens and schemes (``Bearer <token>`` or ``Token <token>``); checks the
-method's Django permission, as REST checks the same model permission; runs the method
-with the caller as the actor of its writes (``service:<account>`` via ``grpc``); and
-answers any error as the status REST's status maps to (registry.grpc.errors). The
-database connection is handled as Django handles it around a request.
+permission=…)`` from its ``rpcs.register()``. A call then, as the middleware and DRF
+do for a REST request:
+
+- takes the caller's request id (``x-request-id`` metadata, or a new one) into the log
+  context and answers it as a trailer;
+- authenticates the ``authorization`` metadata with REST's tokens and schemes
+  (``Bearer <token>`` or ``Token <token>``), from the database; a hot read (``hot=``)
+  reads the caller the hot path remembers together with its cached answer, in one
+  Redis round trip, as /api/v1/resolve/ does;
+- checks the method's Django permission (its REST twin's) and REST's rate limits;
+- runs the method as the caller (the actor of its writes, ``service:<account>`` via
+  ``grpc``), in a replica request context, with the database connection handled as
+  Django handles it around a request;
+- answers any error as the status REST's status maps to (registry.grpc.errors), and
+  logs and counts the call.
 """
 
 import contextlib
@@ -134,7 +141,8 @@ def registered() -> dict[str, Rpc]:
 
 
 def unanswered() -> list[str]:
-    """The service's methods no app answers (the server refuses to start with any)."""
+    """The service's methods no app answers: UNIMPLEMENTED, logged at start (the suite
+    holds that there is none)."""
     return sorted(set(SERVICE.methods_by_name) - set(_rpcs))
 
 
