@@ -62,6 +62,12 @@ class Chain(RegistryModel):
                 violation_error_message="An EVM chain needs its EIP-155 network id.",
                 violation_error_code="network_id",  # the field to blame
             ),
+            # EIP-155 ids are positive: eip155:0 or eip155:-5 names no chain.
+            models.CheckConstraint(
+                condition=Q(network_id__isnull=True) | Q(network_id__gt=0),
+                name="chain_network_id_positive",
+                violation_error_message="A network id is a positive integer.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,32 +2,36 @@
 
 CreateChain is the assets app's (it resolves the native asset's symbol to an asset).
 A chain's ``chain_id`` in the contract's messages is the registry's slug
-("ethereum"); its numeric id is ``network_id``.
+("ethereum"); its numeric id is ``network_id``. ListChains answers at most
+fields.LIST_LIMIT chains (the contract has no page token), in REST's order.
 """
 
+from chains.api.views import ChainViewSet
 from chains.events import chain_message
 from chains.filtersets import ChainFilterSet
 from chains.models import Chain
+from registry.api.pagination import complete_ordering
 from registry.grpc.calls import register_rpc
-from registry.grpc.errors import not_found
-from registry.grpc.fields import filtered, optional_text, required_text
+from registry.grpc.fields import capped, filtered, get_by_slug, optional_text
 from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
 
 
 def get_chain(request, call):
-    chain_id = required_text(request, "chain_id")
-    chain = Chain.objects.filter(pk=chain_id).first()
-    if chain is None:
-        raise not_found(f"No chain {chain_id!r}.")
+    chain = get_by_slug(request, "chain_id", Chain.objects.all(), "chain")
     call.show_version(chain)
     return service.GetChainResponse(chain=chain_message(chain))
 
 
 def list_chains(request, call):
-    """Every chain, by chain_id; ``chain_type`` in any letter case (EVM, SOLANA …)."""
+    """Every chain, in REST's order; ``chain_type`` in any letter case (EVM, SOLANA …)."""
     chain_type = optional_text(request, "chain_type")
     data = {"chain_type": [chain_type.upper()]} if chain_type else {}
-    chains = filtered(ChainFilterSet, data, Chain.objects.order_by("chain_id"))
+    chains = filtered(ChainFilterSet, data, Chain.objects.all())
+    chains = capped(
+        chains.order_by(*complete_ordering(ChainViewSet.ordering, Chain)),
+        what="chains",
+        narrow="narrow the list by chain_type, or page through GET /api/v1/chains/",
+    )
     return service.ListChainsResponse(chains=[chain_message(chain) for chain in chains])
 
 

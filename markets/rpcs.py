@@ -29,7 +29,7 @@ their detail kinds, markets, ResolveMarket, and the venue-symbol methods of CQC 
   ``symbol_id`` or ``venue_id``; a current market of the symbol and type: ALREADY_EXISTS.
 - ListVenueSymbols: the current markets, filtered by ``venue_id`` and ``symbol_id`` (an
   instrument id) through REST's market list filters, in REST's order; at most
-  ``LIST_LIMIT`` (more is RESOURCE_EXHAUSTED: narrow it by venue or instrument).
+  fields.LIST_LIMIT (more is RESOURCE_EXHAUSTED: narrow it by venue or instrument).
 - The VenueSymbol message (v0.3.1): ``symbol_id`` is the instrument's id, ``is_active``
   the market's status is TRADING (as the venue-ticker API's is_active), the doubles
   (fees, min_notional) from the market's decimals; ``min_order_value``,
@@ -42,12 +42,10 @@ their detail kinds, markets, ResolveMarket, and the venue-symbol methods of CQC 
   cached answer does not carry it, and the three methods answer alike).
 """
 
-from contextlib import contextmanager
 from datetime import datetime
 
 import grpc
 import orjson
-from rest_framework import serializers
 
 from markets.api.serializers import MarketSerializer
 from markets.api.views import MarketViewSet, api_field_names
@@ -58,27 +56,30 @@ from markets.lookups import market_body
 from markets.models import Instrument, Market
 from markets.services import MARKET_WRITES
 from registry import cache
+from registry.api.pagination import complete_ordering
 from registry.api.resolve import read_permission
 from registry.events.encoding import fill, struct, text
 from registry.grpc.calls import register_rpc
 from registry.grpc.errors import RpcError, invalid, not_found
 from registry.grpc.fields import (
+    capped,
+    datetime_of,
+    decimal_text,
+    double_of,
     filtered,
     optional_text,
     optional_uuid,
+    request_field_names,
+    required_integer_id,
     required_text,
     required_uuid,
     validated,
 )
-from registry.numbers import ascii_integer
 from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
 from registry.pb.cqc.venues.v1 import venues_pb2
 
 # The metadata naming the market type of a venue symbol (the contract has no field).
 MARKET_TYPE_KEY = "cqar-market-type"
-# ListVenueSymbols answers at most this many markets (the contract has no paging; a
-# VenueSymbol is ~250 bytes, so this stays well within GRPC_MAX_MESSAGE_BYTES).
-LIST_LIMIT = 5000
 
 # --- Instruments ----------------------------------------------------------------------
 
@@ -134,10 +135,7 @@ def detail_method(method: str):
 
 
 def get_market(request, call):
-    value = required_text(request, "market_id")
-    market_id = ascii_integer(value, minimum=1)
-    if market_id is None:
-        raise invalid("market_id", f"'{value[:64]}' is not a market id (a positive integer).")
+    market_id = required_integer_id(request, "market_id")
     market = MarketViewSet.queryset.filter(pk=market_id).first()
     if market is None:
         raise not_found(f"No market {market_id}.")
@@ -155,10 +153,16 @@ _OTHER_TYPES = [value for value in InstrumentType.values if value != InstrumentT
 def ticker_lookup(request, metadata: dict[str, str]) -> tuple[str, dict]:
     """The hot lookup a venue symbol asks first: the market type the metadata names, or
     SPOT (the calls' fast path reads it with the caller in one round trip)."""
+    market_type = metadata.get(MARKET_TYPE_KEY, InstrumentType.SPOT)
+    if not market_type.strip():
+        raise invalid(
+            MARKET_TYPE_KEY,
+            f"Empty: name one of {', '.join(InstrumentType.values)}, or leave the key out.",
+        )
     return "venue_symbol", {
         "venue": required_text(request, "venue_id"),
         "symbol": required_text(request, "venue_symbol"),
-        "market_type": metadata.get(MARKET_TYPE_KEY, InstrumentType.SPOT),
+        "market_type": market_type,
     }
 
 
@@ -224,15 +228,6 @@ def get_venue_symbol(request, call):
 # --- Venue symbols (CQC v0.3.1) ---------------------------------------------------------
 
 
-def _double(value: str | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _timestamp_value(value: datetime | str | None) -> datetime | None:
-    """A time of a market's answer: a datetime, or its ISO form once cached as JSON."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
 def venue_symbol_message(
     market: dict,
     *,
@@ -262,14 +257,14 @@ def venue_symbol_message(
         symbol_id=text(instrument_id),
         venue_symbol=market["venue_symbol"],
         is_active=is_active,
-        maker_fee=_double(market["maker_fee"]),
-        taker_fee=_double(market["taker_fee"]),
-        min_notional=_double(market["min_notional"]),
+        maker_fee=double_of(market["maker_fee"]),
+        taker_fee=double_of(market["taker_fee"]),
+        min_notional=double_of(market["min_notional"]),
         metadata=struct(extra),
     )
     for name, value in (("listed_at", market["listed_at"]), ("delisted_at", delisted_at)):
         if value is not None:
-            getattr(message, name).FromDatetime(_timestamp_value(value))
+            getattr(message, name).FromDatetime(datetime_of(value))
     return message
 
 
@@ -284,27 +279,10 @@ def venue_symbol_of(market: Market) -> venues_pb2.VenueSymbol:
     )
 
 
-@contextmanager
-def request_field_names(names: dict[str, str]):
-    """REST's field names in a write's errors (markets.api.views.api_field_names), then
-    the request's: an error about the instrument names ``symbol_id``."""
-    try:
-        with api_field_names():
-            yield
-    except serializers.ValidationError as error:
-        if isinstance(error.detail, dict):
-            error.detail = {names.get(key, key): value for key, value in error.detail.items()}
-        raise
-
-
-def _fee(request, name: str) -> str | None:
-    """A fee double as the decimal it was written as: its shortest round-trip form."""
-    return repr(getattr(request, name)) if request.HasField(name) else None
-
-
-# The create's errors as the request names the fields: the instrument is symbol_id, and
-# what the market takes from its instrument (type, status at expiry, listing before it)
-# is about symbol_id too.
+# The create's errors, named by REST (markets.api.views.api_field_names names the
+# services' as the API's fields), as the request names the fields: the instrument is
+# symbol_id, and what the market takes from its instrument (type, status at expiry,
+# listing before it) is about symbol_id too.
 _CREATE_NAMES = {
     "instrument_id": "symbol_id",
     "market_type": "symbol_id",
@@ -320,10 +298,10 @@ def create_venue_symbol(request, call):
         "venue_symbol": required_text(request, "venue_symbol"),
     }
     for name in ("maker_fee", "taker_fee"):
-        if (fee := _fee(request, name)) is not None:
+        if (fee := decimal_text(request, name)) is not None:
             data[name] = fee
-    with request_field_names(_CREATE_NAMES):
-        serializer = validated(MarketSerializer, data, names=_CREATE_NAMES)
+    with request_field_names(_CREATE_NAMES), api_field_names():
+        serializer = validated(MarketSerializer, data)
         market = MARKET_WRITES.create(**serializer.validated_data)
     call.show_version(market)
     return service.CreateVenueSymbolResponse(venue_symbol=venue_symbol_of(market))
@@ -336,20 +314,13 @@ def list_venue_symbols(request, call):
         data["venue"] = venue_id
     if (instrument_id := optional_uuid(request, "symbol_id")) is not None:
         data["instrument"] = str(instrument_id)
-    markets = filtered(
-        MarketFilterSet,
-        data,
-        MarketViewSet.queryset.order_by(*MarketViewSet.ordering, "id"),
-        names={"venue": "venue_id", "instrument": "symbol_id"},
+    with request_field_names({"venue": "venue_id", "instrument": "symbol_id"}):
+        markets = filtered(MarketFilterSet, data, MarketViewSet.queryset)
+    found = capped(
+        markets.order_by(*complete_ordering(MarketViewSet.ordering, Market)),
+        what="current markets",
+        narrow="narrow the list by venue_id or symbol_id",
     )
-    found = list(markets[: LIST_LIMIT + 1])
-    if len(found) > LIST_LIMIT:
-        raise RpcError(
-            grpc.StatusCode.RESOURCE_EXHAUSTED,
-            "too_many_results",
-            f"More than {LIST_LIMIT} current markets match: narrow the list by venue_id "
-            "or symbol_id.",
-        )
     return service.ListVenueSymbolsResponse(
         venue_symbols=[venue_symbol_of(market) for market in found]
     )

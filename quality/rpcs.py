@@ -28,13 +28,14 @@ rule) and hot-path cache. Conventions:
   answers from the hot-path cache's ``flags`` lookup (the cached answer that
   resolve/pretrade/ weighs), so a raise or resolve through either interface shows at
   once. Otherwise (``include_resolved``, or no ``asset_id``: every asset's flags) it
-  reads the database through the REST list's filterset. ``min_severity`` is "at least
+  reads the database through the REST list's filterset, at most fields.LIST_LIMIT flags
+  (more is RESOURCE_EXHAUSTED). ``min_severity`` is "at least
   this severe" (default: every severity). Either way the flags come most severe first,
   then the newest, as the REST list orders them, and an ``asset_id`` that names no live
   asset is NOT_FOUND (as resolve/pretrade/ answers 404).
+- An error of the flag's fields names the request's, whether the serializer or the
+  service refuses it (``source`` is ``raised_by``, ``reason`` ``description``).
 """
-
-from datetime import datetime
 
 import grpc
 import orjson
@@ -43,18 +44,24 @@ from django.core.exceptions import ValidationError
 from assets.models import Asset
 from quality import services
 from quality.api.serializers import AssetQualityFlagSerializer, FlagResolutionSerializer
+from quality.api.views import AssetQualityFlagViewSet
 from quality.choices import FlagType, Severity
-from quality.events import contract_flag_type, flag_message
+from quality.events import flag_message
 from quality.filtersets import AssetQualityFlagFilterSet
 from quality.models import AssetQualityFlag
 from registry import cache
+from registry.api.pagination import complete_ordering
 from registry.grpc.calls import register_rpc
 from registry.grpc.errors import RpcError, error_of, invalid, not_found
 from registry.grpc.fields import (
+    EnumMap,
+    capped,
+    datetime_of,
     enum_value,
     filtered,
     optional_text,
     optional_uuid,
+    request_field_names,
     required_uuid,
     validated,
 )
@@ -62,16 +69,17 @@ from registry.pb.cqc.assets.v1 import assets_pb2
 from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
 from registry.replicas import read_on_replica
 
-# Contract number -> the registry's value, by name; the registry's own flag types have none.
-FLAG_TYPES = {
-    contract_flag_type(value): value
-    for value in FlagType.values
-    if contract_flag_type(value) != assets_pb2.FLAG_TYPE_UNSPECIFIED
-}
-SEVERITIES = {
-    assets_pb2.FlagSeverity.Value(f"FLAG_SEVERITY_{severity.name}"): int(severity)
-    for severity in Severity
-}
+# By name (FLAG_TYPE_SCAM is SCAM, FLAG_SEVERITY_HIGH is HIGH, 4); the registry's own
+# flag types have no number.
+FLAG_TYPES = EnumMap(assets_pb2.FlagType, FlagType)
+SEVERITIES = EnumMap(assets_pb2.FlagSeverity, Severity)
+
+# The serializer's and the model's fields -> the request's.
+FLAG_FIELDS = {"asset": "asset_id", "reason": "description", "source": "raised_by"}
+RESOLUTION_FIELDS = {"notes": "resolution_notes"}
+
+
+ACTOR_PREFIXES = ("user:", "service:")
 
 
 def raise_quality_flag(request, call):
@@ -83,13 +91,18 @@ def raise_quality_flag(request, call):
     if request.HasField("description"):
         data["reason"] = request.description
     if source := optional_text(request, "raised_by"):
+        actor = call.caller.actor
+        if source.startswith(ACTOR_PREFIXES) and source != actor:
+            # The source names where the finding comes from (certik, manual …); one
+            # written as an account would read as that account having raised it.
+            raise invalid(
+                "raised_by",
+                f"Names another account; the raiser is the token's account, {actor}.",
+            )
         data["source"] = source
-    serializer = validated(
-        AssetQualityFlagSerializer,
-        data,
-        names={"asset": "asset_id", "reason": "description", "source": "raised_by"},
-    )
-    flag = services.flag_raise(actor=call.caller.actor, **serializer.validated_data)
+    with request_field_names(FLAG_FIELDS):
+        serializer = validated(AssetQualityFlagSerializer, data)
+        flag = services.flag_raise(actor=call.caller.actor, **serializer.validated_data)
     call.show_version(flag)
     return service.RaiseQualityFlagResponse(flag=flag_message(flag))
 
@@ -107,14 +120,15 @@ def resolve_quality_flag(request, call):
     if flag is None:
         raise not_found(f"No flag {flag_id}.")
     notes = {"notes": request.resolution_notes} if request.HasField("resolution_notes") else {}
-    body = validated(FlagResolutionSerializer, notes, names={"notes": "resolution_notes"})
     try:
-        services.flag_resolve(
-            flag=flag,
-            actor=actor,
-            notes=body.validated_data["notes"],
-            expected_version=call.expected_version(),
-        )
+        with request_field_names(RESOLUTION_FIELDS):
+            body = validated(FlagResolutionSerializer, notes)
+            services.flag_resolve(
+                flag=flag,
+                actor=actor,
+                notes=body.validated_data["notes"],
+                expected_version=call.expected_version(),
+            )
     except ValidationError as error:
         if not hasattr(error, "error_dict") or set(error.error_dict) != {"resolved_at"}:
             raise
@@ -126,10 +140,6 @@ def resolve_quality_flag(request, call):
     return service.ResolveQualityFlagResponse(flag=flag_message(flag))
 
 
-# The REST list's order (AssetQualityFlagViewSet.ordering), then the id for ties.
-LIST_ORDER = ("-severity", "-raised_at", "flag_id")
-
-
 def list_quality_flags(request, call):
     asset_id = optional_uuid(request, "asset_id")
     min_severity = enum_value(request, "min_severity", SEVERITIES) or Severity.INFO
@@ -138,7 +148,11 @@ def list_quality_flags(request, call):
         flags = active_flags_cached(asset_id, min_severity)
     else:
         flags = read_on_replica(
-            lambda: list(flags_stored(asset_id, min_severity, include_resolved))
+            lambda: capped(
+                flags_stored(asset_id, min_severity, include_resolved),
+                what="flags",
+                narrow="narrow the list by asset_id, or page through GET /api/v1/quality-flags/",
+            )
         )
     return service.ListQualityFlagsResponse(flags=[flag_message(flag) for flag in flags])
 
@@ -158,7 +172,7 @@ def active_flags_cached(asset_id, min_severity: int) -> list[AssetQualityFlag]:
     flags = [
         AssetQualityFlag(
             asset_id=asset_id,
-            **{**flag, "raised_at": datetime.fromisoformat(flag["raised_at"])},
+            **{**flag, "raised_at": datetime_of(flag["raised_at"])},
         )
         for flag in answer["active_flags"]
         if flag["severity"] >= min_severity
@@ -178,12 +192,9 @@ def flags_stored(asset_id, min_severity: int, include_resolved: bool):
         data["asset"] = str(asset_id)
     if not include_resolved:
         data["active_only"] = "true"
-    return filtered(
-        AssetQualityFlagFilterSet,
-        data,
-        AssetQualityFlag.objects.of_live("asset").order_by(*LIST_ORDER),
-        names={"asset": "asset_id"},
-    )
+    with request_field_names(FLAG_FIELDS):
+        flags = filtered(AssetQualityFlagFilterSet, data, AssetQualityFlag.objects.of_live("asset"))
+    return flags.order_by(*complete_ordering(AssetQualityFlagViewSet.ordering, AssetQualityFlag))
 
 
 def register() -> None:

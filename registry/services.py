@@ -352,10 +352,11 @@ def _database_errors(instance: RegistryModel, conflict_errors: ConflictErrors):
         label = instance._meta.verbose_name
         if getattr(cause, "sqlstate", None) == _UNIQUE_VIOLATION:
             conflict = conflict_errors.get(constraint, ConflictError)
-            raise conflict(
-                f"Another {label} was just written with the same key ({constraint}).",
-                constraint=constraint,
-            ) from error
+            if constraint == f"{instance._meta.db_table}_pkey":  # an id chosen by the caller
+                message = f"A {label} with the id {instance.pk} already exists."
+            else:  # validation found none: one was written concurrently
+                message = f"Another {label} already has the same key ({constraint})."
+            raise conflict(message, constraint=constraint) from error
         raise ValidationError(f"The {label} breaks the database rule {constraint}.") from error
 
 

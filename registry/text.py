@@ -9,6 +9,8 @@
 - **The symbol key** (``symbol_key``): the one case-insensitive form symbols are
   compared in, computed identically by Python (the hot path's cache keys) and by
   PostgreSQL (``SymbolKey``: the generated column, filters, constraints).
+- **Slugs made from names** (``slug_of``): the one rule an id is made by where a
+  create names none (a venue, chain or group created over gRPC).
 - **Free text** (descriptions, reasons, notes) is bounded in length and, like every
   text and JSON value, holds nothing PostgreSQL or UTF-8 cannot store (NUL, lone
   surrogates); ``registry.models.RegistryModel.normalize`` applies all of it.
@@ -107,6 +109,21 @@ def refuse_unstorable(value: str, what: str) -> None:
             f"{what} contains characters that cannot be stored: {', '.join(unstorable)}.",
             code="unstorable_characters",
         )
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug_of(value: str, max_length: int) -> str:
+    """The slug of a name: ASCII lower case (case-folded, then NFKD with the accents
+    dropped: "Café" is cafe, "Straße" strasse, full-width letters their ASCII ones), each
+    run of other characters one "-", none at either end, at most ``max_length``
+    characters ("Crypto.com" is crypto-com, "USDC.e" usdc-e). Empty when ``value`` has no
+    letter or digit a-z, 0-9; otherwise validate_registry_slug accepts it."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    slug = _NOT_SLUG.sub("-", bare.lower()).strip("-")
+    return slug[:max_length].rstrip("-")
 
 
 def lookup_form(value: str) -> str:

@@ -5,9 +5,11 @@ Each does what its REST twin does (/api/v1/venues/, /api/v1/venue-assets/): the 
 serializers, filtersets and ``Writes``. Conventions:
 
 - ``venue_id`` is the venue's slug ("binance"). CreateVenue has no field for it: it is
-  made from ``name`` (``venue_id_of``: ASCII, lower case, every run of other characters
-  one "-", at most 64 characters: "Crypto.com" is ``crypto-com``); a venue with that slug
-  already is ALREADY_EXISTS, a name that gives no slug INVALID_ARGUMENT on ``name``.
+  made from ``name`` by the registry's one rule (registry.text.slug_of: ASCII, lower
+  case, every run of other characters one "-", at most 64 characters: "Crypto.com" is
+  ``crypto-com``); a venue with that slug already is ALREADY_EXISTS, a name that gives
+  no slug INVALID_ARGUMENT on ``name``. An error of the venue's fields names the
+  request's (``api_url`` is ``api_endpoint``, ``chain`` ``chain_id``).
 - ``venue_type`` as the contract numbers it (VENUE_TYPE_CEX … ↔ CEX …, by name);
   ``api_endpoint`` is the registry's ``api_url``; ``chain_id`` a chain's slug.
 - ``deployment_id`` of CreateVenueAsset: the registry keeps no deployment for a venue's
@@ -17,49 +19,46 @@ serializers, filtersets and ``Writes``. Conventions:
   the active one first, then the one trading is enabled for, then the oldest, then by
   code; the others' codes are named in ``metadata["cqar_other_venue_asset_symbols"]``,
   for ListVenueAssets to fetch.
-- Lists answer every row (the contract has no page fields), in REST's default order; an
-  unknown venue, asset or chain in a list's filter is INVALID_ARGUMENT naming the field,
-  as REST's list filter answers 400.
+- Lists answer every row up to fields.LIST_LIMIT (the contract has no page fields; more
+  is RESOURCE_EXHAUSTED), in REST's default order; an unknown venue, asset or chain in
+  a list's filter is INVALID_ARGUMENT naming the field, as REST's list filter answers
+  400.
 """
 
-import re
-import unicodedata
-
+from registry.api.pagination import complete_ordering
 from registry.events.encoding import message_from
 from registry.grpc.calls import register_rpc
 from registry.grpc.errors import invalid, not_found
 from registry.grpc.fields import (
+    EnumMap,
+    capped,
     enum_value,
     filtered,
+    get_by_slug,
     optional_text,
     optional_uuid,
+    request_field_names,
     required_text,
     required_uuid,
+    slug_id,
     validated,
 )
 from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
 from registry.pb.cqc.venues.v1 import venues_pb2
 from venues.api.serializers import VenueAssetSerializer, VenueSerializer
+from venues.api.views import VenueAssetViewSet, VenueViewSet
 from venues.choices import VenueType
 from venues.events import venue_asset_message
 from venues.filtersets import VenueAssetFilterSet, VenueFilterSet
 from venues.models import Venue, VenueAsset
 from venues.services import VENUE_ASSET_WRITES, VENUE_WRITES
 
-# Contract number -> the registry's venue type, by name (VENUE_TYPE_CEX is CEX).
-VENUE_TYPES = {
-    venues_pb2.VenueType.Value(f"VENUE_TYPE_{value}"): value for value in VenueType.values
-}
-CONTRACT_VENUE_TYPES = {value: number for number, value in VENUE_TYPES.items()}
+# VENUE_TYPE_CEX is CEX.
+VENUE_TYPES = EnumMap(venues_pb2.VenueType, VenueType)
 
-VENUE_ID_MAX_LENGTH = Venue._meta.get_field("venue_id").max_length
-
-
-def venue_id_of(name: str) -> str:
-    """The slug CreateVenue gives a venue named ``name``: "Uniswap V3" is uniswap-v3."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:VENUE_ID_MAX_LENGTH].rstrip("-")
+# The serializer's and the model's fields -> the request's.
+VENUE_FIELDS = {"venue_id": "name", "chain": "chain_id", "api_url": "api_endpoint"}
+VENUE_ASSET_FIELDS = {"venue": "venue_id", "asset": "asset_id"}
 
 
 def venue_message(venue: Venue) -> venues_pb2.Venue:
@@ -67,17 +66,14 @@ def venue_message(venue: Venue) -> venues_pb2.Venue:
     return message_from(
         venue,
         venues_pb2.Venue,
-        venue_type=CONTRACT_VENUE_TYPES[venue.venue_type],
+        venue_type=VENUE_TYPES.number_of(venue.venue_type),
         api_endpoint=venue.api_url,
     )
 
 
 def create_venue(request, call):
     name = required_text(request, "name")
-    venue_id = venue_id_of(name)
-    if not venue_id:
-        raise invalid("name", "Gives no venue_id: use at least one letter or digit (a-z, 0-9).")
-    data = {"venue_id": venue_id, "name": name}
+    data = {"venue_id": slug_id(name, Venue._meta.get_field("venue_id")), "name": name}
     if (venue_type := enum_value(request, "venue_type", VENUE_TYPES)) is not None:
         data["venue_type"] = venue_type
     for field, name_in_request in (
@@ -87,21 +83,15 @@ def create_venue(request, call):
     ):
         if value := optional_text(request, name_in_request):
             data[field] = value
-    serializer = validated(
-        VenueSerializer,
-        data,
-        names={"venue_id": "name", "chain": "chain_id", "api_url": "api_endpoint"},
-    )
-    venue = VENUE_WRITES.create(**serializer.validated_data)
+    with request_field_names(VENUE_FIELDS):
+        serializer = validated(VenueSerializer, data)
+        venue = VENUE_WRITES.create(**serializer.validated_data)
     call.show_version(venue)
     return service.CreateVenueResponse(venue=venue_message(venue))
 
 
 def get_venue(request, call):
-    venue_id = required_text(request, "venue_id")
-    venue = Venue.objects.filter(pk=venue_id).first()
-    if venue is None:
-        raise not_found(f"No venue {venue_id!r}.")
+    venue = get_by_slug(request, "venue_id", Venue.objects.all(), "venue")
     call.show_version(venue)
     return service.GetVenueResponse(venue=venue_message(venue))
 
@@ -112,8 +102,12 @@ def list_venues(request, call):
         data["venue_type"] = [venue_type]
     if chain_id := optional_text(request, "chain_id"):
         data["chain"] = chain_id
-    venues = filtered(
-        VenueFilterSet, data, Venue.objects.order_by("venue_id"), names={"chain": "chain_id"}
+    with request_field_names(VENUE_FIELDS):
+        venues = filtered(VenueFilterSet, data, Venue.objects.all())
+    venues = capped(
+        venues.order_by(*complete_ordering(VenueViewSet.ordering, Venue)),
+        what="venues",
+        narrow="narrow the list by venue_type or chain_id, or page through GET /api/v1/venues/",
     )
     return service.ListVenuesResponse(venues=[venue_message(venue) for venue in venues])
 
@@ -132,10 +126,9 @@ def create_venue_asset(request, call):
     for name in ("venue_asset_symbol", "deposit_enabled", "withdraw_enabled", "trading_enabled"):
         if request.HasField(name):
             data[name] = getattr(request, name)
-    serializer = validated(
-        VenueAssetSerializer, data, names={"venue": "venue_id", "asset": "asset_id"}
-    )
-    venue_asset = VENUE_ASSET_WRITES.create(**serializer.validated_data)
+    with request_field_names(VENUE_ASSET_FIELDS):
+        serializer = validated(VenueAssetSerializer, data)
+        venue_asset = VENUE_ASSET_WRITES.create(**serializer.validated_data)
     call.show_version(venue_asset)
     return service.CreateVenueAssetResponse(venue_asset=venue_asset_message(venue_asset))
 
@@ -170,11 +163,12 @@ def list_venue_assets(request, call):
         data["venue"] = venue_id
     if (asset_id := optional_uuid(request, "asset_id")) is not None:
         data["asset"] = str(asset_id)
-    venue_assets = filtered(
-        VenueAssetFilterSet,
-        data,
-        VenueAsset.objects.of_live("asset").order_by("venue_id", "venue_asset_symbol"),
-        names={"venue": "venue_id", "asset": "asset_id"},
+    with request_field_names(VENUE_ASSET_FIELDS):
+        venue_assets = filtered(VenueAssetFilterSet, data, VenueAsset.objects.of_live("asset"))
+    venue_assets = capped(
+        venue_assets.order_by(*complete_ordering(VenueAssetViewSet.ordering, VenueAsset)),
+        what="venue assets",
+        narrow="narrow the list by venue_id or asset_id, or page through GET /api/v1/venue-assets/",
     )
     return service.ListVenueAssetsResponse(
         venue_assets=[venue_asset_message(venue_asset) for venue_asset in venue_assets]

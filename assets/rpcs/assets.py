@@ -35,25 +35,24 @@ Conventions:
   outer replica scope would override; the id form reads a replica itself.
 - ListAssetDeployments: REST's list of deployments of live assets, by ``asset_id`` and
   ``chain_id``, in REST's order; the contract has no page token, so a list of more
-  than LIST_LIMIT is RESOURCE_EXHAUSTED (page it over REST).
-- CreateChain: the chain's ``chain_id`` (its slug) is ``slugify(name)`` ("Arbitrum
-  One" is arbitrum-one); the request's int64 ``chain_id`` is our ``network_id`` and
-  ``block_explorer_url`` our ``explorer_url``; ``chain_type`` in any letter case. A
-  chain with that slug or network id exists: ALREADY_EXISTS. ``native_asset_symbol``
-  names the native asset: the one live asset with that symbol (of several, the one
-  whose type is NATIVE); several and no single NATIVE one is INVALID_ARGUMENT naming
-  them; none leaves the chain without a native asset and keeps the symbol in its
-  metadata["cqar_native_asset_symbol"].
+  than fields.LIST_LIMIT is RESOURCE_EXHAUSTED (page it over REST).
+- CreateChain: the chain's ``chain_id`` (its slug) is made from ``name`` by the
+  registry's one rule (registry.text.slug_of: "Arbitrum One" is arbitrum-one,
+  "Crypto.com" crypto-com, at most 64 characters); the request's int64 ``chain_id`` is
+  our ``network_id`` and ``block_explorer_url`` our ``explorer_url``; ``chain_type`` in
+  any letter case. A chain with that slug or network id exists: ALREADY_EXISTS.
+  ``native_asset_symbol`` names the native asset: the one live asset with that symbol
+  (of several, the one whose type is NATIVE); several and no single NATIVE one is
+  INVALID_ARGUMENT naming them; none leaves the chain without a native asset and keeps
+  the symbol in its metadata["cqar_native_asset_symbol"].
+- Every write's errors name the request's fields, whether the serializer or the
+  service refuses them (fields.request_field_names).
 """
 
 import uuid
-from contextlib import contextmanager
-from datetime import datetime
 
-import grpc
 import orjson
 from django.core.exceptions import ValidationError
-from django.utils.text import slugify
 
 from assets import services
 from assets.api.serializers import AssetDeploymentSerializer, AssetSerializer
@@ -69,28 +68,29 @@ from chains.services import CHAIN_WRITES
 from registry import cache
 from registry.api.pagination import KeysetPagination, complete_ordering, keyset_page
 from registry.grpc.calls import register_rpc
-from registry.grpc.errors import RpcError, invalid, not_found
+from registry.grpc.errors import invalid, not_found
 from registry.grpc.fields import (
+    EnumMap,
+    capped,
+    datetime_of,
     enum_value,
     filtered,
     optional_text,
     optional_uuid,
+    request_field_names,
     required_text,
     required_uuid,
+    slug_id,
     validated,
 )
 from registry.pb.cqc.assets.v1 import assets_pb2
 from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
 from registry.replicas import read_on_replica
 
-# Contract number -> our asset type, for the types both know (all but FIAT).
-ASSET_TYPES = {
-    assets_pb2.AssetType.Value(f"ASSET_TYPE_{value}"): value
-    for value in AssetType.values
-    if f"ASSET_TYPE_{value}" in assets_pb2.AssetType.DESCRIPTOR.values_by_name
-}
+# By name (ASSET_TYPE_ERC20 is ERC20), for the types both know (all but FIAT).
+ASSET_TYPES = EnumMap(assets_pb2.AssetType, AssetType)
 
-# Request fields of an asset -> the REST serializer's.
+# Request fields of an asset: the REST serializer's and the model's names too.
 ASSET_FIELDS = ("symbol", "name", "category", "description", "logo_url", "website_url")
 
 # Request fields of a deployment -> the REST serializer's (errors are renamed back).
@@ -101,10 +101,7 @@ DEPLOYMENT_FIELDS = {
     "decimals": "decimals",
     "is_native": "is_native",
 }
-
-# The most deployments ListAssetDeployments answers (about 1.5 MB, well within the
-# message limit; ListVenueSymbols' too): the contract's list has no page token.
-LIST_LIMIT = 5_000
+DEPLOYMENT_NAMES = {rest: name for name, rest in DEPLOYMENT_FIELDS.items()}
 
 CHAIN_FIELDS = {  # the REST serializer's -> the request's
     "chain_id": "name",  # the slug is made from the name
@@ -112,20 +109,6 @@ CHAIN_FIELDS = {  # the REST serializer's -> the request's
     "explorer_url": "block_explorer_url",
     "native_asset": "native_asset_symbol",
 }
-
-
-@contextmanager
-def request_field_names(names: dict[str, str]):
-    """A service's ValidationError naming the request's fields (``validated`` renames
-    the serializer's)."""
-    try:
-        yield
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise
-        raise ValidationError(
-            {names.get(name, name): errors for name, errors in error.error_dict.items()}
-        ) from None
 
 
 def sent(request, names) -> dict:
@@ -164,8 +147,9 @@ def asset_data(request) -> dict:
 
 
 def create_asset(request, call):
-    serializer = validated(AssetSerializer, asset_data(request))
-    asset = services.ASSET_WRITES.create(**serializer.validated_data)
+    with request_field_names():
+        serializer = validated(AssetSerializer, asset_data(request))
+        asset = services.ASSET_WRITES.create(**serializer.validated_data)
     call.show_version(asset)
     return service.CreateAssetResponse(asset=asset_message(asset))
 
@@ -178,17 +162,19 @@ def get_asset(request, call):
 
 def update_asset(request, call):
     asset = live_asset(request)
-    serializer = validated(AssetSerializer, asset_data(request), instance=asset, partial=True)
-    services.ASSET_WRITES.update_of(
-        asset, changes=serializer.validated_data, expected_version=call.expected_version()
-    )
+    with request_field_names():
+        serializer = validated(AssetSerializer, asset_data(request), instance=asset, partial=True)
+        services.ASSET_WRITES.update_of(
+            asset, changes=serializer.validated_data, expected_version=call.expected_version()
+        )
     call.show_version(asset)
     return service.UpdateAssetResponse(asset=asset_message(asset))
 
 
 def delete_asset(request, call):
     asset = live_asset(request)
-    services.ASSET_WRITES.delete_of(asset, expected_version=call.expected_version())
+    with request_field_names():
+        services.ASSET_WRITES.delete_of(asset, expected_version=call.expected_version())
     return service.DeleteAssetResponse(success=True)
 
 
@@ -236,9 +222,8 @@ def create_asset_deployment(request, call):
     }
     if data.get("is_native") and data.get("address", "").strip().lower() == NATIVE_ADDRESS:
         data["address"] = ""
-    names = {rest: name for name, rest in DEPLOYMENT_FIELDS.items()}
-    with request_field_names(names):
-        serializer = validated(AssetDeploymentSerializer, data, names=names)
+    with request_field_names(DEPLOYMENT_NAMES):
+        serializer = validated(AssetDeploymentSerializer, data)
         deployment = services.DEPLOYMENT_WRITES.create(**serializer.validated_data)
     call.show_version(deployment)
     return service.CreateAssetDeploymentResponse(deployment=deployment_message(deployment))
@@ -246,12 +231,29 @@ def create_asset_deployment(request, call):
 
 def get_asset_deployment(request, call):
     deployment_id = required_text(request, "deployment_id")
-    if ":" in deployment_id:
+    chain_id, _, address = deployment_id.partition(":")
+    if address.lower() == NATIVE_ADDRESS:  # the address the answers give a native token
+        deployment = read_on_replica(lambda: native_deployment(chain_id))
+    elif address:
         deployment = deployment_at_address(request, call)
     else:
         deployment = read_on_replica(lambda: deployment_by_id(deployment_id))
     call.show_version(deployment)
     return service.GetAssetDeploymentResponse(deployment=deployment_message(deployment))
+
+
+def native_deployment(chain_id: str) -> AssetDeployment:
+    """``<chain_id>:native``: the chain's native token, which has no contract address
+    (answers show it as ``native``, as the events do)."""
+    deployment = (
+        AssetDeployment.objects.resolvable()
+        .select_related("chain")
+        .filter(chain_id=chain_id, is_native=True, address="")
+        .first()
+    )
+    if deployment is None:
+        raise not_found(f"No native deployment on {chain_id!r}.")
+    return deployment
 
 
 def deployment_by_id(deployment_id: str) -> AssetDeployment:
@@ -311,16 +313,12 @@ def deployment_at_address(request, call) -> AssetDeployment:
         is_native=cached["is_native"],
         is_canonical=cached["is_canonical"],
         is_verified=cached["is_verified"],
-        deployed_at=moment(cached["deployed_at"]),
+        deployed_at=datetime_of(cached["deployed_at"]),
         metadata=cached["metadata"],
-        created_at=moment(cached["created_at"]),
-        updated_at=moment(cached["updated_at"]),
+        created_at=datetime_of(cached["created_at"]),
+        updated_at=datetime_of(cached["updated_at"]),
         version=cached["version"],
     )
-
-
-def moment(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
 def refuse_impossible_address(chain_id: str, address: str) -> None:
@@ -345,21 +343,18 @@ def list_asset_deployments(request, call):
     chain_id = optional_text(request, "chain_id")
     if chain_id:
         data["chain"] = chain_id
-    deployments = filtered(
-        AssetDeploymentFilterSet,
-        data,
-        AssetDeployment.objects.resolvable().select_related("chain"),
-        names={"asset": "asset_id", "chain": "chain_id"},
-    )
-    ordering = complete_ordering(AssetDeploymentViewSet.ordering, AssetDeployment)
-    rows = list(deployments.order_by(*ordering)[: LIST_LIMIT + 1])
-    if len(rows) > LIST_LIMIT:
-        raise RpcError(
-            grpc.StatusCode.RESOURCE_EXHAUSTED,
-            "too_many_results",
-            f"More than {LIST_LIMIT} deployments match: narrow the list by asset_id, or "
-            "page through GET /api/v1/deployments/.",
+    with request_field_names(DEPLOYMENT_NAMES):
+        deployments = filtered(
+            AssetDeploymentFilterSet,
+            data,
+            AssetDeployment.objects.resolvable().select_related("chain"),
         )
+    ordering = complete_ordering(AssetDeploymentViewSet.ordering, AssetDeployment)
+    rows = capped(
+        deployments.order_by(*ordering),
+        what="deployments",
+        narrow="narrow the list by asset_id, or page through GET /api/v1/deployments/",
+    )
     return service.ListAssetDeploymentsResponse(
         deployments=[deployment_message(deployment) for deployment in rows]
     )
@@ -370,10 +365,7 @@ def list_asset_deployments(request, call):
 
 def create_chain(request, call):
     name = required_text(request, "name")
-    chain_id = slugify(name)
-    if not chain_id:
-        raise invalid("name", "Needs a letter or digit (a-z, 0-9): the chain's id is made from it.")
-    data = {"chain_id": chain_id, "name": name}
+    data = {"chain_id": slug_id(name, Chain._meta.get_field("chain_id")), "name": name}
     if request.HasField("chain_type"):
         data["chain_type"] = request.chain_type.strip().upper()
     if request.HasField("chain_id"):
@@ -388,7 +380,7 @@ def create_chain(request, call):
         else:
             data["native_asset"] = str(native.asset_id)
     with request_field_names(CHAIN_FIELDS):
-        serializer = validated(ChainSerializer, data, names=CHAIN_FIELDS)
+        serializer = validated(ChainSerializer, data)
         chain = CHAIN_WRITES.create(**serializer.validated_data)
     call.show_version(chain)
     return service.CreateChainResponse(chain=chain_message(chain))
@@ -397,7 +389,14 @@ def create_chain(request, call):
 def native_asset(symbol: str) -> Asset | None:
     """The live asset ``symbol`` names as a chain's native asset: the only one with the
     symbol, or of several the only NATIVE one; None when no asset has it."""
-    candidates = list(Asset.objects.with_symbol(symbol).order_by("created_at", "asset_id"))
+    if len(symbol) > Asset._meta.get_field("symbol").max_length:
+        raise invalid("native_asset_symbol", "Longer than any asset's symbol.")
+    # A currency is no chain's native token: USD never names one, whatever shares it.
+    candidates = list(
+        Asset.objects.with_symbol(symbol)
+        .exclude(asset_type=AssetType.FIAT)
+        .order_by("created_at", "asset_id")
+    )
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     natives = [asset for asset in candidates if asset.asset_type == AssetType.NATIVE]

@@ -24,8 +24,9 @@ filterset and service:
   relationships where the asset is either end, oldest first.
 - CreateAssetGroup, GetAssetGroup, AddAssetToGroup, RemoveAssetFromGroup: ``/groups/``
   and its members. The contract's ``name`` is the group's canonical symbol; the
-  group_id (a slug, the contract has no field for it in the request) is made from it:
-  lower case, each run of other characters than a-z and 0-9 one "-" (ETH: "eth").
+  group_id (a slug, the contract has no field for it in the request) is made from it by
+  the registry's one rule (registry.text.slug_of: lower case ASCII, each run of other
+  characters one "-", at most 64 characters: ETH is "eth", USDC.e "usdc-e").
   ``group_type`` is kept in the group's ``metadata["group_type"]``. The answer's
   metadata carries what the contract has no field for: ``cqar_issuer`` and
   ``cqar_canonical_asset_id`` (the canonical member). A member's ``weight`` is a double
@@ -37,11 +38,8 @@ filterset and service:
   not a member is NOT_FOUND.
 """
 
-import re
-from contextlib import contextmanager
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from assets import services
@@ -51,6 +49,7 @@ from assets.api.serializers import (
     AssetIdentifierSerializer,
     AssetRelationshipSerializer,
 )
+from assets.api.views import AssetIdentifierViewSet, AssetRelationshipViewSet
 from assets.choices import IdentifierSource, RelationshipType
 from assets.events import relationship_message
 from assets.filtersets import AssetIdentifierFilterSet, AssetRelationshipFilterSet
@@ -61,39 +60,35 @@ from assets.models import (
     AssetIdentifier,
     AssetRelationship,
 )
+from registry.api.pagination import complete_ordering
 from registry.events.encoding import message_from
 from registry.exceptions import ConflictError
 from registry.grpc.calls import register_rpc
 from registry.grpc.errors import invalid, not_found
 from registry.grpc.fields import (
+    EnumMap,
+    capped,
+    decimal_text,
+    double_of,
     enum_value,
     filtered,
+    get_by_slug,
+    optional_integer_id,
     optional_text,
     optional_uuid,
+    request_field_names,
+    required_integer_id,
     required_text,
     required_uuid,
+    slug_id,
     validated,
 )
-from registry.numbers import ascii_integer
 from registry.pb.cqc.assets.v1 import assets_pb2
 from registry.pb.cqc.identifiers.v1 import identifiers_pb2
 from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
-from registry.text import lookup_form
 
-
-def _enum_names(enum, prefix: str, values) -> dict[int, str]:
-    """Contract enum number -> our value, for the values whose names match."""
-    return {
-        number: name.removeprefix(prefix)
-        for name, number in enum.items()
-        if name.removeprefix(prefix) in values
-    }
-
-
-SOURCES = _enum_names(assets_pb2.DataSource, "DATA_SOURCE_", IdentifierSource.values)
-RELATIONSHIP_TYPES = _enum_names(
-    assets_pb2.RelationshipType, "RELATIONSHIP_TYPE_", RelationshipType.values
-)
+SOURCES = EnumMap(assets_pb2.DataSource, IdentifierSource)
+RELATIONSHIP_TYPES = EnumMap(assets_pb2.RelationshipType, RelationshipType)
 
 ASSET, INSTRUMENT, MARKET = "ASSET", "INSTRUMENT", "MARKET"
 ENTITY_ID_FIELDS = {ASSET: "asset_id", INSTRUMENT: "instrument_id", MARKET: "market_id"}
@@ -102,20 +97,6 @@ IDENTIFIER_FIELDS = {"asset": "asset_id"}
 RELATIONSHIP_FIELDS = {"parent_asset": "source_asset_id", "child_asset": "target_asset_id"}
 GROUP_FIELDS = {"canonical_symbol": "name", "group_id": "name"}
 MEMBER_FIELDS = {"asset": "asset_id"}
-
-
-@contextmanager
-def _fields_named(names: dict[str, str]):
-    """A service's ValidationError names the model's fields; the caller sent the
-    request's (as ``validated`` renames the serializer's)."""
-    try:
-        yield
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise
-        raise ValidationError(
-            {names.get(name, name): errors for name, errors in error.error_dict.items()}
-        ) from None
 
 
 def _metadata_with(metadata, **extra) -> dict:
@@ -130,12 +111,10 @@ def _metadata_with(metadata, **extra) -> dict:
 
 
 def asset_identifier_message(identifier: AssetIdentifier) -> assets_pb2.AssetIdentifier:
-    contract_name = f"DATA_SOURCE_{identifier.source}"
-    contract_names = assets_pb2.DataSource.keys()
-    if contract_name in contract_names:
-        source, extra = assets_pb2.DataSource.Value(contract_name), {}
-    else:  # as the contract's comment says: UNSPECIFIED, our name in metadata["source"]
-        source, extra = assets_pb2.DATA_SOURCE_UNSPECIFIED, {"source": identifier.source}
+    source = SOURCES.number_of(identifier.source)
+    # As the contract's comment says: a source it lacks is UNSPECIFIED, our name in
+    # metadata["source"].
+    extra = {} if source else {"source": identifier.source}
     return message_from(
         identifier,
         assets_pb2.AssetIdentifier,
@@ -154,7 +133,7 @@ def member_message(member: AssetGroupMember) -> assets_pb2.AssetGroupMember:
         member,
         assets_pb2.AssetGroupMember,
         member_id=member.pk,
-        weight=float(member.weight),
+        weight=double_of(member.weight),
         added_at=member.created_at,
     )
 
@@ -192,8 +171,8 @@ def create_asset_identifier(request, call):
     }
     if request.HasField("is_primary"):
         data["is_primary"] = request.is_primary
-    serializer = validated(AssetIdentifierSerializer, data, names=IDENTIFIER_FIELDS)
-    with _fields_named(IDENTIFIER_FIELDS):
+    with request_field_names(IDENTIFIER_FIELDS):
+        serializer = validated(AssetIdentifierSerializer, data)
         identifier = services.IDENTIFIER_WRITES.create(**serializer.validated_data)
     call.show_version(identifier)
     return service.CreateAssetIdentifierResponse(identifier=asset_identifier_message(identifier))
@@ -217,12 +196,15 @@ def get_asset_identifier(request, call):
 
 def _identifiers_of(asset_id: UUID):
     """One asset's identifiers, by REST's filter (an asset that is not live is
-    INVALID_ARGUMENT, as REST's ``?asset=`` is a 400)."""
-    return filtered(
-        AssetIdentifierFilterSet,
-        {"asset": str(asset_id)},
-        _live_identifiers().order_by("source", "external_id"),
-        names=IDENTIFIER_FIELDS,
+    INVALID_ARGUMENT, as REST's ``?asset=`` is a 400), in REST's order."""
+    with request_field_names(IDENTIFIER_FIELDS):
+        identifiers = filtered(
+            AssetIdentifierFilterSet, {"asset": str(asset_id)}, _live_identifiers()
+        )
+    return capped(
+        identifiers.order_by(*complete_ordering(AssetIdentifierViewSet.ordering, AssetIdentifier)),
+        what="identifiers",
+        narrow="page through GET /api/v1/identifiers/",
     )
 
 
@@ -234,25 +216,12 @@ def list_asset_identifiers(request, call):
 
 
 def get_identifier(request, call):
-    text = required_text(request, "identifier_id")
-    pk = ascii_integer(text, minimum=1)
-    if pk is None:
-        raise invalid("identifier_id", f"'{text[:64]}' is not an identifier id (a whole number).")
+    pk = required_integer_id(request, "identifier_id")
     identifier = _live_identifiers().filter(pk=pk).first()
     if identifier is None:
         raise not_found(f"No identifier {pk}.")
     call.show_version(identifier)
     return service.GetIdentifierResponse(identifier=identifier_message(identifier))
-
-
-def _market_id(request) -> int | None:
-    text = optional_text(request, "market_id")
-    if not text:
-        return None
-    market_id = ascii_integer(text, minimum=1)
-    if market_id is None:
-        raise invalid("market_id", f"'{text[:64]}' is not a market id (a whole number).")
-    return market_id
 
 
 def list_identifiers(request, call):
@@ -267,7 +236,7 @@ def list_identifiers(request, call):
         "asset_id": optional_uuid(request, "asset_id"),
         # Only read to refuse a malformed id: no instrument or market has identifiers here.
         "instrument_id": optional_uuid(request, "instrument_id"),
-        "market_id": _market_id(request),
+        "market_id": optional_integer_id(request, "market_id"),
     }
     given = [field for field, value in ids.items() if value is not None]
     if len(given) > 1:
@@ -309,10 +278,10 @@ def create_asset_relationship(request, call):
     }
     if request.HasField("description"):
         data["description"] = request.description
-    serializer = validated(AssetRelationshipSerializer, data, names=RELATIONSHIP_FIELDS)
     # REST answers a 409 for a repeat, a self link and a cycle; over gRPC a repeat is
     # ALREADY_EXISTS, the other two FAILED_PRECONDITION (registry.grpc.errors).
-    with _fields_named(RELATIONSHIP_FIELDS):
+    with request_field_names(RELATIONSHIP_FIELDS):
+        serializer = validated(AssetRelationshipSerializer, data)
         relationship = services.RELATIONSHIP_WRITES.create(**serializer.validated_data)
     call.show_version(relationship)
     return service.CreateAssetRelationshipResponse(relationship=relationship_message(relationship))
@@ -322,13 +291,19 @@ def list_asset_relationships(request, call):
     """The relationships where the asset is either end (parent or child), oldest first."""
     asset_id = required_uuid(request, "asset_id")
     relationship_type = enum_value(request, "relationship_type", RELATIONSHIP_TYPES)
-    relationships = filtered(
-        AssetRelationshipFilterSet,
-        {"type": [relationship_type]} if relationship_type else {},
-        AssetRelationship.objects.of_live("parent_asset", "child_asset")
-        .filter(Q(parent_asset_id=asset_id) | Q(child_asset_id=asset_id))
-        .order_by("created_at", "relationship_id"),
-        names={"type": "relationship_type"},
+    with request_field_names({"type": "relationship_type"}):
+        relationships = filtered(
+            AssetRelationshipFilterSet,
+            {"type": [relationship_type]} if relationship_type else {},
+            AssetRelationship.objects.of_live("parent_asset", "child_asset").filter(
+                Q(parent_asset_id=asset_id) | Q(child_asset_id=asset_id)
+            ),
+        )
+    ordering = complete_ordering(AssetRelationshipViewSet.ordering, AssetRelationship)
+    relationships = capped(
+        relationships.order_by(*ordering),
+        what="relationships",
+        narrow="narrow the list by relationship_type, or page through GET /api/v1/relationships/",
     )
     return service.ListAssetRelationshipsResponse(
         relationships=[relationship_message(relationship) for relationship in relationships]
@@ -337,20 +312,9 @@ def list_asset_relationships(request, call):
 
 # --- Groups --------------------------------------------------------------------------------
 
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def group_id_of(name: str) -> str:
-    """The group_id a group created by name gets: "ETH" -> "eth", "USDC.e" -> "usdc-e"."""
-    return _NOT_SLUG.sub("-", lookup_form(name).lower()).strip("-")
-
 
 def _group(request) -> AssetGroup:
-    group_id = required_text(request, "group_id")
-    group = AssetGroup.objects.filter(pk=group_id).first()
-    if group is None:
-        raise not_found(f"No group {group_id!r}.")
-    return group
+    return get_by_slug(request, "group_id", AssetGroup.objects.all(), "group")
 
 
 def _members(group: AssetGroup) -> list[AssetGroupMember]:
@@ -360,13 +324,7 @@ def _members(group: AssetGroup) -> list[AssetGroupMember]:
 
 def create_asset_group(request, call):
     name = required_text(request, "name")
-    group_id = group_id_of(name)
-    if not group_id:
-        raise invalid(
-            "name",
-            "The group's id is made from its name's ASCII letters and digits, and this one "
-            "has none; create the group over REST, which takes a group_id.",
-        )
+    group_id = slug_id(name, AssetGroup._meta.get_field("group_id"))
     taken = AssetGroup.objects.filter(pk=group_id).first()
     if taken is not None:  # the id is ours to explain: the caller never chose it
         raise ConflictError(
@@ -379,8 +337,8 @@ def create_asset_group(request, call):
     group_type = optional_text(request, "group_type")
     if group_type:
         data["metadata"] = {"group_type": group_type}
-    serializer = validated(AssetGroupSerializer, data, names=GROUP_FIELDS)
-    with _fields_named(GROUP_FIELDS):
+    with request_field_names(GROUP_FIELDS):
+        serializer = validated(AssetGroupSerializer, data)
         group = services.GROUP_WRITES.create(**serializer.validated_data)
     call.show_version(group)
     return service.CreateAssetGroupResponse(group=group_message(group, []))
@@ -395,11 +353,10 @@ def get_asset_group(request, call):
 def add_asset_to_group(request, call):
     group = _group(request)
     data = {"asset": str(required_uuid(request, "asset_id"))}
-    if request.HasField("weight"):
-        # The double's shortest decimal form: 0.25 stays 0.25, not 0.2500000000000000138…
-        data["weight"] = repr(request.weight)
-    serializer = validated(AssetGroupMemberSerializer, data, names=MEMBER_FIELDS)
-    with _fields_named(MEMBER_FIELDS):
+    if (weight := decimal_text(request, "weight")) is not None:
+        data["weight"] = weight
+    with request_field_names(MEMBER_FIELDS):
+        serializer = validated(AssetGroupMemberSerializer, data)
         member = services.group_member_add(group=group, **serializer.validated_data)
     call.show_version(member)
     return service.AddAssetToGroupResponse(member=member_message(member))
@@ -411,7 +368,10 @@ def remove_asset_from_group(request, call):
     asset = Asset.all_objects.filter(pk=asset_id).first()
     if asset is None:
         raise not_found(f"No asset {asset_id}.")
-    services.group_member_remove(group=group, asset=asset, expected_version=call.expected_version())
+    with request_field_names(MEMBER_FIELDS):
+        services.group_member_remove(
+            group=group, asset=asset, expected_version=call.expected_version()
+        )
     return service.RemoveAssetFromGroupResponse(success=True)
 
 

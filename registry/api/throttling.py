@@ -20,23 +20,30 @@ class RegistryScopedThrottle(SimpleRateThrottle):
         pass  # the scope, and so the rate, depend on the request
 
     def allow_request(self, request, view):
-        self.scope = getattr(view, "throttle_scope", None) or (
+        scope = getattr(view, "throttle_scope", None) or (
             "read" if request.method in ("GET", "HEAD", "OPTIONS") else "write"
         )
-        self.rate = self.THROTTLE_RATES.get(self.scope)
+        if request.user and request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = f"ip:{self.get_ident(request)}"
+        return self.allow(scope, ident)
+
+    def allow(self, scope: str, ident: str) -> bool:
+        """One more request of ``ident`` (``user:<pk>``) in ``scope``, if within its
+        rate: REST's requests and the gRPC calls (registry.grpc.calls) count alike."""
+        self.scope = scope
+        self.rate = self.THROTTLE_RATES.get(scope)
         if self.rate is None:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.key = self.cache_format % {"scope": scope, "ident": ident}
         count = super().allow_request
-        allowed = cache.guarded("throttle", lambda: count(request, view), None)
+        allowed = cache.guarded("throttle", lambda: count(None, None), None)
         if allowed is None:
             THROTTLE_FAILED_OPEN.labels(self.scope).inc()
             return True
         return allowed
 
     def get_cache_key(self, request, view):
-        if request.user and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        else:
-            ident = f"ip:{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return self.key

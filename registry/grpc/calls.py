@@ -1,14 +1,21 @@
 """The methods of the AssetRegistry service and what every call of one goes through.
 
 An app registers each method it answers with ``register_rpc(name, handler,
-permission=…)`` from its ``rpcs.register()``. A call then: takes the caller's request id
-(``x-request-id`` metadata, or a new one) into the log context; authenticates the
-``authorization`` metadata with the
-REST API's tokens and schemes (``Bearer <token>`` or ``Token <token>``); checks the
-method's Django permission, as REST checks the same model permission; runs the method
-with the caller as the actor of its writes (``service:<account>`` via ``grpc``); and
-answers any error as the status REST's status maps to (registry.grpc.errors). The
-database connection is handled as Django handles it around a request.
+permission=…)`` from its ``rpcs.register()``. A call then, as the middleware and DRF
+do for a REST request:
+
+- takes the caller's request id (``x-request-id`` metadata, or a new one) into the log
+  context and answers it as a trailer;
+- authenticates the ``authorization`` metadata with REST's tokens and schemes
+  (``Bearer <token>`` or ``Token <token>``), from the database; a hot read (``hot=``)
+  reads the caller the hot path remembers together with its cached answer, in one
+  Redis round trip, as /api/v1/resolve/ does;
+- checks the method's Django permission (its REST twin's) and REST's rate limits;
+- runs the method as the caller (the actor of its writes, ``service:<account>`` via
+  ``grpc``), in a replica request context, with the database connection handled as
+  Django handles it around a request;
+- answers any error as the status REST's status maps to (registry.grpc.errors), and
+  logs and counts the call.
 """
 
 import contextlib
@@ -19,10 +26,11 @@ from dataclasses import dataclass
 
 import grpc
 import structlog
+from django.conf import settings
 from django.db import close_old_connections, reset_queries
 from google.protobuf.message import DecodeError, Message
 from knox.auth import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 from registry import cache
 from registry.actors import acting_as, actor_id
@@ -33,9 +41,10 @@ from registry.api.fastauth import (
     authenticate_header,
     remembered_caller,
 )
+from registry.api.throttling import RegistryScopedThrottle
 from registry.api.viewsets import VERSION_MAX
 from registry.exceptions import StaleVersionError
-from registry.grpc.errors import RpcError, error_of, status_of
+from registry.grpc.errors import RpcError, error_of, invalid, status_of
 from registry.metrics import count_cache_lookups
 from registry.numbers import ascii_integer
 from registry.pb.cqc.services.v1 import asset_registry_pb2
@@ -99,6 +108,11 @@ class Rpc:
     def method(self):
         return SERVICE.methods_by_name[self.name]
 
+    @property
+    def scope(self) -> str:
+        """ "read" or "write", as REST's rate limits count it: by the permission's kind."""
+        return "read" if self.permission.partition(".")[2].startswith("view_") else "write"
+
 
 _rpcs: dict[str, Rpc] = {}
 
@@ -127,7 +141,8 @@ def registered() -> dict[str, Rpc]:
 
 
 def unanswered() -> list[str]:
-    """The service's methods no app answers (the server refuses to start with any)."""
+    """The service's methods no app answers: UNIMPLEMENTED, logged at start (the suite
+    holds that there is none)."""
     return sorted(set(SERVICE.methods_by_name) - set(_rpcs))
 
 
@@ -150,7 +165,9 @@ def _live_caller(header: str) -> Caller | None:
         user, _ = TokenAuthentication().authenticate_credentials(token.encode())
     except AuthenticationFailed as error:
         raise AuthorizationError(str(error.detail)) from None
-    return Caller(actor_id(user), user.get_all_permissions())
+    caller = Caller(actor_id(user), user.get_all_permissions())
+    caller.user_pk = user.pk  # the rate limits' key, REST's
+    return caller
 
 
 def _authenticate(metadata: dict[str, str], *, remembered: bool = False) -> Caller:
@@ -161,9 +178,8 @@ def _authenticate(metadata: dict[str, str], *, remembered: bool = False) -> Call
     try:
         caller = authenticate_header(header) if remembered else _live_caller(header)
     except AuthorizationError as error:
-        raise RpcError(
-            grpc.StatusCode.UNAUTHENTICATED, "authentication_failed", str(error)
-        ) from None
+        message = str(error).replace("'Authorization: ", "'metadata authorization: ")
+        raise RpcError(grpc.StatusCode.UNAUTHENTICATED, "authentication_failed", message) from None
     if caller is None:
         raise RpcError(
             grpc.StatusCode.UNAUTHENTICATED,
@@ -200,6 +216,12 @@ def _cached_fast_path(method: Rpc, request: Message, call: Call) -> bool:
 
 def _answer(method: Rpc, request, call: Call) -> Message:
     """Authenticate, authorize, read the request and run the handler as the caller."""
+    if "authorization" in call.repeated:  # which one would be the caller?
+        raise RpcError(
+            grpc.StatusCode.UNAUTHENTICATED,
+            "authentication_failed",
+            "More than one authorization entry in the metadata; send one.",
+        )
     hot = method.hot is not None and not isinstance(request, Unreadable)
     if not hot or not _cached_fast_path(method, request, call):
         call.caller = _authenticate(call.metadata, remembered=hot)
@@ -209,28 +231,68 @@ def _answer(method: Rpc, request, call: Call) -> Message:
             "permission_denied",
             "You do not have permission to do this.",
         )
+    _throttle(method, call.caller)
     if isinstance(request, Unreadable):
         raise RpcError(
             grpc.StatusCode.INVALID_ARGUMENT,
             "invalid",
             f"The request is not a {request.type_name}: {str(request.error)[:200]}",
         )
+    _refuse_nul(request)
     with acting_as(call.caller.actor, source="grpc"):
         if method.reads:
             return read_on_replica(lambda: method.handler(request, call))
         return method.handler(request, call)
 
 
+def _throttle(method: Rpc, caller: Caller) -> None:
+    """REST's rate limits (API_THROTTLE_RATES), on the same counters: a read or a write
+    of the account. The hot reads are not limited, as REST's hot lookups are not."""
+    user_pk = getattr(caller, "user_pk", None)
+    if user_pk is None:
+        return
+    throttle = RegistryScopedThrottle()
+    if not throttle.allow(method.scope, f"user:{user_pk}"):
+        raise Throttled(throttle.wait())
+
+
+def _refuse_nul(request: Message) -> None:
+    """A NUL character is in no registry value, and PostgreSQL refuses it in text: a
+    field holding one is INVALID_ARGUMENT naming it, not the database's error."""
+    for field, value in request.ListFields():
+        if field.type == field.TYPE_STRING and "\x00" in value:
+            raise invalid(field.name, "Contains a NUL character.")
+
+
+def _refuse_oversized(response: Message) -> None:
+    """An answer over the message limit is refused here, naming the way out, rather
+    than failed by grpcio after the call was logged and counted as OK."""
+    size = response.ByteSize()
+    if size > settings.GRPC_MAX_MESSAGE_BYTES:
+        raise RpcError(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "answer_too_large",
+            f"The answer is {size:,} bytes, over the {settings.GRPC_MAX_MESSAGE_BYTES:,} "
+            "of GRPC_MAX_MESSAGE_BYTES: ask for fewer rows (page_size, limit) or narrow "
+            "the filters.",
+        )
+
+
 def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Message:
     """One call of ``method``: everything the module docstring says, around its handler."""
     started = time.perf_counter()
     metadata: dict[str, str] = {}
+    repeated: set[str] = set()
     for key, value in context.invocation_metadata() or ():
         if isinstance(value, str):  # -bin keys carry bytes: none is ours
-            metadata[key.lower()] = value
+            key = key.lower()
+            if key in metadata:
+                repeated.add(key)
+            metadata[key] = value
     request_id = accepted_request_id(metadata.get(REQUEST_ID_KEY)) or new_request_id()
     tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
     call = Call(context, metadata)
+    call.repeated = repeated
     code = grpc.StatusCode.OK
     error: RpcError | None = None
     response = None
@@ -240,6 +302,7 @@ def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Mess
             close_old_connections()  # as Django does when a request starts and ends
             with request_context():  # reads after the call's writes stay on the primary
                 response = _answer(method, request, call)
+            _refuse_oversized(response)
         except Exception as exc:  # every failure is answered as a status, never raised
             error = error_of(exc)
             code = error.status_code

@@ -73,11 +73,17 @@ def error_of(exc: Exception) -> RpcError:
         and (error["code"] in STATE_CONFLICTS or "referrers" in details)
     ):
         code = grpc.StatusCode.FAILED_PRECONDITION
-    return RpcError(code, error["code"], error["message"], error["fields"])
+    # REST's If-Match header is the if-match metadata here.
+    fields = {
+        ("if-match" if name == "If-Match" else name): r for name, r in error["fields"].items()
+    }
+    return RpcError(code, error["code"], error["message"], fields)
 
 
 def status_of(error: RpcError) -> grpc.Status:
     """The rich status: ErrorInfo (the error code), BadRequest (the fields)."""
+    # Bounded: the status travels in a header, and a caller's long input quoted back
+    # must not push it over the header limit (the client would see no status at all).
     details = []
     info = error_details_pb2.ErrorInfo(reason=error.error_code, domain=ERROR_DOMAIN)
     details.append(info)
@@ -85,9 +91,11 @@ def status_of(error: RpcError) -> grpc.Status:
         details.append(
             error_details_pb2.BadRequest(
                 field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=field, description=reason)
-                    for field, reasons in error.fields.items()
-                    for reason in reasons
+                    error_details_pb2.BadRequest.FieldViolation(
+                        field=_bounded(field, 100), description=_bounded(reason, 500)
+                    )
+                    for field, reasons in list(error.fields.items())[:20]
+                    for reason in reasons[:5]
                 ]
             )
         )
@@ -98,6 +106,13 @@ def status_of(error: RpcError) -> grpc.Status:
         packed.append(container)
     return rpc_status.to_status(
         status_pb2.Status(
-            code=getattr(code_pb2, error.status_code.name), message=error.message, details=packed
+            code=getattr(code_pb2, error.status_code.name),
+            message=_bounded(error.message, 1000),
+            details=packed,
         )
     )
+
+
+def _bounded(text: str, limit: int) -> str:
+    text = str(text)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"

@@ -46,8 +46,9 @@ def test_400_for_a_missing_required_field(steward):
 
 
 def test_400_for_a_rule_about_the_whole_object(steward):
-    """A broken rule of the object as a whole is reported under non_field_errors."""
-    response = steward.post(CHAINS, new_chain(chain_type="EVM"), format="json")
+    """What is wrong with the object as a whole, not one field (a list where an object
+    belongs), is reported under non_field_errors."""
+    response = steward.post(CHAINS, [new_chain()], format="json")
 
     error = assert_error(response, 400, "invalid", "non_field_errors")
     assert error["fields"]["non_field_errors"]

@@ -239,6 +239,20 @@ def test_evm_chain_without_network_id_is_400(steward):
     assert not Chain.objects.filter(chain_id="no-netid").exists()
 
 
+@pytest.mark.parametrize("network_id", [0, -7])
+def test_a_network_id_that_is_not_positive_is_400_naming_it(steward, network_id):
+    """eip155:0 and eip155:-7 name no chain."""
+    response = steward.post(
+        URL,
+        {"chain_id": "odd-id", "name": "Odd", "chain_type": "EVM", "network_id": network_id},
+        format="json",
+    )
+
+    assert_error(response, 400, "invalid")
+    assert "network_id" in response.json()["error"]["fields"]
+    assert not Chain.objects.filter(chain_id="odd-id").exists()
+
+
 def test_removing_network_id_of_an_evm_chain_is_400(steward):
     """Clearing network_id of an existing EVM chain is refused with a 400."""
     chain = ChainFactory(chain_id="keepid", network_id=9101)

@@ -42,4 +42,5 @@ def test_ready_calls_register_of_each_contributing_module_in_order(monkeypatch):
         "exchange",
         "dashboard",
         "synthetic",
+        "rpcs",
     ]

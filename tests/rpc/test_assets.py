@@ -754,7 +754,7 @@ def test_list_asset_deployments_filters_as_rest_does(
 def test_a_list_of_deployments_beyond_the_limit_is_refused_not_cut(
     stub, client_modules, viewer_md, ethereum
 ):
-    from assets.rpcs.assets import LIST_LIMIT
+    from registry.grpc.fields import LIST_LIMIT
 
     assets, deployments = Asset._meta.db_table, AssetDeployment._meta.db_table
     with connection.cursor() as cursor:  # LIST_LIMIT + 1 tokens on ethereum, in one go
@@ -926,3 +926,38 @@ def test_create_chain_refuses_bad_input_naming_the_field(
     )
     assert named in invalid_fields(error)
     assert not Chain.objects.exists()
+
+
+def test_a_native_token_is_found_by_the_address_answers_give_it(stub, client_modules, viewer_md):
+    """A native deployment has no contract address and answers show it as "native":
+    "<chain>:native" finds it, in any letter case."""
+    chain = ChainFactory(chain_id="bitcoin", chain_type="BITCOIN", network_id=None)
+    btc = AssetFactory(symbol="BTC", asset_type="NATIVE")
+    native = AssetDeploymentFactory(asset=btc, chain=chain, address="", is_native=True, decimals=8)
+    for spelling in ("bitcoin:native", "bitcoin:NATIVE"):
+        answer = stub.GetAssetDeployment(
+            client_modules.service.GetAssetDeploymentRequest(deployment_id=spelling),
+            metadata=viewer_md,
+        ).deployment
+        assert (answer.deployment_id, answer.address) == (str(native.deployment_id), "native")
+    error = rpc_error(
+        stub.GetAssetDeployment,
+        client_modules.service.GetAssetDeploymentRequest(deployment_id="ethereum:native"),
+        metadata=viewer_md,
+    )
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_a_currency_is_never_made_a_chain_s_native_asset(stub, client_modules, steward_md):
+    """native_asset_symbol "usd" with the FIAT USD live: no asset of the chain's kind has
+    the symbol, so none is linked and the symbol is kept in the chain's metadata."""
+    AssetFactory(symbol="USD", name="US Dollar", asset_type="FIAT")
+    chain = stub.CreateChain(
+        client_modules.service.CreateChainRequest(
+            name="Dollar Chain", chain_type="EVM", chain_id=777_001, native_asset_symbol="usd"
+        ),
+        metadata=steward_md,
+    ).chain
+    assert not chain.HasField("native_asset_id")
+    stored = Chain.objects.get(pk=chain.chain_id)
+    assert (stored.native_asset_id, stored.metadata) == (None, {"cqar_native_asset_symbol": "usd"})

@@ -63,3 +63,26 @@ def test_list_chains_filters_by_type_as_rest_does(stub, client_modules, viewer_m
     )
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "chain_type" in error_details(error)["fields"]
+
+
+def test_a_list_of_chains_beyond_the_limit_is_refused_not_cut(stub, client_modules, viewer_md):
+    """ListChains has no page token: past fields.LIST_LIMIT it says so rather than answer
+    a list cut short (or a message too large to send)."""
+    from chains.models import Chain
+    from registry.grpc.fields import LIST_LIMIT
+
+    ChainFactory(chain_id="ethereum", chain_type="EVM")
+    Chain.objects.bulk_create(
+        Chain(chain_id=f"chain-{n:05}", name=f"Chain {n}", chain_type="OTHER")
+        for n in range(LIST_LIMIT)
+    )
+    error = rpc_error(
+        stub.ListChains, client_modules.service.ListChainsRequest(), metadata=viewer_md
+    )
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert error_details(error)["reason"] == "too_many_results"
+    assert "chain_type" in error.details()
+    narrowed = stub.ListChains(
+        client_modules.service.ListChainsRequest(chain_type="EVM"), metadata=viewer_md
+    )
+    assert [chain.chain_id for chain in narrowed.chains] == ["ethereum"]

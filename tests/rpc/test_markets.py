@@ -519,7 +519,7 @@ def test_a_cached_answer_and_its_caller_take_one_mget(demo_data, monkeypatch, lo
 def calls_authenticate(metadata):
     from registry.grpc.calls import _authenticate
 
-    return _authenticate(metadata)
+    return _authenticate(metadata, remembered=True)  # as the hot reads authenticate
 
 
 # --- venue symbols (CQC v0.3.1) ---------------------------------------------------------
@@ -629,7 +629,7 @@ def test_list_venue_symbols_refuses_filters_rest_refuses(
 def test_list_venue_symbols_answers_up_to_its_bound_and_refuses_more(
     stub, client_modules, viewer_md
 ):
-    from markets.rpcs import LIST_LIMIT
+    from registry.grpc.fields import LIST_LIMIT
 
     venue = VenueFactory(venue_id="huge")
     instrument = InstrumentFactory()

@@ -134,6 +134,20 @@ def test_raise_refuses_invalid_input_naming_the_field(
     assert not AssetQualityFlag.objects.exists()
 
 
+def test_an_error_the_model_raises_names_the_request_field(stub, client_modules, auditor_md):
+    """The serializer lets the zero-width space through, the flag's normalize() refuses it
+    as ``source``: the answer names the field the request sent, ``raised_by``."""
+    error = rpc_error(
+        stub.RaiseQualityFlag,
+        raise_request(client_modules, AssetFactory(), raised_by="cert\u200bik"),
+        metadata=auditor_md,
+    )
+    fields = invalid_fields(error)
+    assert list(fields) == ["raised_by"]
+    assert "U+200B" in fields["raised_by"][0]
+    assert not AssetQualityFlag.objects.exists()
+
+
 def test_raise_errors_by_code(stub, client_modules, auditor_md, viewer_md, steward_md):
     asset = AssetFactory()
     request = raise_request(client_modules, asset, raised_by="certik")
@@ -459,3 +473,24 @@ def test_a_flag_raised_over_rest_shows_in_the_grpc_pretrade_read(
     listed = list_flags(stub, client_modules, viewer_md, **by_id)
     assert [flag.flag_id for flag in listed] == [response.json()["flag_id"]]
     assert listed[0].metadata["raised_by"] == "user:rest-auditor"
+
+
+def test_raised_by_cannot_name_another_account(stub, client_modules, auditor_md):
+    """raised_by is the finding's source (certik); written as an account it would read
+    as that account having raised the flag."""
+    assets = client_modules.assets
+    asset = AssetFactory()
+    request = client_modules.service.RaiseQualityFlagRequest(
+        asset_id=str(asset.asset_id),
+        flag_type=assets.FLAG_TYPE_SCAM,
+        severity=assets.FLAG_SEVERITY_HIGH,
+        description="Drains approvals.",
+        raised_by="service:someone-else",
+    )
+    error = rpc_error(stub.RaiseQualityFlag, request, metadata=auditor_md)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert list(error_details(error)["fields"]) == ["raised_by"]
+    assert not AssetQualityFlag.objects.filter(asset=asset).exists()
+    request.raised_by = "certik"
+    flag = stub.RaiseQualityFlag(request, metadata=auditor_md).flag
+    assert flag.source == "certik"

@@ -116,3 +116,95 @@ def test_a_role_taken_away_stops_writes_at_once(stub, client_modules):
         stub.GetChain, service.GetChainRequest(chain_id="ethereum"), metadata=metadata
     )
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+@pytest.fixture
+def throttled_server(tmp_path, django_db_setup):
+    from tests.rpc.conftest import GrpcServer
+
+    server = GrpcServer(tmp_path / "server.log", API_THROTTLE_RATES="read=3/min,write=1/min")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rest_rate_limits_hold_for_grpc_calls(throttled_server, client_modules, steward_md):
+    """API_THROTTLE_RATES counts a gRPC read or write as REST counts one; a call over
+    the rate is RESOURCE_EXHAUSTED with reason "throttled"."""
+    service, assets = client_modules.service, client_modules.assets
+    with grpc.insecure_channel(throttled_server.address) as channel:
+        stub = client_modules.stubs.AssetRegistryStub(channel)
+        for _ in range(3):
+            stub.ListChains(service.ListChainsRequest(), metadata=steward_md)
+        error = rpc_error(stub.ListChains, service.ListChainsRequest(), metadata=steward_md)
+        assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert error_details(error)["reason"] == "throttled"
+        create = service.CreateAssetRequest(
+            symbol="RATE", name="Rate", asset_type=assets.ASSET_TYPE_ERC20
+        )
+        stub.CreateAsset(create, metadata=steward_md)
+        error = rpc_error(stub.CreateAsset, create, metadata=steward_md)
+        assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_authorization_entries_are_refused_whichever_comes_last(
+    stub, client_modules, viewer_md, steward_md
+):
+    service, assets = client_modules.service, client_modules.assets
+    request = service.CreateAssetRequest(
+        symbol="TWO", name="Two", asset_type=assets.ASSET_TYPE_ERC20
+    )
+    for metadata in ((*viewer_md, *steward_md), (*steward_md, *viewer_md)):
+        error = rpc_error(stub.CreateAsset, request, metadata=metadata)
+        assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert "one authorization" in error.details()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_long_input_quoted_back_keeps_the_status_readable(stub, client_modules, viewer_md):
+    """A 20 kB id in a NOT_FOUND message would push the status past the header limit,
+    and the client would get a transport error instead of the answer."""
+    error = rpc_error(
+        stub.GetChain,
+        client_modules.service.GetChainRequest(chain_id="x" * 20_000),
+        metadata=viewer_md,
+    )
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert len(error.details()) <= 1000
+    assert error_details(error)["reason"] == "not_found"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_nul_in_a_field_is_invalid_naming_the_field(stub, client_modules, viewer_md):
+    error = rpc_error(
+        stub.GetChain,
+        client_modules.service.GetChainRequest(chain_id="eth\x00ereum"),
+        metadata=viewer_md,
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert list(error_details(error)["fields"]) == ["chain_id"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_over_the_message_limit_is_refused_naming_the_way_out(
+    tmp_path, client_modules, viewer_md
+):
+    from tests.factories import ChainFactory
+    from tests.rpc.conftest import GrpcServer
+
+    for _ in range(30):
+        ChainFactory(metadata={"notes": "n" * 1000})
+    server = GrpcServer(tmp_path / "server.log", GRPC_MAX_MESSAGE_BYTES="20000").start()
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            stub = client_modules.stubs.AssetRegistryStub(channel)
+            error = rpc_error(
+                stub.ListChains, client_modules.service.ListChainsRequest(), metadata=viewer_md
+            )
+    finally:
+        server.stop()
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert error_details(error)["reason"] == "answer_too_large"
+    assert '"code":"RESOURCE_EXHAUSTED"' in server.log.read_text()  # not counted as OK

@@ -110,6 +110,56 @@ def test_create_venue_refuses_invalid_input_naming_the_field(
     assert not Venue.objects.exists()
 
 
+def test_an_error_the_model_raises_names_the_request_field(stub, client_modules, steward_md):
+    """The serializer lets the zero-width space through, the model's normalize() refuses
+    it as ``api_url``: the answer names the field the request sent, ``api_endpoint``."""
+    error = rpc_error(
+        stub.CreateVenue,
+        client_modules.service.CreateVenueRequest(
+            name="Kraken", venue_type=1, api_endpoint="https://a\u200b.com"
+        ),
+        metadata=steward_md,
+    )
+    fields = invalid_fields(error)
+    assert list(fields) == ["api_endpoint"]
+    assert "U+200B" in fields["api_endpoint"][0]
+    assert not Venue.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "venue_id"),
+    [
+        ("Börse Stuttgart", "borse-stuttgart"),  # accents dropped
+        ("\uff2b\uff52\uff41\uff4b\uff45\uff4e", "kraken"),  # full-width letters
+        ("Gate.io  (Global)", "gate-io-global"),
+        ("X" * 70 + " Y", "x" * 64),  # at most the field's 64 characters
+    ],
+)
+def test_a_venues_slug_follows_the_registrys_one_rule(
+    stub, client_modules, steward_md, name, venue_id
+):
+    answer = stub.CreateVenue(
+        client_modules.service.CreateVenueRequest(name=name, venue_type=1), metadata=steward_md
+    )
+    assert answer.venue.venue_id == venue_id
+    assert Venue.objects.get().venue_id == venue_id
+
+
+def test_a_venue_and_a_chain_of_one_name_get_one_slug(stub, client_modules, steward_md):
+    """Crypto.com was crypto-com as a venue and cryptocom as a chain."""
+    venue = stub.CreateVenue(
+        client_modules.service.CreateVenueRequest(name="Crypto.com", venue_type=1),
+        metadata=steward_md,
+    ).venue
+    chain = stub.CreateChain(
+        client_modules.service.CreateChainRequest(
+            name="Crypto.com", chain_type="OTHER", native_asset_symbol="CRO"
+        ),
+        metadata=steward_md,
+    ).chain
+    assert venue.venue_id == chain.chain_id == "crypto-com"
+
+
 def test_create_venue_needs_a_token_and_a_stewards_permission(stub, client_modules, viewer_md):
     request = client_modules.service.CreateVenueRequest(
         name="Kraken", venue_type=client_modules.venues.VENUE_TYPE_CEX

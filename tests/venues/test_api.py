@@ -109,6 +109,7 @@ def test_duplicate_venue_id_is_409(steward):
     )
 
     assert_error(response, 409)
+    assert response.json()["error"]["message"] == "A venue with the id okx already exists."
     assert Venue.objects.get(venue_id="okx").name == "OKX"
 
 
