@@ -71,6 +71,20 @@ def bench_floor_handler() -> grpc.GenericRpcHandler:
     return grpc.method_handlers_generic_handler(BENCH_FLOOR_SERVICE, {"Constant": constant})
 
 
+class CheckedHealth(health.HealthServicer):
+    """The standard health service with Check only: a Watch stream would hold one of
+    the GRPC_MAX_WORKERS threads for as long as its client stays, so a few watching
+    clients would leave no thread for the registry's calls. Watch answers UNIMPLEMENTED,
+    which the health-checking clients of gRPC take as "healthy, do not watch"; probes
+    (the kubelet's, grpc_health_probe) call Check."""
+
+    def Watch(self, request, context, send_response_callback=None):
+        context.abort(
+            grpc.StatusCode.UNIMPLEMENTED,
+            "Watch is not served (each stream would hold a call thread); poll Check.",
+        )
+
+
 class CallPool(futures.ThreadPoolExecutor):
     """The server's threads. Counts the calls it was given before a stop began, so the
     stop can wait for those to finish."""
@@ -162,7 +176,7 @@ class RegistryServer:
         self.server.add_generic_rpc_handlers((generic_handler(),))
         if settings.BENCH_FLOOR:
             self.server.add_generic_rpc_handlers((bench_floor_handler(),))
-        self.health = health.HealthServicer()
+        self.health = CheckedHealth()
         # Known, and not serving, until the first check has found the database answering.
         self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         self.health.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)

@@ -603,3 +603,23 @@ def test_sigterm_finishes_the_calls_in_flight_and_refuses_the_rest(
     # … and none that began after it was served.
     assert all(o["code"] == "UNAVAILABLE" for o in outcomes if o["started"] > stopping)
     assert len(refused) >= len(callers)  # every caller saw the door close
+
+
+def test_watching_health_streams_leave_the_call_threads_to_the_registry(grpc_server, viewer_md):
+    """More Watch streams than GRPC_MAX_WORKERS would each hold a thread for good: Watch
+    answers UNIMPLEMENTED (gRPC's health-checking clients then take the server as
+    healthy), and the service still answers while they were tried."""
+    with grpc.insecure_channel(grpc_server.address) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        for _ in range(8):
+            watch = health.Watch(health_pb2.HealthCheckRequest(service=""), timeout=5)
+            with pytest.raises(grpc.RpcError) as refused:
+                next(watch)
+            assert refused.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        assert health_status(channel) == SERVING
+        list_chains = channel.unary_unary(
+            f"/{SERVICE_NAME}/ListChains",
+            request_serializer=lambda request: b"",
+            response_deserializer=lambda data: data,
+        )
+        list_chains(None, metadata=viewer_md, timeout=5)
