@@ -33,10 +33,6 @@ from registry.numbers import ascii_integer
 from registry.text import slug_of
 
 
-def present(request: Message, name: str) -> bool:
-    return request.HasField(name)
-
-
 def optional_text(request: Message, name: str) -> str | None:
     """The field's text, trimmed; None when it was not sent."""
     return getattr(request, name).strip() if request.HasField(name) else None
