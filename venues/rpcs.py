@@ -32,6 +32,7 @@ from registry.grpc.errors import invalid, not_found
 from registry.grpc.fields import (
     EnumMap,
     capped,
+    created,
     enum_value,
     filtered,
     get_by_slug,
@@ -41,7 +42,6 @@ from registry.grpc.fields import (
     required_text,
     required_uuid,
     slug_id,
-    validated,
 )
 from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
 from registry.pb.cqc.venues.v1 import venues_pb2
@@ -83,10 +83,7 @@ def create_venue(request, call):
     ):
         if value := optional_text(request, name_in_request):
             data[field] = value
-    with request_field_names(VENUE_FIELDS):
-        serializer = validated(VenueSerializer, data)
-        venue = VENUE_WRITES.create(**serializer.validated_data)
-    call.show_version(venue)
+    venue = created(VenueSerializer, VENUE_WRITES, data, call, names=VENUE_FIELDS)
     return service.CreateVenueResponse(venue=venue_message(venue))
 
 
@@ -126,10 +123,9 @@ def create_venue_asset(request, call):
     for name in ("venue_asset_symbol", "deposit_enabled", "withdraw_enabled", "trading_enabled"):
         if request.HasField(name):
             data[name] = getattr(request, name)
-    with request_field_names(VENUE_ASSET_FIELDS):
-        serializer = validated(VenueAssetSerializer, data)
-        venue_asset = VENUE_ASSET_WRITES.create(**serializer.validated_data)
-    call.show_version(venue_asset)
+    venue_asset = created(
+        VenueAssetSerializer, VENUE_ASSET_WRITES, data, call, names=VENUE_ASSET_FIELDS
+    )
     return service.CreateVenueAssetResponse(venue_asset=venue_asset_message(venue_asset))
 
 

@@ -72,6 +72,7 @@ from registry.grpc.errors import invalid, not_found
 from registry.grpc.fields import (
     EnumMap,
     capped,
+    created,
     datetime_of,
     enum_value,
     filtered,
@@ -147,10 +148,7 @@ def asset_data(request) -> dict:
 
 
 def create_asset(request, call):
-    with request_field_names():
-        serializer = validated(AssetSerializer, asset_data(request))
-        asset = services.ASSET_WRITES.create(**serializer.validated_data)
-    call.show_version(asset)
+    asset = created(AssetSerializer, services.ASSET_WRITES, asset_data(request), call)
     return service.CreateAssetResponse(asset=asset_message(asset))
 
 
@@ -222,10 +220,9 @@ def create_asset_deployment(request, call):
     }
     if data.get("is_native") and data.get("address", "").strip().lower() == NATIVE_ADDRESS:
         data["address"] = ""
-    with request_field_names(DEPLOYMENT_NAMES):
-        serializer = validated(AssetDeploymentSerializer, data)
-        deployment = services.DEPLOYMENT_WRITES.create(**serializer.validated_data)
-    call.show_version(deployment)
+    deployment = created(
+        AssetDeploymentSerializer, services.DEPLOYMENT_WRITES, data, call, names=DEPLOYMENT_NAMES
+    )
     return service.CreateAssetDeploymentResponse(deployment=deployment_message(deployment))
 
 
@@ -379,10 +376,7 @@ def create_chain(request, call):
             data["metadata"] = {"cqar_native_asset_symbol": symbol}
         else:
             data["native_asset"] = str(native.asset_id)
-    with request_field_names(CHAIN_FIELDS):
-        serializer = validated(ChainSerializer, data)
-        chain = CHAIN_WRITES.create(**serializer.validated_data)
-    call.show_version(chain)
+    chain = created(ChainSerializer, CHAIN_WRITES, data, call, names=CHAIN_FIELDS)
     return service.CreateChainResponse(chain=chain_message(chain))
 
 

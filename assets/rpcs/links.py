@@ -68,6 +68,7 @@ from registry.grpc.errors import invalid, not_found
 from registry.grpc.fields import (
     EnumMap,
     capped,
+    created,
     decimal_text,
     double_of,
     enum_value,
@@ -171,10 +172,9 @@ def create_asset_identifier(request, call):
     }
     if request.HasField("is_primary"):
         data["is_primary"] = request.is_primary
-    with request_field_names(IDENTIFIER_FIELDS):
-        serializer = validated(AssetIdentifierSerializer, data)
-        identifier = services.IDENTIFIER_WRITES.create(**serializer.validated_data)
-    call.show_version(identifier)
+    identifier = created(
+        AssetIdentifierSerializer, services.IDENTIFIER_WRITES, data, call, names=IDENTIFIER_FIELDS
+    )
     return service.CreateAssetIdentifierResponse(identifier=asset_identifier_message(identifier))
 
 
@@ -280,10 +280,13 @@ def create_asset_relationship(request, call):
         data["description"] = request.description
     # REST answers a 409 for a repeat, a self link and a cycle; over gRPC a repeat is
     # ALREADY_EXISTS, the other two FAILED_PRECONDITION (registry.grpc.errors).
-    with request_field_names(RELATIONSHIP_FIELDS):
-        serializer = validated(AssetRelationshipSerializer, data)
-        relationship = services.RELATIONSHIP_WRITES.create(**serializer.validated_data)
-    call.show_version(relationship)
+    relationship = created(
+        AssetRelationshipSerializer,
+        services.RELATIONSHIP_WRITES,
+        data,
+        call,
+        names=RELATIONSHIP_FIELDS,
+    )
     return service.CreateAssetRelationshipResponse(relationship=relationship_message(relationship))
 
 
@@ -337,10 +340,7 @@ def create_asset_group(request, call):
     group_type = optional_text(request, "group_type")
     if group_type:
         data["metadata"] = {"group_type": group_type}
-    with request_field_names(GROUP_FIELDS):
-        serializer = validated(AssetGroupSerializer, data)
-        group = services.GROUP_WRITES.create(**serializer.validated_data)
-    call.show_version(group)
+    group = created(AssetGroupSerializer, services.GROUP_WRITES, data, call, names=GROUP_FIELDS)
     return service.CreateAssetGroupResponse(group=group_message(group, []))
 
 

@@ -15,7 +15,7 @@ One helper for each thing the apps' methods all do:
   cached answer holds it);
 - REST's validation and filters: ``validated`` (the serializer), ``filtered`` (the
   filterset), and ``request_field_names`` around them and every write's service call,
-  so that an error names the field the request sent;
+  so that an error names the field the request sent; ``created``, a create as REST's;
 - lists the contract gives no page token: ``capped``.
 """
 
@@ -231,3 +231,14 @@ def capped(rows, *, what: str, narrow: str, limit: int = LIST_LIMIT) -> list:
             f"More than {limit:,} {what} match: {narrow}.",
         )
     return found
+
+
+def created(serializer_class, writes, data: dict, call, *, names: dict | None = None):
+    """A create as REST's CreateMixin makes it: the serializer's validation, then the
+    entity's ``Writes``; the new object's version in the ``etag`` trailer. Errors name
+    the request's fields (``names``: model or serializer field -> request field)."""
+    with request_field_names(names):
+        serializer = validated(serializer_class, data)
+        instance = writes.create(**serializer.validated_data)
+    call.show_version(instance)
+    return instance
