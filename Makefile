@@ -27,7 +27,7 @@ TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	$(RUN_SECRET_KEY)
 PROTOS = $(shell cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 
-.PHONY: install run test lint format lock schema proto services browser tools bench bench-grpc bench-events bench-import bench-observability worker clean
+.PHONY: install run test lint format lock schema proto services browser tools bench bench-grpc bench-events bench-import bench-observability reliability worker clean
 
 install: $(STAMP)
 
@@ -107,6 +107,11 @@ proto: install
 	$(BIN)/protol --create-package --in-place --python-out registry/pb protoc \
 		--protoc-path "$(CURDIR)/$(BIN)/python -m grpc_tools.protoc" --proto-path=proto \
 		$(addprefix proto/,$(PROTOS))
+
+# The fault scenarios on the real stack, each with its own instances of what it breaks
+# (docs/RELIABILITY.md); RELIABILITY_ARGS="--quick" is the subset `make test` runs.
+reliability: install services
+	$(TEST_ENV) $(BIN)/python -m tests.reliability $(RELIABILITY_ARGS)
 
 # A Celery worker with the beat schedule (outbox sweep, cache replay) embedded, against
 # the services of `make test` unless the variables say otherwise.
