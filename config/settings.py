@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "pgtrigger",  # the triggers django-pghistory records history with
     "pghistory",
     "django_structlog",  # the request id in Celery tasks' log lines (DJANGO_STRUCTLOG_*)
+    "axes",  # locks out repeated failed logins (LOGIN_* below, registry/logins.py)
     # Ours, in dependency order: registry is the shared core, then each app builds on
     # the ones before it. Named by their configs: registry.apps holds the core's and the
     # base of the others (EntityAppConfig), so Django cannot pick one by itself.
@@ -163,6 +164,8 @@ MIDDLEWARE = [
     "registry.actors.ChangeContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: answers a login django-axes locked out (registry.logins.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -474,6 +477,54 @@ def _throttle_rates(spec: str) -> dict[str, str | None]:
     return rates
 
 
+# --- Client addresses and login limits -------------------------------------------
+# How many proxies in front of the registry append to X-Forwarded-For: the client's
+# address is the one that many from the right. 0 (the default): the header is ignored
+# and the address is the TCP peer's (REMOTE_ADDR): a client cannot pick its own. The
+# rate limits (REST_FRAMEWORK NUM_PROXIES) and the login lockouts read it alike
+# (registry/logins.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise environ.ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT is {TRUSTED_PROXY_COUNT}: the number of proxies in front of "
+        "the registry that append the client's address to X-Forwarded-For (0 for none)."
+    )
+
+
+def _lockout_parameters(spec: list[str]) -> list[list[str]]:
+    """['username+ip_address', 'ip_address'] -> [['username', 'ip_address'], ['ip_address']]:
+    a login is locked out when any one of these combinations failed too often."""
+    known = {"username", "ip_address", "user_agent"}
+    combinations = [[part.strip() for part in item.split("+")] for item in spec if item.strip()]
+    if not combinations or any(not set(c) <= known for c in combinations):
+        raise environ.ImproperlyConfigured(
+            f"LOGIN_LOCKOUT_BY is {','.join(spec)!r}: a comma-separated list of what a "
+            "lockout counts failures by, each one of username, ip_address and user_agent or "
+            "several joined by '+' (e.g. 'username+ip_address', or 'username,ip_address' to "
+            "lock an account and an address each on its own)."
+        )
+    return combinations
+
+
+# Logins (the admin's form, POST /api/v1/auth/tokens/) that failed this many times for
+# one username from one address are refused for LOGIN_COOLOFF_MINUTES, the right
+# password too (django-axes, whose records live in PostgreSQL: a Redis outage neither
+# opens nor breaks them). docs/RUNBOOK.md says how to unlock one.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_MINUTES = env.float("LOGIN_COOLOFF_MINUTES", default=15.0)
+LOGIN_LOCKOUT_BY = env.list("LOGIN_LOCKOUT_BY", default=["username+ip_address"])
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = _lockout_parameters(LOGIN_LOCKOUT_BY)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "registry.logins.client_address"
+AXES_LOCKOUT_CALLABLE = "registry.logins.lockout_response"
+AXES_USERNAME_CALLABLE = "registry.logins.login_username"
+# A login that succeeds forgets the failures before it (of its username and address).
+AXES_RESET_ON_SUCCESS = True
+# The registry logs each failure and lockout as one structured line (registry/logins.py).
+AXES_VERBOSE = False
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -489,6 +540,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": _throttle_rates(env.str("API_THROTTLE_RATES", default="")),
     "EXCEPTION_HANDLER": "registry.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 REST_KNOX = {
     "TOKEN_PREFIX": "cqar_",
@@ -550,6 +602,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Auth, i18n, static -----------------------------------------------------------
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
