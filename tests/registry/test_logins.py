@@ -60,9 +60,7 @@ def logged_in(client: Client) -> bool:
     return client.get("/admin/").status_code == 200
 
 
-def test_twenty_wrong_passwords_lock_the_admin_login_even_for_the_right_one(
-    admin_user, json_lines
-):
+def test_twenty_wrong_passwords_lock_the_admin_login_even_for_the_right_one(admin_user, json_lines):
     client = Client()
     statuses = [admin_login(client, WRONG).status_code for _ in range(20)]
     response = admin_login(client, PASSWORD)
