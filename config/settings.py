@@ -469,8 +469,14 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 
 def _throttle_rates(spec: str) -> dict[str, str | None]:
-    """'read=6000/min,write=600/min' -> {'read': '6000/min', 'write': '600/min'}."""
-    rates: dict[str, str | None] = {"read": None, "write": None, "login": "20/min"}
+    """'read=6000/min,write=600/min' -> {'read': '6000/min', 'write': '600/min'}. The hot
+    lookups' own scope, resolve, counts lookups (registry/api/throttling.py)."""
+    rates: dict[str, str | None] = {
+        "read": None,
+        "write": None,
+        "login": "20/min",
+        "resolve": None,
+    }
     for item in filter(None, (part.strip() for part in spec.split(","))):
         scope, _, rate = item.partition("=")
         rates[scope.strip()] = rate.strip() or None
