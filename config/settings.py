@@ -35,20 +35,21 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or (DEVELOPMENT_SECRET_KEY if DEB
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 
-def _weak_secret_key(key: str) -> str:
+def _weak_secret_key(key: str, name: str = "SECRET_KEY") -> str:
     """Why ``key`` is no real secret key ("" if it is one): Django's measure of a weak key
-    (its security.W009 check), and the development key."""
+    (its security.W009 check), and the development key. ``name``: the variable it came
+    from, for the message."""
     if not key:
-        return "SECRET_KEY is not set"
+        return f"{name} is not set"
     if key == DEVELOPMENT_SECRET_KEY:
-        return "SECRET_KEY is the development key, which is public"
+        return f"{name} is the development key, which is public"
     if key.startswith(SECRET_KEY_INSECURE_PREFIX):
-        return f"SECRET_KEY starts with '{SECRET_KEY_INSECURE_PREFIX}' (a generated placeholder)"
+        return f"{name} starts with '{SECRET_KEY_INSECURE_PREFIX}' (a generated placeholder)"
     if len(key) < SECRET_KEY_MIN_LENGTH:
-        return f"SECRET_KEY has {len(key)} characters, fewer than {SECRET_KEY_MIN_LENGTH}"
+        return f"{name} has {len(key)} characters, fewer than {SECRET_KEY_MIN_LENGTH}"
     if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
         return (
-            f"SECRET_KEY is made of {len(set(key))} different characters, fewer than "
+            f"{name} is made of {len(set(key))} different characters, fewer than "
             f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS}"
         )
     return ""
@@ -63,6 +64,23 @@ if not DEBUG and (weakness := _weak_secret_key(SECRET_KEY)):
         "same in every process of a deployment (web, worker, beat), and keep it secret; for "
         "local development set DEBUG=true instead, which uses a development key."
     )
+# A fallback key verifies what it signed as SECRET_KEY does: a weak one (a blank between
+# two commas, a placeholder) would let anyone sign a session the registry accepts.
+for _position, _fallback in enumerate(SECRET_KEY_FALLBACKS, start=1):
+    if not DEBUG and (
+        weakness := _weak_secret_key(_fallback, f"SECRET_KEY_FALLBACKS[{_position}]")
+    ):
+        raise environ.ImproperlyConfigured(
+            f"{weakness}. Every key in SECRET_KEY_FALLBACKS still verifies sessions and "
+            "signed values, so each must be as strong as SECRET_KEY: list only the former "
+            "SECRET_KEY values being rotated out, comma-separated, without empty entries "
+            "(docs/RUNBOOK.md, 'Rotate the secret key')."
+        )
+    if _fallback == SECRET_KEY:
+        raise environ.ImproperlyConfigured(
+            f"SECRET_KEY_FALLBACKS[{_position}] is SECRET_KEY itself: a rotation puts the "
+            "new key in SECRET_KEY and the former one in SECRET_KEY_FALLBACKS."
+        )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
