@@ -14,7 +14,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
 # The sync worker, answering a request line or headers over the limits below in the
 # API's JSON error shape instead of gunicorn's HTML page (docs/API.md, "Limits").
-worker_class = "config.gunicorn_workers.JSONErrorSyncWorker"
+worker_class = "config.gunicorn_workers.BufferingSyncWorker"
 limit_request_line = 4094  # bytes of "GET <url> HTTP/1.1": a URL of about 4 KB
 limit_request_fields = 100
 limit_request_field_size = 8190
