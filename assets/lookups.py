@@ -225,8 +225,9 @@ def _variants_of(root_ids) -> list[dict]:
     return AssetRelationship.objects.variant_paths(root_ids, VARIANT_RELATIONSHIP_TYPES)
 
 
-def _variant_entries(rows: list[dict], exclude=()) -> list[dict]:
-    summaries = asset_summaries({asset for row in rows for asset in row["path"]})
+def _variant_entries(rows: list[dict], exclude=(), summaries=None) -> list[dict]:
+    if summaries is None:
+        summaries = asset_summaries({asset for row in rows for asset in row["path"]})
     return [
         {
             "asset": summaries[row["asset_id"]],
@@ -276,13 +277,19 @@ def load_groups(requests: list[dict]) -> list[cache.Answer]:
 
 
 def load_variants(requests: list[dict]) -> list[cache.Answer]:
+    """Three queries for any number of roots (a batch of 1,000 made 2,000 of them)."""
+    roots = asset_summaries(r["asset"] for r in requests)
+    paths = AssetRelationship.objects.variant_paths_per_root(roots, VARIANT_RELATIONSHIP_TYPES)
+    summaries = asset_summaries(
+        {asset for rows in paths.values() for row in rows for asset in row["path"]}
+    )
     answers = []
     for request in requests:
-        root = asset_summaries([request["asset"]]).get(request["asset"])
+        root = roots.get(request["asset"])
         if root is None:
             answers.append(not_found(f"No live asset {request['asset']}."))
             continue
-        variants = _variant_entries(_variants_of([request["asset"]]))
+        variants = _variant_entries(paths.get(root["asset_id"], []), summaries=summaries)
         answers.append((True, dumps({"root": root, "variants": variants})))
     return answers
 

@@ -214,17 +214,21 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
             cursor.execute(sql, {"child": child_id, "parent": parent_id})
             return bool(cursor.fetchone()[0])
 
-    def variant_paths(self, root_ids, types=VARIANT_RELATIONSHIP_TYPES) -> list[dict]:
+    def variant_paths(
+        self, root_ids, types=VARIANT_RELATIONSHIP_TYPES, *, per_root: bool = False
+    ) -> list[dict]:
         """Every live asset reachable from any of ``root_ids`` through ``types``, each once,
         by its shortest path.
 
-        One recursive query for any number of roots. Each row: ``asset_id``, ``depth``,
+        One recursive query for any number of roots (variant_paths_per_root: each root's
+        closure on its own). Each row: ``asset_id``, ``depth``,
         ``path`` (the asset ids from its root, root first), ``relationship_types`` (one per
         edge) and ``conversion_rate``: units of the root per unit of the variant, the
         product of the rates along the path, or None where a rate on it is unknown.
         """
         relationships = self.model._meta.db_table
         assets = self.model._meta.get_field("parent_asset").related_model._meta.db_table
+        closure = "path[1], " if per_root else ""  # each root's closure, or all roots' one
         sql = f"""
             WITH RECURSIVE walk(asset_id, depth, path, kinds, rate) AS (
                 SELECT r.child_asset_id, 1, ARRAY[r.parent_asset_id, r.child_asset_id],
@@ -242,8 +246,8 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
                 WHERE r.relationship_type = ANY(%(types)s)
                   AND NOT r.child_asset_id = ANY(w.path) AND w.depth < 32
             )
-            SELECT DISTINCT ON (asset_id) asset_id, depth, path, kinds, rate
-            FROM walk ORDER BY asset_id, depth, path
+            SELECT DISTINCT ON ({closure}asset_id) asset_id, depth, path, kinds, rate
+            FROM walk ORDER BY {closure}asset_id, depth, path
         """
         with connections[self.db].cursor() as cursor:
             roots = [str(root) for root in root_ids]
@@ -260,3 +264,11 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
             for asset_id, depth, path, kinds, rate in rows
         ]
         return sorted(paths, key=lambda row: (row["depth"], str(row["asset_id"])))
+
+    def variant_paths_per_root(self, root_ids, types=VARIANT_RELATIONSHIP_TYPES) -> dict:
+        """variant_paths of each of ``root_ids`` on its own, in one query: root -> rows (a
+        root without variants has none)."""
+        per_root: dict = {}
+        for row in self.variant_paths(root_ids, types, per_root=True):
+            per_root.setdefault(row["path"][0], []).append(row)
+        return per_root

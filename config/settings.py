@@ -334,6 +334,9 @@ if CACHE_LEASE_SECONDS <= REDIS_SOCKET_TIMEOUT:
         "CACHE_LEASE_SECONDS must be longer than REDIS_SOCKET_TIMEOUT: a lease covers the "
         "reads that start before it ends and take up to the socket timeout."
     )
+# Seconds a batch of hot lookups (POST resolve/batch/) may spend reading PostgreSQL: the
+# items not looked up by then answer "retry" (docs/API.md). Well under GUNICORN_TIMEOUT.
+RESOLVE_BATCH_SECONDS = env.float("RESOLVE_BATCH_SECONDS", default=5.0)
 # Seconds a hot-path token check is remembered (revocation is immediate regardless).
 HOT_AUTH_CACHE_SECONDS = env.int("HOT_AUTH_CACHE_SECONDS", default=60)
 # Serve /bench/floor, the benchmark's constant-bytes view (make bench sets it).

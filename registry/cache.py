@@ -71,7 +71,8 @@ TOMBSTONE = b"\x00T"
 LOADING = b"\x00L"
 
 TOMBSTONE_MS = 60_000  # outlives any transaction it guards; expires if the writer dies
-LOADING_MS = 2_000
+LOADING_MS = 2_000  # a chunk's load (LOAD_CHUNK keys) finishes well within it
+LOAD_CHUNK = 100
 WAIT_STEPS = (0.001, 0.002, 0.004)  # seconds a reader waits for another's load
 # A pending invalidation of every hot key: a bulk write that could not flush them.
 ALL_HOT_KEYS = "v1:*"
@@ -434,50 +435,74 @@ def read_through(key: str, family: str, load: Callable[[], Answer]) -> Answer:
 
 
 def read_through_many(
-    keys: Sequence[str], family: str, load_many: Callable[[list[str]], dict[str, Answer]]
-) -> list[Answer]:
+    keys: Sequence[str],
+    family: str,
+    load_many: Callable[[list[str]], dict[str, Answer]],
+    deadline: float | None = None,
+) -> list[Answer | None]:
     """Answers for ``keys`` in order: one round trip when all are cached.
 
-    ``load_many(missing_keys)`` answers the keys Redis did not, from PostgreSQL.
+    ``load_many(missing_keys)`` answers the keys Redis did not, from PostgreSQL,
+    LOAD_CHUNK keys at a time: each chunk's keys are claimed just before its load and
+    stored just after, so a long batch stores what it loaded before its loading markers
+    run out. No chunk is started at or past ``deadline`` (time.monotonic()): the keys
+    left answer None (only when a deadline is given).
     """
     answers: dict[str, Answer] = {}
-    claimed: dict[str, bytes] = {}
+    absent: set[str] = set()  # ours to claim: neither cached nor being loaded
     try:
         client = redis_state.client()
         values = client.mget(keys) if len(keys) > 1 else [client.get(keys[0])]
-        absent, loading = [], []
+        loading = []
         for key, value in zip(keys, values, strict=True):
             decoded = decode(value)
             if decoded is not None:
                 answers[key] = decoded
             elif value is None:
-                absent.append(key)
+                absent.add(key)
             elif value.startswith(LOADING):
                 loading.append(key)
             # A tombstone: a write is in flight; read PostgreSQL, store nothing.
-        if absent:
-            claimed = _claim(client, absent)
-            loading += [key for key in absent if key not in claimed]  # lost the race
         if loading:
             answers.update(_wait_for(client, list(dict.fromkeys(loading))))
         if not redis_state.leased():
             raise CacheUnavailable("the lease lapsed during the read")
     except CacheUnavailable:
-        answers, claimed = {}, {}
+        answers, absent = {}, set()
     except redis_errors() as error:
         redis_state.trip(error, "read")
-        answers, claimed = {}, {}
+        answers, absent = {}, set()
     hits = sum(key in answers for key in keys)
     count_cache_lookups(family, hits=hits, misses=len(keys) - hits)
     missing = [key for key in dict.fromkeys(keys) if key not in answers]
-    if missing:
+    for start in range(0, len(missing), LOAD_CHUNK):
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        chunk = missing[start : start + LOAD_CHUNK]
+        claimed = _claim_quietly([key for key in chunk if key in absent])
         # A replica only if it has replayed every commit made before now, that is, every
         # write whose invalidation came before our claims: what we store is never older.
-        loaded = read_on_replica(lambda: load_many(missing), caught_up=True)
+        loaded = read_on_replica(lambda chunk=chunk: load_many(chunk), caught_up=True)
         answers.update(loaded)
         if claimed:
             _store(claimed, loaded, FAMILIES[family])
-    return [answers[key] for key in keys]
+    return [answers.get(key) for key in keys]
+
+
+def _claim_quietly(keys: list[str]) -> dict[str, bytes]:
+    """_claim, or nothing claimed when Redis cannot be asked (the keys load, unstored)."""
+    if not keys:
+        return {}
+    try:
+        claimed = _claim(redis_state.client(), keys)
+        if not redis_state.leased():
+            raise CacheUnavailable("the lease lapsed during the claim")
+        return claimed
+    except CacheUnavailable:
+        return {}
+    except redis_errors() as error:
+        redis_state.trip(error, "read")
+        return {}
 
 
 def _claim(client, keys: list[str]) -> dict[str, bytes]:
@@ -531,8 +556,10 @@ def read_requests(
     requests: list[dict],
     key_of: Callable[[dict], str],
     load: Callable[[list[dict]], list[Answer]],
-) -> list[Answer]:
-    """Answers for lookup ``requests`` in order, through the cache.
+    deadline: float | None = None,
+) -> list[Answer | None]:
+    """Answers for lookup ``requests`` in order, through the cache (None: not loaded by
+    ``deadline``, read_through_many).
 
     ``key_of(request)`` names each one's key; ``load(requests)`` answers those Redis did
     not, from PostgreSQL, in the order given.
@@ -544,7 +571,7 @@ def read_requests(
         answers = load([by_key[key] for key in missing_keys])
         return dict(zip(missing_keys, answers, strict=True))
 
-    return read_through_many(keys, family, load_many)
+    return read_through_many(keys, family, load_many, deadline)
 
 
 # --- invalidation -------------------------------------------------------------------
@@ -838,9 +865,10 @@ class Lookup:
     key_of: Callable[[dict], str]
     load: Callable[[list[dict]], list[Answer]]
 
-    def resolve(self, requests: list[dict]) -> list[Answer]:
-        """Answers in order, for one request or a batch, through the cache."""
-        return read_requests(self.family, requests, self.key_of, self.load)
+    def resolve(self, requests: list[dict], deadline: float | None = None) -> list[Answer]:
+        """Answers in order, for one request or a batch, through the cache; with a
+        ``deadline``, None for each one not loaded by then (read_through_many)."""
+        return read_requests(self.family, requests, self.key_of, self.load, deadline)
 
 
 _lookups: dict[str, Lookup] = {}

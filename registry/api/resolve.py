@@ -18,9 +18,11 @@ A parameter the lookup does not document (registry.api.schema) is a 400 naming i
 batch, an item that cannot be read answers ``found: false`` with the reason.
 """
 
+import time
 from collections.abc import Callable
 
 import orjson
+from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -339,6 +341,7 @@ def batch(request):
     """Up to 1,000 mixed lookups in one request, answered in order (null and a reason
     for each unknown or malformed one). Cached answers come from one Redis round trip
     per type."""
+    started = time.monotonic()
     if request.content_type != "application/json":
         return _error(
             415,
@@ -366,9 +369,19 @@ def batch(request):
             results[index] = _not_found(str(error))
             continue
         by_type.setdefault(lookup_type, []).append((index, parsed, min_severity))
+    # What is not loaded from PostgreSQL by then answers "retry" (loaded answers are
+    # cached): a batch of slow lookups ends well within the server's request timeout.
+    deadline = started + settings.RESOLVE_BATCH_SECONDS
+    not_loaded = 0
     for lookup_type, entries in by_type.items():
-        answers = cache.lookup(lookup_type).resolve([parsed for _, parsed, _ in entries])
-        for (index, _, min_severity), (found, body) in zip(entries, answers, strict=True):
+        parsed_requests = [parsed for _, parsed, _ in entries]
+        answers = cache.lookup(lookup_type).resolve(parsed_requests, deadline)
+        for (index, _, min_severity), answer in zip(entries, answers, strict=True):
+            if answer is None:
+                results[index] = NOT_LOADED
+                not_loaded += 1
+                continue
+            found, body = answer
             if min_severity is not None:
                 found, answer = pretrade_answer(lookup_type, found, body, min_severity)
                 body = orjson.dumps(answer)
@@ -376,7 +389,17 @@ def batch(request):
                 results[index] = b'{"found":true,"result":' + body + b"}"
             else:
                 results[index] = _not_found(orjson.loads(body)["error"]["message"])
-    return _json(b'{"results":[' + b",".join(results) + b"]}")
+    response = _json(b'{"results":[' + b",".join(results) + b"]}")
+    if not_loaded:
+        response["Retry-After"] = "1"
+    return response
+
+
+# A batch item not looked up within RESOLVE_BATCH_SECONDS (docs/API.md, "Batches").
+NOT_LOADED = (
+    b'{"found":false,"result":null,"retry":true,"reason":"Not looked up within the '
+    b"batch's time budget; ask again: what was looked up is now cached.\"}"
+)
 
 
 def _not_found(reason: str) -> bytes:

@@ -251,6 +251,13 @@ def batch_components(generator) -> dict:
             "found": {"type": "boolean", "enum": [False]},
             "result": {"nullable": True, "enum": [None]},
             "reason": {"type": "string", "description": "Why there is no answer."},
+            "retry": {
+                "type": "boolean",
+                "enum": [True],
+                "description": "Present when the lookup was not made: the batch spent its "
+                "time budget (RESOLVE_BATCH_SECONDS) first. Ask again; what was looked up "
+                "is cached by now.",
+            },
         },
         "required": ["found", "result", "reason"],
     }
