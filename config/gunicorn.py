@@ -19,6 +19,13 @@ limit_request_line = 4094  # bytes of "GET <url> HTTP/1.1": a URL of about 4 KB
 limit_request_fields = 100
 limit_request_field_size = 8190
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+# gunicorn trusts no peer's forwarding headers (by default it trusts loopback's): whether
+# a request came over HTTPS is Django's to decide, from SECURE_PROXY_SSL_HEADER, and the
+# client's address from X-Forwarded-For behind TRUSTED_PROXY_COUNT proxies. Trusted,
+# X-Forwarded-Proto from any local process made links https and sent HSTS over plain
+# HTTP, and a SCRIPT_NAME header moved every URL the registry writes.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
 graceful_timeout = 10
 max_requests = 0  # no recycling: nothing leaks, and recycling costs a cold start
 # Both logs in the registry's format (LOG_FORMAT: JSON unless DEBUG), each access line

@@ -30,6 +30,7 @@ from pathlib import PurePath
 
 from django import forms
 from django.contrib import admin, messages
+from django.conf import settings
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
@@ -156,13 +157,27 @@ class ExchangeAdminMixin:
     def export_selected_json(self, request, queryset):
         return self._export_selected(request, queryset, "json")
 
-    def _export_selected(self, request, queryset, fmt: str) -> StreamingHttpResponse:
+    def _export_selected(self, request, queryset, fmt: str) -> StreamingHttpResponse | None:
         """The selected rows as ``manage.py export`` writes them, as a download streamed a
         chunk of rows at a time."""
         entity = self.exchange_entity
+        selected = queryset.count()
+        if selected > settings.ADMIN_EXPORT_MAX_ROWS:
+            # A download still streaming when the server's request timeout ends it would
+            # look complete (a CSV file has no end): refused instead.
+            self.message_user(
+                request,
+                f"{selected:,} {self.opts.verbose_name_plural} selected: the admin exports at "
+                f"most {settings.ADMIN_EXPORT_MAX_ROWS:,} at a time (ADMIN_EXPORT_MAX_ROWS), "
+                "so that the download ends within the server's request timeout. Select "
+                f"fewer, or export them all with `manage.py export {entity.name} --format "
+                f"{fmt} --output FILE`.",
+                messages.ERROR,
+            )
+            return None
         pks = queryset.values("pk")
         # Counted before the stream starts: a message cannot join a response under way.
-        left_out = queryset.count() - entity.export_queryset().filter(pk__in=pks).count()
+        left_out = selected - entity.export_queryset().filter(pk__in=pks).count()
         if left_out:
             # The admin also lists deleted assets, and what belongs to them; the API does not.
             self.message_user(
