@@ -335,8 +335,9 @@ if CACHE_LEASE_SECONDS <= REDIS_SOCKET_TIMEOUT:
         "reads that start before it ends and take up to the socket timeout."
     )
 # Rows the admin's export actions stream at most: more would outlast GUNICORN_TIMEOUT
-# (about 2,000 rows/s on the 2-core reference machine); `manage.py export` has no limit.
-ADMIN_EXPORT_MAX_ROWS = env.int("ADMIN_EXPORT_MAX_ROWS", default=20_000)
+# (assets: about 1,000 rows/s on the 2-core reference machine, 300 before an N+1 went);
+# `manage.py export` has no limit.
+ADMIN_EXPORT_MAX_ROWS = env.int("ADMIN_EXPORT_MAX_ROWS", default=10_000)
 # Seconds a batch of hot lookups (POST resolve/batch/) may spend reading PostgreSQL: the
 # items not looked up by then answer "retry" (docs/API.md). Well under GUNICORN_TIMEOUT.
 RESOLVE_BATCH_SECONDS = env.float("RESOLVE_BATCH_SECONDS", default=5.0)

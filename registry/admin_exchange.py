@@ -29,8 +29,8 @@ Only the uploader, or a superuser, sees a job; anyone else gets a 404.
 from pathlib import PurePath
 
 from django import forms
-from django.contrib import admin, messages
 from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse

@@ -184,7 +184,7 @@ class TestExport:
         assets = list(Asset.objects.all())
         response = export_selected(admin_client, Asset, [asset.pk for asset in assets], fmt)
         assert response.streaming
-        assert b"".join(response.streaming_content) == export_text("assets", fmt).encode()
+        assert b"".join(response.streaming_content) == export_text("assets", "json").encode()
 
     def test_a_deleted_asset_is_left_out_and_the_user_told(self, demo, admin_client):
         """The admin lists deleted assets; the export, like the API, does not."""
@@ -196,6 +196,26 @@ class TestExport:
         assert [row["asset_id"] for row in streamed_csv(response)] == [str(usdc().pk)]
         (warning,) = messages_of(admin_client.get(ASSETS), WARNING)
         assert "1 of the selected assets were not exported" in warning
+
+    def test_a_selection_over_the_limit_is_refused_not_cut_short(
+        self, demo, admin_client, settings
+    ):
+        """A download the server's request timeout would end looks complete (a CSV
+        file), or is broken JSON: the admin refuses it and names the command instead."""
+        settings.ADMIN_EXPORT_MAX_ROWS = Asset.objects.count() - 1
+        url = reverse("admin:assets_asset_changelist")
+        everything = {"action": "export_selected_json", "select_across": "1", "index": "0"}
+
+        response = admin_client.post(url, {**everything, "_selected_action": [str(usdc().pk)]})
+
+        assert response.status_code == 302
+        (error,) = messages_of(admin_client.get(response["Location"]), ERROR)
+        assert f"{Asset.objects.count():,} assets selected" in error
+        assert "manage.py export assets --format json --output FILE" in error
+
+        settings.ADMIN_EXPORT_MAX_ROWS = Asset.objects.count()
+        response = admin_client.post(url, {**everything, "_selected_action": [str(usdc().pk)]})
+        assert b"".join(response.streaming_content) == export_text("assets", "json").encode()
 
     def test_a_viewer_may_export_but_not_import(self, demo, client):
         viewer = staff(client, "vera", VIEWER)
