@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -46,17 +47,18 @@ def answers(port: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup, tmp_path_factory):
-    """gunicorn, one worker, on the test database; its port."""
+@contextlib.contextmanager
+def gunicorn(log: Path, **env: str):
+    """gunicorn with the production configuration, one worker, on the test database and
+    a free port (``env`` on top); its port."""
     port = free_port()
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     env = {
         **os.environ,
         "DATABASE_URL": session_database_url(),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
         "DEBUG": "false",
+        **env,
     }
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -75,6 +77,13 @@ def server(django_db_setup, tmp_path_factory):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, tmp_path_factory):
+    """gunicorn, one worker, on the test database; its port."""
+    with gunicorn(tmp_path_factory.mktemp("gunicorn") / "gunicorn.log") as port:
+        yield port
 
 
 def request(port: int, method: str, target: str, body: bytes = b"", **headers):
@@ -190,3 +199,79 @@ def test_an_if_match_that_is_no_version_is_a_412_in_the_error_shape(
 
 def test_an_unknown_api_path_is_a_json_404(server):
     assert_error_shape(request(server, "GET", "/api/v1/no-such-endpoint/"), 404, "not_found")
+
+
+def raw_exchange(port: int, data: bytes) -> tuple[int, dict, bytes]:
+    """Send ``data`` as it is; (status, headers, body) of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines)
+    return int(status_line.split()[1]), headers, body
+
+
+BATCH_HEAD = b"POST /api/v1/resolve/batch/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+MALFORMED = {
+    "Content-Length and Transfer-Encoding": (
+        BATCH_HEAD + b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400,
+        "bad_request",
+    ),
+    "two Content-Lengths": (
+        BATCH_HEAD + b"Content-Length: 4\r\nContent-Length: 40\r\n\r\nabcd",
+        400,
+        "bad_request",
+    ),
+    "an unknown Transfer-Encoding": (
+        BATCH_HEAD + b"Content-Length: 4\r\nTransfer-Encoding: xchunked\r\n\r\nabcd",
+        501,
+        "not_implemented",
+    ),
+    "bare LFs": (b"GET /livez HTTP/1.1\nHost: 127.0.0.1\n\n", 400, "bad_request"),
+    "a CR in a header value": (
+        b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\rb\r\n\r\n",
+        400,
+        "bad_request",
+    ),
+    "a body over 4 MiB announced": (
+        BATCH_HEAD + b"Content-Length: 4194305\r\n\r\n{",
+        413,
+        "request_too_large",
+    ),
+}
+
+
+@pytest.mark.parametrize(("data", "status", "code"), MALFORMED.values(), ids=list(MALFORMED))
+def test_malformed_http_is_refused_in_the_error_shape_with_a_request_id(server, data, status, code):
+    """Were gunicorn's HTML pages without X-Request-ID: its parser refuses them before
+    Django (config/gunicorn_workers.py)."""
+    answer = raw_exchange(server, data)
+
+    assert_error_shape(answer, status, code)
+    assert uuid.UUID(answer[1]["X-Request-ID"])
+
+
+def test_forwarding_headers_of_a_local_client_are_not_trusted(server, transactional_db):
+    """gunicorn trusted loopback's X-Forwarded-Proto: https links and HSTS over plain
+    HTTP, though SECURE_PROXY_SSL_HEADER is unset; and its SCRIPT_NAME (a 500)."""
+    viewer = token_client("viewer", VIEWER)
+    status, headers, body = request(
+        server,
+        "GET",
+        "/api/v1/",
+        Authorization=authorization(viewer),
+        X_Forwarded_Proto="https",
+        X_Forwarded_Ssl="on",
+    )
+    assert status == 200
+    assert "Strict-Transport-Security" not in headers
+    assert json.loads(body)["assets"] == f"http://127.0.0.1:{server}/api/v1/assets/"
+
+    status, _, body = raw_exchange(
+        server, b"GET /api/v1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nSCRIPT_NAME: /elsewhere\r\n\r\n"
+    )
+    assert status == 401, body  # the API's answer, not a 500 about SCRIPT_NAME
