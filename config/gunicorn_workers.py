@@ -137,7 +137,7 @@ REQUEST_TIMEOUT = (
     408,
     "Request Timeout",
     "request_timeout",
-    "The request did not arrive whole within {read_timeout:g} seconds.",
+    "The request did not arrive whole within {read_timeout:g} s of connecting.",
 )
 BODY_TOO_LARGE = (
     413,
