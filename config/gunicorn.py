@@ -2,7 +2,8 @@
 
 Sync workers, about two per core: on the 2-core reference machine they gave the same
 throughput as threaded workers with a 2-4x better p99
-(docs/DESIGN.md#measured-against-a-floor).
+(docs/DESIGN.md#measured-against-a-floor). Each takes a request only once it has
+arrived whole, so slow clients hold no worker (docs/RUNBOOK.md, "Slow clients").
 """
 
 import multiprocessing
@@ -12,8 +13,9 @@ import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
-# The sync worker, answering a request line or headers over the limits below in the
-# API's JSON error shape instead of gunicorn's HTML page (docs/API.md, "Limits").
+# The sync worker behind a poller that buffers each request whole (GUNICORN_READ_TIMEOUT),
+# answering what gunicorn refuses (the limits below, malformed HTTP) in the API's JSON
+# error shape instead of gunicorn's HTML page (docs/API.md, "Request limits").
 worker_class = "config.gunicorn_workers.BufferingSyncWorker"
 limit_request_line = 4094  # bytes of "GET <url> HTTP/1.1": a URL of about 4 KB
 limit_request_fields = 100

@@ -254,7 +254,7 @@ def test_the_image_entry_point_runs_the_wheel_and_its_health_check_passes(instal
         assert server.poll() is None, log.read_text()
         passed = subprocess.run(health, capture_output=True, text=True, timeout=60)
         assert passed.returncode == 0, passed.stderr + log.read_text()
-        assert "config.gunicorn_workers.JSONErrorSyncWorker" in log.read_text()
+        assert "config.gunicorn_workers.BufferingSyncWorker" in log.read_text()
     finally:
         server.terminate()
         server.wait(timeout=60)
