@@ -34,6 +34,7 @@ from registry.events.outbox import record
 from registry.exceptions import ConflictError, RegistryError
 from registry.services import (
     Writes,
+    lock_and_reload,
     validated_create,
     validated_delete,
     validated_update,
@@ -458,6 +459,7 @@ def market_delist(
     expected_version: int | None = None,
 ) -> Market:
     """Close the market: the symbol no longer lists this instrument, and may be listed anew."""
+    lock_and_reload(market, expected_version=expected_version)
     if market.delisted_at is not None:
         raise ValidationError(
             {"delisted_at": f"Already delisted at {market.delisted_at.isoformat()}."}
