@@ -57,10 +57,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -718,7 +717,11 @@ class Load:
         for web in self.webs:
             answer = self.ask(web, kind, "GET", path)
             if answer.status == 200 and not holds(answer.body):
-                message = f"{what} on {web.name}, {answer.sent - since:.3f} s after the write's answer: {str(answer.body)[:300]}"
+                late = answer.sent - since
+                message = (
+                    f"{what} on {web.name}, {late:.3f} s after the write's answer: "
+                    f"{str(answer.body)[:300]}"
+                )
                 self.stale.append(message)
                 if wrong:
                     self.wrong.append(message)
