@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from tests.reliability.report import ScenarioResult
-from tests.reliability.stack import Load, OwnRedis, Stack
+from tests.reliability.stack import Load, OwnRedis, Stack, describe
 
 STEADY_SECONDS = 3  # of load before the fault and after the recovery
 
@@ -58,11 +58,10 @@ def redis_fault(
             failed = [a for a in load.answers if not a.good]
             result.check(
                 not failed,
-                f"{len(failed)} answers 5xx or none, e.g. "
-                + "; ".join(f"{a.kind} on {a.web}: {a.status} {str(a.body)[:200]}" for a in failed[:3])
-                + f"\n{stack.logs()[-2000:]}",
+                f"{len(failed)} answers 5xx or none, e.g. {describe(failed)}\n"
+                + stack.logs()[-2000:],
             )
-            writes_during = [a for a in during if a.kind in ("create", "rename", "raise", "resolve")]
+            writes_during = load.writes(during)
             result.check(
                 writes_during and all(a.status in (200, 201) for a in writes_during),
                 f"writes while Redis was {what}: {[a.status for a in writes_during]}",
