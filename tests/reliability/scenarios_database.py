@@ -32,6 +32,7 @@ from tests.reliability.stack import (
 )
 
 STEADY_SECONDS = 3
+QUICK_STEADY_SECONDS = 1.5
 # Where a publish must not go: a Celery broker must be named next to NATS_URL, and the
 # publishing command never uses it.
 NO_BROKER = {"CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:9//"}
@@ -39,10 +40,11 @@ NO_BROKER = {"CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:9//"}
 
 def postgres_restarted(quick: bool) -> ScenarioResult:
     result = ScenarioResult("postgres_restarted")
-    outage = 3 if quick else 10
+    outage = 2 if quick else 10
     with Stack(result.scenario, webs=2, cluster=True, workers_per_web=1 if quick else 2) as stack:
         with Load(stack, readers=1 if quick else 2, write_pause=0.3 if quick else 0.1) as load:
-            time.sleep(STEADY_SECONDS)
+            steady = QUICK_STEADY_SECONDS if quick else STEADY_SECONDS
+            time.sleep(steady)
             down_at = time.monotonic()
             stack.cluster.stop("immediate")  # a crash: no checkpoint, recovery at start
             time.sleep(outage)
@@ -54,7 +56,7 @@ def postgres_restarted(quick: bool) -> ScenarioResult:
                 "both web instances to answer REST reads again",
             )
             result.recovery_seconds = recovered_at - back_at
-            time.sleep(STEADY_SECONDS)
+            time.sleep(steady)
         load.record(result)
         during = load.between(down_at, back_at)
         failed = [a for a in load.answers if not a.good and a.status != 503]
@@ -129,7 +131,7 @@ def restore_drill(quick: bool) -> ScenarioResult:
         with Stack("restore_source", webs=1, workers_per_web=1) as source:
             # Writes, then a publish of everything so far, then writes left unpublished.
             with Load(source, readers=1, write_pause=0.1) as load:
-                time.sleep(2 if quick else 6)
+                time.sleep(1.5 if quick else 6)
             first_published = published_count(source.manage("outbox", "publish", **bus))
             with Load(source, readers=1, write_pause=0.1) as more:
                 time.sleep(1 if quick else 3)
