@@ -19,7 +19,8 @@ the scenario fails, and a watchdog kills every process after ``limit_seconds``):
   PostgreSQL cluster of its own (``stack.cluster``, tests/postgres_servers.py), which it
   may stop and restart.
 - ``redis``: a redis-server of its own (tests/redis_server.py): ``stop()``,
-  ``start()`` (empty), ``freeze()`` / ``thaw()`` (SIGSTOP / SIGCONT).
+  ``start()`` (empty), ``freeze()`` / ``thaw()`` (SIGSTOP / SIGCONT); or, given
+  ``redis=other_stack.redis``, that one (the other stack stops it).
 - ``webs``: N gunicorn servers with the production configuration (config/gunicorn.py,
   DEBUG off, a SECRET_KEY, plain HTTP), ``WEB_CONCURRENCY`` workers each.
 - ``grpc=True``: ``manage.py grpcserver`` (``stack.grpc.address``, ``stack.grpc.stub``
@@ -437,7 +438,7 @@ class Stack:
         webs: int = 2,
         workers_per_web: int = 2,
         cluster: bool = False,
-        redis: bool = True,
+        redis: "bool | OwnRedis" = True,
         grpc: bool = False,
         worker: bool = False,
         env: dict[str, str] | None = None,
@@ -482,7 +483,9 @@ class Stack:
             self.cluster = PostgresCluster.primary(self.directory / "postgres")
         if self.database is None:
             self.database = RegistryDatabase(database_name(self.name), self.cluster)
-        if self.wants_redis:
+        if isinstance(self.wants_redis, OwnRedis):
+            self.redis = self.wants_redis  # another stack's: it stops it
+        elif self.wants_redis:
             self.redis = OwnRedis(self.directory / "redis").start()
         self.env = base_env(
             DATABASE_URL=self.database.url,
@@ -508,7 +511,7 @@ class Stack:
             *(web.stop for web in self.webs),
             self.grpc and self.grpc.stop,
             self.worker and self.worker.process and self.worker.stop,
-            self.redis and self.redis.stop,
+            self.redis and self.redis is not self.wants_redis and self.redis.stop,
             self.cluster and (lambda: self.cluster.stop("immediate")),
             self.database and self.database.drop,
         ):
