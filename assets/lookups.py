@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 from django.db import connection
-from django.db.models.functions import Lower
 
 from assets.models import Asset, AssetDeployment, AssetGroup, AssetGroupMember, AssetRelationship
 from assets.querysets import VARIANT_RELATIONSHIP_TYPES
+from chains.addresses import AddressKey, address_lookup_key
 from registry import cache, text
 from registry.api.exceptions import error_body
 from registry.api.resolve import register_read_permission
@@ -141,10 +141,10 @@ def load_deployments(requests: list[dict]) -> list[cache.Answer]:
     wanted = {(r["chain"], address_lookup_form(r["address"])) for r in requests}
     rows = (
         AssetDeployment.objects.resolvable()
-        .alias(address_key=Lower("address"))
+        .alias(address_key=AddressKey("address"))
         .filter(
             chain_id__in={chain for chain, _ in wanted},
-            address_key__in={a.lower() for _, a in wanted},
+            address_key__in={address_lookup_key(a) for _, a in wanted},
         )
         .select_related("asset", "chain")
     )
