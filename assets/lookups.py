@@ -20,6 +20,7 @@ from chains.addresses import AddressKey, address_lookup_key
 from registry import cache, text
 from registry.api.exceptions import error_body
 from registry.api.resolve import register_read_permission
+from registry.numbers import plain_decimal
 
 _EVM_SHAPED = re.compile(r"^0[xX][0-9a-fA-F]{40}$")
 
@@ -264,7 +265,7 @@ def load_groups(requests: list[dict]) -> list[cache.Answer]:
                 {
                     **summaries[m["asset_id"]],
                     "is_canonical": m["is_canonical"],
-                    "weight": f"{m['weight'].normalize():f}",
+                    "weight": plain_decimal(m["weight"]),
                 }
                 for m in members
                 if m["asset_id"] in summaries

@@ -10,6 +10,7 @@ from assets.choices import AssetType
 from chains.addresses import AddressKey, address_lookup_key
 from chains.choices import ChainType
 from registry.models import RegistryQuerySet, SoftDeleteQuerySet
+from registry.numbers import exact_normal
 from registry.text import SymbolKey, lookup_form, symbol_key
 
 # What a search term must look like to be tried as an address (EVM hex or base58).
@@ -254,7 +255,7 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
                 "depth": depth,
                 "path": path,
                 "relationship_types": kinds,
-                "conversion_rate": Decimal(rate).normalize() if rate is not None else None,
+                "conversion_rate": exact_normal(Decimal(rate)) if rate is not None else None,
             }
             for asset_id, depth, path, kinds, rate in rows
         ]

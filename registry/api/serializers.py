@@ -5,10 +5,14 @@ services own the rules. So the base drops DRF's uniqueness validators: a duplica
 a conflict with existing data, which the service reports as a 409, not a 400.
 """
 
+from decimal import Decimal
+
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
+
+from registry.numbers import exact_normal, plain_decimal
 
 
 @extend_schema_field({"type": "object", "additionalProperties": True})
@@ -69,3 +73,40 @@ class RegistryModelSerializer(serializers.ModelSerializer):
             if frozen:
                 raise serializers.ValidationError(frozen)
         return attrs
+
+
+class ExactDecimalField(serializers.DecimalField):
+    """A decimal as a string both ways: written as people write it ("0.01", never
+    "0.010000000000000000" or "1E-8"), every digit kept, read from a string of ASCII
+    characters or a JSON integer. A JSON
+    number with a fraction or an exponent is refused: the JSON parser reads it as a
+    binary float, which may have lost digits before it gets here."""
+
+    default_error_messages = {
+        "float": 'Send a decimal as a string ("0.01"): a JSON number with a fraction or '
+        "an exponent is read as a binary float and may lose digits.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, float | bool):
+            self.fail("float" if isinstance(data, float) else "invalid")
+        if isinstance(data, str) and not data.isascii():
+            # Decimal() reads other scripts' digits ("\u0661" is 1): a misread, as
+            # registry.numbers refuses them in whole numbers.
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+    def validate_precision(self, value):
+        # Trailing zeros are not precision: "0.000000000000000001000" is 1E-18 and fits
+        # 18 places, as "0.10" fits 1.
+        super().validate_precision(exact_normal(value))
+        return value
+
+    def to_representation(self, value):
+        # DRF's normalize_output rounds to 28 digits; the columns hold 38.
+        quantized = super().to_representation(value)  # every decimal place, exactly
+        return None if quantized is None else plain_decimal(Decimal(quantized))
