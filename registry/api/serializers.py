@@ -5,6 +5,7 @@ services own the rules. So the base drops DRF's uniqueness validators: a duplica
 a conflict with existing data, which the service reports as a 409, not a 400.
 """
 
+import functools
 from decimal import Decimal
 
 from django.db import models
@@ -35,6 +36,22 @@ class RegistryPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+class StrictTextMixin:
+    """Text only from a JSON string: DRF's CharField also takes a number (description: 0
+    was stored as "0"), which the schema, a string, says a client may not send."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@functools.cache
+def strict_text_field(field_class: type) -> type:
+    """``field_class`` (CharField, URLField, SlugField …) refusing anything but a string."""
+    return type(f"Strict{field_class.__name__}", (StrictTextMixin, field_class), {})
+
+
 class RegistryModelSerializer(serializers.ModelSerializer):
     """Also enforces ``Meta.create_only_fields``: set on create, refused on update; and
     names the allowed values when a choice is wrong."""
@@ -50,6 +67,8 @@ class RegistryModelSerializer(serializers.ModelSerializer):
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if issubclass(field_class, serializers.CharField):
+            field_class = strict_text_field(field_class)
         kwargs["validators"] = [
             validator
             for validator in kwargs.get("validators", [])
