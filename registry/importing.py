@@ -294,6 +294,11 @@ def parse_json(data: bytes, source: str) -> Any:
     text = decode_utf8(data, source, "JSON")
     try:
         return json.loads(text)
+    except RecursionError:
+        # "[[[[…" a few thousand deep: the parser gives up, as the import must, not crash.
+        raise SourceSyntaxError(
+            source, "JSON", "values are nested too deeply (thousands of [ or { levels)"
+        ) from None
     except json.JSONDecodeError as error:
         lines = text.splitlines() or [""]
         line = lines[error.lineno - 1] if error.lineno <= len(lines) else ""

@@ -157,3 +157,14 @@ def test_any_other_token_is_refused_with_a_400(viewer, orderings, url, token):
         assert token == ""
     else:
         assert_error(response, 400, field="page_token")
+
+
+def test_a_token_of_json_nested_thousands_deep_is_a_400_not_a_500(viewer):
+    """json gives up on such nesting with a RecursionError, which was answered with a 500
+    (found by the fuzzer, tests/fuzz: the page_token target)."""
+    deep = b"[" * 3000 + b"]" * 3000
+    nested_values = as_token(b'{"o":[],"k":' + deep + b"}")
+    response = viewer.get("/api/v1/assets/", {"page_token": nested_values})
+    assert_error(response, 400, field="page_token")
+    response = viewer.get("/api/v1/assets/", {"page_token": as_token(deep)})
+    assert_error(response, 400, field="page_token")
