@@ -1,0 +1,442 @@
+"""Event delivery under faults: the bus unreachable, the publishing worker killed, the
+broker restarted (docs/RELIABILITY.md, "Events").
+
+Each scenario runs the stack (tests/reliability/stack.py: a database copied from the
+template, two production gunicorns, a Celery worker with beat, its own Redis) on a NATS
+JetStream server of its own (tests/reliability/buses.py), under the stack's steady mixed
+load plus a writer of its own, whose every write carries an X-Request-ID. Afterwards it
+reads the whole stream and the whole outbox and checks:
+
+- every write was acknowledged (2xx), also while the part was away;
+- every outbox row is on the stream exactly once (by ``Nats-Msg-Id``, the event id);
+- each entity's events are on the stream in outbox-sequence order, and the writer's
+  entities' events in the order the writer's requests were answered (by the
+  ``Cqar-Request-Id`` header: nothing but the client's own record is trusted).
+"""
+
+import asyncio
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from tests.events.worker import Worker, wait_for
+from tests.reliability import stack as stack_module
+from tests.reliability.buses import NatsServer, RabbitNode
+from tests.reliability.report import ScenarioResult
+from tests.reliability.stack import HTTP_TIMEOUT, Load, Stack, WebServer
+from tests.tcp_gate import TcpGate
+
+STREAM = "CQAR_RELIABILITY"
+SHARED_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
+OUTBOX = "registry_outboxevent"
+TOKEN_LIST = Path(__file__).resolve().parents[1] / "fixtures" / "uniswap-1000.tokenlist.json"
+DRAIN_TIMEOUT = 120  # seconds the outbox may take to empty after the fault is over
+
+
+def bus_env(nats_url: str, broker_url: str, scenario: str, **more: str) -> dict[str, str]:
+    """What the stack's processes need to publish: a broker, a queue of the scenario's
+    own (so no other run's worker takes its tasks), the scenario's NATS and stream."""
+    return {
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_QUEUE": f"cqar-rel-{scenario}-{os.getpid()}",
+        "NATS_URL": nats_url,
+        "EVENTS_STREAM": STREAM,
+        **more,
+    }
+
+
+def delete_queue(broker_url: str, queue: str) -> None:
+    """Celery declares its queue durable: remove the scenario's from the shared broker."""
+    from kombu import Connection
+
+    with contextlib.suppress(Exception), Connection(broker_url, connect_timeout=2) as connection:
+        connection.default_channel.queue_delete(queue)
+
+
+# -- the writer ----------------------------------------------------------------------------
+
+
+@dataclass
+class Entity:
+    asset_id: str = ""
+    version: str = ""
+    request_ids: list[str] = field(default_factory=list)  # acknowledged writes, in order
+
+
+class EntityWriter:
+    """``writes`` REST writes, paced evenly over ``seconds``: assets created and then
+    renamed (PATCH with If-Match) in rounds, so every asset is written before, during and
+    after the fault. Each request carries an X-Request-ID of its own, which its events
+    carry as Cqar-Request-Id."""
+
+    RENAMES = 4  # per asset: 1 create + 4 renames = 5 writes
+
+    def __init__(self, stack: Stack, writes: int, seconds: float, threads: int = 2) -> None:
+        self.webs = stack.webs
+        self.token = stack.steward
+        self.entities = [Entity() for _ in range(max(writes // (1 + self.RENAMES), 1))]
+        self.interval = seconds / max(writes, 1) * threads  # per thread
+        self.threads = threads
+        self.statuses: dict[str, int] = {}
+        self.failures: list[str] = []
+        self._lock = threading.Lock()
+        self._workers: list[threading.Thread] = []
+        self.tag = secrets.token_hex(2).upper()
+
+    def start(self) -> "EntityWriter":
+        for index in range(self.threads):
+            thread = threading.Thread(target=self._run, args=(index,), daemon=True)
+            thread.start()
+            self._workers.append(thread)
+        return self
+
+    def join(self) -> None:
+        for thread in self._workers:
+            thread.join()
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def acknowledged(self) -> int:
+        return sum(len(entity.request_ids) for entity in self.entities)
+
+    def _run(self, index: int) -> None:
+        mine = self.entities[index :: self.threads]
+        started = time.monotonic()
+        step = 0
+        for round_number in range(1 + self.RENAMES):
+            for number, entity in enumerate(mine):
+                pause = started + step * self.interval - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                step += 1
+                web = self.webs[(number + round_number) % len(self.webs)]
+                if round_number == 0:
+                    self._create(web, entity, f"RLEV{self.tag}{index}X{number}")
+                elif entity.asset_id:
+                    self._rename(web, entity, f"Renamed {round_number}")
+
+    def _request(self, web: WebServer, method: str, path: str, body: dict, **headers: str):
+        request_id = f"rel-{uuid.uuid4()}"
+        connection = http.client.HTTPConnection("127.0.0.1", web.port, timeout=HTTP_TIMEOUT)
+        try:
+            connection.request(
+                method,
+                path,
+                json.dumps(body),
+                {
+                    "Content-Type": "application/json",
+                    "Authorization": f"Token {self.token}",
+                    "X-Request-ID": request_id,
+                    **headers,
+                },
+            )
+            response = connection.getresponse()
+            status, data, etag = response.status, response.read(), response.getheader("ETag")
+        except OSError as error:
+            status, data, etag = "no answer", repr(error).encode(), None
+        finally:
+            connection.close()
+        with self._lock:
+            self.statuses[str(status)] = self.statuses.get(str(status), 0) + 1
+        return request_id, status, data, etag
+
+    def _create(self, web: WebServer, entity: Entity, symbol: str) -> None:
+        body = {"symbol": symbol, "name": f"{symbol} events", "asset_type": "ERC20"}
+        request_id, status, data, etag = self._request(web, "POST", "/api/v1/assets/", body)
+        if status != 201:
+            self.failures.append(f"create {symbol} on web {web.name}: {status} {data[:300]!r}")
+            return
+        answer = json.loads(data)
+        entity.asset_id = answer.get("asset_id") or answer["id"]
+        entity.version = etag
+        entity.request_ids.append(request_id)
+
+    def _rename(self, web: WebServer, entity: Entity, name: str) -> None:
+        request_id, status, data, etag = self._request(
+            web,
+            "PATCH",
+            f"/api/v1/assets/{entity.asset_id}/",
+            {"name": name},
+            **{"If-Match": entity.version},
+        )
+        if status != 200:
+            self.failures.append(
+                f"rename {entity.asset_id} on web {web.name}: {status} {data[:300]!r}"
+            )
+            return
+        entity.version = etag
+        entity.request_ids.append(request_id)
+
+
+# -- what the stream and the outbox hold ---------------------------------------------------
+
+
+@dataclass
+class StreamMessage:
+    stream_sequence: int
+    event_id: str
+    request_id: str
+
+
+def read_stream(url: str, stream: str = STREAM) -> list[StreamMessage]:
+    """Every message of ``stream``, from its first, as a new consumer reads them."""
+
+    async def read() -> list[StreamMessage]:
+        connection = await nats.connect(url, connect_timeout=5, allow_reconnect=False)
+        try:
+            js = connection.jetstream()
+            last = (await js.stream_info(stream)).state.last_seq
+            consumer = await js.add_consumer(
+                stream,
+                ConsumerConfig(
+                    deliver_policy=DeliverPolicy.ALL,
+                    ack_policy=AckPolicy.NONE,
+                    inactive_threshold=60,
+                ),
+            )
+            subscription = await js.pull_subscribe_bind(consumer.name, stream=stream)
+            messages: list[StreamMessage] = []
+            while not messages or messages[-1].stream_sequence < last:
+                try:
+                    batch = await subscription.fetch(batch=1000, timeout=5)
+                except TimeoutError:
+                    break
+                messages += [
+                    StreamMessage(
+                        m.metadata.sequence.stream,
+                        (m.headers or {}).get("Nats-Msg-Id", ""),
+                        (m.headers or {}).get("Cqar-Request-Id", ""),
+                    )
+                    for m in batch
+                ]
+            return messages
+        finally:
+            await connection.close()
+
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(read())
+    finally:
+        loop.close()
+
+
+def stream_message_count(url: str, stream: str = STREAM) -> int:
+    async def count() -> int:
+        connection = await nats.connect(url, connect_timeout=5, allow_reconnect=False)
+        try:
+            return (await connection.jetstream().stream_info(stream)).state.messages
+        finally:
+            await connection.close()
+
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(count())
+    finally:
+        loop.close()
+
+
+@dataclass
+class OutboxRow:
+    id: int
+    event_id: str
+    entity_id: str
+    sequence: int | None
+    status: str
+    request_id: str
+
+
+def outbox_rows(stack: Stack) -> list[OutboxRow]:
+    return [
+        OutboxRow(*row[:1], str(row[1]), *row[2:])
+        for row in stack.database.query(
+            f"SELECT id, event_id, entity_id, sequence, status, request_id FROM {OUTBOX} "
+            "ORDER BY id"
+        )
+    ]
+
+
+def last_outbox_id(stack: Stack) -> int:
+    return stack.database.query(f"SELECT coalesce(max(id), 0) FROM {OUTBOX}")[0][0]
+
+
+def unpublished(stack: Stack, recorded_before=None) -> int:
+    """Events not yet on the bus (recorded before the database time given, if one is)."""
+    sql = f"SELECT count(*) FROM {OUTBOX} WHERE status <> 'PUBLISHED'"
+    if recorded_before is None:
+        return stack.database.query(sql)[0][0]
+    return stack.database.query(sql + " AND occurred_at <= %s", [recorded_before])[0][0]
+
+
+def database_now(stack: Stack):
+    return stack.database.query("SELECT now()")[0][0]
+
+
+def drained(stack: Stack, since: float, recorded_before=None, timeout=DRAIN_TIMEOUT) -> float:
+    """Seconds from ``since`` until no event (recorded before ``recorded_before``) waits
+    in the outbox; AssertionError after ``timeout``."""
+    wait_for(
+        lambda: unpublished(stack, recorded_before) == 0,
+        timeout,
+        "the outbox to be published",
+        interval=0.2,
+    )
+    return time.monotonic() - since
+
+
+def check_delivery(
+    result: ScenarioResult,
+    stack: Stack,
+    nats_url: str,
+    writer: EntityWriter,
+    baseline_id: int,
+) -> None:
+    """Compare the whole outbox with the whole stream (see the module docstring); the
+    events counts are those recorded after ``baseline_id`` (the scenario's own, not the
+    demo data's)."""
+    rows = outbox_rows(stack)
+    messages = read_stream(nats_url)
+    by_event = {row.event_id: row for row in rows}
+    on_stream: dict[str, list[StreamMessage]] = {}
+    for message in messages:
+        on_stream.setdefault(message.event_id, []).append(message)
+
+    ours = [row for row in rows if row.id > baseline_id]
+    result.events_written = len(ours)
+    result.events_delivered = sum(1 for row in ours if row.event_id in on_stream)
+    result.events_duplicated = sum(len(on_stream.get(row.event_id, ())) - 1 for row in ours if row.event_id in on_stream)
+    result.events_missing = len(ours) - result.events_delivered
+    unknown = [m.event_id for m in messages if m.event_id not in by_event]
+    earlier = [row for row in rows if row.id <= baseline_id]
+    result.check(
+        all(len(on_stream.get(row.event_id, ())) == 1 for row in earlier),
+        "an event recorded before the scenario is missing or duplicated on the stream",
+    )
+    result.check(not unknown, f"{len(unknown)} messages on the stream no outbox row has")
+    result.check(
+        result.events_missing == 0,
+        f"{result.events_missing} events missing from the stream, e.g. "
+        f"{[r.event_id for r in ours if r.event_id not in on_stream][:3]}",
+    )
+    result.check(
+        result.events_duplicated == 0, f"{result.events_duplicated} events duplicated"
+    )
+    still = [row for row in rows if row.status != "PUBLISHED"]
+    result.check(not still, f"{len(still)} outbox rows not PUBLISHED, e.g. {still[:2]}")
+
+    # Order per entity: the stream's order is the outbox's sequence order.
+    stream_position = {m.event_id: m.stream_sequence for m in messages}
+    per_entity: dict[str, list[OutboxRow]] = {}
+    for row in rows:
+        if row.event_id in stream_position:
+            per_entity.setdefault(row.entity_id, []).append(row)
+    out_of_order = [
+        entity
+        for entity, events in per_entity.items()
+        if [e.sequence for e in sorted(events, key=lambda e: stream_position[e.event_id])]
+        != sorted(e.sequence for e in events)
+    ]
+    result.check(
+        not out_of_order,
+        f"{len(out_of_order)} entities' events out of sequence order on the stream, e.g. "
+        f"{out_of_order[:3]}",
+    )
+
+    # The writer's own record: its entities' events in the order its writes were answered,
+    # one event per acknowledged write.
+    request_order = {m.request_id: m.stream_sequence for m in messages if m.request_id}
+    wrong = []
+    for entity in writer.entities:
+        if not entity.asset_id:
+            continue
+        events = sorted(per_entity.get(entity.asset_id, ()), key=lambda e: stream_position[e.event_id])
+        seen = [e.request_id for e in events if e.request_id in entity.request_ids]
+        if seen != entity.request_ids:
+            wrong.append(entity.asset_id)
+    result.check(
+        not wrong,
+        f"{len(wrong)} of the writer's assets do not have one event per acknowledged write "
+        f"in the order of the writes, e.g. {wrong[:3]}",
+    )
+    result.notes.append(
+        f"writer: {writer.acknowledged} writes acknowledged of {writer.requests} sent, "
+        f"on {sum(1 for e in writer.entities if e.asset_id)} assets; "
+        f"stream holds {len(messages)} messages"
+    )
+    del request_order
+
+
+def record_writes(result: ScenarioResult, writer: EntityWriter, load: Load) -> None:
+    """The writer's and the load's requests into ``result``; any refused write fails it."""
+    for status, count in writer.statuses.items():
+        for _ in range(count):
+            result.count(status)
+    load.record(result)
+    result.check(not writer.failures, f"writes refused: {writer.failures[:3]}")
+    result.check(
+        load.writes_refused == 0,
+        f"the load's writes refused {load.writes_refused} times: "
+        f"{[(a.kind, a.status) for a in load.answers if a.kind in ('create', 'rename', 'raise', 'resolve') and not (isinstance(a.status, int) and a.status < 300)][:3]}",
+    )
+
+
+def settle(stack: Stack) -> int:
+    """Wait for the demo data's events to be published; the outbox id they end at."""
+    wait_for(lambda: unpublished(stack) == 0, 120, "the demo's events to be published", 0.2)
+    return last_outbox_id(stack)
+
+
+# -- 1. NATS unreachable -------------------------------------------------------------------
+
+
+def nats_unreachable(quick: bool) -> ScenarioResult:
+    """NATS behind a TCP gate; the gate shut (connections cut, new ones refused) while
+    the writer's writes go on."""
+    result = ScenarioResult("events: NATS unreachable")
+    writes, before, outage, after = (100, 2, 5, 3) if quick else (500, 5, 30, 10)
+    with tempfile.TemporaryDirectory(prefix="cqar-rel-nats-") as directory:
+        bus = NatsServer(Path(directory) / "nats").start()
+        gate = TcpGate("127.0.0.1", bus.port, scheme="nats")
+        gate.open()
+        env = bus_env(gate.url, SHARED_BROKER, "nats")
+        try:
+            with Stack("events_nats", worker=True, env=env) as stack:
+                baseline = settle(stack)
+                writer = EntityWriter(stack, writes, before + outage + after)
+                with Load(stack) as load:
+                    writer.start()
+                    time.sleep(before)
+                    gate.shut()
+                    time.sleep(outage)
+                    gate.open()
+                    restored, restored_at = time.monotonic(), database_now(stack)
+                    result.recovery_seconds = drained(stack, restored, restored_at)
+                    writer.join()
+                drained(stack, time.monotonic())
+                record_writes(result, writer, load)
+                check_delivery(result, stack, bus.url, writer, baseline)
+                result.notes.append(
+                    f"NATS unreachable {outage} s during {writes} writes; recovery: from "
+                    "the gate's opening until every event recorded before it is on the stream"
+                )
+        finally:
+            gate.shut()
+            bus.stop()
+            delete_queue(SHARED_BROKER, env["CELERY_QUEUE"])
+    return result
+
+
+SCENARIOS = [("events_nats_unreachable", nats_unreachable)]
