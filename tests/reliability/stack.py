@@ -216,6 +216,20 @@ class RegistryDatabase:
             copy_database(template.url, cluster, name)
             self.url = cluster.url(name)
 
+    @classmethod
+    def restored_from(cls, source: "RegistryDatabase", name: str) -> "RegistryDatabase":
+        """``name`` on the shared server, restored from a ``pg_dump`` of ``source``, as
+        an operator restores a backup (copy_database: pg_dump --format=custom, then
+        pg_restore)."""
+        database = cls.__new__(cls)
+        database.name, database.cluster, database.tokens = name, None, source.tokens
+        admin_query(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # The shared server addressed as a cluster: copy_database uses its port alone.
+        shared = PostgresCluster(ROOT, urlsplit(shared_database_url()).port or 5432)
+        copy_database(source.url, shared, name)
+        database.url = with_database(shared_database_url(), name)
+        return database
+
     def query(self, sql: str, params=()) -> list[tuple]:
         import psycopg
 
@@ -392,6 +406,7 @@ class Stack:
         grpc: bool = False,
         worker: bool = False,
         env: dict[str, str] | None = None,
+        database: RegistryDatabase | None = None,
         limit_seconds: float = 900,
     ) -> None:
         self.name = name
@@ -405,7 +420,7 @@ class Stack:
         self.limit_seconds = limit_seconds
         self.directory: Path | None = None
         self.cluster: PostgresCluster | None = None
-        self.database: RegistryDatabase | None = None
+        self.database: RegistryDatabase | None = database  # else a copy of the template
         self.redis: OwnRedis | None = None
         self.webs: list[WebServer] = []
         self.grpc: GrpcServer | None = None
@@ -430,7 +445,8 @@ class Stack:
         self.directory = scratch_directory(f"cqar-rel-{self.name}-")
         if self.wants_cluster:
             self.cluster = PostgresCluster.primary(self.directory / "postgres")
-        self.database = RegistryDatabase(database_name(self.name), self.cluster)
+        if self.database is None:
+            self.database = RegistryDatabase(database_name(self.name), self.cluster)
         if self.wants_redis:
             self.redis = OwnRedis(self.directory / "redis").start()
         self.env = base_env(
@@ -542,6 +558,16 @@ class Answer:
         return isinstance(self.status, int) and self.status < 500
 
 
+WRITE_KINDS = ("create", "rename", "raise", "resolve")
+
+
+def describe(answers: list[Answer], limit: int = 3) -> str:
+    """A few answers, for a failure's message."""
+    return "; ".join(
+        f"{a.kind} on {a.web}: {a.status} {str(a.body)[:200]}" for a in answers[:limit]
+    )
+
+
 def error_shaped(body: object) -> bool:
     error = body.get("error") if isinstance(body, dict) else None
     return isinstance(error, dict) and {"code", "message"} <= error.keys()
@@ -575,6 +601,7 @@ class Load:
         self.malformed: list[str] = []
         self.created: list[tuple[str, str]] = []  # (asset id, symbol) of acknowledged creates
         self.renames: list[str] = []  # acknowledged names of the renamed probe, in order
+        self.rename_attempts: list[str] = []  # every name sent, acknowledged or not
         self.writes_acknowledged = 0
         self.writes_refused = 0  # answered 5xx or not at all
         self._stop = threading.Event()
@@ -755,6 +782,7 @@ class Load:
     def _rename(self, number: int) -> None:
         probes = self.probes
         name = f"Renamed {number}"
+        self.rename_attempts.append(name)
         lookup = "/api/v1/resolve/symbol/?" + urlencode({"symbol": probes.renamed_symbol})
         for web in self.webs:
             self.ask(web, "symbol", "GET", lookup)  # caches the current name
@@ -862,6 +890,9 @@ class Load:
             if examples:
                 result.failures.append(f"{len(examples)} {kind} answers, e.g. {examples[:3]}")
 
+    def writes(self, answers: list[Answer]) -> list[Answer]:
+        return [a for a in answers if a.kind in WRITE_KINDS]
+
     def between(self, start: float, end: float) -> list[Answer]:
         return [a for a in self.answers if start <= a.sent < end]
 
@@ -884,3 +915,57 @@ class Load:
     def latency_ms(self, answers: list[Answer], share: float = 0.99) -> float:
         durations = sorted((a.done - a.sent) * 1000 for a in answers)
         return durations[min(len(durations) - 1, int(share * len(durations)))] if durations else 0.0
+
+
+# -- the event stream ---------------------------------------------------------------------
+
+
+def events_env(scenario: str, nats_url: str | None = None) -> dict[str, str]:
+    """A JetStream stream and subjects of the scenario's own on ``nats_url`` (default
+    NATS_URL, else the local server), so it never reads or writes another's events."""
+    tag = f"{scenario}_{os.getpid()}".upper()
+    return {
+        "NATS_URL": nats_url or os.environ.get("NATS_URL") or "nats://127.0.0.1:4222",
+        "EVENTS_STREAM": f"CQAR_REL_{tag}",
+        "EVENTS_SUBJECT_PREFIX": f"rel.{tag.lower()}.cqc",
+        "EVENTS_CQAR_SUBJECT_PREFIX": f"rel.{tag.lower()}.cqar",
+    }
+
+
+def stream_messages(env: dict[str, str]) -> list[dict[str, str]]:
+    """The headers of every message on ``env``'s stream, in stream order (Nats-Msg-Id is
+    the event id, Cqc-Sequence the outbox sequence), with "stream_sequence" added."""
+    import asyncio
+
+    import nats
+
+    async def read() -> list[dict[str, str]]:
+        client = await nats.connect(env["NATS_URL"], connect_timeout=5)
+        try:
+            stream = client.jetstream()
+            info = await stream.stream_info(env["EVENTS_STREAM"])
+            messages = []
+            for sequence in range(info.state.first_seq, info.state.last_seq + 1):
+                message = await stream.get_msg(env["EVENTS_STREAM"], sequence)
+                messages.append({**(message.headers or {}), "stream_sequence": str(sequence)})
+            return messages
+        finally:
+            await client.close()
+
+    return asyncio.run(asyncio.wait_for(read(), 120))
+
+
+def delete_stream(env: dict[str, str]) -> None:
+    import asyncio
+
+    import nats
+
+    async def delete() -> None:
+        client = await nats.connect(env["NATS_URL"], connect_timeout=5)
+        try:
+            with contextlib.suppress(Exception):
+                await client.jetstream().delete_stream(env["EVENTS_STREAM"])
+        finally:
+            await client.close()
+
+    asyncio.run(asyncio.wait_for(delete(), 30))
