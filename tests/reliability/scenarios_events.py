@@ -102,6 +102,7 @@ class EntityWriter:
         self.interval = seconds / max(writes, 1) * threads  # per thread
         self.threads = threads
         self.statuses: dict[str, int] = {}
+        self.sent: list[tuple[float, int | str]] = []  # (when, status) of every request
         self.failures: list[str] = []
         self._lock = threading.Lock()
         self._workers: list[threading.Thread] = []
@@ -142,8 +143,13 @@ class EntityWriter:
                 elif entity.asset_id:
                     self._rename(web, entity, f"Renamed {round_number}")
 
+    def during(self, start: float, end: float) -> list[int | str]:
+        """The statuses of the requests sent between ``start`` and ``end``."""
+        return [status for sent, status in self.sent if start <= sent < end]
+
     def _request(self, web: WebServer, method: str, path: str, body: dict, **headers: str):
         request_id = f"rel-{uuid.uuid4()}"
+        sent = time.monotonic()
         connection = http.client.HTTPConnection("127.0.0.1", web.port, timeout=HTTP_TIMEOUT)
         try:
             connection.request(
@@ -165,6 +171,7 @@ class EntityWriter:
             connection.close()
         with self._lock:
             self.statuses[str(status)] = self.statuses.get(str(status), 0) + 1
+            self.sent.append((sent, status))
         return request_id, status, data, etag
 
     def _create(self, web: WebServer, entity: Entity, symbol: str) -> None:
@@ -417,6 +424,18 @@ def record_writes(result: ScenarioResult, writer: EntityWriter, load: Load) -> N
     )
 
 
+def writes_during_fault(
+    result: ScenarioResult, writer: EntityWriter, start: float, end: float
+) -> None:
+    """The writer must have written while the part was away (else nothing was tested)."""
+    statuses = writer.during(start, end)
+    acknowledged = sum(1 for status in statuses if status in (200, 201))
+    result.notes.append(
+        f"writer: {acknowledged} of {len(statuses)} writes sent during the fault acknowledged"
+    )
+    result.check(bool(statuses), "the writer wrote nothing while the part was away")
+
+
 # -- 1. NATS unreachable -------------------------------------------------------------------
 
 
@@ -438,6 +457,7 @@ def nats_unreachable(quick: bool) -> ScenarioResult:
                     writer.start()
                     time.sleep(before)
                     gate.shut()
+                    shut = time.monotonic()
                     time.sleep(outage)
                     gate.open()
                     restored, restored_at = time.monotonic(), database_now(stack)
@@ -445,6 +465,7 @@ def nats_unreachable(quick: bool) -> ScenarioResult:
                     writer.join()
                 drained(stack, time.monotonic())
                 record_writes(result, writer, load)
+                writes_during_fault(result, writer, shut, restored)
                 check_delivery(result, stack, bus.url, writer, baseline)
                 result.notes.append(
                     f"NATS unreachable {outage} s during {writes} writes; recovery: from "
@@ -489,16 +510,20 @@ def backlog_token_list(directory: Path, tokens: int) -> Path:
 
 
 class Workers:
-    """The stack's Celery worker, started, killed and started again: each start a new
-    process (and log) that the stack stops at its end."""
+    """The stack's Celery worker, started, killed and started again with the same command
+    line, as a supervisor restarts it: the same beat schedule file, which the SIGKILL may
+    have left half-written. The stack stops the last one."""
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self.starts = 0
+        self.log = stack.directory / "worker.log"  # its beat schedule: worker.beat
 
     def start(self) -> Worker:
-        worker = Worker(self.stack.directory / f"worker-{self.starts}.log", self.stack.env)
+        if self.log.exists():  # Worker.start() waits for a "ready." of its own in it
+            self.log.rename(self.log.with_name(f"worker-{self.starts}.log"))
         self.starts += 1
+        worker = Worker(self.log, self.stack.env)
         worker.start()
         stack_module._LIVE.add(worker.process)
         self.stack.worker = worker  # the stack stops it
@@ -632,6 +657,7 @@ def rabbitmq_restarted(quick: bool) -> ScenarioResult:
                     writer.join()
                 drained(stack, time.monotonic())
                 record_writes(result, writer, load)
+                writes_during_fault(result, writer, stopping, restored)
                 check_delivery(result, stack, bus.url, writer, baseline)
                 starts = ", ".join(f"{seconds:.1f}" for seconds in broker.start_seconds)
                 result.notes.append(
