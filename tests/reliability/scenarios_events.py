@@ -536,6 +536,31 @@ class Workers:
         stack_module._LIVE.discard(worker.process)
 
 
+class Background:
+    """``with Background(f):`` runs f() in a thread while the block runs, waits for it at
+    the block's end, and raises what it raised."""
+
+    def __init__(self, function) -> None:
+        self.function = function
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.function()
+        except BaseException as error:  # handed to the caller at the block's end
+            self.error = error
+
+    def __enter__(self) -> "Background":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.thread.join()
+        if self.error is not None and exc[0] is None:
+            raise self.error
+
+
 def published(connection) -> int:
     return connection.execute(
         f"SELECT count(*) FROM {OUTBOX} WHERE status = 'PUBLISHED'"
@@ -568,12 +593,16 @@ def worker_killed(quick: bool) -> ScenarioResult:
                 ):
                     writer.start()
                     backlog_list = backlog_token_list(Path(directory), tokens)
-                    stack.manage("import_tokenlist", str(backlog_list))
                     start = published(db)
-                    backlog = unpublished(stack)
+                    # The first worker boots while the import runs (both take seconds);
+                    # it publishes the import's events once they commit, all at once.
+                    with Background(workers.start):
+                        stack.manage("import_tokenlist", str(backlog_list))
+                    backlog = unpublished(stack) + published(db) - start
                     for number in range(1, kills + 1):
                         threshold = start + backlog * number // (kills + 1)
-                        workers.start()
+                        if number > 1:
+                            workers.start()
 
                         def in_the_window(threshold=threshold) -> bool:
                             """Past the threshold, and JetStream holds events the outbox
