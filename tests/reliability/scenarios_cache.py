@@ -1,6 +1,7 @@
 """Redis away under load (docs/RELIABILITY.md, "The cache"): stopped, frozen, blipped.
 
-Two web instances share a redis-server of the scenario's own while the load runs. Redis
+Two web instances and the gRPC server share a redis-server of the scenario's own while
+the load runs. Redis
 is broken for a while and comes back; throughout, no answer is a 5xx (lookups fall back
 to PostgreSQL, writes fence the cache), the counterfeit USDC is never tradeable, and no
 read after an acknowledged write, from either instance, shows the old value. The
@@ -44,7 +45,7 @@ def redis_fault(
     def run(quick: bool) -> ScenarioResult:
         result = ScenarioResult(name)
         outage = quick_seconds if quick else seconds
-        with Stack(name, webs=2, workers_per_web=1 if quick else 2) as stack:
+        with Stack(name, webs=2, grpc=True, workers_per_web=1 if quick else 2) as stack:
             with Load(stack, readers=1 if quick else 2, write_pause=0.3 if quick else 0.1) as load:
                 steady = QUICK_STEADY_SECONDS if quick else STEADY_SECONDS
                 time.sleep(steady)
@@ -74,8 +75,8 @@ def redis_fault(
                 )
             result.notes.append(
                 f"Redis {what} {outage:.0f} s: {len(during)} requests during it "
-                f"({len(writes_during)} writes), p99 {load.latency_ms(during):.0f} ms during, "
-                f"{load.latency_ms(load.between(0, broken_at)):.0f} ms before"
+                f"({len(writes_during)} writes); p50/p99 {load.latencies(during)} during, "
+                f"{load.latencies(load.between(0, broken_at))} before"
             )
         return result
 

@@ -19,10 +19,13 @@ the scenario fails, and a watchdog kills every process after ``limit_seconds``):
   PostgreSQL cluster of its own (``stack.cluster``, tests/postgres_servers.py), which it
   may stop and restart.
 - ``redis``: a redis-server of its own (tests/redis_server.py): ``stop()``,
-  ``start()`` (empty), ``freeze()`` / ``thaw()`` (SIGSTOP / SIGCONT).
+  ``start()`` (empty), ``freeze()`` / ``thaw()`` (SIGSTOP / SIGCONT); or, given
+  ``redis=other_stack.redis``, that one (the other stack stops it).
 - ``webs``: N gunicorn servers with the production configuration (config/gunicorn.py,
   DEBUG off, a SECRET_KEY, plain HTTP), ``WEB_CONCURRENCY`` workers each.
-- ``grpc=True``: ``manage.py grpcserver`` (``stack.grpc.address``).
+- ``grpc=True``: ``manage.py grpcserver`` (``stack.grpc.address``, ``stack.grpc.stub``
+  and ``stack.grpc.client``: the client generated from proto/). The load then also calls
+  it: a hot read (ResolveMarket), the counterfeit's flags, the renamed probe.
 - ``worker=True``: a Celery worker with beat (tests/events/worker.py), which needs
   ``env`` to name the broker, bus and stream: ``CELERY_BROKER_URL``, ``CELERY_QUEUE``,
   ``NATS_URL``, ``EVENTS_STREAM``, ``EVENTS_SUBJECT_PREFIX``, ``EVENTS_CQAR_SUBJECT_PREFIX``.
@@ -48,6 +51,7 @@ counts to a ScenarioResult.
 
 import atexit
 import contextlib
+import functools
 import http.client
 import itertools
 import json
@@ -57,6 +61,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -157,6 +162,24 @@ class Tokens:
     auditor: str  # viewer, auditor: resolves what the steward raised
 
 
+# migrate, load_demo and two service accounts; prints their tokens as JSON.
+TEMPLATE_SCRIPT = """
+import io, json, django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", "--noinput", verbosity=0)
+call_command("load_demo", stdout=io.StringIO())
+tokens = {}
+for name, roles in (("steward", "viewer steward auditor"), ("auditor", "viewer auditor")):
+    out = io.StringIO()
+    options = [word for role in roles.split() for word in ("--role", role)]
+    account = f"reliability-{name}"
+    call_command("create_service_account", account, *options, stdout=out, stderr=io.StringIO())
+    tokens[name] = out.getvalue().strip()
+print(json.dumps(tokens))
+"""
+
+
 class Template:
     """The migrated, loaded database every stack copies; built once per process."""
 
@@ -181,22 +204,18 @@ class Template:
         admin_query(f'CREATE DATABASE "{name}"')
         url = with_database(shared_database_url(), name)
         atexit.register(lambda: admin_query(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        env = base_env(DATABASE_URL=url, REDIS_URL="")
-        manage(env, "migrate", "--noinput")
-        manage(env, "load_demo")
-        steward = manage(
-            env,
-            "create_service_account",
-            "reliability-steward",
-            *("--role", "viewer", "--role", "steward", "--role", "auditor"),
+        # The commands in one process: each Django start costs seconds on a busy machine.
+        result = subprocess.run(
+            [sys.executable, "-c", TEMPLATE_SCRIPT],
+            cwd=ROOT,
+            env=base_env(DATABASE_URL=url, REDIS_URL=""),
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
-        auditor = manage(
-            env,
-            "create_service_account",
-            "reliability-auditor",
-            *("--role", "viewer", "--role", "auditor"),
-        )
-        return cls(url, Tokens(steward.strip(), auditor.strip()))
+        if result.returncode:
+            raise AssertionError(f"building the template failed:\n{result.stderr[-3000:]}")
+        return cls(url, Tokens(**json.loads(result.stdout.strip().splitlines()[-1])))
 
 
 class RegistryDatabase:
@@ -376,14 +395,31 @@ class GrpcServer:
             return False
 
         wait_for(listening, 60, "the gRPC server to listen")
+        import grpc
+
+        self.client = grpc_client()
+        self.channel = grpc.insecure_channel(self.address)
+        self.stub = self.client.stubs.AssetRegistryStub(self.channel)
         return self
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-5000:]
 
     def stop(self) -> None:
+        if getattr(self, "channel", None):
+            self.channel.close()
         stop_group(self.process, grace=15)
         _LIVE.discard(self.process)
+
+
+@functools.cache
+def grpc_client():
+    """The client generated from proto/ (tests/rpc/client.py), compiled once a process."""
+    from tests.rpc.client import compile_client
+
+    out = Path(tempfile.mkdtemp(prefix="cqar-rel-grpc-client-"))
+    atexit.register(shutil.rmtree, out, True)
+    return compile_client(out)
 
 
 def socket_to(host: str, port: int):
@@ -402,7 +438,7 @@ class Stack:
         webs: int = 2,
         workers_per_web: int = 2,
         cluster: bool = False,
-        redis: bool = True,
+        redis: "bool | OwnRedis" = True,
         grpc: bool = False,
         worker: bool = False,
         env: dict[str, str] | None = None,
@@ -447,7 +483,9 @@ class Stack:
             self.cluster = PostgresCluster.primary(self.directory / "postgres")
         if self.database is None:
             self.database = RegistryDatabase(database_name(self.name), self.cluster)
-        if self.wants_redis:
+        if isinstance(self.wants_redis, OwnRedis):
+            self.redis = self.wants_redis  # another stack's: it stops it
+        elif self.wants_redis:
             self.redis = OwnRedis(self.directory / "redis").start()
         self.env = base_env(
             DATABASE_URL=self.database.url,
@@ -473,7 +511,7 @@ class Stack:
             *(web.stop for web in self.webs),
             self.grpc and self.grpc.stop,
             self.worker and self.worker.process and self.worker.stop,
-            self.redis and self.redis.stop,
+            self.redis and self.redis is not self.wants_redis and self.redis.stop,
             self.cluster and (lambda: self.cluster.stop("immediate")),
             self.database and self.database.drop,
         ):
@@ -555,10 +593,20 @@ class Answer:
 
     @property
     def good(self) -> bool:
-        return isinstance(self.status, int) and self.status < 500
+        """Answered, and not a server-side failure (a 5xx, or its gRPC codes)."""
+        if isinstance(self.status, int):
+            return self.status < 500
+        return self.status.startswith("grpc:") and self.status[5:] not in GRPC_FAILURES
+
+    @property
+    def unavailable(self) -> bool:
+        """The answer of a registry that cannot reach a store it needs: retry."""
+        return self.status in (503, "grpc:UNAVAILABLE")
 
 
 WRITE_KINDS = ("create", "rename", "raise", "resolve")
+# gRPC codes that are a server's failure, as a 5xx is (UNAVAILABLE is its 503).
+GRPC_FAILURES = {"UNAVAILABLE", "INTERNAL", "UNKNOWN", "DEADLINE_EXCEEDED", "DATA_LOSS"}
 
 
 def describe(answers: list[Answer], limit: int = 3) -> str:
@@ -648,6 +696,8 @@ class Load:
     def start(self) -> "Load":
         for index in range(self.readers):
             self._spawn(self._read_loop, index)
+        if self.stack.grpc:
+            self._spawn(self._grpc_loop)
         self._spawn(self._write_loop)
         return self
 
@@ -712,6 +762,50 @@ class Load:
                 self.wrong.append(f"counterfeit USDC tradeable on {web.name}: {answer.body}")
             if self.read_pause:
                 time.sleep(self.read_pause)
+
+    def grpc_call(self, kind: str, method: str, request) -> Answer:
+        """A call to the stack's gRPC server, recorded as ``grpc:<code>``."""
+        import grpc
+
+        sent = time.monotonic()
+        metadata = (("authorization", f"Token {self.stack.steward}"),)
+        try:
+            reply = getattr(self.stack.grpc.stub, method)(
+                request, metadata=metadata, timeout=HTTP_TIMEOUT
+            )
+            status, body = "grpc:OK", reply
+        except grpc.RpcError as error:
+            status, body = f"grpc:{error.code().name}", error.details()
+        result = Answer(sent, time.monotonic(), "grpc", kind, status, body)
+        self.answers.append(result)
+        return result
+
+    def _grpc_loop(self) -> None:
+        """The gRPC server's hot read (a ticker) and the flags of the counterfeit USDC,
+        which must always include its active CRITICAL flag."""
+        messages = self.stack.grpc.client.service
+        critical = self.stack.grpc.client.assets.FLAG_SEVERITY_CRITICAL
+        while not self._stop.is_set():
+            self.grpc_call(
+                "grpc-market",
+                "ResolveMarket",
+                messages.ResolveMarketRequest(
+                    venue_id=TICKER["venue"], venue_symbol=TICKER["symbol"]
+                ),
+            )
+            answer = self.grpc_call(
+                "grpc-flags",
+                "ListQualityFlags",
+                messages.ListQualityFlagsRequest(
+                    asset_id=self.probes.counterfeit, min_severity=critical
+                ),
+            )
+            if answer.status == "grpc:OK" and not any(
+                not flag.HasField("resolved_at") for flag in answer.body.flags
+            ):
+                self.wrong.append(f"gRPC: the counterfeit USDC has no active flag: {answer.body}")
+            # Paced: unpaced, this one thread would starve the HTTP readers on 2 cores.
+            time.sleep(max(self.read_pause, 0.05))
 
     def _write_loop(self) -> None:
         while not self._stop.is_set():
@@ -803,6 +897,11 @@ class Load:
             f"old name (want {name!r})",
             answer.done,
         )
+        if self.stack.grpc:
+            request = self.stack.grpc.client.service.GetAssetRequest(asset_id=probes.renamed)
+            read = self.grpc_call("grpc-asset", "GetAsset", request)
+            if read.status == "grpc:OK" and read.body.asset.name != name:
+                self.stale.append(f"gRPC GetAsset: {read.body.asset.name!r}, want {name!r}")
         self._on_every_web(
             "detail",
             f"/api/v1/assets/{probes.renamed}/",
@@ -911,6 +1010,10 @@ class Load:
         if len(firsts) < len(self.webs):
             return None
         return max(firsts.values())
+
+    def latencies(self, answers: list[Answer]) -> str:
+        """``<p50>/<p99> ms`` of these answers."""
+        return f"{self.latency_ms(answers, 0.5):.0f}/{self.latency_ms(answers):.0f} ms"
 
     def latency_ms(self, answers: list[Answer], share: float = 0.99) -> float:
         durations = sorted((a.done - a.sent) * 1000 for a in answers)
