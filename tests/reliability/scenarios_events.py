@@ -20,6 +20,7 @@ import http.client
 import json
 import os
 import secrets
+import signal
 import tempfile
 import threading
 import time
@@ -518,47 +519,81 @@ class Workers:
         self.stack = stack
         self.starts = 0
         self.log = stack.directory / "worker.log"  # its beat schedule: worker.beat
+        self.current: Worker | None = None  # set before it boots: a tripwire may kill it
 
     def start(self) -> Worker:
         if self.log.exists():  # Worker.start() waits for a "ready." of its own in it
             self.log.rename(self.log.with_name(f"worker-{self.starts}.log"))
         self.starts += 1
-        worker = Worker(self.log, self.stack.env)
-        worker.start()
-        stack_module._LIVE.add(worker.process)
-        self.stack.worker = worker  # the stack stops it
-        return worker
+        self.current = Worker(self.log, self.stack.env)
+        self.stack.worker = self.current  # the stack stops it
+        self.current.start()
+        stack_module._LIVE.add(self.current.process)
+        return self.current
 
-    def kill(self) -> None:
-        worker = self.stack.worker
-        worker.kill()  # SIGKILL: the pool child and beat die at once
-        worker.stop()  # nothing left to stop; closes its log
-        stack_module._LIVE.discard(worker.process)
+    def kill_now(self) -> None:
+        """SIGKILL the process group (the pool child and beat die at once); callable from
+        any thread, as early as the worker's process exists."""
+        process = self.current.process if self.current else None
+        if process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+    def reap(self) -> None:
+        """After kill_now(): wait for the killed group, close its log."""
+        self.kill_now()
+        self.current.process.wait(10)
+        self.current.stop()  # nothing left to stop; closes its log
+        stack_module._LIVE.discard(self.current.process)
 
 
-class Background:
-    """``with Background(f):`` runs f() in a thread while the block runs, waits for it at
-    the block's end, and raises what it raised."""
+class Tripwire:
+    """A plain NATS subscription to the events' subjects, in a thread of its own, that
+    calls ``action`` from its callback on the n-th message after arm(n): JetStream has
+    just stored it, the publisher is waiting for the acks of its batch (of up to
+    EVENTS_PUBLISH_BATCH) and has marked none of them. No poll of the database or the
+    stream could be as quick."""
 
-    def __init__(self, function) -> None:
-        self.function = function
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
+    SUBJECTS = ("cqc.events.v1.>", "cqar.events.v1.>")
 
-    def _run(self) -> None:
-        try:
-            self.function()
-        except BaseException as error:  # handed to the caller at the block's end
-            self.error = error
-
-    def __enter__(self) -> "Background":
+    def __init__(self, url: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        return self
+        self.remaining = 0
+        self.action = None
+        self.fired = threading.Event()
+        self._call(self._open(url))
 
-    def __exit__(self, *exc) -> None:
-        self.thread.join()
-        if self.error is not None and exc[0] is None:
-            raise self.error
+    def _call(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(30)
+
+    async def _open(self, url: str) -> None:
+        self.connection = await nats.connect(url, connect_timeout=5)
+        for subject in self.SUBJECTS:
+            await self.connection.subscribe(subject, cb=self._on_message)
+        await self.connection.flush()
+
+    async def _on_message(self, message) -> None:
+        if self.action is None:
+            return
+        self.remaining -= 1
+        if self.remaining <= 0:
+            action, self.action = self.action, None
+            action()
+            self.fired.set()
+
+    def arm(self, after: int, action) -> None:
+        def set_up() -> None:
+            self.fired.clear()
+            self.remaining, self.action = after, action
+
+        self.loop.call_soon_threadsafe(set_up)
+
+    def close(self) -> None:
+        self._call(self.connection.close())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
 
 
 def published(connection) -> int:
@@ -568,14 +603,17 @@ def published(connection) -> int:
 
 
 def worker_killed(quick: bool) -> ScenarioResult:
-    """A backlog of events (a token-list import recorded while no worker ran); the worker
-    started, and SIGKILLed once it has published a share of the backlog and JetStream
-    has acked a batch the outbox has not marked yet; again, then left to finish. The
-    writer and the load go on throughout."""
+    """The worker publishing a backlog of events (a token-list import) is SIGKILLed in
+    the middle of a batch: JetStream has stored part of it, the outbox has marked none of
+    it. Started again, killed again, and at last left to finish. The writer and the load
+    go on throughout."""
     import psycopg
 
     result = ScenarioResult("events: worker SIGKILLed mid-publish")
     tokens, kills, writes, seconds = (500, 1, 60, 15) if quick else (3000, 4, 500, 60)
+    # Messages between kills: the import's events (two per token) spread over the kills,
+    # plus the demo's and the writer's, published first.
+    every = 2 * tokens // (kills + 1) + 100
     with tempfile.TemporaryDirectory(prefix="cqar-rel-kill-") as directory:
         bus = NatsServer(Path(directory) / "nats").start()
         env = bus_env(bus.url, SHARED_BROKER, "kill")
@@ -584,35 +622,24 @@ def worker_killed(quick: bool) -> ScenarioResult:
                 baseline = last_outbox_id(stack)
                 writer = EntityWriter(stack, writes, seconds)
                 workers = Workers(stack)
-                landed = []  # per kill: events acked by JetStream, not marked published
-                counter = StreamCounter(bus.url)
+                landed = []  # per kill: events on the stream the outbox has not marked
+                counter, tripwire = StreamCounter(bus.url), Tripwire(bus.url)
                 with (
                     Load(stack, **load_size(quick)) as load,
                     psycopg.connect(stack.database.url, autocommit=True) as db,
                     contextlib.closing(counter),
+                    contextlib.closing(tripwire),
                 ):
                     writer.start()
-                    backlog_list = backlog_token_list(Path(directory), tokens)
-                    start = published(db)
-                    # The first worker boots while the import runs (both take seconds);
-                    # it publishes the import's events once they commit, all at once.
-                    with Background(workers.start):
-                        stack.manage("import_tokenlist", str(backlog_list))
-                    backlog = unpublished(stack) + published(db) - start
-                    for number in range(1, kills + 1):
-                        threshold = start + backlog * number // (kills + 1)
-                        if number > 1:
-                            workers.start()
-
-                        def in_the_window(threshold=threshold) -> bool:
-                            """Past the threshold, and JetStream holds events the outbox
-                            has not marked (read in this order, a mark between the two
-                            reads looks like no window, never like one)."""
-                            marked = published(db)
-                            return marked >= threshold and counter.count() > marked
-
-                        wait_for(in_the_window, 120, "a batch between ack and mark", 0.001)
-                        workers.kill()
+                    for number in range(kills):
+                        tripwire.arm(every, workers.kill_now)
+                        workers.start()
+                        if number == 0:
+                            backlog_list = backlog_token_list(Path(directory), tokens)
+                            stack.manage("import_tokenlist", str(backlog_list))
+                        if not tripwire.fired.wait(120):
+                            raise AssertionError(f"kill {number + 1}: the tripwire never fired")
+                        workers.reap()
                         landed.append(counter.count() - published(db))
                     restarted, restarted_at = time.monotonic(), database_now(stack)
                     workers.start()
@@ -622,11 +649,11 @@ def worker_killed(quick: bool) -> ScenarioResult:
                 record_writes(result, writer, load)
                 check_delivery(result, stack, bus.url, writer, baseline)
                 result.notes.append(
-                    f"a backlog of {backlog} events; the worker killed {kills} times while "
-                    "publishing it, each time with events on the stream the outbox had not "
-                    f"marked published (sent again after the restart): {landed}; recovery: "
-                    "from the last restart (the worker's boot included) until the backlog "
-                    "is on the stream"
+                    f"the worker killed {kills} times while publishing a backlog of "
+                    f"{2 * tokens} events, each time with events on the stream the outbox "
+                    f"had not marked published (sent again after the restart): {landed}; "
+                    "recovery: from the last restart (the worker's boot included) until the "
+                    "backlog is on the stream"
                 )
                 result.check(
                     all(landed), "a kill missed the window between JetStream's ack and the mark"
