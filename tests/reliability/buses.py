@@ -4,12 +4,12 @@ restart them without touching the shared NATS (4222) or RabbitMQ (5672)."""
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
 
+from tests.events.worker import stop_group
 from tests.redis_server import free_port
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
@@ -35,17 +35,6 @@ def _wait_listening(process: subprocess.Popen, port: int, timeout: float, log) -
             return
         time.sleep(0.1)
     raise AssertionError(f"{process.args[0]} did not listen on {port} in {timeout} s: {log()}")
-
-
-def _stop(process: subprocess.Popen | None, sig: int = signal.SIGTERM, grace: float = 30) -> None:
-    if process is None or process.poll() is not None:
-        return
-    os.killpg(process.pid, sig)
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
 
 
 class NatsServer:
@@ -78,7 +67,7 @@ class NatsServer:
         return self
 
     def stop(self) -> None:
-        _stop(self.process)
+        stop_group(self.process)
 
     def log(self) -> str:
         path = self.directory / "nats.log"
@@ -138,7 +127,7 @@ class RabbitNode:
 
     def stop(self) -> None:
         """Shut down as an operator's restart does (SIGTERM: the node stops cleanly)."""
-        _stop(self.process, grace=60)
+        stop_group(self.process, grace=60)
 
     def log(self) -> str:
         path = self.directory / "rabbitmq.out"

@@ -2,7 +2,7 @@
 broker restarted (docs/RELIABILITY.md, "Events").
 
 Each scenario runs the stack (tests/reliability/stack.py: a database copied from the
-template, two production gunicorns, a Celery worker with beat, its own Redis) on a NATS
+template, production gunicorns, a Celery worker with beat, its own Redis) on a NATS
 JetStream server of its own (tests/reliability/buses.py), under the stack's steady mixed
 load plus a writer of its own, whose every write carries an X-Request-ID. Afterwards it
 reads the whole stream and the whole outbox and checks:
@@ -43,7 +43,6 @@ from tests.tcp_gate import TcpGate
 STREAM = "CQAR_RELIABILITY"
 SHARED_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
 OUTBOX = "registry_outboxevent"
-TOKEN_LIST = Path(__file__).resolve().parents[1] / "fixtures" / "uniswap-1000.tokenlist.json"
 DRAIN_TIMEOUT = 120  # seconds the outbox may take to empty after the fault is over
 
 
@@ -437,6 +436,39 @@ def writes_during_fault(
     result.check(bool(statuses), "the writer wrote nothing while the part was away")
 
 
+def away_during_writes(
+    result: ScenarioResult,
+    stack: Stack,
+    nats_url: str,
+    quick: bool,
+    timing: tuple[int, float, float, float],
+    take_away,
+    bring_back,
+) -> float:
+    """The writer's ``writes`` over ``before + away + after`` seconds, beside the load;
+    ``take_away()`` after ``before`` s, ``bring_back()`` ``away`` s after it started;
+    then every check. Returns how long the part was away (taking it away and bringing it
+    back may take time of their own)."""
+    writes, before, away, after = timing
+    baseline = last_outbox_id(stack)
+    writer = EntityWriter(stack, writes, before + away + after)
+    with Load(stack, **load_size(quick)) as load:
+        writer.start()
+        time.sleep(before)
+        gone = time.monotonic()
+        take_away()
+        time.sleep(max(away - (time.monotonic() - gone), 0))
+        bring_back()
+        back, back_at = time.monotonic(), database_now(stack)
+        result.recovery_seconds = drained(stack, back, back_at)
+        writer.join()
+    drained(stack, time.monotonic())
+    record_writes(result, writer, load)
+    writes_during_fault(result, writer, gone, back)
+    check_delivery(result, stack, nats_url, writer, baseline)
+    return back - gone
+
+
 # -- 1. NATS unreachable -------------------------------------------------------------------
 
 
@@ -444,7 +476,6 @@ def nats_unreachable(quick: bool) -> ScenarioResult:
     """NATS behind a TCP gate; the gate shut (connections cut, new ones refused) while
     the writer's writes go on."""
     result = ScenarioResult("events: NATS unreachable")
-    writes, before, outage, after = (100, 2, 5, 3) if quick else (500, 5, 30, 10)
     with tempfile.TemporaryDirectory(prefix="cqar-rel-nats-") as directory:
         bus = NatsServer(Path(directory) / "nats").start()
         gate = TcpGate("127.0.0.1", bus.port, scheme="nats")
@@ -452,25 +483,14 @@ def nats_unreachable(quick: bool) -> ScenarioResult:
         env = bus_env(gate.url, SHARED_BROKER, "nats")
         try:
             with Stack("events_nats", worker=True, env=env, **stack_size(quick)) as stack:
-                baseline = last_outbox_id(stack)
-                writer = EntityWriter(stack, writes, before + outage + after)
-                with Load(stack, **load_size(quick)) as load:
-                    writer.start()
-                    time.sleep(before)
-                    gate.shut()
-                    shut = time.monotonic()
-                    time.sleep(outage)
-                    gate.open()
-                    restored, restored_at = time.monotonic(), database_now(stack)
-                    result.recovery_seconds = drained(stack, restored, restored_at)
-                    writer.join()
-                drained(stack, time.monotonic())
-                record_writes(result, writer, load)
-                writes_during_fault(result, writer, shut, restored)
-                check_delivery(result, stack, bus.url, writer, baseline)
+                timing = (100, 2, 5, 3) if quick else (500, 5, 30, 10)
+                away = away_during_writes(
+                    result, stack, bus.url, quick, timing, gate.shut, gate.open
+                )
                 result.notes.append(
-                    f"NATS unreachable {outage} s during {writes} writes; recovery: from "
-                    "the gate's opening until every event recorded before it is on the stream"
+                    f"NATS unreachable {away:.0f} s during {timing[0]} writes; recovery: "
+                    "from the gate's opening until every event recorded before it is on "
+                    "the stream"
                 )
         finally:
             gate.shut()
@@ -691,38 +711,23 @@ def rabbitmq_restarted(quick: bool) -> ScenarioResult:
     writes go on: a RabbitMQ node of the scenario's own (full), or the shared one's
     connections cut and refused through a gate (quick)."""
     result = ScenarioResult("events: RabbitMQ restarted" + (" (gate)" if quick else ""))
-    writes, before, outage, after = (60, 2, 4, 4) if quick else (500, 5, 20, 15)
     with tempfile.TemporaryDirectory(prefix="cqar-rel-rabbit-") as directory:
         bus = NatsServer(Path(directory) / "nats").start()
         broker = GatedSharedBroker() if quick else RabbitNode(Path(directory) / "rabbitmq").start()
         env = bus_env(bus.url, broker.url, "rabbit")
         try:
             with Stack("events_rabbit", worker=True, env=env, **stack_size(quick)) as stack:
-                baseline = last_outbox_id(stack)
-                writer = EntityWriter(stack, writes, before + outage + after)
-                with Load(stack, **load_size(quick)) as load:
-                    writer.start()
-                    time.sleep(before)
-                    stopping = time.monotonic()
-                    broker.stop()
-                    stopped = time.monotonic()
-                    time.sleep(max(outage - (stopped - stopping), 0))
-                    broker.start()
-                    restored, restored_at = time.monotonic(), database_now(stack)
-                    result.recovery_seconds = drained(stack, restored, restored_at)
-                    writer.join()
-                drained(stack, time.monotonic())
-                record_writes(result, writer, load)
-                writes_during_fault(result, writer, stopping, restored)
-                check_delivery(result, stack, bus.url, writer, baseline)
+                timing = (60, 2, 4, 4) if quick else (500, 5, 20, 15)
+                away = away_during_writes(
+                    result, stack, bus.url, quick, timing, broker.stop, broker.start
+                )
                 starts = ", ".join(f"{seconds:.1f}" for seconds in broker.start_seconds)
                 result.notes.append(
-                    f"RabbitMQ away {restored - stopping:.0f} s during {writes} writes "
+                    f"RabbitMQ away {away:.0f} s during {timing[0]} writes "
                     + (
                         "(the shared broker's connections cut and refused by a gate); "
                         if quick
-                        else f"(its own node: stopping took {stopped - stopping:.1f} s, "
-                        f"starting {starts} s); "
+                        else f"(its own node, stopped cleanly and started in {starts} s); "
                     )
                     + "recovery: from its return until every event recorded before it is on "
                     "the stream"
