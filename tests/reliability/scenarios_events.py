@@ -626,14 +626,17 @@ def worker_killed(quick: bool) -> ScenarioResult:
     """The worker publishing a backlog of events (a token-list import) is SIGKILLed in
     the middle of a batch: JetStream has stored part of it, the outbox has marked none of
     it. Started again, killed again, and at last left to finish. The writer and the load
-    go on throughout."""
+    go on throughout. A kill the scheduler delays past the batch's mark (a loaded machine
+    may hold the tripwire's thread back that long) is tried again."""
     import psycopg
 
     result = ScenarioResult("events: worker SIGKILLed mid-publish")
-    tokens, kills, writes, seconds = (500, 1, 60, 15) if quick else (3000, 4, 500, 60)
-    # Messages between kills: the import's events (two per token) spread over the kills,
-    # plus the demo's and the writer's, published first.
-    every = 2 * tokens // (kills + 1) + 100
+    tokens, kills, writes, seconds = (800, 1, 60, 15) if quick else (3000, 4, 500, 60)
+    # Kills may miss the window (below): up to this many tries.
+    tries = kills + 3
+    # Messages between kills (re-sent ones count too): the import's events spread over the
+    # tries, and more than a batch, so that each try gets further into the backlog.
+    every = max(2 * tokens // tries, 600) + 100
     with tempfile.TemporaryDirectory(prefix="cqar-rel-kill-") as directory:
         bus = NatsServer(Path(directory) / "nats").start()
         env = bus_env(bus.url, SHARED_BROKER, "kill")
@@ -651,14 +654,14 @@ def worker_killed(quick: bool) -> ScenarioResult:
                     contextlib.closing(tripwire),
                 ):
                     writer.start()
-                    for number in range(kills):
+                    while sum(1 for n in landed if n) < kills and len(landed) < tries:
                         tripwire.arm(every, workers.kill_now)
                         workers.start()
-                        if number == 0:
+                        if not landed:
                             backlog_list = backlog_token_list(Path(directory), tokens)
                             stack.manage("import_tokenlist", str(backlog_list))
-                        if not tripwire.fired.wait(120):
-                            raise AssertionError(f"kill {number + 1}: the tripwire never fired")
+                        if not tripwire.fired.wait(60):
+                            break  # the backlog is published: no kill left to try
                         workers.reap()
                         landed.append(counter.count() - published(db))
                     restarted, restarted_at = time.monotonic(), database_now(stack)
@@ -669,14 +672,17 @@ def worker_killed(quick: bool) -> ScenarioResult:
                 record_writes(result, writer, load)
                 check_delivery(result, stack, bus.url, writer, baseline)
                 result.notes.append(
-                    f"the worker killed {kills} times while publishing a backlog of "
-                    f"{2 * tokens} events, each time with events on the stream the outbox "
-                    f"had not marked published (sent again after the restart): {landed}; "
-                    "recovery: from the last restart (the worker's boot included) until the "
-                    "backlog is on the stream"
+                    f"the worker killed {len(landed)} times while publishing a backlog of "
+                    f"{2 * tokens} events; events on the stream the outbox had not marked "
+                    f"published at each kill (sent again after the restart): {landed}; a 0 "
+                    "is a kill that came too late, after the batch's mark; recovery: from "
+                    "the last restart (the worker's boot included) until the backlog is on "
+                    "the stream"
                 )
                 result.check(
-                    all(landed), "a kill missed the window between JetStream's ack and the mark"
+                    sum(1 for n in landed if n) >= kills,
+                    f"fewer than {kills} of {len(landed)} kills came between JetStream's ack "
+                    "and the outbox's mark",
                 )
         finally:
             bus.stop()
