@@ -35,20 +35,21 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or (DEVELOPMENT_SECRET_KEY if DEB
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 
-def _weak_secret_key(key: str) -> str:
+def _weak_secret_key(key: str, name: str = "SECRET_KEY") -> str:
     """Why ``key`` is no real secret key ("" if it is one): Django's measure of a weak key
-    (its security.W009 check), and the development key."""
+    (its security.W009 check), and the development key. ``name``: the variable it came
+    from, for the message."""
     if not key:
-        return "SECRET_KEY is not set"
+        return f"{name} is not set"
     if key == DEVELOPMENT_SECRET_KEY:
-        return "SECRET_KEY is the development key, which is public"
+        return f"{name} is the development key, which is public"
     if key.startswith(SECRET_KEY_INSECURE_PREFIX):
-        return f"SECRET_KEY starts with '{SECRET_KEY_INSECURE_PREFIX}' (a generated placeholder)"
+        return f"{name} starts with '{SECRET_KEY_INSECURE_PREFIX}' (a generated placeholder)"
     if len(key) < SECRET_KEY_MIN_LENGTH:
-        return f"SECRET_KEY has {len(key)} characters, fewer than {SECRET_KEY_MIN_LENGTH}"
+        return f"{name} has {len(key)} characters, fewer than {SECRET_KEY_MIN_LENGTH}"
     if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
         return (
-            f"SECRET_KEY is made of {len(set(key))} different characters, fewer than "
+            f"{name} is made of {len(set(key))} different characters, fewer than "
             f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS}"
         )
     return ""
@@ -63,6 +64,23 @@ if not DEBUG and (weakness := _weak_secret_key(SECRET_KEY)):
         "same in every process of a deployment (web, worker, beat), and keep it secret; for "
         "local development set DEBUG=true instead, which uses a development key."
     )
+# A fallback key verifies what it signed as SECRET_KEY does: a weak one (a blank between
+# two commas, a placeholder) would let anyone sign a session the registry accepts.
+for _position, _fallback in enumerate(SECRET_KEY_FALLBACKS, start=1):
+    if not DEBUG and (
+        weakness := _weak_secret_key(_fallback, f"SECRET_KEY_FALLBACKS[{_position}]")
+    ):
+        raise environ.ImproperlyConfigured(
+            f"{weakness}. Every key in SECRET_KEY_FALLBACKS still verifies sessions and "
+            "signed values, so each must be as strong as SECRET_KEY: list only the former "
+            "SECRET_KEY values being rotated out, comma-separated, without empty entries "
+            "(docs/RUNBOOK.md, 'Rotate the secret key')."
+        )
+    if _fallback == SECRET_KEY:
+        raise environ.ImproperlyConfigured(
+            f"SECRET_KEY_FALLBACKS[{_position}] is SECRET_KEY itself: a rotation puts the "
+            "new key in SECRET_KEY and the former one in SECRET_KEY_FALLBACKS."
+        )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -129,6 +147,7 @@ INSTALLED_APPS = [
     "pgtrigger",  # the triggers django-pghistory records history with
     "pghistory",
     "django_structlog",  # the request id in Celery tasks' log lines (DJANGO_STRUCTLOG_*)
+    "axes",  # locks out repeated failed logins (LOGIN_* below, registry/logins.py)
     # Ours, in dependency order: registry is the shared core, then each app builds on
     # the ones before it. Named by their configs: registry.apps holds the core's and the
     # base of the others (EntityAppConfig), so Django cannot pick one by itself.
@@ -163,6 +182,8 @@ MIDDLEWARE = [
     "registry.actors.ChangeContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: answers a login django-axes locked out (registry.logins.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -466,13 +487,67 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 
 def _throttle_rates(spec: str) -> dict[str, str | None]:
-    """'read=6000/min,write=600/min' -> {'read': '6000/min', 'write': '600/min'}."""
-    rates: dict[str, str | None] = {"read": None, "write": None, "login": "20/min"}
+    """'read=6000/min,write=600/min' -> {'read': '6000/min', 'write': '600/min'}. The hot
+    lookups' own scope, resolve, counts lookups (registry/api/throttling.py)."""
+    rates: dict[str, str | None] = {
+        "read": None,
+        "write": None,
+        "login": "20/min",
+        "resolve": None,
+    }
     for item in filter(None, (part.strip() for part in spec.split(","))):
         scope, _, rate = item.partition("=")
         rates[scope.strip()] = rate.strip() or None
     return rates
 
+
+# --- Client addresses and login limits -------------------------------------------
+# How many proxies in front of the registry append to X-Forwarded-For: the client's
+# address is the one that many from the right. 0 (the default): the header is ignored
+# and the address is the TCP peer's (REMOTE_ADDR): a client cannot pick its own. The
+# rate limits (REST_FRAMEWORK NUM_PROXIES) and the login lockouts read it alike
+# (registry/logins.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise environ.ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT is {TRUSTED_PROXY_COUNT}: the number of proxies in front of "
+        "the registry that append the client's address to X-Forwarded-For (0 for none)."
+    )
+
+
+def _lockout_parameters(spec: list[str]) -> list[list[str]]:
+    """['username+ip_address', 'ip_address'] -> [['username', 'ip_address'], ['ip_address']]:
+    a login is locked out when any one of these combinations failed too often."""
+    known = {"username", "ip_address", "user_agent"}
+    combinations = [[part.strip() for part in item.split("+")] for item in spec if item.strip()]
+    if not combinations or any(not set(c) <= known for c in combinations):
+        raise environ.ImproperlyConfigured(
+            f"LOGIN_LOCKOUT_BY is {','.join(spec)!r}: a comma-separated list of what a "
+            "lockout counts failures by, each one of username, ip_address and user_agent or "
+            "several joined by '+' (e.g. 'username+ip_address', or 'username,ip_address' to "
+            "lock an account and an address each on its own)."
+        )
+    return combinations
+
+
+# Logins (the admin's form, POST /api/v1/auth/tokens/) that failed this many times for
+# one username from one address are refused for LOGIN_COOLOFF_MINUTES, the right
+# password too (django-axes, whose records live in PostgreSQL: a Redis outage neither
+# opens nor breaks them). docs/RUNBOOK.md says how to unlock one.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_MINUTES = env.float("LOGIN_COOLOFF_MINUTES", default=15.0)
+LOGIN_LOCKOUT_BY = env.list("LOGIN_LOCKOUT_BY", default=["username+ip_address"])
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = _lockout_parameters(LOGIN_LOCKOUT_BY)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "registry.logins.client_address"
+AXES_LOCKOUT_CALLABLE = "registry.logins.lockout_response"
+AXES_USERNAME_CALLABLE = "registry.logins.login_username"
+# A login that succeeds forgets the failures before it (of its username and address).
+AXES_RESET_ON_SUCCESS = True
+# The registry logs each failure and lockout as one structured line (registry/logins.py).
+AXES_VERBOSE = False
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -489,6 +564,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": _throttle_rates(env.str("API_THROTTLE_RATES", default="")),
     "EXCEPTION_HANDLER": "registry.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 REST_KNOX = {
     "TOKEN_PREFIX": "cqar_",
@@ -550,6 +626,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Auth, i18n, static -----------------------------------------------------------
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -131,5 +131,8 @@ def logging_config(chosen: str, level: str) -> dict:
             # still come through, with their traceback and the request id.
             "django.request": {"level": "ERROR"},
             "django.server": {"level": "ERROR"},
+            # django-axes' lines repeat, masked, what registry/logins.py logs of each
+            # failed login and lockout.
+            "axes": {"level": "ERROR"},
         },
     }

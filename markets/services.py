@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from assets.models import Asset
@@ -34,12 +34,16 @@ from registry.events.outbox import record
 from registry.exceptions import ConflictError, RegistryError
 from registry.services import (
     Writes,
+    lock_and_reload,
     validated_create,
     validated_delete,
     validated_update,
 )
 
 ISO_CODE = re.compile(r"[A-Z]{3}")
+# The first key of the advisory lock that serializes the writers of one instrument code
+# (_lock_code); any constant unique to this use will do.
+_INSTRUMENT_CODE_LOCK = 0x43514152
 # What a listing means: a new meaning is a new market (delist the old one first).
 MARKET_KEY_FIELDS = ("venue", "venue_symbol", "market_type", "instrument")
 
@@ -100,6 +104,20 @@ def _unique_code(instrument: Instrument) -> str:
     return f"{code}-{instrument.instrument_id.hex[:8].upper()}" if taken else code
 
 
+def _lock_code(instrument: Instrument) -> None:
+    """Wait for any other transaction writing an instrument of this code (the plain code
+    of its terms) to end. Instruments with the same terms share the code, and two with
+    different terms may too (two USDCs): concurrent writers would otherwise both find no
+    instrument with the terms, or the code free, and the second be refused by the unique
+    index of the code instead of finding the first's instrument (or taking a code with
+    the id appended). Each statement after the lock sees what the other committed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+            [_INSTRUMENT_CODE_LOCK, instrument_code(instrument)],
+        )
+
+
 def _terms_query(instrument: Instrument) -> dict:
     terms = {}
     for name in INSTRUMENT_TERMS:
@@ -127,6 +145,8 @@ def instrument_create(
         instrument_type=instrument_type, underlying_asset=underlying_asset, **fields
     )
     _check_instrument(instrument)
+    if instrument.terms_complete:  # an incomplete one's code ends with its own id
+        _lock_code(instrument)
     existing = (
         Instrument.objects.filter(terms_complete=True, **_terms_query(instrument)).first()
         if instrument.terms_complete
@@ -197,6 +217,7 @@ def instrument_update(
         setattr(probe, name, value)
     _check_instrument(probe)
     if probe.terms_complete and completing:
+        _lock_code(probe)
         existing = find_instrument(**{name: getattr(probe, name) for name in INSTRUMENT_TERMS})
         if existing is not None:
             raise InstrumentExistsError(
@@ -438,6 +459,7 @@ def market_delist(
     expected_version: int | None = None,
 ) -> Market:
     """Close the market: the symbol no longer lists this instrument, and may be listed anew."""
+    lock_and_reload(market, expected_version=expected_version)
     if market.delisted_at is not None:
         raise ValidationError(
             {"delisted_at": f"Already delisted at {market.delisted_at.isoformat()}."}

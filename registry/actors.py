@@ -66,7 +66,15 @@ def current_actor() -> str:
     request = context.request
     cached = getattr(request, "_cqar_actor", None)
     if cached is None:
-        cached = actor_id(getattr(request, "user", None))
+        if getattr(request, "_cqar_resolving_actor", False):
+            # Resolving request.user writes itself (Django re-keys a session verified by a
+            # SECRET_KEY_FALLBACKS key), and the history context asks who writes: nobody yet.
+            return settings.CQAR_DEFAULT_ACTOR
+        request._cqar_resolving_actor = True
+        try:
+            cached = actor_id(getattr(request, "user", None))
+        finally:
+            request._cqar_resolving_actor = False
         if cached != "system":  # not yet authenticated: ask again next time
             request._cqar_actor = cached
     return cached if cached != "system" else settings.CQAR_DEFAULT_ACTOR

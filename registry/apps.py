@@ -63,6 +63,14 @@ class RegistryConfig(AppConfig):
 
         post_delete.connect(forget_token, sender=AuthToken, dispatch_uid="registry.forget_token")
 
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_login_failed
+
+        from registry.logins import log_locked_out, log_login_failed
+
+        user_login_failed.connect(log_login_failed, dispatch_uid="registry.log_login_failed")
+        user_locked_out.connect(log_locked_out, dispatch_uid="registry.log_locked_out")
+
         from django.core import checks
 
         from registry.checks import check_optional_services, report_optional_services_off

@@ -123,6 +123,44 @@ return 0
 """
 
 
+# The hot path's one round trip when its lookups are rate limited: the token's remembered
+# caller and the answer (one MGET), and the lookup counted against the caller's account,
+# whose name only the remembered entry holds, so Redis reads it there itself. The
+# counter's key is ARGV[1] .. actor .. ':' .. ARGV[2] (the window's number); it expires
+# with its window (ARGV[3] seconds); ARGV[4] lookups are counted. Not a cluster-safe
+# script (it names a key it was not given), and needs none: the cache is one Redis.
+_READ_AND_COUNT_SCRIPT = """
+local values = redis.call('MGET', KEYS[1], KEYS[2])
+local counted = false
+local entry = values[1]
+if entry and string.sub(entry, 1, 1) == '{' then
+    local ok, caller = pcall(cjson.decode, entry)
+    if ok and type(caller) == 'table' and type(caller.actor) == 'string' then
+        local key = ARGV[1] .. caller.actor .. ':' .. ARGV[2]
+        counted = redis.call('INCRBY', key, ARGV[4])
+        if counted == tonumber(ARGV[4]) then
+            redis.call('EXPIRE', key, ARGV[3])
+        end
+    end
+end
+return {values[1], values[2], counted}
+"""
+
+
+@dataclass(frozen=True)
+class Count:
+    """Lookups to count against an account in a window of a rate limit: its counter is
+    ``<prefix><actor>:<window>`` and expires after ``seconds``."""
+
+    prefix: str
+    window: int
+    seconds: int
+    amount: int = 1
+
+    def key(self, actor: str) -> str:
+        return f"{self.prefix}{actor}:{self.window}"
+
+
 class CacheUnavailable(Exception):
     """Redis is not configured, the breaker is open, or this process holds no lease."""
 
@@ -142,6 +180,7 @@ class _Redis:
         self._holder: tuple[int, str] | None = None
         self._client = None
         self._cas = None
+        self._read_and_count = None
 
     @property
     def holder(self) -> str:
@@ -160,6 +199,7 @@ class _Redis:
 
             self._client = get_redis_connection("default")
             self._cas = self._client.register_script(_CAS_SCRIPT)
+            self._read_and_count = self._client.register_script(_READ_AND_COUNT_SCRIPT)
         return self._client
 
     def available(self):
@@ -214,6 +254,7 @@ class _Redis:
         self.row_until = 0.0
         self._client = None
         self._cas = None
+        self._read_and_count = None
 
     def _connected(self, connection) -> None:
         """Every (re)connection to Redis: what it now reaches is checked before a read."""
@@ -340,6 +381,38 @@ def read_keys(keys: list[str]) -> list[bytes | None]:
     if not redis_state.leased():
         raise CacheUnavailable("the lease lapsed during the read")
     return values
+
+
+def read_caller_and_answer(
+    auth_key: str, answer_key: str, count: Count | None
+) -> tuple[bytes | None, bytes | None, int | None]:
+    """A token's remembered caller and a cached answer in one round trip, under the lease
+    (CacheUnavailable without one; both None when it lapsed during the read). With
+    ``count``, the same round trip counts the lookup against the caller's account and
+    gives its count in the window (None when no caller is remembered: nothing counted)."""
+    client = redis_state.client()
+    if count is None:
+        remembered, value = client.mget([auth_key, answer_key])
+        counted = None
+    else:
+        remembered, value, counted = redis_state._read_and_count(
+            keys=[auth_key, answer_key],
+            args=[count.prefix, count.window, count.seconds, count.amount],
+            client=client,
+        )
+    if not redis_state.leased():
+        return None, None, counted
+    return remembered, value, counted
+
+
+def count_lookups(actor: str, count: Count) -> int:
+    """Count lookups against an account (one round trip; the hot path's full path, which
+    has made several already): the count in the window, this one included."""
+    key = count.key(actor)
+    pipe = redis_state.available().pipeline(transaction=False)
+    pipe.set(key, 0, ex=count.seconds, nx=True)
+    pipe.incrby(key, count.amount)
+    return pipe.execute()[1]
 
 
 def encode(answer: Answer) -> bytes:

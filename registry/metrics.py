@@ -167,7 +167,7 @@ PROCESS_METRICS = (
 # first failure. (cqar_cache_lookups_total's families: registry/cache.py.)
 for _operation in ("read", "store", "auth", "invalidate", "throttle"):
     CACHE_ERRORS.labels(_operation)
-for _scope in ("read", "write", "login"):
+for _scope in ("read", "write", "login", "resolve"):
     THROTTLE_FAILED_OPEN.labels(_scope)
 
 # labels() takes a lock and builds a key on every call; the hot path looks its series up

@@ -5,6 +5,9 @@ Django starts, by tests/environment.py.
 """
 
 import contextlib
+import io
+import json
+import logging
 from io import StringIO
 
 import pytest
@@ -13,6 +16,7 @@ from django.core.management import call_command
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from config import structured_logging
 from registry.actors import SERVICE_ACCOUNTS_GROUP
 from registry.roles import AUDITOR, STEWARD, VIEWER
 
@@ -111,3 +115,25 @@ def media_root(settings, tmp_path):
     """Uploaded files (the admin's import jobs) go to the test's own directory."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
+
+
+@pytest.fixture
+def json_lines(capsys):
+    """Every line logged while the test runs, as production renders it (structlog's on
+    stderr, the logging module's through the production formatter), parsed back; a line
+    that is not one JSON object fails the test."""
+    records = io.StringIO()
+    handler = logging.StreamHandler(records)
+    handler.setFormatter(structured_logging.formatter("json"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    seen: list[str] = []
+
+    def lines(event: str | None = None) -> list[dict]:
+        seen.extend(capsys.readouterr().err.splitlines())
+        parsed = [json.loads(line) for line in [*seen, *records.getvalue().splitlines()]]
+        assert all(isinstance(line, dict) for line in parsed)
+        return [line for line in parsed if event is None or line.get("event") == event]
+
+    yield lines
+    root.removeHandler(handler)

@@ -40,6 +40,8 @@ DECIDED = {
     "SECURE_PROXY_SSL_HEADER",
 }
 
+STRONG_KEY = secrets.token_urlsafe(50)
+
 # The suite's services, as the run started (tests below unset some of the variables).
 SERVICES = {
     "DATABASE_URL": os.environ["DATABASE_URL"],
@@ -124,6 +126,35 @@ def test_start_up_without_a_secret_key_fails_saying_what_to_set():
 def test_a_weak_secret_key_is_refused_with_debug_off(monkeypatch, key, reason):
     with pytest.raises(ImproperlyConfigured, match=reason):
         settings_under(monkeypatch, SECRET_KEY=key)
+
+
+@pytest.mark.parametrize(
+    ("fallbacks", "reason"),
+    [
+        (STRONG_KEY + ", ,", r"SECRET_KEY_FALLBACKS\[2\] has 1 characters"),
+        ("correct-horse-battery-staple", r"SECRET_KEY_FALLBACKS\[1\] has 28 characters"),
+        (
+            "insecure-cqar-development-key-do-not-use-in-production",
+            r"SECRET_KEY_FALLBACKS\[1\] is the development key",
+        ),
+        ("django-insecure-" + secrets.token_urlsafe(50), "starts with 'django-insecure-'"),
+    ],
+)
+def test_a_weak_fallback_key_is_refused_as_a_weak_secret_key_is(monkeypatch, fallbacks, reason):
+    """A fallback verifies sessions as SECRET_KEY does: the same measure of weakness."""
+    with pytest.raises(ImproperlyConfigured, match=reason):
+        settings_under(monkeypatch, SECRET_KEY_FALLBACKS=fallbacks)
+
+
+def test_strong_fallback_keys_are_taken_in_order(monkeypatch):
+    other = secrets.token_urlsafe(50)
+    settings = settings_under(monkeypatch, SECRET_KEY_FALLBACKS=f"{STRONG_KEY},{other}")
+    assert settings["SECRET_KEY_FALLBACKS"] == [STRONG_KEY, other]
+
+
+def test_the_current_key_as_its_own_fallback_is_refused(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="is SECRET_KEY itself"):
+        settings_under(monkeypatch, SECRET_KEY=STRONG_KEY, SECRET_KEY_FALLBACKS=STRONG_KEY)
 
 
 def test_debug_keeps_the_development_fallbacks(monkeypatch):

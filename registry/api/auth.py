@@ -6,6 +6,7 @@ from ``manage.py create_service_account`` instead.
 """
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
 from knox.settings import knox_settings
@@ -46,7 +47,9 @@ class TokenCreateView(KnownQueryParametersMixin, APIView):
     def post(self, request):
         credentials = CredentialsSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
-        user = authenticate(request, **credentials.validated_data)
+        # Django's request, not DRF's: django-axes marks a locked-out login on it, and its
+        # middleware answers that (registry.logins).
+        user = authenticate(request._request, **credentials.validated_data)
         if user is None or not user.is_active:
             return Response(
                 error_body("authentication_failed", "Wrong username or password."),
@@ -54,6 +57,9 @@ class TokenCreateView(KnownQueryParametersMixin, APIView):
                 headers={"WWW-Authenticate": knox_settings.AUTH_HEADER_PREFIX},
             )
         instance, token = AuthToken.objects.create(user=user)
+        # As knox's own login view and Django's login(): the user's last_login, and
+        # django-axes forgets the failures before this login.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response(
             TokenSerializer({"token": token, "expiry": instance.expiry}).data,
             status=status.HTTP_201_CREATED,

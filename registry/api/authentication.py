@@ -7,11 +7,14 @@ two, rather than read as "no credentials". The DRF API and the hot paths
 (registry.api.fastauth) read the header through ``token_of``.
 """
 
+import re
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 TOKEN_SCHEMES = ("Token", "Bearer")
+SCHEME_NAME = re.compile(r"[A-Za-z][A-Za-z-]{0,19}")
 SCHEMES_HINT = "send 'Authorization: Token <token>' or 'Authorization: Bearer <token>'"
 
 
@@ -29,9 +32,10 @@ def token_of(header: str) -> str | None:
         return None
     scheme = parts[0]
     if scheme.lower() not in {name.lower() for name in TOKEN_SCHEMES}:
-        raise AuthorizationError(
-            f"Authorization scheme '{scheme[:20]}' is not accepted; {SCHEMES_HINT}."
-        )
+        # Named only when it looks like a scheme (Basic, Digest): a token sent without
+        # one is the first word, and must not come back in an answer or a log line.
+        named = f" '{scheme}'" if SCHEME_NAME.fullmatch(scheme) else ""
+        raise AuthorizationError(f"Authorization scheme{named} is not accepted; {SCHEMES_HINT}.")
     if len(parts) != 2 or "\x00" in parts[1]:
         raise AuthorizationError(f"Malformed Authorization header; {SCHEMES_HINT}.")
     return parts[1]

@@ -11,6 +11,7 @@ Numbers in headers and parameters are read by ``registry.numbers.ascii_integer``
 """
 
 import functools
+import threading
 
 from rest_framework import serializers
 from rest_framework.settings import api_settings
@@ -58,6 +59,13 @@ def choice_param(
     return value
 
 
+# drf-spectacular loads its extensions' target classes lazily and not thread-safely
+# (one thread sets a class it could not import to None while another still reads its
+# name): the first requests of a threaded server (runserver, the quick start) each
+# introspecting at once answered 500. One introspection at a time.
+_introspection = threading.Lock()
+
+
 @functools.cache
 def documented_query_parameters(callback, method: str) -> frozenset[str]:
     """The query parameters openapi.yaml documents for the view ``callback`` (a URL
@@ -65,9 +73,10 @@ def documented_query_parameters(callback, method: str) -> frozenset[str]:
     from drf_spectacular.generators import SchemaGenerator
     from drf_spectacular.plumbing import ComponentRegistry
 
-    generator = SchemaGenerator()  # keeps the view's schema alive (a weak proxy)
-    view = generator.create_view(callback, method)
-    operation = view.schema.get_operation("", "", "", method, ComponentRegistry()) or {}
+    with _introspection:
+        generator = SchemaGenerator()  # keeps the view's schema alive (a weak proxy)
+        view = generator.create_view(callback, method)
+        operation = view.schema.get_operation("", "", "", method, ComponentRegistry()) or {}
     return frozenset(
         parameter["name"]
         for parameter in operation.get("parameters", [])

@@ -24,13 +24,15 @@ import orjson
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.exceptions import Throttled
 
 from registry import cache
 from registry.api.authentication import SCHEMES_HINT, TOKEN_SCHEMES, AuthorizationError
 from registry.api.exceptions import DATABASE_UNAVAILABLE, error_body
-from registry.api.fastauth import auth_key_of, authenticate, remembered_caller
+from registry.api.fastauth import auth_key_of, authenticate, read_remembered
 from registry.api.params import unknown_parameter_errors
 from registry.api.schema import BATCH_LIMIT, resolve_query_parameters
+from registry.api.throttling import count_hot_lookups
 from registry.metrics import count_cache_lookups
 from registry.numbers import ascii_integer
 
@@ -68,10 +70,11 @@ def _error(status: int, code: str, message: str, fields: dict | None = None) -> 
     return _json(orjson.dumps(error_body(code, message, fields)), status)
 
 
-def _guarded(method: str, fast=None):
+def _guarded(method: str, fast=None, counted_by_view: bool = False):
     """One HTTP method; token authentication (no cookies, so no CSRF); the read
-    permission; only the query parameters the lookup documents; and a 503 when
-    PostgreSQL cannot answer.
+    permission; the account's rate limit (``resolve``: one lookup, unless
+    ``counted_by_view`` counts its own); only the query parameters the lookup documents;
+    and a 503 when PostgreSQL cannot answer.
 
     ``fast(params) -> lookup type`` enables the one-round-trip path: when the token's
     caller and the answer are both in Redis, the view gets the answer as ``cached``.
@@ -82,6 +85,7 @@ def _guarded(method: str, fast=None):
 
         @csrf_exempt
         def wrapper(request, *args, **kwargs):
+            request._cqar_hot_counted = False  # this request's lookups, against its account
             if request.method != method:
                 response = _error(405, "method_not_allowed", f"Use {method}.")
                 response["Allow"] = method
@@ -91,9 +95,13 @@ def _guarded(method: str, fast=None):
                 return _answer(_refuse_unknown, request, unknown=unknown)
             if fast is not None:
                 lookup_type = fast(request.GET)
-                cached = lookup_type and cached_fast_path(request, lookup_type, request.GET)
+                try:
+                    cached = lookup_type and cached_fast_path(request, lookup_type, request.GET)
+                except Throttled as refusal:
+                    return _throttled(refusal)
                 if cached:
                     return _answer(view, request, cached=cached)
+            request._cqar_hot_counted |= counted_by_view
             return _answer(view, request, *args, **kwargs)
 
         wrapper.__name__ = view.__name__
@@ -120,7 +128,13 @@ def _answer(view, request, *args, **kwargs):
             return _error(
                 403, "permission_denied", "The token's account may not read the registry."
             )
+        if not request._cqar_hot_counted:
+            request._cqar_hot_counted = True
+            if refusal := count_hot_lookups(caller.actor):
+                return _throttled(refusal)
         return view(request, *args, **kwargs)
+    except Throttled as refusal:
+        return _throttled(refusal)
     except ValueError as error:
         name, _, reason = str(error).partition(": ")
         return _error(400, "invalid", str(error), {name: [reason or str(error)]})
@@ -132,6 +146,13 @@ def _answer(view, request, *args, **kwargs):
 def _unauthorized(code: str, message: str) -> HttpResponse:
     response = _error(401, code, message)
     response["WWW-Authenticate"] = TOKEN_SCHEMES[0]
+    return response
+
+
+def _throttled(refusal: Throttled) -> HttpResponse:
+    """429 in the error shape, with Retry-After: the seconds until the window ends."""
+    response = _error(429, "throttled", str(refusal.detail))
+    response["Retry-After"] = str(int(refusal.wait))
     return response
 
 
@@ -150,7 +171,9 @@ def _single(lookup_type: str, params, cached: cache.Answer | None = None) -> Htt
 
 def cached_fast_path(request, lookup_type: str, params):
     """The whole request in one Redis round trip: the token's remembered caller and the
-    cached answer in one MGET. None when either is missing (the full path takes over)."""
+    cached answer in one MGET (and, while the hot lookups are rate limited, the lookup
+    counted against the caller's account: Throttled when over). None when either is
+    missing (the full path takes over)."""
     auth_key = auth_key_of(request)
     if auth_key is None:
         return None
@@ -159,12 +182,14 @@ def cached_fast_path(request, lookup_type: str, params):
         key = lookup.key_of(lookup.parse(params))
     except ValueError:
         return None
-    remembered, value = cache.guarded(
-        "read", lambda: cache.read_keys([auth_key, key]), (None, None)
-    )
-    caller = remembered_caller(remembered)
-    answer = cache.decode(value)
-    if caller is None or answer is None or not caller.has_perm(read_permission()):
+    read = read_remembered(auth_key, key)
+    request._cqar_hot_counted = read.counted
+    caller, answer = read.caller, read.answer
+    if caller is None or not caller.has_perm(read_permission()):
+        return None  # the full path says why (401, 403)
+    if read.refusal is not None:
+        raise read.refusal
+    if answer is None:
         return None  # the full path reads (and counts) the answer again
     count_cache_lookups(lookup.family, hits=1)
     request._cqar_actor = caller.actor  # for the request's log line (registry.requestlog)
@@ -309,7 +334,7 @@ def pretrade(request, cached=None):
     return _json(orjson.dumps(answer), 200 if found else 404)
 
 
-@_guarded("POST")
+@_guarded("POST", counted_by_view=True)
 def batch(request):
     """Up to 1,000 mixed lookups in one request, answered in order (null and a reason
     for each unknown or malformed one). Cached answers come from one Redis round trip
@@ -330,6 +355,8 @@ def batch(request):
         raise ValueError('lookups: give {"lookups": [{"type": …, …}, …]}.')
     if len(items) > BATCH_LIMIT:
         raise ValueError(f"lookups: at most {BATCH_LIMIT} per request, not {len(items)}.")
+    if refusal := count_hot_lookups(request._cqar_actor, len(items)):
+        raise refusal  # each lookup counts against the account's rate limit
     results: list[bytes] = [b""] * len(items)
     by_type: dict[str, list] = {}  # lookup type -> [(index, parsed request, min_severity)]
     for index, item in enumerate(items):

@@ -10,7 +10,9 @@ do for a REST request:
   (``Bearer <token>`` or ``Token <token>``), from the database; a hot read (``hot=``)
   reads the caller the hot path remembers together with its cached answer, in one
   Redis round trip, as /api/v1/resolve/ does;
-- checks the method's Django permission (its REST twin's) and REST's rate limits;
+- checks the method's Django permission (its REST twin's) and REST's rate limits (a hot
+  read counts against the account's ``resolve`` limit, as /api/v1/resolve/, in the same
+  round trip as its read);
 - runs the method as the caller (the actor of its writes, ``service:<account>`` via
   ``grpc``), in a replica request context, with the database connection handled as
   Django handles it around a request;
@@ -39,9 +41,9 @@ from registry.api.fastauth import (
     Caller,
     auth_key_of_header,
     authenticate_header,
-    remembered_caller,
+    read_remembered,
 )
-from registry.api.throttling import RegistryScopedThrottle
+from registry.api.throttling import RegistryScopedThrottle, count_hot_lookups
 from registry.api.viewsets import VERSION_MAX
 from registry.exceptions import StaleVersionError
 from registry.grpc.errors import RpcError, error_of, invalid, status_of
@@ -72,6 +74,7 @@ class Call:
         self.repeated: set[str] = set()  # metadata keys sent more than once
         # A hot read's answer, when the caller and the answer were both in Redis.
         self.cached: cache.Answer | None = None
+        self.hot_counted = False  # the hot read was counted against the caller's account
         self._trailers: list[tuple[str, str]] = []
 
     def expected_version(self) -> int | None:
@@ -191,9 +194,10 @@ def _authenticate(metadata: dict[str, str], *, remembered: bool = False) -> Call
 
 
 def _cached_fast_path(method: Rpc, request: Message, call: Call) -> bool:
-    """The caller and a hot read's answer in one Redis round trip (one MGET), as
-    registry.api.resolve.cached_fast_path: True when both were there and the caller may
-    read it; the full path takes over otherwise."""
+    """The caller and a hot read's answer in one Redis round trip (one MGET, the read
+    counted in it), as registry.api.resolve.cached_fast_path: True when both were there
+    and the caller may read it (Throttled when over its rate limit); the full path takes
+    over otherwise."""
     auth_key = auth_key_of_header(call.metadata.get("authorization", ""))
     if auth_key is None:
         return False
@@ -203,12 +207,15 @@ def _cached_fast_path(method: Rpc, request: Message, call: Call) -> bool:
         key = lookup.key_of(lookup.parse(params))
     except (ValueError, RpcError):
         return False
-    remembered, value = cache.guarded(
-        "read", lambda: cache.read_keys([auth_key, key]), (None, None)
-    )
-    caller = remembered_caller(remembered)
-    answer = cache.decode(value)
-    if caller is None or answer is None or not answer[0] or not caller.has_perm(method.permission):
+    read = read_remembered(auth_key, key)
+    call.hot_counted = read.counted
+    caller, answer = read.caller, read.answer
+    if caller is None or not caller.has_perm(method.permission):
+        return False  # the full path says why
+    if read.refusal is not None:
+        call.caller = caller  # the call's log line names whom it refused
+        raise read.refusal
+    if answer is None or not answer[0]:
         return False
     count_cache_lookups(lookup.family, hits=1)
     call.caller, call.cached = caller, answer
@@ -231,7 +238,7 @@ def _answer(method: Rpc, request, call: Call) -> Message:
             "permission_denied",
             "You do not have permission to do this.",
         )
-    _throttle(method, call.caller)
+    _throttle(method, call)
     if isinstance(request, Unreadable):
         raise RpcError(
             grpc.StatusCode.INVALID_ARGUMENT,
@@ -257,10 +264,15 @@ def _answered_from_cache(method: Rpc, request, call: Call) -> bool:
     )
 
 
-def _throttle(method: Rpc, caller: Caller) -> None:
+def _throttle(method: Rpc, call: Call) -> None:
     """REST's rate limits (API_THROTTLE_RATES), on the same counters: a read or a write
-    of the account. The hot reads are not limited, as REST's hot lookups are not."""
-    user_pk = getattr(caller, "user_pk", None)
+    of the account; a hot read, a lookup of its ``resolve`` scope (unless the fast path
+    counted it already)."""
+    if method.hot is not None:
+        if not call.hot_counted and (refusal := count_hot_lookups(call.caller.actor)):
+            raise refusal
+        return
+    user_pk = getattr(call.caller, "user_pk", None)
     if user_pk is None:
         return
     throttle = RegistryScopedThrottle()

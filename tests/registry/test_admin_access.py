@@ -12,6 +12,7 @@ import re
 from io import StringIO
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.admin.widgets import (
     AutocompleteSelect,
@@ -52,8 +53,9 @@ STEWARD_ADDS = {
 AUDITOR_ADDS = {"quality.assetqualityflag"}
 # Read only for everyone: the writes record them.
 NOBODY_ADDS = {"assets.assetfieldsource", "registry.outboxevent", "registry.changeevent"}
-# Accounts: superusers only, no role sees them.
-NO_ROLE_VIEWS = {"auth.user", "auth.group", "knox.authtoken"}
+# Accounts and login records (django-axes): superusers only, no role sees them.
+LOGIN_RECORDS = {"axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
+NO_ROLE_VIEWS = {"auth.user", "auth.group", "knox.authtoken", *LOGIN_RECORDS}
 # What every role reads (Viewer, and so Steward and Auditor).
 ROLE_VIEWS = STEWARD_ADDS | AUDITOR_ADDS | NOBODY_ADDS
 # Mappings and flags are history: never deleted, not even by the role that adds them.
@@ -77,6 +79,7 @@ SEARCH_TERMS = {
     "auth.user": "admin",
     "auth.group": "Steward",
     "knox.authtoken": "market-data",
+    **dict.fromkeys(LOGIN_RECORDS, "intruder"),
     "registry.outboxevent": "binance",  # the entity id of the venue's events
     "registry.changeevent": "binance",
     "chains.chain": "ethereum",
@@ -115,6 +118,7 @@ def demo_once(django_db_setup, django_db_blocker):
             # No password: hashing one costs more than a page.
             User.objects.create_superuser(username="admin", email="", password=None)
             AuthToken.objects.create(user=make_user("market-data", (VIEWER,), is_staff=False))
+            make_login_records("intruder")
         yield
         transaction.set_rollback(True)
 
@@ -125,6 +129,19 @@ def make_user(username: str, groups: tuple[str, ...], is_staff: bool = True) -> 
     assert sorted(group.name for group in found) == sorted(groups), "a role group is missing"
     user.groups.set(found)
     return user
+
+
+def make_login_records(username: str) -> None:
+    """One row of each of django-axes' records, as failed and successful logins leave."""
+    seen = {
+        "username": username,
+        "ip_address": "192.0.2.7",
+        "user_agent": "curl/8",
+        "path_info": "/admin/login/",
+    }
+    AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=5)
+    AccessFailureLog.objects.create(**seen, locked_out=True)
+    AccessLog.objects.create(**seen)
 
 
 def logged_in(username: str) -> Client:

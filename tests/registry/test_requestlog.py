@@ -2,9 +2,7 @@
 of production (config/structured_logging.py), and the id in the outbox events a request's
 writes record."""
 
-import io
 import json
-import logging
 
 import pytest
 from django.test import Client
@@ -28,28 +26,6 @@ HOSTILE_REQUEST_IDS = [
     "\u0415TH-id",  # not ASCII (a Cyrillic IE)
     "a,b",  # two X-Request-ID headers, joined
 ]
-
-
-@pytest.fixture
-def json_lines(capsys):
-    """Every line logged while the test runs, as production renders it (structlog's on
-    stderr, the logging module's through the production formatter), parsed back; a line
-    that is not one JSON object fails the test."""
-    records = io.StringIO()
-    handler = logging.StreamHandler(records)
-    handler.setFormatter(structured_logging.formatter("json"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    seen: list[str] = []
-
-    def lines(event: str | None = None) -> list[dict]:
-        seen.extend(capsys.readouterr().err.splitlines())
-        parsed = [json.loads(line) for line in [*seen, *records.getvalue().splitlines()]]
-        assert all(isinstance(line, dict) for line in parsed)
-        return [line for line in parsed if event is None or line.get("event") == event]
-
-    yield lines
-    root.removeHandler(handler)
 
 
 def test_a_request_logs_one_json_line_with_who_what_and_how_long(viewer, json_lines):

@@ -50,9 +50,11 @@ def postgres_restarted(quick: bool) -> ScenarioResult:
             steady = QUICK_STEADY_SECONDS if quick else STEADY_SECONDS
             time.sleep(steady)
             down_at = time.monotonic()
-            stack.cluster.stop("immediate")  # a crash: no checkpoint, recovery at start
+            with load.quiet_grpc():  # pg_ctl runs as postgres: forked, not vforked
+                stack.cluster.stop("immediate")  # a crash: no checkpoint, recovery at start
             time.sleep(outage)
-            stack.cluster.start()
+            with load.quiet_grpc():
+                stack.cluster.start()
             back_at = time.monotonic()
             recovered_at = wait_for(
                 lambda: load.first_good_after(back_at, kinds=("list", "detail")),

@@ -655,6 +655,7 @@ class Load:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._round = itertools.count(1)
+        self._grpc_calls = threading.Lock()  # held by each gRPC call: see quiet_grpc()
         self.probes = self._probes()
 
     def __enter__(self) -> "Load":
@@ -763,19 +764,28 @@ class Load:
             if self.read_pause:
                 time.sleep(self.read_pause)
 
+    @contextlib.contextmanager
+    def quiet_grpc(self):
+        """No gRPC call in flight inside the block. A process forked (not vforked) while
+        another thread is inside gRPC can crash in gRPC's fork handlers before it execs:
+        pg_ctl, run as the postgres user (tests/postgres_servers.py), died of SIGSEGV."""
+        with self._grpc_calls:
+            yield
+
     def grpc_call(self, kind: str, method: str, request) -> Answer:
         """A call to the stack's gRPC server, recorded as ``grpc:<code>``."""
         import grpc
 
-        sent = time.monotonic()
         metadata = (("authorization", f"Token {self.stack.steward}"),)
-        try:
-            reply = getattr(self.stack.grpc.stub, method)(
-                request, metadata=metadata, timeout=HTTP_TIMEOUT
-            )
-            status, body = "grpc:OK", reply
-        except grpc.RpcError as error:
-            status, body = f"grpc:{error.code().name}", error.details()
+        with self._grpc_calls:
+            sent = time.monotonic()
+            try:
+                reply = getattr(self.stack.grpc.stub, method)(
+                    request, metadata=metadata, timeout=HTTP_TIMEOUT
+                )
+                status, body = "grpc:OK", reply
+            except grpc.RpcError as error:
+                status, body = f"grpc:{error.code().name}", error.details()
         result = Answer(sent, time.monotonic(), "grpc", kind, status, body)
         self.answers.append(result)
         return result
@@ -847,12 +857,20 @@ class Load:
                 if wrong:
                     self.wrong.append(message)
 
-    def _create(self, number: int) -> None:
-        """A new asset: a cached miss for its symbol, then the create, then every
-        instance must find it."""
+    def create_now(self) -> threading.Thread:
+        """One create sent at once, beside the writer's rounds (a fault's window may be
+        shorter than a round); the thread that sends it and checks every instance."""
+        thread = threading.Thread(target=self._create, args=(0,), kwargs={"warm": False})
+        thread.start()
+        self._threads.append(thread)
+        return thread
+
+    def _create(self, number: int, warm: bool = True) -> None:
+        """A new asset: a cached miss for its symbol (``warm``), then the create, then
+        every instance must find it."""
         symbol = f"RLNEW{number}{secrets.token_hex(2).upper()}"
         lookup = "/api/v1/resolve/symbol/?" + urlencode({"symbol": symbol})
-        for web in self.webs:
+        for web in self.webs if warm else ():
             self.ask(web, "symbol", "GET", lookup)  # caches the miss
         answer = self.ask(
             self.webs[number % len(self.webs)],
