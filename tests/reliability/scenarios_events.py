@@ -1,5 +1,5 @@
 """Event delivery under faults: the bus unreachable, the publishing worker killed, the
-broker restarted (docs/RELIABILITY.md, "Events").
+broker restarted (docs/RELIABILITY.md).
 
 Each scenario runs the stack (tests/reliability/stack.py: a database copied from the
 template, production gunicorns, a Celery worker with beat, its own Redis) on a NATS
