@@ -3,7 +3,8 @@
 Sync workers, about two per core: on the 2-core reference machine they gave the same
 throughput as threaded workers with a 2-4x better p99
 (docs/DESIGN.md#measured-against-a-floor). Each takes a request only once it has
-arrived whole, so slow clients hold no worker (docs/RUNBOOK.md, "Slow clients").
+arrived whole, so slow clients hold no worker
+(docs/RUNBOOK.md, "Slow clients and the proxy in front").
 """
 
 import multiprocessing

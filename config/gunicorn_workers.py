@@ -4,12 +4,14 @@ answering what gunicorn refuses itself in the API's error shape.
 **Slow clients.** gunicorn's sync worker reads a request on a blocking socket: a
 client that connects and sends nothing, drips its headers, or announces a body it
 never sends holds the worker until gunicorn's timeout kills it, so four such
-connections stop a four-worker server (docs/RUNBOOK.md, "Slow clients"). This worker
-reads like a buffering proxy: one poller per process accepts connections and collects
-each request's bytes without blocking; only a request that has fully arrived (its
-headers, and the body its Content-Length or chunked framing announces) is handed to
-the application, one at a time, as in the sync worker. A slow client costs a file
-descriptor and its buffered bytes, never the worker; a request not complete within
+connections stop a four-worker server
+(docs/RUNBOOK.md, "Slow clients and the proxy in front").
+
+This worker reads like a buffering proxy: one poller per process accepts connections
+and collects each request's bytes without blocking; only a request that has fully
+arrived (its headers, and the body its Content-Length or chunked framing announces) is
+handed to the application, one at a time, as in the sync worker. A slow client costs a
+file descriptor and its buffered bytes, never the worker; a request not complete within
 ``GUNICORN_READ_TIMEOUT`` seconds of connecting is answered 408 (or, if it sent
 nothing, closed). After the answer, the poller lingers on the connection (up to
 ``LINGER_SECONDS``) until the client closes, so a client that never does costs no

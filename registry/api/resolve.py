@@ -411,7 +411,8 @@ def batch(request):
     return response
 
 
-# A batch item not looked up within RESOLVE_BATCH_SECONDS (docs/API.md, "Batches").
+# A batch item not looked up within RESOLVE_BATCH_SECONDS
+# (docs/API.md, "Hot lookups: /api/v1/resolve/").
 NOT_LOADED = (
     b'{"found":false,"result":null,"retry":true,"reason":"Not looked up within the '
     b"batch's time budget; ask again: what was looked up is now cached.\"}"
