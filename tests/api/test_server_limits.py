@@ -205,9 +205,14 @@ def raw_exchange(port: int, data: bytes) -> tuple[int, dict, bytes]:
     """Send ``data`` as it is; (status, headers, body) of the answer."""
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(data)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
+        return read_answer(sock)
+
+
+def read_answer(sock: socket.socket) -> tuple[int, dict, bytes]:
+    """(status, headers, body) of what the server sends until it closes."""
+    answer = b""
+    while chunk := sock.recv(65536):
+        answer += chunk
     head, _, body = answer.partition(b"\r\n\r\n")
     status_line, *lines = head.decode("latin-1").split("\r\n")
     headers = dict(line.split(": ", 1) for line in lines)
