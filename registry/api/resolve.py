@@ -420,7 +420,7 @@ NOT_LOADED = (
 
 
 def _not_found(reason: str) -> bytes:
-    return b'{"found":false,"result":null,"reason":' + orjson.dumps(reason) + b"}"
+    return b'{"found":false,"result":null,"retry":false,"reason":' + orjson.dumps(reason) + b"}"
 
 
 def _batch_item(item) -> tuple[str, dict, int | None]:

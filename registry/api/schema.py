@@ -253,13 +253,12 @@ def batch_components(generator) -> dict:
             "reason": {"type": "string", "description": "Why there is no answer."},
             "retry": {
                 "type": "boolean",
-                "enum": [True],
-                "description": "Present when the lookup was not made: the batch spent its "
-                "time budget (RESOLVE_BATCH_SECONDS) first. Ask again; what was looked up "
-                "is cached by now.",
+                "description": "true: the lookup was not made, the batch spent its time "
+                "budget (RESOLVE_BATCH_SECONDS) first; ask again (what was looked up is "
+                "cached by now). false: asking again gives the same answer.",
             },
         },
-        "required": ["found", "result", "reason"],
+        "required": ["found", "result", "retry", "reason"],
     }
     components["BatchAnswer"] = {
         "type": "object",

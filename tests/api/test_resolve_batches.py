@@ -102,7 +102,8 @@ def test_past_its_time_budget_a_batch_answers_retry_for_what_it_did_not_look_up(
             "looked up is now cached.",
         }
     ] * len(others)
-    assert results[-1]["reason"].startswith("asset: ")  # malformed: no retry will help
+    assert results[-1]["reason"].startswith("asset: ")
+    assert results[-1]["retry"] is False  # malformed: asking again will not help
     assert response["Retry-After"] == "1"
 
     settings.RESOLVE_BATCH_SECONDS = 5

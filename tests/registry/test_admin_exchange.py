@@ -184,7 +184,7 @@ class TestExport:
         assets = list(Asset.objects.all())
         response = export_selected(admin_client, Asset, [asset.pk for asset in assets], fmt)
         assert response.streaming
-        assert b"".join(response.streaming_content) == export_text("assets", "json").encode()
+        assert b"".join(response.streaming_content) == export_text("assets", fmt).encode()
 
     def test_a_deleted_asset_is_left_out_and_the_user_told(self, demo, admin_client):
         """The admin lists deleted assets; the export, like the API, does not."""
