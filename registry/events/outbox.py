@@ -40,6 +40,7 @@ from django.utils import timezone
 from registry.actors import current_actor, current_request_id, current_source
 from registry.events import encoding
 from registry.events.types import EventType, event_type, subject_filters
+from registry.metrics import OUTBOX_RENUMBERED
 from registry.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -180,10 +181,17 @@ def _enqueue_publish() -> None:
         )
 
 
-def sequence_pending() -> int:
-    """Number the committed rows that have no sequence yet, in id order."""
+def sequence_pending(*, bus_checked: bool = False) -> int:
+    """Number the committed rows that have no sequence yet, in id order.
+
+    Not in a database restored from a backup whose outbox the publisher has not yet
+    compared with the stream (``_check_against_the_stream``): numbers handed out there
+    could be ones consumers already saw for the lost writes' events. ``bus_checked``:
+    the caller has just compared them, or there is no bus."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEQUENCER_LOCK])
+        if not _sequencing_allowed(cursor, bus_checked=bus_checked):
+            return 0
         table = OutboxEvent._meta.db_table
         cursor.execute(
             f"""
@@ -197,6 +205,162 @@ def sequence_pending() -> int:
             [_SEQUENCE_BATCH],
         )
         return cursor.rowcount
+
+
+# Restores. A restored database numbers its next events from the backup's sequence,
+# while the stream (and consumers) may hold events of writes made after the backup under
+# those numbers. The sequence's comment records the database (its oid and the outbox
+# table's) the sequence was last compared with the stream in; pg_dump copies the comment,
+# not the oids, so a restored database sees a comment not its own, and the sequencer
+# (the feed's too) numbers nothing until the publisher has compared outbox and stream.
+# The publisher also compares them before every run that publishes, so a restore that
+# keeps the oids (a physical backup, point-in-time recovery) is caught before any
+# colliding number reaches the stream.
+_CHECKED_IN = "cqar outbox compared with the stream in database "
+
+
+def _identities(cursor) -> tuple[str | None, str]:
+    """The database the outbox was last compared with the stream in, and this one."""
+    cursor.execute(
+        "SELECT obj_description(%s::regclass, 'pg_class'), d.oid, %s::regclass::oid "
+        "FROM pg_database d WHERE d.datname = current_database()",
+        [OUTBOX_SEQUENCE, OutboxEvent._meta.db_table],
+    )
+    comment, database, table = cursor.fetchone()
+    recorded = comment[len(_CHECKED_IN) :] if comment and comment.startswith(_CHECKED_IN) else None
+    return recorded, f"{database}.{table}"
+
+
+def _record_identity(cursor, identity: str) -> None:
+    # COMMENT takes no parameters; the identity is two oids.
+    assert all(part.isdigit() for part in identity.split(".")), identity
+    cursor.execute(f"COMMENT ON SEQUENCE {OUTBOX_SEQUENCE} IS '{_CHECKED_IN}{identity}'")
+
+
+def _sequencing_allowed(cursor, *, bus_checked: bool) -> bool:
+    recorded, identity = _identities(cursor)
+    if recorded == identity:
+        return True
+    if recorded is None or bus_checked:  # a new database, or one just compared
+        _record_identity(cursor, identity)
+        return True
+    return False
+
+
+def _identity_confirmed() -> bool:
+    with connection.cursor() as cursor:
+        recorded, identity = _identities(cursor)
+    return recorded in (None, identity)
+
+
+def _sequence_last_value(cursor) -> int:
+    """The last number the sequence handed out (0 if none)."""
+    cursor.execute(f"SELECT last_value, is_called FROM {OUTBOX_SEQUENCE}")
+    last_value, is_called = cursor.fetchone()
+    return last_value if is_called else last_value - 1
+
+
+def _check_against_the_stream(publisher) -> int:
+    """Did the database go back in time (restored from a backup)? If so, continue the
+    outbox's numbers above the stream's: returns how many events were renumbered.
+
+    The stream's newest event (its Cqc-Sequence H, its event id) is compared with the
+    outbox. An outbox that does not have that event, and either numbered H for another
+    event or never reached H, is behind the stream: the lost writes' events hold numbers
+    up to H, which consumers (of the stream and of the old feed) have read past. Then,
+    in one transaction under the sequencer's lock: unpublished events the stream already
+    holds under their own number and id (published by the old workers after the backup)
+    are marked published, not sent again; every other unpublished event is renumbered,
+    in its order, above H and above anything the sequence handed out; new events follow.
+    The run that does it logs a warning and counts it in
+    cqar_outbox_renumbered_events_total.
+
+    One stream read of the newest message per run (and, after a restore, one per
+    message back to the oldest unpublished event's number).
+    """
+    floor = (
+        OutboxEvent.objects.exclude(status=OutboxEvent.Status.PUBLISHED)
+        .filter(sequence__isnull=False)
+        .order_by("sequence")
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    tail = publisher.tail(floor)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEQUENCER_LOCK])
+        recorded, identity = _identities(cursor)
+        if not tail:  # an empty stream: nothing to be behind
+            if recorded != identity:
+                _record_identity(cursor, identity)
+            return 0
+        newest = tail[0]
+        last_value = _sequence_last_value(cursor)
+        known = OutboxEvent.objects.filter(event_id=_uuid_or_none(newest.event_id)).exists()
+        numbered_otherwise = OutboxEvent.objects.filter(sequence=newest.sequence).exists()
+        if known or not (numbered_otherwise or last_value < newest.sequence):
+            if recorded != identity:
+                _record_identity(cursor, identity)
+            return 0
+        on_stream = {event.sequence: event for event in tail}
+        delivered, renumbered = [], []
+        unpublished = (
+            OutboxEvent.objects.exclude(status=OutboxEvent.Status.PUBLISHED)
+            .filter(sequence__isnull=False)
+            .order_by("sequence")
+            .only("id", "event_id", "sequence")
+        )
+        for row in unpublished:
+            held = on_stream.get(row.sequence)
+            if held is not None and held.event_id == str(row.event_id):
+                row.stream_sequence = held.stream_sequence
+                delivered.append(row)
+            else:
+                renumbered.append(row)
+        if delivered:
+            _mark(delivered, [], None, attempted=False)
+        table = OutboxEvent._meta.db_table
+        cursor.execute(
+            "SELECT setval(%s, %s, true)", [OUTBOX_SEQUENCE, max(newest.sequence, last_value)]
+        )
+        if renumbered:
+            cursor.execute(
+                f"""
+                UPDATE {table} AS o SET sequence = numbered.seq
+                FROM (
+                    SELECT id, nextval('{OUTBOX_SEQUENCE}') AS seq
+                    FROM (
+                        SELECT id FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(id, position)
+                        ORDER BY position
+                    ) ids
+                ) numbered
+                WHERE o.id = numbered.id
+                """,
+                [[row.pk for row in renumbered]],
+            )
+        _record_identity(cursor, identity)
+    OUTBOX_RENUMBERED.inc(len(renumbered))
+    logger.warning(
+        "The outbox is behind stream %s (restored from a backup?): the stream's newest event "
+        "%s is number %d, which the outbox %s. Marked %d events the stream already had as "
+        "published; renumbered %d unpublished events from %d on.",
+        publisher.stream,
+        newest.event_id,
+        newest.sequence,
+        "numbered another event"
+        if numbered_otherwise
+        else f"never reached (it was at {last_value})",
+        len(delivered),
+        len(renumbered),
+        max(newest.sequence, last_value) + 1,
+    )
+    return len(renumbered)
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 PUBLISHER_NEEDS_A_SESSION = (
@@ -248,7 +412,8 @@ def publish_pending() -> PublishReport:
     global _warned_unconfigured
     report = PublishReport()
     while True:
-        while sequence_pending() == _SEQUENCE_BATCH:
+        # Without a bus there is no stream to compare a restored outbox with.
+        while sequence_pending(bus_checked=not settings.NATS_URL) == _SEQUENCE_BATCH:
             pass
         if not settings.NATS_URL:
             report.skipped_unconfigured = True
@@ -283,6 +448,7 @@ def _line():
 def _publish_line(report: PublishReport) -> None:
     from registry.events.jetstream import PublishRefused, publisher
 
+    compared = False
     while True:
         batch = list(
             _line()
@@ -290,6 +456,18 @@ def _publish_line(report: PublishReport) -> None:
             .annotate(due=ExpressionWrapper(Q(next_attempt_at__lte=Now()), BooleanField()))
             .only(*_PUBLISH_FIELDS, "body")[: settings.EVENTS_PUBLISH_BATCH]
         )
+        head_due = bool(batch) and batch[0].due
+        if not compared and (head_due or not _identity_confirmed()):
+            # Before anything is sent: is the outbox behind the stream (a restore)?
+            try:
+                _check_against_the_stream(publisher())
+            except Exception as error:
+                report.blocked_by = f"comparing the outbox with the stream: {error!r}"
+                if head_due:  # the head backs off as if its publish had failed
+                    _mark([], [], (batch[0], error))
+                return
+            compared = True
+            continue  # the line may have been renumbered
         if not batch:
             return
         due, entities = [], set()
@@ -327,7 +505,8 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), settings.EVENTS_RETRY_MAX_SECONDS))
 
 
-def _mark(published, rejected, failed) -> None:
+def _mark(published, rejected, failed, *, attempted: bool = True) -> None:
+    """``attempted``: False for events found on the stream without a publish (restore)."""
     now = timezone.now()
     with transaction.atomic():
         if published:
@@ -335,7 +514,7 @@ def _mark(published, rejected, failed) -> None:
                 cursor.execute(
                     f"""
                     UPDATE {OutboxEvent._meta.db_table} AS o
-                    SET status = %s, published_at = %s, attempts = o.attempts + 1,
+                    SET status = %s, published_at = %s, attempts = o.attempts + %s,
                         last_error = '', stream_sequence = acked.stream_sequence
                     FROM unnest(%s::bigint[], %s::bigint[]) AS acked(id, stream_sequence)
                     WHERE o.id = acked.id
@@ -343,6 +522,7 @@ def _mark(published, rejected, failed) -> None:
                     [
                         OutboxEvent.Status.PUBLISHED,
                         now,
+                        int(attempted),
                         [row.pk for row in published],
                         [row.stream_sequence for row in published],
                     ],
