@@ -20,6 +20,11 @@ retried. An event the bus refuses outright (larger than its max payload) is mark
 REJECTED and stops blocking the line; ``manage.py outbox requeue`` sends it again.
 A worker killed between JetStream's ack and marking the row published sends it again
 on the next run; JetStream drops it by its Nats-Msg-Id.
+
+Restores. A database restored from a backup would number its next events from the
+backup's sequence, below numbers the stream already holds; the publisher compares the
+outbox with the stream before each run and renumbers above it (``_check_against_the_
+stream``), and a restored database numbers nothing until it has (docs/EVENTS.md).
 """
 
 import logging
@@ -276,7 +281,10 @@ def _check_against_the_stream(publisher) -> int:
     cqar_outbox_renumbered_events_total.
 
     One stream read of the newest message per run (and, after a restore, one per
-    message back to the oldest unpublished event's number).
+    message back to the oldest unpublished event's number). The database's identity
+    (the sequence's comment) only tells the sequencer to wait for this: it says that
+    the database changed, not how far the outbox is behind, and a physical restore
+    keeps it; the stream holds the numbers consumers saw.
     """
     floor = (
         OutboxEvent.objects.exclude(status=OutboxEvent.Status.PUBLISHED)
