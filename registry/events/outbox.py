@@ -272,64 +272,49 @@ def _check_against_the_stream(publisher) -> int:
     The stream's newest event (its Cqc-Sequence H, its event id) is compared with the
     outbox. An outbox that does not have that event, and either numbered H for another
     event or never reached H, is behind the stream: the lost writes' events hold numbers
-    up to H, which consumers (of the stream and of the old feed) have read past. Then,
-    in one transaction under the sequencer's lock: unpublished events the stream already
-    holds under their own number and id (published by the old workers after the backup)
-    are marked published, not sent again; every other unpublished event is renumbered,
-    in its order, above H and above anything the sequence handed out; new events follow.
-    The run that does it logs a warning and counts it in
+    up to H, which consumers (of the stream and of the old feed) have read past. Then the
+    stream is read back to the restored sequence's value (and the oldest unpublished
+    event's number), and in one transaction under the sequencer's lock: unpublished
+    events the stream already holds (the old workers published them after the backup)
+    take the number they went out with and are marked published, not sent again; every
+    other numbered unpublished event is renumbered, in its order, above H and above
+    anything the sequence handed out; the sequence moves there, and new events follow.
+    It logs a warning and counts the renumbered events in
     cqar_outbox_renumbered_events_total.
 
     One stream read of the newest message per run (and, after a restore, one per
-    message back to the oldest unpublished event's number). The database's identity
-    (the sequence's comment) only tells the sequencer to wait for this: it says that
-    the database changed, not how far the outbox is behind, and a physical restore
-    keeps it; the stream holds the numbers consumers saw.
+    message since the backup). The database's identity (the sequence's comment) only
+    tells the sequencer to wait for this: it says that the database changed, not how
+    far the outbox is behind, and a physical restore keeps it; the stream holds the
+    numbers consumers saw.
     """
-    floor = (
-        OutboxEvent.objects.exclude(status=OutboxEvent.Status.PUBLISHED)
-        .filter(sequence__isnull=False)
-        .order_by("sequence")
-        .values_list("sequence", flat=True)
-        .first()
-    )
-    tail = publisher.tail(floor)
+    (newest,) = publisher.tail(None)[:1] or (None,)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEQUENCER_LOCK])
         recorded, identity = _identities(cursor)
-        if not tail:  # an empty stream: nothing to be behind
-            if recorded != identity:
-                _record_identity(cursor, identity)
-            return 0
-        newest = tail[0]
         last_value = _sequence_last_value(cursor)
-        known = OutboxEvent.objects.filter(event_id=_uuid_or_none(newest.event_id)).exists()
-        numbered_otherwise = OutboxEvent.objects.filter(sequence=newest.sequence).exists()
-        if known or not (numbered_otherwise or last_value < newest.sequence):
+        behind = newest is not None and _behind(newest, last_value)
+        if not behind:
             if recorded != identity:
                 _record_identity(cursor, identity)
             return 0
-        on_stream = {event.sequence: event for event in tail}
+        floor = _unpublished().filter(sequence__isnull=False).order_by("sequence")
+        floor = floor.values_list("sequence", flat=True).first()
+    since_backup = publisher.tail(min(last_value, floor if floor is not None else last_value))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEQUENCER_LOCK])
+        newest = since_backup[0]
+        last_value = _sequence_last_value(cursor)
+        on_stream = {event.event_id: event for event in since_backup}
         delivered, renumbered = [], []
-        unpublished = (
-            OutboxEvent.objects.exclude(status=OutboxEvent.Status.PUBLISHED)
-            .filter(sequence__isnull=False)
-            .order_by("sequence")
-            .only("id", "event_id", "sequence")
-        )
-        for row in unpublished:
-            held = on_stream.get(row.sequence)
-            if held is not None and held.event_id == str(row.event_id):
-                row.stream_sequence = held.stream_sequence
-                delivered.append(row)
-            else:
+        for row in _unpublished().order_by("sequence", "id").only("id", "event_id", "sequence"):
+            if str(row.event_id) in on_stream:
+                delivered.append((row, on_stream[str(row.event_id)]))
+            elif row.sequence is not None:
                 renumbered.append(row)
-        if delivered:
-            _mark(delivered, [], None, attempted=False)
         table = OutboxEvent._meta.db_table
-        cursor.execute(
-            "SELECT setval(%s, %s, true)", [OUTBOX_SEQUENCE, max(newest.sequence, last_value)]
-        )
+        next_number = max(newest.sequence, last_value) + 1
+        cursor.execute("SELECT setval(%s, %s, true)", [OUTBOX_SEQUENCE, next_number - 1])
         if renumbered:
             cursor.execute(
                 f"""
@@ -345,23 +330,57 @@ def _check_against_the_stream(publisher) -> int:
                 """,
                 [[row.pk for row in renumbered]],
             )
+        if delivered:
+            ids = [row.pk for row, _ in delivered]
+            # Freed first: two of them may swap numbers, and sequence is unique.
+            OutboxEvent.objects.filter(pk__in=ids).update(sequence=None)
+            cursor.execute(
+                f"""
+                UPDATE {table} AS o
+                SET sequence = held.sequence, stream_sequence = held.stream_sequence,
+                    status = %s, published_at = now(), last_error = ''
+                FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])
+                    AS held(id, sequence, stream_sequence)
+                WHERE o.id = held.id
+                """,
+                [
+                    OutboxEvent.Status.PUBLISHED,
+                    ids,
+                    [event.sequence for _, event in delivered],
+                    [event.stream_sequence for _, event in delivered],
+                ],
+            )
         _record_identity(cursor, identity)
     OUTBOX_RENUMBERED.inc(len(renumbered))
     logger.warning(
-        "The outbox is behind stream %s (restored from a backup?): the stream's newest event "
-        "%s is number %d, which the outbox %s. Marked %d events the stream already had as "
-        "published; renumbered %d unpublished events from %d on.",
+        "The outbox is behind stream %s (restored from a backup?): its newest event %s is "
+        "number %d, and the outbox was at %d. %d events the stream already had are marked "
+        "published under their numbers; %d unpublished events renumbered from %d on.",
         publisher.stream,
         newest.event_id,
         newest.sequence,
-        "numbered another event"
-        if numbered_otherwise
-        else f"never reached (it was at {last_value})",
+        last_value,
         len(delivered),
         len(renumbered),
-        max(newest.sequence, last_value) + 1,
+        next_number,
     )
     return len(renumbered)
+
+
+def _behind(newest, last_value: int) -> bool:
+    """Is the outbox behind the stream whose newest event is ``newest``? It is when it
+    does not have that event and numbered that number for another, or never reached it
+    (an event pruned from the outbox was numbered: the sequence is past it)."""
+    if OutboxEvent.objects.filter(event_id=_uuid_or_none(newest.event_id)).exists():
+        return False
+    return (
+        last_value < newest.sequence
+        or OutboxEvent.objects.filter(sequence=newest.sequence).exists()
+    )
+
+
+def _unpublished():
+    return OutboxEvent.objects.exclude(status=OutboxEvent.Status.PUBLISHED)
 
 
 def _uuid_or_none(value: str) -> uuid.UUID | None:
@@ -513,8 +532,7 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), settings.EVENTS_RETRY_MAX_SECONDS))
 
 
-def _mark(published, rejected, failed, *, attempted: bool = True) -> None:
-    """``attempted``: False for events found on the stream without a publish (restore)."""
+def _mark(published, rejected, failed) -> None:
     now = timezone.now()
     with transaction.atomic():
         if published:
@@ -522,7 +540,7 @@ def _mark(published, rejected, failed, *, attempted: bool = True) -> None:
                 cursor.execute(
                     f"""
                     UPDATE {OutboxEvent._meta.db_table} AS o
-                    SET status = %s, published_at = %s, attempts = o.attempts + %s,
+                    SET status = %s, published_at = %s, attempts = o.attempts + 1,
                         last_error = '', stream_sequence = acked.stream_sequence
                     FROM unnest(%s::bigint[], %s::bigint[]) AS acked(id, stream_sequence)
                     WHERE o.id = acked.id
@@ -530,7 +548,6 @@ def _mark(published, rejected, failed, *, attempted: bool = True) -> None:
                     [
                         OutboxEvent.Status.PUBLISHED,
                         now,
-                        int(attempted),
                         [row.pk for row in published],
                         [row.stream_sequence for row in published],
                     ],

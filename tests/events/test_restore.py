@@ -36,13 +36,15 @@ def sequence_value() -> int:
         return cursor.fetchone()[0]
 
 
-def restore(backup_id: int, backup_sequence: int, unpublished: list[int], *, new_database: bool):
+def restore(backup_id: int, backup_sequence: int, unpublished: dict, *, new_database: bool):
     """What restoring a backup taken when ``backup_id`` was the last row does to the
-    outbox: later rows gone, ``unpublished`` rows unpublished again, the sequence back."""
+    outbox: later rows gone, ``unpublished`` rows (id: sequence) as they were at it,
+    the sequence back."""
     OutboxEvent.objects.filter(id__gt=backup_id).delete()
-    OutboxEvent.objects.filter(id__in=unpublished).update(
-        status=Status.PENDING, published_at=None, stream_sequence=None, attempts=0
-    )
+    for pk, sequence in unpublished.items():
+        OutboxEvent.objects.filter(pk=pk).update(
+            status=Status.PENDING, published_at=None, stream_sequence=None, sequence=sequence
+        )
     with connection.cursor() as cursor:
         cursor.execute("SELECT setval(%s, %s, true)", [OUTBOX_SEQUENCE, backup_sequence])
         if new_database:  # the comment pg_dump copied names the dumped database
@@ -71,16 +73,18 @@ def test_a_restored_outbox_continues_above_the_stream_without_resending_or_skipp
     assert publish_pending().published == 2
     new_asset("UNPUB")  # numbered, not yet published, at the backup
     sequence_pending()
+    new_asset("UNNUM")  # not even numbered at the backup
     backup_id, backup_sequence = last_id(), sequence_value()
-    unpublished_at_backup = OutboxEvent.objects.get(id=backup_id)
-    # After the backup: the old workers publish the unpublished event and two lost writes.
+    numbered_at_backup, unnumbered_at_backup = OutboxEvent.objects.order_by("-id")[:2][::-1]
+    # After the backup: the old workers publish the unpublished events and two lost writes.
     new_asset("LOST1")
     new_asset("LOST2")
-    assert publish_pending().published == 3
+    assert publish_pending().published == 4
     high_water = OutboxEvent.objects.aggregate(last=Max("sequence"))["last"]
-    assert high_water == backup_sequence + 2
+    assert high_water == backup_sequence + 3
 
-    restore(backup_id, backup_sequence, [unpublished_at_backup.pk], new_database=new_database)
+    at_backup = {numbered_at_backup.pk: backup_sequence, unnumbered_at_backup.pk: None}
+    restore(backup_id, backup_sequence, at_backup, new_database=new_database)
     after_restore = last_id()
     new_asset("NEW1")
     new_asset("NEW2")
@@ -88,16 +92,24 @@ def test_a_restored_outbox_continues_above_the_stream_without_resending_or_skipp
     if new_database:
         assert fed == [], "a restored database numbers nothing before comparing with the stream"
     else:  # the oids are the same: nothing tells the feed (the publisher still catches it)
-        assert [event["sequence"] for event in fed] == [backup_sequence + 1, backup_sequence + 2]
+        assert [event["sequence"] for event in fed] == [
+            backup_sequence + 1,
+            backup_sequence + 2,
+            backup_sequence + 3,
+        ], "numbers the stream holds for the lost writes' events"
     renumbered_before = OUTBOX_RENUMBERED._value.get()
 
     report = publish_pending()
 
     assert report.blocked_by == ""
     assert report.published == 2, "only the new events are sent"
-    unpublished_at_backup.refresh_from_db()
-    assert unpublished_at_backup.status == Status.PUBLISHED
-    assert unpublished_at_backup.sequence == backup_sequence, "the number it went out with"
+    for row, number in (
+        (numbered_at_backup, backup_sequence),
+        (unnumbered_at_backup, backup_sequence + 1),
+    ):
+        row.refresh_from_db()
+        assert row.status == Status.PUBLISHED
+        assert row.sequence == number, "the number it went out with"
     new_rows = list(OutboxEvent.objects.filter(id__gt=after_restore).order_by("id"))
     assert [row.sequence for row in new_rows] == [high_water + 1, high_water + 2]
     assert {row.status for row in new_rows} == {Status.PUBLISHED}
@@ -105,7 +117,7 @@ def test_a_restored_outbox_continues_above_the_stream_without_resending_or_skipp
     numbers = [number for number, _ in on_stream]
     assert numbers == sorted(set(numbers)), "each number once, in order"
     event_ids = [event_id for _, event_id in on_stream]
-    assert len(event_ids) == len(set(event_ids)) == 7, "every event once"
+    assert len(event_ids) == len(set(event_ids)) == 8, "every event once"
     assert on_stream[-2:] == [(row.sequence, str(row.event_id)) for row in new_rows]
     assert OUTBOX_RENUMBERED._value.get() - renumbered_before == (0 if new_database else 2)
     fed = steward.get("/api/v1/events/", {"after": high_water}).json()["results"]
