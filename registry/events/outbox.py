@@ -37,7 +37,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import BooleanField, DateTimeField, ExpressionWrapper, Q
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -239,7 +239,15 @@ def _identities(cursor) -> tuple[str | None, str]:
 def _record_identity(cursor, identity: str) -> None:
     # COMMENT takes no parameters; the identity is two oids.
     assert all(part.isdigit() for part in identity.split(".")), identity
-    cursor.execute(f"COMMENT ON SEQUENCE {OUTBOX_SEQUENCE} IS '{_CHECKED_IN}{identity}'")
+    try:
+        with transaction.atomic():  # a savepoint: a refusal leaves the caller's work alone
+            cursor.execute(f"COMMENT ON SEQUENCE {OUTBOX_SEQUENCE} IS '{_CHECKED_IN}{identity}'")
+    except DatabaseError as error:  # a role that does not own the sequence
+        logger.warning(
+            "Could not record the database the outbox was compared with the stream in (%s): "
+            "after a restore the feed may number events before the publisher renumbers them.",
+            error,
+        )
 
 
 def _sequencing_allowed(cursor, *, bus_checked: bool) -> bool:
