@@ -20,7 +20,7 @@ from django.utils import timezone
 from assets.models import Asset
 from assets.services import fiat_asset_get_or_create
 from markets.choices import InstrumentType, MarketStatus
-from markets.lookups import instrument_keys, market_keys, plain
+from markets.lookups import instrument_keys, market_keys
 from markets.models import (
     DERIVATIVES,
     INSTRUMENT_TERMS,
@@ -32,6 +32,7 @@ from markets.models import (
 from registry.cache import invalidate
 from registry.events.outbox import record
 from registry.exceptions import ConflictError, RegistryError
+from registry.numbers import plain_decimal
 from registry.services import (
     Writes,
     lock_and_reload,
@@ -78,7 +79,7 @@ def instrument_code(instrument: Instrument) -> str:
         parts.append(instrument.expiry.astimezone(UTC).strftime("%d%b%Y").upper())
     if kind == InstrumentType.OPTION:
         if instrument.strike_price is not None:
-            parts.append(plain(instrument.strike_price))
+            parts.append(plain_decimal(instrument.strike_price))
         if instrument.option_type:
             parts.append(instrument.option_type[0])
     if kind in DERIVATIVES and instrument.terms_complete:
@@ -87,7 +88,7 @@ def instrument_code(instrument: Instrument) -> str:
         if instrument.is_quanto:
             parts.append(f"Q{instrument.settlement_asset.symbol.upper()}")
         if instrument.contract_multiplier != 1:
-            parts.append(f"X{plain(instrument.contract_multiplier)}")
+            parts.append(f"X{plain_decimal(instrument.contract_multiplier)}")
         if instrument.exercise_style == "AMERICAN":
             parts.append("AM")
     return "-".join(parts)
