@@ -8,7 +8,11 @@ from assets.models import Asset
 from markets.choices import ExerciseStyle, InstrumentType, MarketStatus, OptionType
 from markets.models import Instrument, Market, VenueSymbol
 from registry.api.schema import register_resolve_answer
-from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
+from registry.api.serializers import (
+    RegistryModelSerializer,
+    RegistryPrimaryKeyRelatedField,
+    StrictBooleanField,
+)
 from venues.api.views import register_listed_assets
 from venues.models import Venue
 
@@ -204,7 +208,7 @@ class VenueSymbolSerializer(RegistryModelSerializer):
     quote_asset = RegistryPrimaryKeyRelatedField(
         queryset=Asset.objects.all(), allow_null=True, required=False
     )
-    is_active = serializers.BooleanField(
+    is_active = StrictBooleanField(
         required=False, help_text="Open for orders (the market's status is TRADING)."
     )
     is_current = serializers.BooleanField(read_only=True, help_text="Not delisted.")

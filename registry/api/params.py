@@ -16,6 +16,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from registry.numbers import BIGINT_MAX, ascii_integer
+from registry.text import unstorable_characters
 
 
 class QueryIntegerField(serializers.IntegerField):
@@ -44,6 +45,24 @@ def unknown_parameter_errors(names, accepted) -> dict[str, list[str]]:
     return {name: [f"Unknown parameter; this endpoint takes: {known}."] for name in unknown}
 
 
+def malformed_parameter_errors(query_params, repeatable=frozenset()) -> dict[str, list[str]]:
+    """{name: [reason]} for each parameter of ``query_params`` (a QueryDict) given more
+    than once where the operation takes one value (``symbol=BTC&symbol=ETH`` would be
+    answered for one of them, silently), or holding a character no text can (NUL:
+    PostgreSQL refuses it, which was a 400 about "a value out of range")."""
+    errors = {}
+    for name, values in query_params.lists():
+        if len(values) > 1 and name not in repeatable:
+            errors[name] = [f"Given {len(values)} times; this parameter takes one value."]
+            continue
+        for value in values:
+            unstorable = unstorable_characters(value)
+            if unstorable:
+                errors[name] = [f"Contains characters no text may hold: {', '.join(unstorable)}."]
+                break
+    return errors
+
+
 def choice_param(
     request, name: str, choices, default: str | None = None, *, any_case: bool = False
 ) -> str:
@@ -58,8 +77,7 @@ def choice_param(
     return value
 
 
-@functools.cache
-def documented_query_parameters(callback, method: str) -> frozenset[str]:
+def _documented_query_parameters(callback, method: str) -> list[dict]:
     """The query parameters openapi.yaml documents for the view ``callback`` (a URL
     pattern's view function) and ``method``, as drf-spectacular generates them."""
     from drf_spectacular.generators import SchemaGenerator
@@ -68,16 +86,34 @@ def documented_query_parameters(callback, method: str) -> frozenset[str]:
     generator = SchemaGenerator()  # keeps the view's schema alive (a weak proxy)
     view = generator.create_view(callback, method)
     operation = view.schema.get_operation("", "", "", method, ComponentRegistry()) or {}
+    return [
+        parameter for parameter in operation.get("parameters", []) if parameter["in"] == "query"
+    ]
+
+
+@functools.cache
+def documented_query_parameters(callback, method: str) -> frozenset[str]:
+    """The names of the query parameters the operation documents."""
+    return frozenset(
+        parameter["name"] for parameter in _documented_query_parameters(callback, method)
+    )
+
+
+@functools.cache
+def repeatable_query_parameters(callback, method: str) -> frozenset[str]:
+    """The documented parameters that take several values, each given on its own
+    (``?status=TRADING&status=HALTED``: an array, exploded)."""
     return frozenset(
         parameter["name"]
-        for parameter in operation.get("parameters", [])
-        if parameter["in"] == "query"
+        for parameter in _documented_query_parameters(callback, method)
+        if parameter["schema"].get("type") == "array" and parameter.get("explode", True)
     )
 
 
 class KnownQueryParametersMixin:
-    """For DRF views: a query parameter the view's operation does not document is a 400
-    naming it (after authentication, so an anonymous caller still gets the 401)."""
+    """For DRF views: a query parameter the view's operation does not document, one
+    given twice that takes one value, or one holding a NUL, is a 400 naming it (after
+    authentication, so an anonymous caller still gets the 401)."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -88,6 +124,10 @@ class KnownQueryParametersMixin:
         accepted = documented_query_parameters(request.resolver_match.func, method) | {
             api_settings.URL_FORMAT_OVERRIDE
         }
-        errors = unknown_parameter_errors(request.query_params.keys(), accepted)
+        errors = unknown_parameter_errors(
+            request.query_params.keys(), accepted
+        ) or malformed_parameter_errors(
+            request.query_params, repeatable_query_parameters(request.resolver_match.func, method)
+        )
         if errors:
             raise serializers.ValidationError(errors)
