@@ -16,6 +16,7 @@ from registry.events.outbox import sequence_pending
 from registry.roles import AUDITOR, STEWARD, VIEWER
 from tests.conftest import token_client
 from tests.factories import ChainFactory
+from tests.rpc.conftest import client_modules, grpc_server, stub  # noqa: F401  (test_grpc's)
 
 ROLES = {
     "viewer": (VIEWER,),
