@@ -10,12 +10,12 @@ values too large to write out: ``!nested N`` (a JSON object N levels deep), ``!w
 """
 
 import base64
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-import orjson
 import yaml
 from django.db import connection
 
@@ -121,7 +121,8 @@ def send(client, rest: dict, ids: dict):
     for name, value in rest.get("headers", {}).items():
         extra["HTTP_" + name.upper().replace("-", "_")] = _wsgi(value, encoding)
     if "json" in rest:
-        body = orjson.dumps(rest["json"])
+        # The standard library's JSON writes integers of any size (2**64), orjson not.
+        body = json.dumps(rest["json"], ensure_ascii=False, allow_nan=False).encode()
         content_type = rest.get("content_type", "application/json")
     elif "raw" in rest:
         body = rest["raw"].encode(encoding, "surrogatepass")
