@@ -90,9 +90,12 @@ class RegistryPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class RegistryModelSerializer(KnownFieldsMixin, serializers.ModelSerializer):
-    """Also enforces ``Meta.create_only_fields``: set on create, refused on update;
-    names the allowed values when a choice is wrong; refuses fields it does not have;
-    and reads numbers and booleans strictly."""
+    """Also enforces ``Meta.create_only_fields``: set on create, refused on update; and
+    names the allowed values when a choice is wrong."""
+
+    # (Not in the docstring: the schema shows it as the description of every serializer
+    # without its own.) Fields it does not have are refused (KnownFieldsMixin); integers
+    # and booleans are read strictly.
 
     serializer_related_field = RegistryPrimaryKeyRelatedField
     serializer_field_mapping = {
