@@ -1,4 +1,9 @@
-"""The admin index's registry totals and recent changes (from every path: the outbox)."""
+"""The admin index's registry totals and recent changes (from every path: the outbox).
+
+Each shows a user only what the user may view: a total, the view permission of the
+model it counts; the recent changes, that of the outbox (what the event feed needs), so
+a staff account without a role sees neither.
+"""
 
 from django import template
 from django.urls import reverse
@@ -19,24 +24,37 @@ def _admin_url(event: OutboxEvent) -> str | None:
     return admin_change_url(model, event.entity_id)
 
 
+def may_view(user, model) -> bool:
+    return user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+
+
 @register.simple_tag
-def registry_totals() -> list[tuple[str, int, str]]:
-    """(label, count, admin changelist URL) of what the registry holds: each app's
-    totals (registry.dashboard), then the core's own."""
-    rows = [(total.label, total.count(), total.changelist) for total in dashboard.totals()]
-    rows.append(
-        (
-            "Events not yet on the bus",
-            OutboxEvent.objects.exclude(status=OutboxEvent.Status.PUBLISHED).count(),
-            "admin:registry_outboxevent_changelist",
+def registry_totals(user) -> list[tuple[str, int, str]]:
+    """(label, count, admin changelist URL) of what the registry holds that ``user`` may
+    view: each app's totals (registry.dashboard), then the core's own."""
+    rows = [
+        (total.label, total.count, total.changelist)
+        for total in dashboard.totals()
+        if may_view(user, total.rows.model)
+    ]
+    if may_view(user, OutboxEvent):
+        unpublished = OutboxEvent.objects.exclude(status=OutboxEvent.Status.PUBLISHED)
+        rows.append(
+            (
+                "Events not yet on the bus",
+                unpublished.count,
+                "admin:registry_outboxevent_changelist",
+            )
         )
-    )
-    return [(label, count, reverse(url)) for label, count, url in rows]
+    return [(label, count(), reverse(url)) for label, count, url in rows]
 
 
 @register.simple_tag
-def recent_changes(limit: int = 12) -> list[dict]:
-    """The latest changes, whichever path made them (API, admin, import, shell)."""
+def recent_changes(user, limit: int = 12) -> list[dict] | None:
+    """The latest changes, whichever path made them (API, admin, import, shell); None
+    for a user who may not read the outbox."""
+    if not may_view(user, OutboxEvent):
+        return None
     events = OutboxEvent.objects.order_by("-id").only(
         "event_type", "entity_id", "actor_id", "occurred_at", "body"
     )[:limit]

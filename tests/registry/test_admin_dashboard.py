@@ -7,12 +7,15 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from assets.models import Asset, AssetDeployment
 from chains.models import Chain
 from chains.services import chain_create
+from registry.roles import VIEWER
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +151,7 @@ EVENT_PAGES = {
 }
 
 
-def test_a_recent_change_links_the_admin_page_of_its_entity():
+def test_a_recent_change_links_the_admin_page_of_its_entity(admin_user):
     """Every registered event type links the change page of the entity it is about."""
     from django.apps import apps
 
@@ -170,7 +173,46 @@ def test_a_recent_change_links_the_admin_page_of_its_entity():
             occurred_at=timezone.now(),
         )
 
-        [change] = recent_changes()
+        [change] = recent_changes(admin_user)
 
         expected = model and admin_change_url(apps.get_model(model), "some_1")
         assert change["url"] == expected, name
+
+
+def staff_client(username: str, *roles: str, permissions: tuple[str, ...] = ()) -> Client:
+    """The admin signed in as a staff account with these roles and permissions."""
+    user = User.objects.create_user(username=username, is_staff=True)
+    user.groups.set(Group.objects.filter(name__in=roles))
+    user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_staff_account_without_a_role_sees_no_totals_and_no_changes(steward):
+    """The index shows what the registry holds and who changed what only to an account
+    that may read it: staff without a role gets the page (it can do nothing there) with
+    neither the totals nor the recent changes, nor anyone's name."""
+    chain = {"chain_id": "seen", "name": "Seen", "chain_type": "OTHER"}
+    assert steward.post("/api/v1/chains/", chain, format="json").status_code == 201
+
+    no_role = staff_client("staff-no-role").get("/admin/").content.decode()
+    viewer = staff_client("staff-viewer", VIEWER).get("/admin/").content.decode()
+
+    assert 'id="registry-totals"' not in no_role
+    assert 'id="recent-changes-module"' not in no_role
+    assert "user:steward" not in no_role
+    assert 'id="registry-totals"' in viewer
+    assert "user:steward via api" in viewer
+
+
+def test_a_total_shows_only_to_an_account_that_may_view_what_it_counts(demo):
+    """An account that may view flags and nothing else sees the flags' totals only."""
+    client = staff_client("flags-only", permissions=("view_assetqualityflag",))
+
+    page = client.get("/admin/").content.decode()
+
+    totals = page.split('id="registry-totals"')[1].split("</table>")[0]
+    labels = re.findall(r'<a href="[^"]+">([^<]+)</a></th>', totals)
+    assert labels == ["Active quality flags", "Active CRITICAL flags"]
+    assert 'id="recent-changes-module"' not in page
