@@ -10,7 +10,7 @@ import yaml
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
@@ -402,6 +402,10 @@ def test_api_keeps_to_its_schema_across_linked_calls(demo, service, wsgi_in_the_
             stateful_step_count=8,
             deadline=None,
             derandomize=True,
+            # No shrinking: it replays steps against a database the earlier steps
+            # changed, so the replay draws differently (FlakyStrategyDefinition) and
+            # hides the failure it was shrinking.
+            phases=[Phase.explicit, Phase.generate],
             suppress_health_check=list(HealthCheck),
         )
     )
