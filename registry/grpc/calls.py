@@ -282,6 +282,26 @@ def _throttle(method: Rpc, call: Call) -> None:
         raise Throttled(throttle.wait())
 
 
+# The longest text a read's field takes: what REST's URL can carry (gunicorn's request
+# line of 4,094 bytes). A longer search term or id only costs the database (a 4 MB
+# SearchAssets query took seconds a call): no registry value is that long.
+READ_TEXT_MAX_LENGTH = 4_000
+
+
+def _refuse_long_text(method: Rpc, request) -> None:
+    """A read's string field over READ_TEXT_MAX_LENGTH is INVALID_ARGUMENT naming it,
+    before anything (the hot path's key, the caller's token) is worked out from it."""
+    if method.scope != "read" or isinstance(request, Unreadable):
+        return
+    for field, value in request.ListFields():
+        if field.type == field.TYPE_STRING and len(value) > READ_TEXT_MAX_LENGTH:
+            raise invalid(
+                field.name,
+                f"At most {READ_TEXT_MAX_LENGTH:,} characters (what REST's URL carries); "
+                f"this is {len(value):,}.",
+            )
+
+
 def _refuse_nul(request: Message) -> None:
     """A NUL character is in no registry value, and PostgreSQL refuses it in text: a
     field holding one is INVALID_ARGUMENT naming it, not the database's error."""
@@ -345,6 +365,7 @@ def invoke(
     response = None
     try:
         try:
+            _refuse_long_text(method, request)
             if _answered_from_cache(method, request, call):
                 response = method.handler(request, call)
             elif database_threads is None:
