@@ -27,7 +27,7 @@ TEST_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	$(RUN_SECRET_KEY)
 PROTOS = $(shell cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
 
-.PHONY: install run test audit lint format lock schema proto services browser tools bench bench-grpc bench-events bench-import bench-observability reliability worker clean
+.PHONY: install run test audit lint format lock schema proto services browser tools bench bench-grpc bench-events bench-import bench-observability reliability fuzz worker clean
 
 install: $(STAMP)
 
@@ -119,6 +119,14 @@ proto: install
 # (docs/RELIABILITY.md); RELIABILITY_ARGS="--quick" is the subset `make test` runs.
 reliability: install services
 	$(TEST_ENV) $(BIN)/python -m tests.reliability $(RELIABILITY_ARGS)
+	$(MAKE) fuzz
+
+# The parsers of outside input under atheris, FUZZ_SECONDS each (tests/fuzz): token and
+# chain lists, CCXT snapshots, CSV, page tokens. A crash keeps its input as a regression
+# case under tests/fuzz/regressions/ and fails the run.
+FUZZ_SECONDS ?= 30
+fuzz: install
+	$(TEST_ENV) $(BIN)/python -m tests.fuzz --seconds $(FUZZ_SECONDS)
 
 # A Celery worker with the beat schedule (outbox sweep, cache replay) embedded, against
 # the services of `make test` unless the variables say otherwise.

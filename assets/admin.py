@@ -38,6 +38,7 @@ from registry.admin import (
 )
 from registry.admin_filters import FrequentValuesFilter, RelatedSearchFilter
 from registry.exceptions import RegistryError
+from registry.numbers import plain_decimal
 
 # How many other assets a warning lists by name before "and N more".
 WARNING_SAMPLE = 10
@@ -122,7 +123,7 @@ class DeletedFilter(admin.SimpleListFilter):
 
 def _decimal(value):
     """A stored decimal without the trailing zeros of its 18 places: 1, not 1.000…"""
-    return None if value is None else f"{value.normalize():f}"
+    return plain_decimal(value)
 
 
 @admin.register(Asset)

@@ -7,7 +7,6 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
 
 from assets import services
 from assets.api.serializers import AssetGroupMemberSerializer
@@ -22,6 +21,7 @@ from assets.choices import AssetType
 from assets.lookups import address_lookup_form
 from assets.models import Asset, AssetGroup
 from assets.provenance import TRACKED_FIELDS, may_change, sources_of
+from chains.addresses import AddressKey, address_lookup_key
 from chains.choices import ChainType
 from registry.api.serializers import RegistryPrimaryKeyRelatedField
 from registry.exchange.entities import Entity, differing, register_entity
@@ -230,16 +230,16 @@ class DeploymentEntity(Entity):
             return {}
         candidates = (
             self.lookup_queryset()
-            .alias(address_key=Lower("address"))
+            .alias(address_key=AddressKey("address"))
             .filter(
                 chain_id__in={chain for chain, _ in wanted},
-                address_key__in={address.lower() for _, address in wanted},
+                address_key__in={address_lookup_key(address) for _, address in wanted},
             )
         )
-        by_folded = {(obj.chain_id, obj.address.lower()): obj for obj in candidates}
+        by_folded = {(obj.chain_id, address_lookup_key(obj.address)): obj for obj in candidates}
         found = {}
         for chain, address in wanted:
-            obj = by_folded.get((chain, address.lower()))
+            obj = by_folded.get((chain, address_lookup_key(address)))
             if obj is not None and (
                 obj.address == address or obj.chain.chain_type == ChainType.EVM
             ):

@@ -27,6 +27,7 @@ from django.db.models import Expression
 from django.urls import reverse
 
 from assets.models import Asset, AssetRelationship
+from registry.numbers import plain_decimal
 
 # At most this many assets in one picture, the asset itself included; a caption says how
 # many related assets were left out.
@@ -194,8 +195,8 @@ def _walk(asset_id: uuid.UUID, depth: int, limit: int, using: str):
 def _edge_label(kind: str, rate: str | None) -> str:
     if rate is None:
         return kind
-    rate = Decimal(rate).normalize()
-    return kind if rate == 1 else f"{kind} \u00d7{rate:f}"
+    rate = Decimal(rate)
+    return kind if rate == 1 else f"{kind} \u00d7{plain_decimal(rate)}"
 
 
 def _order_layers(nodes: dict[uuid.UUID, _Node], edges: list[_Edge]) -> dict[int, list[_Node]]:

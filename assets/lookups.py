@@ -13,13 +13,14 @@ from typing import Any
 
 import orjson
 from django.db import connection
-from django.db.models.functions import Lower
 
 from assets.models import Asset, AssetDeployment, AssetGroup, AssetGroupMember, AssetRelationship
 from assets.querysets import VARIANT_RELATIONSHIP_TYPES
+from chains.addresses import AddressKey, address_lookup_key
 from registry import cache, text
 from registry.api.exceptions import error_body
 from registry.api.resolve import register_read_permission
+from registry.numbers import plain_decimal
 
 _EVM_SHAPED = re.compile(r"^0[xX][0-9a-fA-F]{40}$")
 
@@ -141,10 +142,10 @@ def load_deployments(requests: list[dict]) -> list[cache.Answer]:
     wanted = {(r["chain"], address_lookup_form(r["address"])) for r in requests}
     rows = (
         AssetDeployment.objects.resolvable()
-        .alias(address_key=Lower("address"))
+        .alias(address_key=AddressKey("address"))
         .filter(
             chain_id__in={chain for chain, _ in wanted},
-            address_key__in={a.lower() for _, a in wanted},
+            address_key__in={address_lookup_key(a) for _, a in wanted},
         )
         .select_related("asset", "chain")
     )
@@ -264,7 +265,7 @@ def load_groups(requests: list[dict]) -> list[cache.Answer]:
                 {
                     **summaries[m["asset_id"]],
                     "is_canonical": m["is_canonical"],
-                    "weight": f"{m['weight'].normalize():f}",
+                    "weight": plain_decimal(m["weight"]),
                 }
                 for m in members
                 if m["asset_id"] in summaries

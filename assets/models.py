@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from assets.choices import AssetType, IdentifierSource, RelationshipType
@@ -23,7 +22,7 @@ from assets.querysets import (
     AssetQuerySet,
     AssetRelationshipQuerySet,
 )
-from chains.addresses import ADDRESS_MAX_LENGTH
+from chains.addresses import ADDRESS_MAX_LENGTH, AddressKey
 from chains.choices import ChainType
 from registry.history import UNTRACKED_FIELDS, tracked
 from registry.models import LiveManager, RegistryModel, SoftDeleteModel
@@ -251,7 +250,7 @@ class AssetDeployment(RegistryModel):
             # letter case are not a collision any real chain will produce.
             models.UniqueConstraint(
                 F("chain"),
-                Lower("address"),
+                AddressKey("address"),
                 name="deployment_unique_chain_address",
                 violation_error_message="This chain already has a deployment at this address.",
             ),
@@ -286,7 +285,7 @@ class AssetDeployment(RegistryModel):
         indexes = [
             # (chain, address) lookups use the unique index above; this one serves an
             # address looked up without its chain.
-            models.Index(Lower("address"), name="deployment_address_idx"),
+            models.Index(AddressKey("address"), name="deployment_address_key_idx"),
         ]
 
     def __str__(self) -> str:

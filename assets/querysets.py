@@ -5,12 +5,12 @@ from decimal import Decimal
 
 from django.db import connections
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
-from django.db.models.functions import Lower
 
 from assets.choices import AssetType
-from chains.addresses import address_lookup_key
+from chains.addresses import AddressKey, address_lookup_key
 from chains.choices import ChainType
 from registry.models import RegistryQuerySet, SoftDeleteQuerySet
+from registry.numbers import exact_normal
 from registry.text import SymbolKey, lookup_form, symbol_key
 
 # What a search term must look like to be tried as an address (EVM hex or base58).
@@ -172,7 +172,7 @@ class AssetDeploymentQuerySet(RegistryQuerySet):
         EVM addresses match in any letter case; others (base58 is case-sensitive) only
         exactly. The case-folded comparison uses the (chain, lower(address)) index.
         """
-        queryset = self.alias(address_key=Lower("address")).filter(
+        queryset = self.alias(address_key=AddressKey("address")).filter(
             Q(chain__chain_type=ChainType.EVM) | Q(address=address.strip()),
             address_key=address_lookup_key(address),
         )
@@ -255,7 +255,7 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
                 "depth": depth,
                 "path": path,
                 "relationship_types": kinds,
-                "conversion_rate": Decimal(rate).normalize() if rate is not None else None,
+                "conversion_rate": exact_normal(Decimal(rate)) if rate is not None else None,
             }
             for asset_id, depth, path, kinds, rate in rows
         ]

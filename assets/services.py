@@ -37,7 +37,7 @@ from registry.models import stale_version_error
 from registry.services import (
     Writes,
     check_create,
-    lock_for_removal,
+    lock_and_reload,
     validated_bulk_create,
     validated_create,
     validated_delete,
@@ -161,10 +161,11 @@ def asset_update(
 @transaction.atomic
 def asset_soft_delete(*, asset: Asset, expected_version: int | None = None) -> Asset:
     """Hide the asset from every default query; its deployments and tickers stop resolving."""
+    lock_and_reload(asset, expected_version=expected_version)
     _require_live(asset)
     affected = lookups.keys_for_symbols({asset.symbol_key})  # while it still shows
     asset.deleted_at = timezone.now()
-    asset.save_changes(["deleted_at"], expected_version=expected_version)
+    asset.save_changes(["deleted_at"])
     invalidate(affected, recompute=lambda: lookups.keys_for_symbols({asset.symbol_key}))
     record("asset_deleted", asset)
     return asset
@@ -456,7 +457,7 @@ def group_delete(*, group: AssetGroup, expected_version: int | None = None) -> N
     """Remove a group and its memberships; the assets themselves stay."""
     # Locked first: no member can join (its foreign key check waits) while the
     # members the cascade removes are listed.
-    lock_for_removal(group, expected_version=expected_version)
+    lock_and_reload(group, expected_version=expected_version)
     members = list(group.members.all())
     if members:  # removed by the cascade, so said here
         record_many("group_member_removed", members)

@@ -17,9 +17,11 @@ the real one, never a new deployment.
 """
 
 import re
+import string
 
 import base58
 from django.core.exceptions import ValidationError
+from django.db.models import Func, TextField
 from eth_utils import is_checksum_address, to_checksum_address
 
 from chains.choices import ChainType
@@ -30,6 +32,7 @@ ADDRESS_MAX_LENGTH = 128
 _EVM_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _COSMOS_DENOM = re.compile(r"^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$")
 _WHITESPACE = re.compile(r"\s")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def normalize_address(chain_type: str, address: str) -> str:
@@ -66,8 +69,25 @@ def normalize_address(chain_type: str, address: str) -> str:
 
 
 def address_lookup_key(address: str) -> str:
-    """The case-folded form the database's uniqueness and lookups compare on."""
-    return address.strip().lower()
+    """The case-folded form the database's uniqueness and lookups compare on: ASCII
+    letters lower-cased, nothing else (``AddressKey`` computes exactly this in SQL).
+
+    Only ASCII letters fold, because only EVM's hex digits need it, and full Unicode case
+    mapping is computed differently by Python and by PostgreSQL's locale (U+0130 "İ" is
+    "i" + U+0307 in Python, "i" in C.UTF-8; a final capital sigma becomes the final form
+    in Python only): an address on a pass-through chain stored with such a letter was not
+    found at its own spelling.
+    """
+    return address.strip().translate(_ASCII_LOWER)
+
+
+class AddressKey(Func):
+    """``address_lookup_key`` of an address column, in SQL: lower() under the "C"
+    collation lower-cases ASCII letters only, whatever the database's locale (a Func,
+    as registry.text.SymbolKey: Django allows no Collate inside an index expression)."""
+
+    template = 'LOWER((%(expressions)s) COLLATE "C")'
+    output_field = TextField()
 
 
 def _normalize_evm(address: str) -> str:

@@ -173,6 +173,7 @@ MIDDLEWARE = [
     # /livez, /readyz, /healthz, /metrics before the host check and the HTTPS redirect.
     "registry.health.OperatorEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "registry.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -187,6 +188,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# After a login whose ``next`` is missing or points off-site: the admin, not Django's
+# /accounts/profile/ (which this site does not have).
+LOGIN_REDIRECT_URL = "admin:index"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -575,6 +579,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # The API speaks JSON; form encodings would only add ways to send the same data.
     "DEFAULT_PARSER_CLASSES": ["registry.api.parsers.RegistryJSONParser"],
+    # ... and answers JSON: no browsable HTML pages beside the documented answers.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "registry.api.negotiation.RegistryContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.KeysetPagination",
     "DEFAULT_THROTTLE_CLASSES": ["registry.api.throttling.RegistryScopedThrottle"],
     "DEFAULT_THROTTLE_RATES": _throttle_rates(env.str("API_THROTTLE_RATES", default="")),

@@ -10,11 +10,11 @@ from django.db.models import F
 
 from assets.admin import AssetAdmin, AssetAdminPart, extend_asset_admin
 from markets import services
-from markets.lookups import plain
 from markets.models import INSTRUMENT_TERMS, Instrument, Market, VenueSymbol
 from markets.services import MARKET_KEY_FIELDS
 from registry.admin import RegistryModelAdmin
 from registry.admin_filters import RelatedSearchFilter
+from registry.numbers import plain_decimal
 
 
 @admin.register(Instrument)
@@ -54,8 +54,8 @@ class InstrumentAdmin(RegistryModelAdmin):
                 market.venue_id,
                 self.change_link(market, market.venue_symbol),
                 market.get_status_display(),
-                plain(market.tick_size),
-                plain(market.lot_size),
+                plain_decimal(market.tick_size),
+                plain_decimal(market.lot_size),
                 market.listed_at,
                 market.delisted_at,
             ),

@@ -3,8 +3,6 @@ instrument's code -> its terms and every current market across venues; and the k
 write affects (``market_keys``, ``instrument_keys``: markets.services invalidates them).
 """
 
-from decimal import Decimal
-
 from django.db.models import Q
 
 from assets.lookups import (
@@ -19,6 +17,7 @@ from markets.choices import InstrumentType
 from markets.models import Instrument, Market
 from registry import cache
 from registry.api.resolve import register_pretrade_assets, register_pretrade_status
+from registry.numbers import plain_decimal
 
 
 def ticker_key(venue_id: str, symbol: str, market_type: str) -> str:
@@ -66,11 +65,6 @@ def market_keys(market) -> set[str]:
 # --- answers ---------------------------------------------------------------------------
 
 
-def plain(value: Decimal | None) -> str | None:
-    """A decimal as a normalized string: 0.0100 -> "0.01", 1E+2 -> "100"."""
-    return None if value is None else format(value.normalize(), "f")
-
-
 def market_body(market: Market) -> dict:
     """A market's trading rules (MarketAnswerSerializer describes them)."""
     instrument = market.instrument
@@ -79,13 +73,13 @@ def market_body(market: Market) -> dict:
         "venue": market.venue_id,
         "venue_symbol": market.venue_symbol,
         "status": market.status,
-        "tick_size": plain(market.tick_size),
-        "lot_size": plain(market.lot_size),
-        "min_order_size": plain(market.min_order_size),
-        "max_order_size": plain(market.max_order_size),
-        "min_notional": plain(market.min_notional),
-        "maker_fee": plain(market.maker_fee),
-        "taker_fee": plain(market.taker_fee),
+        "tick_size": plain_decimal(market.tick_size),
+        "lot_size": plain_decimal(market.lot_size),
+        "min_order_size": plain_decimal(market.min_order_size),
+        "max_order_size": plain_decimal(market.max_order_size),
+        "min_notional": plain_decimal(market.min_notional),
+        "maker_fee": plain_decimal(market.maker_fee),
+        "taker_fee": plain_decimal(market.taker_fee),
         "funding_interval_secs": market.funding_interval_secs,
         "listed_at": market.listed_at,
         "settlement_asset_id": instrument.settlement_asset_id,
@@ -104,9 +98,9 @@ def instrument_body(instrument: Instrument) -> dict:
         "settlement_asset_id": instrument.settlement_asset_id,
         "is_inverse": instrument.is_inverse,
         "is_quanto": instrument.is_quanto,
-        "contract_multiplier": plain(instrument.contract_multiplier),
+        "contract_multiplier": plain_decimal(instrument.contract_multiplier),
         "expiry": instrument.expiry,
-        "strike_price": plain(instrument.strike_price),
+        "strike_price": plain_decimal(instrument.strike_price),
         "option_type": instrument.option_type or None,
         "exercise_style": instrument.exercise_style or None,
         "terms_complete": instrument.terms_complete,

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from assets.models import Asset
 from assets.services import fiat_asset_get_or_create
 from markets.choices import InstrumentType, MarketStatus
-from markets.lookups import instrument_keys, market_keys, plain
+from markets.lookups import instrument_keys, market_keys
 from markets.models import (
     DERIVATIVES,
     INSTRUMENT_TERMS,
@@ -32,14 +32,19 @@ from markets.models import (
 from registry.cache import invalidate
 from registry.events.outbox import record
 from registry.exceptions import ConflictError, RegistryError
+from registry.numbers import plain_decimal
 from registry.services import (
     Writes,
+    lock_and_reload,
     validated_create,
     validated_delete,
     validated_update,
 )
 
 ISO_CODE = re.compile(r"[A-Z]{3}")
+# The first key of the advisory lock that serializes the writers of one instrument code
+# (_lock_code); any constant unique to this use will do.
+_INSTRUMENT_CODE_LOCK = 0x43514152
 # What a listing means: a new meaning is a new market (delist the old one first).
 MARKET_KEY_FIELDS = ("venue", "venue_symbol", "market_type", "instrument")
 
@@ -74,7 +79,7 @@ def instrument_code(instrument: Instrument) -> str:
         parts.append(instrument.expiry.astimezone(UTC).strftime("%d%b%Y").upper())
     if kind == InstrumentType.OPTION:
         if instrument.strike_price is not None:
-            parts.append(plain(instrument.strike_price))
+            parts.append(plain_decimal(instrument.strike_price))
         if instrument.option_type:
             parts.append(instrument.option_type[0])
     if kind in DERIVATIVES and instrument.terms_complete:
@@ -83,7 +88,7 @@ def instrument_code(instrument: Instrument) -> str:
         if instrument.is_quanto:
             parts.append(f"Q{instrument.settlement_asset.symbol.upper()}")
         if instrument.contract_multiplier != 1:
-            parts.append(f"X{plain(instrument.contract_multiplier)}")
+            parts.append(f"X{plain_decimal(instrument.contract_multiplier)}")
         if instrument.exercise_style == "AMERICAN":
             parts.append("AM")
     return "-".join(parts)
@@ -98,6 +103,20 @@ def _unique_code(instrument: Instrument) -> str:
         return f"{code}-{instrument.instrument_id.hex[:8].upper()}"
     taken = Instrument.objects.filter(code=code).exclude(pk=instrument.pk).exists()
     return f"{code}-{instrument.instrument_id.hex[:8].upper()}" if taken else code
+
+
+def _lock_code(instrument: Instrument) -> None:
+    """Wait for any other transaction writing an instrument of this code (the plain code
+    of its terms) to end. Instruments with the same terms share the code, and two with
+    different terms may too (two USDCs): concurrent writers would otherwise both find no
+    instrument with the terms, or the code free, and the second be refused by the unique
+    index of the code instead of finding the first's instrument (or taking a code with
+    the id appended). Each statement after the lock sees what the other committed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+            [_INSTRUMENT_CODE_LOCK, instrument_code(instrument)],
+        )
 
 
 def _terms_query(instrument: Instrument) -> dict:
@@ -127,6 +146,8 @@ def instrument_create(
         instrument_type=instrument_type, underlying_asset=underlying_asset, **fields
     )
     _check_instrument(instrument)
+    if instrument.terms_complete:  # an incomplete one's code ends with its own id
+        _lock_code(instrument)
     existing = (
         Instrument.objects.filter(terms_complete=True, **_terms_query(instrument)).first()
         if instrument.terms_complete
@@ -197,6 +218,7 @@ def instrument_update(
         setattr(probe, name, value)
     _check_instrument(probe)
     if probe.terms_complete and completing:
+        _lock_code(probe)
         existing = find_instrument(**{name: getattr(probe, name) for name in INSTRUMENT_TERMS})
         if existing is not None:
             raise InstrumentExistsError(
@@ -438,6 +460,7 @@ def market_delist(
     expected_version: int | None = None,
 ) -> Market:
     """Close the market: the symbol no longer lists this instrument, and may be listed anew."""
+    lock_and_reload(market, expected_version=expected_version)
     if market.delisted_at is not None:
         raise ValidationError(
             {"delisted_at": f"Already delisted at {market.delisted_at.isoformat()}."}

@@ -12,7 +12,7 @@ from quality.models import AssetQualityFlag
 from registry.cache import invalidate, keys_for_assets
 from registry.events.outbox import record
 from registry.exceptions import FourEyesError
-from registry.services import validated_create, validated_update
+from registry.services import lock_and_reload, validated_create, validated_update
 
 
 @transaction.atomic
@@ -63,6 +63,7 @@ def flag_resolve(
     *, flag: AssetQualityFlag, actor: str, notes: str, expected_version: int | None = None
 ) -> AssetQualityFlag:
     """Close an active flag with the resolver's notes (a CRITICAL one by a second person)."""
+    lock_and_reload(flag, expected_version=expected_version)
     if flag.resolved_at is not None:
         raise ValidationError({"resolved_at": "The flag is already resolved."})
     check_second_person(flag=flag, actor=actor)

@@ -709,13 +709,33 @@ def _follow_sentinels(client) -> None:
         pool.get_master_address()
 
 
+def _database_identity() -> str:
+    """Which database the hot keys' answers come from: its oid and the oid of the
+    pending table. Restoring a backup (pg_restore into a new database, or with --clean
+    into the old one) changes them, while Redis may still hold answers of writes made
+    after the backup, which the restored database does not have."""
+    from registry.models import PendingCacheInvalidation
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d.oid, %s::regclass::oid FROM pg_database d "
+            "WHERE d.datname = current_database()",
+            [PendingCacheInvalidation._meta.db_table],
+        )
+        database, table = cursor.fetchone()
+    return f"{database}.{table}"
+
+
 def _check_instance(client) -> None:
-    """Is Redis the master the hot keys were last checked against? One restarted from an
-    older snapshot, or a replica promoted in its place (a Sentinel failover), may hold
-    answers older than deletes it acknowledged: then delete every hot key before serving
-    any. A restart changes the run id; a promotion changes the replication id, even of a
-    former master promoted back. A Redis that is a replica now (a master demoted by a
-    failover, reached on a connection made before it) is not read at all."""
+    """Is Redis the master the hot keys were last checked against, and were they loaded
+    from this database? One restarted from an older snapshot, or a replica promoted in
+    its place (a Sentinel failover), may hold answers older than deletes it
+    acknowledged; a database restored from a backup lacks the writes made after it,
+    whose answers Redis may hold: then delete every hot key before serving any. A
+    restart changes the run id; a promotion changes the replication id, even of a former
+    master promoted back; a restore changes the database's identity. A Redis that is a
+    replica now (a master demoted by a failover, reached on a connection made before it)
+    is not read at all."""
     pipe = client.pipeline(transaction=False)
     pipe.info("server")
     pipe.info("replication")
@@ -726,7 +746,7 @@ def _check_instance(client) -> None:
         raise redis.exceptions.ConnectionError(
             f"Redis {server['run_id']} is a replica now (failed over): not read"
         )
-    instance = f"{server['run_id']}:{replication.get('master_replid', '')}"
+    instance = f"{server['run_id']}:{replication.get('master_replid', '')}:{_database_identity()}"
     if checked == instance.encode():
         return
     deleted = _delete_hot_keys(client)
@@ -734,7 +754,7 @@ def _check_instance(client) -> None:
     if checked is not None or deleted:
         logger.warning(
             "Redis %s is not the instance the cache was last checked against (restarted or "
-            "failed over): deleted its %d hot keys",
+            "failed over, or the database restored): deleted its %d hot keys",
             instance,
             deleted,
         )

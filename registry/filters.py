@@ -12,6 +12,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 
 from registry.numbers import ascii_integer
 
@@ -54,10 +55,23 @@ class StrictIntegerField(forms.IntegerField):
 
 
 class IntegerFilter(django_filters.Filter):
-    """A whole number; ``min_value`` and ``max_value`` bound it. (A ``method`` filter
-    annotates its ``value: int`` for the schema.)"""
+    """A whole number; ``min_value`` and ``max_value`` bound it, in the schema too (a
+    client generated from it, or schemathesis, sends nothing the filter refuses). (A
+    ``method`` filter annotates its ``value: int`` for the schema.)"""
 
     field_class = StrictIntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bounds = {
+            name: self.extra[key]
+            for name, key in (("minimum", "min_value"), ("maximum", "max_value"))
+            if self.extra.get(key) is not None
+        }
+        if bounds:
+            help_text = self.extra.get("help_text")
+            description = {"description": str(help_text)} if help_text else {}
+            extend_schema_field({"type": "integer", **bounds, **description})(self)
 
 
 class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):

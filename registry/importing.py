@@ -286,15 +286,24 @@ def read_source(path_or_url: str) -> bytes:
 
 def read_json(path_or_url: str) -> Any:
     """The parsed JSON of a file or URL; SourceSyntaxError saying where it is broken."""
-    data = read_source(path_or_url)
-    text = decode_utf8(data, path_or_url, "JSON")
+    return parse_json(read_source(path_or_url), path_or_url)
+
+
+def parse_json(data: bytes, source: str) -> Any:
+    """``data`` parsed as JSON (UTF-8); SourceSyntaxError saying where it is broken."""
+    text = decode_utf8(data, source, "JSON")
     try:
         return json.loads(text)
+    except RecursionError:
+        # "[[[[…" a few thousand deep: the parser gives up, as the import must, not crash.
+        raise SourceSyntaxError(
+            source, "JSON", "values are nested too deeply (thousands of [ or { levels)"
+        ) from None
     except json.JSONDecodeError as error:
         lines = text.splitlines() or [""]
         line = lines[error.lineno - 1] if error.lineno <= len(lines) else ""
         raise SourceSyntaxError(
-            path_or_url,
+            source,
             "JSON",
             _json_problem(error.msg),
             line=error.lineno,

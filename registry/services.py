@@ -31,7 +31,7 @@ from django.db.models.sql import Query
 from django.db.models.sql.constants import SINGLE
 
 from registry.events.outbox import record
-from registry.exceptions import ConflictError
+from registry.exceptions import ConflictError, NotFoundError
 from registry.history import attach_context
 from registry.models import RegistryModel, SoftDeleteModel, stale_version_error
 
@@ -166,11 +166,19 @@ def check_update(
     )
 
 
-def lock_for_removal(instance: models.Model, *, expected_version: int | None = None) -> None:
-    """Lock the row and reload it. A removal's event then shows the last committed state
-    and is recorded after the events of every write that came before it. With
+def lock_and_reload(instance: models.Model, *, expected_version: int | None = None) -> None:
+    """Lock the row and reload it, before a write that depends on its state (a removal,
+    a resolution, a delisting, a soft delete). Its checks then see the last committed
+    state, so a client that loses a race is answered as a repeat of the winner's write
+    would be (already resolved, already delisted, 404), and a removal's event shows that
+    state and is recorded after the events of every write that came before it.
+
+    NotFoundError when the row is gone (removed by a concurrent writer); with
     ``expected_version``, StaleVersionError unless the locked row is at that version."""
-    fresh = type(instance)._base_manager.select_for_update().get(pk=instance.pk)
+    model = type(instance)
+    fresh = model._base_manager.select_for_update().filter(pk=instance.pk).first()
+    if fresh is None:
+        raise NotFoundError(f"{model._meta.verbose_name.capitalize()} {instance.pk} is gone.")
     if expected_version is not None and fresh.version != expected_version:
         raise stale_version_error(instance, expected_version)
     for field in instance._meta.concrete_fields:
@@ -189,7 +197,7 @@ def validated_delete(
     try:
         with transaction.atomic():
             if event is not None or expected_version is not None:
-                lock_for_removal(instance, expected_version=expected_version)
+                lock_and_reload(instance, expected_version=expected_version)
             if event is not None:
                 record(event, instance)
             instance.delete()

@@ -1,4 +1,5 @@
-"""hypothesis strategies shared by the tests: the characters an identifier must refuse.
+"""hypothesis strategies and oracles shared by the property tests: the characters an
+identifier must refuse, and what PostgreSQL computes for an expression.
 
 Written from Unicode's own definitions, not from ``registry.text``, so the tests check
 the rule rather than restate it.
@@ -6,7 +7,24 @@ the rule rather than restate it.
 
 import unicodedata
 
+from django.db import connection
+from django.db.models.sql import Query
 from hypothesis import strategies as st
+
+# Any text a text column can hold (no NUL, no lone surrogate), all of Unicode otherwise.
+STORABLE_TEXT = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
+
+
+def evaluated_in_postgresql(expression):
+    """The value PostgreSQL computes for a query expression of constants (the very
+    expression a column, index or filter uses, not a copy of its SQL)."""
+    query = Query(None)
+    compiler = query.get_compiler(connection=connection)
+    sql, params = expression.resolve_expression(query).as_sql(compiler, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", params)
+        return cursor.fetchone()[0]
+
 
 # Default_Ignorable_Code_Point, from Unicode's DerivedCoreProperties.txt: rendered as
 # nothing (variation selectors, Hangul fillers, tag characters, ...).

@@ -16,6 +16,7 @@ from assets.models import (
 )
 from registry.api.schema import register_resolve_answer
 from registry.api.serializers import (
+    ExactDecimalField,
     MetadataField,
     RegistryModelSerializer,
     RegistryPrimaryKeyRelatedField,
@@ -169,12 +170,10 @@ class VariantSerializer(serializers.Serializer):
     asset = AssetSummarySerializer()
     depth = serializers.IntegerField(help_text="Edges from the root asset.")
     relationship_type = serializers.CharField(help_text="The last edge of the path.")
-    conversion_rate = serializers.DecimalField(
+    conversion_rate = ExactDecimalField(
         max_digits=72,
         decimal_places=36,
         allow_null=True,
-        coerce_to_string=True,
-        normalize_output=True,
         help_text="Units of the root per unit of this variant, if every rate on the path is known.",
     )
     path = VariantStepSerializer(many=True, help_text="From the root to this variant.")

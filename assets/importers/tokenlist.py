@@ -29,7 +29,6 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.functions import Lower
 
 from assets import provenance, services
 from assets.choices import AssetType, IdentifierSource, RelationshipType
@@ -44,7 +43,7 @@ from assets.importers.tokenlist_checks import (
 )
 from assets.models import Asset, AssetDeployment, AssetIdentifier, AssetRelationship
 from chains import caip2
-from chains.addresses import normalize_address
+from chains.addresses import AddressKey, address_lookup_key, normalize_address
 from chains.choices import ChainType
 from chains.services import chain_create
 from registry.exceptions import RegistryError
@@ -183,7 +182,7 @@ def plan_assets(
         decimals_at[token.key] = token.raw["decimals"]
         stored[token.key] = (token.chain, token.address)
         for chain, address in _bridged_nodes(token, chains, report):
-            key = (chain.pk, address.lower())
+            key = (chain.pk, address_lookup_key(address))
             stored.setdefault(key, (chain, address))
             groups.union(token.key, key)
     members: dict = defaultdict(list)
@@ -342,7 +341,7 @@ class _DeploymentRow(NamedTuple):
 
 
 def _existing_deployments(keys) -> dict[tuple, _DeploymentRow]:
-    """The deployments at these (chain, lower(address)) keys: ids and decimals only
+    """The deployments at these (chain, address_lookup_key(address)) keys: ids and decimals only
     (one query per chain; an unchanged list of 13,000 tokens reads no more)."""
     by_chain: dict = defaultdict(set)
     for chain_id, address in keys:
@@ -350,7 +349,7 @@ def _existing_deployments(keys) -> dict[tuple, _DeploymentRow]:
     found = {}
     for chain_id, addresses in by_chain.items():
         rows = (
-            AssetDeployment.objects.annotate(address_key=Lower("address"))
+            AssetDeployment.objects.annotate(address_key=AddressKey("address"))
             .filter(chain_id=chain_id, address_key__in=addresses)
             .values_list("address_key", "deployment_id", "asset_id", "decimals")
         )
@@ -470,7 +469,9 @@ def check_writes(
     for index, row in enumerate(rows):
         item = owners[index]
         if index in errors:
-            _refuse_node(item, (row.chain_id, row.address.lower()), errors[index], report)
+            _refuse_node(
+                item, (row.chain_id, address_lookup_key(row.address)), errors[index], report
+            )
         else:
             item.deployment_rows.append(row)
 
@@ -484,7 +485,7 @@ def check_writes(
                 check_update(deployment, {"decimals": change[1]})
             except (ValidationError, RegistryError) as error:
                 item.decimals_changes.remove(change)
-                key = (deployment.chain_id, deployment.address.lower())
+                key = (deployment.chain_id, address_lookup_key(deployment.address))
                 _refuse_node(item, key, error, report)
     # An asset none of whose tokens is left is not made (nor changed).
     kept = [item for item in kept if item.tokens]
@@ -614,10 +615,10 @@ def plan_bridges(
     ethereum = caip2.find_chains([ETHEREUM]).get(ETHEREUM) or chains.to_create.get(ETHEREUM)
     if not bridged or ethereum is None:
         return []
-    addresses = [item.bridged_from.lower() for item in bridged]
+    addresses = [address_lookup_key(item.bridged_from) for item in bridged]
     originals: dict[str, Any] = {
         address: asset_id
-        for address, asset_id in AssetDeployment.objects.annotate(address_key=Lower("address"))
+        for address, asset_id in AssetDeployment.objects.annotate(address_key=AddressKey("address"))
         .filter(chain_id=ethereum.pk, address_key__in=addresses)
         .values_list("address_key", "asset_id")
     }
@@ -636,7 +637,7 @@ def plan_bridges(
     fresh = {item.new_asset.pk for item in items if item.new_asset is not None}
     bridges = []
     for item in bridged:
-        parent_id = originals.get(item.bridged_from.lower())
+        parent_id = originals.get(address_lookup_key(item.bridged_from))
         if parent_id is None:
             continue
         parent = parents.get(parent_id)
@@ -809,7 +810,7 @@ def apply(
         for index, error in errors.items():
             row = deployments[index]
             owner = next(item for item in live if row in item.deployment_rows)
-            _refuse_node(owner, (row.chain_id, row.address.lower()), error, report)
+            _refuse_node(owner, (row.chain_id, address_lookup_key(row.address)), error, report)
         report.created["deployments"] += len(made)
         changing = AssetDeployment.objects.select_related("asset", "chain").in_bulk(
             [pk for item in live for pk, _ in item.decimals_changes]

@@ -31,7 +31,7 @@ import jsonschema_rs
 from django.core.exceptions import ValidationError
 
 from chains import caip2
-from chains.addresses import normalize_address
+from chains.addresses import address_lookup_key, normalize_address
 from chains.choices import ChainType
 from chains.models import Chain
 from registry.exceptions import RegistryError
@@ -87,7 +87,7 @@ class Token:
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.chain.pk, self.address.lower())
+        return (self.chain.pk, address_lookup_key(self.address))
 
     @property
     def label(self) -> str:

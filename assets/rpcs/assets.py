@@ -53,6 +53,7 @@ import uuid
 
 import orjson
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from assets import services
 from assets.api.serializers import AssetDeploymentSerializer, AssetSerializer
@@ -87,6 +88,7 @@ from registry.grpc.fields import (
 from registry.pb.cqc.assets.v1 import assets_pb2
 from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
 from registry.replicas import read_on_replica
+from registry.services import lock_and_reload
 
 # By name (ASSET_TYPE_ERC20 is ERC20), for the types both know (all but FIAT).
 ASSET_TYPES = EnumMap(assets_pb2.AssetType, AssetType)
@@ -160,7 +162,9 @@ def get_asset(request, call):
 
 def update_asset(request, call):
     asset = live_asset(request)
-    with request_field_names():
+    with transaction.atomic(), request_field_names():
+        if call.expected_version() is None:  # unconditional, as REST's (UpdateMixin)
+            lock_and_reload(asset)
         serializer = validated(AssetSerializer, asset_data(request), instance=asset, partial=True)
         services.ASSET_WRITES.update_of(
             asset, changes=serializer.validated_data, expected_version=call.expected_version()

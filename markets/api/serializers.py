@@ -8,7 +8,11 @@ from assets.models import Asset
 from markets.choices import ExerciseStyle, InstrumentType, MarketStatus, OptionType
 from markets.models import Instrument, Market, VenueSymbol
 from registry.api.schema import register_resolve_answer
-from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
+from registry.api.serializers import (
+    ExactDecimalField,
+    RegistryModelSerializer,
+    RegistryPrimaryKeyRelatedField,
+)
 from venues.api.views import register_listed_assets
 from venues.models import Venue
 
@@ -24,28 +28,6 @@ API_FIELD_NAMES = {
     "venue": "venue_id",
     "instrument": "instrument_id",
 }
-
-
-class ExactDecimalField(serializers.DecimalField):
-    """A decimal as a string both ways: written as people write it ("0.01", never
-    "0.010000000000000000" or "1E-8"), read from a string or a JSON integer. A JSON
-    number with a fraction or an exponent is refused: the JSON parser reads it as a
-    binary float, which may have lost digits before it gets here."""
-
-    default_error_messages = {
-        "float": 'Send a decimal as a string ("0.01"): a JSON number with a fraction or '
-        "an exponent is read as a binary float and may lose digits.",
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("coerce_to_string", True)
-        kwargs.setdefault("normalize_output", True)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, float | bool):
-            self.fail("float" if isinstance(data, float) else "invalid")
-        return super().to_internal_value(data)
 
 
 class MarketsModelSerializer(RegistryModelSerializer):

@@ -78,6 +78,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from markets.choices import ExerciseStyle, InstrumentType, MarketStatus, OptionType
+from registry.numbers import exact_normal
 
 # ccxt's counting modes, as its base/functions/number.js numbers them.
 DECIMAL_PLACES = 2
@@ -216,7 +217,7 @@ def _number(value: Any) -> Decimal | None:
 
 def _plain(number: Decimal) -> Decimal:
     """The number without trailing zeros, and without an exponent on whole numbers."""
-    sign, digits, exponent = number.normalize().as_tuple()
+    sign, digits, exponent = exact_normal(number).as_tuple()
     if exponent > 0:  # 1E+2 -> 100, exactly, whatever its size
         return Decimal((sign, digits + (0,) * exponent, 0))
     return Decimal((sign, digits, exponent))

@@ -32,7 +32,8 @@ def _decode(token: str) -> dict:
     try:
         padded = token + "=" * (-len(token) % 4)
         payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: JSON nested thousands deep, which json gives up on (was a 500).
         raise ValidationError({"page_token": ["Not a page token this API issued."]}) from None
     if not isinstance(payload, dict) or not isinstance(payload.get("k"), list):
         raise ValidationError({"page_token": ["Not a page token this API issued."]})

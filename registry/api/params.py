@@ -11,11 +11,13 @@ Numbers in headers and parameters are read by ``registry.numbers.ascii_integer``
 """
 
 import functools
+import threading
 
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from registry.numbers import BIGINT_MAX, ascii_integer
+from registry.text import unstorable_characters
 
 
 class QueryIntegerField(serializers.IntegerField):
@@ -44,6 +46,28 @@ def unknown_parameter_errors(names, accepted) -> dict[str, list[str]]:
     return {name: [f"Unknown parameter; this endpoint takes: {known}."] for name in unknown}
 
 
+def repeated_parameter_errors(query, repeatable=frozenset()) -> dict[str, list[str]]:
+    """{name: [reason]} for each parameter of ``query`` (a QueryDict) given more than once
+    that is not one of ``repeatable``: ``?asset=A&asset=B`` would otherwise be read as
+    ``B`` alone, and a pre-trade check of A and B answered for B is a wrong answer."""
+    return {
+        name: [f"Given {len(values)} times; this parameter takes one value."]
+        for name, values in sorted(query.lists())
+        if len(values) > 1 and name not in repeatable
+    }
+
+
+def unstorable_value_errors(values: dict[str, list[str]]) -> dict[str, list[str]]:
+    """{name: [reason]} for each path or query value holding a character no field can
+    store (NUL, a lone surrogate): refused by name here, not as the database's error."""
+    errors = {}
+    for name, items in values.items():
+        found = [char for item in items for char in unstorable_characters(item)]
+        if found:
+            errors[name] = [f"Contains characters that cannot be stored: {', '.join(found)}."]
+    return errors
+
+
 def choice_param(
     request, name: str, choices, default: str | None = None, *, any_case: bool = False
 ) -> str:
@@ -58,26 +82,38 @@ def choice_param(
     return value
 
 
+# drf-spectacular loads its extensions' target classes lazily and not thread-safely
+# (one thread sets a class it could not import to None while another still reads its
+# name): the first requests of a threaded server (runserver, the quick start) each
+# introspecting at once answered 500. One introspection at a time.
+_introspection = threading.Lock()
+
+
 @functools.cache
-def documented_query_parameters(callback, method: str) -> frozenset[str]:
+def documented_query_parameters(callback, method: str) -> dict[str, bool]:
     """The query parameters openapi.yaml documents for the view ``callback`` (a URL
-    pattern's view function) and ``method``, as drf-spectacular generates them."""
+    pattern's view function) and ``method``, as drf-spectacular generates them: {name:
+    whether it may be repeated} (an exploded array, such as ``?status=A&status=B``)."""
     from drf_spectacular.generators import SchemaGenerator
     from drf_spectacular.plumbing import ComponentRegistry
 
-    generator = SchemaGenerator()  # keeps the view's schema alive (a weak proxy)
-    view = generator.create_view(callback, method)
-    operation = view.schema.get_operation("", "", "", method, ComponentRegistry()) or {}
-    return frozenset(
-        parameter["name"]
+    with _introspection:
+        generator = SchemaGenerator()  # keeps the view's schema alive (a weak proxy)
+        view = generator.create_view(callback, method)
+        operation = view.schema.get_operation("", "", "", method, ComponentRegistry()) or {}
+    return {
+        parameter["name"]: parameter["schema"].get("type") == "array"
+        and parameter.get("explode", True)
         for parameter in operation.get("parameters", [])
         if parameter["in"] == "query"
-    )
+    }
 
 
 class KnownQueryParametersMixin:
-    """For DRF views: a query parameter the view's operation does not document is a 400
-    naming it (after authentication, so an anonymous caller still gets the 401)."""
+    """For DRF views: a query parameter the view's operation does not document, one
+    given twice that the operation does not document as a list, or a path or query value
+    no field can store, is a 400 naming it (after authentication, so an anonymous caller
+    still gets the 401)."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -85,9 +121,15 @@ class KnownQueryParametersMixin:
         if not handled or request.method == "OPTIONS" or request.resolver_match is None:
             return  # a 405 (or OPTIONS' metadata): no operation to hold the parameters to
         method = "GET" if request.method == "HEAD" else request.method
-        accepted = documented_query_parameters(request.resolver_match.func, method) | {
-            api_settings.URL_FORMAT_OVERRIDE
-        }
-        errors = unknown_parameter_errors(request.query_params.keys(), accepted)
+        documented = documented_query_parameters(request.resolver_match.func, method)
+        accepted = {*documented, api_settings.URL_FORMAT_OVERRIDE}
+        repeatable = {name for name, is_list in documented.items() if is_list}
+        errors = (
+            unknown_parameter_errors(request.query_params.keys(), accepted)
+            or repeated_parameter_errors(request.query_params, repeatable)
+            or unstorable_value_errors(
+                {**dict(request.query_params.lists()), **{k: [str(v)] for k, v in kwargs.items()}}
+            )
+        )
         if errors:
             raise serializers.ValidationError(errors)

@@ -17,6 +17,10 @@ class RegistryModelPermissions(DjangoModelPermissions):
     }
 
     def has_permission(self, request, view):
+        if getattr(view, request.method.lower(), None) is None:
+            # A method the view does not have: an authenticated caller gets the 405 that
+            # says so, not a 403 that reads as a missing role.
+            return bool(request.user and request.user.is_authenticated)
         required = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
         if required is None:
             return super().has_permission(request, view)

@@ -30,7 +30,7 @@ from registry import cache
 from registry.api.authentication import SCHEMES_HINT, TOKEN_SCHEMES, AuthorizationError
 from registry.api.exceptions import DATABASE_UNAVAILABLE, error_body
 from registry.api.fastauth import auth_key_of, authenticate, read_remembered
-from registry.api.params import unknown_parameter_errors
+from registry.api.params import repeated_parameter_errors, unknown_parameter_errors
 from registry.api.schema import BATCH_LIMIT, resolve_query_parameters
 from registry.api.throttling import count_hot_lookups
 from registry.metrics import count_cache_lookups
@@ -82,15 +82,23 @@ def _guarded(method: str, fast=None, counted_by_view: bool = False):
 
     def decorate(view):
         accepted = resolve_query_parameters(view.__name__) if method == "GET" else frozenset()
+        allowed = "GET, HEAD" if method == "GET" else method
 
         @csrf_exempt
         def wrapper(request, *args, **kwargs):
             request._cqar_hot_counted = False  # this request's lookups, against its account
+            if request.method == "HEAD" and method == "GET":
+                return _headers_only(answer(request, *args, **kwargs))
             if request.method != method:
-                response = _error(405, "method_not_allowed", f"Use {method}.")
-                response["Allow"] = method
+                response = _error(405, "method_not_allowed", f"Use {allowed}.")
+                response["Allow"] = allowed
                 return response
-            unknown = unknown_parameter_errors(request.GET.keys(), accepted)
+            return answer(request, *args, **kwargs)
+
+        def answer(request, *args, **kwargs):
+            unknown = unknown_parameter_errors(
+                request.GET.keys(), accepted
+            ) or repeated_parameter_errors(request.GET)
             if unknown:  # answered after authentication, as the DRF API does
                 return _answer(_refuse_unknown, request, unknown=unknown)
             if fast is not None:
@@ -109,6 +117,14 @@ def _guarded(method: str, fast=None, counted_by_view: bool = False):
         return wrapper
 
     return decorate
+
+
+def _headers_only(response: HttpResponse) -> HttpResponse:
+    """HEAD: the GET's status and headers (its Content-Length too), without the body."""
+    length = len(response.content)
+    response.content = b""
+    response["Content-Length"] = str(length)
+    return response
 
 
 def _answer(view, request, *args, **kwargs):

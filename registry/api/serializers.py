@@ -5,10 +5,15 @@ services own the rules. So the base drops DRF's uniqueness validators: a duplica
 a conflict with existing data, which the service reports as a 409, not a 400.
 """
 
+import functools
+from decimal import Decimal
+
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
+
+from registry.numbers import exact_normal, plain_decimal
 
 
 @extend_schema_field({"type": "object", "additionalProperties": True})
@@ -31,6 +36,22 @@ class RegistryPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+class StrictTextMixin:
+    """Text only from a JSON string: DRF's CharField also takes a number (description: 0
+    was stored as "0"), which the schema, a string, says a client may not send."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@functools.cache
+def strict_text_field(field_class: type) -> type:
+    """``field_class`` (CharField, URLField, SlugField …) refusing anything but a string."""
+    return type(f"Strict{field_class.__name__}", (StrictTextMixin, field_class), {})
+
+
 class RegistryModelSerializer(serializers.ModelSerializer):
     """Also enforces ``Meta.create_only_fields``: set on create, refused on update; and
     names the allowed values when a choice is wrong."""
@@ -46,6 +67,8 @@ class RegistryModelSerializer(serializers.ModelSerializer):
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if issubclass(field_class, serializers.CharField):
+            field_class = strict_text_field(field_class)
         kwargs["validators"] = [
             validator
             for validator in kwargs.get("validators", [])
@@ -69,3 +92,40 @@ class RegistryModelSerializer(serializers.ModelSerializer):
             if frozen:
                 raise serializers.ValidationError(frozen)
         return attrs
+
+
+class ExactDecimalField(serializers.DecimalField):
+    """A decimal as a string both ways: written as people write it ("0.01", never
+    "0.010000000000000000" or "1E-8"), every digit kept, read from a string of ASCII
+    characters or a JSON integer. A JSON
+    number with a fraction or an exponent is refused: the JSON parser reads it as a
+    binary float, which may have lost digits before it gets here."""
+
+    default_error_messages = {
+        "float": 'Send a decimal as a string ("0.01"): a JSON number with a fraction or '
+        "an exponent is read as a binary float and may lose digits.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, float | bool):
+            self.fail("float" if isinstance(data, float) else "invalid")
+        if isinstance(data, str) and not data.isascii():
+            # Decimal() reads other scripts' digits ("\u0661" is 1): a misread, as
+            # registry.numbers refuses them in whole numbers.
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+    def validate_precision(self, value):
+        # Trailing zeros are not precision: "0.000000000000000001000" is 1E-18 and fits
+        # 18 places, as "0.10" fits 1.
+        super().validate_precision(exact_normal(value))
+        return value
+
+    def to_representation(self, value):
+        # DRF's normalize_output rounds to 28 digits; the columns hold 38.
+        quantized = super().to_representation(value)  # every decimal place, exactly
+        return None if quantized is None else plain_decimal(Decimal(quantized))

@@ -11,6 +11,7 @@ writes becomes the service's ``expected_version``, checked by one conditional UP
 """
 
 from django.conf import settings
+from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -23,7 +24,7 @@ from registry.api.permissions import RegistryModelPermissions
 from registry.exceptions import StaleVersionError
 from registry.numbers import ascii_integer
 from registry.replicas import read_on_replica
-from registry.services import Writes
+from registry.services import Writes, lock_and_reload
 
 
 def required_query_params(request, *names: str) -> dict[str, str]:
@@ -129,10 +130,15 @@ class UpdateMixin:
     """PUT and PATCH; both honour If-Match. PUT needs every required field."""
 
     def update(self, request, *args, partial=False, **kwargs):
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        self.perform_update(serializer)
+        with transaction.atomic():
+            instance = self.get_object()
+            if self.expected_version() is None:
+                # Unconditional: the change applies to the row as it is now, so a write
+                # committed since get_object() read it is no reason for a 412.
+                lock_and_reload(instance)
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            self.perform_update(serializer)
         return self.versioned_response(
             serializer.instance, self.get_serializer(serializer.instance).data
         )

@@ -9,6 +9,8 @@ from google.protobuf.message import Message
 from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from registry.numbers import plain_decimal
+
 
 def timestamp(value: datetime | None) -> Timestamp | None:
     if value is None:
@@ -34,7 +36,7 @@ def text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return plain_decimal(value)
     return str(value)
 
 

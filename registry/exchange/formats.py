@@ -5,6 +5,11 @@ by primary key. In a CSV the header is the field names and a cell holds the valu
 text: nested values (metadata, lists, nested objects) as compact JSON, None as an
 empty cell, booleans as ``true``/``false``. JSON is one array, JSONL one object a line.
 
+A text cell a spreadsheet would run as a formula (it starts with ``= + - @``, a tab or a
+carriage return: ``=HYPERLINK(…)`` in an asset's name) is written with a ``'`` before it,
+as OWASP advises against CSV injection, and so is one that starts with ``'``; the import
+takes that one ``'`` off again, so a file exported and imported keeps every value.
+
 **Import** reads a CSV (``read_csv``) or the first sheet of an XLSX workbook
 (``read_xlsx``, the admin imports both) into the same rows.
 """
@@ -13,6 +18,7 @@ import csv
 import datetime
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
@@ -42,6 +48,12 @@ Table = tuple[list[str], list[Row], list[tuple[int, str]]]
 # ---- export ---------------------------------------------------------------------------
 
 
+# What a spreadsheet runs as a formula at the start of a cell, and the quote that escapes it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
 def cell(value: Any) -> str:
     """A value of a serializer's output as CSV text."""
     if value is None:
@@ -50,7 +62,23 @@ def cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, dict | list):
         return json.dumps(value, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
+    return without_formula(str(value))
+
+
+def without_formula(text: str) -> str:
+    """``text`` as a cell no spreadsheet runs: a ``'`` before a formula's first character
+    (or before a leading ``'``, so that the import can take exactly one off). A plain
+    number such as ``-1.5`` is a number to a spreadsheet, not a formula."""
+    if text.startswith((*FORMULA_STARTS, ESCAPE)) and not _PLAIN_NUMBER.fullmatch(text):
+        return ESCAPE + text
+    return text
+
+
+def with_formula(text: str) -> str:
+    """The value ``without_formula`` escaped: the one ``'`` it put before it taken off."""
+    if text.startswith(ESCAPE) and text[1:].startswith((*FORMULA_STARTS, ESCAPE)):
+        return text[1:]
+    return text
 
 
 def export(
@@ -139,7 +167,8 @@ def read_csv(data: bytes, what: str) -> Table:
                     (line, f"{len(record)} cells, but the header names {len(header)} columns.")
                 )
                 continue
-            rows.append(Row(line, dict(zip(header, record, strict=True))))
+            cells = map(with_formula, record)
+            rows.append(Row(line, dict(zip(header, cells, strict=True))))
     except csv.Error as error:
         raise SourceError(f"{what} is not CSV: {quote_error_text(error, start, reader)}") from None
     return header, rows, malformed
@@ -190,7 +219,7 @@ def read_xlsx(data: bytes, what: str, max_unpacked: int = MAX_SOURCE_BYTES) -> T
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             records = [
-                [xlsx_cell(value) for value in record]
+                [with_formula(xlsx_cell(value)) for value in record]
                 for record in workbook.worksheets[0].iter_rows(values_only=True)
             ]
         finally:

@@ -343,6 +343,10 @@ ADMIN_MODELS = {
     "auth.Group": "accounts",
     "auth.User": "accounts",
     "knox.AuthToken": "accounts",
+    # django-axes' records of logins (registry/logins.py): superusers only, as accounts.
+    "axes.AccessAttempt": "accounts",
+    "axes.AccessFailureLog": "accounts",
+    "axes.AccessLog": "accounts",
     "registry.OutboxEvent": "records",
     "registry.ChangeEvent": "records",
     "chains.Chain": "reference",

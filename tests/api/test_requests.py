@@ -454,3 +454,76 @@ def test_too_many_parameters_is_a_400_in_the_error_shape(viewer):
     for path in ("/api/v1/assets/", "/api/v1/resolve/symbol/"):
         error = assert_error(viewer.get(f"{path}?{query}"), 400, "invalid")
         assert "More than 1,000 parameters" in error["message"]
+
+
+# --- a parameter given twice ----------------------------------------------------------------
+
+
+def test_a_parameter_given_twice_is_refused_unless_documented_as_a_list(service):
+    """?asset=A&asset=B was read as B alone: a pre-trade check of a blocked asset and a
+    good one answered "tradeable". Every GET parameter of every operation, given twice:
+    a 400 naming it, unless the document declares it a list (an exploded array)."""
+    for path, parameter in GET_PARAMETERS:
+        name, value = parameter["name"], a_value(parameter)
+        url = f"{fill(path)}?{name}={value}&{name}={value}"
+        response = service.get(url)
+        is_list = parameter["schema"].get("type") == "array" and parameter.get("explode", True)
+        if is_list:
+            assert response.status_code < 500, (path, name, response.content)
+            assert response.status_code != 400 or name not in response.json()["error"]["fields"]
+        else:
+            error = assert_error(response, 400, "invalid", name)
+            assert "Given 2 times" in error["fields"][name][0], (path, name)
+
+
+def test_pretrade_of_a_blocked_asset_and_another_is_refused_not_answered_for_one(service):
+    blocked, good = AssetFactory(symbol="BAD"), AssetFactory(symbol="GOOD")
+    AssetQualityFlagFactory(asset=blocked, severity=5)
+    url = "/api/v1/resolve/pretrade/"
+
+    assert service.get(url, {"asset": str(blocked.pk)}).json()["tradeable"] is False
+    response = service.get(f"{url}?asset={blocked.pk}&asset={good.pk}")
+    assert_error(response, 400, "invalid", "asset")
+    listed = service.get(f"/api/v1/quality-flags/?asset={blocked.pk}&asset={good.pk}")
+    assert_error(listed, 400, "invalid", "asset")
+
+
+# --- format, methods, HEAD and NUL ------------------------------------------------------------
+
+
+def test_a_format_the_api_cannot_answer_is_a_400_naming_it(viewer):
+    assert viewer.get("/api/v1/chains/", {"format": "json"}).status_code == 200
+    for wanted in ("xml", "csv", "api", "JSON"):
+        error = assert_error(viewer.get("/api/v1/chains/", {"format": wanted}), 400, field="format")
+        assert "json" in error["fields"]["format"][0]
+
+
+def test_a_method_an_endpoint_lacks_is_a_405_for_a_caller_and_a_401_for_anyone(viewer, anonymous):
+    """PUT on the event feed read as a missing role (403)."""
+    for method in ("PUT", "PATCH", "DELETE"):
+        response = viewer.generic(method, "/api/v1/events/")
+        assert_error(response, 405, "method_not_allowed")
+        assert response.status_code == 405
+        assert anonymous.generic(method, "/api/v1/events/").status_code == 401
+
+
+def test_head_on_a_hot_lookup_answers_the_get_without_its_body(service):
+    AssetFactory(symbol="HEADY")
+    url = "/api/v1/resolve/symbol/?symbol=HEADY"
+    got = service.get(url)
+    head = service.head(url)
+
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert int(head["Content-Length"]) == len(got.content)
+    assert "HEAD" in service.post(url).headers["Allow"]
+
+
+def test_a_nul_in_the_path_is_refused_naming_it(viewer):
+    response = viewer.get("/api/v1/groups/by-symbol/%00/")
+    error = assert_error(response, 400, "invalid")
+    assert any(
+        "cannot be stored" in reason for reasons in error["fields"].values() for reason in reasons
+    )
+    response = viewer.get("/api/v1/assets/", {"symbol": "US\x00DC"})
+    assert "cannot be stored" in assert_error(response, 400, field="symbol")["fields"]["symbol"][0]

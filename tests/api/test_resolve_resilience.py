@@ -5,10 +5,11 @@ import time
 import orjson
 import pytest
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import override_settings
 
 from assets.models import Asset
+from quality.models import AssetQualityFlag
 from quality.services import flag_raise
 from registry import cache
 from registry.models import PendingCacheInvalidation
@@ -147,3 +148,33 @@ def test_a_cached_lookup_is_one_redis_round_trip(demo_world, viewer, monkeypatch
     response = viewer.get("/api/v1/resolve/venue-symbol/", params)
     assert response.status_code == 200
     assert calls == ["mget"]
+
+
+def test_answers_cached_from_another_database_are_not_served(demo_world, viewer):
+    """After a restore from a backup, Redis may hold answers of writes made after the
+    backup, which the restored database lacks (docs/RELIABILITY.md, "The database"): the
+    hot keys of a database other than the one the cache was last checked against are
+    deleted before any is served."""
+    btc = Asset.objects.with_identifier("COINGECKO", "bitcoin").get()
+    assert pretrade(viewer, asset=str(btc.pk))[1]["tradeable"] is True  # cached
+    # The database now holds what the cached answer does not know, as a restored one
+    # would; bulk_create skips the signals that would invalidate the answer.
+    AssetQualityFlag.objects.bulk_create(
+        [AssetQualityFlag(asset=btc, flag_type="EXPLOITED", severity=5, reason="restored")]
+    )
+    cache.redis_state.lease_until = 0.0  # the next read renews the lease
+    assert pretrade(viewer, asset=str(btc.pk))[1]["tradeable"] is True  # same database: trusted
+
+    # What the cache was checked against names this database (a restore changes its oid).
+    client = cache.redis_state.raw()
+    instance = client.get(cache.INSTANCE_KEY).decode()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+        database_oid = cursor.fetchone()[0]
+    redis_instance, _, database = instance.rpartition(":")
+    assert database.split(".")[0] == str(database_oid)
+
+    client.set(cache.INSTANCE_KEY, f"{redis_instance}:1.1")  # checked against another one
+    cache.redis_state.lease_until = 0.0
+    assert pretrade(viewer, asset=str(btc.pk))[1]["tradeable"] is False
+    assert client.get(cache.INSTANCE_KEY).decode() == instance

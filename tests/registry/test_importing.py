@@ -231,3 +231,12 @@ def test_a_long_line_shows_the_window_around_the_column(tmp_path):
     excerpt, caret = str(caught.value).split("\n")[1:]
     assert excerpt.startswith("    …") and excerpt.endswith(", ]}")
     assert excerpt[caret.index("^")] == "]"
+
+
+def test_json_nested_thousands_deep_is_a_source_error_not_a_crash():
+    """json gives up on such nesting with a RecursionError, which crashed every JSON
+    import with a traceback (found by the fuzzer, tests/fuzz)."""
+    from registry.importing import SourceSyntaxError, parse_json
+
+    with pytest.raises(SourceSyntaxError, match="nested too deeply"):
+        parse_json(b"[" * 3000 + b"]" * 3000, "deep.json")

@@ -5,8 +5,6 @@ its own.
 Tests here commit their rows (``transaction=True``): the server sees committed rows only.
 """
 
-import importlib
-import importlib.resources
 import os
 import signal
 import socket
@@ -16,48 +14,21 @@ from pathlib import Path
 
 import grpc
 import pytest
-from grpc_tools import protoc
 
 from registry.roles import AUDITOR, STEWARD, VIEWER
 from tests.api.test_server_limits import free_port
 from tests.conftest import token_client
 from tests.events.worker import session_database_url, wait_for
+from tests.rpc.client import compile_client
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-PROTO_DIR = REPOSITORY / "proto"
 
 
 @pytest.fixture(scope="session")
 def client_modules(tmp_path_factory):
     """The generated client: ``service`` (asset_registry_pb2), ``stubs``
     (asset_registry_pb2_grpc) and the message modules, compiled from proto/ now."""
-    out = tmp_path_factory.mktemp("grpc-client")
-    well_known = importlib.resources.files("grpc_tools") / "_proto"
-    files = [str(path.relative_to(PROTO_DIR)) for path in PROTO_DIR.rglob("cqc/**/*.proto")]
-    status = protoc.main(
-        [
-            "grpc_tools.protoc",
-            f"-I{PROTO_DIR}",
-            f"-I{well_known}",
-            f"--python_out={out}",
-            f"--grpc_python_out={out}",
-            *files,
-        ]
-    )
-    assert status == 0, "protoc could not compile proto/"
-    sys.path.insert(0, str(out))
-    try:
-        modules = {
-            "service": importlib.import_module("cqc.services.v1.asset_registry_pb2"),
-            "stubs": importlib.import_module("cqc.services.v1.asset_registry_pb2_grpc"),
-            "assets": importlib.import_module("cqc.assets.v1.assets_pb2"),
-            "markets": importlib.import_module("cqc.markets.v1.markets_pb2"),
-            "venues": importlib.import_module("cqc.venues.v1.venues_pb2"),
-            "identifiers": importlib.import_module("cqc.identifiers.v1.identifiers_pb2"),
-        }
-    finally:
-        sys.path.remove(str(out))
-    return type("Client", (), modules)
+    return compile_client(tmp_path_factory.mktemp("grpc-client"))
 
 
 def health_serving(address: str) -> bool:
