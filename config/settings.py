@@ -457,8 +457,8 @@ GRPC_MAX_WAITING = env.int("GRPC_MAX_WAITING", default=32)
 # a thread by sending nothing.
 GRPC_RECEIVE_SECONDS = env.float("GRPC_RECEIVE_SECONDS", default=10.0)
 # Reflection (grpcurl, Postman list the methods without a .proto): on in development
-# (DEBUG; make run), off otherwise unless asked for. One stream at a time, on a thread of
-# its own, for at most GRPC_REFLECTION_STREAM_SECONDS.
+# (DEBUG; make run), off otherwise unless asked for. Two streams at a time, on threads of
+# their own, each for at most GRPC_REFLECTION_STREAM_SECONDS.
 GRPC_REFLECTION = env.bool("GRPC_REFLECTION", default=DEBUG)
 GRPC_REFLECTION_STREAM_SECONDS = env.float("GRPC_REFLECTION_STREAM_SECONDS", default=60.0)
 # A second, plaintext port that serves the health service alone, for the kubelet's

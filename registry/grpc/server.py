@@ -7,7 +7,7 @@ graceful stop.
   ``liveness`` is SERVING as long as the process serves, whatever the database does
   (the web's /livez: a liveness probe that restarts no pod for a database outage).
 - Reflection (GRPC_REFLECTION; on in development): grpcurl and Postman list the methods
-  and messages without a .proto; one stream at a time, bounded in time.
+  and messages without a .proto; two streams at a time, bounded in time.
 - Threads: no caller holds the call threads (GRPC_MAX_WORKERS) but a call being served:
   requests are received on other threads and within GRPC_RECEIVE_SECONDS, health and
   reflection have threads of their own, and calls beyond what the server takes are
@@ -234,7 +234,7 @@ def reflection_handler(
     *, threads: futures.ThreadPoolExecutor, watchdog: Watchdog
 ) -> grpc.GenericRpcHandler:
     """Reflection over the service, health and itself, on ``threads`` (Admission lets
-    one stream in at a time); a stream ends (CANCELLED) when idle GRPC_RECEIVE_SECONDS or
+    in as many streams as they are); a stream ends (CANCELLED) when idle GRPC_RECEIVE_SECONDS or
     open GRPC_REFLECTION_STREAM_SECONDS."""
     servicer = reflection.ReflectionServicer(
         (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
@@ -269,7 +269,7 @@ class Admission(grpc.ServerInterceptor):
       ("call another server"); health and reflection still answer;
     - beyond GRPC_MAX_WORKERS + GRPC_MAX_WAITING of them at once: RESOURCE_EXHAUSTED,
       reason ``server_busy``, rather than a queue without end;
-    - a reflection stream while another is open: RESOURCE_EXHAUSTED.
+    - a reflection stream beyond REFLECTION_STREAMS open: RESOURCE_EXHAUSTED.
     """
 
     HEALTH = "/grpc.health."
@@ -301,7 +301,7 @@ class Admission(grpc.ServerInterceptor):
             side,
             grpc.StatusCode.RESOURCE_EXHAUSTED,
             "server_busy",
-            "One reflection stream at a time; retry when the other has ended.",
+            "As many reflection streams as this server takes are open; retry when one ended.",
         )
 
     def intercept_service(self, continuation, handler_call_details):
@@ -342,6 +342,10 @@ class Admission(grpc.ServerInterceptor):
 
 # Threads beside the call threads: health checks and refusals (which read no request).
 SIDE_THREADS = 4
+# Reflection streams open at once. Two, not one: a client that opens a stream per query
+# (grpcio's ProtoReflectionDescriptorDatabase) sends the next while the server is still
+# closing the last.
+REFLECTION_STREAMS = 2
 
 
 class RegistryServer:
@@ -352,7 +356,7 @@ class RegistryServer:
       a call thread; when all are taken, new calls are refused at once (Admission);
     - ``calls`` (GRPC_MAX_WORKERS): the calls that need the database, each thread with
       its own connection; only calls whose request has arrived reach them;
-    - ``side``: health checks and refusals; ``reflecting``: one reflection stream;
+    - ``side``: health checks and refusals; ``reflecting``: REFLECTION_STREAMS streams;
     - with GRPC_HEALTH_BIND, a second server on its own port and threads answers health
       alone, for the kubelet.
     """
@@ -365,7 +369,7 @@ class RegistryServer:
         workers = max_workers or settings.GRPC_MAX_WORKERS
         self.calls = futures.ThreadPoolExecutor(workers, thread_name_prefix="grpc-call")
         self.requests = CountingPool(workers + settings.GRPC_MAX_WAITING, "grpc-request")
-        self.reflecting = CountingPool(1, "grpc-reflection")
+        self.reflecting = CountingPool(REFLECTION_STREAMS, "grpc-reflection")
         self.side = futures.ThreadPoolExecutor(SIDE_THREADS, thread_name_prefix="grpc-side")
         self.watchdog = Watchdog()
         self.admission = Admission(self.requests, self.reflecting, self.side)

@@ -134,7 +134,7 @@ class TlsGrpcServer(GrpcServer):
 @pytest.fixture(scope="module")
 def configured_server(django_db_setup, django_db_blocker, tmp_path_factory):
     """A server as production runs it: TLS, JSON logs, /metrics under a token, a small
-    message limit to reach; and the bench floor and reflection on."""
+    message limit to reach; and the bench floor on."""
     directory = tmp_path_factory.mktemp("grpc-configured")
     cert, key = self_signed_certificate(directory)
     with django_db_blocker.unblock():
@@ -149,7 +149,6 @@ def configured_server(django_db_setup, django_db_blocker, tmp_path_factory):
             LOG_FORMAT="json",
             LOG_LEVEL="INFO",
             BENCH_FLOOR="true",
-            GRPC_REFLECTION="true",  # asked for (off by default outside development)
         )
     server.start()
     yield server

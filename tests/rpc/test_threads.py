@@ -6,6 +6,7 @@ One server of its own for the module, small enough to fill: two call threads, tw
 waiting, a request due within 3 seconds, reflection on, a probe port.
 """
 
+import os
 import queue
 import threading
 
@@ -20,7 +21,12 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 )
 
 from registry.grpc.calls import SERVICE, SERVICE_NAME
-from registry.grpc.server import BENCH_FLOOR_SERVICE, LIVENESS
+from registry.grpc.server import (
+    BENCH_FLOOR_SERVICE,
+    LIVENESS,
+    REFLECTION_STREAMS,
+    RegistryServer,
+)
 from tests.api.test_server_limits import free_port
 from tests.events.worker import session_database_url, wait_for
 from tests.factories import ChainFactory
@@ -153,14 +159,26 @@ def test_busy_call_threads_leave_health_answering(small_server, viewer_md):
 # --- reflection ---------------------------------------------------------------------------
 
 
-def test_reflection_is_off_unless_asked_for(grpc_server):
-    with grpc.insecure_channel(grpc_server.address) as channel:
-        stream = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
-            iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
-        )
-        with pytest.raises(grpc.RpcError) as refused:
-            next(stream)
-        assert refused.value.code() == grpc.StatusCode.UNIMPLEMENTED
+def test_reflection_is_off_unless_asked_for(settings):
+    """Off by default outside development (GRPC_REFLECTION follows DEBUG): the service
+    serves, reflection is UNIMPLEMENTED. (The suite's servers ask for it.)"""
+    from config.settings import DEBUG, GRPC_REFLECTION
+
+    assert GRPC_REFLECTION == DEBUG or "GRPC_REFLECTION" in os.environ
+    settings.GRPC_REFLECTION = False
+    server = RegistryServer("127.0.0.1:0")
+    server.server.start()  # the gRPC server alone: no health checks of the database
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            stream = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
+                iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
+            )
+            with pytest.raises(grpc.RpcError) as refused:
+                next(stream)
+            assert refused.value.code() == grpc.StatusCode.UNIMPLEMENTED
+            assert check(f"127.0.0.1:{server.port}", LIVENESS) == SERVING
+    finally:
+        server.server.stop(0).wait()
 
 
 def test_reflection_lists_the_service_and_resolves_its_descriptor(small_server):
@@ -204,22 +222,25 @@ class ReflectionStream:
         return ended.value.code()
 
 
-def test_one_reflection_stream_at_a_time_and_not_for_long(small_server, viewer_md):
+def test_few_reflection_streams_at_a_time_and_not_for_long(small_server, viewer_md):
     with grpc.insecure_channel(small_server.address) as channel:
-        first = ReflectionStream(channel)
+        open_streams = [ReflectionStream(channel) for _ in range(REFLECTION_STREAMS)]
         try:
-            assert first.ask().list_services_response.service
-            second = ReflectionStream(channel)
-            error = rpc_error(second.ask)
-            second.requests.put(None)
+            for stream in open_streams:
+                assert stream.ask().list_services_response.service
+            one_more = ReflectionStream(channel)
+            error = rpc_error(one_more.ask)
+            one_more.requests.put(None)
             assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
             assert error_details(error)["reason"] == "server_busy"
             assert check(small_server.address) == SERVING
             assert list_chains(channel)(None, metadata=viewer_md, timeout=5) is not None
             # Idle for GRPC_RECEIVE_SECONDS: ended, and the next stream is served.
-            assert first.ended_with() == grpc.StatusCode.CANCELLED
+            for stream in open_streams:
+                assert stream.ended_with() == grpc.StatusCode.CANCELLED
         finally:
-            first.requests.put(None)
+            for stream in open_streams:
+                stream.requests.put(None)
         busy = ReflectionStream(channel)
         try:
             # One that keeps asking ends after GRPC_REFLECTION_STREAM_SECONDS.
