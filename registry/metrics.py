@@ -12,6 +12,8 @@ Counted by each process as it works:
 - ``cqar_cache_breaker_open``: 1 while a process leaves Redis alone after a failure
   (registry/cache.py); ``cqar_cache_errors_total{operation}``,
   ``cqar_throttle_failed_open_total{scope}``, ``cqar_cache_fenced_writes_total``.
+- ``cqar_outbox_renumbered_events_total``: events the publisher renumbered above the
+  stream's numbers after finding the outbox behind it (a restored database; the worker's).
 - ``cqar_celery_tasks_total{task,outcome}`` (success, failure, retry) and
   ``cqar_celery_task_duration_seconds{task}``: in the worker, which serves them itself on
   ``CELERY_METRICS_PORT`` (it has no web server).
@@ -88,6 +90,12 @@ CACHE_FENCED_WRITES = Counter(
     "Writes that could not reach Redis and fenced the cache off until their keys are gone.",
     registry=None,
 )
+OUTBOX_RENUMBERED = Counter(
+    "cqar_outbox_renumbered_events",
+    "Unpublished events renumbered above the stream's because the outbox was behind it "
+    "(the database restored from a backup).",
+    registry=None,
+)
 CACHE_LOOKUPS = Counter(
     "cqar_cache_lookups",
     "Hot lookups answered from Redis (hit) or from PostgreSQL (miss), by key family.",
@@ -153,6 +161,7 @@ PROCESS_METRICS = (
     CACHE_ERRORS,
     THROTTLE_FAILED_OPEN,
     CACHE_FENCED_WRITES,
+    OUTBOX_RENUMBERED,
     CACHE_LOOKUPS,
     CACHE_BREAKER_OPEN,
     HTTP_REQUESTS,

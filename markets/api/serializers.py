@@ -12,6 +12,7 @@ from registry.api.serializers import (
     ExactDecimalField,
     RegistryModelSerializer,
     RegistryPrimaryKeyRelatedField,
+    StrictBooleanField,
 )
 from venues.api.views import register_listed_assets
 from venues.models import Venue
@@ -186,7 +187,7 @@ class VenueSymbolSerializer(RegistryModelSerializer):
     quote_asset = RegistryPrimaryKeyRelatedField(
         queryset=Asset.objects.all(), allow_null=True, required=False
     )
-    is_active = serializers.BooleanField(
+    is_active = StrictBooleanField(
         required=False, help_text="Open for orders (the market's status is TRADING)."
     )
     is_current = serializers.BooleanField(read_only=True, help_text="Not delisted.")

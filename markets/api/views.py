@@ -30,7 +30,7 @@ from registry.api.viewsets import (
 
 
 @contextmanager
-def api_field_names():
+def api_field_names(names: dict[str, str] = API_FIELD_NAMES):
     """The services' errors name the model's fields (``settlement_asset``); the API's
     fields are the contract's (``settlement_asset_id``): a 400 names the API's."""
     try:
@@ -39,24 +39,25 @@ def api_field_names():
         if not hasattr(error, "error_dict"):
             raise
         raise serializers.ValidationError(
-            {
-                API_FIELD_NAMES.get(name, name): reasons
-                for name, reasons in error.message_dict.items()
-            }
+            {names.get(name, name): reasons for name, reasons in error.message_dict.items()}
         ) from None
 
 
 class ApiFieldNamesMixin:
+    """The model's field names in the services' errors become ``api_field_names``."""
+
+    api_field_names = API_FIELD_NAMES
+
     def perform_create(self, serializer):
-        with api_field_names():
+        with api_field_names(self.api_field_names):
             super().perform_create(serializer)
 
     def perform_update(self, serializer):
-        with api_field_names():
+        with api_field_names(self.api_field_names):
             super().perform_update(serializer)
 
     def perform_destroy(self, instance):
-        with api_field_names():
+        with api_field_names(self.api_field_names):
             super().perform_destroy(instance)
 
 
@@ -175,8 +176,11 @@ class MarketViewSet(ApiFieldNamesMixin, UpdateMixin, RegistryCreateReadViewSet):
 
 
 # No delete: a mapping is delisted (closed), so what a ticker meant stays answerable.
-class VenueSymbolViewSet(UpdateMixin, RegistryCreateReadViewSet):
+class VenueSymbolViewSet(ApiFieldNamesMixin, UpdateMixin, RegistryCreateReadViewSet):
     """Venue tickers: the markets, as the venue-ticker API has always shown them."""
+
+    # A ticker's errors name its fields here: the market's venue_symbol is its symbol.
+    api_field_names = {"venue_symbol": "symbol"}
 
     queryset = VenueSymbol.objects.of_live("instrument__underlying_asset").select_related(
         "instrument"

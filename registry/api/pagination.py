@@ -20,7 +20,8 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
-from registry.numbers import ascii_integer
+from registry.numbers import BIGINT_MAX, ascii_integer
+from registry.text import unstorable_characters
 
 
 def _encode(ordering: list[str], values: list) -> str:
@@ -35,9 +36,26 @@ def _decode(token: str) -> dict:
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         # RecursionError: JSON nested thousands deep, which json gives up on (was a 500).
         raise ValidationError({"page_token": ["Not a page token this API issued."]}) from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("k"), list):
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("k"), list)
+        or not all(_is_key_value(value) for value in payload["k"])
+    ):
         raise ValidationError({"page_token": ["Not a page token this API issued."]})
     return payload
+
+
+def _is_key_value(value) -> bool:
+    """A value a token this API issued can hold: a column's, as _encode wrote it (text,
+    an integer within a bigint, a boolean, null; decimals and times are text). Anything
+    else was made up, and would be compared with a column as whatever the database makes
+    of it (an object turned an asset list's page empty; a NUL is an error of the
+    database)."""
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -BIGINT_MAX - 1 <= value <= BIGINT_MAX
+    return isinstance(value, str) and not unstorable_characters(value)
 
 
 def _after(ordering: list[str], values: list) -> Q:

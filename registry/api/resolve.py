@@ -30,7 +30,12 @@ from registry import cache
 from registry.api.authentication import SCHEMES_HINT, TOKEN_SCHEMES, AuthorizationError
 from registry.api.exceptions import DATABASE_UNAVAILABLE, error_body
 from registry.api.fastauth import auth_key_of, authenticate, read_remembered
-from registry.api.params import repeated_parameter_errors, unknown_parameter_errors
+from registry.api.params import (
+    repeated_parameter_errors,
+    unknown_parameter_errors,
+    unstorable_value_errors,
+)
+from registry.api.parsers import UTF8_NAMES
 from registry.api.schema import BATCH_LIMIT, resolve_query_parameters
 from registry.api.throttling import count_hot_lookups
 from registry.metrics import count_cache_lookups
@@ -73,8 +78,8 @@ def _error(status: int, code: str, message: str, fields: dict | None = None) -> 
 def _guarded(method: str, fast=None, counted_by_view: bool = False):
     """One HTTP method; token authentication (no cookies, so no CSRF); the read
     permission; the account's rate limit (``resolve``: one lookup, unless
-    ``counted_by_view`` counts its own); only the query parameters the lookup documents;
-    and a 503 when PostgreSQL cannot answer.
+    ``counted_by_view`` counts its own); only the query parameters the lookup documents,
+    each once and without NUL; and a 503 when PostgreSQL cannot answer.
 
     ``fast(params) -> lookup type`` enables the one-round-trip path: when the token's
     caller and the answer are both in Redis, the view gets the answer as ``cached``.
@@ -96,9 +101,11 @@ def _guarded(method: str, fast=None, counted_by_view: bool = False):
             return answer(request, *args, **kwargs)
 
         def answer(request, *args, **kwargs):
-            unknown = unknown_parameter_errors(
-                request.GET.keys(), accepted
-            ) or repeated_parameter_errors(request.GET)
+            unknown = (
+                unknown_parameter_errors(request.GET.keys(), accepted)
+                or repeated_parameter_errors(request.GET)
+                or unstorable_value_errors(dict(request.GET.lists()))
+            )
             if unknown:  # answered after authentication, as the DRF API does
                 return _answer(_refuse_unknown, request, unknown=unknown)
             if fast is not None:
@@ -355,12 +362,13 @@ def batch(request):
     """Up to 1,000 mixed lookups in one request, answered in order (null and a reason
     for each unknown or malformed one). Cached answers come from one Redis round trip
     per type."""
-    if request.content_type != "application/json":
+    charset = request.content_params.get("charset", "utf-8").lower()
+    if request.content_type != "application/json" or charset not in UTF8_NAMES:
         return _error(
             415,
             "unsupported_media_type",
-            f'Unsupported media type "{request.content_type[:100]}" in request; '
-            "send application/json.",
+            f'Unsupported media type "{request.content_type[:100]}" (charset '
+            f'"{charset[:40]}") in request; send application/json in UTF-8.',
         )
     try:
         payload = orjson.loads(request.body)

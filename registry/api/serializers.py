@@ -6,6 +6,7 @@ a conflict with existing data, which the service reports as a 409, not a 400.
 """
 
 import functools
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.db import models
@@ -13,7 +14,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from registry.numbers import exact_normal, plain_decimal
+from registry.filters import BOOLEAN_WORDS
+from registry.numbers import ascii_integer, exact_normal, plain_decimal
 
 
 @extend_schema_field({"type": "object", "additionalProperties": True})
@@ -25,6 +27,59 @@ class MetadataField(serializers.JSONField):
         if not isinstance(value, dict):
             raise serializers.ValidationError("Must be a JSON object.")
         return value
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A whole number: a JSON integer, or ASCII digits in a string (``registry.numbers``).
+    DRF's IntegerField reads ``"\u0666"`` (ARABIC-INDIC DIGIT SIX), full-width digits
+    and ``"6.0"`` as 6; here they are refused, never read as something else."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            value = ascii_integer(data.strip())
+        elif isinstance(data, int) and not isinstance(data, bool):
+            value = data
+        else:
+            value = None
+        if value is None:
+            self.fail("invalid")
+        return super().to_internal_value(value)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false: a JSON boolean, or the words the filters take (``true``, ``false``
+    in any case, ``1``, ``0``, as registry.filters.BOOLEAN_WORDS), never DRF's ``"yes"``,
+    ``"on"`` or ``"y"``, and no number but 1 and 0."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, int) and data in (0, 1):
+            return bool(data)
+        if isinstance(data, str) and data.strip().lower() in BOOLEAN_WORDS:
+            return BOOLEAN_WORDS[data.strip().lower()]
+        self.fail("invalid", input=data)
+
+
+class KnownFieldsMixin:
+    """A field the serializer does not have is a 400 naming it ("catgory" would have been
+    dropped, and the asset written without what was meant). Read-only fields may be sent
+    back (a client PUTs what it GOT) and are ignored, as the schema's readOnly says."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(name) for name in data if name not in self.fields)
+            if unknown:
+                writable = ", ".join(
+                    name for name, field in self.fields.items() if not field.read_only
+                )
+                raise serializers.ValidationError(
+                    {
+                        name[:100]: [f"Unknown field; this operation takes: {writable}."]
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
 
 
 class RegistryPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -52,14 +107,30 @@ def strict_text_field(field_class: type) -> type:
     return type(f"Strict{field_class.__name__}", (StrictTextMixin, field_class), {})
 
 
-class RegistryModelSerializer(serializers.ModelSerializer):
+class RegistryModelSerializer(KnownFieldsMixin, serializers.ModelSerializer):
     """Also enforces ``Meta.create_only_fields``: set on create, refused on update; and
     names the allowed values when a choice is wrong."""
+
+    # (Not in the docstring: the schema shows it as the description of every serializer
+    # without its own.) Fields it does not have are refused (KnownFieldsMixin); integers
+    # and booleans are read strictly.
 
     serializer_related_field = RegistryPrimaryKeyRelatedField
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.JSONField: MetadataField,
+        **dict.fromkeys(
+            (
+                models.IntegerField,
+                models.BigIntegerField,
+                models.SmallIntegerField,
+                models.PositiveIntegerField,
+                models.PositiveSmallIntegerField,
+                models.PositiveBigIntegerField,
+            ),
+            StrictIntegerField,
+        ),
+        models.BooleanField: StrictBooleanField,
     }
 
     def get_validators(self):

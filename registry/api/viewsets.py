@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from registry.actors import actor_id
@@ -61,6 +62,9 @@ class RegistryViewSet(KnownQueryParametersMixin, viewsets.GenericViewSet):
         ``read_on_replica``: a replica at most DATABASE_REPLICA_MAX_LAG_SECONDS behind,
         or the primary after a write in the same request."""
         super().initial(request, *args, **kwargs)
+        if any("\x00" in str(value) for value in kwargs.values()):
+            # No id holds a NUL (PostgreSQL cannot store one): no such object.
+            raise NotFound()
         method = request.method.lower()
         if (
             settings.DATABASE_REPLICA_ALIASES

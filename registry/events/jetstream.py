@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from dataclasses import dataclass
 
 import nats
 import orjson
@@ -29,6 +30,20 @@ JSON_CONTENT_TYPE = "application/json"
 
 class PublishRefused(Exception):
     """The bus will never take this message as it is (larger than its max payload)."""
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """An outbox event as the stream holds it: its Cqc-Sequence, Nats-Msg-Id (the event
+    id) and the stream's own sequence of the message."""
+
+    sequence: int
+    event_id: str
+    stream_sequence: int
+
+
+# How far back the restore check reads the stream at most (one get per message).
+STREAM_TAIL_LIMIT = 1_000_000
 
 
 def encode(row: OutboxEvent) -> tuple[bytes, dict[str, str]]:
@@ -87,8 +102,40 @@ class JetStreamPublisher:
         """Publish ``rows`` in order; per row its stream sequence, or the error."""
         return self._loop.run_until_complete(self._publish(rows))
 
+    def tail(self, down_to: int | None) -> list[StreamEvent]:
+        """The stream's events from the newest back: the newest carrying a Cqc-Sequence,
+        and every one whose Cqc-Sequence is ``down_to`` or more (newest first)."""
+        return self._loop.run_until_complete(self._tail(down_to))
+
     def close(self) -> None:
         self._loop.run_until_complete(self._close())
+
+    async def _tail(self, down_to: int | None) -> list[StreamEvent]:
+        try:
+            await self._ensure_connection()
+            state = (await self._js.stream_info(self.stream)).state
+            events: list[StreamEvent] = []
+            position = state.last_seq
+            lowest = max(state.first_seq, 1, state.last_seq - STREAM_TAIL_LIMIT)
+            while position >= lowest:
+                try:
+                    message = await self._js.get_msg(self.stream, position)
+                except NotFoundError:  # deleted or expired in between
+                    position -= 1
+                    continue
+                headers = message.headers or {}
+                number = headers.get("Cqc-Sequence", "")
+                if number.isdigit():  # a message of no outbox's is passed over
+                    events.append(
+                        StreamEvent(int(number), headers.get("Nats-Msg-Id", ""), position)
+                    )
+                    if down_to is None or int(number) <= down_to:
+                        break
+                position -= 1
+            return events
+        except Exception:
+            await self._close()
+            raise
 
     async def _close(self) -> None:
         nc, self._nc, self._js = self._nc, None, None

@@ -20,6 +20,11 @@ retried. An event the bus refuses outright (larger than its max payload) is mark
 REJECTED and stops blocking the line; ``manage.py outbox requeue`` sends it again.
 A worker killed between JetStream's ack and marking the row published sends it again
 on the next run; JetStream drops it by its Nats-Msg-Id.
+
+Restores. A database restored from a backup would number its next events from the
+backup's sequence, below numbers the stream already holds; the publisher compares the
+outbox with the stream before each run and renumbers above it (``_check_against_the_
+stream``), and a restored database numbers nothing until it has (docs/EVENTS.md).
 """
 
 import logging
@@ -32,7 +37,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import BooleanField, DateTimeField, ExpressionWrapper, Q
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -40,6 +45,7 @@ from django.utils import timezone
 from registry.actors import current_actor, current_request_id, current_source
 from registry.events import encoding
 from registry.events.types import EventType, event_type, subject_filters
+from registry.metrics import OUTBOX_RENUMBERED
 from registry.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -180,10 +186,17 @@ def _enqueue_publish() -> None:
         )
 
 
-def sequence_pending() -> int:
-    """Number the committed rows that have no sequence yet, in id order."""
+def sequence_pending(*, bus_checked: bool = False) -> int:
+    """Number the committed rows that have no sequence yet, in id order.
+
+    Not in a database restored from a backup whose outbox the publisher has not yet
+    compared with the stream (``_check_against_the_stream``): numbers handed out there
+    could be ones consumers already saw for the lost writes' events. ``bus_checked``:
+    the caller has just compared them, or there is no bus."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEQUENCER_LOCK])
+        if not _sequencing_allowed(cursor, bus_checked=bus_checked):
+            return 0
         table = OutboxEvent._meta.db_table
         cursor.execute(
             f"""
@@ -197,6 +210,192 @@ def sequence_pending() -> int:
             [_SEQUENCE_BATCH],
         )
         return cursor.rowcount
+
+
+# Restores. A restored database numbers its next events from the backup's sequence,
+# while the stream (and consumers) may hold events of writes made after the backup under
+# those numbers. The sequence's comment records the database (its oid and the outbox
+# table's) the sequence was last compared with the stream in; pg_dump copies the comment,
+# not the oids, so a restored database sees a comment not its own, and the sequencer
+# (the feed's too) numbers nothing until the publisher has compared outbox and stream.
+# The publisher also compares them before every run that publishes, so a restore that
+# keeps the oids (a physical backup, point-in-time recovery) is caught before any
+# colliding number reaches the stream.
+_CHECKED_IN = "cqar outbox compared with the stream in database "
+
+
+def _identities(cursor) -> tuple[str | None, str]:
+    """The database the outbox was last compared with the stream in, and this one."""
+    cursor.execute(
+        "SELECT obj_description(%s::regclass, 'pg_class'), d.oid, %s::regclass::oid "
+        "FROM pg_database d WHERE d.datname = current_database()",
+        [OUTBOX_SEQUENCE, OutboxEvent._meta.db_table],
+    )
+    comment, database, table = cursor.fetchone()
+    recorded = comment[len(_CHECKED_IN) :] if comment and comment.startswith(_CHECKED_IN) else None
+    return recorded, f"{database}.{table}"
+
+
+def _record_identity(cursor, identity: str) -> None:
+    # COMMENT takes no parameters; the identity is two oids.
+    assert all(part.isdigit() for part in identity.split(".")), identity
+    try:
+        with transaction.atomic():  # a savepoint: a refusal leaves the caller's work alone
+            cursor.execute(f"COMMENT ON SEQUENCE {OUTBOX_SEQUENCE} IS '{_CHECKED_IN}{identity}'")
+    except DatabaseError as error:  # a role that does not own the sequence
+        logger.warning(
+            "Could not record the database the outbox was compared with the stream in (%s): "
+            "after a restore the feed may number events before the publisher renumbers them.",
+            error,
+        )
+
+
+def _sequencing_allowed(cursor, *, bus_checked: bool) -> bool:
+    recorded, identity = _identities(cursor)
+    if recorded == identity:
+        return True
+    if recorded is None or bus_checked:  # a new database, or one just compared
+        _record_identity(cursor, identity)
+        return True
+    return False
+
+
+def _identity_confirmed() -> bool:
+    with connection.cursor() as cursor:
+        recorded, identity = _identities(cursor)
+    return recorded in (None, identity)
+
+
+def _sequence_last_value(cursor) -> int:
+    """The last number the sequence handed out (0 if none)."""
+    cursor.execute(f"SELECT last_value, is_called FROM {OUTBOX_SEQUENCE}")
+    last_value, is_called = cursor.fetchone()
+    return last_value if is_called else last_value - 1
+
+
+def _check_against_the_stream(publisher) -> int:
+    """Did the database go back in time (restored from a backup)? If so, continue the
+    outbox's numbers above the stream's: returns how many events were renumbered.
+
+    The stream's newest event (its Cqc-Sequence H, its event id) is compared with the
+    outbox. An outbox that does not have that event, and either numbered H for another
+    event or never reached H, is behind the stream: the lost writes' events hold numbers
+    up to H, which consumers (of the stream and of the old feed) have read past. Then the
+    stream is read back to the restored sequence's value (and the oldest unpublished
+    event's number), and in one transaction under the sequencer's lock: unpublished
+    events the stream already holds (the old workers published them after the backup)
+    take the number they went out with and are marked published, not sent again; every
+    other numbered unpublished event is renumbered, in its order, above H and above
+    anything the sequence handed out; the sequence moves there, and new events follow.
+    It logs a warning and counts the renumbered events in
+    cqar_outbox_renumbered_events_total.
+
+    One stream read of the newest message per run (and, after a restore, one per
+    message since the backup). The database's identity (the sequence's comment) only
+    tells the sequencer to wait for this: it says that the database changed, not how
+    far the outbox is behind, and a physical restore keeps it; the stream holds the
+    numbers consumers saw.
+    """
+    (newest,) = publisher.tail(None)[:1] or (None,)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEQUENCER_LOCK])
+        recorded, identity = _identities(cursor)
+        last_value = _sequence_last_value(cursor)
+        behind = newest is not None and _behind(newest, last_value)
+        if not behind:
+            if recorded != identity:
+                _record_identity(cursor, identity)
+            return 0
+        floor = _unpublished().filter(sequence__isnull=False).order_by("sequence")
+        floor = floor.values_list("sequence", flat=True).first()
+    since_backup = publisher.tail(min(last_value, floor if floor is not None else last_value))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEQUENCER_LOCK])
+        newest = since_backup[0]
+        last_value = _sequence_last_value(cursor)
+        on_stream = {event.event_id: event for event in since_backup}
+        delivered, renumbered = [], []
+        for row in _unpublished().order_by("sequence", "id").only("id", "event_id", "sequence"):
+            if str(row.event_id) in on_stream:
+                delivered.append((row, on_stream[str(row.event_id)]))
+            elif row.sequence is not None:
+                renumbered.append(row)
+        table = OutboxEvent._meta.db_table
+        next_number = max(newest.sequence, last_value) + 1
+        cursor.execute("SELECT setval(%s, %s, true)", [OUTBOX_SEQUENCE, next_number - 1])
+        if renumbered:
+            cursor.execute(
+                f"""
+                UPDATE {table} AS o SET sequence = numbered.seq
+                FROM (
+                    SELECT id, nextval('{OUTBOX_SEQUENCE}') AS seq
+                    FROM (
+                        SELECT id FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(id, position)
+                        ORDER BY position
+                    ) ids
+                ) numbered
+                WHERE o.id = numbered.id
+                """,
+                [[row.pk for row in renumbered]],
+            )
+        if delivered:
+            ids = [row.pk for row, _ in delivered]
+            # Freed first: two of them may swap numbers, and sequence is unique.
+            OutboxEvent.objects.filter(pk__in=ids).update(sequence=None)
+            cursor.execute(
+                f"""
+                UPDATE {table} AS o
+                SET sequence = held.sequence, stream_sequence = held.stream_sequence,
+                    status = %s, published_at = now(), last_error = ''
+                FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])
+                    AS held(id, sequence, stream_sequence)
+                WHERE o.id = held.id
+                """,
+                [
+                    OutboxEvent.Status.PUBLISHED,
+                    ids,
+                    [event.sequence for _, event in delivered],
+                    [event.stream_sequence for _, event in delivered],
+                ],
+            )
+        _record_identity(cursor, identity)
+    OUTBOX_RENUMBERED.inc(len(renumbered))
+    logger.warning(
+        "The outbox is behind stream %s (restored from a backup?): its newest event %s is "
+        "number %d, and the outbox was at %d. %d events the stream already had are marked "
+        "published under their numbers; %d unpublished events renumbered from %d on.",
+        publisher.stream,
+        newest.event_id,
+        newest.sequence,
+        last_value,
+        len(delivered),
+        len(renumbered),
+        next_number,
+    )
+    return len(renumbered)
+
+
+def _behind(newest, last_value: int) -> bool:
+    """Is the outbox behind the stream whose newest event is ``newest``? It is when it
+    does not have that event and numbered that number for another, or never reached it
+    (an event pruned from the outbox was numbered: the sequence is past it)."""
+    if OutboxEvent.objects.filter(event_id=_uuid_or_none(newest.event_id)).exists():
+        return False
+    return (
+        last_value < newest.sequence
+        or OutboxEvent.objects.filter(sequence=newest.sequence).exists()
+    )
+
+
+def _unpublished():
+    return OutboxEvent.objects.exclude(status=OutboxEvent.Status.PUBLISHED)
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 PUBLISHER_NEEDS_A_SESSION = (
@@ -248,7 +447,8 @@ def publish_pending() -> PublishReport:
     global _warned_unconfigured
     report = PublishReport()
     while True:
-        while sequence_pending() == _SEQUENCE_BATCH:
+        # Without a bus there is no stream to compare a restored outbox with.
+        while sequence_pending(bus_checked=not settings.NATS_URL) == _SEQUENCE_BATCH:
             pass
         if not settings.NATS_URL:
             report.skipped_unconfigured = True
@@ -283,6 +483,7 @@ def _line():
 def _publish_line(report: PublishReport) -> None:
     from registry.events.jetstream import PublishRefused, publisher
 
+    compared = False
     while True:
         batch = list(
             _line()
@@ -290,6 +491,18 @@ def _publish_line(report: PublishReport) -> None:
             .annotate(due=ExpressionWrapper(Q(next_attempt_at__lte=Now()), BooleanField()))
             .only(*_PUBLISH_FIELDS, "body")[: settings.EVENTS_PUBLISH_BATCH]
         )
+        head_due = bool(batch) and batch[0].due
+        if not compared and (head_due or not _identity_confirmed()):
+            # Before anything is sent: is the outbox behind the stream (a restore)?
+            try:
+                _check_against_the_stream(publisher())
+            except Exception as error:
+                report.blocked_by = f"comparing the outbox with the stream: {error!r}"
+                if head_due:  # the head backs off as if its publish had failed
+                    _mark([], [], (batch[0], error))
+                return
+            compared = True
+            continue  # the line may have been renumbered
         if not batch:
             return
         due, entities = [], set()

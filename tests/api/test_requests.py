@@ -29,9 +29,8 @@ OPERATIONS = [
     for method, operation in methods.items()
 ]
 UNKNOWN = "unknown_param"
-# Digits to str.isdigit() and int(), not ASCII: Arabic-Indic 0, 1 and 5.
-ARABIC_0, ARABIC_1, ARABIC_5 = "\u0660", "\u0661", "\u0665"
-DIGITS_5000 = pytest.param("9" * 5000, id="5000-digits")
+# A digit to str.isdigit() and int(), not ASCII: Arabic-Indic 1.
+ARABIC_1 = "\u0661"
 QUOTED_DIGITS_5000 = pytest.param('"' + "9" * 5000 + '"', id="5000-digits")
 
 
@@ -245,20 +244,6 @@ def test_active_only_1_leaves_out_resolved_flags(viewer):
     assert [row["flag_id"] for row in rows] == [str(active.pk)]
 
 
-@pytest.mark.parametrize("value", ["1.5", "1e5000", "-1e9", ARABIC_1, "1_0", " 1", "²"])
-def test_an_integer_filter_takes_ascii_digits_only(viewer, value):
-    """network_id=1.5 matched network 1, and -1e9999999 made int() build a number of ten
-    million digits; a whole number in ASCII digits, or a 400."""
-    ChainFactory(chain_id="one", network_id=1)
-
-    assert_error(viewer.get("/api/v1/chains/", {"network_id": value}), 400, field="network_id")
-
-
-@pytest.mark.parametrize("value", ["0", "6", "1.5", "1e40", "-1e9"])
-def test_flag_severity_filters_are_bounded_integers(viewer, value):
-    assert_error(viewer.get("/api/v1/assets/", {"min_flag_severity": value}), 400)
-
-
 def test_a_wrong_choice_is_answered_with_the_choices(viewer, steward):
     """An unknown identifier source (a lookup parameter, a filter, or a field) is a 400
     listing the sources there are; so is any other choice."""
@@ -415,25 +400,6 @@ def test_resolving_a_flag_with_an_if_match_that_is_no_version_is_a_412(auditor, 
     assert_error(response, 412, "stale_version", "If-Match")
     flag.refresh_from_db()
     assert flag.resolved_at is None
-
-
-@pytest.mark.parametrize("value", [ARABIC_5, "²", "5_0", " 5", "+5", DIGITS_5000])
-def test_min_severity_of_the_pretrade_check_is_ascii_digits(viewer, value):
-    params = {"venue": "kraken", "symbol": "XXBTZUSD", "min_severity": value}
-    response = viewer.get("/api/v1/resolve/pretrade/", params)
-
-    assert_error(response, 400, "invalid", "min_severity")
-
-
-@pytest.mark.parametrize("value", [ARABIC_1 + ARABIC_0, "1_0", " 10", DIGITS_5000])
-def test_page_size_is_ascii_digits(viewer, value):
-    assert_error(viewer.get("/api/v1/chains/", {"page_size": value}), 400, field="page_size")
-
-
-@pytest.mark.parametrize("value", ["9" * 20, DIGITS_5000, ARABIC_1, "-1"])
-def test_the_event_feed_cursor_is_a_bounded_integer(viewer, value):
-    """after= beyond a bigint was echoed back as next_after; now a 400."""
-    assert_error(viewer.get("/api/v1/events/", {"after": value}), 400, field="after")
 
 
 def test_a_body_over_the_limit_is_a_413_on_every_path(settings, steward, viewer):

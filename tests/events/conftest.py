@@ -10,12 +10,14 @@ import asyncio
 import contextlib
 import os
 import time
+import uuid
 
 import nats
 import pytest
 from django.conf import settings
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from registry.events import jetstream
 from registry.events.jetstream import ensure_stream
 from tests.events.worker import Worker, session_database_url
 from tests.tcp_gate import TcpGate
@@ -143,3 +145,52 @@ def nats_gate():
     gate = TcpGate(target.hostname or "127.0.0.1", target.port or 4222, scheme="nats")
     yield gate
     gate.shut()
+
+
+class OwnStream:
+    """A JetStream stream of this test's own (own name, own subjects), so other runs
+    publishing to the shared stream cannot move its sequence. nats-py on its own loop."""
+
+    def __init__(self, url: str, name: str) -> None:
+        self.name = name
+        self.loop = asyncio.new_event_loop()
+        self.nc = self.run(nats.connect(url, connect_timeout=5))
+        self.js = self.nc.jetstream()
+        self.run(jetstream.ensure_stream(self.js))
+
+    def run(self, coroutine):
+        return self.loop.run_until_complete(coroutine)
+
+    def state(self):
+        return self.run(self.js.stream_info(self.name)).state
+
+    def limit_message_size(self, size: int) -> None:
+        config = self.run(self.js.stream_info(self.name)).config
+        config.max_msg_size = size
+        self.run(self.js.update_stream(config))
+
+    def get(self, sequence: int):
+        return self.run(self.js.get_msg(self.name, sequence))
+
+    @property
+    def max_payload(self) -> int:
+        return self.nc.max_payload
+
+    def close(self) -> None:
+        try:
+            self.run(self.js.delete_stream(self.name))
+        finally:
+            self.run(self.nc.close())
+            self.loop.close()
+
+
+@pytest.fixture
+def own_stream(settings):
+    tag = uuid.uuid4().hex[:12]
+    settings.NATS_URL = os.environ["NATS_URL"]
+    settings.EVENTS_STREAM = f"CQAR_TEST_{tag}"
+    settings.EVENTS_SUBJECT_PREFIX = f"cqartest.{tag}.cqc"
+    settings.EVENTS_CQAR_SUBJECT_PREFIX = f"cqartest.{tag}.cqar"
+    stream = OwnStream(settings.NATS_URL, settings.EVENTS_STREAM)
+    yield stream
+    stream.close()

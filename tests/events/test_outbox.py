@@ -1,14 +1,11 @@
 """The outbox in-process: which writes record which events, who made them, commit order,
 and publishing (backing off, rejecting, deduplicating) against the real NATS."""
 
-import asyncio
 import os
 import threading
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
-import nats
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
@@ -622,55 +619,6 @@ def test_a_removal_waits_for_a_concurrent_update_and_is_recorded_after_it():
 
 
 # --- publishing ----------------------------------------------------------------------
-
-
-class OwnStream:
-    """A JetStream stream of this test's own (own name, own subjects), so other runs
-    publishing to the shared stream cannot move its sequence. nats-py on its own loop."""
-
-    def __init__(self, url: str, name: str) -> None:
-        self.name = name
-        self.loop = asyncio.new_event_loop()
-        self.nc = self.run(nats.connect(url, connect_timeout=5))
-        self.js = self.nc.jetstream()
-        self.run(jetstream.ensure_stream(self.js))
-
-    def run(self, coroutine):
-        return self.loop.run_until_complete(coroutine)
-
-    def state(self):
-        return self.run(self.js.stream_info(self.name)).state
-
-    def limit_message_size(self, size: int) -> None:
-        config = self.run(self.js.stream_info(self.name)).config
-        config.max_msg_size = size
-        self.run(self.js.update_stream(config))
-
-    def get(self, sequence: int):
-        return self.run(self.js.get_msg(self.name, sequence))
-
-    @property
-    def max_payload(self) -> int:
-        return self.nc.max_payload
-
-    def close(self) -> None:
-        try:
-            self.run(self.js.delete_stream(self.name))
-        finally:
-            self.run(self.nc.close())
-            self.loop.close()
-
-
-@pytest.fixture
-def own_stream(settings):
-    tag = uuid.uuid4().hex[:12]
-    settings.NATS_URL = os.environ["NATS_URL"]
-    settings.EVENTS_STREAM = f"CQAR_TEST_{tag}"
-    settings.EVENTS_SUBJECT_PREFIX = f"cqartest.{tag}.cqc"
-    settings.EVENTS_CQAR_SUBJECT_PREFIX = f"cqartest.{tag}.cqar"
-    stream = OwnStream(settings.NATS_URL, settings.EVENTS_STREAM)
-    yield stream
-    stream.close()
 
 
 def _three_events() -> None:

@@ -1,0 +1,1 @@
+"""The hostile-input catalogue (catalogue.yaml) and the tests that send it to REST and gRPC."""
