@@ -114,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "true")}
     # The development server's "do not use in production" banner: make run says so once.
     env.setdefault("DJANGO_RUNSERVER_HIDE_WARNING", "true")
+    # grpcurl and Postman list the gRPC methods (off by default outside development).
+    env.setdefault("GRPC_REFLECTION", "true")
     # The same default as settings.VAR_DIR, so `manage.py shell` joins this server.
     var_dir = Path(env.get("CQAR_VAR_DIR") or Path(__file__).resolve().parent.parent / "var")
     embedded = not env.get("DATABASE_URL")

@@ -456,6 +456,22 @@ GRPC_BIND = env.str("GRPC_BIND", default="127.0.0.1:9090")
 # and forth (16 callers of a cached lookup: 2,078 calls/s with 16 threads, 2,634 with 8,
 # 3,434 with 4; docs/PERFORMANCE.md). More throughput comes from more processes.
 GRPC_MAX_WORKERS = env.int("GRPC_MAX_WORKERS", default=4)
+# Calls received beyond the GRPC_MAX_WORKERS being served wait for a thread, up to this
+# many; more are refused at once (RESOURCE_EXHAUSTED, reason server_busy), never queued.
+GRPC_MAX_WAITING = env.int("GRPC_MAX_WAITING", default=32)
+# How long a call's request message (and a reflection stream's next one) may take to
+# arrive once the call began; a caller slower than that is cancelled, so no caller holds
+# a thread by sending nothing.
+GRPC_RECEIVE_SECONDS = env.float("GRPC_RECEIVE_SECONDS", default=10.0)
+# Reflection (grpcurl, Postman list the methods without a .proto): on in development
+# (DEBUG; make run), off otherwise unless asked for. Two streams at a time, on threads of
+# their own, each for at most GRPC_REFLECTION_STREAM_SECONDS.
+GRPC_REFLECTION = env.bool("GRPC_REFLECTION", default=DEBUG)
+GRPC_REFLECTION_STREAM_SECONDS = env.float("GRPC_REFLECTION_STREAM_SECONDS", default=60.0)
+# A second, plaintext port that serves the health service alone, for the kubelet's
+# probes ("" for none): no caller of the service's port can keep it from answering, and
+# the kubelet's grpc probe speaks no TLS.
+GRPC_HEALTH_BIND = env.str("GRPC_HEALTH_BIND", default="")
 # Requests and answers larger than this are refused (RESOURCE_EXHAUSTED).
 GRPC_MAX_MESSAGE_BYTES = env.int("GRPC_MAX_MESSAGE_BYTES", default=4 * 1024 * 1024)
 # SIGTERM: new calls are refused at once, calls in flight get this long to finish.

@@ -56,12 +56,41 @@ class RegistryConfig(AppConfig):
 
         post_migrate.connect(sync_roles, dispatch_uid="registry.sync_roles")
 
-        from django.db.models.signals import post_delete
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+        from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
         from knox.models import AuthToken
 
-        from registry.api.fastauth import forget_token
+        from registry.api.fastauth import (
+            forget_accounts_of_deleted_group,
+            forget_accounts_of_group,
+            forget_accounts_of_membership,
+            forget_accounts_of_user,
+            forget_token,
+        )
 
         post_delete.connect(forget_token, sender=AuthToken, dispatch_uid="registry.forget_token")
+        # What the hot paths remember of an account goes when the account changes.
+        user = get_user_model()
+        post_save.connect(forget_accounts_of_user, sender=user, dispatch_uid="registry.forget_user")
+        pre_delete.connect(
+            forget_accounts_of_user, sender=user, dispatch_uid="registry.forget_deleted_user"
+        )
+        for through, uid in (
+            (user.groups.through, "groups"),
+            (user.user_permissions.through, "permissions"),
+        ):
+            m2m_changed.connect(
+                forget_accounts_of_membership, sender=through, dispatch_uid=f"registry.forget_{uid}"
+            )
+        m2m_changed.connect(
+            forget_accounts_of_group,
+            sender=Group.permissions.through,
+            dispatch_uid="registry.forget_group_permissions",
+        )
+        pre_delete.connect(
+            forget_accounts_of_deleted_group, sender=Group, dispatch_uid="registry.forget_group"
+        )
 
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_login_failed

@@ -14,7 +14,7 @@ refused, not a role missing.
 from datetime import timedelta
 from io import StringIO
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 from knox.models import AuthToken
 
@@ -89,3 +89,63 @@ def caller_tokens() -> dict[str, str | None]:
     }
     assert set(tokens) == set(TOKEN_CALLERS)
     return {caller: token and f"Token {token}" for caller, token in tokens.items()}
+
+
+# --- changes of an account that the hot paths must see at once -----------------------
+# Each takes the account (holding the Viewer role alone) and the permission the lookup
+# needs ("app_label.codename"); with the answer its token gets right after (401, 403).
+
+
+def _deactivate(user: User, permission: str) -> None:
+    user.is_active = False
+    user.save()
+
+
+def _delete(user: User, permission: str) -> None:
+    user.delete()
+
+
+def _leave_the_role(user: User, permission: str) -> None:
+    user.groups.remove(Group.objects.get(name=VIEWER))
+
+
+def _role_drops_the_member(user: User, permission: str) -> None:
+    Group.objects.get(name=VIEWER).user_set.remove(user)
+
+
+def _groups_cleared(user: User, permission: str) -> None:
+    user.groups.clear()
+
+
+def _permission_of(permission: str) -> Permission:
+    app_label, codename = permission.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def _role_loses_the_permission(user: User, permission: str) -> None:
+    Group.objects.get(name=VIEWER).permissions.remove(_permission_of(permission))
+
+
+def _permission_leaves_the_role(user: User, permission: str) -> None:
+    _permission_of(permission).group_set.remove(Group.objects.get(name=VIEWER))
+
+
+def _role_permissions_cleared(user: User, permission: str) -> None:
+    Group.objects.get(name=VIEWER).permissions.clear()
+
+
+def _role_deleted(user: User, permission: str) -> None:
+    Group.objects.get(name=VIEWER).delete()
+
+
+ACCOUNT_CHANGES = {
+    "deactivated": (_deactivate, 401),
+    "deleted": (_delete, 401),
+    "left-the-role": (_leave_the_role, 403),
+    "role-dropped-the-member": (_role_drops_the_member, 403),
+    "groups-cleared": (_groups_cleared, 403),
+    "role-lost-the-permission": (_role_loses_the_permission, 403),
+    "permission-left-the-role": (_permission_leaves_the_role, 403),
+    "role-permissions-cleared": (_role_permissions_cleared, 403),
+    "role-deleted": (_role_deleted, 403),
+}

@@ -7,7 +7,11 @@ breaker and lease as the answers. Revoking a token invalidates that entry like a
 write invalidates its keys (a post_delete signal: a tombstone now, a delete after
 commit, the fence when Redis cannot be reached), and an entry is only ever remembered
 where nothing is (SET NX), so a check made before the revocation cannot overwrite its
-tombstone. A permission or user change takes effect within the cache time.
+tombstone. A change of who the token's account is or what it may do invalidates the
+entries of all the account's tokens the same way, so it too takes effect at once: the
+account saved (deactivated, made or unmade superuser, renamed) or deleted, its groups or
+permissions changed, a permission added to or taken from one of its groups, one of its
+groups deleted (``forget_accounts_*``, connected in registry.apps).
 """
 
 import time
@@ -148,3 +152,65 @@ def forget_token(sender, instance, **kwargs) -> None:
     """post_delete of a knox token (inside the deletion's transaction): its remembered
     identity is invalidated with it."""
     cache.invalidate([_auth_key(instance.digest)])
+
+
+def forget_accounts(user_ids) -> None:
+    """Invalidate the remembered entries of every token of these accounts (inside the
+    change's transaction, as ``forget_token``)."""
+    from knox.models import AuthToken
+
+    user_ids = {user_id for user_id in user_ids if user_id is not None}
+    if not user_ids:
+        return
+    digests = AuthToken.objects.filter(user_id__in=user_ids).values_list("digest", flat=True)
+    cache.invalidate([_auth_key(digest) for digest in digests])
+
+
+def forget_accounts_of_user(sender, instance, update_fields=None, **kwargs) -> None:
+    """post_save (is_active, is_superuser, the username its actor is named by) and
+    pre_delete of an account. A login's save of ``last_login`` alone changes nothing
+    remembered."""
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    forget_accounts([instance.pk])
+
+
+def _users_of_groups(group_ids) -> set:
+    from django.contrib.auth import get_user_model
+
+    through = get_user_model().groups.through
+    return set(through.objects.filter(group_id__in=group_ids).values_list("user_id", flat=True))
+
+
+def forget_accounts_of_membership(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    """m2m_changed of an account's groups or its own permissions, from either side:
+    ``user.groups.add(group)`` (instance: the account) or ``group.user_set.add(user)``
+    (instance: the group, pk_set: the accounts). A clear is seen before it happens, while
+    the accounts it concerns are still known."""
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if not reverse:
+        forget_accounts([instance.pk])
+    elif action == "pre_clear":  # every account of the group (or with the permission)
+        forget_accounts(instance.user_set.values_list("pk", flat=True))
+    else:
+        forget_accounts(pk_set)
+
+
+def forget_accounts_of_group(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    """m2m_changed of a group's permissions (every account of the group), from either
+    side: ``group.permissions.add(permission)`` or ``permission.group_set.add(group)``."""
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if not reverse:
+        group_ids = [instance.pk]
+    elif action == "pre_clear":
+        group_ids = list(instance.group_set.values_list("pk", flat=True))
+    else:
+        group_ids = pk_set
+    forget_accounts(_users_of_groups(group_ids))
+
+
+def forget_accounts_of_deleted_group(sender, instance, **kwargs) -> None:
+    """pre_delete of a group: its accounts lose what it gave them."""
+    forget_accounts(_users_of_groups([instance.pk]))

@@ -21,9 +21,11 @@ do for a REST request:
 """
 
 import contextlib
+import contextvars
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import grpc
@@ -280,6 +282,26 @@ def _throttle(method: Rpc, call: Call) -> None:
         raise Throttled(throttle.wait())
 
 
+# The longest text a read's field takes: what REST's URL can carry (gunicorn's request
+# line of 4,094 bytes). A longer search term or id only costs the database (a 4 MB
+# SearchAssets query took seconds a call): no registry value is that long.
+READ_TEXT_MAX_LENGTH = 4_000
+
+
+def _refuse_long_text(method: Rpc, request) -> None:
+    """A read's string field over READ_TEXT_MAX_LENGTH is INVALID_ARGUMENT naming it,
+    before anything (the hot path's key, the caller's token) is worked out from it."""
+    if method.scope != "read" or isinstance(request, Unreadable):
+        return
+    for field, value in request.ListFields():
+        if field.type == field.TYPE_STRING and len(value) > READ_TEXT_MAX_LENGTH:
+            raise invalid(
+                field.name,
+                f"At most {READ_TEXT_MAX_LENGTH:,} characters (what REST's URL carries); "
+                f"this is {len(value):,}.",
+            )
+
+
 def _refuse_nul(request: Message) -> None:
     """A NUL character is in no registry value, and PostgreSQL refuses it in text: a
     field holding one is INVALID_ARGUMENT naming it, not the database's error."""
@@ -302,8 +324,29 @@ def _refuse_oversized(response: Message) -> None:
         )
 
 
-def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Message:
-    """One call of ``method``: everything the module docstring says, around its handler."""
+def _answered_from_database(method: Rpc, request, call: Call) -> Message:
+    """The full path, with the database connection handled as Django handles it around
+    a request (on the thread that holds the connection)."""
+    reset_queries()
+    close_old_connections()  # as Django does when a request starts and ends
+    try:
+        with request_context():  # reads after the call's writes stay on the primary
+            return _answer(method, request, call)
+    finally:
+        with contextlib.suppress(Exception):
+            close_old_connections()
+
+
+def invoke(
+    method: Rpc,
+    request: Message,
+    context: grpc.ServicerContext,
+    *,
+    database_threads: Executor | None = None,
+) -> Message:
+    """One call of ``method``: everything the module docstring says, around its handler.
+    ``database_threads``: where a call that needs the database runs (each thread holds
+    its connection); a hot read answered from Redis alone runs where it is."""
     started = time.perf_counter()
     metadata: dict[str, str] = {}
     repeated: set[str] = set()
@@ -321,24 +364,20 @@ def invoke(method: Rpc, request: Message, context: grpc.ServicerContext) -> Mess
     error: RpcError | None = None
     response = None
     try:
-        database = False
         try:
+            _refuse_long_text(method, request)
             if _answered_from_cache(method, request, call):
                 response = method.handler(request, call)
-            else:
-                database = True
-                reset_queries()
-                close_old_connections()  # as Django does when a request starts and ends
-                with request_context():  # reads after the call's writes stay on the primary
-                    response = _answer(method, request, call)
+            elif database_threads is None:
+                response = _answered_from_database(method, request, call)
+            else:  # the log context (request id) goes along
+                response = database_threads.submit(
+                    contextvars.copy_context().run, _answered_from_database, method, request, call
+                ).result()
             _refuse_oversized(response)
         except Exception as exc:  # every failure is answered as a status, never raised
             error = error_of(exc)
             code = error.status_code
-        finally:
-            if database:
-                with contextlib.suppress(Exception):
-                    close_old_connections()
         try:
             _finish(method, call, request_id, code, time.perf_counter() - started)
         except Exception:  # bookkeeping never turns an answer into grpcio's UNKNOWN
@@ -372,19 +411,25 @@ def _finish(method: Rpc, call: Call, request_id: str, code, seconds: float) -> N
         )
 
 
-def generic_handler() -> grpc.GenericRpcHandler:
-    """The service as grpcio serves it: every registered method, unary-unary."""
+def method_handlers(
+    database_threads: Executor | None = None,
+) -> dict[str, grpc.RpcMethodHandler]:
+    """Every registered method as a unary-unary handler, by name; calls that need the
+    database run on ``database_threads`` (registry.grpc.server decides which threads
+    receive the requests)."""
     handlers = {}
     for name, method in registered().items():
         descriptor = method.method
         request_class = _message_class(descriptor.input_type)
         response_class = _message_class(descriptor.output_type)
         handlers[name] = grpc.unary_unary_rpc_method_handler(
-            lambda request, context, method=method: invoke(method, request, context),
+            lambda request, context, method=method: invoke(
+                method, request, context, database_threads=database_threads
+            ),
             request_deserializer=_parser_of(request_class),
             response_serializer=response_class.SerializeToString,
         )
-    return grpc.method_handlers_generic_handler(SERVICE_NAME, handlers)
+    return handlers
 
 
 class Unreadable:

@@ -6,6 +6,7 @@ from knox.models import AuthToken
 
 from registry.cache import redis_state
 from tests.api.conftest import assert_error
+from tests.authorization import ACCOUNT_CHANGES
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +217,32 @@ def test_a_token_without_read_permission_is_403(demo, db):
 
     nobody = token_client("nobody")
     assert_error(nobody.get(f"{RESOLVE}symbol/", {"symbol": "BTC"}), 403, "permission_denied")
+
+
+@pytest.mark.parametrize(("change", "status"), ACCOUNT_CHANGES.values(), ids=list(ACCOUNT_CHANGES))
+def test_an_account_change_stops_its_remembered_token_at_once(demo, viewer, change, status):
+    """The hot path remembers a token's account for HOT_AUTH_CACHE_SECONDS; deactivating
+    or deleting the account, or taking its read permission away (from the account or
+    its role, from either side), forgets it in the same transaction."""
+    from registry.api.resolve import read_permission
+
+    assert get(viewer, "symbol", symbol="BTC")[0] == 200  # authenticated, and remembered
+    change(viewer.user, read_permission())
+    response = viewer.get(f"{RESOLVE}symbol/", {"symbol": "BTC"})
+    assert_error(response, status)
+
+
+def test_a_login_does_not_forget_the_account_s_tokens(demo, viewer):
+    """Only a change of what is remembered forgets: a login's save of last_login does
+    not (no tombstone written)."""
+    from django.contrib.auth.models import update_last_login
+
+    from registry.api.fastauth import auth_key_of_header
+
+    assert get(viewer, "symbol", symbol="BTC")[0] == 200
+    key = auth_key_of_header(viewer._credentials["HTTP_AUTHORIZATION"])
+    update_last_login(None, viewer.user)
+    assert redis_state.raw().get(key)[:1] == b"{"
 
 
 def test_a_revoked_token_stops_working_at_once_though_it_was_cached(demo, viewer):

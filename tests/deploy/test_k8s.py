@@ -148,16 +148,20 @@ def test_web_probes_livez_for_liveness_and_readyz_for_readiness():
 def test_grpc_probes_the_grpc_health_service():
     """The kubelet's native grpc probes: liveness (and startup) ask the health service's
     ``liveness``, which a database outage leaves SERVING; readiness asks "", which
-    follows the database. The port is the one the entry point's grpc role listens on."""
+    follows the database. They ask the probe port (GRPC_HEALTH_BIND), which no caller of
+    the service's port can keep busy; the service's port is the one the entry point's
+    grpc role listens on."""
     from registry.grpc.server import LIVENESS
 
     grpc = main_container("cqar-grpc")
     assert grpc["args"] == ["grpc"]
     ports = {port["name"]: port["containerPort"] for port in grpc["ports"]}
     assert ports["grpc"] == 9090
+    env = {variable["name"]: variable["value"] for variable in grpc["env"]}
+    assert env["GRPC_HEALTH_BIND"] == f"0.0.0.0:{ports['probes']}"
     for probe in ("startupProbe", "livenessProbe"):
-        assert grpc[probe]["grpc"] == {"port": 9090, "service": LIVENESS}, probe
-    assert grpc["readinessProbe"]["grpc"] == {"port": 9090}
+        assert grpc[probe]["grpc"] == {"port": ports["probes"], "service": LIVENESS}, probe
+    assert grpc["readinessProbe"]["grpc"] == {"port": ports["probes"]}
     # The pod outlives its preStop pause and the grace calls in flight get.
     from config.settings import GRPC_SHUTDOWN_GRACE_SECONDS
 
@@ -326,8 +330,8 @@ def ports_of(rule_list: list[dict]) -> set[tuple[str, int]]:
 
 
 def test_network_policies_admit_only_the_web_port_and_reach_only_the_services():
-    """Ingress: the web's port, the gRPC port, and the worker's and the gRPC server's
-    metrics ports from Prometheus alone."""
+    """Ingress: the web's port, the gRPC port and its probe port, and the worker's and
+    the gRPC server's metrics ports from Prometheus alone."""
     policies = list(of_kind("NetworkPolicy").values())
     worker_metrics = main_container("cqar-worker")["ports"][0]["containerPort"]
     grpc_ports = {
@@ -343,7 +347,11 @@ def test_network_policies_admit_only_the_web_port_and_reach_only_the_services():
         expected = {
             "cqar-web": {("TCP", 8000)},
             "cqar-worker": {("TCP", worker_metrics)},
-            "cqar-grpc": {("TCP", grpc_ports["grpc"]), ("TCP", grpc_ports["metrics"])},
+            "cqar-grpc": {
+                ("TCP", grpc_ports["grpc"]),
+                ("TCP", grpc_ports["probes"]),
+                ("TCP", grpc_ports["metrics"]),
+            },
         }
         assert admitted == expected.get(name, set()), name
         metrics_port = {"cqar-worker": worker_metrics, "cqar-grpc": grpc_ports["metrics"]}

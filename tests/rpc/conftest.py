@@ -65,6 +65,9 @@ class GrpcServer:
             "DATABASE_URL": session_database_url(),
             "DEBUG": "false",
             "GRPC_HEALTH_CHECK_SECONDS": "0.5",
+            # Described to the tests as to grpcurl in development (off by default
+            # outside it: tests/rpc/test_threads.py).
+            "GRPC_REFLECTION": "true",
             **env,
         }
         self.process: subprocess.Popen | None = None

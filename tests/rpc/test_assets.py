@@ -452,13 +452,40 @@ def test_search_assets_ranks_as_rest_does(stub, client_modules, viewer_md, rest,
         ({"query": "a\x00b"}, "query"),
         ({"query": "usdc", "limit": 0}, "limit"),
         ({"query": "usdc", "limit": 1001}, "limit"),
+        ({"query": "%_" * 2_000 + "x"}, "query"),  # longer than REST's URL carries
+        ({"query": "%_" * 1_000_000}, "query"),
     ],
 )
 def test_search_assets_refuses_bad_input(stub, client_modules, viewer_md, fields, named):
     error = rpc_error(
         stub.SearchAssets, client_modules.service.SearchAssetsRequest(**fields), metadata=viewer_md
     )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert named in invalid_fields(error)
+
+
+def test_a_search_as_long_as_rest_s_url_carries_is_answered(stub, client_modules, viewer_md):
+    answer = stub.SearchAssets(
+        client_modules.service.SearchAssetsRequest(query="%_" * 2_000), metadata=viewer_md
+    )
+    assert list(answer.assets) == []
+
+
+def test_every_read_refuses_text_longer_than_rest_s_url_carries(stub, client_modules, viewer_md):
+    """Any string field of a read (an id, a ticker a hot read looks up), before the token
+    is even checked or a cache key made of it."""
+    service = client_modules.service
+    long = "x" * 4_001
+    calls = [
+        (stub.ResolveMarket, service.ResolveMarketRequest(venue_id="kraken", venue_symbol=long)),
+        (stub.GetChain, service.GetChainRequest(chain_id=long)),
+        (stub.ListAssets, service.ListAssetsRequest(category=long)),
+    ]
+    for call, request in calls:
+        for metadata in (viewer_md, ()):
+            error = rpc_error(call, request, metadata=metadata)
+            assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error.details()
+            assert set(invalid_fields(error)) == {request.ListFields()[-1][0].name}
 
 
 # --- deployments ---------------------------------------------------------------------------

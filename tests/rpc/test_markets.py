@@ -20,6 +20,7 @@ from markets.models import Instrument, Market
 from registry import cache
 from registry.models import OutboxEvent
 from registry.roles import VIEWER
+from tests.authorization import ACCOUNT_CHANGES
 from tests.conftest import token_client
 from tests.factories import AssetFactory, InstrumentFactory, VenueFactory, VenueSymbolFactory
 from tests.rpc.conftest import error_details, metadata_of, rpc_error
@@ -431,6 +432,24 @@ def test_resolve_market_answers_from_the_hot_cache(stub, client_modules, viewer_
         "11111111-1111-4111-8111-111111111111",
     )
     assert not Market.objects.filter(pk=424242).exists()
+
+
+@pytest.mark.parametrize(("change", "status"), ACCOUNT_CHANGES.values(), ids=list(ACCOUNT_CHANGES))
+def test_an_account_change_stops_its_remembered_token_at_once(
+    stub, client_modules, demo_data, change, status
+):
+    """ResolveMarket remembers the caller for HOT_AUTH_CACHE_SECONDS, as REST's hot
+    path: deactivating or deleting the account, or taking the permission away, forgets
+    it at once."""
+    from registry.grpc.calls import registered
+
+    client = token_client("grpc-changed", VIEWER, service=True)
+    metadata = metadata_of(client)
+    assert resolve(stub, client_modules, metadata, "kraken", "XXBTZUSD").market_id
+    change(client.user, registered()["ResolveMarket"].permission)
+    error = rpc_error(resolve, stub, client_modules, metadata, "kraken", "XXBTZUSD")
+    expected = {401: grpc.StatusCode.UNAUTHENTICATED, 403: grpc.StatusCode.PERMISSION_DENIED}
+    assert error.code() == expected[status], error.details()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The gRPC server as an operator runs it: metrics, one log line a call, TLS, the message
-size limit, health that follows the database, reflection, and a graceful stop.
+size limit, health that follows the database and a graceful stop (tests/rpc/test_threads.py:
+the threads, reflection).
 
 Each test that needs a setting of its own starts a ``manage.py grpcserver`` of its own;
 the rest use the session's server (tests/rpc/conftest.py).
@@ -28,7 +29,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
-from registry.grpc.calls import SERVICE, SERVICE_NAME, registered
+from registry.grpc.calls import SERVICE_NAME, registered
 from registry.grpc.server import BENCH_FLOOR_ANSWER, BENCH_FLOOR_SERVICE, LIVENESS
 from registry.metrics import GRPC_CODES_FROM_THE_START, serve_grpc_metrics
 from tests.api.test_server_limits import free_port
@@ -388,27 +389,6 @@ def test_the_bench_floor_is_a_service_of_its_own_in_bench_mode_only(
     with grpc.insecure_channel(grpc_server.address) as channel:  # BENCH_FLOOR off
         error = rpc_error(channel.unary_unary(FLOOR_METHOD), b"")
     assert error.code() == grpc.StatusCode.UNIMPLEMENTED
-
-
-# --- reflection ---------------------------------------------------------------------------
-
-
-def test_reflection_lists_the_service_and_resolves_its_descriptor(grpc_server, transactional_db):
-    with grpc.insecure_channel(grpc_server.address) as channel:
-        database = ProtoReflectionDescriptorDatabase(channel)
-        services = set(database.get_services())
-        assert {SERVICE_NAME, "grpc.health.v1.Health"} <= services
-        assert BENCH_FLOOR_SERVICE not in services
-        pool = DescriptorPool(database)
-        service = pool.FindServiceByName(SERVICE_NAME)
-        assert service.file.name == SERVICE.file.name
-        assert set(service.methods_by_name) == set(SERVICE.methods_by_name)
-        resolve = service.methods_by_name["ResolveMarket"]
-        assert [field.name for field in resolve.input_type.fields] == ["venue_id", "venue_symbol"]
-        assert resolve.output_type.full_name == "cqc.services.v1.ResolveMarketResponse"
-        # Messages of the files it imports resolve too (cqc.venues.v1 …).
-        symbol = pool.FindMessageTypeByName("cqc.venues.v1.VenueSymbol")
-        assert "venue_symbol" in symbol.fields_by_name
 
 
 # --- health follows the database --------------------------------------------------------------
