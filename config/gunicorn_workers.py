@@ -184,6 +184,9 @@ def request_state(data: bytes, head_limit: int) -> str:
     return COMPLETE if len(body) >= int(lengths[0]) else INCOMPLETE
 
 
+HEX_DIGITS = b"0123456789abcdefABCDEF"
+
+
 def chunked_body_state(body: memoryview) -> str:
     """Walk the chunks: complete at the last chunk and the empty line after any trailers."""
     data, position = body.tobytes(), 0
@@ -192,10 +195,11 @@ def chunked_body_state(body: memoryview) -> str:
         if line_end < 0:
             return TOO_LARGE if len(data) > MAX_BODY_BYTES else INCOMPLETE
         size = data[position:line_end].split(b";", 1)[0].strip()
-        try:
-            size = int(size, 16)
-        except ValueError:
+        # Hex digits only: int() also takes "-6", "+5", "0x5" and "1_0", and a negative
+        # size walked back to the same line for ever, before any authentication.
+        if not size or size.strip(HEX_DIGITS) or len(size) > 16:
             return COMPLETE  # gunicorn refuses the chunk
+        size = int(size, 16)
         if size == 0:  # the last chunk; trailers, if any, end at an empty line
             return COMPLETE if data.find(b"\r\n\r\n", line_end) >= 0 else INCOMPLETE
         position = line_end + 2 + size + 2
@@ -259,6 +263,7 @@ class BufferingSyncWorker(SyncWorker):
             raise RuntimeError("BufferingSyncWorker serves plain HTTP: end TLS in a proxy.")
         self.poller = selectors.DefaultSelector()
         self.arriving = collections.OrderedDict()  # socket -> ArrivingRequest, oldest first
+        self.buffered = 0  # bytes of the arriving requests, kept under MAX_BUFFERED_BYTES
         self.arrived = collections.deque()
         self.lingering = {}  # socket -> (deadline, bytes drained)
         super().init_process()
@@ -312,14 +317,15 @@ class BufferingSyncWorker(SyncWorker):
         self.poller.register(sock, selectors.EVENT_READ, self.receive)
         self.receive(sock)
 
-    def make_room(self):
-        buffered = sum(len(arriving.data) for arriving in self.arriving.values())
+    def make_room(self, connecting: bool = True):
+        """Close the oldest arriving connections while there are too many (``connecting``:
+        room for one more) or their bytes are over MAX_BUFFERED_BYTES."""
         while self.arriving and (
-            len(self.arriving) >= self.cfg.worker_connections or buffered > MAX_BUFFERED_BYTES
+            (connecting and len(self.arriving) >= self.cfg.worker_connections)
+            or self.buffered > MAX_BUFFERED_BYTES
         ):
-            sock, oldest = self.arriving.popitem(last=False)
-            buffered -= len(oldest.data)
-            self.poller.unregister(sock)
+            sock = next(iter(self.arriving))
+            self.forget(sock)
             util.close(sock)
 
     def receive(self, sock):
@@ -335,6 +341,11 @@ class BufferingSyncWorker(SyncWorker):
             util.close(sock)
             return
         arriving.data += data
+        self.buffered += len(data)
+        if self.buffered > MAX_BUFFERED_BYTES:  # checked as bytes arrive, not only at accept
+            self.make_room(connecting=False)
+            if sock not in self.arriving:
+                return
         head_limit = self.cfg.limit_request_line + self.cfg.limit_request_fields * (
             self.cfg.limit_request_field_size + 2
         )
@@ -357,7 +368,7 @@ class BufferingSyncWorker(SyncWorker):
 
     def forget(self, sock):
         self.poller.unregister(sock)
-        del self.arriving[sock]
+        self.buffered -= len(self.arriving.pop(sock).data)
 
     def expire(self):
         now = time.monotonic()
