@@ -59,3 +59,18 @@ def test_make_test_warns_where_the_advisories_are_out_of_reach(
     monkeypatch.setattr("scripts.audit.run_pip_audit", lambda requirements: report(*dependencies))
     arguments = ["--allow-unreachable"] if allow_unreachable else []
     assert main(arguments) == expected
+
+
+def test_no_network_at_all_is_an_incomplete_audit_not_a_crash(monkeypatch, tmp_path, capsys):
+    """With no route to PyPI pip-audit writes no report at all (a connection error), not
+    skipped pins: `make test` warns, `make audit` says the audit is incomplete (2)."""
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("django==5.2.19\n")
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # the discard port: refused
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+
+    assert main(["--requirements", str(requirements), "--allow-unreachable"]) == 0
+    assert "could not be read" in capsys.readouterr().err
+    assert main(["--requirements", str(requirements)]) == 2
