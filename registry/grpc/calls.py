@@ -258,12 +258,15 @@ def _answered_from_cache(method: Rpc, request, call: Call) -> bool:
     """A hot read whose caller and answer are both in Redis (one MGET) is answered from
     those bytes alone: no database, so none of a database call's bookkeeping, and no
     change context (a read writes nothing)."""
-    return (
-        method.hot is not None
-        and "authorization" not in call.repeated
-        and not isinstance(request, Unreadable)
-        and _cached_fast_path(method, request, call)
-    )
+    if method.hot is None or "authorization" in call.repeated or isinstance(request, Unreadable):
+        return False
+    try:
+        return _cached_fast_path(method, request, call)
+    finally:
+        # The cache lease, renewed on this (request) thread now and then, opens a
+        # connection here: handled as Django handles a request's, so one broken by a
+        # PostgreSQL restart is dropped, not kept (and the hot path off Redis) for good.
+        close_old_connections()
 
 
 def _throttle(method: Rpc, call: Call) -> None:
