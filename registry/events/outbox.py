@@ -309,6 +309,8 @@ def _check_against_the_stream(publisher) -> int:
         floor = _unpublished().filter(sequence__isnull=False).order_by("sequence")
         floor = floor.values_list("sequence", flat=True).first()
     since_backup = publisher.tail(min(last_value, floor if floor is not None else last_value))
+    if not since_backup:  # the stream was purged or aged out meanwhile: nothing to clear
+        return 0
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEQUENCER_LOCK])
         newest = since_backup[0]
