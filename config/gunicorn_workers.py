@@ -169,6 +169,11 @@ def request_state(data: bytes, head_limit: int) -> str:
         if name == b"content-length":
             lengths.append(value.strip())
         elif name == b"transfer-encoding":
+            # Only a body whose last coding is chunked is framed by chunks; any other
+            # coding is gunicorn's to refuse (501), at once rather than at the timeout.
+            codings = [c.strip().lower() for c in value.split(b",")]
+            if codings[-1] != b"chunked":
+                return COMPLETE
             chunked = True
     body = memoryview(data)[body_start:]
     if chunked:

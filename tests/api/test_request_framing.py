@@ -40,3 +40,16 @@ def test_content_length_framing():
     assert request_state(head + b"hello", HEAD_LIMIT) == COMPLETE
     signed = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"
     assert request_state(signed, HEAD_LIMIT) == COMPLETE  # gunicorn refuses it
+
+
+@pytest.mark.parametrize("coding", [b"gzip", b"chunked, gzip", b"xchunked", b""])
+def test_a_coding_gunicorn_refuses_is_handed_to_it_at_once(coding):
+    """Not framed by chunks: complete now, so gunicorn answers 501/400 at once, not 408
+    after the read timeout."""
+    head = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + coding + b"\r\n\r\n"
+    assert request_state(head, HEAD_LIMIT) == COMPLETE
+
+
+def test_gzip_then_chunked_is_framed_by_chunks():
+    head = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+    assert request_state(head + b"5\r\nhello\r\n", HEAD_LIMIT) == INCOMPLETE
