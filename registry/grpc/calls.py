@@ -258,15 +258,12 @@ def _answered_from_cache(method: Rpc, request, call: Call) -> bool:
     """A hot read whose caller and answer are both in Redis (one MGET) is answered from
     those bytes alone: no database, so none of a database call's bookkeeping, and no
     change context (a read writes nothing)."""
-    if method.hot is None or "authorization" in call.repeated or isinstance(request, Unreadable):
-        return False
-    try:
-        return _cached_fast_path(method, request, call)
-    finally:
-        # The cache lease, renewed on this (request) thread now and then, opens a
-        # connection here: handled as Django handles a request's, so one broken by a
-        # PostgreSQL restart is dropped, not kept (and the hot path off Redis) for good.
-        close_old_connections()
+    return (
+        method.hot is not None
+        and "authorization" not in call.repeated
+        and not isinstance(request, Unreadable)
+        and _cached_fast_path(method, request, call)
+    )
 
 
 def _throttle(method: Rpc, call: Call) -> None:
@@ -369,7 +366,15 @@ def invoke(
     try:
         try:
             _refuse_long_text(method, request)
-            if _answered_from_cache(method, request, call):
+            try:
+                answered = _answered_from_cache(method, request, call)
+            finally:
+                if method.hot is not None:
+                    # The cache lease, renewed on this (request) thread now and then,
+                    # opens a connection here: handled as Django handles a request's, so
+                    # one a PostgreSQL restart broke is dropped, not kept for good.
+                    close_old_connections()
+            if answered:
                 response = method.handler(request, call)
             elif database_threads is None:
                 response = _answered_from_database(method, request, call)
