@@ -84,7 +84,7 @@ def redis_fault(
 
 
 SCENARIOS = [
-    redis_fault("redis_stopped", "stopped", _stop, _restart, seconds=10, quick_seconds=2),
-    redis_fault("redis_frozen", "frozen", _freeze, _thaw, seconds=10, quick_seconds=2),
-    redis_fault("redis_blipped", "blipped", _stop, _restart, seconds=2, quick_seconds=1),
+    redis_fault("redis_stopped", "stopped", _stop, _restart, seconds=10, quick_seconds=4),
+    redis_fault("redis_frozen", "frozen", _freeze, _thaw, seconds=10, quick_seconds=4),
+    redis_fault("redis_blipped", "blipped", _stop, _restart, seconds=2, quick_seconds=2),
 ]
