@@ -351,13 +351,14 @@ def test_api_keeps_to_its_schema(case, demo, service):
 #   (native_asset, asset_id, instrument_id …: a 400 naming the field, by design, not a
 #   404), an EVM address whose mixed case fails its EIP-55 checksum, a symbol a group
 #   already holds, terms that contradict each other (min_order_size above
-#   max_order_size, a spot pair with a settlement asset);
+#   max_order_size, a spot pair with a settlement asset); and DELETE, whose If-Match
+#   (schema-valid as any ETag list) names a version the row may no longer have (412);
 # - reads with query parameters: a filter naming a row that does not exist
 #   (?underlying=<unknown uuid>, ?chain=, ?venue=) is a 400 naming the filter, so a
 #   typo is not answered with an empty list; the hot lookups answer 400 for an address
 #   that is not one on its chain.
 # Reads without a query (a row by its path id: 200 or 404) are checked.
-WRITES_VALID_BY_DATA = {"POST", "PUT", "PATCH"}
+WRITES_VALID_BY_DATA = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def not_checked(case) -> list:
