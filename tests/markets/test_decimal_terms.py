@@ -156,11 +156,8 @@ OUT_OF_RANGE = st.one_of(
 )
 
 
-@SETTINGS
-@given(name=st.sampled_from(SIZE_TERMS), value=OUT_OF_RANGE)
-def test_an_out_of_range_size_is_a_400_naming_it_and_nothing_is_written(
-    steward, listing, name, value
-):
+def assert_market_term_refused(steward, listing, name: str, value: str) -> None:
+    """A market whose term ``name`` is ``value`` is a 400 naming it, and nothing is written."""
     start_over()
     instrument = steward.post(INSTRUMENTS, perpetual_body(listing, "1"), format="json").json()
     body = {
@@ -171,6 +168,14 @@ def test_an_out_of_range_size_is_a_400_naming_it_and_nothing_is_written(
     }
     assert_error(steward.post(MARKETS, body, format="json"), 400, field=name)
     assert not Market.objects.exists()
+
+
+@SETTINGS
+@given(name=st.sampled_from(SIZE_TERMS), value=OUT_OF_RANGE)
+def test_an_out_of_range_size_is_a_400_naming_it_and_nothing_is_written(
+    steward, listing, name, value
+):
+    assert_market_term_refused(steward, listing, name, value)
 
 
 @SETTINGS
@@ -184,13 +189,4 @@ def test_an_out_of_range_size_is_a_400_naming_it_and_nothing_is_written(
     ),
 )
 def test_an_out_of_range_fee_is_a_400_naming_it(steward, listing, name, value):
-    start_over()
-    instrument = steward.post(INSTRUMENTS, perpetual_body(listing, "1"), format="json").json()
-    body = {
-        "instrument_id": instrument["instrument_id"],
-        "venue_id": "binance",
-        "venue_symbol": "BTCUSDT",
-        name: value,
-    }
-    assert_error(steward.post(MARKETS, body, format="json"), 400, field=name)
-    assert not Market.objects.exists()
+    assert_market_term_refused(steward, listing, name, value)
