@@ -1,0 +1,124 @@
+"""Time in the registry: what was true at a moment, and what the registry said then.
+
+Two axes (docs/DESIGN.md, "Time"):
+
+- **valid time** (``as_of``): when a fact was true in the world. Entities whose facts
+  change in the world on dates of their own carry it in their columns: a market's
+  listing period (``listed_at``, ``delisted_at``), a flag's (``raised_at``,
+  ``resolved_at``), a relationship's effective period, an asset's former names. For
+  the rest (a deployment's decimals, a group's members, a chain's name) the registry
+  takes a fact to be true from when it recorded it: a correction closes the old
+  value's period at the moment it is made, and never reaches back.
+- **recorded time** (``known_at``): when the registry held a fact. Every entity carries
+  it, in its history (registry.history: append-only rows written by PostgreSQL
+  triggers, whatever path made the change), so "what did the registry say on 1 March
+  about what BTCUSDT meant on 1 February" reads the rows as they stood on 1 March and
+  asks them about 1 February.
+
+``Moment`` is the question's two times; ``as_recorded`` reads a tracked model's rows as
+they stood at a recorded time.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils import timezone
+
+# Accepted: RFC 3339 (2022-05-09T14:03:00Z, …+02:00, fractions of a second) or a date
+# (2022-05-09: its first instant, UTC). A time without a zone is refused: read as UTC by
+# one client and as local time by another, it would answer two different questions.
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:?\d{2})$"
+)
+# An unencoded '+' in a query string arrives as a space: "…14:03:00 02:00".
+_SPACE_FOR_PLUS = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}:?\d{2})$")
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+FORMAT_HINT = "an RFC 3339 time with its zone (2022-05-09T14:03:00Z) or a date (2022-05-09)"
+# How far ahead of this server's clock a known_at may be (another host's clock).
+CLOCK_SKEW = dt.timedelta(seconds=5)
+
+
+def parse_instant(raw, name: str) -> dt.datetime:
+    """A time parameter as an aware UTC datetime; a ValueError ("name: reason") else."""
+    if not isinstance(raw, str):
+        raise ValueError(f"{name}: {FORMAT_HINT}, as a string.")
+    value = _SPACE_FOR_PLUS.sub(r"\1+\2", raw.strip())
+    try:
+        if _DATE.match(value):
+            parsed = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), dt.UTC)
+        elif _DATETIME.match(value):
+            parsed = dt.datetime.fromisoformat(value.upper().replace(" ", "T", 1))
+        else:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{name}: not a time; give {FORMAT_HINT}.") from None
+    parsed = parsed.astimezone(dt.UTC)
+    if parsed < EARLIEST:
+        raise ValueError(f"{name}: the registry holds nothing before 1970-01-01.")
+    return parsed
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A point-in-time question: true in the world at ``as_of``, as the registry held it
+    at ``known_at`` (None: as it holds it now)."""
+
+    as_of: dt.datetime
+    known_at: dt.datetime | None = None
+
+    @property
+    def until_recorded(self) -> dt.datetime:
+        """For facts without a valid time of their own (true from when recorded): the
+        rows as recorded at the earlier of ``as_of`` and ``known_at``."""
+        return min(self.as_of, self.known_at) if self.known_at else self.as_of
+
+    def describe(self) -> dict:
+        """The moment as answers echo it."""
+        return {"as_of": self.as_of, "known_at": self.known_at}
+
+
+TIME_PARAMETERS = ("as_of", "known_at")
+
+
+def moment_of(params) -> Moment | None:
+    """The ``as_of`` and ``known_at`` of a request's parameters (a query string or a batch
+    item); None when neither is given (the current answer). ``known_at`` alone asks what
+    the registry said at that time about that time."""
+    as_of_raw, known_raw = params.get("as_of"), params.get("known_at")
+    if as_of_raw is None and known_raw is None:
+        return None
+    known_at = parse_instant(known_raw, "known_at") if known_raw is not None else None
+    if known_at is not None and known_at > timezone.now() + CLOCK_SKEW:
+        raise ValueError("known_at: in the future; the registry cannot say what it will hold.")
+    as_of = parse_instant(as_of_raw, "as_of") if as_of_raw is not None else known_at
+    return Moment(as_of=as_of, known_at=known_at)
+
+
+def as_recorded(model: type[models.Model], recorded_at: dt.datetime, **keys) -> models.QuerySet:
+    """``model``'s rows as they stood at ``recorded_at``, from its history: for each row
+    that the keyword filters ever matched, its last history event by then, unless that
+    event deleted it, and only where it still matches them.
+
+    Returns event rows (``model.pgh_event_model``): each has the model's fields by the
+    same names, so an answer builder reads them as it reads the model's rows.
+    """
+    events = model.pgh_event_model.objects
+    ever_matched = events.filter(**keys).values("pgh_obj_id")
+    latest = (
+        events.filter(pgh_obj_id__in=ever_matched, pgh_created_at__lte=recorded_at)
+        .order_by("pgh_obj_id", "-pgh_created_at", "-pgh_id")
+        .distinct("pgh_obj_id")
+        .values("pgh_id")
+    )
+    return events.filter(pgh_id__in=latest).exclude(pgh_label="delete").filter(**keys)
+
+
+def valid_at(start_field: str, end_field: str, instant: dt.datetime) -> models.Q:
+    """Rows whose period [start, end) holds ``instant``; a null start is "since always",
+    a null end "still"."""
+    return (
+        models.Q(**{f"{start_field}__isnull": True}) | models.Q(**{f"{start_field}__lte": instant})
+    ) & (models.Q(**{f"{end_field}__isnull": True}) | models.Q(**{f"{end_field}__gt": instant}))
