@@ -13,11 +13,13 @@ from typing import Any
 
 import orjson
 from django.db import connection
+from django.db.models.lookups import In
 
 from assets.models import Asset, AssetDeployment, AssetGroup, AssetGroupMember, AssetRelationship
 from assets.querysets import VARIANT_RELATIONSHIP_TYPES
 from chains.addresses import AddressKey, address_lookup_key
-from registry import cache, text
+from chains.models import Chain
+from registry import cache, text, timeline
 from registry.api.exceptions import error_body
 from registry.api.resolve import register_read_permission
 from registry.numbers import plain_decimal
@@ -77,20 +79,25 @@ class SummaryExtension:
     ``annotations``: expressions by name, added to the summaries' one query (values() of
     the asset, so an aggregate over a reverse relation is grouped by asset);
     ``complete(row, summary)``: adds the app's fields to the summary from the query's row,
-    in answer order (in place: no dict per row, this runs for every asset of a batch).
+    in answer order (in place: no dict per row, this runs for every asset of a batch);
+    ``complete_at(summaries, moment)``: the same fields as they were at a
+    ``registry.timeline.Moment``, for summaries by asset id (one query for all).
     """
 
     annotations: dict[str, Any]
     complete: Callable[[dict, dict], None]
+    complete_at: Callable[[dict, Any], None]
 
 
 # In registration order (INSTALLED_APPS order): the order of their fields in the answer.
 SUMMARY_EXTENSIONS: list[SummaryExtension] = []
 
 
-def register_summary_extension(*, annotations: dict[str, Any], complete) -> None:
+def register_summary_extension(*, annotations: dict[str, Any], complete, complete_at) -> None:
     """Called from an upper app's AppConfig.ready(); its fields follow the asset's own."""
-    SUMMARY_EXTENSIONS.append(SummaryExtension(annotations=annotations, complete=complete))
+    SUMMARY_EXTENSIONS.append(
+        SummaryExtension(annotations=annotations, complete=complete, complete_at=complete_at)
+    )
 
 
 # Where the assets traded somewhere come from (an app above that knows: the venues'
@@ -113,8 +120,11 @@ def traded_asset_ids(limit: int | None) -> list:
     return list(ids.order_by("asset_id")[:limit])
 
 
-def asset_summaries(asset_ids) -> dict:
-    """Summaries of live assets by id, with what the apps above add: one query for any number."""
+def asset_summaries(asset_ids, moment=None) -> dict:
+    """Summaries of live assets by id, with what the apps above add: one query for any
+    number. With a ``moment``: the summaries of the assets live then, as they were."""
+    if moment is not None:
+        return _asset_summaries_at(set(asset_ids), moment)
     rows = Asset.objects.filter(pk__in=set(asset_ids)).values(
         "asset_id", "symbol", "name", "asset_type"
     )
@@ -134,32 +144,63 @@ def asset_summaries(asset_ids) -> dict:
     return summaries
 
 
+def _asset_summaries_at(asset_ids: set, moment) -> dict:
+    """Summaries as they were at ``moment``: an asset's symbol, name and type are facts
+    true from when recorded (registry.timeline.state_at); an asset deleted by then is
+    not there."""
+    rows = timeline.state_at(Asset, moment.as_of, moment.known_at, asset_id__in=asset_ids)
+    summaries = {}
+    for row in rows.values("asset_id", "symbol", "name", "asset_type", "deleted_at"):
+        if row["deleted_at"] is not None and row["deleted_at"] <= moment.as_of:
+            continue
+        summaries[row["asset_id"]] = {
+            "asset_id": row["asset_id"],
+            "symbol": row["symbol"],
+            "name": row["name"],
+            "asset_type": row["asset_type"],
+        }
+    for extension in SUMMARY_EXTENSIONS:
+        extension.complete_at(summaries, moment)
+    return summaries
+
+
 def collision_set(symbol_key_value: str, sets: dict) -> dict:
     return sets.get(symbol_key_value, {"count": 0, "assets": []})
 
 
-def load_deployments(requests: list[dict]) -> list[cache.Answer]:
+def load_deployments(requests: list[dict], moment=None) -> list[cache.Answer]:
     wanted = {(r["chain"], address_lookup_form(r["address"])) for r in requests}
-    rows = (
-        AssetDeployment.objects.resolvable()
-        .alias(address_key=AddressKey("address"))
-        .filter(
-            chain_id__in={chain for chain, _ in wanted},
-            address_key__in={address_lookup_key(a) for _, a in wanted},
+    chains = {chain for chain, _ in wanted}
+    address_keys = {address_lookup_key(a) for _, a in wanted}
+    if moment is None:
+        rows = (
+            AssetDeployment.objects.resolvable()
+            .alias(address_key=AddressKey("address"))
+            .filter(chain_id__in=chains, address_key__in=address_keys)
+            .select_related("asset", "chain")
         )
-        .select_related("asset", "chain")
-    )
+        summaries = None
+    else:
+        rows = _deployments_at(moment, chains, address_keys)
+        summaries = asset_summaries({d.asset_id for d in rows}, moment)
+        rows = [d for d in rows if d.asset_id in summaries]  # the assets live then
     found = {}
     for deployment in rows:
         found[(deployment.chain_id, address_lookup_form(deployment.address))] = deployment
-    summaries = asset_summaries(d.asset_id for d in found.values())
-    sets = Asset.objects.collision_sets(d.asset.symbol_key for d in found.values())
+    if summaries is None:
+        summaries = asset_summaries(d.asset_id for d in found.values())
+    symbol_keys = {
+        d.asset_id: text.symbol_key(summaries[d.asset_id]["symbol"]) for d in found.values()
+    }
+    sets = Asset.objects.collision_sets(symbol_keys.values(), moment=moment)
     answers = []
     for request in requests:
         deployment = found.get((request["chain"], address_lookup_form(request["address"])))
         if deployment is None:
             answers.append(
-                not_found(f"No deployment at {request['address']} on {request['chain']}.")
+                not_found(
+                    f"No deployment at {request['address']} on {request['chain']}{then(moment)}."
+                )
             )
             continue
         answers.append(
@@ -184,7 +225,7 @@ def load_deployments(requests: list[dict]) -> list[cache.Answer]:
                             "version": deployment.version,
                         },
                         "asset": summaries[deployment.asset_id],
-                        "symbol_collisions": collision_set(deployment.asset.symbol_key, sets),
+                        "symbol_collisions": collision_set(symbol_keys[deployment.asset_id], sets),
                     }
                 ),
             )
@@ -192,13 +233,41 @@ def load_deployments(requests: list[dict]) -> list[cache.Answer]:
     return answers
 
 
-def load_assets(requests: list[dict]) -> list[cache.Answer]:
+def then(moment) -> str:
+    """How a not-found reason names the moment it was asked about."""
+    if moment is None:
+        return ""
+    then = f" at {moment.as_of.isoformat().replace('+00:00', 'Z')}"
+    if moment.known_at is not None:
+        then += f" as recorded at {moment.known_at.isoformat().replace('+00:00', 'Z')}"
+    return then
+
+
+def _deployments_at(moment, chains: set, address_keys: set) -> list[AssetDeployment]:
+    """The deployments at these addresses as they were at ``moment``: a deployment's
+    address, asset and decimals are facts true from when recorded (a corrected value
+    closes the old one's period when the correction is made)."""
+    rows = timeline.state_at(
+        AssetDeployment,
+        moment.as_of,
+        moment.known_at,
+        In(AddressKey("address"), sorted(address_keys)),
+        chain_id__in=chains,
+    )
+    deployments = timeline.instances(AssetDeployment, rows)
+    by_chain = Chain.objects.in_bulk({d.chain_id for d in deployments})
+    for deployment in deployments:
+        deployment.chain = by_chain[deployment.chain_id]
+    return deployments
+
+
+def load_assets(requests: list[dict], moment=None) -> list[cache.Answer]:
     """Asset summaries by id (also the answer of lookups above that show one asset)."""
-    summaries = asset_summaries(r["asset"] for r in requests)
+    summaries = asset_summaries((r["asset"] for r in requests), moment)
     return [
         (True, dumps(summaries[r["asset"]]))
         if r["asset"] in summaries
-        else not_found(f"No live asset {r['asset']}.")
+        else not_found(f"No live asset {r['asset']}{then(moment)}.")
         for r in requests
     ]
 

@@ -118,9 +118,12 @@ class AssetQuerySet(SoftDeleteQuerySet):
             )
         )
 
-    def collision_sets(self, symbol_keys, sample: int = COLLISION_SAMPLE) -> dict[str, dict]:
+    def collision_sets(
+        self, symbol_keys, sample: int = COLLISION_SAMPLE, moment=None
+    ) -> dict[str, dict]:
         """For each symbol key: how many live assets have it, and the oldest ``sample`` of
-        them with the chains each is on.
+        them with the chains each is on. With a ``moment``: the assets live at its
+        ``as_of`` (not deleted by then).
 
         One query for any number of keys, so a page of results pays once; a symbol that
         thousands of tokens copy ("USDC") costs a sample, not thousands of rows.
@@ -131,10 +134,14 @@ class AssetQuerySet(SoftDeleteQuerySet):
         if not keys:
             return {}
         assets, deployments = self.model._meta.db_table, AssetDeployment._meta.db_table
+        # As two statements, so that the current one keeps its partial index.
+        live = "deleted_at IS NULL"
+        if moment is not None:
+            live = "(deleted_at IS NULL OR deleted_at > %(as_of)s)"
         sql = f"""
             WITH live AS (
                 SELECT asset_id, symbol_key, name, created_at FROM {assets}
-                WHERE deleted_at IS NULL AND symbol_key = ANY(%(keys)s)
+                WHERE {live} AND symbol_key = ANY(%(keys)s)
             ), ranked AS (
                 SELECT live.*,
                        row_number() OVER (
@@ -152,7 +159,8 @@ class AssetQuerySet(SoftDeleteQuerySet):
         """
         sets: dict[str, dict] = {}
         with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, {"keys": keys, "sample": sample})
+            as_of = moment.as_of if moment is not None else None
+            cursor.execute(sql, {"keys": keys, "sample": sample, "as_of": as_of})
             for symbol_key, total, asset_id, name, chains in cursor.fetchall():
                 entry = sets.setdefault(symbol_key, {"count": total, "assets": []})
                 entry["assets"].append(

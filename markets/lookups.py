@@ -11,11 +11,12 @@ from assets.lookups import (
     dumps,
     not_found,
     register_traded_assets,
+    then,
 )
 from assets.models import Asset
-from markets.choices import InstrumentType
+from markets.choices import InstrumentType, MarketStatus
 from markets.models import Instrument, Market
-from registry import cache
+from registry import cache, text, timeline
 from registry.api.resolve import register_pretrade_assets, register_pretrade_status
 from registry.numbers import plain_decimal
 
@@ -119,44 +120,63 @@ def instrument_asset_ids(instruments) -> set:
     return ids - {None}
 
 
-def load_tickers(requests: list[dict]) -> list[cache.Answer]:
+def load_tickers(requests: list[dict], moment=None) -> list[cache.Answer]:
     wanted = {(r["venue"], r["symbol"], r["market_type"]) for r in requests}
     # IN lists per column (index-friendly for a batch of 1,000), exact triples kept below.
-    candidates = Market.objects.resolvable().filter(
-        venue_id__in={venue for venue, _, _ in wanted},
-        venue_symbol__in={symbol for _, symbol, _ in wanted},
-        market_type__in={market_type for _, _, market_type in wanted},
-    )
+    columns = {
+        "venue_id__in": {venue for venue, _, _ in wanted},
+        "venue_symbol__in": {symbol for _, symbol, _ in wanted},
+        "market_type__in": {market_type for _, _, market_type in wanted},
+    }
+    if moment is None:
+        candidates = Market.objects.resolvable().filter(**columns)
+        candidates = candidates.select_related("instrument__underlying_asset")
+        summaries = None
+    else:
+        candidates = markets_at(moment, **columns)
     mappings = {
         (m.venue_id, m.venue_symbol, m.market_type): m
-        for m in candidates.select_related("instrument__underlying_asset")
+        for m in candidates
         if (m.venue_id, m.venue_symbol, m.market_type) in wanted
     }
-    summaries = asset_summaries(instrument_asset_ids(m.instrument for m in mappings.values()))
+    asset_ids = instrument_asset_ids(m.instrument for m in mappings.values())
+    summaries = asset_summaries(asset_ids, moment)
+    if moment is not None:  # a market whose assets were not all live then did not resolve
+        mappings = {
+            triple: market
+            for triple, market in mappings.items()
+            if instrument_asset_ids([market.instrument]) <= summaries.keys()
+        }
     sets = Asset.objects.collision_sets(
-        m.instrument.underlying_asset.symbol_key for m in mappings.values()
+        (
+            text.symbol_key(summaries[m.instrument.underlying_asset_id]["symbol"])
+            for m in mappings.values()
+        ),
+        moment=moment,
     )
     answers = []
     for request in requests:
         mapping = mappings.get((request["venue"], request["symbol"], request["market_type"]))
         if mapping is None:
+            current = "current " if moment is None else ""
             answers.append(
                 not_found(
-                    f"{request['venue']} has no current {request['market_type']} ticker "
-                    f"{request['symbol']!r}."
+                    f"{request['venue']} has no {current}{request['market_type']} ticker "
+                    f"{request['symbol']!r}{then(moment)}."
                 )
             )
             continue
         instrument = mapping.instrument
+        asset = summaries[instrument.underlying_asset_id]
         body = {
             "venue": mapping.venue_id,
             "symbol": mapping.venue_symbol,
             "market_type": mapping.market_type,
             "is_active": mapping.is_active,
-            "asset": summaries[instrument.underlying_asset_id],
+            "asset": asset,
             "quote_asset": summaries.get(instrument.quote_asset_id),
             "quote_currency": quote_currency(mapping.metadata),
-            "symbol_collisions": collision_set(instrument.underlying_asset.symbol_key, sets),
+            "symbol_collisions": collision_set(text.symbol_key(asset["symbol"]), sets),
             "settlement_asset": summaries.get(instrument.settlement_asset_id),
             "market": market_body(mapping),
             "instrument": instrument_body(instrument),
@@ -165,29 +185,80 @@ def load_tickers(requests: list[dict]) -> list[cache.Answer]:
     return answers
 
 
-def load_instruments(requests: list[dict]) -> list[cache.Answer]:
+def markets_at(moment, *where, **columns) -> list[Market]:
+    """The markets the filters name that were listed at ``moment``, as the registry held
+    them at its ``known_at``: which market a ticker meant is its listing period's (valid
+    time); its trading rules and status are facts true from when recorded. A market is
+    not DELISTED inside its listing period: one imported delisted, with its past period,
+    was TRADING in it as far as the registry knows. Where two periods of one ticker both
+    hold the moment (a re-pointing at the same instant), the later listing is the answer
+    (the caller keeps the last of each ticker: they come in listing order)."""
+    listed = timeline.held_rows(
+        Market,
+        moment,
+        timeline.valid_at("listed_at", "delisted_at", moment.as_of),
+        *where,
+        **columns,
+    )
+    periods = {row.id: row for row in listed}
+    if not periods:
+        return []
+    states = timeline.state_at(Market, moment.as_of, moment.known_at, id__in=list(periods))
+    state_by_id = {row.id: row for row in states}
+    markets = []
+    for market_id, period in periods.items():
+        market = timeline.instances(Market, [state_by_id.get(market_id, period)])[0]
+        market.listed_at, market.delisted_at = period.listed_at, period.delisted_at
+        market.instrument_id = period.instrument_id
+        if market.status == MarketStatus.DELISTED:
+            market.status = MarketStatus.TRADING
+        markets.append(market)
+    instruments = Instrument.objects.in_bulk({market.instrument_id for market in markets})
+    for market in markets:
+        market.instrument = instruments[market.instrument_id]
+    markets.sort(
+        key=lambda market: (market.listed_at is not None, market.listed_at or 0, market.id)
+    )
+    return markets
+
+
+def load_instruments(requests: list[dict], moment=None) -> list[cache.Answer]:
     """Instruments by code: the terms, the assets (with their flags) and every current
-    market, in three queries for any number of codes."""
-    instruments = {
-        instrument.code: instrument
-        for instrument in Instrument.objects.of_live("underlying_asset").filter(
-            code__in={r["code"] for r in requests}
+    market, in three queries for any number of codes. With a ``moment``: the instrument
+    that had the code then (a code is a fact true from when recorded: completing the
+    terms gives a new one) and the markets listed then."""
+    codes = {r["code"] for r in requests}
+    if moment is None:
+        instruments = {
+            instrument.code: instrument
+            for instrument in Instrument.objects.of_live("underlying_asset").filter(code__in=codes)
+        }
+        listed = (
+            Market.objects.current()
+            .filter(instrument__in=list(instruments.values()))
+            .select_related("instrument")
         )
+    else:
+        states = timeline.state_at(Instrument, moment.as_of, moment.known_at, code__in=codes)
+        instruments = {i.code: i for i in timeline.instances(Instrument, states)}
+        listed = markets_at(moment, instrument_id__in=[i.pk for i in instruments.values()])
+    summaries = asset_summaries(instrument_asset_ids(instruments.values()), moment)
+    instruments = {
+        code: instrument
+        for code, instrument in instruments.items()
+        if instrument.underlying_asset_id in summaries
     }
     markets: dict = {instrument.pk: [] for instrument in instruments.values()}
-    for market in (
-        Market.objects.current()
-        .filter(instrument__in=list(instruments.values()))
-        .select_related("instrument")
-        .order_by("venue_id", "venue_symbol", "id")
-    ):
-        markets[market.instrument_id].append(market_body(market))
-    summaries = asset_summaries(instrument_asset_ids(instruments.values()))
+    for market in sorted(listed, key=lambda m: (m.venue_id, m.venue_symbol, m.id)):
+        if market.instrument_id in markets:
+            markets[market.instrument_id].append(market_body(market))
     answers = []
     for request in requests:
         instrument = instruments.get(request["code"])
         if instrument is None:
-            answers.append(not_found(f"No instrument has the code {request['code']!r}."))
+            answers.append(
+                not_found(f"No instrument has the code {request['code']!r}{then(moment)}.")
+            )
             continue
         body = {
             "instrument": instrument_body(instrument),

@@ -178,7 +178,8 @@ def cached_ticker(request, call) -> dict:
     except ValueError as error:
         name, _, reason = str(error).partition(": ")
         raise invalid(_TICKER_FIELDS.get(name, name), reason) from None
-    found, body = lookup.resolve([wanted])[0]
+    moment = call.moment()
+    found, body = lookup.resolve([wanted], moment=moment)[0]
     if found:
         return orjson.loads(body)
     if MARKET_TYPE_KEY in call.metadata:
@@ -186,7 +187,7 @@ def cached_ticker(request, call) -> dict:
     others = [{**wanted, "market_type": market_type} for market_type in _OTHER_TYPES]
     current = [
         orjson.loads(body)
-        for found, body in lookup.resolve(others)
+        for found, body in lookup.resolve(others, moment=moment)
         if found  # a miss's body is the not-found error
     ]
     if len(current) == 1:

@@ -8,7 +8,8 @@ from django.db.models import F, JSONField, Q, Value
 from django.db.models.functions import JSONObject
 
 from assets.lookups import load_assets, register_summary_extension, traded_asset_ids
-from registry import cache
+from quality.models import AssetQualityFlag
+from registry import cache, timeline
 
 # An asset's unresolved flags, aggregated in the summaries' one query over the asset's
 # reverse relation: the most severe first, then the oldest.
@@ -39,6 +40,40 @@ def add_flags_to_summary(row: dict, summary: dict) -> None:
     summary["active_flags"] = flags
 
 
+# The fields of a flag in a summary, as ACTIVE_FLAGS builds them.
+SUMMARY_FLAG_FIELDS = (
+    "flag_id",
+    "flag_type",
+    "severity",
+    "source",
+    "reason",
+    "evidence_url",
+    "raised_at",
+    "raised_by",
+    "metadata",
+)
+
+
+def add_flags_at(summaries: dict, moment) -> None:
+    """The flags each summary's asset had active at ``moment``: raised by its ``as_of``
+    and not resolved by then (a flag's period is its own valid time), as the registry
+    held them at its ``known_at``; in the order of the current summaries."""
+    rows = timeline.held_rows(
+        AssetQualityFlag,
+        moment,
+        timeline.valid_at("raised_at", "resolved_at", moment.as_of),
+        asset_id__in=list(summaries),
+    ).values("asset_id", *SUMMARY_FLAG_FIELDS)
+    flags: dict = {asset_id: [] for asset_id in summaries}
+    for row in sorted(rows, key=lambda row: (-row["severity"], row["raised_at"])):
+        flags[row.pop("asset_id")].append(row)
+    for asset_id, summary in summaries.items():
+        summary["highest_active_severity"] = max(
+            (flag["severity"] for flag in flags[asset_id]), default=0
+        )
+        summary["active_flags"] = flags[asset_id]
+
+
 def flags_key(asset_id) -> str:
     return f"v1:flags:{asset_id}:active"
 
@@ -52,7 +87,9 @@ def traded_assets_to_warm(limit: int | None):
 def register() -> None:
     """Called from QualityConfig.ready()."""
     register_summary_extension(
-        annotations={"active_flags": ACTIVE_FLAGS}, complete=add_flags_to_summary
+        annotations={"active_flags": ACTIVE_FLAGS},
+        complete=add_flags_to_summary,
+        complete_at=add_flags_at,
     )
     cache.register_asset_keys(lambda asset_ids: {flags_key(asset_id) for asset_id in asset_ids})
     # The answer is the asset summary, which carries the active flags.

@@ -877,17 +877,28 @@ class Lookup:
     """A hot lookup of one key family.
 
     ``parse(params) -> request`` (a ValueError names what is wrong), ``key_of(request)``
-    its cache key, ``load(requests) -> answers`` from PostgreSQL in order.
+    its cache key, ``load(requests, moment=None) -> answers`` from PostgreSQL in order:
+    the current answers, or with a ``registry.timeline.Moment`` the answers of that
+    moment (``as_of``, ``known_at``).
     """
 
     family: str
     parse: Callable[[dict], dict]
     key_of: Callable[[dict], str]
-    load: Callable[[list[dict]], list[Answer]]
+    load: Callable[..., list[Answer]]
 
-    def resolve(self, requests: list[dict], deadline: float | None = None) -> list[Answer]:
+    def resolve(
+        self, requests: list[dict], deadline: float | None = None, moment=None
+    ) -> list[Answer]:
         """Answers in order, for one request or a batch, through the cache; with a
-        ``deadline``, None for each one not loaded by then (read_through_many)."""
+        ``deadline``, None for each one not loaded by then (read_through_many).
+
+        A point-in-time question (``moment``) is answered from PostgreSQL and not
+        cached: its answers are few and far between, and a backdated write (a listing
+        period, a flag) may change any of them.
+        """
+        if moment is not None:
+            return self.load(requests, moment=moment)
         return read_requests(self.family, requests, self.key_of, self.load, deadline)
 
 

@@ -69,12 +69,6 @@ class Moment:
     as_of: dt.datetime
     known_at: dt.datetime | None = None
 
-    @property
-    def until_recorded(self) -> dt.datetime:
-        """For facts without a valid time of their own (true from when recorded): the
-        rows as recorded at the earlier of ``as_of`` and ``known_at``."""
-        return min(self.as_of, self.known_at) if self.known_at else self.as_of
-
     def describe(self) -> dict:
         """The moment as answers echo it."""
         return {"as_of": self.as_of, "known_at": self.known_at}
@@ -97,23 +91,81 @@ def moment_of(params) -> Moment | None:
     return Moment(as_of=as_of, known_at=known_at)
 
 
-def as_recorded(model: type[models.Model], recorded_at: dt.datetime, **keys) -> models.QuerySet:
+def _history(model: type[models.Model], recorded_at: dt.datetime | None, where: tuple, keys: dict):
+    """The history events of every row the filters ever matched, recorded by
+    ``recorded_at`` (None: all of them)."""
+    events = model.pgh_event_model.objects
+    ever_matched = events.filter(*where, **keys).values("pgh_obj_id")
+    events = events.filter(pgh_obj_id__in=ever_matched)
+    return events if recorded_at is None else events.filter(pgh_created_at__lte=recorded_at)
+
+
+def _last_state(model, events, where: tuple, keys: dict) -> models.QuerySet:
+    """The event rows chosen by ``events`` (one per row, ordered so that the wanted one
+    is first), unless it deleted the row, and only where it still matches ``keys``."""
+    chosen = events.distinct("pgh_obj_id").values("pgh_id")
+    return (
+        model.pgh_event_model.objects.filter(pgh_id__in=chosen)
+        .exclude(pgh_label="delete")
+        .filter(*where, **keys)
+    )
+
+
+def as_recorded(
+    model: type[models.Model], recorded_at: dt.datetime, *where, **keys
+) -> models.QuerySet:
     """``model``'s rows as they stood at ``recorded_at``, from its history: for each row
-    that the keyword filters ever matched, its last history event by then, unless that
-    event deleted it, and only where it still matches them.
+    the filters (expressions and keywords, as ``filter()`` takes) ever matched, its last
+    history event by then, unless that event deleted it, and only where it still matches
+    them.
 
     Returns event rows (``model.pgh_event_model``): each has the model's fields by the
-    same names, so an answer builder reads them as it reads the model's rows.
+    same names (``instances`` makes them the model's).
     """
-    events = model.pgh_event_model.objects
-    ever_matched = events.filter(**keys).values("pgh_obj_id")
-    latest = (
-        events.filter(pgh_obj_id__in=ever_matched, pgh_created_at__lte=recorded_at)
-        .order_by("pgh_obj_id", "-pgh_created_at", "-pgh_id")
-        .distinct("pgh_obj_id")
-        .values("pgh_id")
+    events = _history(model, recorded_at, where, keys).order_by(
+        "pgh_obj_id", "-pgh_created_at", "-pgh_id"
     )
-    return events.filter(pgh_id__in=latest).exclude(pgh_label="delete").filter(**keys)
+    return _last_state(model, events, where, keys)
+
+
+def state_at(
+    model: type[models.Model],
+    instant: dt.datetime,
+    recorded_at: dt.datetime | None = None,
+    *where,
+    **keys,
+) -> models.QuerySet:
+    """The rows' values at ``instant`` for facts true from when the registry recorded them
+    (a deployment's decimals, a market's fees), as known at ``recorded_at`` (None: now).
+
+    For each row: its last history event by ``instant``; a row first recorded after
+    ``instant`` answers with the first values recorded (what the registry learned of a
+    fact that was already true, such as a market listed years before it was imported,
+    is taken to have held since). A row deleted by ``instant`` is not there.
+    """
+    events = _history(model, recorded_at, where, keys)
+    by_instant = models.Case(
+        models.When(pgh_created_at__lte=instant, then=models.Value(0)),
+        default=models.Value(1),
+        output_field=models.IntegerField(),
+    )
+    # Before the instant: the latest first; after it: the earliest first.
+    toward_instant = models.Case(
+        models.When(pgh_created_at__lte=instant, then=-models.F("pgh_id")),
+        default=models.F("pgh_id"),
+        output_field=models.BigIntegerField(),
+    )
+    events = events.alias(by_instant=by_instant, toward_instant=toward_instant).order_by(
+        "pgh_obj_id", "by_instant", "toward_instant"
+    )
+    return _last_state(model, events, where, keys)
+
+
+def instances(model: type[models.Model], rows) -> list[models.Model]:
+    """History event rows as (unsaved) instances of the model they record, so that the
+    model's own properties and methods answer for them."""
+    names = [field.attname for field in model._meta.concrete_fields]
+    return [model(**{name: getattr(row, name) for name in names}) for row in rows]
 
 
 def valid_at(start_field: str, end_field: str, instant: dt.datetime) -> models.Q:
@@ -122,3 +174,11 @@ def valid_at(start_field: str, end_field: str, instant: dt.datetime) -> models.Q
     return (
         models.Q(**{f"{start_field}__isnull": True}) | models.Q(**{f"{start_field}__lte": instant})
     ) & (models.Q(**{f"{end_field}__isnull": True}) | models.Q(**{f"{end_field}__gt": instant}))
+
+
+def held_rows(model: type[models.Model], moment: Moment, *where, **keys):
+    """``model``'s rows as the registry held them at the moment's ``known_at``: the table
+    itself when that is now (every row, soft-deleted ones too), else its history."""
+    if moment.known_at is None:
+        return model._base_manager.filter(*where, **keys)
+    return as_recorded(model, moment.known_at, *where, **keys)

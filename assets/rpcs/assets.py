@@ -295,7 +295,7 @@ def deployment_at_address(request, call) -> AssetDeployment:
             parsed = lookup.parse(params)
         except ValueError as error:
             raise invalid("deployment_id", str(error)) from None
-        found, body = lookup.resolve([parsed])[0]
+        found, body = lookup.resolve([parsed], moment=call.moment())[0]
         if not found:
             read_on_replica(lambda: refuse_impossible_address(parsed["chain"], parsed["address"]))
             raise not_found(orjson.loads(body)["error"]["message"])

@@ -14,6 +14,9 @@ holds. The rest of the API stays DRF.
 - ``symbol``: ``symbol``
 - ``batch`` (POST, JSON): ``{"lookups": [{"type": …, …params}, …]}``, at most 1,000
 
+Every lookup also takes ``as_of`` (what was true then) and ``known_at`` (as the registry
+held it then): registry.timeline. Such an answer is built from PostgreSQL, never cached.
+
 A parameter the lookup does not document (registry.api.schema) is a 400 naming it; in a
 batch, an item that cannot be read answers ``found: false`` with the reason.
 """
@@ -28,7 +31,7 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import Throttled
 
-from registry import cache
+from registry import cache, timeline
 from registry.api.authentication import SCHEMES_HINT, TOKEN_SCHEMES, AuthorizationError
 from registry.api.exceptions import DATABASE_UNAVAILABLE, error_body
 from registry.api.fastauth import auth_key_of, authenticate, read_remembered
@@ -110,7 +113,7 @@ def _guarded(method: str, fast=None, counted_by_view: bool = False):
             )
             if unknown:  # answered after authentication, as the DRF API does
                 return _answer(_refuse_unknown, request, unknown=unknown)
-            if fast is not None:
+            if fast is not None and not _point_in_time(request.GET):
                 lookup_type = fast(request.GET)
                 try:
                     cached = lookup_type and cached_fast_path(request, lookup_type, request.GET)
@@ -186,10 +189,17 @@ def _refuse_unknown(request, unknown: dict) -> HttpResponse:
     return _error(400, "invalid", f"{name}: {reasons[0]}", unknown)
 
 
+def _point_in_time(params) -> bool:
+    """Asked about a moment (``as_of``, ``known_at``): answered from PostgreSQL, never
+    from the cache of current answers."""
+    return any(name in params for name in timeline.TIME_PARAMETERS)
+
+
 def _single(lookup_type: str, params, cached: cache.Answer | None = None) -> HttpResponse:
     if cached is None:
         lookup = cache.lookup(lookup_type)
-        cached = lookup.resolve([lookup.parse(params)])[0]
+        moment = timeline.moment_of(params)
+        cached = lookup.resolve([lookup.parse(params)], moment=moment)[0]
     found, body = cached
     return _json(body, 200 if found else 404)
 
@@ -354,7 +364,8 @@ def pretrade(request, cached=None):
     """May this asset be traded? Not while it has an active flag of min_severity or more."""
     lookup_type, parsed = _pretrade_input(request.GET)
     min_severity = _min_severity(request.GET)
-    found, body = cached or cache.lookup(lookup_type).resolve([parsed])[0]
+    moment = timeline.moment_of(request.GET)
+    found, body = cached or cache.lookup(lookup_type).resolve([parsed], moment=moment)[0]
     found, answer = pretrade_answer(lookup_type, found, body, min_severity)
     return _json(orjson.dumps(answer), 200 if found else 404)
 
@@ -385,21 +396,24 @@ def batch(request):
     if refusal := count_hot_lookups(request._cqar_actor, len(items)):
         raise refusal  # each lookup counts against the account's rate limit
     results: list[bytes] = [b""] * len(items)
-    by_type: dict[str, list] = {}  # lookup type -> [(index, parsed request, min_severity)]
+    # (lookup type, moment) -> [(index, parsed request, min_severity)]: the items asked
+    # about one moment are answered together, as the current ones are.
+    by_type: dict[tuple, list] = {}
     for index, item in enumerate(items):
         try:
             lookup_type, parsed, min_severity = _batch_item(item)
+            moment = timeline.moment_of(item)
         except ValueError as error:
             results[index] = _not_found(str(error))
             continue
-        by_type.setdefault(lookup_type, []).append((index, parsed, min_severity))
+        by_type.setdefault((lookup_type, moment), []).append((index, parsed, min_severity))
     # What is not loaded from PostgreSQL by then answers "retry" (loaded answers are
     # cached): a batch of slow lookups ends well within the server's request timeout.
     deadline = started + settings.RESOLVE_BATCH_SECONDS
     not_loaded = 0
-    for lookup_type, entries in by_type.items():
+    for (lookup_type, moment), entries in by_type.items():
         parsed_requests = [parsed for _, parsed, _ in entries]
-        answers = cache.lookup(lookup_type).resolve(parsed_requests, deadline)
+        answers = cache.lookup(lookup_type).resolve(parsed_requests, deadline, moment)
         for (index, _, min_severity), answer in zip(entries, answers, strict=True):
             if answer is None:
                 results[index] = NOT_LOADED
@@ -464,7 +478,7 @@ BATCH_TYPES = {
             "aggregate",
         )
     },
-    "asset": frozenset({"asset"}),
+    "asset": resolve_query_parameters("asset"),
 }
 
 

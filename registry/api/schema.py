@@ -152,6 +152,21 @@ RESOLVE_LOOKUPS = {
     "asset": ("Asset by id", [_query("asset", "asset_id", True, **_text(format="uuid"))]),
 }
 BATCH_ONLY = {"asset"}
+# Every lookup answers for a moment too (registry/timeline.py; docs/API.md, "Point in time").
+TIME_PARAMETERS = [
+    _query(
+        "as_of",
+        "Answer as it was true at this time: RFC 3339 with its zone (2022-05-09T14:03:00Z) or "
+        "a date (its first instant, UTC). Without it, the current answer.",
+    ),
+    _query(
+        "known_at",
+        "Answer as the registry held it at this time (same form; not in the future); with "
+        "as_of: what the registry said then about as_of. Alone: about that same time.",
+    ),
+]
+for _summary, _parameters in RESOLVE_LOOKUPS.values():
+    _parameters.extend(TIME_PARAMETERS)
 
 
 def resolve_query_parameters(lookup: str) -> frozenset[str]:

@@ -36,7 +36,7 @@ from google.protobuf.message import DecodeError, Message
 from knox.auth import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 
-from registry import cache
+from registry import cache, timeline
 from registry.actors import acting_as, actor_id
 from registry.api.authentication import SCHEMES_HINT, AuthorizationError, token_of
 from registry.api.fastauth import (
@@ -64,6 +64,8 @@ SERVICE_NAME = SERVICE.full_name  # cqc.services.v1.AssetRegistry
 REQUEST_ID_KEY = "x-request-id"
 IF_MATCH_KEY = "if-match"  # the version a write expects, as REST's If-Match
 ETAG_KEY = "etag"  # the version of the object an answer shows, as REST's ETag
+# A hot read's moment, as REST's as_of and known_at (registry.timeline).
+TIME_KEYS = {"as-of": "as_of", "known-at": "known_at"}
 
 
 class Call:
@@ -91,6 +93,18 @@ class Call:
                 'if-match names no version of this object; send its etag, e.g. "3".'
             )
         return version
+
+    def moment(self) -> timeline.Moment | None:
+        """The moment the ``as-of`` and ``known-at`` metadata ask about; None: now."""
+        params = {
+            name: self.metadata[key] for key, name in TIME_KEYS.items() if key in self.metadata
+        }
+        try:
+            return timeline.moment_of(params)
+        except ValueError as error:
+            name, _, reason = str(error).partition(": ")
+            key = next(key for key, value in TIME_KEYS.items() if value == name)
+            raise invalid(key, reason) from None
 
     def show_version(self, instance) -> None:
         """Answer the object's version as ``etag`` trailing metadata (REST's ETag)."""
@@ -201,8 +215,8 @@ def _cached_fast_path(method: Rpc, request: Message, call: Call) -> bool:
     and the caller may read it (Throttled when over its rate limit); the full path takes
     over otherwise."""
     auth_key = auth_key_of_header(call.metadata.get("authorization", ""))
-    if auth_key is None:
-        return False
+    if auth_key is None or any(key in call.metadata for key in TIME_KEYS):
+        return False  # a point-in-time read is answered from PostgreSQL
     try:
         lookup_type, params = method.hot(request, call.metadata)
         lookup = cache.lookup(lookup_type)

@@ -86,7 +86,7 @@ def test_with_neither_redis_nor_postgres_pretrade_is_503_never_tradeable(
 ):
     asset_id = str(counterfeit().pk)
 
-    def database_down(asset_ids):
+    def database_down(asset_ids, moment=None):
         raise OperationalError("connection refused")
 
     monkeypatch.setattr("assets.lookups.asset_summaries", database_down)

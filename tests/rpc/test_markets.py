@@ -469,12 +469,11 @@ def test_a_cached_spot_answer_takes_one_redis_round_trip(demo_data, monkeypatch,
     from django.test.utils import CaptureQueriesContext
 
     from markets.rpcs import cached_ticker
+    from registry.grpc.calls import Call as RpcCall
     from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
 
-    class Call:
-        def __init__(self, metadata):
-            self.metadata = metadata
-            self.cached = None
+    def Call(metadata):  # noqa: N802 - read as the class it makes
+        return RpcCall(None, metadata)
 
     request = service.ResolveMarketRequest(venue_id="binance", venue_symbol="BTCUSDT")
     cached_ticker(request, Call({}))  # loads and caches SPOT (and takes the lease)
