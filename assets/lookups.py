@@ -148,7 +148,7 @@ def _asset_summaries_at(asset_ids: set, moment) -> dict:
     """Summaries as they were at ``moment``: an asset's symbol, name and type are facts
     true from when recorded (registry.timeline.state_at); an asset deleted by then is
     not there."""
-    rows = timeline.state_at(Asset, moment.as_of, moment.known_at, asset_id__in=asset_ids)
+    rows = timeline.state_at(Asset, moment.as_of, moment.known_at, pgh_obj_id__in=asset_ids)
     summaries = {}
     for row in rows.values("asset_id", "symbol", "name", "asset_type", "deleted_at"):
         if row["deleted_at"] is not None and row["deleted_at"] <= moment.as_of:
@@ -272,21 +272,29 @@ def load_assets(requests: list[dict], moment=None) -> list[cache.Answer]:
     ]
 
 
-def load_symbols(requests: list[dict]) -> list[cache.Answer]:
+def load_symbols(requests: list[dict], moment=None) -> list[cache.Answer]:
+    """Every live asset with each symbol. With a ``moment``: those live then whose symbol
+    was then the one asked (an asset renamed since is shown by its name then)."""
     keys = {text.symbol_key(r["symbol"]) for r in requests}
-    sets = Asset.objects.collision_sets(keys)
-    summaries = asset_summaries(a["asset_id"] for c in sets.values() for a in c["assets"])
+    sets = Asset.objects.collision_sets(keys, moment=moment)
+    summaries = asset_summaries((a["asset_id"] for c in sets.values() for a in c["assets"]), moment)
     answers = []
     for request in requests:
         key = text.symbol_key(request["symbol"])
-        collisions = sets.get(key)
-        if not collisions:
-            answers.append(not_found(f"No live asset has the symbol {request['symbol']!r}."))
+        collisions = sets.get(key, {"count": 0, "assets": []})
+        assets = [
+            {**summaries[m["asset_id"]], "chains": m["chains"]}
+            for m in collisions["assets"]
+            if m["asset_id"] in summaries
+            and text.symbol_key(summaries[m["asset_id"]]["symbol"]) == key
+        ]
+        if not assets:
+            answers.append(
+                not_found(f"No live asset has the symbol {request['symbol']!r}{then(moment)}.")
+            )
             continue
-        assets = [{**summaries[m["asset_id"]], "chains": m["chains"]} for m in collisions["assets"]]
-        answers.append(
-            (True, dumps({"symbol": key, "count": collisions["count"], "assets": assets}))
-        )
+        count = collisions["count"] - (len(collisions["assets"]) - len(assets))
+        answers.append((True, dumps({"symbol": key, "count": count, "assets": assets})))
     return answers
 
 

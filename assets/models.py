@@ -216,7 +216,14 @@ class AssetIdentifier(RegistryModel):
         return f"{self.source}:{self.external_id}"
 
 
-@tracked()
+# The history is read by address too (registry.timeline: answers as of a time).
+@tracked(
+    meta={
+        "indexes": [
+            models.Index("chain", AddressKey("address"), name="deployment_event_address_idx")
+        ]
+    }
+)
 class AssetDeployment(RegistryModel):
     """Where an asset lives on a chain: its contract address (or native status) and decimals."""
 

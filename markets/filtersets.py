@@ -1,8 +1,6 @@
 """django-filter FilterSets of the markets app, and the venue filter it adds to the asset
 list and search (registered in MarketsConfig.ready())."""
 
-from datetime import UTC
-
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
@@ -10,7 +8,12 @@ from assets.filtersets import register_asset_filters
 from assets.models import Asset
 from markets.choices import InstrumentType, MarketStatus, OptionType
 from markets.models import Instrument, Market, VenueSymbol
-from registry.filters import RegistryFilterSet, StrictBooleanFilter, UTCDateTimeFilter
+from registry.filters import (
+    InstantFilter,
+    RegistryFilterSet,
+    StrictBooleanFilter,
+    UTCDateTimeFilter,
+)
 from venues.models import Venue
 
 
@@ -74,7 +77,7 @@ class MarketFilterSet(RegistryFilterSet):
     current = StrictBooleanFilter(
         method="filter_current", help_text="true: markets listed now; false: delisted ones."
     )
-    as_of = UTCDateTimeFilter(
+    as_of = InstantFilter(
         method="filter_as_of", help_text="Markets that were listed at this moment."
     )
 
@@ -86,7 +89,7 @@ class MarketFilterSet(RegistryFilterSet):
         return queryset.filter(delisted_at__isnull=value)
 
     def filter_as_of(self, queryset, name, value):
-        return queryset.as_of(value.astimezone(UTC))
+        return queryset.as_of(value)
 
 
 class VenueSymbolFilterSet(RegistryFilterSet):
@@ -108,7 +111,7 @@ class VenueSymbolFilterSet(RegistryFilterSet):
     current = StrictBooleanFilter(
         method="filter_current", help_text="true: mappings in force now; false: delisted ones."
     )
-    as_of = UTCDateTimeFilter(
+    as_of = InstantFilter(
         method="filter_as_of", help_text="Mappings that were in force at this moment."
     )
 
@@ -124,7 +127,7 @@ class VenueSymbolFilterSet(RegistryFilterSet):
         return queryset.filter(delisted_at__isnull=value)
 
     def filter_as_of(self, queryset, name, value):
-        return queryset.as_of(value.astimezone(UTC))
+        return queryset.as_of(value)
 
 
 def filter_assets_by_venue(queryset, name, value):

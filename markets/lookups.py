@@ -203,7 +203,7 @@ def markets_at(moment, *where, **columns) -> list[Market]:
     periods = {row.id: row for row in listed}
     if not periods:
         return []
-    states = timeline.state_at(Market, moment.as_of, moment.known_at, id__in=list(periods))
+    states = timeline.state_at(Market, moment.as_of, moment.known_at, pgh_obj_id__in=list(periods))
     state_by_id = {row.id: row for row in states}
     markets = []
     for market_id, period in periods.items():

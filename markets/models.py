@@ -101,7 +101,8 @@ def _terms_of_its_type() -> Q:
     return condition
 
 
-@tracked()
+# The history is read by code and by ticker too (registry.timeline: answers as of a time).
+@tracked(meta={"indexes": [models.Index(fields=["code"], name="instrument_event_code_idx")]})
 class Instrument(RegistryModel):
     """What is traded, whichever venue lists it: "BTC/USDT linear perpetual, 1 BTC a
     contract" is one instrument however many venues list it.
@@ -242,7 +243,11 @@ class Instrument(RegistryModel):
         return self.underlying_asset_id
 
 
-@tracked()
+@tracked(
+    meta={
+        "indexes": [models.Index(fields=["venue", "venue_symbol"], name="market_event_ticker_idx")]
+    }
+)
 class Market(RegistryModel):
     """An instrument listed on a venue under the venue's symbol, with its trading rules,
     for as long as the symbol means it. What was a venue ticker (VenueSymbol) before

@@ -3,6 +3,7 @@
 from django.db.models import Q
 
 from registry.models import RegistryQuerySet
+from registry.timeline import valid_at
 
 
 class InstrumentQuerySet(RegistryQuerySet):
@@ -30,8 +31,6 @@ class MarketQuerySet(RegistryQuerySet):
             "instrument__settlement_asset",
         )
 
-    def as_of(self, moment):
-        """Markets that were in force at ``moment`` (listed by then, not yet delisted)."""
-        return self.filter(Q(listed_at__isnull=True) | Q(listed_at__lte=moment)).filter(
-            Q(delisted_at__isnull=True) | Q(delisted_at__gt=moment)
-        )
+    def as_of(self, instant):
+        """Markets that were in force at ``instant`` (listed by then, not yet delisted)."""
+        return self.filter(valid_at("listed_at", "delisted_at", instant))

@@ -7,7 +7,8 @@ from django.db.models import Exists, OuterRef
 from assets.filtersets import register_asset_filters
 from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
-from registry.filters import IntegerFilter, RegistryFilterSet, StrictBooleanFilter
+from registry.filters import InstantFilter, IntegerFilter, RegistryFilterSet, StrictBooleanFilter
+from registry.timeline import valid_at
 
 
 class AssetQualityFlagFilterSet(RegistryFilterSet):
@@ -23,12 +24,20 @@ class AssetQualityFlagFilterSet(RegistryFilterSet):
         method="filter_active_only", help_text="true: only flags not yet resolved."
     )
 
+    as_of = InstantFilter(
+        method="filter_as_of",
+        help_text="Flags that were active at this moment: raised by then, not yet resolved.",
+    )
+
     class Meta:
         model = AssetQualityFlag
-        fields = ["asset", "flag_type", "min_severity", "active_only", "source"]
+        fields = ["asset", "flag_type", "min_severity", "active_only", "as_of", "source"]
 
     def filter_active_only(self, queryset, name, value):
         return queryset.active() if value else queryset
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset.filter(valid_at("raised_at", "resolved_at", value))
 
 
 def _active_flags_at_least(severity: int):

@@ -144,12 +144,17 @@ def list_quality_flags(request, call):
     asset_id = optional_uuid(request, "asset_id")
     min_severity = enum_value(request, "min_severity", SEVERITIES) or Severity.INFO
     include_resolved = request.HasField("include_resolved") and request.include_resolved
+    moment = call.moment()  # the flags active then (as-of, known-at metadata)
+    if moment is not None and include_resolved:
+        raise invalid("as-of", "asks for the flags active then; leave include_resolved out.")
+    if moment is not None and moment.known_at is not None and asset_id is None:
+        raise invalid("known-at", "answered for one asset: give asset_id.")
     if asset_id is not None and not include_resolved:
-        flags = active_flags_cached(asset_id, min_severity)
+        flags = active_flags_cached(asset_id, min_severity, moment)
     else:
         flags = read_on_replica(
             lambda: capped(
-                flags_stored(asset_id, min_severity, include_resolved),
+                flags_stored(asset_id, min_severity, include_resolved, moment),
                 what="flags",
                 narrow="narrow the list by asset_id, or page through GET /api/v1/quality-flags/",
             )
@@ -157,18 +162,18 @@ def list_quality_flags(request, call):
     return service.ListQualityFlagsResponse(flags=[flag_message(flag) for flag in flags])
 
 
-def active_flags_cached(asset_id, min_severity: int) -> list[AssetQualityFlag]:
+def active_flags_cached(asset_id, min_severity: int, moment=None) -> list[AssetQualityFlag]:
     """The asset's active flags as the hot-path cache answers them (the ``flags`` lookup,
-    as resolve/pretrade/ reads it), as flags to encode."""
+    as resolve/pretrade/ reads it), as flags to encode; those active at ``moment``."""
     lookup = cache.lookup("flags")
-    found, body = lookup.resolve([lookup.parse({"asset": str(asset_id)})])[0]
+    found, body = lookup.resolve([lookup.parse({"asset": str(asset_id)})], moment=moment)[0]
     answer = orjson.loads(body)
     if not found:
         raise not_found(answer["error"]["message"])
     if any("raised_at" not in flag for flag in answer["active_flags"]):
         # Cached before the answers carried every field the message needs (until its
         # TTL ends after an upgrade): the database answers instead.
-        return list(flags_stored(asset_id, min_severity, include_resolved=False))
+        return list(flags_stored(asset_id, min_severity, False, moment))
     flags = [
         AssetQualityFlag(
             asset_id=asset_id,
@@ -183,14 +188,16 @@ def active_flags_cached(asset_id, min_severity: int) -> list[AssetQualityFlag]:
     return flags
 
 
-def flags_stored(asset_id, min_severity: int, include_resolved: bool):
+def flags_stored(asset_id, min_severity: int, include_resolved: bool, moment=None):
     """Flags from the database, filtered as the REST list filters them."""
     data = {"min_severity": str(min_severity)}
+    if moment is not None:
+        data["as_of"] = moment.as_of.isoformat()
     if asset_id is not None:
         if not Asset.objects.filter(pk=asset_id).exists():
             raise not_found(f"No live asset {asset_id}.")
         data["asset"] = str(asset_id)
-    if not include_resolved:
+    if not include_resolved and moment is None:
         data["active_only"] = "true"
     with request_field_names(FLAG_FIELDS):
         flags = filtered(AssetQualityFlagFilterSet, data, AssetQualityFlag.objects.of_live("asset"))

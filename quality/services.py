@@ -1,5 +1,6 @@
 """Raising and resolving quality flags."""
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,7 +27,11 @@ def flag_raise(
     source: str = "manual",
     **fields: Any,
 ) -> AssetQualityFlag:
-    """Raise a flag on an asset. Other fields: evidence_url, metadata."""
+    """Raise a flag on an asset. Other fields: evidence_url, metadata, and ``raised_at``
+    (default now; earlier when the flag records what was already true, such as an exploit
+    found later: what an ``as_of`` lookup then answers. Never in the future: a flag is
+    active from when it is raised)."""
+    _refuse_future(fields.get("raised_at"), "raised_at")
     flag = AssetQualityFlag(
         asset=asset,
         flag_type=flag_type,
@@ -60,23 +65,46 @@ def check_second_person(*, flag: AssetQualityFlag, actor: str) -> None:
 
 @transaction.atomic
 def flag_resolve(
-    *, flag: AssetQualityFlag, actor: str, notes: str, expected_version: int | None = None
+    *,
+    flag: AssetQualityFlag,
+    actor: str,
+    notes: str,
+    expected_version: int | None = None,
+    resolved_at: datetime | None = None,
 ) -> AssetQualityFlag:
-    """Close an active flag with the resolver's notes (a CRITICAL one by a second person)."""
+    """Close an active flag with the resolver's notes (a CRITICAL one by a second person),
+    now or at ``resolved_at``: when it stopped applying, if that was earlier (not before
+    it was raised, never in the future)."""
+    _refuse_future(resolved_at, "resolved_at")
     lock_and_reload(flag, expected_version=expected_version)
     if flag.resolved_at is not None:
         raise ValidationError({"resolved_at": "The flag is already resolved."})
     check_second_person(flag=flag, actor=actor)
+    if resolved_at is not None and resolved_at < flag.raised_at:
+        raise ValidationError(
+            {"resolved_at": f"Not before the flag was raised ({flag.raised_at.isoformat()})."}
+        )
     if not notes.strip():
         raise ValidationError({"resolution_notes": "Say why the flag no longer applies."})
     validated_update(
         flag,
-        {"resolved_at": timezone.now(), "resolved_by": actor, "resolution_notes": notes.strip()},
+        {
+            "resolved_at": resolved_at or timezone.now(),
+            "resolved_by": actor,
+            "resolution_notes": notes.strip(),
+        },
         expected_version=expected_version,
         event="quality_flag_resolved",
     )
     invalidate(keys_for_assets({flag.asset_id}), recompute=lambda: keys_for_assets({flag.asset_id}))
     return flag
+
+
+def _refuse_future(value: datetime | None, field: str) -> None:
+    if value is not None and value > timezone.now():
+        raise ValidationError(
+            {field: "Not in the future: a flag's period starts and ends when it happened."}
+        )
 
 
 # No registry.services.Writes declaration for flags: a flag is raised by an actor (stored

@@ -15,6 +15,7 @@ from django.db import models
 from drf_spectacular.utils import extend_schema_field
 
 from registry.numbers import ascii_integer
+from registry.timeline import FORMAT_HINT, parse_instant
 
 BOOLEAN_WORDS = {"true": True, "1": True, "false": False, "0": False}
 
@@ -72,6 +73,28 @@ class IntegerFilter(django_filters.Filter):
             help_text = self.extra.get("help_text")
             description = {"description": str(help_text)} if help_text else {}
             extend_schema_field({"type": "integer", **bounds, **description})(self)
+
+
+class InstantField(forms.Field):
+    """A moment as every ``as_of`` reads it (registry.timeline.parse_instant): RFC 3339
+    with its zone, or a date."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_instant(value, "value")
+        except ValueError as error:
+            raise ValidationError(str(error).removeprefix("value: "), code="invalid") from None
+
+
+@extend_schema_field({"type": "string", "description": f"A moment: {FORMAT_HINT}."})
+class InstantFilter(django_filters.Filter):
+    """A point in time (``as_of``), read as the hot lookups read it; with a ``method``."""
+
+    field_class = InstantField
 
 
 class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -1,6 +1,6 @@
 """Time in the registry: what was true at a moment, and what the registry said then.
 
-Two axes (docs/DESIGN.md, "Time"):
+Two axes (docs/DESIGN.md, "Time: valid and recorded"):
 
 - **valid time** (``as_of``): when a fact was true in the world. Entities whose facts
   change in the world on dates of their own carry it in their columns: a market's

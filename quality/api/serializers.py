@@ -39,9 +39,14 @@ class AssetQualityFlagSerializer(RegistryModelSerializer):
             "updated_at",
             "version",
         )
+        extra_kwargs = {
+            "raised_at": {
+                "help_text": "When the flag began to apply: now unless given (earlier for what "
+                "was found later, never in the future): what as_of lookups answer."
+            }
+        }
         read_only_fields = (
             "flag_id",
-            "raised_at",
             "raised_by",
             "resolved_at",
             "resolved_by",
@@ -55,6 +60,11 @@ class AssetQualityFlagSerializer(RegistryModelSerializer):
 class FlagResolutionSerializer(serializers.Serializer):
     notes = serializers.CharField(
         max_length=FREE_TEXT_MAX_LENGTH, help_text="Why the flag no longer applies."
+    )
+    resolved_at = serializers.DateTimeField(
+        required=False,
+        help_text="When it stopped applying, if earlier than now (not before it was raised, "
+        "never in the future): what as_of lookups answer.",
     )
 
 

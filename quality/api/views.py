@@ -37,6 +37,7 @@ class AssetQualityFlagViewSet(RegistryCreateReadViewSet):
             flag=flag,
             actor=self.actor,
             notes=body.validated_data["notes"],
+            resolved_at=body.validated_data.get("resolved_at"),
             expected_version=self.expected_version(),
         )
         return self.versioned_response(flag, self.get_serializer(flag).data)

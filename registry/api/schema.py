@@ -152,7 +152,8 @@ RESOLVE_LOOKUPS = {
     "asset": ("Asset by id", [_query("asset", "asset_id", True, **_text(format="uuid"))]),
 }
 BATCH_ONLY = {"asset"}
-# Every lookup answers for a moment too (registry/timeline.py; docs/API.md, "Point in time").
+# Every lookup answers for a moment too (registry/timeline.py; docs/API.md, "Point in time:
+# as_of and known_at").
 TIME_PARAMETERS = [
     _query(
         "as_of",
@@ -165,8 +166,9 @@ TIME_PARAMETERS = [
         "as_of: what the registry said then about as_of. Alone: about that same time.",
     ),
 ]
-for _summary, _parameters in RESOLVE_LOOKUPS.values():
-    _parameters.extend(TIME_PARAMETERS)
+for _lookup, (_summary, _parameters) in RESOLVE_LOOKUPS.items():
+    if _lookup != "aggregate":  # variants in time come with the relationships' periods
+        _parameters.extend(TIME_PARAMETERS)
 
 
 def resolve_query_parameters(lookup: str) -> frozenset[str]:

@@ -472,7 +472,7 @@ def test_a_cached_spot_answer_takes_one_redis_round_trip(demo_data, monkeypatch,
     from registry.grpc.calls import Call as RpcCall
     from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
 
-    def Call(metadata):  # noqa: N802 - read as the class it makes
+    def Call(metadata):
         return RpcCall(None, metadata)
 
     request = service.ResolveMarketRequest(venue_id="binance", venue_symbol="BTCUSDT")

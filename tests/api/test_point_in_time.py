@@ -1,0 +1,326 @@
+"""The hot lookups asked about a moment: ``as_of`` (what was true then) and ``known_at``
+(what the registry held then), over REST and in a batch, on scripted histories.
+
+Recorded time is PostgreSQL's transaction time, so the histories whose recorded times
+matter commit each step (``transactional_db``) and note the time between steps."""
+
+import time
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from django.utils import timezone
+
+from assets.services import asset_soft_delete, deployment_update
+from markets.services import venue_symbol_create, venue_symbol_delist
+from quality.choices import FlagType, Severity
+from quality.services import flag_raise, flag_resolve
+from registry import cache
+from registry.actors import acting_as
+from tests.factories import AssetDeploymentFactory, AssetFactory, VenueFactory
+
+LISTED = datetime(2022, 1, 1, tzinfo=UTC)
+REPOINTED = datetime(2023, 6, 1, tzinfo=UTC)
+
+
+def get(client, lookup: str, **params) -> tuple[int, dict]:
+    response = client.get(f"/api/v1/resolve/{lookup}/", params)
+    return response.status_code, orjson.loads(response.content)
+
+
+def ticker(client, **params) -> tuple[int, dict]:
+    return get(client, "venue-symbol", venue="pitx", symbol="TKNUSDT", **params)
+
+
+def batch(client, *items) -> list[dict]:
+    response = client.post("/api/v1/resolve/batch/", {"lookups": list(items)}, format="json")
+    assert response.status_code == 200, response.content
+    return orjson.loads(response.content)["results"]
+
+
+def recorded_now() -> datetime:
+    """A recorded time strictly between the step before and the step after."""
+    time.sleep(0.01)
+    now = timezone.now()
+    time.sleep(0.01)
+    return now
+
+
+@pytest.fixture
+def repointed(db):
+    """pitx TKNUSDT meant OLD from 2022-01-01 and NEW from 2023-06-01 (the old market
+    delisted at that instant, the new one listed at it)."""
+    with acting_as("user:steward", source="test"):
+        venue = VenueFactory(venue_id="pitx")
+        old, new = AssetFactory(symbol="OLD"), AssetFactory(symbol="NEW")
+        usdt = AssetFactory(symbol="USDT")
+        first = venue_symbol_create(
+            venue=venue, symbol="TKNUSDT", asset=old, quote_asset=usdt, listed_at=LISTED
+        )
+        venue_symbol_delist(venue_symbol=first, at=REPOINTED)
+        venue_symbol_create(
+            venue=venue, symbol="TKNUSDT", asset=new, quote_asset=usdt, listed_at=REPOINTED
+        )
+    return old, new
+
+
+@pytest.mark.django_db
+def test_a_repointed_ticker_answers_the_asset_of_each_period(viewer, repointed):
+    old, new = repointed
+    cases = {
+        "2022-12-31T23:59:59Z": old,
+        "2023-05-31": old,
+        "2023-06-01T00:00:00Z": new,  # a period holds its start, not its end
+        "2023-06-01T02:00:00+02:00": new,  # the same instant in another zone
+        "2023-06-01T01:59:59+02:00": old,
+        "2024-01-01": new,
+    }
+    for as_of, asset in cases.items():
+        status, answer = ticker(viewer, as_of=as_of)
+        assert status == 200, (as_of, answer)
+        assert answer["asset"]["asset_id"] == str(asset.pk), as_of
+        assert answer["market"]["status"] == "TRADING", as_of  # listed then
+    status, answer = ticker(viewer)
+    assert (status, answer["asset"]["asset_id"]) == (200, str(new.pk))
+    status, answer = ticker(viewer, as_of="2021-12-31")
+    assert status == 404
+    assert "at 2021-12-31T00:00:00Z" in answer["error"]["message"]
+
+
+@pytest.mark.django_db
+def test_the_batch_answers_each_item_for_its_own_moment(viewer, repointed):
+    old, new = repointed
+    item = {"type": "venue_symbol", "venue": "pitx", "symbol": "TKNUSDT"}
+    results = batch(
+        viewer,
+        {**item, "as_of": "2023-01-01"},
+        item,
+        {**item, "as_of": "2023-07-01T00:00:00Z"},
+        {**item, "as_of": "2020-01-01"},
+        {**item, "as_of": "last tuesday"},
+        {"type": "pretrade", "venue": "pitx", "symbol": "TKNUSDT", "as_of": "2023-01-01"},
+    )
+    assert [r["found"] for r in results] == [True, True, True, False, False, True]
+    assert results[0]["result"]["asset"]["asset_id"] == str(old.pk)
+    assert results[1]["result"]["asset"]["asset_id"] == str(new.pk)
+    assert results[2]["result"]["asset"]["asset_id"] == str(new.pk)
+    assert results[4]["reason"].startswith("as_of: not a time")
+    assert results[5]["result"]["asset"]["asset_id"] == str(old.pk)
+    # The same answers as the single lookups, byte for byte.
+    for result, as_of in zip(
+        results[:3], ("2023-01-01", None, "2023-07-01T00:00:00Z"), strict=True
+    ):
+        assert result["result"] == ticker(viewer, **({"as_of": as_of} if as_of else {}))[1]
+
+
+@pytest.mark.django_db
+def test_a_point_in_time_answer_is_not_cached(viewer, repointed):
+    redis = cache.redis_state.raw()
+    key = "v1:venue:pitx:symbol:TKNUSDT:SPOT"
+    stored = redis.get(key)  # the fixture's writes left a tombstone
+    ticker(viewer, as_of="2023-01-01")
+    assert redis.get(key) == stored
+    redis.delete(key)
+    ticker(viewer)  # the current answer is cached
+    assert cache.decode(redis.get(key))[0] is True
+    _, answer = ticker(viewer, as_of="2023-01-01")  # and answers nothing for the past
+    assert answer["asset"]["symbol"] == "OLD"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "field", "reason"),
+    [
+        ({"as_of": "2023-01-01T10:00:00"}, "as_of", "not a time"),  # no zone: refused
+        ({"as_of": "yesterday"}, "as_of", "not a time"),
+        ({"as_of": "2023-02-30"}, "as_of", "not a time"),
+        ({"as_of": "1969-12-31"}, "as_of", "before 1970"),
+        ({"known_at": "2999-01-01"}, "known_at", "in the future"),
+        ({"as_of": ""}, "as_of", "not a time"),
+    ],
+)
+def test_a_moment_that_cannot_be_read_is_a_400_naming_it(viewer, repointed, params, field, reason):
+    for lookup, extra in (
+        ("venue-symbol", {"venue": "pitx", "symbol": "TKNUSDT"}),
+        ("pretrade", {"venue": "pitx", "symbol": "TKNUSDT"}),
+        ("symbol", {"symbol": "OLD"}),
+        ("instrument", {"code": "OLD-USDT"}),
+    ):
+        status, answer = get(viewer, lookup, **extra, **params)
+        assert status == 400, (lookup, answer)
+        assert reason in answer["error"]["fields"][field][0], (lookup, answer)
+
+
+@pytest.mark.django_db
+def test_an_unencoded_plus_in_the_zone_is_read_as_the_plus_it_was(viewer, repointed):
+    old, _ = repointed
+    response = viewer.get(
+        "/api/v1/resolve/venue-symbol/?venue=pitx&symbol=TKNUSDT&as_of=2023-06-01T01:59:59+02:00"
+    )
+    assert orjson.loads(response.content)["asset"]["asset_id"] == str(old.pk)
+
+
+@pytest.mark.django_db
+def test_was_it_tradeable_at_a_past_minute(viewer, repointed):
+    """A CRITICAL flag recorded later for what happened on 2022-05-09, resolved a day
+    after: the check at 14:03 that day refuses, before and after it allows."""
+    old, _ = repointed
+    with acting_as("user:steward", source="test"):
+        flag = flag_raise(
+            asset=old,
+            flag_type=FlagType.EXPLOITED,
+            severity=Severity.CRITICAL,
+            reason="Drained.",
+            actor="user:steward",
+            raised_at=datetime(2022, 5, 9, 12, tzinfo=UTC),
+        )
+        flag_resolve(
+            flag=flag,
+            actor="user:auditor",
+            notes="Patched.",
+            resolved_at=datetime(2022, 5, 10, tzinfo=UTC),
+        )
+    params = {"venue": "pitx", "symbol": "TKNUSDT"}
+    answers = {
+        as_of: get(viewer, "pretrade", **params, as_of=as_of)[1]
+        for as_of in ("2022-05-09T11:59:59Z", "2022-05-09T14:03:00Z", "2022-05-10T00:00:00Z")
+    }
+    assert [a["tradeable"] for a in answers.values()] == [True, False, True]
+    blocking = answers["2022-05-09T14:03:00Z"]["blocking_flags"]
+    assert [b["flag_id"] for b in blocking] == [str(flag.pk)]
+    assert (
+        get(viewer, "pretrade", asset=str(old.pk), as_of="2022-05-09T14:03:00Z")[1]["tradeable"]
+        is False
+    )
+    assert get(viewer, "pretrade", asset=str(old.pk))[1]["tradeable"] is True  # resolved now
+    listed = viewer.get(
+        "/api/v1/quality-flags/", {"asset": str(old.pk), "as_of": "2022-05-09T13:00:00Z"}
+    )
+    assert [f["flag_id"] for f in listed.json()["results"]] == [str(flag.pk)]
+    assert viewer.get("/api/v1/quality-flags/", {"as_of": "2022-05-11"}).json()["results"] == []
+
+
+@pytest.mark.django_db
+def test_a_flag_is_not_raised_or_resolved_in_the_future(service, repointed):
+    old, _ = repointed
+    raised = service.post(
+        "/api/v1/quality-flags/",
+        {
+            "asset": str(old.pk),
+            "flag_type": "SCAM",
+            "severity": 3,
+            "reason": "Later.",
+            "raised_at": "2999-01-01T00:00:00Z",
+        },
+        format="json",
+    )
+    assert raised.status_code == 400
+    assert "raised_at" in raised.json()["error"]["fields"]
+    raised = service.post(
+        "/api/v1/quality-flags/",
+        {"asset": str(old.pk), "flag_type": "SCAM", "severity": 3, "reason": "Now."},
+        format="json",
+    )
+    flag_id = raised.json()["flag_id"]
+    for resolved_at, field in (
+        ("2999-01-01T00:00:00Z", "resolved_at"),
+        ("2001-01-01", "resolved_at"),
+    ):
+        refused = service.post(
+            f"/api/v1/quality-flags/{flag_id}/resolve/",
+            {"notes": "Gone.", "resolved_at": resolved_at},
+            format="json",
+        )
+        assert refused.status_code == 400, refused.content
+        assert field in refused.json()["error"]["fields"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_corrected_decimals_value_closes_its_period_when_corrected(viewer):
+    """18 recorded first, corrected to 8 later: before the correction the lookup answers
+    18 (what the registry held and acted on), after it 8; the past is not rewritten."""
+    with acting_as("user:steward", source="test"):
+        deployment = AssetDeploymentFactory(decimals=18)
+    params = {"chain": deployment.chain_id, "address": deployment.address}
+    before_record = deployment.created_at
+    between = recorded_now()
+    with acting_as("user:steward", source="test"):
+        deployment_update(deployment=deployment, changes={"decimals": 8})
+    after = recorded_now()
+
+    def decimals(**moment) -> int:
+        status, answer = get(viewer, "deployment", **params, **moment)
+        assert status == 200, answer
+        return answer["deployment"]["decimals"]
+
+    assert decimals() == 8
+    assert decimals(as_of=between.isoformat()) == 18
+    assert decimals(as_of=after.isoformat()) == 8
+    # Before the registry knew the deployment: the first value it learned.
+    assert decimals(as_of="2020-01-01") == 18
+    assert before_record < between
+    # What the registry said at `between` about now: 18, it knew no better then.
+    assert decimals(as_of=after.isoformat(), known_at=between.isoformat()) == 18
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_the_registry_said_then_about_a_time_before(viewer):
+    """The bitemporal question, both ways. Recorded first: TKNUSDT means OLD from
+    2023-01-01. Learned later: it was re-pointed to NEW on 2023-02-01.
+
+    - about 2023-02-15, as the registry held it before it learned: OLD;
+    - about 2023-02-15, as it holds it now: NEW;
+    - about 2023-01-15, either way: OLD;
+    - before the first recording, nothing.
+    """
+    nothing_yet = recorded_now()
+    with acting_as("user:steward", source="test"):
+        venue = VenueFactory(venue_id="pitx")
+        old, new, usdt = AssetFactory(symbol="OLD"), AssetFactory(symbol="NEW"), AssetFactory()
+        first = venue_symbol_create(
+            venue=venue,
+            symbol="TKNUSDT",
+            asset=old,
+            quote_asset=usdt,
+            listed_at=datetime(2023, 1, 1, tzinfo=UTC),
+        )
+    believed_old = recorded_now()
+    switch = datetime(2023, 2, 1, tzinfo=UTC)
+    with acting_as("user:steward", source="test"):
+        venue_symbol_delist(venue_symbol=first, at=switch)
+        venue_symbol_create(
+            venue=venue, symbol="TKNUSDT", asset=new, quote_asset=usdt, listed_at=switch
+        )
+
+    def asset_of(**moment):
+        status, answer = ticker(viewer, **moment)
+        return answer["asset"]["symbol"] if status == 200 else status
+
+    feb = "2023-02-15T00:00:00Z"
+    assert asset_of(as_of=feb, known_at=believed_old.isoformat()) == "OLD"
+    assert asset_of(as_of=feb) == "NEW"
+    assert asset_of(as_of=feb, known_at=timezone.now().isoformat()) == "NEW"
+    for known_at in (believed_old.isoformat(), None):
+        assert asset_of(as_of="2023-01-15", **({"known_at": known_at} if known_at else {})) == "OLD"
+    assert asset_of(as_of=feb, known_at=nothing_yet.isoformat()) == 404
+    # known_at alone: what the registry said then about then (its current answer then).
+    assert asset_of(known_at=believed_old.isoformat()) == "OLD"
+    assert asset_of() == "NEW"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_asset_resolved_before_its_deletion(viewer):
+    with acting_as("user:steward", source="test"):
+        deployment = AssetDeploymentFactory()
+    alive = recorded_now()
+    with acting_as("user:steward", source="test"):
+        asset_soft_delete(asset=deployment.asset)
+    params = {"chain": deployment.chain_id, "address": deployment.address}
+    assert get(viewer, "deployment", **params)[0] == 404
+    status, answer = get(viewer, "deployment", **params, as_of=alive.isoformat())
+    assert status == 200
+    assert answer["asset"]["asset_id"] == str(deployment.asset_id)
+    assert (
+        get(viewer, "pretrade", asset=str(deployment.asset_id), as_of=alive.isoformat())[0] == 200
+    )
+    assert get(viewer, "pretrade", asset=str(deployment.asset_id))[0] == 404
