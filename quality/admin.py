@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery
@@ -87,6 +88,13 @@ class FlagResolveForm(forms.Form):
         max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
         help_text="Why the flags no longer apply; stored on each flag resolved.",
+    )
+    resolved_at = forms.SplitDateTimeField(
+        label="Resolved at",
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text="When they stopped applying, if earlier than now (not before a flag was "
+        "raised, never in the future); empty: now.",
     )
 
 
@@ -208,7 +216,9 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
         form = FlagResolveForm(request.POST if "post" in request.POST else None)
         from_flag_page = RETURN_TO_FLAG in request.POST and len(flags) == 1
         if form.is_valid():
-            self._resolve(request, flags, actor, form.cleaned_data["notes"])
+            self._resolve(
+                request, flags, actor, form.cleaned_data["notes"], form.cleaned_data["resolved_at"]
+            )
             if from_flag_page:  # the "Resolve this flag" button: back to the flag
                 return HttpResponseRedirect(
                     admin_change_url(AssetQualityFlag, flags[0].pk, self.admin_site.name)
@@ -237,12 +247,14 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
             return error.message
         return ""
 
-    def _resolve(self, request, flags: list[AssetQualityFlag], actor: str, notes: str) -> None:
+    def _resolve(
+        self, request, flags: list[AssetQualityFlag], actor: str, notes: str, resolved_at=None
+    ) -> None:
         resolved, refused = 0, []
         already = [flag for flag in flags if not flag.is_active]
         for flag in (flag for flag in flags if flag.is_active):
             try:
-                services.flag_resolve(flag=flag, actor=actor, notes=notes)
+                services.flag_resolve(flag=flag, actor=actor, notes=notes, resolved_at=resolved_at)
             except (RegistryError, ValidationError) as error:
                 refused.append((self.flag_link(flag), error))
             else:

@@ -163,8 +163,13 @@ def state_at(
 
 def instances(model: type[models.Model], rows) -> list[models.Model]:
     """History event rows as (unsaved) instances of the model they record, so that the
-    model's own properties and methods answer for them."""
-    names = [field.attname for field in model._meta.concrete_fields]
+    model's own properties and methods answer for them. A column the history does not
+    keep (one PostgreSQL generates) is left unset."""
+    names = [
+        field.attname
+        for field in model._meta.concrete_fields
+        if not isinstance(field, models.GeneratedField)
+    ]
     return [model(**{name: getattr(row, name) for name in names}) for row in rows]
 
 

@@ -45,6 +45,7 @@ from assets.models import (
 )
 from assets.querysets import VARIANT_RELATIONSHIP_TYPES
 from chains.models import Chain
+from registry import text, timeline
 from registry.api.params import choice_param
 from registry.api.viewsets import (
     DestroyMixin,
@@ -135,6 +136,24 @@ class AssetViewSet(AssetListMixin, RegistryModelViewSet):
 
     def list(self, request, *args, **kwargs):
         return self.asset_page(self.filter_queryset(self.get_queryset()))
+
+    def complete_at(self, asset, moment):
+        """The asset as of ``moment`` shows its deployments then, and who shared its
+        symbol then."""
+        asset.symbol_key = text.symbol_key(asset.symbol)
+        deployments = timeline.state_at(
+            AssetDeployment, moment.as_of, moment.known_at, asset_id=asset.pk
+        )
+        asset._prefetched_objects_cache = {
+            "deployments": timeline.instances(AssetDeployment, deployments)
+        }
+        self.collision_sets_at = Asset.objects.collision_sets([asset.symbol_key], moment=moment)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if hasattr(self, "collision_sets_at"):
+            context["collision_sets"] = self.collision_sets_at
+        return context
 
     @extend_schema(
         summary="Restore a soft-deleted asset", request=None, responses={200: AssetSerializer}
@@ -312,6 +331,22 @@ class AssetGroupViewSet(RegistryModelViewSet):
     )
     serializer_class = AssetGroupSerializer
     filterset_class = AssetGroupFilterSet
+
+    def complete_at(self, group, moment):
+        """The group as of ``moment`` shows its members then (of assets live then)."""
+        members = timeline.instances(
+            AssetGroupMember,
+            timeline.state_at(AssetGroupMember, moment.as_of, moment.known_at, group_id=group.pk),
+        )
+        live = {
+            row["asset_id"]
+            for row in timeline.state_at(
+                Asset, moment.as_of, moment.known_at, pgh_obj_id__in=[m.asset_id for m in members]
+            ).values("asset_id", "deleted_at")
+            if row["deleted_at"] is None or row["deleted_at"] > moment.as_of
+        }
+        group._prefetched_objects_cache = {"members": [m for m in members if m.asset_id in live]}
+
     ordering_fields = ["group_id", "canonical_symbol"]
     ordering = ["group_id"]
     writes = services.GROUP_WRITES

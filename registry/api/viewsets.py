@@ -11,12 +11,15 @@ writes becomes the service's ``expected_version``, checked by one conditional UP
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from registry import timeline
 from registry.actors import actor_id
 from registry.api.ordering import RegistryOrderingFilter
 from registry.api.pagination import KeysetPagination
@@ -100,6 +103,62 @@ class RegistryViewSet(KnownQueryParametersMixin, viewsets.GenericViewSet):
         return Response(data, status=status_code, headers={"ETag": etag_of(instance)})
 
 
+OBJECT_TIME_PARAMETERS = [
+    OpenApiParameter(
+        "as_of",
+        str,
+        description="The object as it was at this time (RFC 3339 with its zone, or a date): "
+        'its fields as recorded by then (docs/API.md, "Point in time").',
+    ),
+    OpenApiParameter(
+        "known_at",
+        str,
+        description="As the registry held it at this time (not in the future).",
+    ),
+]
+
+
+def moment_of_query(request) -> timeline.Moment | None:
+    """The ``as_of`` and ``known_at`` of a read; a 400 naming the one that cannot be read."""
+    try:
+        return timeline.moment_of(request.query_params)
+    except ValueError as error:
+        name, _, reason = str(error).partition(": ")
+        raise serializers.ValidationError({name: [reason]}) from None
+
+
+class ObjectAtMixin:
+    """``GET …/{id}/?as_of=…``: the object as it was then, from its history
+    (registry.timeline.state_at: its fields as recorded by ``as_of``, as the registry held
+    them at ``known_at``). One deleted by then is a 404, as is one the registry had not
+    recorded by ``known_at``; one recorded after ``as_of`` answers with the first values
+    recorded, as the lookups do. ``complete_at(instance, moment)``: a viewset whose
+    object shows lists of other rows (an asset's deployments) fills them in as of the
+    moment too."""
+
+    def get_object_at(self, moment: timeline.Moment):
+        shown = self.get_queryset().model  # a proxy (a venue ticker is a market) or the model
+        model = shown._meta.concrete_model
+        lookup_field = self.lookup_url_kwarg or self.lookup_field
+        value = self.kwargs[lookup_field]
+        field = "pgh_obj_id" if self.lookup_field == "pk" else self.lookup_field
+        try:
+            rows = list(timeline.state_at(model, moment.as_of, moment.known_at, **{field: value}))
+        except (ValueError, DjangoValidationError):
+            raise NotFound() from None
+        found = timeline.instances(shown, rows)
+        deleted_at = getattr(found[0], "deleted_at", None) if found else None
+        if not found or (deleted_at is not None and deleted_at <= moment.as_of):
+            raise NotFound(f"No such object at {moment.as_of.isoformat()}.")
+        instance = found[0]
+        self.check_object_permissions(self.request, instance)
+        self.complete_at(instance, moment)
+        return instance
+
+    def complete_at(self, instance, moment: timeline.Moment) -> None:
+        """Nothing to add for an object that shows no lists of other rows."""
+
+
 def none_match(header: str, etag: str) -> bool:
     """Whether an If-None-Match header names ``etag``: RFC 9110's weak comparison (a W/
     prefix ignored), any tag of a list, or "*"."""
@@ -108,9 +167,11 @@ def none_match(header: str, etag: str) -> bool:
     return etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
 
 
-class RetrieveMixin:
+class RetrieveMixin(ObjectAtMixin):
+    @extend_schema(parameters=OBJECT_TIME_PARAMETERS)
     def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
+        moment = moment_of_query(request)
+        instance = self.get_object() if moment is None else self.get_object_at(moment)
         if none_match(request.headers.get("If-None-Match", ""), etag_of(instance)):
             return Response(
                 status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag_of(instance)}

@@ -297,3 +297,63 @@ class TestResolveSelectedFlags:
         actions = dict(listed.context["action_form"].fields["action"].choices)
         assert "resolve_selected" not in actions
         assert AssetQualityFlag.objects.get(pk=flag.pk).is_active
+
+
+class TestFlagPeriodsInTheAdmin:
+    """A steward records what was found out later: a flag raised and resolved at earlier
+    times, what the point-in-time lookups answer; never in the future."""
+
+    def test_a_flag_raised_and_resolved_earlier(self, alice):
+        asset = AssetFactory(symbol="LATE")
+        raised_at = timezone.now() - timedelta(days=30)
+        added = alice.post(
+            reverse("admin:quality_assetqualityflag_add"),
+            {
+                "asset": str(asset.pk),
+                **RAISE,
+                "raised_at_0": raised_at.strftime("%Y-%m-%d"),
+                "raised_at_1": raised_at.strftime("%H:%M:%S"),
+                "evidence_url": "",
+                "metadata": "{}",
+            },
+            follow=True,
+        )
+        assert added.status_code == 200
+        flag = AssetQualityFlag.objects.get(asset=asset)
+        assert abs(flag.raised_at - raised_at).total_seconds() < 1
+        resolved_at = raised_at + timedelta(days=2)
+        run(
+            alice,
+            FLAGS,
+            "resolve_selected",
+            [flag],
+            notes="Patched",
+            resolved_at_0=resolved_at.strftime("%Y-%m-%d"),
+            resolved_at_1=resolved_at.strftime("%H:%M:%S"),
+        )
+        flag.refresh_from_db()
+        assert abs(flag.resolved_at - resolved_at).total_seconds() < 1
+
+    def test_a_resolution_before_the_raise_is_refused_by_name(self, alice):
+        asset = AssetFactory(symbol="LATE")
+        flag = flag_raise(
+            asset=asset,
+            flag_type=FlagType.SCAM,
+            severity=Severity.HIGH,
+            reason="x",
+            actor="user:bob",
+        )
+        before = flag.raised_at - timedelta(days=1)
+        response = run(
+            alice,
+            FLAGS,
+            "resolve_selected",
+            [flag],
+            notes="Patched",
+            resolved_at_0=before.strftime("%Y-%m-%d"),
+            resolved_at_1=before.strftime("%H:%M:%S"),
+        )
+        flag.refresh_from_db()
+        assert flag.is_active
+        (refused,) = shown(response)[ERROR]
+        assert "Not before the flag was raised" in refused
