@@ -11,13 +11,14 @@ from chains.events import chain_message
 from chains.filtersets import ChainFilterSet
 from chains.models import Chain
 from registry.api.pagination import complete_ordering
-from registry.grpc.calls import register_rpc
+from registry.grpc.calls import answers_for_a_moment, register_rpc
 from registry.grpc.fields import capped, filtered, get_by_slug, optional_text
 from registry.pb.cqc.services.v1 import asset_registry_pb2 as service
 
 
+@answers_for_a_moment
 def get_chain(request, call):
-    chain = get_by_slug(request, "chain_id", Chain.objects.all(), "chain")
+    chain = get_by_slug(request, "chain_id", Chain.objects.all(), "chain", call)
     call.show_version(chain)
     return service.GetChainResponse(chain=chain_message(chain))
 

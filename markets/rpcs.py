@@ -59,7 +59,7 @@ from registry import cache
 from registry.api.pagination import complete_ordering
 from registry.api.resolve import read_permission
 from registry.events.encoding import fill, struct, text
-from registry.grpc.calls import register_rpc
+from registry.grpc.calls import answers_for_a_moment, register_rpc
 from registry.grpc.errors import RpcError, invalid, not_found
 from registry.grpc.fields import (
     capped,
@@ -67,6 +67,7 @@ from registry.grpc.fields import (
     decimal_text,
     double_of,
     filtered,
+    object_then,
     optional_text,
     optional_uuid,
     request_field_names,
@@ -84,17 +85,21 @@ MARKET_TYPE_KEY = "cqar-market-type"
 # --- Instruments ----------------------------------------------------------------------
 
 
-def _instrument(request) -> Instrument:
-    """The instrument ``instrument_id`` names, as REST's detail finds it."""
+def _instrument(request, call) -> Instrument:
+    """The instrument ``instrument_id`` names, as REST's detail finds it (as it was at
+    the moment the call's metadata asks about)."""
     instrument_id = required_uuid(request, "instrument_id")
+    if (moment := call.moment()) is not None:
+        return object_then(Instrument, moment, "instrument", instrument_id)
     instrument = Instrument.objects.of_live("underlying_asset").filter(pk=instrument_id).first()
     if instrument is None:
         raise not_found(f"No instrument {instrument_id}.")
     return instrument
 
 
+@answers_for_a_moment
 def get_instrument(request, call):
-    instrument = _instrument(request)
+    instrument = _instrument(request, call)
     call.show_version(instrument)
     return service.GetInstrumentResponse(instrument=instrument_message(instrument))
 
@@ -116,8 +121,9 @@ def detail_method(method: str):
     instrument_type, field = DETAIL_METHODS[method]
     response_class = getattr(service, f"{method}Response")
 
+    @answers_for_a_moment
     def get_terms(request, call):
-        instrument = _instrument(request)
+        instrument = _instrument(request, call)
         if instrument.instrument_type != instrument_type:
             raise not_found(
                 f"Instrument {instrument.instrument_id} ({instrument.code}) is "
@@ -134,9 +140,14 @@ def detail_method(method: str):
 # --- Markets --------------------------------------------------------------------------
 
 
+@answers_for_a_moment
 def get_market(request, call):
     market_id = required_integer_id(request, "market_id")
-    market = MarketViewSet.queryset.filter(pk=market_id).first()
+    moment = call.moment()
+    if moment is not None:
+        market = object_then(Market, moment, "market", market_id)
+    else:
+        market = MarketViewSet.queryset.filter(pk=market_id).first()
     if market is None:
         raise not_found(f"No market {market_id}.")
     call.show_version(market)

@@ -51,7 +51,7 @@ from quality.filtersets import AssetQualityFlagFilterSet
 from quality.models import AssetQualityFlag
 from registry import cache
 from registry.api.pagination import complete_ordering
-from registry.grpc.calls import register_rpc
+from registry.grpc.calls import answers_for_a_moment, register_rpc
 from registry.grpc.errors import RpcError, error_of, invalid, not_found
 from registry.grpc.fields import (
     EnumMap,
@@ -140,6 +140,7 @@ def resolve_quality_flag(request, call):
     return service.ResolveQualityFlagResponse(flag=flag_message(flag))
 
 
+@answers_for_a_moment
 def list_quality_flags(request, call):
     asset_id = optional_uuid(request, "asset_id")
     min_severity = enum_value(request, "min_severity", SEVERITIES) or Severity.INFO

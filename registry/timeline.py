@@ -181,6 +181,22 @@ def valid_at(start_field: str, end_field: str, instant: dt.datetime) -> models.Q
     ) & (models.Q(**{f"{end_field}__isnull": True}) | models.Q(**{f"{end_field}__gt": instant}))
 
 
+def object_at(shown: type[models.Model], moment: Moment, **lookup) -> models.Model | None:
+    """The one object ``lookup`` names (``pk=…`` or a unique field) as it was at
+    ``moment``, an instance of ``shown`` (a proxy, such as a venue ticker of a market,
+    or the model): its fields as recorded by ``as_of`` (``state_at``), as the registry
+    held them at ``known_at``. None when it was deleted by then (a soft-deleted row too),
+    or not recorded by ``known_at``; one recorded after ``as_of`` answers with the first
+    values recorded, as the lookups do."""
+    model = shown._meta.concrete_model
+    keys = {("pgh_obj_id" if name == "pk" else name): value for name, value in lookup.items()}
+    found = instances(shown, state_at(model, moment.as_of, moment.known_at, **keys)[:1])
+    if not found:
+        return None
+    deleted_at = getattr(found[0], "deleted_at", None)
+    return None if deleted_at is not None and deleted_at <= moment.as_of else found[0]
+
+
 def held_rows(model: type[models.Model], moment: Moment, *where, **keys):
     """``model``'s rows as the registry held them at the moment's ``known_at``: the table
     itself when that is now (every row, soft-deleted ones too), else its history."""

@@ -27,7 +27,7 @@ serializers, filtersets and ``Writes``. Conventions:
 
 from registry.api.pagination import complete_ordering
 from registry.events.encoding import message_from
-from registry.grpc.calls import register_rpc
+from registry.grpc.calls import answers_for_a_moment, register_rpc
 from registry.grpc.errors import invalid, not_found
 from registry.grpc.fields import (
     EnumMap,
@@ -87,8 +87,9 @@ def create_venue(request, call):
     return service.CreateVenueResponse(venue=venue_message(venue))
 
 
+@answers_for_a_moment
 def get_venue(request, call):
-    venue = get_by_slug(request, "venue_id", Venue.objects.all(), "venue")
+    venue = get_by_slug(request, "venue_id", Venue.objects.all(), "venue", call)
     call.show_version(venue)
     return service.GetVenueResponse(venue=venue_message(venue))
 

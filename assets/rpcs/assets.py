@@ -68,7 +68,7 @@ from chains.models import Chain
 from chains.services import CHAIN_WRITES
 from registry import cache
 from registry.api.pagination import KeysetPagination, complete_ordering, keyset_page
-from registry.grpc.calls import register_rpc
+from registry.grpc.calls import answers_for_a_moment, register_rpc
 from registry.grpc.errors import invalid, not_found
 from registry.grpc.fields import (
     EnumMap,
@@ -77,6 +77,7 @@ from registry.grpc.fields import (
     datetime_of,
     enum_value,
     filtered,
+    object_then,
     optional_text,
     optional_uuid,
     request_field_names,
@@ -154,8 +155,13 @@ def create_asset(request, call):
     return service.CreateAssetResponse(asset=asset_message(asset))
 
 
+@answers_for_a_moment
 def get_asset(request, call):
-    asset = live_asset(request)
+    moment = call.moment()
+    if moment is not None:
+        asset = object_then(Asset, moment, "live asset", required_uuid(request, "asset_id"))
+    else:
+        asset = live_asset(request)
     call.show_version(asset)
     return service.GetAssetResponse(asset=asset_message(asset))
 
@@ -230,10 +236,19 @@ def create_asset_deployment(request, call):
     return service.CreateAssetDeploymentResponse(deployment=deployment_message(deployment))
 
 
+@answers_for_a_moment
 def get_asset_deployment(request, call):
     deployment_id = required_text(request, "deployment_id")
     chain_id, _, address = deployment_id.partition(":")
-    if address.lower() == NATIVE_ADDRESS:  # the address the answers give a native token
+    moment = call.moment()
+    if moment is not None and not address:
+        deployment = object_then(
+            AssetDeployment, moment, "deployment", _deployment_uuid(deployment_id)
+        )
+        deployment.chain = Chain.objects.get(pk=deployment.chain_id)
+    elif moment is not None and address.lower() == NATIVE_ADDRESS:
+        raise invalid("as-of", "a native deployment is asked for the present only; ask by id.")
+    elif address.lower() == NATIVE_ADDRESS:  # the address the answers give a native token
         deployment = read_on_replica(lambda: native_deployment(chain_id))
     elif address:
         deployment = deployment_at_address(request, call)
@@ -257,13 +272,17 @@ def native_deployment(chain_id: str) -> AssetDeployment:
     return deployment
 
 
-def deployment_by_id(deployment_id: str) -> AssetDeployment:
+def _deployment_uuid(deployment_id: str) -> uuid.UUID:
     try:
-        deployment_uuid = uuid.UUID(deployment_id)
+        return uuid.UUID(deployment_id)
     except ValueError:
         raise invalid(
             "deployment_id", f"{deployment_id[:64]!r} is neither a UUID nor <chain_id>:<address>."
         ) from None
+
+
+def deployment_by_id(deployment_id: str) -> AssetDeployment:
+    deployment_uuid = _deployment_uuid(deployment_id)
     deployment = (
         AssetDeployment.objects.resolvable()
         .select_related("chain")

@@ -63,7 +63,7 @@ from assets.models import (
 from registry.api.pagination import complete_ordering
 from registry.events.encoding import message_from
 from registry.exceptions import ConflictError
-from registry.grpc.calls import register_rpc
+from registry.grpc.calls import answers_for_a_moment, register_rpc
 from registry.grpc.errors import invalid, not_found
 from registry.grpc.fields import (
     EnumMap,
@@ -74,6 +74,7 @@ from registry.grpc.fields import (
     enum_value,
     filtered,
     get_by_slug,
+    object_then,
     optional_integer_id,
     optional_text,
     optional_uuid,
@@ -215,9 +216,14 @@ def list_asset_identifiers(request, call):
     )
 
 
+@answers_for_a_moment
 def get_identifier(request, call):
     pk = required_integer_id(request, "identifier_id")
-    identifier = _live_identifiers().filter(pk=pk).first()
+    moment = call.moment()
+    if moment is not None:
+        identifier = object_then(AssetIdentifier, moment, "identifier", pk)
+    else:
+        identifier = _live_identifiers().filter(pk=pk).first()
     if identifier is None:
         raise not_found(f"No identifier {pk}.")
     call.show_version(identifier)

@@ -413,7 +413,12 @@ def batch(request):
     not_loaded = 0
     for (lookup_type, moment), entries in by_type.items():
         parsed_requests = [parsed for _, parsed, _ in entries]
-        answers = cache.lookup(lookup_type).resolve(parsed_requests, deadline, moment)
+        if moment is not None and time.monotonic() >= deadline:
+            # Answered from PostgreSQL each time: what the budget did not reach is asked
+            # again (a smaller batch), as an uncached item is.
+            answers = [None] * len(entries)
+        else:
+            answers = cache.lookup(lookup_type).resolve(parsed_requests, deadline, moment)
         for (index, _, min_severity), answer in zip(entries, answers, strict=True):
             if answer is None:
                 results[index] = NOT_LOADED

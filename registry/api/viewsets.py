@@ -137,20 +137,15 @@ class ObjectAtMixin:
     moment too."""
 
     def get_object_at(self, moment: timeline.Moment):
-        shown = self.get_queryset().model  # a proxy (a venue ticker is a market) or the model
-        model = shown._meta.concrete_model
         lookup_field = self.lookup_url_kwarg or self.lookup_field
-        value = self.kwargs[lookup_field]
-        field = "pgh_obj_id" if self.lookup_field == "pk" else self.lookup_field
         try:
-            rows = list(timeline.state_at(model, moment.as_of, moment.known_at, **{field: value}))
+            instance = timeline.object_at(
+                self.get_queryset().model, moment, **{self.lookup_field: self.kwargs[lookup_field]}
+            )
         except (ValueError, DjangoValidationError):
-            raise NotFound() from None
-        found = timeline.instances(shown, rows)
-        deleted_at = getattr(found[0], "deleted_at", None) if found else None
-        if not found or (deleted_at is not None and deleted_at <= moment.as_of):
+            instance = None  # not an id of this model
+        if instance is None:
             raise NotFound(f"No such object at {moment.as_of.isoformat()}.")
-        instance = found[0]
         self.check_object_permissions(self.request, instance)
         self.complete_at(instance, moment)
         return instance

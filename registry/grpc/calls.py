@@ -262,10 +262,29 @@ def _answer(method: Rpc, request, call: Call) -> Message:
             f"The request is not a {request.type_name}: {str(request.error)[:200]}",
         )
     _refuse_nul(request)
+    _refuse_moment_unless_answered(method, call)
     with acting_as(call.caller.actor, source="grpc"):
         if method.reads:
             return read_on_replica(lambda: method.handler(request, call))
         return method.handler(request, call)
+
+
+def answers_for_a_moment(handler):
+    """Marks a read handler that answers the ``as-of`` / ``known-at`` metadata (by
+    ``call.moment()``); the hot reads do. Any other method refuses them, rather than
+    answer the present to a caller who asked about the past."""
+    handler.answers_for_a_moment = True
+    return handler
+
+
+def _refuse_moment_unless_answered(method: Rpc, call: Call) -> None:
+    asked = [key for key in TIME_KEYS if key in call.metadata]
+    if asked and not (method.hot or getattr(method.handler, "answers_for_a_moment", False)):
+        raise invalid(
+            asked[0],
+            f"{method.name} answers the present only; the reads that answer for a moment "
+            "are listed in docs/GRPC.md (Metadata conventions).",
+        )
 
 
 def _answered_from_cache(method: Rpc, request, call: Call) -> bool:

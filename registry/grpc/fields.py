@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from google.protobuf.message import Message
 from rest_framework import serializers
 
+from registry import timeline
 from registry.grpc.errors import RpcError, invalid, not_found
 from registry.numbers import ascii_integer
 from registry.text import slug_of
@@ -81,13 +82,25 @@ def required_integer_id(request: Message, name: str) -> int:
     return number
 
 
-def get_by_slug(request: Message, name: str, queryset, what: str):
+def get_by_slug(request: Message, name: str, queryset, what: str, call=None):
     """The object of ``queryset`` whose primary key, a slug ("ethereum"), the required
-    field ``name`` holds; NOT_FOUND naming ``what`` ("chain") when there is none."""
+    field ``name`` holds; NOT_FOUND naming ``what`` ("chain") when there is none. With
+    the ``call``, as it was at the moment its metadata asks about (``object_then``)."""
     slug = required_text(request, name)
+    if call is not None and (moment := call.moment()) is not None:
+        return object_then(queryset.model, moment, what, slug)
     found = queryset.filter(pk=slug).first()
     if found is None:
         raise not_found(f"No {what} {slug!r}.")
+    return found
+
+
+def object_then(model, moment, what: str, pk):
+    """The object ``pk`` names as it was at ``moment`` (registry.timeline.object_at);
+    NOT_FOUND naming ``what`` and the moment when it was not there then."""
+    found = timeline.object_at(model, moment, pk=pk)
+    if found is None:
+        raise not_found(f"No {what} {pk} at {moment.as_of.isoformat()}.")
     return found
 
 

@@ -418,3 +418,19 @@ def test_every_object_as_of_now_is_the_object_now(viewer, demo, resource):
     assert then.status_code == 200, then.content
     assert then.json() == now.json()
     assert then["ETag"] == now["ETag"]
+
+
+@pytest.mark.django_db
+def test_point_in_time_items_past_the_batch_budget_answer_retry(viewer, repointed, settings):
+    """Each moment is a query of its own: a batch of many moments stays within its time
+    budget, and what it did not reach answers retry (asked again, it is answered)."""
+    items = [
+        {"type": "venue_symbol", "venue": "pitx", "symbol": "TKNUSDT", "as_of": f"2023-0{m}-01"}
+        for m in range(1, 10)
+    ]
+    settings.RESOLVE_BATCH_SECONDS = 0
+    results = batch(viewer, *items)
+    assert {(r["found"], r["retry"]) for r in results} == {(False, True)}
+    settings.RESOLVE_BATCH_SECONDS = 5
+    results = batch(viewer, *items)
+    assert [r["result"]["asset"]["symbol"] for r in results] == ["OLD"] * 5 + ["NEW"] * 4

@@ -5,15 +5,21 @@ from datetime import UTC, datetime
 
 import grpc
 import pytest
+from django.utils import timezone
 
-from assets.services import deployment_update
+from assets.services import asset_update, deployment_update
 from markets.models import Market
 from markets.services import venue_symbol_create, venue_symbol_delist
 from quality.choices import FlagType, Severity
 from quality.services import flag_raise, flag_resolve
 from registry.actors import acting_as
 from tests.api.test_point_in_time import LISTED, REPOINTED, get, recorded_now
-from tests.factories import AssetDeploymentFactory, AssetFactory, VenueFactory
+from tests.factories import (
+    AssetDeploymentFactory,
+    AssetFactory,
+    AssetIdentifierFactory,
+    VenueFactory,
+)
 from tests.rpc.conftest import error_details, rpc_error
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -116,3 +122,36 @@ def test_list_quality_flags_as_of_a_past_minute(stub, client_modules, viewer_md,
     assert listed(asset_id=str(asset.pk)) == []  # resolved now
     error = rpc_error(listed, "2022-05-09", include_resolved=True)
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_the_get_methods_answer_for_a_moment_and_the_others_refuse_it(
+    stub, client_modules, viewer_md
+):
+    service = client_modules.service
+    with acting_as("user:steward", source="test"):
+        deployment = AssetDeploymentFactory(asset=AssetFactory(symbol="LUNA"))
+        identifier = AssetIdentifierFactory(asset=deployment.asset)
+    before = recorded_now()
+    with acting_as("user:steward", source="test"):
+        asset_update(asset=deployment.asset, changes={"symbol": "LUNC"})
+    as_of = (*viewer_md, ("as-of", before.isoformat()))
+    request = service.GetAssetRequest(asset_id=str(deployment.asset_id))
+    assert stub.GetAsset(request, metadata=as_of).asset.symbol == "LUNA"
+    assert stub.GetAsset(request, metadata=viewer_md).asset.symbol == "LUNC"
+    now = (*viewer_md, ("as-of", timezone.now().isoformat()))
+    for method, message in (
+        ("GetChain", service.GetChainRequest(chain_id=deployment.chain_id)),
+        ("GetAssetDeployment", service.GetAssetDeploymentRequest(deployment_id=str(deployment.pk))),
+        ("GetIdentifier", service.GetIdentifierRequest(identifier_id=str(identifier.pk))),
+    ):
+        call = getattr(stub, method)
+        assert call(message, metadata=now) == call(message, metadata=viewer_md), method
+    error = rpc_error(stub.ListAssets, service.ListAssetsRequest(), metadata=as_of)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "as-of" in error_details(error)["fields"]
+    missing = rpc_error(
+        stub.GetAsset,
+        request,
+        metadata=(*viewer_md, ("known-at", "2001-01-01"), ("as-of", "2001-01-01")),
+    )
+    assert missing.code() == grpc.StatusCode.NOT_FOUND
