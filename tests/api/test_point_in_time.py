@@ -434,3 +434,27 @@ def test_point_in_time_items_past_the_batch_budget_answer_retry(viewer, repointe
     settings.RESOLVE_BATCH_SECONDS = 5
     results = batch(viewer, *items)
     assert [r["result"]["asset"]["symbol"] for r in results] == ["OLD"] * 5 + ["NEW"] * 4
+
+
+@pytest.mark.django_db
+def test_an_instrument_lists_the_markets_of_the_moment(viewer, repointed):
+    status, then = get(viewer, "instrument", code="OLD-USDT", as_of="2023-01-01")
+    assert status == 200, then
+    assert [(m["venue"], m["venue_symbol"], m["status"]) for m in then["markets"]] == [
+        ("pitx", "TKNUSDT", "TRADING")
+    ]
+    assert get(viewer, "instrument", code="OLD-USDT", as_of="2024-01-01")[1]["markets"] == []
+    assert get(viewer, "instrument", code="OLD-USDT")[1]["markets"] == []
+    assert get(viewer, "instrument", code="NEW-USDT", as_of="2023-01-01")[1]["markets"] == []
+
+
+@pytest.mark.django_db
+def test_a_symbol_names_the_assets_live_then(viewer, repointed):
+    old, _ = repointed
+    with acting_as("user:steward", source="test"):
+        asset_soft_delete(asset=old)
+    assert get(viewer, "symbol", symbol="OLD")[0] == 404
+    status, answer = get(viewer, "symbol", symbol="old", as_of="2000-01-01")
+    assert status == 200
+    assert [a["asset_id"] for a in answer["assets"]] == [str(old.pk)]
+    assert answer["count"] == 1
