@@ -28,7 +28,11 @@ from django.utils.text import capfirst
 
 from registry import provenance
 from registry.admin_exchange import ExchangeAdminMixin
-from registry.admin_filters import GroupedFacetsMixin, SearchableFiltersMedia
+from registry.admin_filters import (
+    FrequentValuesFilter,
+    GroupedFacetsMixin,
+    SearchableFiltersMedia,
+)
 from registry.history import VERBS, EventNames, field_changes, history_search, shown
 from registry.models import ChangeEvent, FieldSource, OutboxEvent
 from registry.services import Writes
@@ -636,7 +640,11 @@ class FieldSourceAdmin(ReadOnlyModelAdmin):
     writes record it; registry.provenance)."""
 
     list_display = ("entity", "object_key", "field", "source", "actor", "set_at")
-    list_filter = ("entity", "field", "source")
+    list_filter = (
+        ("entity", FrequentValuesFilter),
+        ("field", FrequentValuesFilter),
+        ("source", FrequentValuesFilter),
+    )
     search_fields = ("=object_key", "source", "actor")
     readonly_fields = (
         "entity",

@@ -536,7 +536,7 @@ class FieldSource(models.Model):
     (registry.provenance). Kept beside the rows, not in them, so recording a source
     neither bumps a version nor announces a change."""
 
-    entity = models.CharField(max_length=100, help_text="The model's label: assets.asset.")
+    entity = models.CharField(max_length=100, help_text="The model's label (app.model).")
     object_key = models.CharField(max_length=100, help_text="The row's primary key, as text.")
     field = models.CharField(max_length=64)
     source = models.CharField(max_length=300)

@@ -35,7 +35,7 @@ from django.utils import timezone
 from registry.actors import current_actor, current_source
 from registry.models import FieldSource
 
-# model label ("assets.asset") -> the names of its tracked fields
+# model label -> the names of its tracked fields
 _TRACKED: dict[str, tuple[str, ...]] = {}
 _CONFLICT_HANDLERS: list[Callable[[list["Conflict"]], list["Conflict"]]] = []
 
@@ -85,7 +85,8 @@ def record_sources(fields_by_row: Mapping[models.Model, Iterable[str]]) -> None:
                 entities.append(entity_label(row))
                 keys.append(str(row.pk))
                 names.append(name)
-                values.append(json.dumps(stored_value(row, name)))
+                value = row._meta.get_field(name).value_from_object(row)
+                values.append(json.dumps(value, cls=DjangoJSONEncoder))
     if not names:
         return
     # One statement for any number of fields (an import sets tens of thousands).

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "entity",
-                    models.CharField(help_text="The model's label: assets.asset.", max_length=100),
+                    models.CharField(help_text="The model's label (app.model).", max_length=100),
                 ),
                 (
                     "object_key",
