@@ -19,6 +19,7 @@ the value kept is the one precedence picks, and the disagreement is reported
 clears a conflict: a steward does, by resolving what the handler raised.
 """
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -200,8 +201,6 @@ class Conflict:
         """Names the conflict, the same each time it is met again (at most 100 characters)."""
         text = f"conflict:{self.entity.split('.')[-1]}:{self.object_key}:{self.field}"
         if len(text) > 100:
-            import hashlib
-
             text = f"conflict:{hashlib.sha256(text.encode()).hexdigest()[:64]}"
         return text
 

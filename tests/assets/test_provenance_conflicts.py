@@ -277,6 +277,28 @@ def test_the_admin_shows_a_rows_field_sources(ethereum, tmp_path, admin_client):
     assert "UNI" in detail.content.decode()  # the row it describes, by name
 
 
+def test_the_chain_and_market_pages_show_their_sources_too(demo, admin_client):
+    """The panel is every tracked model's: a chain the demo registered (by hand) and a
+    market the ccxt import gave its trading rules."""
+    call_command(
+        "import_markets",
+        "--venue",
+        "kraken",
+        str(FIXTURES / "ccxt" / "kraken.json"),
+        stdout=StringIO(),
+    )
+    market = Market.objects.get(venue_id="kraken", venue_symbol="XXBTZUSD", delisted_at=None)
+    chain = Chain.objects.get(pk="ethereum")
+
+    market_page = admin_client.get(reverse("admin:markets_market_change", args=[market.pk]))
+    chain_page = admin_client.get(reverse("admin:chains_chain_change", args=[chain.pk]))
+
+    assert "Field sources" in market_page.content.decode()
+    assert "import:markets:kraken" in market_page.content.decode()
+    assert "Field sources" in chain_page.content.decode()
+    assert "<td>network_id</td><td>1</td><td>manual</td>" in chain_page.content.decode()
+
+
 def test_a_bridged_copy_whose_decimals_differ_from_its_origins_is_a_low_conflict(
     ethereum, tmp_path
 ):
