@@ -77,7 +77,8 @@ def stored_value(row: models.Model, name: str) -> Any:
 
 def record_sources(fields_by_row: Mapping[models.Model, Iterable[str]]) -> None:
     """Note the current write's source, and the values set, for these fields of these
-    rows (any tracked models; one upsert for all of them)."""
+    rows (any tracked models; one upsert for all of them). A JSON document's value is
+    not copied (null): the row holds it, its history the earlier ones."""
     entities, keys, names, values = [], [], [], []
     for row, fields in fields_by_row.items():
         tracked = tracked_fields(row)
@@ -86,7 +87,11 @@ def record_sources(fields_by_row: Mapping[models.Model, Iterable[str]]) -> None:
                 entities.append(entity_label(row))
                 keys.append(str(row.pk))
                 names.append(name)
-                value = row._meta.get_field(name).value_from_object(row)
+                model_field = row._meta.get_field(name)
+                if isinstance(model_field, models.JSONField):
+                    values.append(None)  # a document: the row and its history hold it
+                    continue
+                value = model_field.value_from_object(row)
                 values.append(json.dumps(value, cls=DjangoJSONEncoder))
     if not names:
         return
@@ -272,19 +277,16 @@ def report_conflicts(conflicts: Iterable[Conflict], counter: Counter | None = No
     return list(recorded.values())
 
 
-def _has_value(value: Any) -> bool:
-    return value is not None and value != "" and value != {}
+def _stated(model_field: models.Field, value: Any) -> bool:
+    """Does a new row's value say something (not empty, not the field's default)?"""
+    return value is not None and value != "" and value != {} and value != model_field.get_default()
 
 
 def record_created(rows: Iterable[models.Model]) -> None:
-    """Note the current write's source for the tracked fields new rows have a value for."""
-    record_sources(
-        {
-            row: [
-                name
-                for name in tracked_fields(row)
-                if _has_value(row._meta.get_field(name).value_from_object(row))
-            ]
-            for row in rows
-        }
-    )
+    """Note the current write's source for the tracked fields a new row states: a value,
+    other than the field's default (a deployment that is not native says nothing)."""
+    fields_by_row = {}
+    for row in rows:
+        fields = [row._meta.get_field(name) for name in tracked_fields(row)]
+        fields_by_row[row] = [f.name for f in fields if _stated(f, f.value_from_object(row))]
+    record_sources(fields_by_row)
