@@ -23,7 +23,7 @@ from chains.services import chain_create
 from markets.models import Market
 from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
-from registry.models import FieldSource
+from registry.models import FieldSource, OutboxEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +111,8 @@ def test_two_lists_disagreeing_on_decimals_raise_one_flag_with_both_values(ether
     assert (evidence["other"]["value"], evidence["other"]["source"]) == (18, source_of("List A"))
     assert evidence["other"]["set_at"] == first_set.isoformat()
     assert evidence["kept"]["set_at"] is not None
+    event = OutboxEvent.objects.get(event_type="quality_flag_raised", entity_id=str(flag.pk))
+    assert event.actor_id == "service:importer"  # the import raised it, as its writes
 
 
 def test_the_same_conflict_met_again_raises_no_second_flag(ethereum, tmp_path):
