@@ -24,14 +24,12 @@ from assets.graph import NodeMarks, variant_graph_svg
 from assets.models import (
     Asset,
     AssetDeployment,
-    AssetFieldSource,
     AssetGroup,
     AssetGroupMember,
     AssetIdentifier,
     AssetRelationship,
 )
 from registry.admin import (
-    ReadOnlyModelAdmin,
     RegistryInline,
     RegistryModelAdmin,
     admin_change_url,
@@ -567,14 +565,3 @@ class AssetGroupMemberAdmin(RegistryModelAdmin):
     search_fields = ("group__group_id", "asset__symbol_key")
     autocomplete_fields = ("group", "asset")
     list_select_related = ("group", "asset")
-
-
-@admin.register(AssetFieldSource)
-class AssetFieldSourceAdmin(ReadOnlyModelAdmin):
-    """Which source last set each field of an asset (read only: writes record it)."""
-
-    list_display = ("asset", "field", "source", "actor", "set_at")
-    list_filter = (("field", FrequentValuesFilter), ("source", FrequentValuesFilter))
-    search_fields = ("=asset__asset_id", "asset__symbol", "source", "actor")
-    list_select_related = ("asset",)
-    readonly_fields = ("asset", "field", "source", "actor", "set_at")

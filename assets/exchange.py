@@ -20,9 +20,10 @@ from assets.api.views import (
 from assets.choices import AssetType
 from assets.lookups import address_lookup_form
 from assets.models import Asset, AssetGroup
-from assets.provenance import TRACKED_FIELDS, may_change, sources_of
+from assets.provenance import TRACKED_FIELDS
 from chains.addresses import AddressKey, address_lookup_key
 from chains.choices import ChainType
+from registry import provenance
 from registry.api.serializers import RegistryPrimaryKeyRelatedField
 from registry.exchange.entities import Entity, differing, register_entity
 from registry.exchange.formats import Row
@@ -118,7 +119,8 @@ class AssetEntity(Entity):
                 if identity in symbols:
                     candidates[identity].append(asset)
         found = [*instances, *(asset for assets in candidates.values() for asset in assets)]
-        return {"sources": sources_of(obj.pk for obj in found), "candidates": candidates}
+        sources = provenance.sources_of(Asset, (obj.pk for obj in found))
+        return {"sources": sources, "candidates": candidates}
 
     def plan_row(self, row, instance, run):
         if instance is None and not row.cells.get("asset_id", "").strip():
@@ -210,7 +212,7 @@ class AssetEntity(Entity):
         changes = differing(instance, validated)
         sources = run.chunk["sources"].get(instance.pk, {})
         for name in list(changes):
-            if name in TRACKED_FIELDS and not may_change(
+            if name in TRACKED_FIELDS and not provenance.may_change(
                 sources.get(name), run.source, overwrite=run.overwrite
             ):
                 del changes[name]

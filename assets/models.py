@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 
 from assets.choices import AssetType, IdentifierSource, RelationshipType
 from assets.fiat import iso_currency
@@ -479,25 +478,3 @@ class AssetGroupMember(RegistryModel):
     @property
     def added_at(self):
         return self.created_at
-
-
-class AssetFieldSource(models.Model):
-    """Which source last set a field of an asset: a person ("manual") or an import
-    ("import:tokenlist:Uniswap Labs Default@22.21.0"). Imports consult it so that a
-    field a steward fixed by hand is not overwritten by the next run of a list
-    (assets.provenance). Kept beside the asset, not in it, so recording a source
-    neither bumps the asset's version nor announces a change."""
-
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="field_sources")
-    field = models.CharField(max_length=64)
-    source = models.CharField(max_length=300)
-    actor = models.CharField(max_length=200)
-    set_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["asset", "field"], name="asset_field_source_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.field} of {self.asset} set by {self.source}"

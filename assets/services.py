@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from assets import lookups, provenance
+from assets import lookups
 from assets.choices import AssetType
 from assets.fiat import iso_currency
 from assets.models import (
@@ -24,6 +24,7 @@ from assets.models import (
     AssetRelationship,
 )
 from chains.models import Chain
+from registry import provenance
 from registry.cache import invalidate
 from registry.events.outbox import record, record_many
 from registry.exceptions import (
@@ -79,7 +80,7 @@ def asset_create(*, symbol: str, name: str, asset_type: str, **fields: Any) -> A
     # A new asset joins its symbol's collision set, which other answers show.
     _invalidate_symbols({asset.symbol_key})
     record("asset_created", asset)
-    provenance.record_sources({asset.pk: _fields_set(asset)})
+    provenance.record_created([asset])
     return asset
 
 
@@ -121,11 +122,6 @@ def fiat_asset_get_or_create(code: str) -> Asset:
         return existing
 
 
-def _fields_set(asset: Asset) -> list[str]:
-    """The tracked fields a new asset has a value for."""
-    return [name for name in provenance.TRACKED_FIELDS if getattr(asset, name) not in ("", {})]
-
-
 @transaction.atomic
 def asset_bulk_create(assets: list[Asset]) -> tuple[list[Asset], dict[int, ValidationError]]:
     """Create many assets at once (an import batch): one INSERT, one INSERT of their
@@ -137,7 +133,7 @@ def asset_bulk_create(assets: list[Asset]) -> tuple[list[Asset], dict[int, Valid
             {asset.symbol_key for asset in created}, fresh_asset_ids=[a.pk for a in created]
         )
         record_many("asset_created", created)
-        provenance.record_sources({asset.pk: _fields_set(asset) for asset in created})
+        provenance.record_created(created)
     return created, errors
 
 
@@ -154,7 +150,7 @@ def asset_update(
     if set(changed) & lookups.SUMMARY_FIELDS:  # a description or logo is in no hot answer
         _invalidate_symbols({symbol_before, asset.symbol_key})
     if changed:
-        provenance.record_sources({asset.pk: changed})
+        provenance.record_sources({asset: changed})
     return changed
 
 
@@ -209,6 +205,7 @@ def asset_identifier_create(
     )
     validated_create(identifier)
     record("asset_identifier_created", identifier)
+    provenance.record_created([identifier])
     return identifier
 
 
@@ -220,6 +217,7 @@ def asset_identifier_bulk_create(
     created, errors = validated_bulk_create(identifiers)
     if created:
         record_many("asset_identifier_created", created)
+        provenance.record_created(created)
     return created, errors
 
 
@@ -228,9 +226,11 @@ def asset_identifier_update(
     *, identifier: AssetIdentifier, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> list[str]:
     """Change an identifier (no hot answer shows identifiers)."""
-    return validated_update(
+    changed = validated_update(
         identifier, changes, expected_version=expected_version, event="asset_identifier_updated"
     )
+    provenance.record_sources({identifier: changed})
+    return changed
 
 
 @transaction.atomic
@@ -270,6 +270,7 @@ def deployment_create(
     validated_create(deployment, conflict_errors=DEPLOYMENT_CONFLICTS)
     invalidate(_deployment_keys(deployment))
     record("asset_deployment_created", deployment)
+    provenance.record_created([deployment])
     return deployment
 
 
@@ -287,6 +288,7 @@ def deployment_bulk_create(
         keys |= {lookups.deployment_key(d.chain_id, d.address) for d in created if d.address}
         invalidate(keys)
         record_many("asset_deployment_created", created)
+        provenance.record_created(created)
     return created, errors
 
 
@@ -309,6 +311,7 @@ def deployment_update(
         _invalidate_symbols({symbol_before, deployment.asset.symbol_key})
     if changed:
         invalidate(before | _deployment_keys(deployment, own_only=True))
+        provenance.record_sources({deployment: changed})
     return changed
 
 

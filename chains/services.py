@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from chains.models import Chain
+from registry import provenance
 from registry.cache import invalidate, keys_for_chains
 from registry.events.outbox import record
 from registry.services import Writes, validated_create, validated_delete, validated_update
@@ -29,6 +30,7 @@ def chain_create(
     )
     validated_create(chain)
     record("chain_registered", chain)
+    provenance.record_created([chain])
     return chain
 
 
@@ -42,6 +44,7 @@ def chain_update(
     )
     if "name" in changed:  # the deployment answers show it
         invalidate(keys_for_chains({chain.pk}), recompute=lambda: keys_for_chains({chain.pk}))
+    provenance.record_sources({chain: changed})
     return changed
 
 

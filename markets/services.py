@@ -29,6 +29,7 @@ from markets.models import (
     Market,
     VenueSymbol,
 )
+from registry import provenance
 from registry.cache import invalidate
 from registry.events.outbox import record
 from registry.exceptions import ConflictError, RegistryError
@@ -392,6 +393,7 @@ def market_create(*, venue, venue_symbol: str, instrument: Instrument, **fields:
     record("market_created", market)
     record("venue_market_listed", market)
     record("venue_symbol_mapped", market)  # the venue-ticker event, for its consumers
+    provenance.record_created([market])
     return market
 
 
@@ -428,6 +430,7 @@ def market_update(
         ticker_fields = set(_legacy_fields(changed)) & TICKER_FIELDS
         if ticker_fields:  # what the venue-ticker events show changed
             record("venue_symbol_updated", market, changed_fields=sorted(ticker_fields))
+        provenance.record_sources({market: changed})
     return changed
 
 
@@ -473,6 +476,7 @@ def market_delist(
     )
     record("venue_symbol_delisted", market, changed_fields=_legacy_fields(changed))
     _after_market_write(market)
+    provenance.record_sources({market: changed})
     return market
 
 

@@ -19,6 +19,9 @@ class FlagType(models.TextChoices):
     TRANSFER_RESTRICTED = "TRANSFER_RESTRICTED", "Transfer restricted"
     ADMIN_KEYS = "ADMIN_KEYS", "Admin keys"
     CIRCUIT_BREAKER = "CIRCUIT_BREAKER", "Circuit breaker"
+    # Two sources disagree on a fact (decimals, the asset behind an external id …); the
+    # registry keeps one value by precedence until a steward resolves the flag.
+    DATA_CONFLICT = "DATA_CONFLICT", "Data conflict"
 
 
 class Severity(models.IntegerChoices):

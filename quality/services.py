@@ -8,11 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset
-from quality.choices import Severity
+from quality.choices import FlagType, Severity
 from quality.models import AssetQualityFlag
+from registry.actors import current_actor
 from registry.cache import invalidate, keys_for_assets
 from registry.events.outbox import record
-from registry.exceptions import FourEyesError
+from registry.exceptions import ConflictError, FourEyesError
+from registry.provenance import Conflict
 from registry.services import lock_and_reload, validated_create, validated_update
 
 
@@ -111,3 +113,62 @@ def _refuse_future(value: datetime | None, field: str) -> None:
 # as raised_by, which the four-eyes rule reads) and closed by flag_resolve with notes,
 # never changed field by field or deleted, so no reader could call its writes generically;
 # the viewset, the admin and the CSV import call flag_raise and flag_resolve by name.
+
+
+# How much a disagreement of two sources matters, by the fact they disagree on
+# (registry.provenance.Conflict.kind). Decimals scale every amount: MEDIUM. Which asset
+# an external id names decides what a price or a position is of: HIGH. A bridged copy
+# whose decimals differ from its origin's is LOW: bridges often carry fewer decimals
+# than the original (Wormhole caps them at 8), so the difference is usually right, but a
+# reader converting amounts across the bridge must know it.
+CONFLICT_SEVERITY = {
+    "decimals": Severity.MEDIUM,
+    "external_id": Severity.HIGH,
+    "identifier_asset": Severity.HIGH,
+    "bridged_decimals": Severity.LOW,
+}
+
+
+def flag_conflicts(conflicts: list[Conflict]) -> list[Conflict]:
+    """A DATA_CONFLICT flag on the asset of each conflict, with both values and their
+    sources as evidence; returns the conflicts flagged now. A conflict with an active
+    flag already (its source names the conflict: ``conflict:<entity>:<key>:<field>``)
+    raises none: the flag stays until a steward resolves it, whatever imports come."""
+    by_key = {(conflict.asset_id, conflict.key): conflict for conflict in conflicts}
+    active = set(
+        AssetQualityFlag.objects.active()
+        .filter(
+            flag_type=FlagType.DATA_CONFLICT,
+            asset_id__in={asset_id for asset_id, _ in by_key},
+            source__in={key for _, key in by_key},
+        )
+        .values_list("asset_id", "source")
+    )
+    assets = Asset.all_objects.in_bulk({asset_id for asset_id, _ in by_key})
+    raised = []
+    for (asset_id, key), conflict in by_key.items():
+        if (asset_id, key) in active or asset_id not in assets:
+            continue
+        try:
+            with transaction.atomic():
+                flag_raise(
+                    asset=assets[asset_id],
+                    flag_type=FlagType.DATA_CONFLICT,
+                    severity=CONFLICT_SEVERITY.get(conflict.kind, Severity.LOW),
+                    reason=_conflict_reason(conflict),
+                    actor=current_actor(),
+                    source=key,
+                    metadata={"conflict": conflict.evidence()},
+                )
+        except ConflictError:  # a concurrent import raised it first
+            continue
+        raised.append(conflict)
+    return raised
+
+
+def _conflict_reason(conflict: Conflict) -> str:
+    return (
+        f"{conflict.field} of {conflict.entity} {conflict.object_key}: "
+        f"{conflict.kept.source} says {conflict.kept.value!r} (kept), "
+        f"{conflict.other.source} says {conflict.other.value!r}"
+    )[:1000]

@@ -26,14 +26,21 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
+from registry import provenance
 from registry.admin_exchange import ExchangeAdminMixin
-from registry.admin_filters import GroupedFacetsMixin, SearchableFiltersMedia
+from registry.admin_filters import (
+    FrequentValuesFilter,
+    GroupedFacetsMixin,
+    SearchableFiltersMedia,
+)
 from registry.history import VERBS, EventNames, field_changes, history_search, shown
-from registry.models import ChangeEvent, OutboxEvent
+from registry.models import ChangeEvent, FieldSource, OutboxEvent
 from registry.services import Writes
 
 # The change form's hidden field: the version the page was loaded at.
 LOADED_VERSION = "loaded_version"
+# The read-only panel of a tracked row's field sources (registry.provenance).
+FIELD_SOURCES = "field_sources"
 
 
 class LoadedVersionField(forms.IntegerField):
@@ -150,7 +157,48 @@ class RegistryModelAdmin(ExchangeAdminMixin, ServiceWrites, ConsoleAdmin):
     object_history_template = "registry/admin/object_history.html"
 
     def get_readonly_fields(self, request, obj=None):
-        return (*super().get_readonly_fields(request, obj), "created_at", "updated_at", "version")
+        sources = (FIELD_SOURCES,) if self._shows_sources(obj) else ()
+        return (
+            *super().get_readonly_fields(request, obj),
+            "created_at",
+            "updated_at",
+            "version",
+            *sources,
+        )
+
+    def _shows_sources(self, obj) -> bool:
+        return obj is not None and obj.pk is not None and bool(provenance.tracked_fields(obj))
+
+    def get_fieldsets(self, request, obj=None):
+        """The model's fieldsets, then (on a change page of a tracked model) the panel of
+        its fields' sources."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self._shows_sources(obj):
+            return fieldsets
+        own = [
+            (name, {**options, "fields": [f for f in options["fields"] if f != FIELD_SOURCES]})
+            for name, options in fieldsets
+        ]
+        return [*own, ("Field sources", {"fields": [FIELD_SOURCES]})]
+
+    @admin.display(description="Sources")
+    def field_sources(self, obj):
+        """Which source last set each tracked field, to what, when and by whom."""
+        rows = FieldSource.objects.of(obj).order_by("field")
+        if not rows:
+            return "None recorded (set before sources were kept)."
+        return format_html(
+            '<table class="field-sources"><thead><tr><th>Field</th><th>Value set</th>'
+            "<th>Source</th><th>Actor</th><th>Set at</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (row.field, shown(row.value), row.source, row.actor, row.set_at.isoformat())
+                    for row in rows
+                ),
+            ),
+        )
 
     def history_view(self, request, object_id, extra_context=None):
         """Every change of the object and of the rows that refer to it (an asset's
@@ -584,3 +632,37 @@ def _field_lines(changes) -> str:
         ' → <span class="history-after">{}</span></div>',
         changes,
     )
+
+
+@admin.register(FieldSource)
+class FieldSourceAdmin(ReadOnlyModelAdmin):
+    """Which source last set each tracked field of every entity, and to what (read only:
+    writes record it; registry.provenance)."""
+
+    list_display = ("entity", "object_key", "field", "source", "actor", "set_at")
+    list_filter = (
+        ("entity", FrequentValuesFilter),
+        ("field", FrequentValuesFilter),
+        ("source", FrequentValuesFilter),
+    )
+    search_fields = ("=object_key", "source", "actor")
+    readonly_fields = (
+        "entity",
+        "object_key",
+        "target_label",
+        "field",
+        "value",
+        "source",
+        "actor",
+        "set_at",
+    )
+    fields = readonly_fields
+
+    @admin.display(description="Row")
+    def target_label(self, obj):
+        url = None
+        if obj.target is not None:
+            url = admin_change_url(type(obj.target), obj.target.pk, self.admin_site.name)
+        if url is None:
+            return obj.target_label
+        return format_html('<a href="{}">{}</a>', url, obj.target_label)

@@ -6,10 +6,11 @@ from django.db.models.signals import post_migrate
 
 # The modules through which an app contributes to the core (or to an app below it), in
 # the order they are read: each that exists has a ``register()`` that hands over what
-# the app adds (its demo data, hot lookups, API answers and filters, event types, CSV
-# entities, admin index totals, synthetic data, gRPC methods). Everything an app adds
-# is found in it.
+# the app adds (the fields whose sources it records, its demo data, hot lookups, API
+# answers and filters, event types, CSV entities, admin index totals, synthetic data,
+# gRPC methods). Everything an app adds is found in it.
 CONTRIBUTING_MODULES = (
+    "provenance",
     "demo",
     "lookups",
     "api.serializers",

@@ -137,6 +137,9 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     # Fields an import left alone because a person set them (field provenance, docs/IMPORT.md).
     kept: Counter = field(default_factory=Counter)
+    # Facts on which the source disagrees with another one (registry.provenance), by
+    # fact; a real run counts the DATA_CONFLICT flags it raised, a dry run the conflicts.
+    conflicts: Counter = field(default_factory=Counter)
     items: int = 0  # how many items (tokens, chains, markets, lines) the source holds
     seconds: float = 0.0
     # Facts about how the source was read ("chain ids: the Solana token-list clusters").
@@ -199,6 +202,7 @@ class ImportReport:
             "updated": _nonzero(self.updated),
             "unchanged": _nonzero(self.unchanged),
             "kept_manual_fields": _nonzero(self.kept),
+            "conflicts": _nonzero(self.conflicts),
             "changes": [
                 {"action": c.action, "entity": c.entity, "item": c.item, "fields": list(c.fields)}
                 for c in self.changes
@@ -230,6 +234,9 @@ class ImportReport:
         ]
         if self.kept:
             lines.append(f"  kept (set by hand; --overwrite replaces): {counts(self.kept)}")
+        if self.conflicts:
+            said = "conflicts with other sources" if self.dry_run else "DATA_CONFLICT flags raised"
+            lines.append(f"  {said}: {counts(self.conflicts)}")
         lines += self._change_lines()
         lines.append(f"  rejected: {self.rejected_items:,}")
         lines += [f"    {rejection}" for rejection in self.rejected]

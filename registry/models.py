@@ -514,3 +514,61 @@ class ImportJob(models.Model):
     def is_running(self) -> bool:
         """Queued or running: the page follows its progress."""
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class FieldSourceQuerySet(models.QuerySet):
+    def of(self, row: models.Model) -> "FieldSourceQuerySet":
+        """The sources of one row's fields (any tracked model)."""
+        return self.filter(
+            entity=row._meta.concrete_model._meta.label_lower, object_key=str(row.pk)
+        )
+
+
+class FieldSource(models.Model):
+    """Which source last set a field of a row, and the value it set: a person
+    ("manual") or an import ("import:tokenlist:Uniswap Labs Default@22.21.0").
+
+    One table for every entity whose fields are tracked (assets, deployments, chains,
+    markets …; each app registers its fields with ``registry.provenance.track``), keyed
+    by the model's label, the row's primary key as text and the field. Imports consult
+    it so that a value a steward fixed by hand is not overwritten by the next run of a
+    list, and so that two sources disagreeing on one fact are noticed
+    (registry.provenance). Kept beside the rows, not in them, so recording a source
+    neither bumps a version nor announces a change."""
+
+    entity = models.CharField(max_length=100, help_text="The model's label (app.model).")
+    object_key = models.CharField(max_length=100, help_text="The row's primary key, as text.")
+    field = models.CharField(max_length=64)
+    source = models.CharField(max_length=300)
+    actor = models.CharField(max_length=200)
+    set_at = models.DateTimeField(default=timezone.now)
+    value = models.JSONField(null=True, blank=True, help_text="The value as the source set it.")
+
+    objects = FieldSourceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity", "object_key", "field"], name="field_source_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field} of {self.target_label} set by {self.source}"
+
+    @cached_property
+    def target(self) -> models.Model | None:
+        """The row whose field this is (None when it is gone)."""
+        from django.apps import apps
+
+        try:
+            model = apps.get_model(self.entity)
+        except LookupError:
+            return None
+        manager = getattr(model, "all_objects", model._default_manager)
+        return manager.filter(pk=self.object_key).first()
+
+    @property
+    def target_label(self) -> str:
+        target = self.target
+        return str(target) if target is not None else f"{self.entity} {self.object_key}"

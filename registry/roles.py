@@ -23,9 +23,9 @@ VIEWER, STEWARD, AUDITOR = "Viewer", "Steward", "Auditor"
 ROLE_NAMES = {"viewer": VIEWER, "steward": STEWARD, "auditor": AUDITOR}
 
 
-# Reading the event feed (GET /api/v1/events/) and the change history is reading the
-# registry.
-REGISTRY_READS = ("view_outboxevent", "view_changeevent")
+# Reading the event feed (GET /api/v1/events/), the change history and the fields'
+# sources is reading the registry.
+REGISTRY_READS = ("view_outboxevent", "view_changeevent", "view_fieldsource")
 
 
 def apps_holding(kind: str) -> tuple[str, ...]:

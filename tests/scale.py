@@ -119,13 +119,14 @@ SELECT now(), now(), 1, gen_random_uuid(), 'WRAPS', 1, 'protocol-' || (child.n /
 FROM scale_asset AS child JOIN scale_asset AS parent ON parent.n = child.n - 1
 WHERE child.n %% 50 = 0;
 
-INSERT INTO assets_assetfieldsource (field, source, actor, set_at, asset_id)
-SELECT 'name', 'import:list-' || (n / 50), 'service:importer', now(), asset_id
+INSERT INTO registry_fieldsource (entity, object_key, field, source, actor, set_at, value)
+SELECT 'assets.asset', asset_id::text, 'name', 'import:list-' || (n / 50), 'service:importer',
+    now(), '"name"'
 FROM scale_asset WHERE n %% 50 = 0;
 
 ANALYZE chains_chain, venues_venue, assets_assetgroup, assets_asset, assets_assetdeployment,
     markets_instrument, markets_market, venues_venueasset, quality_assetqualityflag,
-    assets_assetgroupmember, assets_assetrelationship, assets_assetfieldsource,
+    assets_assetgroupmember, assets_assetrelationship, registry_fieldsource,
     chains_chainevent, venues_venueevent, assets_assetgroupevent, assets_assetevent,
     assets_assetdeploymentevent, markets_instrumentevent, markets_marketevent,
     venues_venueassetevent, quality_assetqualityflagevent, assets_assetgroupmemberevent,

@@ -29,8 +29,10 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
-from assets import provenance, services
+from assets import services
 from assets.choices import AssetType, IdentifierSource, RelationshipType
 from assets.importers.tokenlist_checks import (
     ChainResolver,
@@ -46,6 +48,7 @@ from chains import caip2
 from chains.addresses import AddressKey, address_lookup_key, normalize_address
 from chains.choices import ChainType
 from chains.services import chain_create
+from registry import provenance
 from registry.exceptions import RegistryError
 from registry.importing import ImportReport, Progress, apply_in_batches, error_text
 from registry.services import bulk_create_errors, check_update
@@ -106,6 +109,8 @@ class PlannedAsset:
     changes: dict = field(default_factory=dict)
     new_deployments: list[tuple] = field(default_factory=list)
     decimals_changes: list[tuple] = field(default_factory=list)  # (deployment, decimals)
+    stored_decimals: dict = field(default_factory=dict)  # deployment -> decimals it has
+    conflicts: list[provenance.Conflict] = field(default_factory=list)  # with other sources
     coingecko_id: str = ""
     bridged_from: str = ""  # an Ethereum address this token is a bridged copy of
     deleted: bool = False  # its asset is soft-deleted: nothing is written
@@ -234,6 +239,7 @@ def plan_assets(
                 and key in listed  # decimals the list states, never inherited ones
             ):
                 item.decimals_changes.append((deployment.deployment_id, decimals))
+                item.stored_decimals[deployment.deployment_id] = deployment.decimals
         coingecko = primary.extensions.get("coingeckoId")
         item.coingecko_id = coingecko if isinstance(coingecko, str) and coingecko else ""
         item.bridged_from = _ethereum_original(primary)
@@ -325,6 +331,7 @@ def _merge_by_asset(planned: list[PlannedAsset]) -> list[PlannedAsset]:
         first.nodes.update(item.nodes)
         first.new_deployments += item.new_deployments
         first.decimals_changes += item.decimals_changes
+        first.stored_decimals.update(item.stored_decimals)
         first.coingecko_id = first.coingecko_id or item.coingecko_id
         first.bridged_from = first.bridged_from or item.bridged_from
         if item.primary.extensions.get("bridgeInfo") and not first.primary.extensions.get(
@@ -387,7 +394,7 @@ def decide_changes(
         if differing:
             differs.append(asset.pk)
     # Field sources matter only where a field differs (an unchanged list reads none).
-    sources = provenance.sources_of(differs)
+    sources = provenance.sources_of(Asset, differs)
     for item in planned:
         wanted = candidates.get(id(item))
         if wanted is None:
@@ -417,6 +424,42 @@ def decide_changes(
                 item.changes[name] = value
             else:
                 report.kept[name] += 1
+
+
+def decide_decimals(
+    planned: list[PlannedAsset], incoming: str, overwrite: bool, report: ImportReport
+) -> None:
+    """Decimals the list states that differ from a deployment's: changed when the
+    deployment's recorded source gives way to the list's (registry.provenance), else
+    kept; either way, two sources disagreeing is a conflict (a DATA_CONFLICT flag)."""
+    recorded = provenance.recorded_of(
+        AssetDeployment, [pk for item in planned for pk, _ in item.decimals_changes]
+    )
+    for item in planned:
+        keep = []
+        for deployment_id, decimals in item.decimals_changes:
+            stored = AssetDeployment(
+                pk=deployment_id,
+                asset_id=item.existing.pk,
+                decimals=item.stored_decimals[deployment_id],
+            )
+            allowed, conflict = provenance.decide(
+                stored,
+                "decimals",
+                decimals,
+                incoming,
+                recorded.get(deployment_id, {}).get("decimals"),
+                overwrite=overwrite,
+                asset_id=item.existing.pk,
+                kind="decimals",
+            )
+            if conflict is not None:
+                item.conflicts.append(conflict)
+            if allowed:
+                keep.append((deployment_id, decimals))
+            else:
+                report.kept["decimals"] += 1
+        item.decimals_changes = keep
 
 
 def _reject_item(item: PlannedAsset, reason: str, report: ImportReport) -> None:
@@ -513,10 +556,11 @@ def _asset_label(item: PlannedAsset) -> str:
     return f"{asset.symbol} {asset.pk} ({item.primary.label})"
 
 
-def plan_identifiers(planned: list[PlannedAsset], report: ImportReport) -> None:
+def plan_identifiers(planned: list[PlannedAsset], source: str, report: ImportReport) -> None:
     """Decide which coingeckoIds to link, over the whole list: the first token that names
     an id gets it; a later one, or an id another asset holds, is a warning; an id the
-    write would refuse (asset_identifier_bulk_create's checks) too."""
+    write would refuse (asset_identifier_bulk_create's checks) too. An id another asset
+    holds is also a conflict, unless the two are related (a bridged copy, a wrapper)."""
     for item in planned:
         if item.coingecko_id:
             # Compared in the stored form (trimmed); a refused id is reported below.
@@ -539,7 +583,7 @@ def plan_identifiers(planned: list[PlannedAsset], report: ImportReport) -> None:
             source=IdentifierSource.COINGECKO, external_id__in=list(claimed)
         ).values_list("external_id", "asset_id")
     )
-    linking = []
+    linking, disputed = [], []
     for external_id, item in claimed.items():
         holder = taken.get(external_id)
         if holder is None:
@@ -551,6 +595,8 @@ def plan_identifiers(planned: list[PlannedAsset], report: ImportReport) -> None:
                 "coingeckoId already belongs to another asset; not linked",
                 f"token {item.primary.index} ({external_id}: asset {holder})",
             )
+            disputed.append((external_id, holder, item))
+    _identifier_conflicts(disputed, source)
     rows = [_identifier(item) for item in linking]
     fresh = {item.new_asset.pk for item in linking if item.existing is None}
     errors = bulk_create_errors(rows, fresh=fresh)
@@ -559,6 +605,54 @@ def plan_identifiers(planned: list[PlannedAsset], report: ImportReport) -> None:
             _identifier_refused(rows[index], errors[index], report)
         else:
             item.link_identifier = True
+
+
+def _identifier_conflicts(disputed: list[tuple], source: str) -> None:
+    """One external id the list gives to an asset while the registry links it to
+    another, unrelated one: a conflict on the asset that holds the id (kept), with the
+    list's asset as the other claim. Reads the holders' identifiers and the pairs'
+    relationships once."""
+    if not disputed:
+        return
+    identifiers = {
+        row.external_id: row
+        for row in AssetIdentifier.objects.select_related("asset").filter(
+            source=IdentifierSource.COINGECKO, external_id__in=[d[0] for d in disputed]
+        )
+    }
+    claimants = {item.existing.pk for _, _, item in disputed if item.existing is not None}
+    holders = {holder for _, holder, _ in disputed}
+    related = set()
+    for parent, child in AssetRelationship.objects.filter(
+        Q(parent_asset_id__in=holders, child_asset_id__in=claimants)
+        | Q(parent_asset_id__in=claimants, child_asset_id__in=holders)
+    ).values_list("parent_asset_id", "child_asset_id"):
+        related |= {(parent, child), (child, parent)}
+    recorded = provenance.recorded_of(AssetIdentifier, [row.pk for row in identifiers.values()])
+    for external_id, holder, item in disputed:
+        claimant = item.existing or item.new_asset
+        if (holder, claimant.pk) in related or item.bridged_from:
+            continue  # a bridged copy naming its origin's id is not a second asset
+        row = identifiers[external_id]
+        said = recorded.get(row.pk, {}).get("asset")
+        item.conflicts.append(
+            provenance.Conflict(
+                kind="external_id",
+                asset_id=holder,
+                entity="assets.assetidentifier",
+                object_key=str(row.pk),
+                field="asset",
+                kept=provenance.Claim(
+                    str(holder), said.source if said else "unknown", said and said.set_at
+                ),
+                other=provenance.Claim(str(claimant.pk), source, timezone.now()),
+                extra={
+                    "external_id": f"{IdentifierSource.COINGECKO}:{external_id}",
+                    "kept_asset": f"{row.asset.symbol} ({row.asset.name})",
+                    "other_asset": f"{claimant.symbol} ({claimant.name})",
+                },
+            )
+        )
 
 
 def _identifier(item: PlannedAsset) -> AssetIdentifier:
@@ -606,7 +700,7 @@ class Bridge:
 
 
 def plan_bridges(
-    items: list[PlannedAsset], chains: ChainResolver, report: ImportReport
+    items: list[PlannedAsset], chains: ChainResolver, source: str, report: ImportReport
 ) -> list[Bridge]:
     """The BRIDGES links from Ethereum originals to the list's bridged copies, each
     checked as relationship_create checks it. The original may be an asset the registry
@@ -635,6 +729,7 @@ def plan_bridges(
         ).values_list("parent_asset_id", "child_asset_id")
     )
     fresh = {item.new_asset.pk for item in items if item.new_asset is not None}
+    canonical = _canonical_decimals([pk for pk in originals.values() if pk in parents])
     bridges = []
     for item in bridged:
         parent_id = originals.get(address_lookup_key(item.bridged_from))
@@ -653,6 +748,13 @@ def plan_bridges(
         child_asset = item.existing or item.new_asset
         if parent_asset.pk == child_asset.pk:
             continue
+        if isinstance(parent, Asset):
+            origin = canonical.get(parent.pk)
+        else:  # an original this same list holds: its own decimals
+            origin = (parent.primary.raw["decimals"], source, None)
+        if origin is not None and origin[0] != item.primary.raw["decimals"]:
+            conflict = _bridged_decimals(item, child_asset, parent_asset, origin, source)
+            item.conflicts.append(conflict)
         if (parent_asset.pk, child_asset.pk) in linked:
             report.unchanged["relationships"] += 1
             continue
@@ -664,6 +766,41 @@ def plan_bridges(
             continue
         bridges.append(bridge)
     return bridges
+
+
+def _canonical_decimals(asset_ids: list) -> dict:
+    """{asset: (decimals, source, set_at)} of these assets' canonical deployments."""
+    rows = {
+        row.pk: row
+        for row in AssetDeployment.objects.filter(asset_id__in=asset_ids, is_canonical=True)
+    }
+    recorded = provenance.recorded_of(AssetDeployment, rows)
+    found = {}
+    for pk, row in rows.items():
+        said = recorded.get(pk, {}).get("decimals")
+        source = said.source if said else "unknown"
+        found[row.asset_id] = (row.decimals, source, said.set_at if said else None)
+    return found
+
+
+def _bridged_decimals(
+    item: PlannedAsset, child: Asset, parent: Asset, origin: tuple, source: str
+) -> provenance.Conflict:
+    """A bridged copy whose decimals differ from its origin's canonical deployment's."""
+    token = item.primary
+    return provenance.Conflict(
+        kind="bridged_decimals",
+        asset_id=child.pk,
+        entity="assets.asset",
+        object_key=str(child.pk),
+        field="bridged_decimals",
+        kept=provenance.Claim(token.raw["decimals"], source, timezone.now()),
+        other=provenance.Claim(origin[0], origin[1], origin[2]),
+        extra={
+            "bridged_copy": f"{token.chain.pk}:{token.address}",
+            "origin_asset": f"{parent.pk} ({parent.symbol})",
+        },
+    )
 
 
 def _bridge_protocol(item: PlannedAsset) -> str:
@@ -716,6 +853,7 @@ class Plan:
             or item.deployment_rows
             or item.decimals_changes
             or item.link_identifier
+            or item.conflicts
         ]
 
     def count(self, report: ImportReport) -> None:
@@ -728,6 +866,7 @@ class Plan:
             report.created["deployments"] += len(item.deployment_rows)
             report.updated["deployments"] += len(item.decimals_changes)
             report.created["identifiers"] += int(item.link_identifier)
+            report.conflicts.update(conflict.kind for conflict in item.conflicts)
         report.created["relationships"] += len(self.bridges)
 
 
@@ -761,10 +900,11 @@ def plan(
                 count=len(item.tokens),
             )
     planned = [item for item in planned if not item.deleted]
+    decide_decimals(planned, source, overwrite, report)
     planned = check_writes(planned, chains, data["name"], report)
     count_unchanged(planned, report)
-    plan_identifiers(planned, report)
-    bridges = plan_bridges(planned, chains, report)
+    plan_identifiers(planned, source, report)
+    bridges = plan_bridges(planned, chains, source, report)
     return Plan(planned, bridges, chains, source)
 
 
@@ -825,6 +965,9 @@ def apply(
                 )
                 report.updated["deployments"] += 1
         _identifiers(live, report)
+        provenance.report_conflicts(
+            [conflict for item in live for conflict in item.conflicts], report.conflicts
+        )
 
     apply_in_batches(pending, write, batch_size=batch_size, strict=strict, progress=progress)
     with transaction.atomic():

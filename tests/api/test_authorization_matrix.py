@@ -352,7 +352,7 @@ ADMIN_MODELS = {
     "chains.Chain": "reference",
     "assets.Asset": "reference",
     "assets.AssetDeployment": "reference",
-    "assets.AssetFieldSource": "records",  # which source set each field: writes record it
+    "registry.FieldSource": "records",  # which source set each field: writes record it
     "assets.AssetGroup": "reference",
     "assets.AssetGroupMember": "reference",
     "assets.AssetIdentifier": "reference",

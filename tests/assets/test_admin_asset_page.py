@@ -218,6 +218,7 @@ class TestPanels:
             r'<h2 id="fieldset-0-\d+-heading" class="fieldset-heading">(.*?)</h2>', page
         )
         assert titles == [
+            "Field sources",  # of the asset's own fields, right below them
             "Markets",
             "Instruments",
             "Venue codes",

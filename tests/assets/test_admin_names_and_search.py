@@ -7,9 +7,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from assets.models import AssetFieldSource
 from quality.choices import FlagType, Severity
 from quality.services import flag_raise, flag_resolve
+from registry.models import FieldSource
 from tests.factories import (
     AssetDeploymentFactory,
     AssetFactory,
@@ -45,8 +45,12 @@ def test_every_row_that_refers_to_an_asset_is_named_by_its_symbol_and_name(usdc)
         "relationship": AssetRelationshipFactory(
             child_asset=weth, parent_asset=eth, relationship_type="WRAPS"
         ),
-        "field source": AssetFieldSource.objects.create(
-            asset=usdc, field="name", source="manual", actor="user:x"
+        "field source": FieldSource.objects.create(
+            entity="assets.asset",
+            object_key=str(usdc.pk),
+            field="name",
+            source="manual",
+            actor="user:x",
         ),
     }
     texts = {what: str(row) for what, row in named.items()}

@@ -15,13 +15,13 @@ from django.core.management.base import CommandError
 
 from assets.choices import AssetType
 from assets.importers import chainlist
-from assets.models import Asset, AssetDeployment, AssetFieldSource
+from assets.models import Asset, AssetDeployment
 from assets.services import asset_create, asset_soft_delete, deployment_create
 from chains.choices import ChainType
 from chains.models import Chain
 from chains.services import chain_create, chain_update
 from registry.importing import ImportReport, Progress
-from registry.models import OutboxEvent
+from registry.models import FieldSource, OutboxEvent
 from tests.factories import ChainFactory
 from tests.reports import comparable
 
@@ -81,7 +81,7 @@ def stored_state() -> dict:
         "chains": sorted(Chain.objects.values_list("chain_id", "version")),
         "assets": Asset.all_objects.count(),
         "deployments": AssetDeployment.objects.count(),
-        "field_sources": AssetFieldSource.objects.count(),
+        "field_sources": FieldSource.objects.count(),
         "events": OutboxEvent.objects.count(),
     }
 
@@ -128,7 +128,7 @@ def test_new_assets_remember_the_list_as_their_source():
     run()
 
     eth = chain(1).native_asset
-    sources = set(AssetFieldSource.objects.filter(asset=eth).values_list("source", flat=True))
+    sources = set(FieldSource.objects.of(eth).values_list("source", flat=True))
     assert sources == {"import:chains:chains-sample.json"}
     assert set(OutboxEvent.objects.values_list("actor_id", flat=True)) == {"service:importer"}
 

@@ -23,7 +23,6 @@ from assets.choices import AssetType, IdentifierSource, RelationshipType
 from assets.models import (
     Asset,
     AssetDeployment,
-    AssetFieldSource,
     AssetIdentifier,
     AssetRelationship,
 )
@@ -31,7 +30,7 @@ from assets.services import asset_create, deployment_create
 from chains.choices import ChainType
 from chains.models import Chain
 from chains.services import chain_create
-from registry.models import OutboxEvent
+from registry.models import FieldSource, OutboxEvent
 from tests.api.conftest import walk_pages
 from tests.reports import comparable
 
@@ -84,7 +83,7 @@ UNI = "0x1f9840a85d5aF5bf1D1762F925BDADdC4201F984"
 ONE_INCH = "0x111111111117dC0aa78b770fA6A738034120C302"
 # tokenlist-broken.json: the two tokens it breaks.
 LONG_SYMBOL_INDEX, BAD_CHECKSUM_INDEX = 3, 6
-ENTITY_MODELS = (Asset, AssetDeployment, AssetIdentifier, AssetRelationship, AssetFieldSource)
+ENTITY_MODELS = (Asset, AssetDeployment, AssetIdentifier, AssetRelationship, FieldSource)
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -630,7 +629,7 @@ def test_a_name_a_steward_edited_is_kept_on_reimport_and_replaced_with_overwrite
     run(UNISWAP)
     uni = asset_at("ethereum", UNI)
     _rename_through_the_api(steward, uni, "Uniswap (curated)")
-    assert AssetFieldSource.objects.get(asset=uni, field="name").source == "manual"
+    assert FieldSource.objects.of(uni).get(field="name").source == "manual"
 
     again = run(UNISWAP)
 
@@ -638,7 +637,7 @@ def test_a_name_a_steward_edited_is_kept_on_reimport_and_replaced_with_overwrite
     assert nonzero(again["updated"]) == {}
     uni.refresh_from_db()
     assert uni.name == "Uniswap (curated)"
-    assert AssetFieldSource.objects.get(asset=uni, field="name").source == "manual"
+    assert FieldSource.objects.of(uni).get(field="name").source == "manual"
 
     overwritten = run(UNISWAP, "--overwrite")
 
@@ -646,7 +645,7 @@ def test_a_name_a_steward_edited_is_kept_on_reimport_and_replaced_with_overwrite
     assert overwritten["kept_manual_fields"] == {}
     uni.refresh_from_db()
     assert uni.name == "Uniswap"
-    source = AssetFieldSource.objects.get(asset=uni, field="name")
+    source = FieldSource.objects.of(uni).get(field="name")
     assert (source.source, source.actor) == (f"import:tokenlist:{UNISWAP_LABEL}", IMPORTER)
 
 
@@ -682,7 +681,7 @@ def test_a_field_the_list_set_is_updated_by_a_later_version_of_the_list(evm_chai
     assert report["kept_manual_fields"] == {}
     uni.refresh_from_db()
     assert (uni.name, uni.version) == ("Uniswap Governance", version + 1)
-    source = AssetFieldSource.objects.get(asset=uni, field="name")
+    source = FieldSource.objects.of(uni).get(field="name")
     assert source.source == "import:tokenlist:Uniswap Labs Default@22.22.0"
     (event,) = OutboxEvent.objects.order_by("id")[events:]
     assert (event.event_type, event.entity_id, event.actor_id) == (
@@ -856,7 +855,7 @@ def test_events_and_provenance_name_the_actor_given(solana):
     assert events.count() > 0
     assert set(events.values_list("actor_id", flat=True)) == {"user:alice"}
     usdc = asset_at("solana", SOLANA_USDC)
-    source = AssetFieldSource.objects.get(asset=usdc, field="symbol")
+    source = FieldSource.objects.of(usdc).get(field="symbol")
     assert (source.source, source.actor) == (f"import:tokenlist:{SOLANA_LABEL}", "user:alice")
 
 

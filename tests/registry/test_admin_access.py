@@ -52,7 +52,7 @@ STEWARD_ADDS = {
 # Quality flags: an Auditor raises (adds) and resolves (changes) them.
 AUDITOR_ADDS = {"quality.assetqualityflag"}
 # Read only for everyone: the writes record them.
-NOBODY_ADDS = {"assets.assetfieldsource", "registry.outboxevent", "registry.changeevent"}
+NOBODY_ADDS = {"registry.fieldsource", "registry.outboxevent", "registry.changeevent"}
 # Accounts and login records (django-axes): superusers only, no role sees them.
 LOGIN_RECORDS = {"axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
 NO_ROLE_VIEWS = {"auth.user", "auth.group", "knox.authtoken", *LOGIN_RECORDS}
@@ -82,6 +82,7 @@ SEARCH_TERMS = {
     **dict.fromkeys(LOGIN_RECORDS, "intruder"),
     "registry.outboxevent": "binance",  # the entity id of the venue's events
     "registry.changeevent": "binance",
+    "registry.fieldsource": "ethereum",  # the sources of the chain's fields
     "chains.chain": "ethereum",
     "quality.assetqualityflag": "USDC",
     "assets.asset": "USDC",
@@ -90,7 +91,6 @@ SEARCH_TERMS = {
     "assets.assetrelationship": "stETH",
     "assets.assetgroup": "eth",
     "assets.assetgroupmember": "WETH",
-    "assets.assetfieldsource": "USDC",
     "venues.venue": "binance",
     "venues.venueasset": "XXBT",
     "markets.instrument": "BTC-USD",

@@ -25,14 +25,14 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils.html import escape
 
-from assets.models import Asset, AssetFieldSource
+from assets.models import Asset
 from assets.services import asset_update, group_create
 from chains.models import Chain
 from quality.services import flag_raise
 from registry.admin_exchange import ExchangeAdminMixin
 from registry.exchange.entities import ENTITIES
 from registry.exchange.formats import read_xlsx
-from registry.models import ImportJob, OutboxEvent
+from registry.models import FieldSource, ImportJob, OutboxEvent
 from registry.roles import AUDITOR, STEWARD, VIEWER
 from tests.registry.test_csv_exchange import registry_state
 
@@ -230,7 +230,7 @@ class TestExport:
         class FieldSourceAdmin(ExchangeAdminMixin, admin.ModelAdmin):
             pass
 
-        model_admin = FieldSourceAdmin(AssetFieldSource, AdminSite())
+        model_admin = FieldSourceAdmin(FieldSource, AdminSite())
         request = rf.get("/")
         request.user = admin_user
         assert model_admin.exchange_entity is None
@@ -305,7 +305,7 @@ class TestImport:
         assert {event.actor_id for event in recorded} == {"user:admin"}
         assert {event.entity_id for event in recorded} == {str(asset.pk), NEW_ASSET_ID}
         # Ranked as a CSV import, as `manage.py import_csv` would have it.
-        source = AssetFieldSource.objects.get(asset=asset, field="name")
+        source = FieldSource.objects.of(asset).get(field="name")
         assert (source.source, source.actor) == ("import:csv:assets.csv", "user:admin")
         assert response.context["summary"].text == "1 created, 1 updated, 0 unchanged, 0 rejected"
         assert b"Imported assets.csv: 1 created, 1 updated" in response.content

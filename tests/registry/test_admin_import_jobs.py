@@ -28,9 +28,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from assets.models import Asset, AssetFieldSource
+from assets.models import Asset
 from registry.exchange.jobs import JobProgress
-from registry.models import ImportJob, OutboxEvent
+from registry.models import FieldSource, ImportJob, OutboxEvent
 from registry.roles import STEWARD, VIEWER
 from tests.events.worker import Worker, session_database_url, wait_for
 from tests.registry.test_admin_exchange import (
@@ -175,7 +175,7 @@ def test_a_file_is_previewed_and_imported_by_the_worker_as_the_page_follows(on_w
     assert Asset.objects.filter(symbol__startswith="JOB").count() == NEW_ASSETS
     events = OutboxEvent.objects.filter(id__gt=last_event)
     assert set(events.values_list("actor_id", flat=True)) == {"user:stu"}
-    source = AssetFieldSource.objects.filter(asset__symbol="JOB0", field="name").get()
+    source = FieldSource.objects.of(Asset.objects.get(symbol="JOB0")).get(field="name")
     assert (source.source, source.actor) == ("import:csv:new.csv", "user:stu")
     assert job.file.name == "" and not os.listdir(settings_media() / "imports")
     done_page = steward.get(job_url(job))

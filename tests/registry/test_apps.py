@@ -34,6 +34,7 @@ def test_ready_calls_register_of_each_contributing_module_in_order(monkeypatch):
             monkeypatch.setattr(module, "register", lambda name=name: called.append(name))
     quality.ready()
     assert called == [
+        "provenance",
         "demo",
         "lookups",
         "api.serializers",

@@ -25,7 +25,7 @@ def _held(role: str) -> set[str]:
 def test_viewer_reads_every_entity_the_event_feed_and_the_history():
     sync_roles()
     view = _codenames(("chains", "assets", "venues", "quality", "markets"), ("view",))
-    view |= {"registry.view_outboxevent", "registry.view_changeevent"}
+    view |= {"registry.view_outboxevent", "registry.view_changeevent", "registry.view_fieldsource"}
 
     assert _held(VIEWER) == view
     assert "assets.view_asset" in view and "quality.view_assetqualityflag" in view
