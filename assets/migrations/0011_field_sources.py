@@ -32,7 +32,7 @@ FROM registry_fieldsource WHERE entity = 'assets.asset'
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assets", "0009_deployment_address_key_ascii_case"),
+        ("assets", "0010_history_lookup_indexes"),
         ("registry", "0008_field_sources"),
     ]
 
