@@ -6,14 +6,17 @@ production configuration (DEBUG off, token auth on) against PostgreSQL and Redis
 drives it with wrk on loopback: every hot lookup and a floor (a bare Django view
 returning constant bytes, on the same server) at 1 and 16 connections. Then batch,
 search (at two registry sizes), aggregation and uncached latencies from a Python
-client. Prints a table and writes var/bench/results.json.
+client, and point-in-time lookups (as_of, known_at) against the uncached ones, at both
+sizes, after giving the registry some history. Prints a table and writes
+var/bench/results.json.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/cqar_bench,
 dropped and recreated), BENCH_REDIS_URL (default redis://127.0.0.1:6379/14, flushed),
 BENCH_LARGE (assets for the large run, default 1000000), BENCH_SECONDS (per wrk run,
-default 5).
+default 5), BENCH_PORT (default 8765).
 """
 
+import datetime as dt
 import http.client
 import json
 import os
@@ -207,6 +210,7 @@ def build(size: int, fresh: bool) -> None:
     have = orm()[0].all_objects.count()
     if size > have:
         manage("generate_synthetic", "--assets", str(size - have))
+    HISTORY.append(give_history())
     redis_cli("FLUSHDB")
 
 
@@ -227,12 +231,30 @@ def orm():
     return Asset, AssetDeployment, VenueSymbol
 
 
+def ticker_path(venue: str, symbol: str, market_type: str) -> tuple[str, str]:
+    from markets.lookups import ticker_key
+
+    query = urlencode({"venue": venue, "symbol": symbol, "market_type": market_type})
+    return "/api/v1/resolve/venue-symbol/?" + query, ticker_key(venue, symbol, market_type)
+
+
+def deployment_path(chain: str, address: str) -> tuple[str, str]:
+    from assets.lookups import deployment_key
+
+    query = urlencode({"chain": chain, "address": address.lower()})
+    return "/api/v1/resolve/deployment/?" + query, deployment_key(chain, address)
+
+
+def pretrade_path(asset_id) -> tuple[str, str]:
+    from quality.lookups import flags_key
+
+    return "/api/v1/resolve/pretrade/?" + urlencode({"asset": str(asset_id)}), flags_key(asset_id)
+
+
 def hot_paths() -> dict[str, list[tuple[str, str]]]:
     """(path, cache key) of every hot lookup to drive, by lookup."""
     _, AssetDeployment, VenueSymbol = orm()
-    from assets.lookups import deployment_key
-    from markets.lookups import instrument_code_key, ticker_key
-    from quality.lookups import flags_key
+    from markets.lookups import instrument_code_key
 
     tickers = VenueSymbol.objects.resolvable().values_list(
         "venue_id", "venue_symbol", "market_type"
@@ -250,33 +272,139 @@ def hot_paths() -> dict[str, list[tuple[str, str]]]:
     )
     tickers, deployments = list(tickers[:20000]), list(deployments[:20000])
     return {
-        "venue_ticker": [
-            (
-                "/api/v1/resolve/venue-symbol/?"
-                + urlencode({"venue": venue, "symbol": symbol, "market_type": market_type}),
-                ticker_key(venue, symbol, market_type),
-            )
-            for venue, symbol, market_type in tickers
-        ],
+        "venue_ticker": [ticker_path(*ticker) for ticker in tickers],
         "instrument": [
             ("/api/v1/resolve/instrument/?" + urlencode({"code": code}), instrument_code_key(code))
             for code in codes
         ],
-        "deployment": [
-            (
-                "/api/v1/resolve/deployment/?"
-                + urlencode({"chain": chain, "address": address.lower()}),
-                deployment_key(chain, address),
+        "deployment": [deployment_path(chain, address) for chain, address, _ in deployments],
+        "pretrade": [pretrade_path(asset_id) for _, _, asset_id in deployments],
+    }
+
+
+# Point in time (#18). Each build gives the rows it added some history, and notes what it
+# touched and when it started (a known_at before the corrections).
+HISTORY: list[dict] = []
+HISTORY_SHARE = 100  # one row in a hundred
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+LISTED_AT = NOW - dt.timedelta(days=3 * 365)  # the re-pointed tickers' first listing
+REPOINTED_AT = NOW - dt.timedelta(days=180)  # ... and when they were re-pointed
+YEAR_AGO = NOW - dt.timedelta(days=365)  # inside the old listing, and the past flags
+
+
+def one_in(column: str, share: int, remainder: int = 0) -> str:
+    """SQL choosing one row in ``share`` by a hash of ``column`` (for QuerySet.extra)."""
+    return f"abs(hashtext({column}::text)) %% {share} = {remainder}"
+
+
+def give_history() -> dict:
+    """History for the rows the last build added (those created since the previous call):
+    one ticker in a hundred re-pointed (its market delisted 180 days ago after three years,
+    a new market of another asset listed then), one deployment in a hundred with its
+    decimals corrected, one asset in a hundred with a flag raised 400 days ago and resolved
+    200 days ago, and one active flag in ten resolved 30 days ago (its raised_at moved to
+    500 days ago). Bulk statements: PostgreSQL's history triggers record them as any
+    write. Returns the time before the writes and the paths of the rows touched."""
+    Asset, AssetDeployment, _ = orm()
+    from django.db import connection, transaction
+    from django.db.models import Case, Value, When
+
+    from markets.choices import MarketStatus
+    from markets.models import Instrument, Market
+    from quality.choices import FlagType
+    from quality.models import AssetQualityFlag
+
+    since = HISTORY[-1]["before"] if HISTORY else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    print("giving the new rows some history ...", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        before = cursor.fetchone()[0]
+    started = time.perf_counter()
+    with transaction.atomic():
+        old = list(
+            Market.objects.filter(
+                created_at__gt=since, delisted_at__isnull=True, listed_at__isnull=True
             )
-            for chain, address, _ in deployments
-        ],
-        "pretrade": [
-            (
-                "/api/v1/resolve/pretrade/?" + urlencode({"asset": str(asset_id)}),
-                flags_key(asset_id),
+            .extra(where=[one_in("markets_market.id", HISTORY_SHARE)])
+            .select_related("instrument")
+        )
+        Market.objects.filter(pk__in=[m.pk for m in old]).update(
+            listed_at=LISTED_AT, delisted_at=REPOINTED_AT, status=MarketStatus.DELISTED
+        )
+        underlying = [m.instrument.underlying_asset_id for m in old]
+        instruments, markets = [], []
+        for market, asset_id in zip(old, underlying[1:] + underlying[:1], strict=True):
+            instrument = Instrument(
+                instrument_type=market.instrument.instrument_type,
+                underlying_asset_id=asset_id,
+                terms_complete=False,
             )
-            for _, _, asset_id in deployments
-        ],
+            instrument.code = f"REPOINTED-{instrument.instrument_id.hex[:12].upper()}"
+            instruments.append(instrument)
+            markets.append(
+                Market(
+                    venue_id=market.venue_id,
+                    venue_symbol=market.venue_symbol,
+                    market_type=market.market_type,
+                    instrument=instrument,
+                    listed_at=REPOINTED_AT,
+                )
+            )
+        Instrument.objects.bulk_create(instruments)
+        Market.objects.bulk_create(markets)
+
+        corrected = list(
+            AssetDeployment.objects.filter(created_at__gt=since)
+            .exclude(address="")
+            .extra(where=[one_in("deployment_id", HISTORY_SHARE)])
+            .values_list("deployment_id", "chain_id", "address")
+        )
+        AssetDeployment.objects.filter(pk__in=[d[0] for d in corrected]).update(
+            decimals=Case(When(decimals=18, then=Value(6)), default=Value(18))
+        )
+
+        flagged = list(
+            Asset.objects.filter(created_at__gt=since)
+            .extra(where=[one_in("asset_id", HISTORY_SHARE, 1)])
+            .values_list("asset_id", flat=True)
+        )
+        AssetQualityFlag.objects.bulk_create(
+            AssetQualityFlag(
+                asset_id=asset_id,
+                flag_type=FlagType.UNVERIFIED,
+                severity=5,
+                reason="bench: found out later",
+                source="bench-history",
+                raised_at=NOW - dt.timedelta(days=400),
+                resolved_at=NOW - dt.timedelta(days=200),
+            )
+            for asset_id in flagged
+        )
+        resolved = AssetQualityFlag.objects.filter(
+            created_at__gt=since, resolved_at__isnull=True, source="synthetic"
+        ).extra(where=[one_in("flag_id", 10)])
+        resolved_assets = list(resolved.values_list("asset_id", flat=True))
+        resolved.update(
+            raised_at=NOW - dt.timedelta(days=500), resolved_at=NOW - dt.timedelta(days=30)
+        )
+    seconds = time.perf_counter() - started
+    print(
+        f"  {len(old):,} tickers re-pointed, {len(corrected):,} deployments corrected, "
+        f"{len(flagged) + len(resolved_assets):,} flags in the past ({seconds:.1f} s)",
+        flush=True,
+    )
+    repointed = {(m.venue_id, m.venue_symbol, m.market_type) for m in old}
+    live = set(
+        Market.objects.resolvable()
+        .filter(venue_symbol__in={symbol for _, symbol, _ in repointed})
+        .values_list("venue_id", "venue_symbol", "market_type")
+    )
+    return {
+        "before": before,
+        "seconds": round(seconds, 2),
+        "venue_ticker": [ticker_path(*ticker) for ticker in sorted(repointed & live)],
+        "deployment": [deployment_path(chain, address) for _, chain, address in corrected],
+        "pretrade": [pretrade_path(asset_id) for asset_id in flagged + resolved_assets],
     }
 
 
@@ -309,26 +437,14 @@ def main() -> None:
             results[name] = runs
 
         print("uncached lookups ...", flush=True)
-        uncached = {}
-        for name, candidates in paths.items():
-            samples = []
-            for path, key in random.Random(3).sample(candidates, min(300, len(candidates))):
-                timed("GET", path)
-                redis_cli("DEL", key)  # the answer is cold; the token check stays warm
-                samples.append(timed("GET", path))
-            uncached[name] = summary(samples)
-        results["uncached"] = uncached
+        results["uncached"] = {
+            name: summary(uncached_latency(random.Random(3).sample(candidates, 300)))
+            for name, candidates in paths.items()
+        }
+        results["point_in_time"] = {str(SMALL): point_in_time(paths)}
 
         print("batch of 1,000 ...", flush=True)
-        lookups = [
-            {"type": "venue_symbol", **dict(parse_qsl(path.split("?", 1)[1]))}
-            for path, _ in paths["venue_ticker"][:500]
-        ]
-        lookups += [
-            {"type": "pretrade", **dict(parse_qsl(path.split("?", 1)[1]))}
-            for path, _ in paths["pretrade"][:500]
-        ]
-        body = json.dumps({"lookups": lookups[:1000]}).encode()
+        body = batch_body(paths)
         timed("POST", "/api/v1/resolve/batch/", body)
         results["batch_1000_cached"] = summary(
             [timed("POST", "/api/v1/resolve/batch/", body) for _ in range(60)]
@@ -355,6 +471,7 @@ def main() -> None:
         build(LARGE, fresh=False)
         with Server():
             results["search"][str(LARGE)] = search_latency()
+            results["point_in_time"][str(LARGE)] = point_in_time(hot_paths())
         small, large = results["search"][str(SMALL)], results["search"][str(LARGE)]
         results["search"]["p50_large_vs_small"] = round(large["p50_ms"] / small["p50_ms"], 2)
     out = ROOT / "var" / "bench" / "results.json"
@@ -362,6 +479,91 @@ def main() -> None:
     out.write_text(json.dumps(results, indent=2) + "\n")
     report(results)
     print(f"\nwritten to {out}")
+
+
+def uncached_latency(sample: list[tuple[str, str]]) -> list[float]:
+    samples = []
+    for path, key in sample:
+        timed("GET", path)
+        redis_cli("DEL", key)  # the answer is cold; the token check stays warm
+        samples.append(timed("GET", path))
+    return samples
+
+
+def batch_body(paths: dict, **moment: str) -> bytes:
+    """500 tickers and 500 pre-trade checks, each item asked about ``moment`` if given."""
+    lookups = [
+        {"type": "venue_symbol", **dict(parse_qsl(path.split("?", 1)[1])), **moment}
+        for path, _ in paths["venue_ticker"][:500]
+    ]
+    lookups += [
+        {"type": "pretrade", **dict(parse_qsl(path.split("?", 1)[1])), **moment}
+        for path, _ in paths["pretrade"][:500]
+    ]
+    return json.dumps({"lookups": lookups[:1000]}).encode()
+
+
+def rfc3339(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+PIT_SAMPLES = 200
+
+
+def point_in_time(paths: dict) -> dict:
+    """Point-in-time lookups (never cached) against the same lookups without a moment,
+    cached and uncached, and the floor, from one client in one run: as_of a year ago on
+    the uncached sample; as_of a year ago on rows with history (re-pointed tickers, inside
+    their old listing; corrected deployments; assets with past flags); and as_of with a
+    known_at before the last build's history was written."""
+    print("point-in-time lookups ...", flush=True)
+    known_at = rfc3339(HISTORY[-1]["before"])
+    year_ago = {"as_of": rfc3339(YEAR_AGO)}
+    floor = [timed("GET", "/bench/floor") for _ in range(PIT_SAMPLES)]
+    result: dict = {"floor": summary(floor), "known_at": known_at}
+    for name in ("venue_ticker", "deployment", "pretrade"):
+        sample = random.Random(5).sample(paths[name], PIT_SAMPLES)
+        with_history = [pair for entry in HISTORY for pair in entry[name]]
+        with_history = random.Random(5).choices(with_history, k=PIT_SAMPLES)
+        for path, _ in sample:
+            timed("GET", path)  # warm
+        runs = {
+            "cached": summary([timed("GET", path) for path, _ in sample]),
+            "uncached": summary(uncached_latency(sample)),
+        }
+        asked = {
+            "as_of": (sample, year_ago),
+            "as_of_history": (with_history, year_ago),
+            "as_of_known_at": (sample, {**year_ago, "known_at": known_at}),
+        }
+        for kind, (chosen, moment) in asked.items():
+            runs[kind] = summary(
+                [timed("GET", f"{path}&{urlencode(moment)}") for path, _ in chosen]
+            )
+            runs[kind]["vs_uncached_p50"] = round(
+                runs[kind]["p50_ms"] / runs["uncached"]["p50_ms"], 2
+            )
+        # They are not the current answers: how many of the rows with history answer
+        # differently a year ago (all should), and of the sample (few should).
+        for kind, chosen in (("history", sorted(set(with_history))), ("sample", sample)):
+            runs[f"{kind}_checked"] = len(chosen[:50])
+            runs[f"{kind}_differs"] = sum(
+                request("GET", path)[1] != request("GET", f"{path}&{urlencode(year_ago)}")[1]
+                for path, _ in chosen[:50]
+            )
+        result[name] = runs
+    batch_keys = [key for _, key in paths["venue_ticker"][:500] + paths["pretrade"][:500]]
+    cold, as_of = [], []
+    body, body_as_of = batch_body(paths), batch_body(paths, **year_ago)
+    for _ in range(10):
+        redis_cli("DEL", *batch_keys)
+        cold.append(timed("POST", "/api/v1/resolve/batch/", body))
+        as_of.append(timed("POST", "/api/v1/resolve/batch/", body_as_of))
+    result["batch_1000"] = {"uncached": summary(cold), "as_of": summary(as_of)}
+    result["batch_1000"]["as_of"]["vs_uncached_p50"] = round(
+        result["batch_1000"]["as_of"]["p50_ms"] / result["batch_1000"]["uncached"]["p50_ms"], 2
+    )
+    return result
 
 
 def search_latency() -> dict:
@@ -407,6 +609,36 @@ def report(results: dict) -> None:
     if "p50_large_vs_small" in results["search"]:
         ratio = results["search"]["p50_large_vs_small"]
         print(f"  search p50 at {LARGE:,} vs {SMALL:,}: {ratio:.2f}x")
+    for size, pit in results["point_in_time"].items():
+        report_point_in_time(int(size), pit)
+
+
+def report_point_in_time(size: int, pit: dict) -> None:
+    print(f"\n  point in time at {size:,} assets (known_at {pit['known_at']}; target: as_of p50")
+    print("  within 3x the uncached lookup's)")
+    print(f"  {'':<32} p50 ms   p90 ms   p99 ms   vs uncached p50")
+    floor = pit["floor"]
+    print(
+        f"  {'floor':<32}{floor['p50_ms']:>7.2f}  {floor['p90_ms']:>7.2f}  {floor['p99_ms']:>7.2f}"
+    )
+    for name in ("venue_ticker", "deployment", "pretrade", "batch_1000"):
+        for kind, run in pit[name].items():
+            if not isinstance(run, dict):
+                continue
+            verdict = ""
+            if "vs_uncached_p50" in run:
+                ratio = run["vs_uncached_p50"]
+                verdict = f"{ratio:.2f}x  " + ("pass" if ratio <= 3 else "MISS")
+            print(
+                f"  {name + ' ' + kind:<32}{run['p50_ms']:>7.2f}  {run['p90_ms']:>7.2f}"
+                f"  {run['p99_ms']:>7.2f}   {verdict}"
+            )
+        if "history_checked" in pit[name]:
+            print(
+                f"  {'':<32}answer differently a year ago: {pit[name]['history_differs']}"
+                f" of {pit[name]['history_checked']} rows with history,"
+                f" {pit[name]['sample_differs']} of {pit[name]['sample_checked']} others"
+            )
 
 
 if __name__ == "__main__":
