@@ -108,6 +108,13 @@ class Asset(SoftDeleteModel, RegistryModel):
                 condition=Q(deleted_at__isnull=True),
                 name="asset_live_symbol_key_idx",
             ),
+            # Who shared a symbol at a past moment counts assets deleted since
+            # (collision_sets with a moment): with the index above, both by index.
+            models.Index(
+                fields=["symbol_key"],
+                condition=Q(deleted_at__isnull=False),
+                name="asset_deleted_symbol_key_idx",
+            ),
             # Name search (ILIKE '%coin%') also has a trigram index where the server has
             # pg_trgm; migration 0003 creates it outside the model state for that reason.
         ]

@@ -375,6 +375,13 @@ class Market(RegistryModel):
                 condition=Q(delisted_at__isnull=True),
                 name="market_current_idx",
             ),
+            # ... and among closed ones, for a ticker as of a past moment (markets_at):
+            # with the index above, every listing period of a ticker by index.
+            models.Index(
+                fields=["venue", "venue_symbol"],
+                condition=Q(delisted_at__isnull=False),
+                name="market_closed_ticker_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -213,7 +213,7 @@ class TestResolveSelectedFlags:
         response = run(alice, FLAGS, "resolve_selected", [own_critical, high, done])
 
         assert response.status_code == 200
-        assert list(response.context["form"].fields) == ["notes"]
+        assert list(response.context["form"].fields) == ["notes", "resolved_at"]
         notes = {
             re.search(r'href="([^"]+)"', label).group(1): note
             for label, note in response.context["rows"]
