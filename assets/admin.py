@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from assets import services
+from assets import names, services
 from assets.confusables import skeleton, suspicious_characters
 from assets.graph import NodeMarks, variant_graph_svg
 from assets.models import (
@@ -28,9 +28,11 @@ from assets.models import (
     AssetGroup,
     AssetGroupMember,
     AssetIdentifier,
+    AssetName,
     AssetRelationship,
 )
 from registry.admin import (
+    LOADED_VERSION,
     ReadOnlyModelAdmin,
     RegistryInline,
     RegistryModelAdmin,
@@ -50,6 +52,7 @@ PANEL_ROWS = 50
 # so saving the asset posts (and validates) nothing for them; each row links to its own
 # change page, which writes through its services.
 PANELS = (
+    ("Former names", ("former_names",)),
     ("Groups", ("memberships",)),
     ("Relationships", ("as_variant", "as_underlying")),
 )
@@ -94,6 +97,35 @@ class AssetIdentifierInline(RegistryInline, admin.TabularInline):
     writes = services.IDENTIFIER_WRITES
     fields = ("source", "external_id", "is_primary")
     extra = 0
+
+
+class AssetForm(forms.ModelForm):
+    """The asset's fields and, on a change, when a rename took effect."""
+
+    renamed_at = forms.DateTimeField(
+        required=False,
+        help_text="When a change of symbol or name took effect (a rebrand recorded after "
+        "the fact), UTC; empty: now. The old symbol and name become a former name.",
+    )
+
+    class Meta:
+        model = Asset
+        fields = ("symbol", "name")  # the admin names the form's fields (get_fields)
+
+    def clean(self):
+        cleaned = super().clean()
+        renamed_at = cleaned.get("renamed_at")
+        if renamed_at is None or self.instance._state.adding:
+            return cleaned
+        if not set(self.changed_data) & set(names.NAME_FIELDS):
+            self.add_error("renamed_at", "Given without a rename: change the symbol or name.")
+            return cleaned
+        try:
+            names.check_renamed_at(self.instance, renamed_at)
+        except ValidationError as error:
+            for message in error.message_dict.get("renamed_at", error.messages):
+                self.add_error("renamed_at", message)
+        return cleaned
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -141,6 +173,7 @@ class AssetAdmin(RegistryModelAdmin):
     )
     search_fields = ("symbol_key", "name", "=deployments__address", "=identifiers__external_id")
     readonly_fields = ("asset_id", "symbol_key", "deleted_at", "api_link", "variant_graph")
+    form = AssetForm
     inlines = (AssetDeploymentInline, AssetIdentifierInline)
     actions = ("restore_selected",)
     # The panels below the editable inlines, and the banners above the form.
@@ -171,6 +204,28 @@ class AssetAdmin(RegistryModelAdmin):
         if obj is not None and obj.is_fiat:
             return [inline for inline in inlines if inline is not AssetDeploymentInline]
         return inlines
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [name for name in fields if name != "renamed_at"]
+
+    def service_update(self, instance, form):
+        """Through asset_update, with the form's renamed_at."""
+        renamed_at = form.cleaned_data.get("renamed_at")
+        if renamed_at is None:
+            return super().service_update(instance, form)
+        stored = Asset._base_manager.get(pk=instance.pk)
+        names_ = {field.name for field in Asset._meta.concrete_fields}
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in names_}
+        loaded = form.cleaned_data.get(LOADED_VERSION)
+        services.asset_update(
+            asset=stored,
+            changes=changes,
+            expected_version=loaded,
+            renamed_at=renamed_at,
+        )
+        instance.__dict__.update(stored.__dict__)
+        return None
 
     @property
     def panel_fields(self) -> tuple[str, ...]:
@@ -242,6 +297,22 @@ class AssetAdmin(RegistryModelAdmin):
         return render_to_string(
             "assets/admin/related_panel.html",
             {"columns": columns, "rows": rows, "total": total, "list_url": list_url},
+        )
+
+    @admin.display(description="Former names")
+    def former_names(self, obj):
+        """Its rebrands, oldest first: the symbols and names it had, and until when."""
+        return self.related_panel(
+            obj.former_names.order_by("valid_to"),
+            ("Symbol", "Name", "From", "Until", "Recorded"),
+            lambda former: (
+                former.symbol,
+                former.name,
+                former.valid_from or "since always",
+                former.valid_to,
+                former.recorded_at,
+            ),
+            filters={"asset": obj.pk},
         )
 
     @admin.display(description="Memberships")
@@ -499,6 +570,9 @@ class AssetRelationshipForm(forms.ModelForm):
             "child_asset",
             "relationship_type",
             "conversion_rate",
+            "chain",
+            "valid_from",
+            "valid_to",
             "protocol",
             "description",
             "metadata",
@@ -527,16 +601,20 @@ class AssetRelationshipAdmin(RegistryModelAdmin):
         "relationship_type",
         "parent_asset",
         "conversion_rate",
+        "chain",
+        "valid_from",
+        "valid_to",
         "protocol",
     )
-    list_filter = ("relationship_type", ("protocol", FrequentValuesFilter))
+    list_filter = ("relationship_type", "chain", ("protocol", FrequentValuesFilter))
     search_fields = ("child_asset__symbol_key", "parent_asset__symbol_key", "protocol")
-    autocomplete_fields = ("parent_asset", "child_asset")
+    autocomplete_fields = ("parent_asset", "child_asset", "chain")
     list_select_related = ("parent_asset", "child_asset")
 
     def get_readonly_fields(self, request, obj=None):
-        # The ends and type of a link are what it is; change them by a new link.
-        ends = ("parent_asset", "child_asset", "relationship_type") if obj else ()
+        # The ends, type and chain of a link are what it is; change them by a new link
+        # (close this one by its valid_to).
+        ends = ("parent_asset", "child_asset", "relationship_type", "chain") if obj else ()
         return (*super().get_readonly_fields(request, obj), *ends)
 
 
@@ -578,3 +656,13 @@ class AssetFieldSourceAdmin(ReadOnlyModelAdmin):
     search_fields = ("=asset__asset_id", "asset__symbol", "source", "actor")
     list_select_related = ("asset",)
     readonly_fields = ("asset", "field", "source", "actor", "set_at")
+
+
+@admin.register(AssetName)
+class AssetNameAdmin(ReadOnlyModelAdmin):
+    """Assets' former names (read only: the asset's services record one at each rename)."""
+
+    list_display = ("asset", "symbol", "name", "valid_from", "valid_to", "recorded_at")
+    search_fields = ("=asset__asset_id", "symbol", "name")
+    list_select_related = ("asset",)
+    readonly_fields = ("asset", "symbol", "name", "valid_from", "valid_to", "recorded_at")
