@@ -58,6 +58,7 @@ OPERATIONS = {
     "DELETE /api/v1/assets/{asset_id}/": REFERENCE_WRITE,
     "POST /api/v1/assets/{asset_id}/restore/": REFERENCE_WRITE,
     "GET /api/v1/assets/{asset_id}/variants/": READ,
+    "GET /api/v1/assets/{asset_id}/lineage/": READ,
     "GET /api/v1/assets/by-identifier/": READ,
     "GET /api/v1/assets/search/": READ,
     # chains
