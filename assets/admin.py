@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.template.loader import render_to_string
@@ -99,32 +100,34 @@ class AssetIdentifierInline(RegistryInline, admin.TabularInline):
     extra = 0
 
 
-class AssetForm(forms.ModelForm):
-    """The asset's fields and, on a change, when a rename took effect."""
+RENAMED_AT = "renamed_at"
 
-    renamed_at = forms.DateTimeField(
+
+def renamed_at_field() -> forms.DateTimeField:
+    return forms.DateTimeField(
         required=False,
         help_text="When a change of symbol or name took effect (a rebrand recorded after "
         "the fact), UTC; empty: now. The old symbol and name become a former name.",
     )
 
-    class Meta:
-        model = Asset
-        fields = ("symbol", "name")  # the admin names the form's fields (get_fields)
+
+class RenameFormMixin:
+    """An asset's change form with ``renamed_at``: when its change of symbol or name took
+    effect, checked as asset_update checks it (a form error, not a failed save)."""
 
     def clean(self):
         cleaned = super().clean()
-        renamed_at = cleaned.get("renamed_at")
-        if renamed_at is None or self.instance._state.adding:
+        renamed_at = cleaned.get(RENAMED_AT)
+        if renamed_at is None:
             return cleaned
         if not set(self.changed_data) & set(names.NAME_FIELDS):
-            self.add_error("renamed_at", "Given without a rename: change the symbol or name.")
+            self.add_error(RENAMED_AT, "Given without a rename: change the symbol or name.")
             return cleaned
         try:
             names.check_renamed_at(self.instance, renamed_at)
         except ValidationError as error:
-            for message in error.message_dict.get("renamed_at", error.messages):
-                self.add_error("renamed_at", message)
+            for message in error.message_dict.get(RENAMED_AT, error.messages):
+                self.add_error(RENAMED_AT, message)
         return cleaned
 
 
@@ -173,7 +176,6 @@ class AssetAdmin(RegistryModelAdmin):
     )
     search_fields = ("symbol_key", "name", "=deployments__address", "=identifiers__external_id")
     readonly_fields = ("asset_id", "symbol_key", "deleted_at", "api_link", "variant_graph")
-    form = AssetForm
     inlines = (AssetDeploymentInline, AssetIdentifierInline)
     actions = ("restore_selected",)
     # The panels below the editable inlines, and the banners above the form.
@@ -205,13 +207,21 @@ class AssetAdmin(RegistryModelAdmin):
             return [inline for inline in inlines if inline is not AssetDeploymentInline]
         return inlines
 
-    def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
-        return fields if obj is not None else [name for name in fields if name != "renamed_at"]
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The model's form and, on a change page, ``renamed_at`` (not a model field, so
+        added to the form the admin builds rather than named to it)."""
+        if "fields" not in kwargs:
+            kwargs["fields"] = flatten_fieldsets(self.get_fieldsets(request, obj))
+        if kwargs["fields"] is not None:
+            kwargs["fields"] = [name for name in kwargs["fields"] if name != RENAMED_AT]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return form
+        return type(form.__name__, (RenameFormMixin, form), {RENAMED_AT: renamed_at_field()})
 
     def service_update(self, instance, form):
         """Through asset_update, with the form's renamed_at."""
-        renamed_at = form.cleaned_data.get("renamed_at")
+        renamed_at = form.cleaned_data.get(RENAMED_AT)
         if renamed_at is None:
             return super().service_update(instance, form)
         stored = Asset._base_manager.get(pk=instance.pk)

@@ -184,16 +184,15 @@ DEMO_ASSETS = [
         ],
     },
     # Lineage (docs/DESIGN.md, "Lineage"): MATIC migrates to POL; Terra's LUNA was renamed
-    # LUNC when the new LUNA forked from it; MKR is redenominated into SKY.
+    # LUNC when the new LUNA forked from it; MKR is redenominated into SKY. Without
+    # deployments, so that the demo chains list what they listed before.
     {
         "key": (IdentifierSource.COINGECKO, "matic-network"),
         "symbol": "MATIC",
         "name": "Polygon",
         "asset_type": AssetType.ERC20,
         "category": "currency",
-        "deployments": [
-            _token("ethereum", "0x7D1AfA7B718fb893dB30A3aBc0Cfc608AaCfeBB0", 18, canonical=True)
-        ],
+        "deployments": [],
     },
     {
         "key": (IdentifierSource.COINGECKO, "polygon-ecosystem-token"),
@@ -202,9 +201,7 @@ DEMO_ASSETS = [
         "asset_type": AssetType.ERC20,
         "category": "currency",
         "website_url": "https://polygon.technology",
-        "deployments": [
-            _token("ethereum", "0x455e53CBB86018Ac2B8092FdCd39d8444aFFC3F6", 18, canonical=True)
-        ],
+        "deployments": [],
     },
     {
         # Created under its name before the crash; DEMO_RENAMES renames it LUNC.
@@ -229,9 +226,7 @@ DEMO_ASSETS = [
         "name": "Maker",
         "asset_type": AssetType.ERC20,
         "category": "governance",
-        "deployments": [
-            _token("ethereum", "0x9f8F72aA9304c8B593d555F12eF6589cC3A579A2", 18, canonical=True)
-        ],
+        "deployments": [],
     },
     {
         "key": (IdentifierSource.COINGECKO, "sky"),
@@ -239,9 +234,7 @@ DEMO_ASSETS = [
         "name": "Sky",
         "asset_type": AssetType.ERC20,
         "category": "governance",
-        "deployments": [
-            _token("ethereum", "0x56072C95FAA701256059aa122697B133aDEd9279", 18, canonical=True)
-        ],
+        "deployments": [],
     },
     {
         # Not a real token: an impostor "USDC" that shows a symbol collision and carries
