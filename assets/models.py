@@ -463,7 +463,8 @@ class AssetName(models.Model):
         indexes = [models.Index(fields=["asset", "valid_to"], name="asset_name_asset_to_idx")]
 
     def __str__(self) -> str:
-        return f"{self.symbol} ({self.name}) until {self.valid_to:%Y-%m-%d}"
+        # str(), not a date format: history rows hold the time as text.
+        return f"{self.symbol} ({self.name}) until {str(self.valid_to)[:10]}"
 
 
 @tracked()

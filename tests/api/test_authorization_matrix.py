@@ -354,6 +354,7 @@ ADMIN_MODELS = {
     "assets.Asset": "reference",
     "assets.AssetDeployment": "reference",
     "assets.AssetFieldSource": "records",  # which source set each field: writes record it
+    "assets.AssetName": "records",  # former names: renames record them
     "assets.AssetGroup": "reference",
     "assets.AssetGroupMember": "reference",
     "assets.AssetIdentifier": "reference",
