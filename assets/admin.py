@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.template.loader import render_to_string
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from assets import services
+from assets import names, services
 from assets.confusables import skeleton, suspicious_characters
 from assets.graph import NodeMarks, variant_graph_svg
 from assets.models import (
@@ -27,9 +28,12 @@ from assets.models import (
     AssetGroup,
     AssetGroupMember,
     AssetIdentifier,
+    AssetName,
     AssetRelationship,
 )
 from registry.admin import (
+    LOADED_VERSION,
+    ReadOnlyModelAdmin,
     RegistryInline,
     RegistryModelAdmin,
     admin_change_url,
@@ -48,6 +52,7 @@ PANEL_ROWS = 50
 # so saving the asset posts (and validates) nothing for them; each row links to its own
 # change page, which writes through its services.
 PANELS = (
+    ("Former names", ("former_names",)),
     ("Groups", ("memberships",)),
     ("Relationships", ("as_variant", "as_underlying")),
 )
@@ -92,6 +97,37 @@ class AssetIdentifierInline(RegistryInline, admin.TabularInline):
     writes = services.IDENTIFIER_WRITES
     fields = ("source", "external_id", "is_primary")
     extra = 0
+
+
+RENAMED_AT = "renamed_at"
+
+
+def renamed_at_field() -> forms.DateTimeField:
+    return forms.DateTimeField(
+        required=False,
+        help_text="When a change of symbol or name took effect (a rebrand recorded after "
+        "the fact), UTC; empty: now. The old symbol and name become a former name.",
+    )
+
+
+class RenameFormMixin:
+    """An asset's change form with ``renamed_at``: when its change of symbol or name took
+    effect, checked as asset_update checks it (a form error, not a failed save)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        renamed_at = cleaned.get(RENAMED_AT)
+        if renamed_at is None:
+            return cleaned
+        if not set(self.changed_data) & set(names.NAME_FIELDS):
+            self.add_error(RENAMED_AT, "Given without a rename: change the symbol or name.")
+            return cleaned
+        try:
+            names.check_renamed_at(self.instance, renamed_at)
+        except ValidationError as error:
+            for message in error.message_dict.get(RENAMED_AT, error.messages):
+                self.add_error(RENAMED_AT, message)
+        return cleaned
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -170,6 +206,36 @@ class AssetAdmin(RegistryModelAdmin):
             return [inline for inline in inlines if inline is not AssetDeploymentInline]
         return inlines
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The model's form and, on a change page, ``renamed_at`` (not a model field, so
+        added to the form the admin builds rather than named to it)."""
+        if "fields" not in kwargs:
+            kwargs["fields"] = flatten_fieldsets(self.get_fieldsets(request, obj))
+        if kwargs["fields"] is not None:
+            kwargs["fields"] = [name for name in kwargs["fields"] if name != RENAMED_AT]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return form
+        return type(form.__name__, (RenameFormMixin, form), {RENAMED_AT: renamed_at_field()})
+
+    def service_update(self, instance, form):
+        """Through asset_update, with the form's renamed_at."""
+        renamed_at = form.cleaned_data.get(RENAMED_AT)
+        if renamed_at is None:
+            return super().service_update(instance, form)
+        stored = Asset._base_manager.get(pk=instance.pk)
+        names_ = {field.name for field in Asset._meta.concrete_fields}
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in names_}
+        loaded = form.cleaned_data.get(LOADED_VERSION)
+        services.asset_update(
+            asset=stored,
+            changes=changes,
+            expected_version=loaded,
+            renamed_at=renamed_at,
+        )
+        instance.__dict__.update(stored.__dict__)
+        return None
+
     @property
     def panel_fields(self) -> tuple[str, ...]:
         return tuple(name for _, names in self.panels for name in names)
@@ -240,6 +306,22 @@ class AssetAdmin(RegistryModelAdmin):
         return render_to_string(
             "assets/admin/related_panel.html",
             {"columns": columns, "rows": rows, "total": total, "list_url": list_url},
+        )
+
+    @admin.display(description="Former names")
+    def former_names(self, obj):
+        """Its rebrands, oldest first: the symbols and names it had, and until when."""
+        return self.related_panel(
+            obj.former_names.order_by("valid_to"),
+            ("Symbol", "Name", "From", "Until", "Recorded"),
+            lambda former: (
+                former.symbol,
+                former.name,
+                former.valid_from or "since always",
+                former.valid_to,
+                former.recorded_at,
+            ),
+            filters={"asset": obj.pk},
         )
 
     @admin.display(description="Memberships")
@@ -497,6 +579,9 @@ class AssetRelationshipForm(forms.ModelForm):
             "child_asset",
             "relationship_type",
             "conversion_rate",
+            "chain",
+            "valid_from",
+            "valid_to",
             "protocol",
             "description",
             "metadata",
@@ -525,16 +610,20 @@ class AssetRelationshipAdmin(RegistryModelAdmin):
         "relationship_type",
         "parent_asset",
         "conversion_rate",
+        "chain",
+        "valid_from",
+        "valid_to",
         "protocol",
     )
-    list_filter = ("relationship_type", ("protocol", FrequentValuesFilter))
+    list_filter = ("relationship_type", "chain", ("protocol", FrequentValuesFilter))
     search_fields = ("child_asset__symbol_key", "parent_asset__symbol_key", "protocol")
-    autocomplete_fields = ("parent_asset", "child_asset")
+    autocomplete_fields = ("parent_asset", "child_asset", "chain")
     list_select_related = ("parent_asset", "child_asset")
 
     def get_readonly_fields(self, request, obj=None):
-        # The ends and type of a link are what it is; change them by a new link.
-        ends = ("parent_asset", "child_asset", "relationship_type") if obj else ()
+        # The ends, type and chain of a link are what it is; change them by a new link
+        # (close this one by its valid_to).
+        ends = ("parent_asset", "child_asset", "relationship_type", "chain") if obj else ()
         return (*super().get_readonly_fields(request, obj), *ends)
 
 
@@ -565,3 +654,13 @@ class AssetGroupMemberAdmin(RegistryModelAdmin):
     search_fields = ("group__group_id", "asset__symbol_key")
     autocomplete_fields = ("group", "asset")
     list_select_related = ("group", "asset")
+
+
+@admin.register(AssetName)
+class AssetNameAdmin(ReadOnlyModelAdmin):
+    """Assets' former names (read only: the asset's services record one at each rename)."""
+
+    list_display = ("asset", "symbol", "name", "valid_from", "valid_to", "recorded_at")
+    search_fields = ("=asset__asset_id", "symbol", "name")
+    list_select_related = ("asset",)
+    readonly_fields = ("asset", "symbol", "name", "valid_from", "valid_to", "recorded_at")

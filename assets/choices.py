@@ -41,3 +41,18 @@ class RelationshipType(models.TextChoices):
     MIGRATES_TO = "MIGRATES_TO", "migrates to"
     FORKS_FROM = "FORKS_FROM", "forks from"
     REBASES_WITH = "REBASES_WITH", "rebases with"
+    # Registry types the contract lacks; events carry them in metadata
+    # (metadata["cqar_relationship_type"], the contract's field UNSPECIFIED).
+    # REDENOMINATES reads as MIGRATES_TO does: the parent (old unit) is redenominated
+    # into the child (new unit), conversion_rate new units per old unit.
+    REDENOMINATES = "REDENOMINATES", "redenominates to"
+
+
+# The lineage of an asset (assets.lineage): what it became or came from. These carry no
+# value to a variant (VARIANT_RELATIONSHIP_TYPES); their conversion_rate is units of the
+# successor (child) per unit of the predecessor (parent).
+LINEAGE_RELATIONSHIP_TYPES = (
+    RelationshipType.MIGRATES_TO,
+    RelationshipType.FORKS_FROM,
+    RelationshipType.REDENOMINATES,
+)

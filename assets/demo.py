@@ -6,6 +6,7 @@ by their ISO 4217 code, so the loader finds what an earlier run created; a demo 
 steward soft-deleted stays deleted.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 from assets.choices import AssetType, IdentifierSource, RelationshipType
@@ -13,6 +14,7 @@ from assets.models import Asset, AssetDeployment, AssetGroup, AssetGroupMember, 
 from assets.services import (
     asset_create,
     asset_identifier_create,
+    asset_update,
     deployment_create,
     fiat_asset_get_or_create,
     group_create,
@@ -181,6 +183,59 @@ DEMO_ASSETS = [
             _token("ethereum", "0xae78736Cd615f374D3085123A210448E74Fc6393", 18, canonical=True)
         ],
     },
+    # Lineage (docs/DESIGN.md, "Lineage"): MATIC migrates to POL; Terra's LUNA was renamed
+    # LUNC when the new LUNA forked from it; MKR is redenominated into SKY. Without
+    # deployments, so that the demo chains list what they listed before.
+    {
+        "key": (IdentifierSource.COINGECKO, "matic-network"),
+        "symbol": "MATIC",
+        "name": "Polygon",
+        "asset_type": AssetType.ERC20,
+        "category": "currency",
+        "deployments": [],
+    },
+    {
+        "key": (IdentifierSource.COINGECKO, "polygon-ecosystem-token"),
+        "symbol": "POL",
+        "name": "POL (ex-MATIC)",
+        "asset_type": AssetType.ERC20,
+        "category": "currency",
+        "website_url": "https://polygon.technology",
+        "deployments": [],
+    },
+    {
+        # Created under its name before the crash; DEMO_RENAMES renames it LUNC.
+        "key": (IdentifierSource.COINGECKO, "terra-luna"),
+        "symbol": "LUNA",
+        "name": "Terra",
+        "asset_type": AssetType.NATIVE,
+        "category": "currency",
+        "deployments": [],
+    },
+    {
+        "key": (IdentifierSource.COINGECKO, "terra-luna-2"),
+        "symbol": "LUNA",
+        "name": "Terra",
+        "asset_type": AssetType.NATIVE,
+        "category": "currency",
+        "deployments": [],
+    },
+    {
+        "key": (IdentifierSource.COINGECKO, "maker"),
+        "symbol": "MKR",
+        "name": "Maker",
+        "asset_type": AssetType.ERC20,
+        "category": "governance",
+        "deployments": [],
+    },
+    {
+        "key": (IdentifierSource.COINGECKO, "sky"),
+        "symbol": "SKY",
+        "name": "Sky",
+        "asset_type": AssetType.ERC20,
+        "category": "governance",
+        "deployments": [],
+    },
     {
         # Not a real token: an impostor "USDC" that shows a symbol collision and carries
         # the demo's CRITICAL scam flag.
@@ -209,6 +264,53 @@ DEMO_RELATIONSHIPS = [
         Decimal(1),
         "arbitrum-bridge",
     ),
+]
+
+# Lineage relationships: (parent, relationship, child, ratio, chain, valid_from), by
+# CoinGecko id; the ratio is units of the child (successor) per unit of the parent.
+DEMO_LINEAGE = [
+    # The MATIC -> POL migration contract opened on Ethereum on 2023-10-25; Polygon PoS
+    # made POL its native gas token on 2024-09-04.
+    (
+        "matic-network",
+        RelationshipType.MIGRATES_TO,
+        "polygon-ecosystem-token",
+        1,
+        "ethereum",
+        dt.datetime(2023, 10, 25, tzinfo=dt.UTC),
+    ),
+    (
+        "matic-network",
+        RelationshipType.MIGRATES_TO,
+        "polygon-ecosystem-token",
+        1,
+        "polygon",
+        dt.datetime(2024, 9, 4, tzinfo=dt.UTC),
+    ),
+    # Terra 2.0's LUNA forked from the old chain (now LUNC) at its genesis, 2022-05-28; no
+    # fixed ratio (an airdrop by snapshot).
+    (
+        "terra-luna",
+        RelationshipType.FORKS_FROM,
+        "terra-luna-2",
+        None,
+        None,
+        dt.datetime(2022, 5, 28, tzinfo=dt.UTC),
+    ),
+    # Sky: 1 MKR upgrades to 24,000 SKY, from 2024-09-18.
+    (
+        "maker",
+        RelationshipType.REDENOMINATES,
+        "sky",
+        24000,
+        None,
+        dt.datetime(2024, 9, 18, tzinfo=dt.UTC),
+    ),
+]
+
+# Rebrands: (CoinGecko id, new symbol, new name, effective time).
+DEMO_RENAMES = [
+    ("terra-luna", "LUNC", "Terra Luna Classic", dt.datetime(2022, 5, 28, tzinfo=dt.UTC)),
 ]
 
 DEMO_GROUPS = [
@@ -298,6 +400,34 @@ def load_demo_assets(log: DemoLog) -> dict[str, int]:
             protocol=protocol,
         )
         log(f"relationship {child.symbol} {relationship_type} {parent.symbol}")
+        created["relationships"] += 1
+    for coingecko_id, symbol, name, renamed_at in DEMO_RENAMES:
+        asset = demo_asset(IdentifierSource.COINGECKO, coingecko_id)
+        if asset is None or asset.former_names.exists():
+            continue
+        asset_update(asset=asset, changes={"symbol": symbol, "name": name}, renamed_at=renamed_at)
+        log(f"rename {coingecko_id} to {symbol} from {renamed_at:%Y-%m-%d}")
+    for parent_id, relationship_type, child_id, rate, chain_id, valid_from in DEMO_LINEAGE:
+        parent = demo_asset(IdentifierSource.COINGECKO, parent_id)
+        child = demo_asset(IdentifierSource.COINGECKO, child_id)
+        chain = chains.get(chain_id) if chain_id else None
+        if parent is None or child is None or (chain_id and chain is None):
+            continue
+        if AssetRelationship.objects.filter(
+            parent_asset=parent, child_asset=child, relationship_type=relationship_type, chain=chain
+        ).exists():
+            continue
+        relationship_create(
+            parent_asset=parent,
+            child_asset=child,
+            relationship_type=relationship_type,
+            conversion_rate=Decimal(rate) if rate is not None else None,
+            chain=chain,
+            valid_from=valid_from,
+        )
+        log(
+            f"relationship {parent.symbol} {relationship_type} {child.symbol} ({chain_id or 'all'})"
+        )
         created["relationships"] += 1
     for spec in DEMO_GROUPS:
         group = AssetGroup.objects.filter(group_id=spec["group_id"]).first()

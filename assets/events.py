@@ -56,15 +56,43 @@ def deployment_message(deployment: AssetDeployment) -> assets_pb2.AssetDeploymen
 
 def relationship_message(relationship: AssetRelationship) -> assets_pb2.AssetRelationship:
     """As the contract says: from_asset_id is the parent (ETH, when WETH wraps it), the
-    REST resource's parent_asset; to_asset_id the child (WETH), its child_asset."""
+    REST resource's parent_asset; to_asset_id the child (WETH), its child_asset.
+
+    What the contract has no field for rides in metadata, under cqar_ names: the
+    effective period (``cqar_valid_from``, ``cqar_valid_to``, RFC 3339, absent when
+    open), the chain scope (``cqar_chain``, absent for every chain) and a type the
+    contract's enum lacks (REDENOMINATES: RELATIONSHIP_TYPE_UNSPECIFIED with
+    ``cqar_relationship_type``)."""
+    metadata = relationship.metadata
+    if not isinstance(metadata, dict):  # wrapped as encoding.struct() wraps it
+        metadata = {} if metadata is None else {"cqar_value": metadata}
+    extra = {
+        "cqar_valid_from": relationship.valid_from,
+        "cqar_valid_to": relationship.valid_to,
+        "cqar_chain": relationship.chain_id,
+    }
+    metadata = {
+        **metadata,
+        **{
+            name: value.isoformat() if hasattr(value, "isoformat") else value
+            for name, value in extra.items()
+            if value is not None
+        },
+    }
+    name = f"RELATIONSHIP_TYPE_{relationship.relationship_type}"
+    contract_names = assets_pb2.RelationshipType.keys()
+    if name in contract_names:
+        relationship_type = assets_pb2.RelationshipType.Value(name)
+    else:
+        relationship_type = assets_pb2.RELATIONSHIP_TYPE_UNSPECIFIED
+        metadata["cqar_relationship_type"] = str(relationship.relationship_type)
     return message_from(
         relationship,
         assets_pb2.AssetRelationship,
         from_asset_id=relationship.parent_asset_id,
         to_asset_id=relationship.child_asset_id,
-        relationship_type=assets_pb2.RelationshipType.Value(
-            f"RELATIONSHIP_TYPE_{relationship.relationship_type}"
-        ),
+        relationship_type=relationship_type,
+        metadata=metadata,
     )
 
 

@@ -266,15 +266,51 @@ class GroupMemberEntity(Entity):
         return self.model.objects.of_live("asset").order_by("pk")
 
 
+class RelationshipEntity(Entity):
+    """Relationships: found by (parent_asset, child_asset, relationship_type, chain); an
+    empty chain cell (or no chain column) is the relationship for every chain, not a new
+    row (MATIC -> POL is one row per chain it migrates on)."""
+
+    SCOPE = "chain"
+
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(name for name in super().required_columns() if name != self.SCOPE)
+
+    def key_of(self, cells: dict[str, str]) -> tuple | None:
+        parts = []
+        for name in self.key:
+            value = self.key_value(name, cells.get(name, ""))
+            if value is None and name != self.SCOPE:
+                return None
+            parts.append(value)
+        return tuple(parts)
+
+    def existing(self, keys) -> dict:
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        filters = {
+            f"{self.model._meta.get_field(name).attname}__in": {key[index] for key in wanted}
+            for index, name in enumerate(self.key)
+            if name != self.SCOPE  # NULL (every chain) is in no IN list
+        }
+        found = {}
+        for obj in self.lookup_queryset().filter(**filters):
+            key = self.key_of_instance(obj)
+            if key in wanted:
+                found[key] = obj
+        return found
+
+
 def register() -> None:
     register_entity(AssetEntity("assets", AssetViewSet, ("asset_id",)))
     register_entity(DeploymentEntity("deployments", AssetDeploymentViewSet, ("chain", "address")))
     register_entity(Entity("identifiers", AssetIdentifierViewSet, ("source", "external_id")))
     register_entity(
-        Entity(
+        RelationshipEntity(
             "relationships",
             AssetRelationshipViewSet,
-            ("parent_asset", "child_asset", "relationship_type"),
+            ("parent_asset", "child_asset", "relationship_type", "chain"),
         )
     )
     register_entity(Entity("groups", AssetGroupViewSet, ("group_id",)))

@@ -74,10 +74,13 @@ class AssetRelationshipFilterSet(RegistryFilterSet):
         field_name="relationship_type", choices=RelationshipType.choices
     )
     protocol = django_filters.CharFilter()
+    chain = django_filters.CharFilter(
+        field_name="chain", help_text="chain_id of the chain scope (a per-chain relationship)."
+    )
 
     class Meta:
         model = AssetRelationship
-        fields = ["parent", "child", "type", "protocol"]
+        fields = ["parent", "child", "type", "protocol", "chain"]
 
 
 class AssetGroupFilterSet(RegistryFilterSet):

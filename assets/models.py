@@ -12,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from assets.choices import AssetType, IdentifierSource, RelationshipType
 from assets.fiat import iso_currency
 from assets.querysets import (
     AssetDeploymentQuerySet,
     AssetGroupQuerySet,
+    AssetNameQuerySet,
     AssetQuerySet,
     AssetRelationshipQuerySet,
 )
@@ -372,7 +374,26 @@ class AssetRelationship(RegistryModel):
         decimal_places=18,
         null=True,
         blank=True,
-        help_text="Units of parent per unit of child, when fixed (1 for WETH).",
+        help_text="Units of parent per unit of child, when fixed (1 for WETH); for a "
+        "lineage type (MIGRATES_TO, FORKS_FROM, REDENOMINATES) units of the child (the "
+        "successor) per unit of the parent.",
+    )
+    # The period the relationship holds in the world (docs/DESIGN.md, "Lineage"): MATIC
+    # migrates to POL on Ethereum from 2023-10-25. Null start: since always; null end:
+    # still. Closing one sets valid_to (relationship_update); it is not deleted.
+    valid_from = models.DateTimeField(
+        null=True, blank=True, help_text="When it took effect; empty: since always."
+    )
+    valid_to = models.DateTimeField(
+        null=True, blank=True, help_text="When it ended; empty: it still holds."
+    )
+    chain = models.ForeignKey(
+        "chains.Chain",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="asset_relationships",
+        help_text="The chain it holds on (a per-chain migration); empty: every chain.",
     )
     protocol = models.CharField(max_length=100, blank=True, help_text="e.g. 'lido'.")
     description = models.TextField(blank=True, max_length=FREE_TEXT_MAX_LENGTH)
@@ -383,10 +404,19 @@ class AssetRelationship(RegistryModel):
     class Meta:
         ordering = ["parent_asset_id", "relationship_type", "child_asset_id"]
         constraints = [
+            # One per chain scope; "every chain" (NULL) is one scope too.
             models.UniqueConstraint(
-                fields=["parent_asset", "child_asset", "relationship_type"],
-                name="relationship_unique_parent_child_type",
+                fields=["parent_asset", "child_asset", "relationship_type", "chain"],
+                name="relationship_unique_parent_child_type_chain",
+                nulls_distinct=False,
                 violation_error_message="This relationship already exists.",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_to__gt=F("valid_from")),
+                name="relationship_valid_to_after_valid_from",
+                violation_error_message="valid_to must be after valid_from.",
             ),
             models.CheckConstraint(
                 condition=~Q(parent_asset=F("child_asset")),
@@ -412,8 +442,43 @@ class AssetRelationship(RegistryModel):
             "child_asset",
             what="relationships: no token wraps, bridges or stakes it",
         )
+        if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
+            errors["valid_to"] = ["Must be after valid_from."]
         if errors:
             raise ValidationError(errors)
+
+
+@tracked()
+class AssetName(models.Model):
+    """A symbol and name an asset had before a rename, and when (docs/DESIGN.md,
+    "Lineage"): LUNA was Terra's name until 2022-05-28, when it became LUNC. A rebrand
+    is the same asset; its former names are periods, never rewritten: the asset's
+    services close one at each rename (assets.services.asset_update). The current name is
+    the asset's own. A null valid_from: since always (the asset's first name)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="former_names")
+    symbol = models.CharField(max_length=SYMBOL_MAX_LENGTH)
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_to = models.DateTimeField()
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = AssetNameQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["asset_id", "valid_to"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_to__gt=F("valid_from")),
+                name="asset_name_valid_to_after_valid_from",
+                violation_error_message="valid_to must be after valid_from.",
+            ),
+        ]
+        indexes = [models.Index(fields=["asset", "valid_to"], name="asset_name_asset_to_idx")]
+
+    def __str__(self) -> str:
+        # str(), not a date format: history rows hold the time as text.
+        return f"{self.symbol} ({self.name}) until {str(self.valid_to)[:10]}"
 
 
 @tracked()

@@ -12,6 +12,7 @@ from chains.choices import ChainType
 from registry.models import RegistryQuerySet, SoftDeleteQuerySet
 from registry.numbers import exact_normal
 from registry.text import SymbolKey, lookup_form, symbol_key
+from registry.timeline import valid_at
 
 # What a search term must look like to be tried as an address (EVM hex or base58).
 _ADDRESS_LIKE = re.compile(r"^(0x[0-9a-fA-F]{40}|[1-9A-HJ-NP-Za-km-z]{32,44})$")
@@ -22,6 +23,12 @@ COLLISION_SAMPLE = 5
 
 # Relationship types along which value flows to a variant (used for variant closures).
 VARIANT_RELATIONSHIP_TYPES = ("WRAPS", "BRIDGES", "STAKES", "SYNTHETIC_OF", "REBASES_WITH")
+# SQL: the relationship row ``table`` is in effect now (its period holds the statement's
+# time). The current answers walk only these.
+IN_EFFECT_NOW = (
+    "({table}.valid_from IS NULL OR {table}.valid_from <= statement_timestamp()) "
+    "AND ({table}.valid_to IS NULL OR {table}.valid_to > statement_timestamp())"
+)
 
 
 def _search_conditions(term: str) -> tuple[Q, Q, Q]:
@@ -203,7 +210,17 @@ class AssetGroupQuerySet(RegistryQuerySet):
         )
 
 
+class AssetNameQuerySet(RegistryQuerySet):
+    def valid_at(self, instant):
+        """The former names whose period holds ``instant``."""
+        return self.filter(valid_at("valid_from", "valid_to", instant))
+
+
 class AssetRelationshipQuerySet(RegistryQuerySet):
+    def valid_at(self, instant):
+        """The relationships that hold at ``instant`` (their effective period holds it)."""
+        return self.filter(valid_at("valid_from", "valid_to", instant))
+
     def would_create_cycle(self, *, parent_id, child_id) -> bool:
         """True if ``parent`` is reachable from ``child``: a parent -> child edge would loop."""
         if parent_id == child_id:
@@ -226,7 +243,8 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
         self, root_ids, types=VARIANT_RELATIONSHIP_TYPES, *, per_root: bool = False
     ) -> list[dict]:
         """Every live asset reachable from any of ``root_ids`` through ``types``, each once,
-        by its shortest path.
+        by its shortest path, along the relationships in effect now (a relationship that
+        ended, or has not begun, makes no variant).
 
         One recursive query for any number of roots (variant_paths_per_root: each root's
         closure on its own). Each row: ``asset_id``, ``depth``,
@@ -237,6 +255,7 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
         relationships = self.model._meta.db_table
         assets = self.model._meta.get_field("parent_asset").related_model._meta.db_table
         closure = "path[1], " if per_root else ""  # each root's closure, or all roots' one
+        in_effect = IN_EFFECT_NOW.format(table="r")
         sql = f"""
             WITH RECURSIVE walk(asset_id, depth, path, kinds, rate) AS (
                 SELECT r.child_asset_id, 1, ARRAY[r.parent_asset_id, r.child_asset_id],
@@ -244,14 +263,14 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
                 FROM {relationships} r
                 JOIN {assets} a ON a.asset_id = r.child_asset_id AND a.deleted_at IS NULL
                 WHERE r.parent_asset_id = ANY(%(roots)s::uuid[])
-                  AND r.relationship_type = ANY(%(types)s)
+                  AND r.relationship_type = ANY(%(types)s) AND {in_effect}
                 UNION ALL
                 SELECT r.child_asset_id, w.depth + 1, w.path || r.child_asset_id,
                        w.kinds || r.relationship_type::text, w.rate * r.conversion_rate::numeric
                 FROM walk w
                 JOIN {relationships} r ON r.parent_asset_id = w.asset_id
                 JOIN {assets} a ON a.asset_id = r.child_asset_id AND a.deleted_at IS NULL
-                WHERE r.relationship_type = ANY(%(types)s)
+                WHERE r.relationship_type = ANY(%(types)s) AND {in_effect}
                   AND NOT r.child_asset_id = ANY(w.path) AND w.depth < 32
             )
             SELECT DISTINCT ON ({closure}asset_id) asset_id, depth, path, kinds, rate

@@ -4,6 +4,7 @@ Every write path (API, admin, management commands, importers, the shell) calls t
 so validation, domain errors, events and cache invalidation happen once.
 """
 
+import datetime as dt
 from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
@@ -12,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from assets import lookups
+from assets import lookups, names
 from assets.choices import AssetType
 from assets.fiat import iso_currency
 from assets.models import (
@@ -49,7 +50,7 @@ DEPLOYMENT_CONFLICTS = {
     "deployment_unique_chain_address": DeploymentExistsError,
     "deployment_unique_asset_chain": DeploymentExistsError,
 }
-RELATIONSHIP_CONFLICTS = {"relationship_unique_parent_child_type": InvalidRelationshipError}
+RELATIONSHIP_CONFLICTS = {"relationship_unique_parent_child_type_chain": InvalidRelationshipError}
 
 # Serializes writers of the relationship graph, so two concurrent edges cannot close a
 # cycle that neither would close alone. Any constant unique to this use will do.
@@ -139,14 +140,33 @@ def asset_bulk_create(assets: list[Asset]) -> tuple[list[Asset], dict[int, Valid
 
 @transaction.atomic
 def asset_update(
-    *, asset: Asset, changes: Mapping[str, Any], expected_version: int | None = None
+    *,
+    asset: Asset,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+    renamed_at: dt.datetime | None = None,
 ) -> list[str]:
-    """Change an asset's fields; returns the names of the fields that changed."""
+    """Change an asset's fields; returns the names of the fields that changed.
+
+    A change of symbol or name is a rename: the old symbol and name become a former
+    name (assets.names) whose period closes at ``renamed_at`` (a rebrand recorded
+    after the fact: LUNA became LUNC on 2022-05-28), or now. ``renamed_at`` without a
+    rename, in the future or not after the asset's last rename is refused.
+    """
     _require_live(asset)
     symbol_before = asset.symbol_key
+    name_before = (asset.symbol, asset.name)
+    at = names.check_renamed_at(asset, renamed_at)
     changed = validated_update(
         asset, changes, expected_version=expected_version, event="asset_updated"
     )
+    renamed = set(changed) & set(names.NAME_FIELDS)
+    if renamed:
+        names.close_name(asset, *name_before, at=at)
+    elif renamed_at is not None:
+        raise ValidationError(
+            {"renamed_at": ["Given without a rename: neither symbol nor name changes."]}
+        )
     if set(changed) & lookups.SUMMARY_FIELDS:  # a description or logo is in no hot answer
         _invalidate_symbols({symbol_before, asset.symbol_key})
     if changed:
@@ -343,10 +363,13 @@ def relationship_create(
     conversion_rate: Decimal | None = None,
     **fields: Any,
 ) -> AssetRelationship:
-    """Link a variant (child: WETH) to its underlying (parent: ETH).
+    """Link a variant (child: WETH) to its underlying (parent: ETH), or a predecessor
+    (parent: MATIC) to its successor (child: POL).
 
-    Raises InvalidRelationshipError for a self link, a repeat of an existing link or a
-    link that would close a cycle. Other fields: protocol, description, metadata.
+    Raises InvalidRelationshipError for a self link, a repeat of an existing link (same
+    ends, type and chain scope) or a link that would close a cycle. Other fields:
+    valid_from, valid_to (its effective period), chain (its scope; None: every chain),
+    protocol, description, metadata.
     """
     if parent_asset.pk == child_asset.pk:
         raise InvalidRelationshipError("An asset cannot be related to itself.")
@@ -409,7 +432,9 @@ def relationship_update(
     changes: Mapping[str, Any],
     expected_version: int | None = None,
 ) -> list[str]:
-    """Change a relationship's rate, protocol, description or metadata (not its ends)."""
+    """Change a relationship's rate, period, protocol, description or metadata (not its
+    ends, type or chain). A relationship that ended is closed by setting ``valid_to``, not
+    deleted: the lineage answers as of earlier times still show it."""
     changed = validated_update(
         relationship,
         changes,

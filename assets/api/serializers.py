@@ -90,6 +90,21 @@ class AssetSerializer(RegistryModelSerializer):
         return self._collisions_serializer.to_representation(collisions)
 
 
+class AssetUpdateSerializer(AssetSerializer):
+    """An asset's update: its fields, and when a rename took effect."""
+
+    renamed_at = serializers.DateTimeField(
+        write_only=True,
+        required=False,
+        help_text="When a change of symbol or name took effect (a rebrand recorded after "
+        "the fact: LUNA became LUNC on 2022-05-28T00:00:00Z); default now. The old symbol "
+        "and name become a former name until then (GET /assets/{asset_id}/lineage/).",
+    )
+
+    class Meta(AssetSerializer.Meta):
+        fields = (*AssetSerializer.Meta.fields, "renamed_at")
+
+
 class AssetSearchResultSerializer(AssetSerializer):
     search_rank = serializers.IntegerField(
         read_only=True, help_text="0: symbol or address match, 1: symbol prefix, 2: name."
@@ -154,13 +169,16 @@ class AssetRelationshipSerializer(RegistryModelSerializer):
             "child_asset",
             "relationship_type",
             "conversion_rate",
+            "chain",
+            "valid_from",
+            "valid_to",
             "protocol",
             "description",
             "metadata",
             *BOOKKEEPING,
         )
         read_only_fields = ("relationship_id", *BOOKKEEPING)
-        create_only_fields = ("parent_asset", "child_asset", "relationship_type")
+        create_only_fields = ("parent_asset", "child_asset", "relationship_type", "chain")
 
 
 class VariantStepSerializer(serializers.Serializer):
@@ -181,6 +199,73 @@ class VariantSerializer(serializers.Serializer):
         help_text="Units of the root per unit of this variant, if every rate on the path is known.",
     )
     path = VariantStepSerializer(many=True, help_text="From the root to this variant.")
+
+
+class FormerNameSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    name = serializers.CharField()
+    valid_from = serializers.DateTimeField(allow_null=True, help_text="Null: since always.")
+    valid_to = serializers.DateTimeField()
+
+
+class LineageAssetSerializer(serializers.Serializer):
+    asset_id = serializers.UUIDField()
+    symbol = serializers.CharField(help_text="As of the time asked (its name then).")
+    name = serializers.CharField()
+    asset_type = serializers.CharField()
+
+
+LINEAGE_RATE = {"max_digits": 72, "decimal_places": 36, "allow_null": True}
+
+
+class LineageLinkSerializer(serializers.Serializer):
+    asset = LineageAssetSerializer()
+    relationship_id = serializers.UUIDField()
+    relationship_type = serializers.CharField(help_text="MIGRATES_TO, FORKS_FROM or REDENOMINATES.")
+    depth = serializers.IntegerField(help_text="Relationships from the asset.")
+    via = serializers.UUIDField(help_text="The asset this one is linked to on the path.")
+    conversion_rate = ExactDecimalField(
+        **LINEAGE_RATE, help_text="Units of the successor per unit of the predecessor."
+    )
+    cumulative_ratio = ExactDecimalField(
+        **LINEAGE_RATE,
+        help_text="Along the path: units of the later asset per unit of the earlier (a "
+        "successor's per unit of this asset; this asset's per unit of a predecessor); "
+        "null where a ratio on the path is unknown.",
+    )
+    chain = serializers.CharField(allow_null=True, help_text="Its chain scope; null: every chain.")
+    valid_from = serializers.DateTimeField(allow_null=True, help_text="Null: since always.")
+    valid_to = serializers.DateTimeField(allow_null=True, help_text="Null: still.")
+
+
+class OriginStepSerializer(serializers.Serializer):
+    asset = LineageAssetSerializer(help_text="The underlying of this step.")
+    from_asset_id = serializers.UUIDField(help_text="The variant of this step.")
+    relationship_type = serializers.CharField()
+    conversion_rate = ExactDecimalField(
+        **LINEAGE_RATE, help_text="Units of the underlying per unit of the variant."
+    )
+
+
+class OriginSerializer(serializers.Serializer):
+    root = LineageAssetSerializer(help_text="The root underlying.")
+    steps = OriginStepSerializer(many=True, help_text="From the asset up to the root.")
+    conversion_rate = ExactDecimalField(
+        **LINEAGE_RATE,
+        help_text="Units of the root per unit of the asset; null when a step floats.",
+    )
+
+
+class LineageSerializer(serializers.Serializer):
+    asset = LineageAssetSerializer()
+    as_of = serializers.DateTimeField(allow_null=True)
+    known_at = serializers.DateTimeField(allow_null=True)
+    former_names = FormerNameSerializer(many=True, help_text="Its rebrands: the same asset.")
+    predecessors = LineageLinkSerializer(many=True, help_text="What it came from, transitively.")
+    successors = LineageLinkSerializer(many=True, help_text="What it became, transitively.")
+    origin = OriginSerializer(
+        allow_null=True, help_text="For a variant: the path to its root underlying."
+    )
 
 
 class AssetGroupMemberSerializer(RegistryModelSerializer):

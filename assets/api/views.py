@@ -11,9 +11,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from assets import services
+from assets import lineage, services
 from assets.api.serializers import (
     BOOKKEEPING,
     AssetDeploymentSerializer,
@@ -23,7 +24,9 @@ from assets.api.serializers import (
     AssetRelationshipSerializer,
     AssetSearchResultSerializer,
     AssetSerializer,
+    AssetUpdateSerializer,
     DeploymentSummarySerializer,
+    LineageSerializer,
     VariantSerializer,
 )
 from assets.choices import IdentifierSource, RelationshipType
@@ -154,6 +157,62 @@ class AssetViewSet(AssetListMixin, RegistryModelViewSet):
         if hasattr(self, "collision_sets_at"):
             context["collision_sets"] = self.collision_sets_at
         return context
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return AssetUpdateSerializer  # with renamed_at
+        return super().get_serializer_class()
+
+    def perform_update(self, serializer):
+        changes = dict(serializer.validated_data)
+        renamed_at = changes.pop("renamed_at", None)
+        services.asset_update(
+            asset=serializer.instance,
+            changes=changes,
+            expected_version=self.expected_version(),
+            renamed_at=renamed_at,
+        )
+
+    @extend_schema(
+        summary="What an asset came from and became, its former names and its origin",
+        description="Predecessors and successors along MIGRATES_TO, FORKS_FROM and "
+        "REDENOMINATES, transitively, each with its ratio (units of the successor per unit "
+        "of the predecessor), chain scope, effective period and the cumulative ratio along "
+        "the path; the asset's former names (rebrands) with their periods; and, for a "
+        "variant, the path to its root underlying with the conversion rate of each step "
+        "and their product. With `as_of`: only what held then, names as they were then. "
+        "With `known_at`: as the registry recorded it then. Without either: every lineage "
+        "relationship with its period.",
+        parameters=[
+            OpenApiParameter(
+                "as_of",
+                OpenApiTypes.STR,
+                description=f"True in the world at this time: {timeline.FORMAT_HINT}.",
+            ),
+            OpenApiParameter(
+                "known_at",
+                OpenApiTypes.STR,
+                description="As the registry recorded it at this time (default: as it "
+                f"holds it now): {timeline.FORMAT_HINT}.",
+            ),
+        ],
+        responses={200: LineageSerializer},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def lineage(self, request, pk=None):
+        asset = self.get_object()
+        try:
+            moment = timeline.moment_of(request.query_params)
+        except ValueError as error:
+            name, _, reason = str(error).partition(": ")
+            raise serializers.ValidationError({name: [reason]}) from None
+        try:
+            answer = lineage.lineage(asset.pk, moment)
+        except lineage.NotRecordedError:
+            raise NotFound(
+                f"Asset {asset.pk} was not in the registry at known_at {moment.known_at}."
+            ) from None
+        return Response(LineageSerializer(answer).data)
 
     @extend_schema(
         summary="Restore a soft-deleted asset", request=None, responses={200: AssetSerializer}

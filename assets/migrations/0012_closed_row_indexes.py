@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assets', '0011_field_sources'),
+        ("assets", "0011_field_sources"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='asset',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', False)), fields=['symbol_key'], name='asset_deleted_symbol_key_idx'),
+            model_name="asset",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", False)),
+                fields=["symbol_key"],
+                name="asset_deleted_symbol_key_idx",
+            ),
         ),
     ]

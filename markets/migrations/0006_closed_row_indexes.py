@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('markets', '0005_history_lookup_indexes'),
-        ('venues', '0003_venue_symbols_are_markets'),
+        ("markets", "0005_history_lookup_indexes"),
+        ("venues", "0003_venue_symbols_are_markets"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='market',
-            index=models.Index(condition=models.Q(('delisted_at__isnull', False)), fields=['venue', 'venue_symbol'], name='market_closed_ticker_idx'),
+            model_name="market",
+            index=models.Index(
+                condition=models.Q(("delisted_at__isnull", False)),
+                fields=["venue", "venue_symbol"],
+                name="market_closed_ticker_idx",
+            ),
         ),
     ]

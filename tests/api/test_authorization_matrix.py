@@ -58,6 +58,7 @@ OPERATIONS = {
     "DELETE /api/v1/assets/{asset_id}/": REFERENCE_WRITE,
     "POST /api/v1/assets/{asset_id}/restore/": REFERENCE_WRITE,
     "GET /api/v1/assets/{asset_id}/variants/": READ,
+    "GET /api/v1/assets/{asset_id}/lineage/": READ,
     "GET /api/v1/assets/by-identifier/": READ,
     "GET /api/v1/assets/search/": READ,
     # chains
@@ -353,6 +354,7 @@ ADMIN_MODELS = {
     "assets.Asset": "reference",
     "assets.AssetDeployment": "reference",
     "registry.FieldSource": "records",  # which source set each field: writes record it
+    "assets.AssetName": "records",  # former names: renames record them
     "assets.AssetGroup": "reference",
     "assets.AssetGroupMember": "reference",
     "assets.AssetIdentifier": "reference",

@@ -16,7 +16,7 @@ from django.utils import timezone
 from assets import services
 from assets.admin import PANEL_ROWS
 from assets.choices import RelationshipType
-from assets.models import Asset
+from assets.models import Asset, AssetName
 from markets.models import Instrument
 from quality.choices import FlagType, Severity
 from registry.models import OutboxEvent
@@ -43,6 +43,7 @@ PANEL_FIELDS = (
     "instruments_underlied",
     "instruments_settled",
     "venue_codes",
+    "former_names",
     "memberships",
     "as_variant",
     "as_underlying",
@@ -222,6 +223,7 @@ class TestPanels:
             "Markets",
             "Instruments",
             "Venue codes",
+            "Former names",
             "Groups",
             "Relationships",
             "Quality flags",
@@ -290,6 +292,12 @@ class TestPanels:
             resolved_flag(asset=weth)
             AssetDeploymentFactory(asset=weth)
             AssetIdentifierFactory(asset=weth)
+            AssetName.objects.create(  # a former name
+                asset=weth,
+                symbol=f"OLD{number}",
+                name="Old",
+                valid_to=timezone.now() - timedelta(days=many - number),
+            )
 
         with django_assert_max_num_queries(len(baseline)):
             response = admin_client.get(url)

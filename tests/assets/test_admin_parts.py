@@ -49,6 +49,7 @@ def test_the_registered_asset_admin_has_every_part_in_its_place():
         ("Markets", ("markets_as_base", "markets_as_quote")),
         ("Instruments", ("instruments_underlied", "instruments_settled")),
         ("Venue codes", ("venue_codes",)),
+        ("Former names", ("former_names",)),
         ("Groups", ("memberships",)),
         ("Relationships", ("as_variant", "as_underlying")),
         ("Quality flags", ("current_flags", "past_flags")),
@@ -72,7 +73,7 @@ def test_without_parts_the_asset_admin_is_assets_own():
 
     for name in COMPOSED:
         assert getattr(bare, name) == getattr(AssetAdmin, name), name
-    assert [title for title, _ in bare.panels] == ["Groups", "Relationships"]
+    assert [title for title, _ in bare.panels] == ["Former names", "Groups", "Relationships"]
     assert bare.variant_graph_marks is None
 
 

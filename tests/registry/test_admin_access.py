@@ -52,7 +52,12 @@ STEWARD_ADDS = {
 # Quality flags: an Auditor raises (adds) and resolves (changes) them.
 AUDITOR_ADDS = {"quality.assetqualityflag"}
 # Read only for everyone: the writes record them.
-NOBODY_ADDS = {"registry.fieldsource", "registry.outboxevent", "registry.changeevent"}
+NOBODY_ADDS = {
+    "assets.assetname",
+    "registry.fieldsource",
+    "registry.outboxevent",
+    "registry.changeevent",
+}
 # Accounts and login records (django-axes): superusers only, no role sees them.
 LOGIN_RECORDS = {"axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
 NO_ROLE_VIEWS = {"auth.user", "auth.group", "knox.authtoken", *LOGIN_RECORDS}
@@ -91,6 +96,7 @@ SEARCH_TERMS = {
     "assets.assetrelationship": "stETH",
     "assets.assetgroup": "eth",
     "assets.assetgroupmember": "WETH",
+    "assets.assetname": "LUNA",  # Terra's old LUNA, LUNC since 2022-05-28
     "venues.venue": "binance",
     "venues.venueasset": "XXBT",
     "markets.instrument": "BTC-USD",
