@@ -15,7 +15,14 @@ import orjson
 from django.db import connection
 from django.db.models.lookups import In
 
-from assets.models import Asset, AssetDeployment, AssetGroup, AssetGroupMember, AssetRelationship
+from assets.models import (
+    Asset,
+    AssetDeployment,
+    AssetGroup,
+    AssetGroupMember,
+    AssetName,
+    AssetRelationship,
+)
 from assets.querysets import VARIANT_RELATIONSHIP_TYPES
 from chains.addresses import AddressKey, address_lookup_key
 from chains.models import Chain
@@ -145,23 +152,50 @@ def asset_summaries(asset_ids, moment=None) -> dict:
 
 
 def _asset_summaries_at(asset_ids: set, moment) -> dict:
-    """Summaries as they were at ``moment``: an asset's symbol, name and type are facts
-    true from when recorded (registry.timeline.state_at); an asset deleted by then is
-    not there."""
-    rows = timeline.state_at(Asset, moment.as_of, moment.known_at, pgh_obj_id__in=asset_ids)
+    """Summaries as they were at ``moment``. A symbol and name are the former name whose
+    period holds ``as_of`` (a rebrand is valid time: LUNA until 2022-05-28, whenever
+    that was recorded), else the asset's name as the registry held it at ``known_at``;
+    its type and whether it was deleted by then are facts true from when recorded
+    (registry.timeline.state_at)."""
+    states = timeline.state_at(Asset, moment.as_of, moment.known_at, pgh_obj_id__in=asset_ids)
+    held = dict(names_held(asset_ids, moment))
+    held.update(former_names_at(asset_ids, moment))
     summaries = {}
-    for row in rows.values("asset_id", "symbol", "name", "asset_type", "deleted_at"):
+    for row in states.values("asset_id", "asset_type", "deleted_at"):
+        asset_id = row["asset_id"]
         if row["deleted_at"] is not None and row["deleted_at"] <= moment.as_of:
             continue
-        summaries[row["asset_id"]] = {
-            "asset_id": row["asset_id"],
-            "symbol": row["symbol"],
-            "name": row["name"],
+        symbol, name = held[asset_id]
+        summaries[asset_id] = {
+            "asset_id": asset_id,
+            "symbol": symbol,
+            "name": name,
             "asset_type": row["asset_type"],
         }
     for extension in SUMMARY_EXTENSIONS:
         extension.complete_at(summaries, moment)
     return summaries
+
+
+def names_held(asset_ids, moment) -> list[tuple]:
+    """(asset_id, (symbol, name)) of the assets as the registry held them at the
+    moment's ``known_at`` (now: their rows)."""
+    rows = timeline.held_rows(Asset, moment, pk__in=list(asset_ids))
+    return [
+        (a, (symbol, name)) for a, symbol, name in rows.values_list("asset_id", "symbol", "name")
+    ]
+
+
+def former_names_at(asset_ids, moment) -> dict:
+    """{asset_id: (symbol, name)} of the assets called otherwise at ``as_of`` than now:
+    the former name whose period holds it, as held at ``known_at``."""
+    rows = timeline.held_rows(
+        AssetName,
+        moment,
+        timeline.valid_at("valid_from", "valid_to", moment.as_of),
+        asset_id__in=list(asset_ids),
+    )
+    return {a: (symbol, name) for a, symbol, name in rows.values_list("asset_id", "symbol", "name")}
 
 
 def collision_set(symbol_key_value: str, sets: dict) -> dict:
@@ -274,38 +308,77 @@ def load_assets(requests: list[dict], moment=None) -> list[cache.Answer]:
 
 def load_symbols(requests: list[dict], moment=None) -> list[cache.Answer]:
     """Every live asset with each symbol. With a ``moment``: those live then whose symbol
-    was then the one asked (an asset renamed since is shown by its name then)."""
+    was then the one asked, former names included (LUNA in 2021: Terra's, LUNC since)."""
     keys = {text.symbol_key(r["symbol"]) for r in requests}
     sets = Asset.objects.collision_sets(keys, moment=moment)
-    summaries = asset_summaries((a["asset_id"] for c in sets.values() for a in c["assets"]), moment)
+    renamed = _called_then(keys, moment) if moment is not None else {}
+    summaries = asset_summaries(
+        {a["asset_id"] for c in sets.values() for a in c["assets"]} | set(renamed), moment
+    )
+    chains_of = _chains_of(renamed)
     answers = []
     for request in requests:
         key = text.symbol_key(request["symbol"])
         collisions = sets.get(key, {"count": 0, "assets": []})
-        assets = [
-            {**summaries[m["asset_id"]], "chains": m["chains"]}
-            for m in collisions["assets"]
-            if m["asset_id"] in summaries
-            and text.symbol_key(summaries[m["asset_id"]]["symbol"]) == key
-        ]
+        members = [(m["asset_id"], m["chains"]) for m in collisions["assets"]]
+        members += [(a, chains_of.get(a, [])) for a, then in renamed.items() if then == key]
+        seen, assets = set(), []
+        for asset_id, chains in members:
+            summary = summaries.get(asset_id)
+            if summary is None or asset_id in seen or text.symbol_key(summary["symbol"]) != key:
+                continue
+            seen.add(asset_id)
+            assets.append({**summary, "chains": chains})
         if not assets:
             answers.append(
                 not_found(f"No live asset has the symbol {request['symbol']!r}{then(moment)}.")
             )
             continue
-        count = collisions["count"] - (len(collisions["assets"]) - len(assets))
+        sampled = {m["asset_id"] for m in collisions["assets"]}
+        # The count of live assets with the symbol now, less the sampled ones called
+        # otherwise then, plus those called so then and otherwise now.
+        count = collisions["count"] - len(sampled - seen) + len(seen - sampled)
         answers.append((True, dumps({"symbol": key, "count": count, "assets": assets})))
     return answers
 
 
-def _variants_of(root_ids) -> list[dict]:
+def _called_then(keys: set, moment) -> dict:
+    """{asset_id: symbol key} of the assets whose former name at ``moment`` has one of
+    these symbol keys."""
+    rows = timeline.held_rows(
+        AssetName,
+        moment,
+        timeline.valid_at("valid_from", "valid_to", moment.as_of),
+        In(text.SymbolKey("symbol"), sorted(keys)),
+    )
+    return {
+        asset_id: text.symbol_key(symbol)
+        for asset_id, symbol in rows.values_list("asset_id", "symbol")
+    }
+
+
+def _chains_of(asset_ids) -> dict:
+    chains: dict = {}
+    for asset_id, chain_id in (
+        AssetDeployment.objects.filter(asset_id__in=list(asset_ids))
+        .order_by("chain_id")
+        .values_list("asset_id", "chain_id")
+        .distinct()
+    ):
+        chains.setdefault(asset_id, []).append(chain_id)
+    return chains
+
+
+def _variants_of(root_ids, moment=None) -> list[dict]:
     """The variant closure of several roots, each variant once, by its shortest path."""
-    return AssetRelationship.objects.variant_paths(root_ids, VARIANT_RELATIONSHIP_TYPES)
+    return AssetRelationship.objects.variant_paths(
+        root_ids, VARIANT_RELATIONSHIP_TYPES, moment=moment
+    )
 
 
-def _variant_entries(rows: list[dict], exclude=(), summaries=None) -> list[dict]:
+def _variant_entries(rows: list[dict], exclude=(), summaries=None, moment=None) -> list[dict]:
     if summaries is None:
-        summaries = asset_summaries({asset for row in rows for asset in row["path"]})
+        summaries = asset_summaries({asset for row in rows for asset in row["path"]}, moment)
     return [
         {
             "asset": summaries[row["asset_id"]],
@@ -322,21 +395,31 @@ def _variant_entries(rows: list[dict], exclude=(), summaries=None) -> list[dict]
     ]
 
 
-def load_groups(requests: list[dict]) -> list[cache.Answer]:
+def _members(group, moment) -> list[dict]:
+    """A group's members (asset, canonical, weight), the canonical first, then the
+    oldest: now, or as they were at ``moment`` (a membership is a fact true from when
+    recorded)."""
+    order = ("-is_canonical", "created_at", "id")
+    fields = ("asset_id", "is_canonical", "weight")
+    if moment is None:
+        members = AssetGroupMember.objects.of_live("asset").filter(group=group)
+    else:
+        members = timeline.state_at(
+            AssetGroupMember, moment.as_of, moment.known_at, group_id=group.pk
+        )
+    return list(members.order_by(*order).values(*fields))
+
+
+def load_groups(requests: list[dict], moment=None) -> list[cache.Answer]:
     answers = []
     for request in requests:
         group = AssetGroup.objects.with_canonical_symbol(request["group"]).first()
         if group is None:
             answers.append(not_found(f"No group with the canonical symbol {request['group']!r}."))
             continue
-        members = list(
-            AssetGroupMember.objects.of_live("asset")
-            .filter(group=group)
-            .order_by("-is_canonical", "created_at", "id")
-            .values("asset_id", "is_canonical", "weight")
-        )
+        members = _members(group, moment)
         member_ids = [m["asset_id"] for m in members]
-        summaries = asset_summaries(member_ids)
+        summaries = asset_summaries(member_ids, moment)
         body = {
             "group": {"group_id": group.group_id, "canonical_symbol": group.canonical_symbol},
             "members": [
@@ -348,24 +431,28 @@ def load_groups(requests: list[dict]) -> list[cache.Answer]:
                 for m in members
                 if m["asset_id"] in summaries
             ],
-            "variants": _variant_entries(_variants_of(member_ids), exclude=set(member_ids)),
+            "variants": _variant_entries(
+                _variants_of(member_ids, moment), exclude=set(member_ids), moment=moment
+            ),
         }
         answers.append((True, dumps(body)))
     return answers
 
 
-def load_variants(requests: list[dict]) -> list[cache.Answer]:
+def load_variants(requests: list[dict], moment=None) -> list[cache.Answer]:
     """Three queries for any number of roots (a batch of 1,000 made 2,000 of them)."""
-    roots = asset_summaries(r["asset"] for r in requests)
-    paths = AssetRelationship.objects.variant_paths_per_root(roots, VARIANT_RELATIONSHIP_TYPES)
+    roots = asset_summaries((r["asset"] for r in requests), moment)
+    paths = AssetRelationship.objects.variant_paths_per_root(
+        roots, VARIANT_RELATIONSHIP_TYPES, moment
+    )
     summaries = asset_summaries(
-        {asset for rows in paths.values() for row in rows for asset in row["path"]}
+        {asset for rows in paths.values() for row in rows for asset in row["path"]}, moment
     )
     answers = []
     for request in requests:
         root = roots.get(request["asset"])
         if root is None:
-            answers.append(not_found(f"No live asset {request['asset']}."))
+            answers.append(not_found(f"No live asset {request['asset']}{then(moment)}."))
             continue
         variants = _variant_entries(paths.get(root["asset_id"], []), summaries=summaries)
         answers.append((True, dumps({"root": root, "variants": variants})))

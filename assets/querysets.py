@@ -240,11 +240,18 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
             return bool(cursor.fetchone()[0])
 
     def variant_paths(
-        self, root_ids, types=VARIANT_RELATIONSHIP_TYPES, *, per_root: bool = False
+        self,
+        root_ids,
+        types=VARIANT_RELATIONSHIP_TYPES,
+        *,
+        per_root: bool = False,
+        moment=None,
     ) -> list[dict]:
         """Every live asset reachable from any of ``root_ids`` through ``types``, each once,
         by its shortest path, along the relationships in effect now (a relationship that
-        ended, or has not begun, makes no variant).
+        ended, or has not begun, makes no variant). With a ``registry.timeline.Moment``:
+        along those in effect at its ``as_of``, as the registry held them at its
+        ``known_at``, to the assets live then.
 
         One recursive query for any number of roots (variant_paths_per_root: each root's
         closure on its own). Each row: ``asset_id``, ``depth``,
@@ -252,33 +259,69 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
         edge) and ``conversion_rate``: units of the root per unit of the variant, the
         product of the rates along the path, or None where a rate on it is unknown.
         """
-        relationships = self.model._meta.db_table
+        from registry import timeline
+
         assets = self.model._meta.get_field("parent_asset").related_model._meta.db_table
         closure = "path[1], " if per_root else ""  # each root's closure, or all roots' one
-        in_effect = IN_EFFECT_NOW.format(table="r")
+        params: list = []
+        if moment is None:
+            source = self.model._meta.db_table
+            in_effect = IN_EFFECT_NOW.format(table="r")
+            live = "a.deleted_at IS NULL"
+            moments: list = []
+        else:
+            rows = timeline.held_rows(self.model, moment).values(
+                "parent_asset_id",
+                "child_asset_id",
+                "relationship_type",
+                "conversion_rate",
+                "valid_from",
+                "valid_to",
+            )
+            subquery, params = rows.query.sql_with_params()
+            source = "held"
+            in_effect = (
+                "(r.valid_from IS NULL OR r.valid_from <= %s) "
+                "AND (r.valid_to IS NULL OR r.valid_to > %s)"
+            )
+            live = "(a.deleted_at IS NULL OR a.deleted_at > %s)"
+            moments = [moment.as_of] * 3
+        held = f"held AS ({subquery})," if moment is not None else ""
         sql = f"""
-            WITH RECURSIVE walk(asset_id, depth, path, kinds, rate) AS (
+            WITH RECURSIVE {held} walk(asset_id, depth, path, kinds, rate) AS (
                 SELECT r.child_asset_id, 1, ARRAY[r.parent_asset_id, r.child_asset_id],
                        ARRAY[r.relationship_type::text], r.conversion_rate::numeric
-                FROM {relationships} r
-                JOIN {assets} a ON a.asset_id = r.child_asset_id AND a.deleted_at IS NULL
-                WHERE r.parent_asset_id = ANY(%(roots)s::uuid[])
-                  AND r.relationship_type = ANY(%(types)s) AND {in_effect}
+                FROM {source} r
+                JOIN {assets} a ON a.asset_id = r.child_asset_id AND {live}
+                WHERE r.parent_asset_id = ANY(%s::uuid[])
+                  AND r.relationship_type = ANY(%s) AND {in_effect}
                 UNION ALL
                 SELECT r.child_asset_id, w.depth + 1, w.path || r.child_asset_id,
                        w.kinds || r.relationship_type::text, w.rate * r.conversion_rate::numeric
                 FROM walk w
-                JOIN {relationships} r ON r.parent_asset_id = w.asset_id
-                JOIN {assets} a ON a.asset_id = r.child_asset_id AND a.deleted_at IS NULL
-                WHERE r.relationship_type = ANY(%(types)s) AND {in_effect}
+                JOIN {source} r ON r.parent_asset_id = w.asset_id
+                JOIN {assets} a ON a.asset_id = r.child_asset_id AND {live}
+                WHERE r.relationship_type = ANY(%s) AND {in_effect}
                   AND NOT r.child_asset_id = ANY(w.path) AND w.depth < 32
             )
             SELECT DISTINCT ON ({closure}asset_id) asset_id, depth, path, kinds, rate
             FROM walk ORDER BY {closure}asset_id, depth, path
         """
+        roots = [str(root) for root in root_ids]
+        at = moments[:1]  # the liveness of an anchor's child
+        period = moments[:2]  # the period of an edge
+        params = [
+            *params,
+            *at,
+            roots,
+            list(types),
+            *period,
+            *at,
+            list(types),
+            *period,
+        ]
         with connections[self.db].cursor() as cursor:
-            roots = [str(root) for root in root_ids]
-            cursor.execute(sql, {"roots": roots, "types": list(types)})
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         paths = [
             {
@@ -292,10 +335,12 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
         ]
         return sorted(paths, key=lambda row: (row["depth"], str(row["asset_id"])))
 
-    def variant_paths_per_root(self, root_ids, types=VARIANT_RELATIONSHIP_TYPES) -> dict:
+    def variant_paths_per_root(
+        self, root_ids, types=VARIANT_RELATIONSHIP_TYPES, moment=None
+    ) -> dict:
         """variant_paths of each of ``root_ids`` on its own, in one query: root -> rows (a
         root without variants has none)."""
         per_root: dict = {}
-        for row in self.variant_paths(root_ids, types, per_root=True):
+        for row in self.variant_paths(root_ids, types, per_root=True, moment=moment):
             per_root.setdefault(row["path"][0], []).append(row)
         return per_root

@@ -202,4 +202,15 @@ def held_rows(model: type[models.Model], moment: Moment, *where, **keys):
     itself when that is now (every row, soft-deleted ones too), else its history."""
     if moment.known_at is None:
         return model._base_manager.filter(*where, **keys)
+    keys = {_history_key(name): value for name, value in keys.items()}
     return as_recorded(model, moment.known_at, *where, **keys)
+
+
+def _history_key(name: str) -> str:
+    """A filter on the primary key (``pk``, ``pk__in``) as the history names it."""
+    field, _, lookup = name.partition("__")
+    return (
+        f"pgh_obj_id__{lookup}"
+        if field == "pk" and lookup
+        else ("pgh_obj_id" if field == "pk" else name)
+    )

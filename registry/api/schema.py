@@ -166,9 +166,8 @@ TIME_PARAMETERS = [
         "as_of: what the registry said then about as_of. Alone: about that same time.",
     ),
 ]
-for _lookup, (_summary, _parameters) in RESOLVE_LOOKUPS.items():
-    if _lookup != "aggregate":  # variants in time come with the relationships' periods
-        _parameters.extend(TIME_PARAMETERS)
+for _summary, _parameters in RESOLVE_LOOKUPS.values():
+    _parameters.extend(TIME_PARAMETERS)
 
 
 def resolve_query_parameters(lookup: str) -> frozenset[str]:

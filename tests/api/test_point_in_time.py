@@ -17,6 +17,7 @@ from assets.services import (
     deployment_update,
     group_member_add,
     group_member_remove,
+    relationship_create,
 )
 from markets.services import venue_symbol_create, venue_symbol_delist
 from quality.choices import FlagType, Severity
@@ -458,3 +459,77 @@ def test_a_symbol_names_the_assets_live_then(viewer, repointed):
     assert status == 200
     assert [a["asset_id"] for a in answer["assets"]] == [str(old.pk)]
     assert answer["count"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_variants_and_groups_as_of_a_moment(viewer):
+    """WETH wrapped ETH until 2023 (its relationship closed then), stETH staked it from
+    2021; the group held WETH until a member was removed. Each moment answers its own."""
+    with acting_as("user:steward", source="test"):
+        eth, weth, steth = (AssetFactory(symbol=s) for s in ("ETH", "WETH", "stETH"))
+        relationship_create(
+            parent_asset=eth,
+            child_asset=weth,
+            relationship_type="WRAPS",
+            conversion_rate=1,
+            valid_from=datetime(2018, 1, 1, tzinfo=UTC),
+            valid_to=datetime(2023, 1, 1, tzinfo=UTC),
+        )
+        relationship_create(
+            parent_asset=eth,
+            child_asset=steth,
+            relationship_type="STAKES",
+            valid_from=datetime(2021, 1, 1, tzinfo=UTC),
+        )
+        group = AssetGroupFactory(canonical_symbol="ETHX")
+        group_member_add(group=group, asset=eth)
+        group_member_add(group=group, asset=weth)
+    with_weth = recorded_now()
+    with acting_as("user:steward", source="test"):
+        group_member_remove(group=group, asset=weth)
+
+    def variants(**moment):
+        status, answer = get(viewer, "aggregate", asset=str(eth.pk), **moment)
+        assert status == 200, answer
+        return sorted(v["asset"]["symbol"] for v in answer["variants"])
+
+    assert variants(as_of="2019-06-01") == ["WETH"]
+    assert variants(as_of="2022-06-01") == ["WETH", "stETH"]
+    assert variants() == ["stETH"]
+    assert variants(as_of="2022-06-01", known_at=with_weth.isoformat()) == ["WETH", "stETH"]
+
+    def members(**moment):
+        status, answer = get(viewer, "aggregate", group="ETHX", **moment)
+        assert status == 200, answer
+        return [m["symbol"] for m in answer["members"]]
+
+    assert members() == ["ETH"]
+    assert members(as_of=with_weth.isoformat()) == ["ETH", "WETH"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebrand_answers_the_name_of_each_period(viewer):
+    """Terra's LUNA became LUNC on 2022-05-28 (recorded years later); a new LUNA appeared
+    that day. The symbol LUNA in 2021 is Terra's; today it is the new one."""
+    with acting_as("user:steward", source="test"):
+        terra = AssetDeploymentFactory(asset=AssetFactory(symbol="LUNA", name="Terra")).asset
+        asset_update(
+            asset=terra,
+            changes={"symbol": "LUNC", "name": "Terra Classic"},
+            renamed_at=datetime(2022, 5, 28, tzinfo=UTC),
+        )
+        AssetFactory(symbol="LUNA", name="Terra 2.0")
+
+    def symbol(**moment):
+        status, answer = get(viewer, "symbol", symbol="LUNA", **moment)
+        return sorted(a["name"] for a in answer["assets"]) if status == 200 else status
+
+    assert symbol(as_of="2021-01-01") == ["Terra", "Terra 2.0"]
+    assert symbol() == ["Terra 2.0"]
+    assert get(viewer, "symbol", symbol="LUNC", as_of="2021-01-01")[0] == 404
+    assert [a["name"] for a in get(viewer, "symbol", symbol="LUNC")[1]["assets"]] == [
+        "Terra Classic"
+    ]
+    status, answer = get(viewer, "pretrade", asset=str(terra.pk), as_of="2021-01-01")
+    assert (status, answer["asset"]["symbol"]) == (200, "LUNA")
+    assert get(viewer, "pretrade", asset=str(terra.pk))[1]["asset"]["symbol"] == "LUNC"
