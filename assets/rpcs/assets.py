@@ -25,7 +25,9 @@ Conventions:
 - CreateAssetDeployment: ``contract_address`` "native" (what the answers show for a
   native deployment without an address) with ``is_native`` means no address.
 - GetAssetDeployment: ``deployment_id`` is the deployment's UUID, or
-  ``<chain_id>:<address>`` (EVM addresses in any letter case), the hot lookup answered
+  ``<chain_id>:<address>`` (EVM addresses in any letter case), or its CAIP-19 id
+  (``eip155:1/erc20:0xa0b8…``, chains.caip: a malformed one is INVALID_ARGUMENT naming
+  deployment_id, one of no registered chain NOT_FOUND), the hot lookup answered
   from the cache as /api/v1/resolve/deployment/ is (the caller and the answer in one
   Redis read when both are there); both forms answer the same message and ``etag``. A
   miss is NOT_FOUND, unless the address cannot be one on that chain (INVALID_ARGUMENT
@@ -63,11 +65,13 @@ from assets.events import NATIVE_ADDRESS, asset_message, deployment_message
 from assets.filtersets import AssetDeploymentFilterSet, AssetFilterSet
 from assets.models import Asset, AssetDeployment
 from chains.api.serializers import ChainSerializer
+from chains.choices import CAIP2_NAMESPACES
 from chains.events import chain_message
 from chains.models import Chain
 from chains.services import CHAIN_WRITES
 from registry import cache
 from registry.api.pagination import KeysetPagination, complete_ordering, keyset_page
+from registry.cache import NotFound
 from registry.grpc.calls import register_rpc
 from registry.grpc.errors import invalid, not_found
 from registry.grpc.fields import (
@@ -233,7 +237,9 @@ def create_asset_deployment(request, call):
 def get_asset_deployment(request, call):
     deployment_id = required_text(request, "deployment_id")
     chain_id, _, address = deployment_id.partition(":")
-    if address.lower() == NATIVE_ADDRESS:  # the address the answers give a native token
+    if is_caip19(deployment_id):
+        deployment = deployment_at_address(request, call)
+    elif address.lower() == NATIVE_ADDRESS:  # the address the answers give a native token
         deployment = read_on_replica(lambda: native_deployment(chain_id))
     elif address:
         deployment = deployment_at_address(request, call)
@@ -275,10 +281,23 @@ def deployment_by_id(deployment_id: str) -> AssetDeployment:
     return deployment
 
 
+def is_caip19(deployment_id: str) -> bool:
+    """A ``deployment_id`` of CAIP-19's shape (``eip155:1/erc20:0x…``): a chain namespace
+    the registry knows, then ``/`` and an asset part with its own ``:``. A
+    ``<chain_id>:<address>`` never has it: a Cosmos denomination after the chain
+    (``osmosis:ibc/27394…``) has no ``:`` after its ``/``."""
+    chain, slash, asset = deployment_id.partition("/")
+    namespace = chain.partition(":")[0]
+    return bool(slash) and namespace in CAIP2_NAMESPACES.values() and ":" in asset
+
+
 def deployment_lookup(request, metadata: dict[str, str]) -> tuple[str, dict]:
-    """The hot lookup a ``<chain_id>:<address>`` names (the calls' fast path reads it
-    with the caller in one round trip); a UUID names none (ValueError)."""
-    chain_id, by_address, address = required_text(request, "deployment_id").partition(":")
+    """The hot lookup a ``<chain_id>:<address>`` or a CAIP-19 id names (the calls' fast
+    path reads it with the caller in one round trip); a UUID names none (ValueError)."""
+    deployment_id = required_text(request, "deployment_id")
+    if is_caip19(deployment_id):
+        return "deployment", {"caip19": deployment_id}
+    chain_id, by_address, address = deployment_id.partition(":")
     if not by_address:
         raise ValueError("deployment_id: a UUID, not an address")
     return "deployment", {"chain": chain_id, "address": address}
@@ -293,11 +312,16 @@ def deployment_at_address(request, call) -> AssetDeployment:
         lookup = cache.lookup(lookup_type)
         try:
             parsed = lookup.parse(params)
+        except NotFound as error:  # a CAIP-19 id of no registered chain
+            raise not_found(str(error).partition(": ")[2]) from None
         except ValueError as error:
-            raise invalid("deployment_id", str(error)) from None
+            raise invalid("deployment_id", str(error).removeprefix("caip19: ")) from None
         found, body = lookup.resolve([parsed], moment=call.moment())[0]
         if not found:
-            read_on_replica(lambda: refuse_impossible_address(parsed["chain"], parsed["address"]))
+            if parsed["address"]:  # not a native coin by its CAIP-19 slip44 id
+                read_on_replica(
+                    lambda: refuse_impossible_address(parsed["chain"], parsed["address"])
+                )
             raise not_found(orjson.loads(body)["error"]["message"])
     answer = orjson.loads(body)
     cached = answer["deployment"]
