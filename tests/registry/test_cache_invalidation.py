@@ -15,6 +15,7 @@ from django.core.management import call_command
 
 from assets import services as asset_services
 from assets.lookups import (
+    address_key,
     asset_key,
     deployment_key,
     group_key,
@@ -81,6 +82,8 @@ def world(db, django_capture_on_commit_callbacks):
             {"chain": "ethereum", "address": UNUSED_ADDRESS},
             deployment_key("ethereum", UNUSED_ADDRESS),
         ),
+        "address USDC": ("address", {"address": USDC_ETHEREUM}, address_key(USDC_ETHEREUM)),
+        "address unknown": ("address", {"address": UNUSED_ADDRESS}, address_key(UNUSED_ADDRESS)),
         "flags BTC": ("flags", {"asset": ids["bitcoin"]}, flags_key(ids["bitcoin"])),
         "flags counterfeit": (
             "flags",
