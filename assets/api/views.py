@@ -259,7 +259,7 @@ def _relationship_types(request) -> list[str]:
 
 
 class AssetDeploymentViewSet(RegistryModelViewSet):
-    queryset = AssetDeployment.objects.resolvable().select_related("chain")
+    queryset = AssetDeployment.objects.resolvable().select_related("chain", "asset")
     serializer_class = AssetDeploymentSerializer
     filterset_class = AssetDeploymentFilterSet
     lookup_value_regex = UUID_PATTERN
@@ -289,6 +289,7 @@ class AssetDeploymentViewSet(RegistryModelViewSet):
         return self.versioned_response(deployment, self.get_serializer(deployment).data)
 
     @extend_schema(
+        operation_id="deployments_by_address_on_every_chain",
         summary="Every deployment at an address, on any chain, and whether they are one asset",
         description="The hot lookup of GET /api/v1/resolve/address/ (the same answer, from the "
         "same cache): EVM addresses in any letter case, others exactly. Different assets at "
@@ -308,7 +309,7 @@ class AssetDeploymentViewSet(RegistryModelViewSet):
     @action(
         detail=False,
         methods=["get"],
-        url_path=r"by-address/(?P<address>[^/]+)",
+        url_path=r"by-address/(?P<address>.+)",
         filter_backends=[],
         pagination_class=None,
     )

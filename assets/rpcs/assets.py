@@ -237,16 +237,16 @@ def create_asset_deployment(request, call):
 def get_asset_deployment(request, call):
     deployment_id = required_text(request, "deployment_id")
     chain_id, _, address = deployment_id.partition(":")
-    if is_caip19(deployment_id):
-        deployment = deployment_at_address(request, call)
-    elif address.lower() == NATIVE_ADDRESS:  # the address the answers give a native token
-        deployment = read_on_replica(lambda: native_deployment(chain_id))
-    elif address:
-        deployment = deployment_at_address(request, call)
+    if is_caip19(deployment_id) or (address and address.lower() != NATIVE_ADDRESS):
+        deployment, caip19 = deployment_at_address(request, call)
     else:
-        deployment = read_on_replica(lambda: deployment_by_id(deployment_id))
+        if address:  # the address the answers give a native token
+            deployment = read_on_replica(lambda: native_deployment(chain_id))
+        else:
+            deployment = read_on_replica(lambda: deployment_by_id(deployment_id))
+        caip19 = deployment.caip19
     call.show_version(deployment)
-    return service.GetAssetDeploymentResponse(deployment=deployment_message(deployment))
+    return service.GetAssetDeploymentResponse(deployment=deployment_message(deployment, caip19))
 
 
 def native_deployment(chain_id: str) -> AssetDeployment:
@@ -254,7 +254,7 @@ def native_deployment(chain_id: str) -> AssetDeployment:
     (answers show it as ``native``, as the events do)."""
     deployment = (
         AssetDeployment.objects.resolvable()
-        .select_related("chain")
+        .select_related("chain", "asset")
         .filter(chain_id=chain_id, is_native=True, address="")
         .first()
     )
@@ -272,7 +272,7 @@ def deployment_by_id(deployment_id: str) -> AssetDeployment:
         ) from None
     deployment = (
         AssetDeployment.objects.resolvable()
-        .select_related("chain")
+        .select_related("chain", "asset")
         .filter(pk=deployment_uuid)
         .first()
     )
@@ -303,9 +303,10 @@ def deployment_lookup(request, metadata: dict[str, str]) -> tuple[str, dict]:
     return "deployment", {"chain": chain_id, "address": address}
 
 
-def deployment_at_address(request, call) -> AssetDeployment:
+def deployment_at_address(request, call) -> tuple[AssetDeployment, str | None]:
     """The deployment the hot lookup answers for (chain, address), from the cache as
-    /api/v1/resolve/deployment/ reads it; an unsaved instance built from the answer."""
+    /api/v1/resolve/deployment/ reads it: an unsaved instance built from the answer, and
+    its CAIP-19 id (the answer's: the instance has no chain type or asset to derive it)."""
     found, body = call.cached or (None, None)  # found with the caller, in one read
     if body is None:
         lookup_type, params = deployment_lookup(request, call.metadata)
@@ -325,11 +326,12 @@ def deployment_at_address(request, call) -> AssetDeployment:
             raise not_found(orjson.loads(body)["error"]["message"])
     answer = orjson.loads(body)
     cached = answer["deployment"]
-    if "version" not in cached:
+    if "version" not in cached or "caip19" not in cached:
         # Cached before the answer carried every field the message needs (until its
         # TTL ends after an upgrade): the database answers instead.
-        return read_on_replica(lambda: deployment_by_id(cached["deployment_id"]))
-    return AssetDeployment(
+        deployment = read_on_replica(lambda: deployment_by_id(cached["deployment_id"]))
+        return deployment, deployment.caip19
+    deployment = AssetDeployment(
         deployment_id=cached["deployment_id"],
         asset_id=answer["asset"]["asset_id"],
         chain=Chain(chain_id=cached["chain"], name=cached["chain_name"]),
@@ -344,6 +346,7 @@ def deployment_at_address(request, call) -> AssetDeployment:
         updated_at=datetime_of(cached["updated_at"]),
         version=cached["version"],
     )
+    return deployment, cached["caip19"]
 
 
 def refuse_impossible_address(chain_id: str, address: str) -> None:
@@ -372,7 +375,7 @@ def list_asset_deployments(request, call):
         deployments = filtered(
             AssetDeploymentFilterSet,
             data,
-            AssetDeployment.objects.resolvable().select_related("chain"),
+            AssetDeployment.objects.resolvable().select_related("chain", "asset"),
         )
     ordering = complete_ordering(AssetDeploymentViewSet.ordering, AssetDeployment)
     rows = capped(

@@ -246,3 +246,19 @@ def test_a_malformed_moment_is_a_400_naming_it(viewer, colliding):
         status, answer = get(viewer, ADDRESS, as_of="yesterday")
         assert status == 400, answer
         assert "as_of" in answer["error"]["fields"]
+
+
+@pytest.mark.django_db
+def test_a_cosmos_denomination_with_slashes_is_found_by_the_rest_path(viewer, chains):
+    osmosis = ChainFactory(
+        chain_id="osmosis",
+        chain_type=ChainType.COSMOS,
+        network_id=None,
+        caip2_reference="osmosis-1",
+    )
+    denom = "ibc/27394FB092D2ECCD56123C74F36E4C1F926001CEADA9CA97EA622B25F41E5EB2"
+    AssetDeploymentFactory(asset=AssetFactory(symbol="ATOM"), chain=osmosis, address=denom)
+    status, answer = by_address(viewer, denom)
+    assert status == 200, answer
+    assert [d["caip19"] for d in answer["deployments"]] == [f"cosmos:osmosis-1/ibc:{denom[4:]}"]
+    assert resolve(viewer, denom) == (200, answer)
