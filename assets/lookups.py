@@ -213,6 +213,9 @@ def load_deployments(requests: list[dict], moment=None) -> list[cache.Answer]:
             answers.append(
                 not_found(
                     f"No deployment at {request['address']} on {request['chain']}{then(moment)}."
+                    if request["address"]
+                    else f"No native deployment without an address on {request['chain']}"
+                    f"{then(moment)}."
                 )
             )
             continue
@@ -562,6 +565,24 @@ def deployments_to_warm(limit: int | None):
     return ({"chain": chain, "address": address} for chain, address in rows[:limit])
 
 
+def addresses_to_warm(limit: int | None):
+    """warm_cache: every address a resolvable deployment has, once (on any chain)."""
+    rows = (
+        AssetDeployment.objects.resolvable()
+        .exclude(address="")
+        .order_by("deployment_id")
+        .values_list("address", flat=True)
+    )
+    seen: set[str] = set()
+    for address in rows.iterator():
+        form = address_lookup_form(address)
+        if form not in seen:
+            if limit is not None and len(seen) >= limit:
+                return
+            seen.add(form)
+            yield {"address": address}
+
+
 def groups_to_warm(limit: int | None):
     """warm_cache: every group, by its canonical symbol."""
     symbols = AssetGroup.objects.order_by("group_id").values_list("canonical_symbol", flat=True)
@@ -633,4 +654,5 @@ def register() -> None:
     for lookup_type, (family, parse, key_of, load) in lookups.items():
         cache.register_lookup(lookup_type, family=family, parse=parse, key_of=key_of, load=load)
     cache.register_warm_up("deployment", deployments_to_warm, weight=20)
+    cache.register_warm_up("address", addresses_to_warm, weight=25)
     cache.register_warm_up("group", groups_to_warm, weight=30)

@@ -150,7 +150,7 @@ RESOLVE_LOOKUPS = {
             _query("venue", "venue_id, with symbol."),
             _query("symbol", "Venue ticker, with venue."),
             _query("market_type", "With venue and symbol; default SPOT.", **_MARKET_TYPE),
-            _query("chain", "chain_id, with address."),
+            _query("chain", "chain_id or CAIP-2 id (eip155:1), with address."),
             _query("address", "With chain."),
             _MIN_SEVERITY,
         ],
