@@ -37,8 +37,15 @@ def asset_message(asset: Asset) -> assets_pb2.Asset:
 NATIVE_ADDRESS = "native"
 
 
-def deployment_message(deployment: AssetDeployment) -> assets_pb2.AssetDeployment:
-    """deployment_id is the registry's UUID, as in the REST API (docs/EVENTS.md)."""
+# deployment_message's ``caip19`` when the caller does not give it.
+DERIVED = object()
+
+
+def deployment_message(deployment: AssetDeployment, caip19=DERIVED) -> assets_pb2.AssetDeployment:
+    """deployment_id is the registry's UUID, as in the REST API (docs/EVENTS.md).
+    ``caip19``: the deployment's CAIP-19 id (None: it has none), when the caller has it
+    already (a hot answer's); otherwise derived (``AssetDeployment.caip19``)."""
+    caip19 = deployment.caip19 if caip19 is DERIVED else caip19
     return message_from(
         deployment,
         assets_pb2.AssetDeployment,
@@ -50,6 +57,8 @@ def deployment_message(deployment: AssetDeployment) -> assets_pb2.AssetDeploymen
             "cqar_is_native": deployment.is_native,
             "cqar_is_canonical": deployment.is_canonical,
             "cqar_is_verified": deployment.is_verified,
+            # Set only when a namespace names it (a token on Bitcoin has none).
+            **({"cqar_caip19": caip19} if caip19 is not None else {}),
         },
     )
 

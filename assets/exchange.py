@@ -19,10 +19,12 @@ from assets.api.views import (
 )
 from assets.choices import AssetType
 from assets.lookups import address_lookup_form
-from assets.models import Asset, AssetGroup
+from assets.models import Asset, AssetDeployment, AssetGroup
 from assets.provenance import TRACKED_FIELDS
+from chains import caip
 from chains.addresses import AddressKey, address_lookup_key
 from chains.choices import ChainType
+from chains.exchange import candidate_of, check_derived_id
 from registry import provenance
 from registry.api.serializers import RegistryPrimaryKeyRelatedField
 from registry.exchange.entities import Entity, differing, register_entity
@@ -221,7 +223,16 @@ class AssetEntity(Entity):
 
 
 class DeploymentEntity(Entity):
-    """Deployments: (chain, address), the address in any letter case on an EVM chain."""
+    """Deployments: (chain, address), the address in any letter case on an EVM chain. A
+    filled ``caip19`` cell must be the id the row makes (chains.exchange)."""
+
+    def plan_row(self, row, instance, run):
+        planned = super().plan_row(row, instance, run)
+        deployment = candidate_of(AssetDeployment, planned, instance)
+        with contextlib.suppress(ValidationError):  # the service reports it
+            deployment.normalize()
+        check_derived_id(row, "caip19", caip.parse_caip19, lambda: deployment.caip19)
+        return planned
 
     def export_queryset(self):
         return super().export_queryset().select_related("chain", "asset")

@@ -12,6 +12,9 @@ from assets.models import (
     AssetIdentifier,
     AssetRelationship,
 )
+from chains import caip
+from chains.filtersets import refused
+from registry.cache import NotFound
 from registry.filters import RegistryFilterSet, UTCDateTimeFilter
 
 
@@ -58,13 +61,32 @@ class AssetIdentifierFilterSet(RegistryFilterSet):
 
 class AssetDeploymentFilterSet(RegistryFilterSet):
     address = django_filters.CharFilter(method="filter_address", help_text="In any letter case.")
+    caip19 = django_filters.CharFilter(
+        method="filter_caip19",
+        help_text="The deployment's CAIP-19 id (eip155:1/erc20:0xa0b8…, "
+        "solana:5eykt…/token:EPjF…, eip155:1/slip44:60); malformed is a 400, one of no "
+        "registered chain an empty list.",
+    )
 
     class Meta:
         model = AssetDeployment
-        fields = ["asset", "chain", "is_canonical", "is_native", "is_verified", "address"]
+        fields = ["asset", "chain", "is_canonical", "is_native", "is_verified", "address", "caip19"]
 
     def filter_address(self, queryset, name, value):
         return queryset.at_address(value)
+
+    def filter_caip19(self, queryset, name, value):
+        try:
+            parsed = caip.parse_caip19(value, "caip19")
+            chain = caip.chain_of(parsed.chain, "caip19")
+            address = caip.deployment_address(parsed, chain, "caip19")
+        except NotFound:
+            return queryset.none()
+        except ValueError as error:
+            raise refused(error) from None
+        if not address:
+            return queryset.filter(chain=chain, is_native=True, address="")
+        return queryset.at_address(address, chain.pk)
 
 
 class AssetRelationshipFilterSet(RegistryFilterSet):

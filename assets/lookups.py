@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models.lookups import In
 
 from assets.models import (
+    CAIP19_EVM_NAMESPACES,
     Asset,
     AssetDeployment,
     AssetGroup,
@@ -24,6 +25,7 @@ from assets.models import (
     AssetRelationship,
 )
 from assets.querysets import VARIANT_RELATIONSHIP_TYPES
+from chains import caip
 from chains.addresses import AddressKey, address_lookup_key
 from chains.models import Chain
 from registry import cache, text, timeline
@@ -53,6 +55,11 @@ def address_lookup_form(address: str) -> str:
 
 def deployment_key(chain_id: str, address: str) -> str:
     return f"v1:deployment:{chain_id}:{address_lookup_form(address)}"
+
+
+def address_key(address: str) -> str:
+    """The chainless lookup's key: every deployment at this address, on any chain."""
+    return f"v1:address:{address_lookup_form(address)}"
 
 
 def asset_key(asset_id) -> str:
@@ -234,6 +241,9 @@ def load_deployments(requests: list[dict], moment=None) -> list[cache.Answer]:
             answers.append(
                 not_found(
                     f"No deployment at {request['address']} on {request['chain']}{then(moment)}."
+                    if request["address"]
+                    else f"No native deployment without an address on {request['chain']}"
+                    f"{then(moment)}."
                 )
             )
             continue
@@ -249,6 +259,7 @@ def load_deployments(requests: list[dict], moment=None) -> list[cache.Answer]:
                             "decimals": deployment.decimals,
                             "is_native": deployment.is_native,
                             "is_canonical": deployment.is_canonical,
+                            "caip19": deployment_caip19(deployment, summaries[deployment.asset_id]),
                             # What gRPC's AssetDeployment shows besides (chain_keys).
                             "chain_name": deployment.chain.name,
                             "is_verified": deployment.is_verified,
@@ -267,6 +278,93 @@ def load_deployments(requests: list[dict], moment=None) -> list[cache.Answer]:
     return answers
 
 
+def deployment_caip19(deployment: AssetDeployment, summary: dict) -> str | None:
+    """``AssetDeployment.caip19`` from the asset's summary (no query for the asset)."""
+    return caip.caip19_of(
+        deployment.chain,
+        address=deployment.address,
+        is_native=deployment.is_native,
+        evm_namespace=CAIP19_EVM_NAMESPACES.get(summary["asset_type"], "erc20"),
+    )
+
+
+def load_addresses(requests: list[dict], moment=None) -> list[cache.Answer]:
+    """Every deployment at an address, on any chain (EVM-shaped addresses in any letter
+    case, others exactly: ``address_lookup_form``), and whether they are one asset.
+
+    Two queries for any number of addresses: the deployments (by the address-key index,
+    with their chains) and the asset summaries. Different assets at one address are a
+    collision: EVM addresses repeat across chains, and one address may be one token on
+    Ethereum and another on BSC.
+    """
+    forms = {address_lookup_form(r["address"]) for r in requests}
+    keys = {address_lookup_key(form) for form in forms}
+    if moment is None:
+        rows = list(
+            AssetDeployment.objects.resolvable()
+            .alias(address_key=AddressKey("address"))
+            .filter(address_key__in=keys)
+            .select_related("chain")
+        )
+    else:
+        rows = _deployments_at(moment, None, keys)
+    summaries = asset_summaries({d.asset_id for d in rows}, moment)
+    at: dict[str, list[AssetDeployment]] = {}
+    for deployment in sorted(rows, key=lambda d: d.chain_id):
+        if deployment.asset_id in summaries:  # the assets live (then)
+            at.setdefault(address_lookup_form(deployment.address), []).append(deployment)
+    answers = []
+    for request in requests:
+        form = address_lookup_form(request["address"])
+        deployments = at.get(form)
+        if not deployments:
+            answers.append(not_found(f"No deployment at {form} on any chain{then(moment)}."))
+            continue
+        answers.append((True, dumps(_address_answer(form, deployments, summaries))))
+    return answers
+
+
+def _address_answer(form: str, deployments: list[AssetDeployment], summaries: dict) -> dict:
+    assets: dict = {}  # asset_id -> {summary, chains}, in the order first met
+    for deployment in deployments:
+        entry = assets.setdefault(
+            deployment.asset_id, {**summaries[deployment.asset_id], "chains": []}
+        )
+        entry["chains"].append(deployment.chain_id)
+    collision = None
+    if len(assets) > 1:
+        named = "; ".join(
+            f"{entry['symbol']} ({entry['name']}, {entry['asset_id']}) on "
+            f"{', '.join(entry['chains'])}"
+            for entry in assets.values()
+        )
+        collision = {
+            "count": len(assets),
+            "message": f"{len(assets)} different assets at {form}: {named}.",
+        }
+    return {
+        "address": form,
+        "deployments": [
+            {
+                "deployment_id": deployment.deployment_id,
+                "chain": deployment.chain_id,
+                "chain_name": deployment.chain.name,
+                "caip2": deployment.chain.caip2,
+                "caip19": deployment_caip19(deployment, summaries[deployment.asset_id]),
+                "address": deployment.address,
+                "decimals": deployment.decimals,
+                "is_native": deployment.is_native,
+                "is_canonical": deployment.is_canonical,
+                "asset": summaries[deployment.asset_id],
+            }
+            for deployment in deployments
+        ],
+        "assets": list(assets.values()),
+        "same_asset": len(assets) == 1,
+        "collision": collision,
+    }
+
+
 def then(moment) -> str:
     """How a not-found reason names the moment it was asked about."""
     if moment is None:
@@ -277,16 +375,17 @@ def then(moment) -> str:
     return then
 
 
-def _deployments_at(moment, chains: set, address_keys: set) -> list[AssetDeployment]:
+def _deployments_at(moment, chains: set | None, address_keys: set) -> list[AssetDeployment]:
     """The deployments at these addresses as they were at ``moment``: a deployment's
     address, asset and decimals are facts true from when recorded (a corrected value
-    closes the old one's period when the correction is made)."""
+    closes the old one's period when the correction is made). ``chains`` None: on any
+    chain."""
     rows = timeline.state_at(
         AssetDeployment,
         moment.as_of,
         moment.known_at,
         In(AddressKey("address"), sorted(address_keys)),
-        chain_id__in=chains,
+        **({} if chains is None else {"chain_id__in": chains}),
     )
     deployments = timeline.instances(AssetDeployment, rows)
     by_chain = Chain.objects.in_bulk({d.chain_id for d in deployments})
@@ -498,8 +597,7 @@ def asset_keys(asset_ids: set) -> set[str]:
     for chain_id, address in AssetDeployment.objects.filter(asset_id__in=asset_ids).values_list(
         "chain_id", "address"
     ):
-        if address:
-            keys.add(deployment_key(chain_id, address))
+        keys |= deployment_keys(chain_id, address)
     for value in Asset.all_objects.filter(pk__in=asset_ids).values_list("symbol_key", flat=True):
         keys.add(symbol_key(value))
     return keys | aggregation_keys(asset_ids)
@@ -521,13 +619,20 @@ def keys_for_symbols(symbol_key_values, fresh_asset_ids=()) -> set[str]:
 
 
 def chain_keys(chain_ids: set) -> set[str]:
-    """The keys of the deployment answers that show these chains' names."""
-    rows = (
-        AssetDeployment.objects.filter(chain_id__in=chain_ids)
-        .exclude(address="")
-        .values_list("chain_id", "address")
-    )
-    return {deployment_key(chain_id, address) for chain_id, address in rows}
+    """The keys of the deployment and address answers that show these chains (their
+    names, CAIP-2 ids and the CAIP-19 ids derived from them)."""
+    rows = AssetDeployment.objects.filter(chain_id__in=chain_ids).values_list("chain_id", "address")
+    return {key for chain_id, address in rows for key in deployment_keys(chain_id, address)}
+
+
+def deployment_keys(chain_id: str, address: str) -> set[str]:
+    """The keys that show a deployment at ``address`` on a chain: its (chain, address)
+    key (``""``: the native coin without an address, which its CAIP-19 id names) and,
+    with an address, the chainless key."""
+    keys = {deployment_key(chain_id, address)}
+    if address:
+        keys.add(address_key(address))
+    return keys
 
 
 def deployments_to_warm(limit: int | None):
@@ -541,10 +646,47 @@ def deployments_to_warm(limit: int | None):
     return ({"chain": chain, "address": address} for chain, address in rows[:limit])
 
 
+def addresses_to_warm(limit: int | None):
+    """warm_cache: every address a resolvable deployment has, once (on any chain)."""
+    rows = (
+        AssetDeployment.objects.resolvable()
+        .exclude(address="")
+        .order_by("deployment_id")
+        .values_list("address", flat=True)
+    )
+    seen: set[str] = set()
+    for address in rows.iterator():
+        form = address_lookup_form(address)
+        if form not in seen:
+            if limit is not None and len(seen) >= limit:
+                return
+            seen.add(form)
+            yield {"address": address}
+
+
 def groups_to_warm(limit: int | None):
     """warm_cache: every group, by its canonical symbol."""
     symbols = AssetGroup.objects.order_by("group_id").values_list("canonical_symbol", flat=True)
     return ({"group": symbol} for symbol in symbols[:limit])
+
+
+def deployment_request(params: dict) -> dict:
+    """A deployment lookup's (chain, address): ``chain`` (a slug, or a CAIP-2 id: one
+    query for the chain) and ``address``, or ``caip19`` alone (chains.caip; a native
+    coin's ``slip44`` id is the chain's deployment without an address)."""
+    if params.get("caip19") is not None:
+        if params.get("chain") is not None or params.get("address") is not None:
+            raise ValueError("caip19: give caip19, or chain and address; not both.")
+        parsed = caip.parse_caip19(cache.text_param(params, "caip19"), "caip19")
+        chain = caip.chain_of(parsed.chain, "caip19")
+        return {"chain": chain.chain_id, "address": caip.deployment_address(parsed, chain)}
+    chain = cache.text_param(params, "chain")
+    return {
+        "chain": caip.chain_id_of(chain)
+        if caip.looks_like_caip2(chain)
+        else cache.slug_param(params, "chain"),
+        "address": cache.text_param(params, "address"),
+    }
 
 
 def register() -> None:
@@ -555,12 +697,15 @@ def register() -> None:
     lookups = {
         "deployment": (
             "deployment",
-            lambda p: {
-                "chain": cache.slug_param(p, "chain"),
-                "address": cache.text_param(p, "address"),
-            },
+            deployment_request,
             lambda r: deployment_key(r["chain"], r["address"]),
             load_deployments,
+        ),
+        "address": (
+            "address",
+            lambda p: {"address": cache.text_param(p, "address")},
+            lambda r: address_key(r["address"]),
+            load_addresses,
         ),
         "asset": (
             "asset",
@@ -590,4 +735,5 @@ def register() -> None:
     for lookup_type, (family, parse, key_of, load) in lookups.items():
         cache.register_lookup(lookup_type, family=family, parse=parse, key_of=key_of, load=load)
     cache.register_warm_up("deployment", deployments_to_warm, weight=20)
+    cache.register_warm_up("address", addresses_to_warm, weight=25)
     cache.register_warm_up("group", groups_to_warm, weight=30)

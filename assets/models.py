@@ -24,7 +24,7 @@ from assets.querysets import (
     AssetRelationshipQuerySet,
 )
 from chains.addresses import ADDRESS_MAX_LENGTH, AddressKey
-from chains.choices import ChainType
+from chains.caip import caip19_of
 from registry.history import UNTRACKED_FIELDS, tracked
 from registry.models import LiveManager, RegistryModel, SoftDeleteModel
 from registry.text import (
@@ -228,7 +228,9 @@ class AssetIdentifier(RegistryModel):
 @tracked(
     meta={
         "indexes": [
-            models.Index("chain", AddressKey("address"), name="deployment_event_address_idx")
+            models.Index("chain", AddressKey("address"), name="deployment_event_address_idx"),
+            # An address looked up on every chain at once (assets.lookups.load_addresses).
+            models.Index(AddressKey("address"), name="deployment_event_addr_key_idx"),
         ]
     }
 )
@@ -313,21 +315,16 @@ class AssetDeployment(RegistryModel):
         """The CAIP-19 asset id, or None where no standard namespace names this token.
 
         ``eip155:1/erc20:0xa0b8…`` (EVM addresses lower-case, as consumers join on
-        them), ``solana:5eykt…/token:EPjF…``, and ``<caip2>/slip44:<coin type>`` for a
-        native asset without an address.
+        them), ``solana:5eykt…/token:EPjF…``, ``cosmos:…/ibc:…`` or ``/native:…``, and
+        ``<caip2>/slip44:<coin type>`` for a native asset without an address
+        (chains.caip, whose ``deployment_address`` reads it back).
         """
-        caip2 = self.chain.caip2
-        if caip2 is None:
-            return None
-        if self.is_native and not self.address:
-            coin_type = self.chain.metadata.get("slip44")
-            return f"{caip2}/slip44:{coin_type}" if coin_type is not None else None
-        if self.chain.chain_type == ChainType.EVM:
-            namespace = CAIP19_EVM_NAMESPACES.get(self.asset.asset_type, "erc20")
-            return f"{caip2}/{namespace}:{self.address.lower()}"
-        if self.chain.chain_type == ChainType.SOLANA:
-            return f"{caip2}/token:{self.address}"
-        return None
+        return caip19_of(
+            self.chain,
+            address=self.address,
+            is_native=self.is_native,
+            evm_namespace=CAIP19_EVM_NAMESPACES.get(self.asset.asset_type, "erc20"),
+        )
 
     def normalize(self) -> None:
         super().normalize()

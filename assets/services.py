@@ -305,7 +305,8 @@ def deployment_bulk_create(
     created, errors = validated_bulk_create(deployments, conflict_errors=DEPLOYMENT_CONFLICTS)
     if created:
         keys = lookups.keys_for_symbols({d.asset.symbol_key for d in created}, fresh_asset_ids)
-        keys |= {lookups.deployment_key(d.chain_id, d.address) for d in created if d.address}
+        for d in created:
+            keys |= lookups.deployment_keys(d.chain_id, d.address)
         invalidate(keys)
         record_many("asset_deployment_created", created)
         provenance.record_created(created)
@@ -346,12 +347,11 @@ def deployment_delete(*, deployment: AssetDeployment, expected_version: int | No
 
 
 def _deployment_keys(deployment: AssetDeployment, own_only: bool = False) -> set[str]:
-    """Its own key (a miss may be cached there) and, unless ``own_only``, every answer
+    """Its own keys (a miss may be cached there: by chain and address, and by address on
+    every chain) and, unless ``own_only``, every answer
     that shows its asset, whose collision set lists the chains it is on."""
     keys = set() if own_only else lookups.keys_for_symbols({deployment.asset.symbol_key})
-    if deployment.address:
-        keys.add(lookups.deployment_key(deployment.chain_id, deployment.address))
-    return keys
+    return keys | lookups.deployment_keys(deployment.chain_id, deployment.address)
 
 
 @transaction.atomic

@@ -34,6 +34,9 @@ def chain_create(
     return chain
 
 
+CAIP_FIELDS = {"name", "chain_type", "network_id", "caip2_reference", "metadata"}
+
+
 @transaction.atomic
 def chain_update(
     *, chain: Chain, changes: Mapping[str, Any], expected_version: int | None = None
@@ -42,7 +45,9 @@ def chain_update(
     changed = validated_update(
         chain, changes, expected_version=expected_version, event="chain_updated"
     )
-    if "name" in changed:  # the deployment answers show it
+    # The deployment answers show its name, its CAIP-2 id and the CAIP-19 ids derived
+    # from it (a native coin's from its metadata's SLIP-44 coin type).
+    if CAIP_FIELDS & set(changed):
         invalidate(keys_for_chains({chain.pk}), recompute=lambda: keys_for_chains({chain.pk}))
     provenance.record_sources({chain: changed})
     return changed

@@ -36,6 +36,7 @@ resolve = [
     path("venue-symbol/", hot.venue_symbol, name="resolve-venue-symbol"),
     path("instrument/", hot.instrument, name="resolve-instrument"),
     path("deployment/", hot.deployment, name="resolve-deployment"),
+    path("address/", hot.address, name="resolve-address"),
     path("pretrade/", hot.pretrade, name="resolve-pretrade"),
     path("aggregate/", hot.aggregate, name="resolve-aggregate"),
     path("symbol/", hot.symbol, name="resolve-symbol"),

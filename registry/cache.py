@@ -107,6 +107,7 @@ FAMILIES = {
         Family("flags", ttl=300),
         Family("group", ttl=1800),
         Family("variants", ttl=1800),
+        Family("address", ttl=3600),
     )
 }
 for _family in FAMILIES:  # at 0 from the start, so the hit ratio has a value at once
@@ -160,6 +161,12 @@ class Count:
 
     def key(self, actor: str) -> str:
         return f"{self.prefix}{actor}:{self.window}"
+
+
+class NotFound(ValueError):
+    """A request that names something the registry does not have (a CAIP-2 id of no
+    registered chain): a 404 with its reason, not a 400. A ValueError, so a batch item
+    answers ``found: false`` with it as any other it cannot look up."""
 
 
 class CacheUnavailable(Exception):

@@ -328,6 +328,9 @@ class AssetSummaryWithFlagsSerializer(AssetSummarySerializer):
 # The deployment of a by-address answer: the summary, and what the gRPC AssetDeployment
 # message shows besides (GetAssetDeployment answers from it). No docstring, as above.
 class ResolvedDeploymentSerializer(DeploymentSummarySerializer):
+    caip19 = serializers.CharField(
+        read_only=True, allow_null=True, help_text="CAIP-19 asset id (null: no namespace names it)."
+    )
     chain_name = serializers.CharField(
         source="chain.name", read_only=True, help_text="The chain's name."
     )
@@ -336,6 +339,7 @@ class ResolvedDeploymentSerializer(DeploymentSummarySerializer):
     class Meta(DeploymentSummarySerializer.Meta):
         fields = (
             *DeploymentSummarySerializer.Meta.fields,
+            "caip19",
             "chain_name",
             "is_verified",
             "deployed_at",
@@ -353,6 +357,37 @@ class DeploymentAnswerSerializer(serializers.Serializer):
     )
 
 
+class AddressDeploymentSerializer(DeploymentSummarySerializer):
+    chain_name = serializers.CharField(read_only=True, help_text="The chain's name.")
+    caip2 = serializers.CharField(
+        read_only=True, allow_null=True, help_text="The chain's CAIP-2 id (eip155:1)."
+    )
+    caip19 = serializers.CharField(
+        read_only=True, allow_null=True, help_text="CAIP-19 asset id (null: no namespace names it)."
+    )
+    asset = AssetSummaryWithFlagsSerializer(read_only=True)
+
+    class Meta(DeploymentSummarySerializer.Meta):
+        fields = (
+            "deployment_id",
+            "chain",
+            "chain_name",
+            "caip2",
+            "caip19",
+            "address",
+            "decimals",
+            "is_native",
+            "is_canonical",
+            "asset",
+        )
+        read_only_fields = fields
+
+
+class AddressCollisionSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Different assets at the address.")
+    message = serializers.CharField(help_text="The assets, each with the chains it is on.")
+
+
 class SymbolAnswerAssetSerializer(AssetSummaryWithFlagsSerializer):
     chains = serializers.ListField(
         child=serializers.CharField(), help_text="chain_id of every chain it is deployed on."
@@ -367,6 +402,23 @@ class SymbolAnswerSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Live assets with this symbol.")
     assets = SymbolAnswerAssetSerializer(
         many=True, help_text="The oldest 5 of them (all, when there are fewer)."
+    )
+
+
+class AddressAnswerSerializer(serializers.Serializer):
+    address = serializers.CharField(
+        help_text="The address as it was matched (an EVM address lower-case)."
+    )
+    deployments = AddressDeploymentSerializer(
+        many=True, help_text="Every deployment at the address, on any chain, by chain_id."
+    )
+    assets = SymbolAnswerAssetSerializer(
+        many=True, help_text="The distinct assets deployed there, with their chains."
+    )
+    same_asset = serializers.BooleanField(help_text="One asset on every chain.")
+    collision = AddressCollisionSerializer(
+        allow_null=True,
+        help_text="Null, or different assets at one address (on different chains).",
     )
 
 
@@ -420,6 +472,7 @@ class VariantsAnswerSerializer(serializers.Serializer):
 def register() -> None:
     """What the OpenAPI document says the hot lookups answer."""
     register_resolve_answer("deployment", DeploymentAnswerSerializer)
+    register_resolve_answer("address", AddressAnswerSerializer)
     register_resolve_answer("symbol", SymbolAnswerSerializer)
     register_resolve_answer("asset", AssetSummaryWithFlagsSerializer)
     register_resolve_answer("aggregate", GroupAnswerSerializer, VariantsAnswerSerializer)

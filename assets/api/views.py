@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from assets import lineage, services
 from assets.api.serializers import (
     BOOKKEEPING,
+    AddressAnswerSerializer,
     AssetDeploymentSerializer,
     AssetGroupMemberSerializer,
     AssetGroupSerializer,
@@ -48,8 +49,9 @@ from assets.models import (
 )
 from assets.querysets import VARIANT_RELATIONSHIP_TYPES
 from chains.models import Chain
-from registry import text, timeline
+from registry import cache, text, timeline
 from registry.api.params import choice_param
+from registry.api.schema import TIME_PARAMETERS
 from registry.api.viewsets import (
     DestroyMixin,
     RegistryCreateReadViewSet,
@@ -333,7 +335,7 @@ def _relationship_types(request) -> list[str]:
 
 
 class AssetDeploymentViewSet(RegistryModelViewSet):
-    queryset = AssetDeployment.objects.resolvable().select_related("chain")
+    queryset = AssetDeployment.objects.resolvable().select_related("chain", "asset")
     serializer_class = AssetDeploymentSerializer
     filterset_class = AssetDeploymentFilterSet
     lookup_value_regex = UUID_PATTERN
@@ -361,6 +363,44 @@ class AssetDeploymentViewSet(RegistryModelViewSet):
             raise serializers.ValidationError({"address": error.messages}) from None
         deployment = get_object_or_404(self.get_queryset().at_address(address, chain.pk))
         return self.versioned_response(deployment, self.get_serializer(deployment).data)
+
+    @extend_schema(
+        operation_id="deployments_by_address_on_every_chain",
+        summary="Every deployment at an address, on any chain, and whether they are one asset",
+        description="The hot lookup of GET /api/v1/resolve/address/ (the same answer, from the "
+        "same cache): EVM addresses in any letter case, others exactly. Different assets at "
+        "one address (an EVM address is one token on Ethereum and another on BSC) are a "
+        "`collision`.",
+        parameters=[
+            OpenApiParameter(
+                "address", OpenApiTypes.STR, OpenApiParameter.PATH, description="The address."
+            ),
+            *(
+                OpenApiParameter(p["name"], OpenApiTypes.STR, description=p["description"])
+                for p in TIME_PARAMETERS
+            ),
+        ],
+        responses={200: AddressAnswerSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"by-address/(?P<address>.+)",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def on_every_chain(self, request, address=None):
+        lookup = cache.lookup("address")
+        try:
+            parsed = lookup.parse({"address": address})
+            moment = timeline.moment_of(request.query_params)
+        except ValueError as error:
+            name, _, reason = str(error).partition(": ")
+            raise serializers.ValidationError({name: [reason or str(error)]}) from None
+        found, body = lookup.resolve([parsed], moment=moment)[0]
+        if not found:
+            raise NotFound(orjson.loads(body)["error"]["message"])
+        return HttpResponse(body, content_type="application/json")
 
 
 # No update over the API: an identifier is not edited in place; a wrong one is deleted

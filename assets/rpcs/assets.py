@@ -25,7 +25,9 @@ Conventions:
 - CreateAssetDeployment: ``contract_address`` "native" (what the answers show for a
   native deployment without an address) with ``is_native`` means no address.
 - GetAssetDeployment: ``deployment_id`` is the deployment's UUID, or
-  ``<chain_id>:<address>`` (EVM addresses in any letter case), the hot lookup answered
+  ``<chain_id>:<address>`` (EVM addresses in any letter case), or its CAIP-19 id
+  (``eip155:1/erc20:0xa0b8…``, chains.caip: a malformed one is INVALID_ARGUMENT naming
+  deployment_id, one of no registered chain NOT_FOUND), the hot lookup answered
   from the cache as /api/v1/resolve/deployment/ is (the caller and the answer in one
   Redis read when both are there); both forms answer the same message and ``etag``. A
   miss is NOT_FOUND, unless the address cannot be one on that chain (INVALID_ARGUMENT
@@ -63,11 +65,13 @@ from assets.events import NATIVE_ADDRESS, asset_message, deployment_message
 from assets.filtersets import AssetDeploymentFilterSet, AssetFilterSet
 from assets.models import Asset, AssetDeployment
 from chains.api.serializers import ChainSerializer
+from chains.choices import CAIP2_NAMESPACES
 from chains.events import chain_message
 from chains.models import Chain
 from chains.services import CHAIN_WRITES
 from registry import cache
 from registry.api.pagination import KeysetPagination, complete_ordering, keyset_page
+from registry.cache import NotFound
 from registry.grpc.calls import answers_for_a_moment, register_rpc
 from registry.grpc.errors import invalid, not_found
 from registry.grpc.fields import (
@@ -241,21 +245,24 @@ def get_asset_deployment(request, call):
     deployment_id = required_text(request, "deployment_id")
     chain_id, _, address = deployment_id.partition(":")
     moment = call.moment()
-    if moment is not None and not address:
+    if is_caip19(deployment_id) or (address and address.lower() != NATIVE_ADDRESS):
+        deployment, caip19 = deployment_at_address(request, call)
+    elif moment is not None and not address:
         deployment = object_then(
             AssetDeployment, moment, "deployment", _deployment_uuid(deployment_id)
         )
         deployment.chain = Chain.objects.get(pk=deployment.chain_id)
-    elif moment is not None and address.lower() == NATIVE_ADDRESS:
+        caip19 = deployment.caip19
+    elif moment is not None:
         raise invalid("as-of", "a native deployment is asked for the present only; ask by id.")
-    elif address.lower() == NATIVE_ADDRESS:  # the address the answers give a native token
-        deployment = read_on_replica(lambda: native_deployment(chain_id))
-    elif address:
-        deployment = deployment_at_address(request, call)
     else:
-        deployment = read_on_replica(lambda: deployment_by_id(deployment_id))
+        if address:  # the address the answers give a native token
+            deployment = read_on_replica(lambda: native_deployment(chain_id))
+        else:
+            deployment = read_on_replica(lambda: deployment_by_id(deployment_id))
+        caip19 = deployment.caip19
     call.show_version(deployment)
-    return service.GetAssetDeploymentResponse(deployment=deployment_message(deployment))
+    return service.GetAssetDeploymentResponse(deployment=deployment_message(deployment, caip19))
 
 
 def native_deployment(chain_id: str) -> AssetDeployment:
@@ -263,7 +270,7 @@ def native_deployment(chain_id: str) -> AssetDeployment:
     (answers show it as ``native``, as the events do)."""
     deployment = (
         AssetDeployment.objects.resolvable()
-        .select_related("chain")
+        .select_related("chain", "asset")
         .filter(chain_id=chain_id, is_native=True, address="")
         .first()
     )
@@ -285,7 +292,7 @@ def deployment_by_id(deployment_id: str) -> AssetDeployment:
     deployment_uuid = _deployment_uuid(deployment_id)
     deployment = (
         AssetDeployment.objects.resolvable()
-        .select_related("chain")
+        .select_related("chain", "asset")
         .filter(pk=deployment_uuid)
         .first()
     )
@@ -294,37 +301,57 @@ def deployment_by_id(deployment_id: str) -> AssetDeployment:
     return deployment
 
 
+def is_caip19(deployment_id: str) -> bool:
+    """A ``deployment_id`` of CAIP-19's shape (``eip155:1/erc20:0x…``): a chain namespace
+    the registry knows, then ``/`` and an asset part with its own ``:``. A
+    ``<chain_id>:<address>`` never has it: a Cosmos denomination after the chain
+    (``osmosis:ibc/27394…``) has no ``:`` after its ``/``."""
+    chain, slash, asset = deployment_id.partition("/")
+    namespace = chain.partition(":")[0]
+    return bool(slash) and namespace in CAIP2_NAMESPACES.values() and ":" in asset
+
+
 def deployment_lookup(request, metadata: dict[str, str]) -> tuple[str, dict]:
-    """The hot lookup a ``<chain_id>:<address>`` names (the calls' fast path reads it
-    with the caller in one round trip); a UUID names none (ValueError)."""
-    chain_id, by_address, address = required_text(request, "deployment_id").partition(":")
+    """The hot lookup a ``<chain_id>:<address>`` or a CAIP-19 id names (the calls' fast
+    path reads it with the caller in one round trip); a UUID names none (ValueError)."""
+    deployment_id = required_text(request, "deployment_id")
+    if is_caip19(deployment_id):
+        return "deployment", {"caip19": deployment_id}
+    chain_id, by_address, address = deployment_id.partition(":")
     if not by_address:
         raise ValueError("deployment_id: a UUID, not an address")
     return "deployment", {"chain": chain_id, "address": address}
 
 
-def deployment_at_address(request, call) -> AssetDeployment:
+def deployment_at_address(request, call) -> tuple[AssetDeployment, str | None]:
     """The deployment the hot lookup answers for (chain, address), from the cache as
-    /api/v1/resolve/deployment/ reads it; an unsaved instance built from the answer."""
+    /api/v1/resolve/deployment/ reads it: an unsaved instance built from the answer, and
+    its CAIP-19 id (the answer's: the instance has no chain type or asset to derive it)."""
     found, body = call.cached or (None, None)  # found with the caller, in one read
     if body is None:
         lookup_type, params = deployment_lookup(request, call.metadata)
         lookup = cache.lookup(lookup_type)
         try:
             parsed = lookup.parse(params)
+        except NotFound as error:  # a CAIP-19 id of no registered chain
+            raise not_found(str(error).partition(": ")[2]) from None
         except ValueError as error:
-            raise invalid("deployment_id", str(error)) from None
+            raise invalid("deployment_id", str(error).removeprefix("caip19: ")) from None
         found, body = lookup.resolve([parsed], moment=call.moment())[0]
         if not found:
-            read_on_replica(lambda: refuse_impossible_address(parsed["chain"], parsed["address"]))
+            if parsed["address"]:  # not a native coin by its CAIP-19 slip44 id
+                read_on_replica(
+                    lambda: refuse_impossible_address(parsed["chain"], parsed["address"])
+                )
             raise not_found(orjson.loads(body)["error"]["message"])
     answer = orjson.loads(body)
     cached = answer["deployment"]
-    if "version" not in cached:
+    if "version" not in cached or "caip19" not in cached:
         # Cached before the answer carried every field the message needs (until its
         # TTL ends after an upgrade): the database answers instead.
-        return read_on_replica(lambda: deployment_by_id(cached["deployment_id"]))
-    return AssetDeployment(
+        deployment = read_on_replica(lambda: deployment_by_id(cached["deployment_id"]))
+        return deployment, deployment.caip19
+    deployment = AssetDeployment(
         deployment_id=cached["deployment_id"],
         asset_id=answer["asset"]["asset_id"],
         chain=Chain(chain_id=cached["chain"], name=cached["chain_name"]),
@@ -339,6 +366,7 @@ def deployment_at_address(request, call) -> AssetDeployment:
         updated_at=datetime_of(cached["updated_at"]),
         version=cached["version"],
     )
+    return deployment, cached["caip19"]
 
 
 def refuse_impossible_address(chain_id: str, address: str) -> None:
@@ -367,7 +395,7 @@ def list_asset_deployments(request, call):
         deployments = filtered(
             AssetDeploymentFilterSet,
             data,
-            AssetDeployment.objects.resolvable().select_related("chain"),
+            AssetDeployment.objects.resolvable().select_related("chain", "asset"),
         )
     ordering = complete_ordering(AssetDeploymentViewSet.ordering, AssetDeployment)
     rows = capped(

@@ -7,7 +7,9 @@ holds. The rest of the API stays DRF.
 
 - ``venue-symbol``: ``venue``, ``symbol``, ``market_type`` (default SPOT)
 - ``instrument``: ``code``
-- ``deployment``: ``chain``, ``address`` (any letter case for EVM)
+- ``deployment``: ``chain`` (slug or CAIP-2 id), ``address`` (any letter case for
+  EVM); or ``caip19``
+- ``address``: ``address`` -> every deployment at it on any chain, and collisions
 - ``pretrade``: ``asset`` | ``venue`` + ``symbol`` [+ ``market_type``] | ``chain`` +
   ``address``; ``min_severity`` (default 5, CRITICAL)
 - ``aggregate``: ``group`` (canonical symbol) | ``asset``
@@ -163,6 +165,8 @@ def _answer(view, request, *args, **kwargs):
         return view(request, *args, **kwargs)
     except Throttled as refusal:
         return _throttled(refusal)
+    except cache.NotFound as error:  # a CAIP-2 id of no registered chain
+        return _error(404, "not_found", str(error).partition(": ")[2] or str(error))
     except ValueError as error:
         name, _, reason = str(error).partition(": ")
         return _error(400, "invalid", str(error), {name: [reason or str(error)]})
@@ -347,6 +351,12 @@ def deployment(request, cached=None):
     return _single("deployment", request.GET, cached)
 
 
+@_guarded("GET", fast=lambda params: "address")
+def address(request, cached=None):
+    """Address -> every deployment at it, on any chain, and whether they are one asset."""
+    return _single("address", request.GET, cached)
+
+
 @_guarded("GET", fast=lambda params: "symbol")
 def symbol(request, cached=None):
     """Symbol -> every live asset that has it, with the chains each is on."""
@@ -478,6 +488,7 @@ BATCH_TYPES = {
             "venue_symbol",
             "instrument",
             "deployment",
+            "address",
             "symbol",
             "pretrade",
             "aggregate",

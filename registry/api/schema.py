@@ -115,10 +115,28 @@ RESOLVE_LOOKUPS = {
         ],
     ),
     "deployment": (
-        "(chain, address) to deployment and asset",
+        "(chain, address) or a CAIP-19 id to deployment and asset",
         [
-            _query("chain", "chain_id", True, **_text(pattern=r"\S")),
-            _query("address", "Any letter case for EVM.", True, **_text(pattern=r"\S")),
+            _query(
+                "chain",
+                "chain_id, or the chain's CAIP-2 id (eip155:1); with address.",
+                **_text(pattern=r"\S"),
+            ),
+            _query("address", "Any letter case for EVM; with chain.", **_text(pattern=r"\S")),
+            _query(
+                "caip19",
+                "Instead of chain and address: the CAIP-19 asset id (eip155:1/erc20:0xa0b8…, "
+                "solana:5eykt…/token:EPjF…, eip155:1/slip44:60 for a native coin).",
+                **_text(pattern=r"\S"),
+            ),
+        ],
+    ),
+    "address": (
+        "Address to every deployment at it, on any chain, and whether they are one asset",
+        [
+            _query(
+                "address", "Any letter case for EVM; others exactly.", True, **_text(pattern=r"\S")
+            )
         ],
     ),
     "pretrade": (
@@ -132,7 +150,7 @@ RESOLVE_LOOKUPS = {
             _query("venue", "venue_id, with symbol."),
             _query("symbol", "Venue ticker, with venue."),
             _query("market_type", "With venue and symbol; default SPOT.", **_MARKET_TYPE),
-            _query("chain", "chain_id, with address."),
+            _query("chain", "chain_id or CAIP-2 id (eip155:1), with address."),
             _query("address", "With chain."),
             _MIN_SEVERITY,
         ],

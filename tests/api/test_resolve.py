@@ -184,7 +184,7 @@ def test_a_malformed_batch_item_answers_found_false_with_its_reason(demo, viewer
     assert [result["found"] for result in results] == [True] + [False] * 6 + [True]
     assert all(result["result"] is None for result in results[1:7])
     reasons = [result["reason"] for result in results[1:7]]
-    assert reasons[0].startswith("type: one of aggregate, asset, deployment")
+    assert reasons[0].startswith("type: one of address, aggregate, asset, deployment")
     assert reasons[1].startswith("address:")
     assert reasons[2] == "must be an object with a type."
     assert reasons[3].startswith("markettype: Unknown parameter")

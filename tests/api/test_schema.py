@@ -64,6 +64,9 @@ HOT_LOOKUPS = [
     ("instrument", {"code": "NOPE-USD"}, 404),
     ("deployment", {"chain": "ethereum", "address": USDC_ETHEREUM.lower()}, 200),
     ("deployment", {"chain": "ethereum", "address": "0x" + "0" * 40}, 404),
+    ("deployment", {"caip19": f"eip155:1/erc20:{USDC_ETHEREUM.lower()}"}, 200),
+    ("address", {"address": USDC_ETHEREUM}, 200),
+    ("address", {"address": "0x" + "0" * 40}, 404),
     ("pretrade", {"asset": "{counterfeit_usdc}"}, 200),  # blocked, with its flag
     ("pretrade", {"venue": "kraken", "symbol": "XXBTZUSD", "min_severity": "1"}, 200),
     ("pretrade", {"chain": "ethereum", "address": USDC_ETHEREUM}, 200),

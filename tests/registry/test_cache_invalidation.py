@@ -15,6 +15,7 @@ from django.core.management import call_command
 
 from assets import services as asset_services
 from assets.lookups import (
+    address_key,
     asset_key,
     deployment_key,
     group_key,
@@ -81,6 +82,8 @@ def world(db, django_capture_on_commit_callbacks):
             {"chain": "ethereum", "address": UNUSED_ADDRESS},
             deployment_key("ethereum", UNUSED_ADDRESS),
         ),
+        "address USDC": ("address", {"address": USDC_ETHEREUM}, address_key(USDC_ETHEREUM)),
+        "address unknown": ("address", {"address": UNUSED_ADDRESS}, address_key(UNUSED_ADDRESS)),
         "flags BTC": ("flags", {"asset": ids["bitcoin"]}, flags_key(ids["bitcoin"])),
         "flags counterfeit": (
             "flags",
@@ -142,7 +145,14 @@ WRITES = {
         lambda ids: asset_services.asset_update(
             asset=Asset.objects.get(pk=ids["bitcoin"]), changes={"name": "Bitcoin (BTC)"}
         ),
-        ["ticker ETH", "deployment USDC", "symbol USDC", "group ETH", "flags counterfeit"],
+        [
+            "ticker ETH",
+            "deployment USDC",
+            "address USDC",
+            "symbol USDC",
+            "group ETH",
+            "flags counterfeit",
+        ],
     ),
     "change an asset's symbol": (
         lambda ids: asset_services.asset_update(
@@ -154,22 +164,22 @@ WRITES = {
         lambda ids: asset_services.asset_create(
             symbol="BTC", name="Bitcoin Classic", asset_type="ERC20"
         ),
-        ["ticker ETH", "deployment USDC", "symbol USDC", "group ETH"],
+        ["ticker ETH", "deployment USDC", "address USDC", "symbol USDC", "group ETH"],
     ),
     "soft-delete an asset": (
         lambda ids: asset_services.asset_soft_delete(asset=Asset.objects.get(pk=ids["weth"])),
-        ["ticker BTC", "deployment USDC", "symbol USDC", "flags BTC"],
+        ["ticker BTC", "deployment USDC", "address USDC", "symbol USDC", "flags BTC"],
     ),
     "restore an asset": (
         lambda ids: (
             asset_services.asset_soft_delete(asset=Asset.objects.get(pk=ids["weth"])),
             asset_services.asset_restore(asset=Asset.all_objects.get(pk=ids["weth"])),
         ),
-        ["ticker BTC", "deployment USDC", "flags BTC"],
+        ["ticker BTC", "deployment USDC", "address USDC", "flags BTC"],
     ),
     "deploy an asset on another chain": (
         btc_on_a_new_chain,
-        ["ticker ETH", "deployment USDC", "group ETH"],
+        ["ticker ETH", "deployment USDC", "address USDC", "group ETH"],
     ),
     "change a deployment": (
         lambda ids: asset_services.deployment_update(
@@ -186,20 +196,20 @@ WRITES = {
     ),
     "add a relationship": (
         new_eth_variant,
-        ["ticker BTC", "deployment USDC", "symbol USDC", "flags BTC"],
+        ["ticker BTC", "deployment USDC", "address USDC", "symbol USDC", "flags BTC"],
     ),
     "remove a relationship": (
         lambda ids: asset_services.relationship_delete(
             relationship=AssetRelationship.objects.get(child_asset=ids["weth"])
         ),
-        ["ticker BTC", "deployment USDC", "symbol USDC", "flags BTC"],
+        ["ticker BTC", "deployment USDC", "address USDC", "symbol USDC", "flags BTC"],
     ),
     "change a relationship's rate": (
         lambda ids: asset_services.relationship_update(
             relationship=AssetRelationship.objects.get(child_asset=ids["weth"]),
             changes={"conversion_rate": Decimal("0.99")},
         ),
-        ["ticker BTC", "deployment USDC", "flags BTC"],
+        ["ticker BTC", "deployment USDC", "address USDC", "flags BTC"],
     ),
     "remove a group member": (
         lambda ids: asset_services.group_member_remove(
@@ -211,13 +221,13 @@ WRITES = {
         lambda ids: asset_services.group_member_add(
             group=AssetGroup.objects.get(pk="eth"), asset=Asset.objects.get(pk=ids["bitcoin"])
         ),
-        ["ticker BTC", "deployment USDC", "variants ETH", "flags BTC"],
+        ["ticker BTC", "deployment USDC", "address USDC", "variants ETH", "flags BTC"],
     ),
     "rename a group's symbol": (
         lambda ids: asset_services.group_update(
             group=AssetGroup.objects.get(pk="eth"), changes={"canonical_symbol": "ETHER"}
         ),
-        ["ticker BTC", "deployment USDC", "variants ETH", "group BTC (none)"],
+        ["ticker BTC", "deployment USDC", "address USDC", "variants ETH", "group BTC (none)"],
     ),
     "delete a group": (
         lambda ids: asset_services.group_delete(group=AssetGroup.objects.get(pk="eth")),
@@ -228,13 +238,21 @@ WRITES = {
             venue_symbol=VenueSymbol.objects.get(venue="kraken", venue_symbol="XXBTZUSD"),
             changes={"is_active": False},
         ),
-        ["ticker ETH", "deployment USDC", "group ETH", "flags BTC", "symbol BTC"],
+        ["ticker ETH", "deployment USDC", "address USDC", "group ETH", "flags BTC", "symbol BTC"],
     ),
     "change an asset's description (in no hot answer)": (
         lambda ids: asset_services.asset_update(
             asset=Asset.objects.get(pk=ids["bitcoin"]), changes={"description": "Digital gold"}
         ),
-        ["ticker BTC", "asset BTC", "flags BTC", "symbol BTC", "deployment USDC", "group ETH"],
+        [
+            "ticker BTC",
+            "asset BTC",
+            "flags BTC",
+            "symbol BTC",
+            "deployment USDC",
+            "address USDC",
+            "group ETH",
+        ],
     ),
     "create a group": (
         lambda ids: asset_services.group_create(group_id="btc", canonical_symbol="BTC"),
@@ -248,13 +266,13 @@ WRITES = {
             reason="halted",
             actor="user:t",
         ),
-        ["ticker ETH", "deployment USDC", "symbol USDC", "group ETH"],
+        ["ticker ETH", "deployment USDC", "address USDC", "symbol USDC", "group ETH"],
     ),
     "resolve a flag": (
         lambda ids: flag_services.flag_resolve(
             flag=AssetQualityFlag.objects.get(asset=ids["counterfeit"]), actor="user:u", notes="x"
         ),
-        ["ticker BTC", "ticker ETH", "deployment USDC", "group ETH", "flags BTC"],
+        ["ticker BTC", "ticker ETH", "deployment USDC", "address USDC", "group ETH", "flags BTC"],
     ),
     "map a new ticker": (
         lambda ids: market_services.venue_symbol_create(
@@ -262,14 +280,14 @@ WRITES = {
             symbol="NEWUSDT",
             asset=Asset.objects.get(pk=ids["weth"]),
         ),
-        ["ticker BTC", "ticker ETH", "deployment USDC", "group ETH", "flags BTC"],
+        ["ticker BTC", "ticker ETH", "deployment USDC", "address USDC", "group ETH", "flags BTC"],
     ),
     "delist a ticker": (
         lambda ids: market_services.venue_symbol_delist(
             venue_symbol=VenueSymbol.objects.get(venue="kraken", venue_symbol="XXBTZUSD"),
             at=datetime(2026, 1, 1, tzinfo=UTC),
         ),
-        ["ticker ETH", "deployment USDC", "group ETH", "flags BTC", "symbol BTC"],
+        ["ticker ETH", "deployment USDC", "address USDC", "group ETH", "flags BTC", "symbol BTC"],
     ),
 }
 

@@ -342,7 +342,14 @@ def test_dry_run_reports_what_would_change_and_writes_nothing(demo, tmp_path):
     rows = csv_rows(export_text("chains"))
     base = next(row for row in rows if row["chain_id"] == "base")
     base["name"] = "Base Mainnet"
-    new = {**base, "chain_id": "zora", "name": "Zora", "network_id": "7777777"}
+    # Its CAIP-2 id too: a copied row's would be base's, which a chain import refuses.
+    new = {
+        **base,
+        "chain_id": "zora",
+        "name": "Zora",
+        "network_id": "7777777",
+        "caip2": "eip155:7777777",
+    }
     path = write_csv(tmp_path / "chains.csv", [*rows, new])
     before = registry_state()
 

@@ -29,8 +29,8 @@ def test_warm_cache_loads_every_current_ticker_and_group(django_capture_on_commi
 
 
 def test_warm_cache_loads_the_families_hottest_first(django_capture_on_commit_callbacks):
-    """Tickers (every tick asks), instruments, deployments, groups, then the flags of
-    ticker assets."""
+    """Tickers (every tick asks), instruments, deployments, addresses on every chain,
+    groups, then the flags of ticker assets."""
     cache.redis_state.reset()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo", stdout=StringIO())
@@ -42,6 +42,7 @@ def test_warm_cache_loads_the_families_hottest_first(django_capture_on_commit_ca
         "venue_symbol: 2 keys",
         "instrument: 2 keys",
         "deployment: 2 keys",
+        "address: 2 keys",
         "group: 1 keys",  # the demo has one group
         "flags: 2 keys",
     ]

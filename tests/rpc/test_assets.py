@@ -530,6 +530,7 @@ def test_a_created_deployment_reads_over_rest_as_grpc_answered(
         "cqar_is_native": False,
         "cqar_is_canonical": False,
         "cqar_is_verified": False,
+        "cqar_caip19": f"eip155:1/erc20:{USDC_ETHEREUM.lower()}",
     }
     assert dict(call.trailing_metadata())["etag"] == '"1"'
 
@@ -624,6 +625,7 @@ def test_a_deployment_by_address_is_the_deployment_by_id(stub, client_modules, v
             "cqar_is_native": False,
             "cqar_is_canonical": False,
             "cqar_is_verified": False,
+            "cqar_caip19": f"eip155:1/erc20:{USDC_ETHEREUM.lower()}",
         },
     }
     for spelling in (USDC_ETHEREUM, USDC_ETHEREUM.lower(), "0x" + USDC_ETHEREUM[2:].upper()):
