@@ -15,7 +15,7 @@ from assets.models import (
 from chains import caip
 from chains.filtersets import refused
 from registry.cache import NotFound
-from registry.filters import RegistryFilterSet, UTCDateTimeFilter
+from registry.filters import InstantFilter, RegistryFilterSet, UTCDateTimeFilter
 
 
 class AssetFilterSet(RegistryFilterSet):
@@ -99,10 +99,17 @@ class AssetRelationshipFilterSet(RegistryFilterSet):
     chain = django_filters.CharFilter(
         field_name="chain", help_text="chain_id of the chain scope (a per-chain relationship)."
     )
+    as_of = InstantFilter(
+        method="filter_as_of",
+        help_text="Relationships in effect at this moment (their period holds it).",
+    )
 
     class Meta:
         model = AssetRelationship
-        fields = ["parent", "child", "type", "protocol", "chain"]
+        fields = ["parent", "child", "type", "protocol", "chain", "as_of"]
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset.valid_at(value)
 
 
 class AssetGroupFilterSet(RegistryFilterSet):

@@ -533,3 +533,28 @@ def test_a_rebrand_answers_the_name_of_each_period(viewer):
     status, answer = get(viewer, "pretrade", asset=str(terra.pk), as_of="2021-01-01")
     assert (status, answer["asset"]["symbol"]) == (200, "LUNA")
     assert get(viewer, "pretrade", asset=str(terra.pk))[1]["asset"]["symbol"] == "LUNC"
+
+
+@pytest.mark.django_db
+def test_the_relationship_list_as_of_a_moment(viewer):
+    with acting_as("user:steward", source="test"):
+        eth, weth = AssetFactory(symbol="ETH"), AssetFactory(symbol="WETH")
+        relationship = relationship_create(
+            parent_asset=eth,
+            child_asset=weth,
+            relationship_type="WRAPS",
+            valid_from=datetime(2018, 1, 1, tzinfo=UTC),
+            valid_to=datetime(2023, 1, 1, tzinfo=UTC),
+        )
+
+    def listed(as_of):
+        response = viewer.get("/api/v1/relationships/", {"parent": str(eth.pk), "as_of": as_of})
+        assert response.status_code == 200, response.content
+        return [r["relationship_id"] for r in response.json()["results"]]
+
+    assert listed("2020-01-01") == [str(relationship.pk)]
+    assert listed("2023-01-01") == []  # its period ends there
+    assert listed("2017-12-31T23:59:59Z") == []
+    refused = viewer.get("/api/v1/relationships/", {"as_of": "2020-01-01T00:00"})
+    assert refused.status_code == 400
+    assert "as_of" in refused.json()["error"]["fields"]
