@@ -615,7 +615,11 @@ class AssetRelationshipAdmin(RegistryModelAdmin):
         "valid_to",
         "protocol",
     )
-    list_filter = ("relationship_type", "chain", ("protocol", FrequentValuesFilter))
+    list_filter = (
+        "relationship_type",
+        ("chain", RelatedSearchFilter),
+        ("protocol", FrequentValuesFilter),
+    )
     search_fields = ("child_asset__symbol_key", "parent_asset__symbol_key", "protocol")
     autocomplete_fields = ("parent_asset", "child_asset", "chain")
     list_select_related = ("parent_asset", "child_asset")

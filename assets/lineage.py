@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from assets.choices import LINEAGE_RELATIONSHIP_TYPES
 from assets.models import Asset, AssetName, AssetRelationship
+from assets.names import names_at
 from assets.querysets import VARIANT_RELATIONSHIP_TYPES
 from registry.numbers import exact_normal
 from registry.timeline import Moment, as_recorded, valid_at
@@ -71,10 +72,8 @@ def _summaries(asset_ids, moment: Moment | None) -> dict:
         row["asset_id"]: row for row in assets.values("asset_id", "symbol", "name", "asset_type")
     }
     if moment is not None:
-        for former in _former_names(moment, summaries).filter(
-            valid_at("valid_from", "valid_to", moment.as_of)
-        ):
-            summaries[former.asset_id].update(symbol=former.symbol, name=former.name)
+        for asset_id, (symbol, name) in names_at(summaries, moment).items():
+            summaries[asset_id].update(symbol=symbol, name=name)
     return summaries
 
 

@@ -13,8 +13,11 @@ from typing import Any
 
 import orjson
 from django.db import connection
+from django.db.models import Q
 from django.db.models.lookups import In
 
+from assets import names
+from assets.choices import LINEAGE_RELATIONSHIP_TYPES
 from assets.models import (
     CAIP19_EVM_NAMESPACES,
     Asset,
@@ -24,7 +27,7 @@ from assets.models import (
     AssetName,
     AssetRelationship,
 )
-from assets.querysets import VARIANT_RELATIONSHIP_TYPES
+from assets.querysets import COLLISION_SAMPLE, VARIANT_RELATIONSHIP_TYPES
 from chains import caip
 from chains.addresses import AddressKey, address_lookup_key
 from chains.models import Chain
@@ -165,12 +168,14 @@ def _asset_summaries_at(asset_ids: set, moment) -> dict:
     its type and whether it was deleted by then are facts true from when recorded
     (registry.timeline.state_at)."""
     states = timeline.state_at(Asset, moment.as_of, moment.known_at, pgh_obj_id__in=asset_ids)
-    held = dict(names_held(asset_ids, moment))
-    held.update(former_names_at(asset_ids, moment))
+    held = names.names_at(asset_ids, moment)
+    not_yet = _successors_not_yet(asset_ids, moment)
     summaries = {}
     for row in states.values("asset_id", "asset_type", "deleted_at"):
         asset_id = row["asset_id"]
         if row["deleted_at"] is not None and row["deleted_at"] <= moment.as_of:
+            continue
+        if asset_id in not_yet:
             continue
         symbol, name = held[asset_id]
         summaries[asset_id] = {
@@ -184,25 +189,24 @@ def _asset_summaries_at(asset_ids: set, moment) -> dict:
     return summaries
 
 
-def names_held(asset_ids, moment) -> list[tuple]:
-    """(asset_id, (symbol, name)) of the assets as the registry held them at the
-    moment's ``known_at`` (now: their rows)."""
-    rows = timeline.held_rows(Asset, moment, pk__in=list(asset_ids))
-    return [
-        (a, (symbol, name)) for a, symbol, name in rows.values_list("asset_id", "symbol", "name")
-    ]
-
-
-def former_names_at(asset_ids, moment) -> dict:
-    """{asset_id: (symbol, name)} of the assets called otherwise at ``as_of`` than now:
-    the former name whose period holds it, as held at ``known_at``."""
-    rows = timeline.held_rows(
-        AssetName,
+def _successors_not_yet(asset_ids, moment) -> set:
+    """The assets that came into being after ``as_of`` by a lineage relationship (POL by
+    MATIC's migration, the new LUNA by the fork of 2022-05-28): a successor is not there
+    before the earliest of its lineage periods, however early it was recorded."""
+    earliest: dict = {}
+    for child, valid_from in timeline.held_rows(
+        AssetRelationship,
         moment,
-        timeline.valid_at("valid_from", "valid_to", moment.as_of),
-        asset_id__in=list(asset_ids),
-    )
-    return {a: (symbol, name) for a, symbol, name in rows.values_list("asset_id", "symbol", "name")}
+        child_asset_id__in=list(asset_ids),
+        relationship_type__in=LINEAGE_RELATIONSHIP_TYPES,
+    ).values_list("child_asset_id", "valid_from"):
+        if valid_from is None or earliest.get(child, valid_from) is None:
+            earliest[child] = None  # since always
+        else:
+            earliest[child] = min(earliest.get(child, valid_from), valid_from)
+    return {
+        child for child, start in earliest.items() if start is not None and start > moment.as_of
+    }
 
 
 def collision_set(symbol_key_value: str, sets: dict) -> dict:
@@ -233,7 +237,7 @@ def load_deployments(requests: list[dict], moment=None) -> list[cache.Answer]:
     symbol_keys = {
         d.asset_id: text.symbol_key(summaries[d.asset_id]["symbol"]) for d in found.values()
     }
-    sets = Asset.objects.collision_sets(symbol_keys.values(), moment=moment)
+    sets = collision_sets(symbol_keys.values(), moment)
     answers = []
     for request in requests:
         deployment = found.get((request["chain"], address_lookup_form(request["address"])))
@@ -367,12 +371,7 @@ def _address_answer(form: str, deployments: list[AssetDeployment], summaries: di
 
 def then(moment) -> str:
     """How a not-found reason names the moment it was asked about."""
-    if moment is None:
-        return ""
-    then = f" at {moment.as_of.isoformat().replace('+00:00', 'Z')}"
-    if moment.known_at is not None:
-        then += f" as recorded at {moment.known_at.isoformat().replace('+00:00', 'Z')}"
-    return then
+    return "" if moment is None else f" {moment.in_words()}"
 
 
 def _deployments_at(moment, chains: set | None, address_keys: set) -> list[AssetDeployment]:
@@ -388,7 +387,8 @@ def _deployments_at(moment, chains: set | None, address_keys: set) -> list[Asset
         **({} if chains is None else {"chain_id__in": chains}),
     )
     deployments = timeline.instances(AssetDeployment, rows)
-    by_chain = Chain.objects.in_bulk({d.chain_id for d in deployments})
+    by_chain = timeline.objects_at(Chain, moment, (d.chain_id for d in deployments))
+    deployments = [d for d in deployments if d.chain_id in by_chain]
     for deployment in deployments:
         deployment.chain = by_chain[deployment.chain_id]
     return deployments
@@ -406,39 +406,71 @@ def load_assets(requests: list[dict], moment=None) -> list[cache.Answer]:
 
 
 def load_symbols(requests: list[dict], moment=None) -> list[cache.Answer]:
-    """Every live asset with each symbol. With a ``moment``: those live then whose symbol
-    was then the one asked, former names included (LUNA in 2021: Terra's, LUNC since)."""
+    """Every live asset with each symbol (the oldest few, and how many). With a
+    ``moment``: those live then and called so then (LUNA in 2021: Terra's, LUNC since)."""
     keys = {text.symbol_key(r["symbol"]) for r in requests}
-    sets = Asset.objects.collision_sets(keys, moment=moment)
-    renamed = _called_then(keys, moment) if moment is not None else {}
-    summaries = asset_summaries(
-        {a["asset_id"] for c in sets.values() for a in c["assets"]} | set(renamed), moment
-    )
-    chains_of = _chains_of(renamed)
+    sets = collision_sets(keys, moment)
+    summaries = asset_summaries({a["asset_id"] for c in sets.values() for a in c["assets"]}, moment)
     answers = []
     for request in requests:
         key = text.symbol_key(request["symbol"])
         collisions = sets.get(key, {"count": 0, "assets": []})
-        members = [(m["asset_id"], m["chains"]) for m in collisions["assets"]]
-        members += [(a, chains_of.get(a, [])) for a, then in renamed.items() if then == key]
-        seen, assets = set(), []
-        for asset_id, chains in members:
-            summary = summaries.get(asset_id)
-            if summary is None or asset_id in seen or text.symbol_key(summary["symbol"]) != key:
-                continue
-            seen.add(asset_id)
-            assets.append({**summary, "chains": chains})
+        assets = [
+            {**summaries[m["asset_id"]], "chains": m["chains"]}
+            for m in collisions["assets"]
+            if m["asset_id"] in summaries
+        ]
         if not assets:
             answers.append(
                 not_found(f"No live asset has the symbol {request['symbol']!r}{then(moment)}.")
             )
             continue
-        sampled = {m["asset_id"] for m in collisions["assets"]}
-        # The count of live assets with the symbol now, less the sampled ones called
-        # otherwise then, plus those called so then and otherwise now.
-        count = collisions["count"] - len(sampled - seen) + len(seen - sampled)
-        answers.append((True, dumps({"symbol": key, "count": count, "assets": assets})))
+        answers.append(
+            (True, dumps({"symbol": key, "count": collisions["count"], "assets": assets}))
+        )
     return answers
+
+
+def collision_sets(keys, moment=None) -> dict:
+    """Who shares each symbol key: now, the live assets with it
+    (``Asset.objects.collision_sets``); at a ``moment``, the assets live then and called
+    so then: one renamed since counts under its name of then (a former name), and a
+    lineage successor not yet there does not count."""
+    keys = set(keys)
+    sets = Asset.objects.collision_sets(keys, moment=moment)
+    if moment is None:
+        return sets
+    renamed = _called_then(keys, moment)
+    sampled = {a["asset_id"] for entry in sets.values() for a in entry["assets"]}
+    extra = set(renamed) - sampled
+    if extra:  # the renamed ones live then
+        extra = set(
+            Asset._base_manager.filter(pk__in=extra)
+            .filter(Q(deleted_at__isnull=True) | Q(deleted_at__gt=moment.as_of))
+            .values_list("asset_id", flat=True)
+        )
+    names_then = names.names_at(sampled | extra, moment)
+    not_yet = _successors_not_yet(sampled | extra, moment)
+    chains_of = _chains_of(extra)
+    adjusted = {}
+    for key in keys:
+        entry = sets.get(key, {"count": 0, "assets": []})
+        members = [(m["asset_id"], m["chains"]) for m in entry["assets"]]
+        members += [(a, chains_of.get(a, [])) for a in extra if renamed[a] == key]
+        kept = []
+        for asset_id, chains in members:
+            name = names_then.get(asset_id)
+            if name is None or asset_id in not_yet or text.symbol_key(name[0]) != key:
+                continue
+            kept.append({"asset_id": asset_id, "name": name[1], "chains": chains})
+        listed = {m["asset_id"] for m in entry["assets"]}
+        shown = {m["asset_id"] for m in kept}
+        # Today's count, less the listed ones called otherwise then, plus those called
+        # so then and otherwise now.
+        count = entry["count"] - len(listed - shown) + len(shown - listed)
+        if count > 0:
+            adjusted[key] = {"count": count, "assets": kept[:COLLISION_SAMPLE]}
+    return adjusted
 
 
 def _called_then(keys: set, moment) -> dict:
@@ -513,8 +545,12 @@ def load_groups(requests: list[dict], moment=None) -> list[cache.Answer]:
     answers = []
     for request in requests:
         group = AssetGroup.objects.with_canonical_symbol(request["group"]).first()
+        if group is not None and moment is not None:
+            group = timeline.object_at(AssetGroup, moment, pk=group.pk)  # recorded by then?
         if group is None:
-            answers.append(not_found(f"No group with the canonical symbol {request['group']!r}."))
+            answers.append(
+                not_found(f"No group with the canonical symbol {request['group']!r}{then(moment)}.")
+            )
             continue
         members = _members(group, moment)
         member_ids = [m["asset_id"] for m in members]

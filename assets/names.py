@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from assets.models import Asset, AssetName
+from registry import timeline
 from registry.timeline import CLOCK_SKEW, EARLIEST
 
 NAME_FIELDS = ("symbol", "name")
@@ -56,20 +57,31 @@ def close_name(asset: Asset, symbol: str, name: str, at: dt.datetime) -> AssetNa
     )
 
 
-def names_at(asset_ids, instant: dt.datetime) -> dict:
-    """``{asset_id: (symbol, name)}`` of the assets whose symbol or name at ``instant``
-    was not today's; an asset called then as now is absent. One query, for the hot
-    lookups' "as of" answers."""
-    ids = list(asset_ids)
+def names_at(asset_ids, moment) -> dict:
+    """``{asset_id: (symbol, name)}`` at a ``registry.timeline.Moment``: the former name
+    whose period holds its ``as_of``, else the asset's name, both as the registry held
+    them at its ``known_at`` (a rebrand is valid time: LUNA until 2022-05-28, however
+    late that was recorded). Two queries, for every reader of names at a moment (the hot
+    lookups, an asset's detail, GetAsset, the lineage answer)."""
+    ids = list(set(asset_ids))
     if not ids:
         return {}
-    rows = (
-        AssetName.objects.valid_at(instant)
-        .filter(asset_id__in=ids)
-        .values_list("asset_id", "symbol", "name", "asset__symbol", "asset__name")
+    held = timeline.held_rows(Asset, moment, pk__in=ids).values_list("asset_id", "symbol", "name")
+    names = {asset_id: (symbol, name) for asset_id, symbol, name in held}
+    former = timeline.held_rows(
+        AssetName,
+        moment,
+        timeline.valid_at("valid_from", "valid_to", moment.as_of),
+        asset_id__in=ids,
+    ).values_list("asset_id", "symbol", "name")
+    names.update({asset_id: (symbol, name) for asset_id, symbol, name in former})
+    return names
+
+
+def call_as_then(asset: Asset, moment) -> Asset:
+    """``asset`` (an instance read as of ``moment``) with the symbol and name it had
+    then (``names_at``), as every answer about the moment shows it."""
+    asset.symbol, asset.name = names_at([asset.pk], moment).get(
+        asset.pk, (asset.symbol, asset.name)
     )
-    return {
-        asset_id: (symbol, name)
-        for asset_id, symbol, name, current_symbol, current_name in rows
-        if (symbol, name) != (current_symbol, current_name)
-    }
+    return asset

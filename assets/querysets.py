@@ -145,6 +145,8 @@ class AssetQuerySet(SoftDeleteQuerySet):
         live = "deleted_at IS NULL"
         if moment is not None:
             live = "(deleted_at IS NULL OR deleted_at > %(as_of)s)"
+        if moment is not None and moment.known_at is not None:
+            live += " AND created_at <= %(known_at)s"  # what the registry knew then
         sql = f"""
             WITH live AS (
                 SELECT asset_id, symbol_key, name, created_at FROM {assets}
@@ -167,7 +169,10 @@ class AssetQuerySet(SoftDeleteQuerySet):
         sets: dict[str, dict] = {}
         with connections[self.db].cursor() as cursor:
             as_of = moment.as_of if moment is not None else None
-            cursor.execute(sql, {"keys": keys, "sample": sample, "as_of": as_of})
+            known_at = moment.known_at if moment is not None else None
+            cursor.execute(
+                sql, {"keys": keys, "sample": sample, "as_of": as_of, "known_at": known_at}
+            )
             for symbol_key, total, asset_id, name, chains in cursor.fetchall():
                 entry = sets.setdefault(symbol_key, {"count": total, "assets": []})
                 entry["assets"].append(
@@ -269,6 +274,14 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
             in_effect = IN_EFFECT_NOW.format(table="r")
             live = "a.deleted_at IS NULL"
             moments: list = []
+        elif moment.known_at is None:  # the table itself, its periods asked about as_of
+            source = self.model._meta.db_table
+            in_effect = (
+                "(r.valid_from IS NULL OR r.valid_from <= %s) "
+                "AND (r.valid_to IS NULL OR r.valid_to > %s)"
+            )
+            live = "(a.deleted_at IS NULL OR a.deleted_at > %s)"
+            moments = [moment.as_of] * 3
         else:
             rows = timeline.held_rows(self.model, moment).values(
                 "parent_asset_id",
@@ -286,7 +299,7 @@ class AssetRelationshipQuerySet(RegistryQuerySet):
             )
             live = "(a.deleted_at IS NULL OR a.deleted_at > %s)"
             moments = [moment.as_of] * 3
-        held = f"held AS ({subquery})," if moment is not None else ""
+        held = f"held AS ({subquery})," if source == "held" else ""
         sql = f"""
             WITH RECURSIVE {held} walk(asset_id, depth, path, kinds, rate) AS (
                 SELECT r.child_asset_id, 1, ARRAY[r.parent_asset_id, r.child_asset_id],

@@ -8,6 +8,7 @@ from django.db.models import Q
 from assets.lookups import (
     asset_summaries,
     collision_set,
+    collision_sets,
     dumps,
     not_found,
     register_traded_assets,
@@ -147,7 +148,7 @@ def load_tickers(requests: list[dict], moment=None) -> list[cache.Answer]:
             for triple, market in mappings.items()
             if instrument_asset_ids([market.instrument]) <= summaries.keys()
         }
-    sets = Asset.objects.collision_sets(
+    sets = collision_sets(
         (
             text.symbol_key(summaries[m.instrument.underlying_asset_id]["symbol"])
             for m in mappings.values()
@@ -213,7 +214,8 @@ def markets_at(moment, *where, **columns) -> list[Market]:
         if market.status == MarketStatus.DELISTED:
             market.status = MarketStatus.TRADING
         markets.append(market)
-    instruments = Instrument.objects.in_bulk({market.instrument_id for market in markets})
+    instruments = timeline.objects_at(Instrument, moment, (m.instrument_id for m in markets))
+    markets = [market for market in markets if market.instrument_id in instruments]
     for market in markets:
         market.instrument = instruments[market.instrument_id]
     markets.sort(

@@ -205,7 +205,8 @@ def cached_ticker(request, call) -> dict:
         return current[0]
     venue, symbol = wanted["venue"], wanted["symbol"]
     if not current:
-        raise not_found(f"{venue} has no current market {symbol!r}.")
+        when = f" {moment.in_words()}" if moment is not None else ""
+        raise not_found(f"{venue} has no {'' if when else 'current '}market {symbol!r}{when}.")
     types = ", ".join(answer["market_type"] for answer in current)
     raise RpcError(
         grpc.StatusCode.FAILED_PRECONDITION,

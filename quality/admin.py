@@ -32,6 +32,7 @@ from registry.actors import actor_id
 from registry.admin import RegistryModelAdmin, admin_change_url
 from registry.admin_filters import FrequentValuesFilter, GroupedFacetsMixin
 from registry.exceptions import FourEyesError, RegistryError
+from registry.rehearsal import rehearsal
 from registry.text import FREE_TEXT_MAX_LENGTH
 
 
@@ -307,25 +308,58 @@ class AssetQualityFlagAdmin(RegistryModelAdmin):
         }
         return super().change_view(request, object_id, form_url, context)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The add form rehearses the raise (registry.rehearsal): what the service refuses
+        (a time in the future, a second active flag of the type and source) is shown on
+        the form, as the API answers it, not raised from the save."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            return form
+        actor = actor_id(request.user)
+
+        class RaiseForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                if self.errors:
+                    return cleaned
+                try:
+                    with rehearsal():
+                        _raise(cleaned, actor)
+                except ValidationError as error:
+                    for field, messages_ in getattr(
+                        error, "message_dict", {None: error.messages}
+                    ).items():
+                        self.add_error(field if field in self.fields else None, messages_)
+                except RegistryError as error:
+                    self.add_error(None, str(error))
+                return cleaned
+
+        RaiseForm.__name__ = RaiseForm.__qualname__ = form.__name__
+        return RaiseForm
+
     def save_model(self, request, obj, form, change):
         """Raise through the service; a raised flag has nothing to save (resolve it)."""
-        actor = actor_id(request.user)
         if not change:
-            fields = {
-                name: value
-                for name, value in form.cleaned_data.items()
-                if name not in ("asset", "flag_type", "severity", "reason", "source")
-            }
-            created = services.flag_raise(
-                asset=form.cleaned_data["asset"],
-                flag_type=form.cleaned_data["flag_type"],
-                severity=form.cleaned_data["severity"],
-                reason=form.cleaned_data["reason"],
-                source=form.cleaned_data.get("source") or "manual",
-                actor=actor,
-                **fields,
-            )
+            created = _raise(form.cleaned_data, actor_id(request.user))
             obj.__dict__.update(created.__dict__)
+
+
+def _raise(cleaned: dict, actor: str) -> AssetQualityFlag:
+    """A flag from the admin's add form, through the service."""
+    fields = {
+        name: value
+        for name, value in cleaned.items()
+        if name not in ("asset", "flag_type", "severity", "reason", "source")
+    }
+    return services.flag_raise(
+        asset=cleaned["asset"],
+        flag_type=cleaned["flag_type"],
+        severity=cleaned["severity"],
+        reason=cleaned["reason"],
+        source=cleaned.get("source") or "manual",
+        actor=actor,
+        **fields,
+    )
 
 
 # The flags' part of the asset admin: a column, a filter and the raise action in the

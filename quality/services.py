@@ -1,5 +1,6 @@
 """Raising and resolving quality flags."""
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -144,10 +145,23 @@ def flag_conflicts(conflicts: list[Conflict]) -> list[Conflict]:
         )
         .values_list("asset_id", "source")
     )
+    # What a steward resolved stays resolved: the same disagreement (the same two
+    # values) met again by the next import raises nothing; a new value does.
+    judged = {
+        (asset_id, source, _values(metadata.get("conflict")))
+        for asset_id, source, metadata in AssetQualityFlag.objects.filter(
+            flag_type=FlagType.DATA_CONFLICT,
+            resolved_at__isnull=False,
+            asset_id__in={asset_id for asset_id, _ in by_key},
+            source__in={key for _, key in by_key},
+        ).values_list("asset_id", "source", "metadata")
+    }
     assets = Asset.all_objects.in_bulk({asset_id for asset_id, _ in by_key})
     raised = []
     for (asset_id, key), conflict in by_key.items():
         if (asset_id, key) in active or asset_id not in assets:
+            continue
+        if (asset_id, key, _values(conflict.evidence())) in judged:
             continue
         try:
             with transaction.atomic():
@@ -164,6 +178,17 @@ def flag_conflicts(conflicts: list[Conflict]) -> list[Conflict]:
             continue
         raised.append(conflict)
     return raised
+
+
+def _values(evidence) -> frozenset:
+    """The two values a conflict's evidence weighs, in either order (JSON text, so that
+    any value compares)."""
+    if not isinstance(evidence, dict):
+        return frozenset()
+    return frozenset(
+        json.dumps((evidence.get(side) or {}).get("value"), sort_keys=True, default=str)
+        for side in ("kept", "other")
+    )
 
 
 def _conflict_reason(conflict: Conflict) -> str:

@@ -69,9 +69,16 @@ class Moment:
     as_of: dt.datetime
     known_at: dt.datetime | None = None
 
-    def describe(self) -> dict:
-        """The moment as answers echo it."""
-        return {"as_of": self.as_of, "known_at": self.known_at}
+    def in_words(self) -> str:
+        """ "at 2022-05-09T14:03:00Z[ as recorded at …]", as reasons name the moment."""
+        words = f"at {_utc_text(self.as_of)}"
+        if self.known_at is not None:
+            words += f" as recorded at {_utc_text(self.known_at)}"
+        return words
+
+
+def _utc_text(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 TIME_PARAMETERS = ("as_of", "known_at")
@@ -181,6 +188,14 @@ def valid_at(start_field: str, end_field: str, instant: dt.datetime) -> models.Q
     ) & (models.Q(**{f"{end_field}__isnull": True}) | models.Q(**{f"{end_field}__gt": instant}))
 
 
+def objects_at(model: type[models.Model], moment: Moment, pks) -> dict:
+    """{pk: instance} of the rows ``pks`` name as they were at ``moment`` (``state_at``):
+    what an answer about the moment shows of a row it refers to (a deployment's chain, a
+    market's instrument), even one deleted since."""
+    rows = state_at(model, moment.as_of, moment.known_at, pgh_obj_id__in=list(set(pks)))
+    return {instance.pk: instance for instance in instances(model, rows)}
+
+
 def object_at(shown: type[models.Model], moment: Moment, **lookup) -> models.Model | None:
     """The one object ``lookup`` names (``pk=…`` or a unique field) as it was at
     ``moment``, an instance of ``shown`` (a proxy, such as a venue ticker of a market,
@@ -193,8 +208,29 @@ def object_at(shown: type[models.Model], moment: Moment, **lookup) -> models.Mod
     found = instances(shown, state_at(model, moment.as_of, moment.known_at, **keys)[:1])
     if not found:
         return None
-    deleted_at = getattr(found[0], "deleted_at", None)
-    return None if deleted_at is not None and deleted_at <= moment.as_of else found[0]
+    if _deleted_by(found[0], moment) or any(
+        _deleted_by(related, moment) for related in _soft_deleted_relations(found[0], moment)
+    ):
+        return None
+    return found[0]
+
+
+def _deleted_by(row, moment: Moment) -> bool:
+    deleted_at = getattr(row, "deleted_at", None)
+    return deleted_at is not None and deleted_at <= moment.as_of
+
+
+def _soft_deleted_relations(row: models.Model, moment: Moment) -> list:
+    """The rows ``row`` refers to that can be soft-deleted (an identifier's asset), as
+    they were at ``moment``: what hangs off an asset deleted by then is not there, as a
+    current read hides it."""
+    related = []
+    for field in row._meta.concrete_fields:
+        target = field.related_model if field.is_relation else None
+        value = getattr(row, field.attname) if target is not None else None
+        if value is not None and any(f.name == "deleted_at" for f in target._meta.fields):
+            related.extend(objects_at(target, moment, [value]).values())
+    return related
 
 
 def held_rows(model: type[models.Model], moment: Moment, *where, **keys):

@@ -17,6 +17,7 @@ from assets.models import (
 from registry.api.schema import register_resolve_answer
 from registry.api.serializers import (
     ExactDecimalField,
+    InstantField,
     MetadataField,
     RegistryModelSerializer,
     RegistryPrimaryKeyRelatedField,
@@ -93,7 +94,7 @@ class AssetSerializer(RegistryModelSerializer):
 class AssetUpdateSerializer(AssetSerializer):
     """An asset's update: its fields, and when a rename took effect."""
 
-    renamed_at = serializers.DateTimeField(
+    renamed_at = InstantField(
         write_only=True,
         required=False,
         help_text="When a change of symbol or name took effect (a rebrand recorded after "
@@ -159,6 +160,12 @@ class AssetRelationshipSerializer(RegistryModelSerializer):
     child_asset = RegistryPrimaryKeyRelatedField(
         queryset=Asset.objects.all(),
         help_text="The variant (WETH): to_asset_id in the events.",
+    )
+    valid_from = InstantField(
+        required=False, allow_null=True, help_text="When it took effect; null: since always."
+    )
+    valid_to = InstantField(
+        required=False, allow_null=True, help_text="When it ended; null: it still holds."
     )
 
     class Meta:

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from assets import lineage, services
+from assets import lineage, lookups, names, services
 from assets.api.serializers import (
     BOOKKEEPING,
     AddressAnswerSerializer,
@@ -145,6 +145,7 @@ class AssetViewSet(AssetListMixin, RegistryModelViewSet):
     def complete_at(self, asset, moment):
         """The asset as of ``moment`` shows its deployments then, and who shared its
         symbol then."""
+        names.call_as_then(asset, moment)
         asset.symbol_key = text.symbol_key(asset.symbol)
         deployments = timeline.state_at(
             AssetDeployment, moment.as_of, moment.known_at, asset_id=asset.pk
@@ -152,7 +153,7 @@ class AssetViewSet(AssetListMixin, RegistryModelViewSet):
         asset._prefetched_objects_cache = {
             "deployments": timeline.instances(AssetDeployment, deployments)
         }
-        self.collision_sets_at = Asset.objects.collision_sets([asset.symbol_key], moment=moment)
+        self.collision_sets_at = lookups.collision_sets([asset.symbol_key], moment)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -64,6 +64,7 @@ from assets.choices import AssetType
 from assets.events import NATIVE_ADDRESS, asset_message, deployment_message
 from assets.filtersets import AssetDeploymentFilterSet, AssetFilterSet
 from assets.models import Asset, AssetDeployment
+from assets.names import call_as_then
 from chains.api.serializers import ChainSerializer
 from chains.choices import CAIP2_NAMESPACES
 from chains.events import chain_message
@@ -164,6 +165,7 @@ def get_asset(request, call):
     moment = call.moment()
     if moment is not None:
         asset = object_then(Asset, moment, "live asset", required_uuid(request, "asset_id"))
+        call_as_then(asset, moment)
     else:
         asset = live_asset(request)
     call.show_version(asset)
@@ -251,7 +253,7 @@ def get_asset_deployment(request, call):
         deployment = object_then(
             AssetDeployment, moment, "deployment", _deployment_uuid(deployment_id)
         )
-        deployment.chain = Chain.objects.get(pk=deployment.chain_id)
+        deployment.chain = object_then(Chain, moment, "chain", deployment.chain_id)
         caip19 = deployment.caip19
     elif moment is not None:
         raise invalid("as-of", "a native deployment is asked for the present only; ask by id.")

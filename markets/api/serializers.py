@@ -1,5 +1,4 @@
 from django.db import models
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -99,7 +98,7 @@ class InstrumentSerializer(MarketsModelSerializer):
         # ticker); an instrument registered with its terms is complete.
         read_only_fields = ("instrument_id", "code", "terms_complete", *BOOKKEEPING)
 
-    @extend_schema_field(OpenApiTypes.UUID)
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_base_asset_id(self, instrument) -> str | None:
         if instrument.instrument_type != InstrumentType.SPOT:
             return None

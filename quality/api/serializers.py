@@ -8,12 +8,22 @@ from assets.models import Asset
 from quality.choices import Severity
 from quality.models import AssetQualityFlag
 from registry.api.schema import register_resolve_answer
-from registry.api.serializers import RegistryModelSerializer, RegistryPrimaryKeyRelatedField
+from registry.api.serializers import (
+    InstantField,
+    KnownFieldsMixin,
+    RegistryModelSerializer,
+    RegistryPrimaryKeyRelatedField,
+)
 from registry.text import FREE_TEXT_MAX_LENGTH
 
 
 class AssetQualityFlagSerializer(RegistryModelSerializer):
     asset = RegistryPrimaryKeyRelatedField(queryset=Asset.objects.all())
+    raised_at = InstantField(
+        required=False,
+        help_text="When the flag began to apply: now unless given (earlier for what was "
+        "found later, never in the future): what as_of lookups answer.",
+    )
     severity_name = serializers.CharField(source="get_severity_display", read_only=True)
     is_active = serializers.BooleanField(read_only=True)
 
@@ -39,12 +49,6 @@ class AssetQualityFlagSerializer(RegistryModelSerializer):
             "updated_at",
             "version",
         )
-        extra_kwargs = {
-            "raised_at": {
-                "help_text": "When the flag began to apply: now unless given (earlier for what "
-                "was found later, never in the future): what as_of lookups answer."
-            }
-        }
         read_only_fields = (
             "flag_id",
             "raised_by",
@@ -57,11 +61,11 @@ class AssetQualityFlagSerializer(RegistryModelSerializer):
         )
 
 
-class FlagResolutionSerializer(serializers.Serializer):
+class FlagResolutionSerializer(KnownFieldsMixin, serializers.Serializer):
     notes = serializers.CharField(
         max_length=FREE_TEXT_MAX_LENGTH, help_text="Why the flag no longer applies."
     )
-    resolved_at = serializers.DateTimeField(
+    resolved_at = InstantField(
         required=False,
         help_text="When it stopped applying, if earlier than now (not before it was raised, "
         "never in the future): what as_of lookups answer.",

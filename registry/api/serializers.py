@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from registry import timeline
 from registry.filters import BOOLEAN_WORDS
 from registry.numbers import ascii_integer, exact_normal, plain_decimal
 
@@ -80,6 +81,18 @@ class KnownFieldsMixin:
                     }
                 )
         return super().to_internal_value(data)
+
+
+class InstantField(serializers.DateTimeField):
+    """A moment in a request body read as every ``as_of`` is (registry.timeline): RFC 3339
+    with its zone, or a date; nothing before 1970. A time without a zone is refused, not
+    guessed (UTC to one client, local time to another)."""
+
+    def to_internal_value(self, value):
+        try:
+            return timeline.parse_instant(value, "value")
+        except ValueError as error:
+            raise serializers.ValidationError(str(error).removeprefix("value: ")) from None
 
 
 class RegistryPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):

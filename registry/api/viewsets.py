@@ -145,7 +145,7 @@ class ObjectAtMixin:
         except (ValueError, DjangoValidationError):
             instance = None  # not an id of this model
         if instance is None:
-            raise NotFound(f"No such object at {moment.as_of.isoformat()}.")
+            raise NotFound(f"No such object {moment.in_words()}.")
         self.check_object_permissions(self.request, instance)
         self.complete_at(instance, moment)
         return instance

@@ -96,6 +96,11 @@ class Call:
 
     def moment(self) -> timeline.Moment | None:
         """The moment the ``as-of`` and ``known-at`` metadata ask about; None: now."""
+        for key in (*TIME_KEYS, *TIME_KEYS.values()):
+            if key in TIME_KEYS.values() and key in self.metadata:  # as_of: REST's spelling
+                raise invalid(key, f"the metadata keys are {' and '.join(TIME_KEYS)}.")
+            if key in self.repeated:
+                raise invalid(key, "given more than once; send one.")
         params = {
             name: self.metadata[key] for key, name in TIME_KEYS.items() if key in self.metadata
         }
@@ -215,7 +220,7 @@ def _cached_fast_path(method: Rpc, request: Message, call: Call) -> bool:
     and the caller may read it (Throttled when over its rate limit); the full path takes
     over otherwise."""
     auth_key = auth_key_of_header(call.metadata.get("authorization", ""))
-    if auth_key is None or any(key in call.metadata for key in TIME_KEYS):
+    if auth_key is None or any(key in call.metadata for key in (*TIME_KEYS, *TIME_KEYS.values())):
         return False  # a point-in-time read is answered from PostgreSQL
     try:
         lookup_type, params = method.hot(request, call.metadata)
@@ -278,7 +283,7 @@ def answers_for_a_moment(handler):
 
 
 def _refuse_moment_unless_answered(method: Rpc, call: Call) -> None:
-    asked = [key for key in TIME_KEYS if key in call.metadata]
+    asked = [key for key in (*TIME_KEYS, *TIME_KEYS.values()) if key in call.metadata]
     if asked and not (method.hot or getattr(method.handler, "answers_for_a_moment", False)):
         raise invalid(
             asked[0],

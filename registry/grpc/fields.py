@@ -100,7 +100,7 @@ def object_then(model, moment, what: str, pk):
     NOT_FOUND naming ``what`` and the moment when it was not there then."""
     found = timeline.object_at(model, moment, pk=pk)
     if found is None:
-        raise not_found(f"No {what} {pk} at {moment.as_of.isoformat()}.")
+        raise not_found(f"No {what} {pk} {moment.in_words()}.")
     return found
 
 

@@ -1,8 +1,9 @@
 """The hot lookups asked about a moment: ``as_of`` (what was true then) and ``known_at``
 (what the registry held then), over REST and in a batch, on scripted histories.
 
-Recorded time is PostgreSQL's transaction time, so the histories whose recorded times
-matter commit each step (``transactional_db``) and note the time between steps."""
+Recorded time is when each statement ran (the history triggers' stamp), so the
+histories whose recorded times matter commit each step (``transactional_db``) and note
+the time between steps."""
 
 import time
 from datetime import UTC, datetime
@@ -509,23 +510,32 @@ def test_variants_and_groups_as_of_a_moment(viewer):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_rebrand_answers_the_name_of_each_period(viewer):
-    """Terra's LUNA became LUNC on 2022-05-28 (recorded years later); a new LUNA appeared
-    that day. The symbol LUNA in 2021 is Terra's; today it is the new one."""
+    """Terra's LUNA became LUNC on 2022-05-28 (recorded years later); a new LUNA forked
+    from it that day. The symbol LUNA in 2021 is Terra's alone (the fork did not exist
+    yet); today it is the new one's, and both were LUNA that very day's first instant."""
+    fork = datetime(2022, 5, 28, tzinfo=UTC)
     with acting_as("user:steward", source="test"):
         terra = AssetDeploymentFactory(asset=AssetFactory(symbol="LUNA", name="Terra")).asset
         asset_update(
-            asset=terra,
-            changes={"symbol": "LUNC", "name": "Terra Classic"},
-            renamed_at=datetime(2022, 5, 28, tzinfo=UTC),
+            asset=terra, changes={"symbol": "LUNC", "name": "Terra Classic"}, renamed_at=fork
         )
-        AssetFactory(symbol="LUNA", name="Terra 2.0")
+        new_luna = AssetFactory(symbol="LUNA", name="Terra 2.0")
+        relationship_create(
+            parent_asset=terra,
+            child_asset=new_luna,
+            relationship_type="FORKS_FROM",
+            valid_from=fork,
+        )
 
     def symbol(**moment):
         status, answer = get(viewer, "symbol", symbol="LUNA", **moment)
         return sorted(a["name"] for a in answer["assets"]) if status == 200 else status
 
-    assert symbol(as_of="2021-01-01") == ["Terra", "Terra 2.0"]
+    assert symbol(as_of="2021-01-01") == ["Terra"]
+    assert symbol(as_of="2022-05-27T23:59:59Z") == ["Terra"]
+    assert symbol(as_of="2022-05-28") == ["Terra 2.0"]  # Terra is LUNC from that instant
     assert symbol() == ["Terra 2.0"]
+    assert get(viewer, "pretrade", asset=str(new_luna.pk), as_of="2021-01-01")[0] == 404
     assert get(viewer, "symbol", symbol="LUNC", as_of="2021-01-01")[0] == 404
     assert [a["name"] for a in get(viewer, "symbol", symbol="LUNC")[1]["assets"]] == [
         "Terra Classic"
@@ -558,3 +568,36 @@ def test_the_relationship_list_as_of_a_moment(viewer):
     refused = viewer.get("/api/v1/relationships/", {"as_of": "2020-01-01T00:00"})
     assert refused.status_code == 400
     assert "as_of" in refused.json()["error"]["fields"]
+
+
+@pytest.mark.django_db
+def test_a_collision_set_of_then_counts_the_names_of_then(viewer):
+    """Terra's LUNA (LUNC since 2022-05-28) and the new LUNA forked that day: at 2021
+    the LUNA collision set is Terra's alone, the asset itself included, on every path
+    that shows one (the asset's detail, the deployment lookup, the symbol lookup)."""
+    fork = datetime(2022, 5, 28, tzinfo=UTC)
+    with acting_as("user:steward", source="test"):
+        deployment = AssetDeploymentFactory(asset=AssetFactory(symbol="LUNA", name="Terra"))
+        terra = deployment.asset
+        asset_update(asset=terra, changes={"symbol": "LUNC"}, renamed_at=fork)
+        new_luna = AssetFactory(symbol="LUNA", name="Terra 2.0")
+        relationship_create(
+            parent_asset=terra,
+            child_asset=new_luna,
+            relationship_type="FORKS_FROM",
+            valid_from=fork,
+        )
+    then = {"as_of": "2021-01-01"}
+    detail = viewer.get(f"/api/v1/assets/{terra.pk}/", then).json()
+    assert detail["symbol"] == "LUNA"
+    assert [a["asset_id"] for a in detail["symbol_collisions"]["assets"]] == [str(terra.pk)]
+    assert detail["symbol_collisions"]["count"] == 1
+    _, answer = get(
+        viewer, "deployment", chain=deployment.chain_id, address=deployment.address, **then
+    )
+    assert answer["asset"]["symbol"] == "LUNA"
+    assert answer["symbol_collisions"]["count"] == 1
+    _, answer = get(viewer, "symbol", symbol="LUNA", **then)
+    assert (answer["count"], [a["asset_id"] for a in answer["assets"]]) == (1, [str(terra.pk)])
+    now = viewer.get(f"/api/v1/assets/{terra.pk}/").json()
+    assert (now["symbol"], now["symbol_collisions"]["count"]) == ("LUNC", 1)

@@ -27,6 +27,7 @@ from assets.names import names_at
 from chains.choices import ChainType
 from chains.services import chain_create
 from registry.pb.cqc.assets.v1 import assets_pb2
+from registry.timeline import Moment
 from tests.api.conftest import assert_error
 from tests.factories import AssetFactory
 
@@ -142,16 +143,16 @@ def test_terra_luna_is_luna_before_2022_05_28_and_lunc_after_with_the_new_luna_i
     assert lineage(viewer, luna2)["former_names"] == []
 
 
-def test_names_at_gives_only_the_assets_called_otherwise_then_in_one_query(
+def test_names_at_gives_each_assets_name_at_a_moment_in_two_queries(
     demo, django_assert_num_queries
 ):
     classic, luna2 = demo_asset("terra-luna"), demo_asset("terra-luna-2")
-    ids = [classic.pk, luna2.pk, demo_asset("ethereum").pk]
-    with django_assert_num_queries(1):
-        then = names_at(ids, dt.datetime(2022, 5, 1, tzinfo=UTC))
-    assert then == {classic.pk: ("LUNA", "Terra")}
-    assert names_at(ids, dt.datetime(2022, 5, 28, tzinfo=UTC)) == {}
-    assert names_at(ids, timezone.now()) == {}
+    ids = [classic.pk, luna2.pk]
+    with django_assert_num_queries(2):
+        then = names_at(ids, Moment(as_of=dt.datetime(2022, 5, 1, tzinfo=UTC)))
+    assert then == {classic.pk: ("LUNA", "Terra"), luna2.pk: (luna2.symbol, luna2.name)}
+    now = names_at(ids, Moment(as_of=dt.datetime(2022, 5, 28, tzinfo=UTC)))
+    assert now[classic.pk] == (classic.symbol, classic.name) == ("LUNC", classic.name)
 
 
 # --- redenominations and cumulative ratios ------------------------------------------------
@@ -464,7 +465,7 @@ def test_the_migration_backfills_former_names_from_the_history():
     becomes the former name it closed, at the change's time."""
     from importlib import import_module
 
-    backfill = import_module("assets.migrations.0010_lineage").BACKFILL_FORMER_NAMES
+    backfill = import_module("assets.migrations.0013_lineage").BACKFILL_FORMER_NAMES
     asset = AssetFactory(symbol="A1", name="First")
     Asset.objects.filter(pk=asset.pk).update(symbol="A2")  # a path that skips the services
     Asset.objects.filter(pk=asset.pk).update(description="not a rename")

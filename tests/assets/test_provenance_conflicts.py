@@ -147,6 +147,31 @@ def test_the_agreeing_value_clears_nothing_until_the_flag_is_resolved(ethereum, 
     assert not flag.is_active and flag.resolved_by == "user:auditor"
 
 
+def test_a_resolved_conflict_stays_resolved_until_a_new_value_disagrees(
+    ethereum, tmp_path, steward, auditor
+):
+    """A steward keeps 6 against a list's 18 and resolves the flag: the nightly import
+    of the same list raises nothing more; the list saying 9 is a new disagreement."""
+    run(token_list(tmp_path, "List A", 18))
+    deployment = uni_deployment()
+    url = f"/api/v1/deployments/{deployment.pk}/"
+    steward.patch(url, {"decimals": 6}, format="json", HTTP_IF_MATCH=steward.get(url)["ETag"])
+    run(token_list(tmp_path, "List A", 18))
+    flag = conflict_flags().get()
+    resolved = auditor.post(
+        f"{FLAGS}{flag.flag_id}/resolve/", {"notes": "6 is right"}, format="json"
+    )
+    assert resolved.status_code == 200, resolved.content
+
+    again = run(token_list(tmp_path, "List A", 18))
+
+    assert again.get("conflicts", {}) == {}  # judged already: no flag anew
+    assert not conflict_flags(resolved_at__isnull=True).exists()
+    run(token_list(tmp_path, "List A", 9))
+    new = conflict_flags(resolved_at__isnull=True).get()
+    assert new.metadata["conflict"]["other"]["value"] == 9
+
+
 def test_a_stewards_decimals_beat_an_import_which_records_the_conflict(ethereum, tmp_path, steward):
     run(token_list(tmp_path, "List A", 18))
     deployment = uni_deployment()

@@ -357,3 +357,33 @@ class TestFlagPeriodsInTheAdmin:
         assert flag.is_active
         (refused,) = shown(response)[ERROR]
         assert "Not before the flag was raised" in refused
+
+
+class TestRaiseFormRefusals:
+    """What the service refuses on a raise is shown on the add form, never a 500."""
+
+    @pytest.mark.parametrize(
+        ("raised_at", "expected"),
+        [
+            (timezone.now() + timedelta(days=3650), "Not in the future"),
+            (None, "already"),  # a second active flag of the type and source
+        ],
+    )
+    def test_the_add_form_shows_what_the_service_refuses(self, alice, raised_at, expected):
+        asset = AssetFactory(symbol="DUP")
+        flag_raise(asset=asset, actor="user:bob", **RAISE)
+        when = raised_at or timezone.now() - timedelta(days=1)
+        response = alice.post(
+            reverse("admin:quality_assetqualityflag_add"),
+            {
+                "asset": str(asset.pk),
+                **RAISE,
+                "raised_at_0": when.strftime("%Y-%m-%d"),
+                "raised_at_1": when.strftime("%H:%M:%S"),
+                "evidence_url": "",
+                "metadata": "{}",
+            },
+        )
+        assert response.status_code == 200  # the form again, with the reason
+        assert expected in html.unescape(response.content.decode())
+        assert AssetQualityFlag.objects.filter(asset=asset).count() == 1

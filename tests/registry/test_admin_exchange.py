@@ -70,7 +70,7 @@ def export_selected(client, model, pks, fmt: str = "csv", **query):
 
 def key_cells(entity, obj) -> tuple[str, ...]:
     """The natural key of ``obj`` as its export's cells hold it."""
-    return tuple(str(value) for value in entity.key_of_instance(obj))
+    return tuple("" if value is None else str(value) for value in entity.key_of_instance(obj))
 
 
 def usdc() -> Asset:

@@ -155,3 +155,23 @@ def test_the_get_methods_answer_for_a_moment_and_the_others_refuse_it(
         metadata=(*viewer_md, ("known-at", "2001-01-01"), ("as-of", "2001-01-01")),
     )
     assert missing.code() == grpc.StatusCode.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ((("as-of", "2021-01-01"), ("as-of", "2023-01-01")), "as-of"),  # which one?
+        ((("as_of", "2021-01-01"),), "as_of"),  # REST's spelling: not silently the present
+    ],
+)
+def test_a_moment_given_twice_or_misspelt_is_refused(
+    stub, client_modules, viewer_md, repointed, extra, key
+):
+    for metadata in (extra, tuple(reversed(extra))):
+        error = rpc_error(
+            stub.ResolveMarket,
+            client_modules.service.ResolveMarketRequest(venue_id="pitx", venue_symbol="TKNUSDT"),
+            metadata=(*viewer_md, *metadata),
+        )
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert key in error_details(error)["fields"]
