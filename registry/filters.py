@@ -90,11 +90,18 @@ class InstantField(forms.Field):
             raise ValidationError(str(error).removeprefix("value: "), code="invalid") from None
 
 
-@extend_schema_field({"type": "string", "description": f"A moment: {FORMAT_HINT}."})
 class InstantFilter(django_filters.Filter):
-    """A point in time (``as_of``), read as the hot lookups read it; with a ``method``."""
+    """A point in time (``as_of``), read as the hot lookups read it; with a ``method``.
+    Its schema says what it filters (the filter's help text) and the form it takes."""
 
     field_class = InstantField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        help_text = self.extra.get("help_text", "")
+        extend_schema_field(
+            {"type": "string", "description": f"{help_text} A moment: {FORMAT_HINT}.".strip()}
+        )(self)
 
 
 class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
