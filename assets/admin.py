@@ -611,10 +611,21 @@ class AssetRelationshipAdmin(RegistryModelAdmin):
         "parent_asset",
         "conversion_rate",
         "chain",
-        "valid_from",
-        "valid_to",
+        "period",
         "protocol",
     )
+
+    @admin.display(description="in effect", ordering="valid_from")
+    def period(self, relationship):
+        """The effective period by day (its page has the exact times): a list this wide
+        keeps to a 1,400-pixel window."""
+        start, end = relationship.valid_from, relationship.valid_to
+        if start is None and end is None:
+            return "always"
+        if end is None:
+            return f"from {start:%Y-%m-%d}"
+        return f"{start:%Y-%m-%d} to {end:%Y-%m-%d}" if start else f"until {end:%Y-%m-%d}"
+
     list_filter = (
         "relationship_type",
         ("chain", RelatedSearchFilter),

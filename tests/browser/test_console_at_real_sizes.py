@@ -275,7 +275,8 @@ LISTS = {
     "venue-tickers": "/admin/markets/market/",
     "venues": "/admin/venues/venue/",
     "chains": "/admin/chains/chain/",
-    "field-sources": "/admin/assets/assetfieldsource/",
+    "field-sources": "/admin/registry/fieldsource/",
+    "former-names": "/admin/assets/assetname/",
 }
 
 

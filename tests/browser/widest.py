@@ -4,6 +4,7 @@ that changes, and names on everything a list shows. Written through the services
 the admin and the importers write, so the history holds them too."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.db import transaction
 
@@ -72,7 +73,12 @@ def write_widest_rows() -> WidestRows:
             child_asset=asset,
             relationship_type="WRAPS",
             protocol=("a-protocol-with-a-long-name-" * 4)[:100],
+            chain=chain,
+            valid_from=datetime(2021, 1, 1, tzinfo=UTC),
+            valid_to=datetime(2099, 1, 1, tzinfo=UTC),
         )
+        # A rebrand of the long names: a former name as long as they come.
+        asset_update(asset=underlying, changes={"name": "V " + LONG_NAME[:-2]})
         group = group_create(group_id="wide-group", canonical_symbol=LONG_SYMBOL)
         group_member_add(group=group, asset=asset, is_canonical=True)
         venue = venue_create(venue_id="wide-venue", name=LONG_NAME, venue_type="CEX")
