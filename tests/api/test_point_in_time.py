@@ -601,3 +601,18 @@ def test_a_collision_set_of_then_counts_the_names_of_then(viewer):
     assert (answer["count"], [a["asset_id"] for a in answer["assets"]]) == (1, [str(terra.pk)])
     now = viewer.get(f"/api/v1/assets/{terra.pk}/").json()
     assert (now["symbol"], now["symbol_collisions"]["count"]) == ("LUNC", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_hangs_off_a_deleted_asset_is_not_there_after_its_deletion(viewer):
+    """A deployment of an asset deleted since: its detail as of a moment before the
+    deletion answers, as of now it is a 404, as the plain detail is."""
+    with acting_as("user:steward", source="test"):
+        deployment = AssetDeploymentFactory()
+    alive = recorded_now()
+    with acting_as("user:steward", source="test"):
+        asset_soft_delete(asset=deployment.asset)
+    url = f"/api/v1/deployments/{deployment.pk}/"
+    assert viewer.get(url).status_code == 404
+    assert viewer.get(url, {"as_of": timezone.now().isoformat()}).status_code == 404
+    assert viewer.get(url, {"as_of": alive.isoformat()}).status_code == 200
