@@ -117,8 +117,9 @@ def test_an_unknown_change_is_not_found_not_an_error(admin_client, object_id):
 @pytest.mark.parametrize(
     ("term", "expected"),
     [
-        ("usdc", {"asset", "deployment", "member", "flag"}),  # the symbol, any case
-        ("USD Coin (old", {"asset", "deployment", "member", "flag"}),  # a former name
+        # The symbol, any case; the rename left a former name (assets.AssetName) too.
+        ("usdc", {"asset", "former name", "deployment", "member", "flag"}),
+        ("USD Coin (old", {"asset", "former name", "deployment", "member", "flag"}),
         (ADDRESS.lower(), {"deployment"}),  # an address, any case
         ("ethereum", {"chain", "deployment"}),  # a chain's id
         ("no such thing", set()),
@@ -132,6 +133,7 @@ def test_the_history_is_searched_by_symbol_name_address_and_id(admin_client, usd
     assert response.status_code == 200
     kinds = {
         "Asset": "asset",
+        "Asset name": "former name",
         "Asset deployment": "deployment",
         "Asset group member": "member",
         "Asset quality flag": "flag",
