@@ -60,7 +60,9 @@ def test_an_api_write_is_history_with_its_user_and_fields_before_and_after(admin
 
     page = history_page(admin_client, asset)
     assert page.count('class="history-changed"') == 1
-    assert page.count('class="history-created"') == 1
+    # The asset's creation, and the former name its rename left (assets.AssetName).
+    assert page.count('class="history-created"') == 2
+    assert "Asset name created" in page
     assert '<span class="history-before">History</span>' in page
     assert '<span class="history-after">History Two</span>' in page
     assert '<td class="history-actor">user:steward</td>' in page
