@@ -57,6 +57,7 @@ from registry.api.viewsets import (
     RegistryCreateReadViewSet,
     RegistryModelViewSet,
     RegistryViewSet,
+    moment_of_query,
     required_query_params,
 )
 
@@ -204,11 +205,7 @@ class AssetViewSet(AssetListMixin, RegistryModelViewSet):
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def lineage(self, request, pk=None):
         asset = self.get_object()
-        try:
-            moment = timeline.moment_of(request.query_params)
-        except ValueError as error:
-            name, _, reason = str(error).partition(": ")
-            raise serializers.ValidationError({name: [reason]}) from None
+        moment = moment_of_query(request)
         try:
             answer = lineage.lineage(asset.pk, moment)
         except lineage.NotRecordedError:
